@@ -1,0 +1,34 @@
+// MailMessage and render_mime: turns one outgoing email into RFC 5322 text
+// (CRLF line ends): encoded non-ASCII headers (RFC 2047), quoted-printable UTF-8 bodies,
+// multipart/alternative when both text and HTML are given, RFC 8058 unsubscribe headers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace sg::mail {
+
+struct MailMessage {
+  std::string from;                  // sender address, e.g. "ann@acme.com"
+  std::string from_name;             // optional display name, may be non-ASCII
+  std::vector<std::string> to;       // shown in To:
+  std::vector<std::string> cc;       // shown in Cc:; Bcc is never rendered
+  std::string subject;
+  std::string text;                  // plain-text body, may be empty when html is set
+  std::string html;                  // HTML body, may be empty
+  std::string message_id;            // "<unique@domain>", angle brackets included
+  TimePoint date;
+  std::string list_unsubscribe_url;  // adds List-Unsubscribe(-Post) when non-empty
+};
+
+// Fails with invalid_request when any header value holds CR or LF (header injection)
+// or an address is not plain ASCII.
+Result<std::string> render_mime(const MailMessage& message);
+
+// True when text holds a CR or LF, which no header value may.
+bool has_line_break(std::string_view text);
+
+}  // namespace sg::mail

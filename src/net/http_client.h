@@ -1,0 +1,38 @@
+// HttpClient: the seam for outbound HTTP (Marketo). Production uses libcurl;
+// unit tests use a recording fake. Implementations must be thread-safe.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace sg::net {
+
+struct Request {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  Millis timeout{10000};
+};
+
+struct Response {
+  int status = 0;
+  std::string body;
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Any HTTP status is a successful Result; a failure to get one (connection refused,
+  // timeout, closed connection) is Error{"transport", ...}.
+  virtual Result<Response> send(const Request& request) = 0;
+};
+
+// Percent-encodes for a query string or form body (RFC 3986 unreserved kept).
+std::string url_encode(std::string_view text);
+
+}  // namespace sg::net
