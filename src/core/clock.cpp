@@ -18,10 +18,10 @@ std::string format_rfc3339(TimePoint t) {
   return buf;
 }
 
-long long to_unix_millis(TimePoint t) {
+int64_t to_unix_millis(TimePoint t) {
   return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count();
 }
 
-TimePoint from_unix_millis(long long ms) { return TimePoint(Millis(ms)); }
+TimePoint from_unix_millis(int64_t ms) { return TimePoint(Millis(ms)); }
 
 }  // namespace sg

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace sg {
@@ -26,7 +27,7 @@ class SystemClock final : public Clock {
 // RFC 3339 UTC with second precision, e.g. "2026-11-26T08:00:00Z".
 std::string format_rfc3339(TimePoint t);
 // Milliseconds since the Unix epoch, the form times are stored in.
-long long to_unix_millis(TimePoint t);
-TimePoint from_unix_millis(long long ms);
+int64_t to_unix_millis(TimePoint t);
+TimePoint from_unix_millis(int64_t ms);
 
 }  // namespace sg

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -25,8 +26,14 @@ struct MailMessage {
 };
 
 // Fails with invalid_request when any header value holds CR or LF (header injection)
-// or an address is not plain ASCII.
+// or an address is not plain ASCII. Also rejected: an address that is not a mailbox,
+// a message_id without angle brackets, text that is not UTF-8. Error::field names the
+// MailMessage member at fault. Thread-safe.
 Result<std::string> render_mime(const MailMessage& message);
+// As above with a given multipart boundary, for reproducible output in tests. The boundary
+// must not occur in the encoded parts; one starting with "=_" never does (quoted-printable
+// writes '=' only before two hex digits or a line end).
+Result<std::string> render_mime(const MailMessage& message, std::string_view boundary);
 
 // True when text holds a CR or LF, which no header value may.
 bool has_line_break(std::string_view text);

@@ -1,0 +1,33 @@
+#include "gate/freshness_cache.h"
+
+namespace sg::gate {
+
+std::optional<bool> FreshnessCache::get(const std::string& team_id, const std::string& key,
+                                        TimePoint now) const {
+  if (!enabled()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key_of(team_id, key));
+  if (it == entries_.end() || now - it->second.fetched_at >= max_age_) return std::nullopt;
+  return it->second.unsubscribed;
+}
+
+void FreshnessCache::put(const std::string& team_id, const std::string& key, bool unsubscribed,
+                         TimePoint now) {
+  if (!enabled()) return;
+  std::lock_guard lock(mu_);
+  if (entries_.size() >= max_entries_) evict(now);
+  entries_[key_of(team_id, key)] = Entry{unsubscribed, now};
+}
+
+void FreshnessCache::forget_team(const std::string& team_id) {
+  std::lock_guard lock(mu_);
+  std::string prefix = team_id + '\n';
+  std::erase_if(entries_, [&](const auto& kv) { return kv.first.starts_with(prefix); });
+}
+
+void FreshnessCache::evict(TimePoint now) {
+  std::erase_if(entries_, [&](const auto& kv) { return now - kv.second.fetched_at >= max_age_; });
+  if (entries_.size() >= max_entries_) entries_.clear();
+}
+
+}  // namespace sg::gate

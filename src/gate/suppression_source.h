@@ -1,0 +1,21 @@
+// SuppressionSource: anything that can say which addresses of a team are unsubscribed
+// (the local suppression list, Marketo). Implementations are thread-safe.
+#pragma once
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sg::gate {
+
+class SuppressionSource {
+ public:
+  virtual ~SuppressionSource() = default;
+  // `keys` are lower-cased and distinct. An Error means the source could not answer.
+  virtual Result<std::unordered_set<std::string>> unsubscribed_among(
+      const std::string& team_id, const std::vector<std::string>& keys) = 0;
+};
+
+}  // namespace sg::gate

@@ -1,0 +1,82 @@
+#include "gate/unsubscribe_gate.h"
+
+#include <spdlog/spdlog.h>
+
+#include <unordered_set>
+
+namespace sg::gate {
+
+Verdict GateAnswer::verdict(const std::string& key) const {
+  auto it = verdicts.find(key);
+  return it == verdicts.end() ? Verdict::Allowed : it->second;
+}
+
+UnsubscribeGate::UnsubscribeGate(SuppressionSource& local, SuppressionSource& marketo,
+                                 Clock& clock, Metrics& metrics, GateOptions options)
+    : local_(local), marketo_(marketo), clock_(clock), metrics_(metrics),
+      cache_(options.max_age, options.cache_entries) {
+  metrics_.describe("sendguard_checks_total", "counter",
+                    "Recipients checked by the unsubscribe gate, by outcome");
+}
+
+GateAnswer UnsubscribeGate::check(const std::string& team_id, const TeamPolicy& policy,
+                                  const std::vector<std::string>& keys) {
+  std::vector<std::string> distinct;
+  std::unordered_set<std::string> seen;
+  for (const auto& k : keys)
+    if (seen.insert(k).second) distinct.push_back(k);
+
+  GateAnswer answer;
+  auto local = local_.unsubscribed_among(team_id, distinct);
+  if (!local) throw std::runtime_error("local suppression list: " + local.error().message);
+  std::vector<std::string> for_marketo;
+  for (const auto& k : distinct) {
+    if (local->count(k)) answer.verdicts[k] = Verdict::Suppressed;
+    else {
+      answer.verdicts[k] = Verdict::Allowed;
+      for_marketo.push_back(k);
+    }
+  }
+  if (policy.marketo_check_enabled && !for_marketo.empty())
+    ask_marketo(team_id, policy, for_marketo, answer);
+
+  for (const auto& k : distinct)
+    metrics_.increment("sendguard_checks_total",
+                       {{"outcome", std::string(answer.verdicts[k] == Verdict::Allowed
+                                                    ? "allowed"
+                                                    : reason_of(answer.verdicts[k]))}});
+  return answer;
+}
+
+void UnsubscribeGate::ask_marketo(const std::string& team_id, const TeamPolicy& policy,
+                                  const std::vector<std::string>& keys, GateAnswer& answer) {
+  TimePoint now = clock_.now();
+  std::vector<std::string> missing;
+  for (const auto& k : keys) {
+    auto cached = cache_.get(team_id, k, now);
+    if (!cached) missing.push_back(k);
+    else if (*cached) answer.verdicts[k] = Verdict::MarketoUnsubscribed;
+  }
+  if (missing.empty()) return;
+
+  auto fresh = marketo_.unsubscribed_among(team_id, missing);
+  if (fresh) {
+    TimePoint fetched = clock_.now();
+    for (const auto& k : missing) {
+      bool unsubscribed = fresh->count(k) > 0;
+      cache_.put(team_id, k, unsubscribed, fetched);
+      if (unsubscribed) answer.verdicts[k] = Verdict::MarketoUnsubscribed;
+    }
+    return;
+  }
+  answer.marketo_unavailable = true;
+  answer.unavailable_detail = fresh.error().message;
+  spdlog::warn("unsubscribe check: Marketo could not answer for team {} ({}): policy {}", team_id,
+               fresh.error().code, to_string(policy.on_check_unavailable));
+  for (const auto& k : missing) {
+    if (policy.on_check_unavailable == FailPolicy::Block) answer.verdicts[k] = Verdict::Unverified;
+    else answer.unverified_allowed.push_back(k);
+  }
+}
+
+}  // namespace sg::gate

@@ -1,0 +1,31 @@
+// EmlFileTransport: "delivers" by writing each message as one .eml file, for development
+// and for inspecting what would have been sent. Files appear atomically (temp file,
+// fsync, rename) as <dir>/<unix-ms>-<random hex>.eml holding exactly the MIME bytes.
+// Thread-safe. Write failures are TemporaryFailure with the OS error.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "core/clock.h"
+#include "mail/transport.h"
+
+namespace sg::mail {
+
+class EmlFileTransport final : public Transport {
+ public:
+  // The directory is created on first delivery when missing.
+  explicit EmlFileTransport(std::filesystem::path dir);
+  // `clock` names the files and must outlive this transport.
+  EmlFileTransport(std::filesystem::path dir, const Clock& clock);
+
+  // On success the detail is the written file's path.
+  DeliveryResult deliver(const Envelope& envelope, std::string_view mime) override;
+
+ private:
+  const std::filesystem::path dir_;
+  SystemClock system_clock_;
+  const Clock& clock_;
+};
+
+}  // namespace sg::mail

@@ -1,0 +1,58 @@
+// SmtpTransport: delivers through an SMTP relay with libcurl, one transaction per
+// message (all recipients in it). Thread-safe: each delivery borrows a curl handle from
+// a small pool, so relay connections are reused between messages.
+// A 5xx reply fails permanently; 4xx, network errors, timeouts and refused logins fail
+// temporarily. Any refused recipient fails the whole delivery.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "mail/smtp_url.h"
+#include "mail/transport.h"
+
+namespace sg::mail {
+
+struct SmtpOptions {
+  Millis connect_timeout{10'000};
+  Millis total_timeout{60'000};  // one whole delivery, connecting included
+  // smtp:// upgrades with STARTTLS when the relay offers it; when true, a relay that does
+  // not offer it fails the delivery instead of receiving the message in clear.
+  bool require_starttls = false;
+  bool verify_tls_peer = true;          // check the relay's certificate and host name
+  std::size_t max_idle_connections = 4;  // handles kept open between deliveries
+};
+
+class SmtpTransport final : public Transport {
+ public:
+  // Fails (invalid_request, field "smtp_url") when `url` does not parse.
+  static Result<std::unique_ptr<SmtpTransport>> create(std::string_view url,
+                                                       SmtpOptions options = {});
+  explicit SmtpTransport(SmtpUrl url, SmtpOptions options = {});
+  ~SmtpTransport() override;
+  SmtpTransport(const SmtpTransport&) = delete;
+  SmtpTransport& operator=(const SmtpTransport&) = delete;
+
+  DeliveryResult deliver(const Envelope& envelope, std::string_view mime) override;
+
+ private:
+  struct HandleDeleter {
+    void operator()(void* handle) const;
+  };
+  using Handle = std::unique_ptr<void, HandleDeleter>;  // a CURL easy handle
+
+  Handle acquire();
+  void release(Handle handle);
+
+  const SmtpUrl url_;
+  const SmtpOptions options_;
+  std::mutex mutex_;
+  std::vector<Handle> idle_;  // GUARDED_BY(mutex_)
+};
+
+}  // namespace sg::mail

@@ -1,0 +1,17 @@
+#include "marketo/call_metrics.h"
+
+#include <string>
+
+namespace sg::marketo {
+
+void describe_calls(Metrics& metrics) {
+  metrics.describe(std::string(kCallsMetric), "counter",
+                   "HTTP calls to Marketo by kind (token, lookup) and result");
+}
+
+void count_call(Metrics& metrics, std::string_view kind, std::string_view result) {
+  // Labels are given sorted by name: kind before result.
+  metrics.increment(std::string(kCallsMetric), {{"kind", std::string(kind)}, {"result", std::string(result)}});
+}
+
+}  // namespace sg::marketo

@@ -1,0 +1,24 @@
+// Endpoint: a Marketo base URL as an admin pastes it (REST or Identity), checked once and
+// joined to API paths without ever emitting "//" inside a path. Pure value type.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace sg::marketo {
+
+struct Endpoint {
+  std::string origin;     // scheme://host[:port]
+  std::string base_path;  // e.g. "/rest"; no trailing '/', no empty segments
+  std::string instance;   // lower-cased host[:port]: the key of per-instance limits
+
+  // origin + base_path + "/" + path (leading slashes of `path` ignored).
+  std::string url(std::string_view path) const;
+};
+
+// Fails with marketo_error when `text` is not an http(s) URL with a host.
+Result<Endpoint> parse_endpoint(std::string_view text);
+
+}  // namespace sg::marketo

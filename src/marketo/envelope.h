@@ -1,0 +1,34 @@
+// Envelope: the JSON wrapper of every Marketo REST reply, read leniently (MARKETO.md:
+// errors, moreResult and nextPageToken may be absent; codes are strings). Pure.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/array.hpp>
+
+#include "core/result.h"
+
+namespace sg::marketo {
+
+struct ApiError {
+  std::string code;  // "606"; numbers are accepted and turned into strings
+  std::string message;
+};
+
+struct Envelope {
+  bool success = false;
+  std::vector<ApiError> errors;
+  boost::json::array result;  // empty when absent
+  bool more_result = false;
+  std::string next_page_token;
+};
+
+// Fails with code "invalid_response" when `body` is not a JSON object with the shape above.
+Result<Envelope> parse_envelope(std::string_view body);
+
+// Lenient boolean: JSON true, or the strings "true"/"1" some integrations send; else false.
+bool truthy(const boost::json::value* value);
+
+}  // namespace sg::marketo

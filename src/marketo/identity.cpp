@@ -1,0 +1,76 @@
+#include "marketo/identity.h"
+
+#include <algorithm>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+namespace sg::marketo {
+
+namespace {
+
+constexpr long long kOneDay = 24 * 3600;
+
+std::string string_field(const boost::json::value& root, const char* name) {
+  const auto* object = root.if_object();
+  const auto* field = object ? object->if_contains(name) : nullptr;
+  return field && field->is_string() ? std::string(field->get_string()) : std::string();
+}
+
+Millis seconds_field(const boost::json::value& root, const char* name) {
+  const auto* field = root.get_object().if_contains(name);
+  if (field == nullptr || !field->is_number()) return Millis{0};
+  boost::system::error_code ec;
+  const auto seconds = field->to_number<long long>(ec);
+  if (ec || seconds < 0) return Millis{0};
+  return Millis{std::min(seconds, kOneDay) * 1000};  // bounded: a wild value must not overflow
+}
+
+Error error(std::string code, std::string message) {
+  return Error{std::move(code), std::move(message), {}, {}};
+}
+
+TokenReply refused(const std::string& body) {
+  boost::system::error_code ec;
+  const boost::json::value root = boost::json::parse(body, ec);
+  std::string description = ec ? std::string() : string_field(root, "error_description");
+  if (description.empty()) description = "Marketo Identity refused the client credentials";
+  return {error("marketo_auth_failed", std::move(description)), "http_401"};
+}
+
+TokenReply read_ok_body(const std::string& body) {
+  boost::system::error_code ec;
+  const boost::json::value root = boost::json::parse(body, ec);
+  if (ec || !root.is_object() || string_field(root, "access_token").empty()) {
+    return {error("marketo_error", "Marketo Identity sent no access token"), "invalid_response"};
+  }
+  return {Token{string_field(root, "access_token"), seconds_field(root, "expires_in")}, "success"};
+}
+
+}  // namespace
+
+net::Request token_request(const Endpoint& identity, const Credentials& credentials, Millis timeout) {
+  net::Request request;
+  request.method = "GET";
+  request.url = identity.url("oauth/token") + "?grant_type=client_credentials&client_id=" +
+                net::url_encode(credentials.client_id) +
+                "&client_secret=" + net::url_encode(credentials.client_secret);
+  request.timeout = timeout;
+  return request;
+}
+
+TokenReply read_token_reply(const Result<net::Response>& reply) {
+  if (!reply) {
+    return {error("marketo_unreachable", "Marketo Identity unreachable: " + reply.error().message), "transport"};
+  }
+  const int status = reply->status;
+  const std::string metric = "http_" + std::to_string(status);
+  if (status == 401) return refused(reply->body);
+  if (status == 502 || status == 503 || status == 504) {
+    return {error("marketo_unreachable", "Marketo Identity answered HTTP " + std::to_string(status)), metric};
+  }
+  if (status != 200) return {error("marketo_error", "Marketo Identity answered HTTP " + std::to_string(status)), metric};
+  return read_ok_body(reply->body);
+}
+
+}  // namespace sg::marketo

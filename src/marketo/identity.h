@@ -1,0 +1,28 @@
+// Identity: the OAuth client-credentials exchange of MARKETO.md as pure request building
+// and reply reading; TokenCache does the I/O. The secret travels in the query string
+// because Identity wants it there: never log these requests.
+#pragma once
+
+#include <string>
+
+#include "core/result.h"
+#include "marketo/endpoint.h"
+#include "marketo/marketo_client.h"
+#include "net/http_client.h"
+
+namespace sg::marketo {
+
+struct Token {
+  std::string access_token;
+  Millis expires_in{0};  // 0 when Identity said 0 or nothing: ask again
+};
+
+struct TokenReply {
+  Result<Token> token;
+  std::string metric_result;  // "success", "http_<status>", "transport", "invalid_response"
+};
+
+net::Request token_request(const Endpoint& identity, const Credentials& credentials, Millis timeout);
+TokenReply read_token_reply(const Result<net::Response>& reply);
+
+}  // namespace sg::marketo

@@ -1,0 +1,52 @@
+#include "marketo/lead_lookup.h"
+
+#include "core/email_address.h"
+#include "marketo/envelope.h"
+
+namespace sg::marketo {
+
+namespace {
+
+std::string lookup_parameters(std::span<const std::string> keys, std::string_view page_token) {
+  std::string params = "filterType=email&filterValues=";
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (i) params += ',';
+    params += net::url_encode(keys[i]);
+  }
+  params += "&fields=email,unsubscribed";
+  if (!page_token.empty()) params += "&nextPageToken=" + net::url_encode(page_token);
+  return params;
+}
+
+}  // namespace
+
+net::Request lookup_request(const Endpoint& rest, std::span<const std::string> keys, std::string_view page_token) {
+  const std::string base = rest.url("v1/leads.json");
+  std::string params = lookup_parameters(keys, page_token);
+  net::Request request;
+  if (base.size() + 1 + params.size() <= kMaxUriBytes) {
+    request.url = base + "?" + params;
+    return request;
+  }
+  request.method = "POST";
+  request.url = base + "?_method=GET";
+  request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  request.body = std::move(params);
+  return request;
+}
+
+std::vector<std::string> unsubscribed_leads(const boost::json::array& leads,
+                                            const std::unordered_set<std::string>& keys) {
+  std::vector<std::string> out;
+  for (const auto& lead : leads) {
+    const auto* object = lead.if_object();
+    if (object == nullptr) continue;
+    const auto* email = object->if_contains("email");
+    if (email == nullptr || !email->is_string()) continue;
+    std::string key = lowercase_ascii(email->get_string());
+    if (keys.count(key) && truthy(object->if_contains("unsubscribed"))) out.push_back(std::move(key));
+  }
+  return out;
+}
+
+}  // namespace sg::marketo

@@ -1,0 +1,20 @@
+#include "marketo/quota_blocks.h"
+
+#include <algorithm>
+
+namespace sg::marketo {
+
+void QuotaBlocks::block_until(const std::string& instance, TimePoint until) {
+  std::lock_guard lock(mu_);
+  TimePoint& current = until_[instance];
+  current = std::max(current, until);
+}
+
+std::optional<TimePoint> QuotaBlocks::blocked_until(const std::string& instance, TimePoint now) const {
+  std::lock_guard lock(mu_);
+  auto it = until_.find(instance);
+  if (it == until_.end() || it->second <= now) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace sg::marketo

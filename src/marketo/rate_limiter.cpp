@@ -1,0 +1,120 @@
+#include "marketo/rate_limiter.h"
+
+#include <algorithm>
+#include <cassert>
+#include <chrono>
+
+namespace sg::marketo {
+
+CallWindow::CallWindow(int calls_per_window, Millis window, int max_concurrent)
+    : calls_per_window_(std::max(calls_per_window, 1)),
+      window_(std::max(window, Millis{1})),
+      max_concurrent_(std::max(max_concurrent, 1)) {}
+
+std::optional<Millis> CallWindow::wait_needed(TimePoint now) {
+  // A start at s counts against every instant in [s, s + window).
+  while (!starts_.empty() && starts_.front() + window_ <= now) starts_.pop_front();
+  if (paused_until_ > now) return std::chrono::ceil<Millis>(paused_until_ - now);
+  if (static_cast<int>(starts_.size()) >= calls_per_window_) {
+    return std::chrono::ceil<Millis>(starts_.front() + window_ - now);
+  }
+  if (in_flight_ >= max_concurrent_) return kUntilRelease;
+  return std::nullopt;
+}
+
+void CallWindow::start(TimePoint now) {
+  // Invariant: never more than the limits, whatever the callers do.
+  assert(static_cast<int>(starts_.size()) < calls_per_window_ && in_flight_ < max_concurrent_);
+  starts_.push_back(now);
+  ++in_flight_;
+}
+
+void CallWindow::finish() {
+  assert(in_flight_ > 0);
+  --in_flight_;
+}
+
+void CallWindow::pause_until(TimePoint until) { paused_until_ = std::max(paused_until_, until); }
+
+struct RateLimiter::Instance {
+  explicit Instance(const Limits& limits) : window(limits.calls_per_window, limits.window, limits.max_concurrent) {}
+  std::mutex mu;
+  std::condition_variable released;
+  CallWindow window;  // GUARDED_BY(mu)
+};
+
+RateLimiter::Permit::Permit(std::shared_ptr<Instance> instance, TimePoint started_at)
+    : instance_(std::move(instance)), started_at_(started_at) {}
+
+RateLimiter::Permit& RateLimiter::Permit::operator=(Permit&& other) noexcept {
+  if (this != &other) {
+    release();
+    instance_ = std::move(other.instance_);
+    started_at_ = other.started_at_;
+  }
+  return *this;
+}
+
+RateLimiter::Permit::~Permit() { release(); }
+
+void RateLimiter::Permit::release() {
+  if (!instance_) return;
+  {
+    std::lock_guard lock(instance_->mu);
+    instance_->window.finish();
+  }
+  // Every waiter re-checks: the one woken might still be held back by the window.
+  instance_->released.notify_all();
+  instance_.reset();
+}
+
+RateLimiter::RateLimiter(Clock& clock, const Limits& limits) : clock_(clock), limits_(limits) {}
+
+std::shared_ptr<RateLimiter::Instance> RateLimiter::instance(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto& slot = instances_[key];
+  if (!slot) slot = std::make_shared<Instance>(limits_);
+  return slot;
+}
+
+Result<RateLimiter::Permit> RateLimiter::acquire(const std::string& key) {
+  std::shared_ptr<Instance> inst = instance(key);
+  std::unique_lock lock(inst->mu);
+  Millis waited{0};
+  while (true) {
+    const TimePoint now = clock_.now();
+    const std::optional<Millis> wait = inst->window.wait_needed(now);
+    if (!wait) {
+      inst->window.start(now);
+      return Permit(inst, now);
+    }
+    const Millis left = limits_.max_wait_for_slot - waited;
+    if (left <= Millis{0}) {
+      return Error{"marketo_rate_limited", "no Marketo call slot for " + key + " in time", {}, {}};
+    }
+    if (*wait == CallWindow::kUntilRelease) {
+      waited += wait_for_release(lock, *inst, left);
+      continue;
+    }
+    const Millis nap = std::min(*wait, left);
+    lock.unlock();
+    clock_.sleep_for(nap);
+    lock.lock();
+    waited += nap;
+  }
+}
+
+Millis RateLimiter::wait_for_release(std::unique_lock<std::mutex>& lock, Instance& inst, Millis at_most) {
+  const auto before = std::chrono::steady_clock::now();
+  inst.released.wait_for(lock, at_most);
+  // At least 1 ms so that spurious wake-ups still bring the deadline closer.
+  return std::max(Millis{1}, std::chrono::ceil<Millis>(std::chrono::steady_clock::now() - before));
+}
+
+void RateLimiter::pause(const std::string& key, Millis duration) {
+  std::shared_ptr<Instance> inst = instance(key);
+  std::lock_guard lock(inst->mu);
+  inst->window.pause_until(clock_.now() + duration);
+}
+
+}  // namespace sg::marketo

@@ -1,0 +1,83 @@
+// Rate limiting per Marketo instance (REST host): at most `calls_per_window` call starts
+// in any rolling `window` and at most `max_concurrent` calls in flight (MARKETO.md Limits).
+// CallWindow is the pure, single-threaded bookkeeping; RateLimiter is thread-safe and
+// blocks callers (up to Limits::max_wait_for_slot) until CallWindow lets them start.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "marketo/marketo_client.h"
+
+namespace sg::marketo {
+
+class CallWindow {
+ public:
+  // Only a finishing call can make room; no amount of waiting alone helps.
+  static constexpr Millis kUntilRelease = Millis::max();
+
+  CallWindow(int calls_per_window, Millis window, int max_concurrent);
+
+  // nullopt when a call may start at `now`; otherwise how long to wait before asking again.
+  std::optional<Millis> wait_needed(TimePoint now);
+  void start(TimePoint now);  // Precondition: wait_needed(now) was nullopt.
+  void finish();
+  // No call starts before `until`: caution after Marketo said 606/615.
+  void pause_until(TimePoint until);
+  int in_flight() const { return in_flight_; }
+
+ private:
+  const int calls_per_window_;
+  const Millis window_;
+  const int max_concurrent_;
+  std::deque<TimePoint> starts_;  // within the last window, oldest first
+  int in_flight_ = 0;
+  TimePoint paused_until_{};
+};
+
+class RateLimiter {
+ private:
+  struct Instance;
+
+ public:
+  // Held for the duration of one HTTP call; releasing it frees a concurrency slot.
+  class Permit {
+   public:
+    Permit(Permit&& other) noexcept = default;
+    Permit& operator=(Permit&& other) noexcept;
+    ~Permit();
+    TimePoint started_at() const { return started_at_; }
+
+   private:
+    friend class RateLimiter;
+    Permit(std::shared_ptr<Instance> instance, TimePoint started_at);
+    void release();
+    std::shared_ptr<Instance> instance_;
+    TimePoint started_at_;
+  };
+
+  RateLimiter(Clock& clock, const Limits& limits);
+
+  // Waits for a slot on `instance`; marketo_rate_limited when none came within
+  // max_wait_for_slot. Window waits use Clock::sleep_for, concurrency waits a condition.
+  Result<Permit> acquire(const std::string& instance);
+  void pause(const std::string& instance, Millis duration);
+
+ private:
+  std::shared_ptr<Instance> instance(const std::string& key);
+  Millis wait_for_release(std::unique_lock<std::mutex>& lock, Instance& instance, Millis at_most);
+
+  Clock& clock_;
+  const Limits limits_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Instance>> instances_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace sg::marketo

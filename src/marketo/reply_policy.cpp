@@ -1,0 +1,61 @@
+#include "marketo/reply_policy.h"
+
+#include <set>
+
+namespace sg::marketo {
+
+namespace {
+
+ReplyVerdict verdict(Next next, std::string metric, std::string code, std::string message) {
+  return ReplyVerdict{next, std::move(metric), Error{std::move(code), std::move(message), {}, {}}, {}};
+}
+
+ReplyVerdict judge_status(int status) {
+  const std::string metric = "http_" + std::to_string(status);
+  const std::string message = "Marketo answered HTTP " + std::to_string(status);
+  // Not documented for REST calls; a gateway in front of Marketo may answer so.
+  if (status == 401) return verdict(Next::renew_token, metric, "marketo_error", message + " after a token renewal");
+  if (status == 429) return verdict(Next::retry_slower, metric, "marketo_rate_limited", message);
+  if (status == 502 || status == 503 || status == 504) {
+    return verdict(Next::retry, metric, "marketo_unreachable", message);
+  }
+  return verdict(Next::fail, metric, "marketo_error", message);  // 413, 414, and the unexpected
+}
+
+ReplyVerdict judge_api_error(const ApiError& error) {
+  static const std::set<std::string> kTransient{"604", "608", "611", "713"};
+  static const std::set<std::string> kRateLimited{"606", "615"};
+  const std::string& code = error.code;
+  const std::string metric = code.empty() ? "no_code" : code;
+  const std::string message = "Marketo error " + metric + ": " + error.message;
+  if (code == "601" || code == "602") {
+    return verdict(Next::renew_token, metric, "marketo_error", message + " (after a token renewal)");
+  }
+  if (kTransient.count(code)) return verdict(Next::retry, metric, "marketo_unreachable", message);
+  if (kRateLimited.count(code)) return verdict(Next::retry_slower, metric, "marketo_rate_limited", message);
+  if (code == "607") return verdict(Next::stop_for_today, metric, "marketo_quota_exceeded", message);
+  if (code == "603") return verdict(Next::fail, metric, "marketo_access_denied", message);
+  return verdict(Next::fail, metric, "marketo_error", message);  // 609, 610, 612, 613, 1003, unknown
+}
+
+}  // namespace
+
+ReplyVerdict judge_reply(const Result<net::Response>& reply) {
+  if (!reply) {
+    return verdict(Next::retry, "transport", "marketo_unreachable", "Marketo unreachable: " + reply.error().message);
+  }
+  if (reply->status != 200) return judge_status(reply->status);
+  Result<Envelope> envelope = parse_envelope(reply->body);
+  if (!envelope) {
+    return verdict(Next::retry, "invalid_response", "marketo_error",
+                   "Marketo sent an unreadable reply: " + envelope.error().message);
+  }
+  if (!envelope->success) {
+    return judge_api_error(envelope->errors.empty() ? ApiError{} : envelope->errors.front());
+  }
+  ReplyVerdict ok = verdict(Next::use, "success", "", "");
+  ok.envelope = std::move(envelope).value();
+  return ok;
+}
+
+}  // namespace sg::marketo

@@ -1,0 +1,32 @@
+// ReplyPolicy: MARKETO.md's error table as one pure function from the outcome of one HTTP
+// attempt to what the caller does next, the error to report if that ends the call, and
+// the metric result it counts as.
+#pragma once
+
+#include <string>
+
+#include "core/result.h"
+#include "marketo/envelope.h"
+#include "net/http_client.h"
+
+namespace sg::marketo {
+
+enum class Next {
+  use,             // success: envelope holds the reply
+  renew_token,     // 601/602: renew the token and retry once
+  retry,           // transient (604, 608, 611, 713, 502-504, transport, garbage): back off
+  retry_slower,    // rate limited (606, 615): back off, and hold the instance back too
+  stop_for_today,  // 607: no more calls to the instance until midnight US Central
+  fail,            // 603, bugs, unknown codes, other HTTP statuses
+};
+
+struct ReplyVerdict {
+  Next next = Next::fail;
+  std::string metric_result;  // "success", "<code>", "http_<status>", "transport", "invalid_response"
+  Error error;                // returned when this ends the call (for retries: when attempts run out)
+  Envelope envelope;          // Next::use only
+};
+
+ReplyVerdict judge_reply(const Result<net::Response>& reply);
+
+}  // namespace sg::marketo

@@ -1,0 +1,103 @@
+#include "marketo/rest_caller.h"
+
+#include <spdlog/spdlog.h>
+
+#include "marketo/call_metrics.h"
+#include "marketo/us_central.h"
+
+namespace sg::marketo {
+
+namespace {
+
+Error quota_error(const std::string& instance, TimePoint until) {
+  return Error{"marketo_quota_exceeded",
+               "Marketo daily API quota of " + instance + " is spent; calls resume at " + format_rfc3339(until),
+               {}, {}};
+}
+
+// A token that could not be had is judged like a reply: Identity being unreachable is
+// transient, refused credentials are not.
+ReplyVerdict token_failure(const Error& error) {
+  const Next next = error.code == "marketo_unreachable" ? Next::retry : Next::fail;
+  return ReplyVerdict{next, "token_" + error.code, error, {}};
+}
+
+}  // namespace
+
+RestCaller::RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, TokenCache& tokens,
+                       const Limits& limits)
+    : http_(http),
+      clock_(clock),
+      metrics_(metrics),
+      tokens_(tokens),
+      limits_(limits),
+      backoff_(limits.initial_backoff, limits.max_backoff),
+      limiter_(clock, limits) {}
+
+Result<Envelope> RestCaller::call(const Credentials& credentials, const std::string& instance,
+                                  const net::Request& request, std::string_view kind) {
+  bool renewed = false;
+  int failures = 0;
+  while (true) {
+    if (auto until = quota_.blocked_until(instance, clock_.now())) return quota_error(instance, *until);
+    Result<std::string> token = tokens_.get(credentials);
+    ReplyVerdict verdict = token ? attempt(instance, request, *token, kind) : token_failure(token.error());
+    switch (verdict.next) {
+      case Next::use:
+        return std::move(verdict.envelope);
+      case Next::renew_token:
+        if (renewed) return fail(instance, verdict, kind);
+        renewed = true;
+        tokens_.invalidate(credentials, *token);
+        continue;
+      case Next::retry:
+      case Next::retry_slower:
+        if (++failures >= limits_.max_attempts) return fail(instance, verdict, kind);
+        wait_before_retry(instance, verdict, failures, kind);
+        continue;
+      case Next::stop_for_today:
+        return stop_for_today(instance, verdict);
+      case Next::fail:
+        return fail(instance, verdict, kind);
+    }
+  }
+}
+
+ReplyVerdict RestCaller::attempt(const std::string& instance, const net::Request& request, const std::string& token,
+                                 std::string_view kind) {
+  Result<RateLimiter::Permit> permit = limiter_.acquire(instance);
+  if (!permit) return ReplyVerdict{Next::fail, "", permit.error(), {}};
+  net::Request authorized = request;
+  authorized.headers.emplace_back("Authorization", "Bearer " + token);
+  authorized.timeout = limits_.call_timeout;
+  ReplyVerdict verdict = judge_reply(http_.send(authorized));
+  count_call(metrics_, kind, verdict.metric_result);
+  return verdict;
+}
+
+void RestCaller::wait_before_retry(const std::string& instance, const ReplyVerdict& verdict, int failures,
+                                   std::string_view kind) {
+  const Millis delay = backoff_.delay(failures);
+  // Other callers on this instance would only hit the same limit: hold them back too.
+  if (verdict.next == Next::retry_slower) limiter_.pause(instance, delay);
+  spdlog::warn("marketo {} call to {} failed ({}), retry {} of {} in {} ms", kind, instance,
+               verdict.metric_result, failures, limits_.max_attempts - 1, delay.count());
+  clock_.sleep_for(delay);
+}
+
+Error RestCaller::stop_for_today(const std::string& instance, const ReplyVerdict& verdict) {
+  const TimePoint until = next_us_central_midnight(clock_.now());
+  quota_.block_until(instance, until);
+  spdlog::warn("marketo daily quota of {} spent ({}); no calls until {}", instance, verdict.error.message,
+               format_rfc3339(until));
+  return quota_error(instance, until);
+}
+
+Error RestCaller::fail(const std::string& instance, const ReplyVerdict& verdict, std::string_view kind) {
+  const bool loud = verdict.error.code != "marketo_unreachable" && verdict.error.code != "marketo_rate_limited";
+  spdlog::log(loud ? spdlog::level::err : spdlog::level::warn, "marketo {} call to {} failed: {} ({})", kind,
+              instance, verdict.error.message, verdict.error.code);
+  return verdict.error;
+}
+
+}  // namespace sg::marketo

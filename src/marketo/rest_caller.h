@@ -1,0 +1,50 @@
+// RestCaller: one logical Marketo REST call with everything around it: the instance's
+// quota block, a token (Bearer header only), a limiter slot, the error table, one token
+// renewal, and jittered retries up to Limits::max_attempts. Thread-safe.
+// Borrows the HttpClient, Clock, Metrics and TokenCache; they must outlive it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "marketo/backoff.h"
+#include "marketo/envelope.h"
+#include "marketo/marketo_client.h"
+#include "marketo/quota_blocks.h"
+#include "marketo/rate_limiter.h"
+#include "marketo/reply_policy.h"
+#include "marketo/token_cache.h"
+#include "net/http_client.h"
+#include "obs/metrics.h"
+
+namespace sg::marketo {
+
+class RestCaller {
+ public:
+  RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, TokenCache& tokens, const Limits& limits);
+
+  // `request` lacks authorization; `instance` keys limits and quota; `kind` labels metrics.
+  Result<Envelope> call(const Credentials& credentials, const std::string& instance,
+                        const net::Request& request, std::string_view kind);
+
+ private:
+  ReplyVerdict attempt(const std::string& instance, const net::Request& request, const std::string& token,
+                       std::string_view kind);
+  void wait_before_retry(const std::string& instance, const ReplyVerdict& verdict, int failures,
+                         std::string_view kind);
+  Error stop_for_today(const std::string& instance, const ReplyVerdict& verdict);
+  Error fail(const std::string& instance, const ReplyVerdict& verdict, std::string_view kind);
+
+  net::HttpClient& http_;
+  Clock& clock_;
+  Metrics& metrics_;
+  TokenCache& tokens_;
+  const Limits limits_;
+  const Backoff backoff_;
+  RateLimiter limiter_;
+  QuotaBlocks quota_;
+};
+
+}  // namespace sg::marketo

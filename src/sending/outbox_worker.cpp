@@ -1,0 +1,167 @@
+#include "sending/outbox_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/email_address.h"
+#include "core/policy.h"
+#include "mail/message.h"
+
+namespace sg::sending {
+
+OutboxWorker::OutboxWorker(store::Store& store, gate::UnsubscribeGate& gate,
+                           mail::Transport& transport, const crypto::UnsubscribeTokens& tokens,
+                           Clock& clock, Metrics& metrics, OutboxOptions options)
+    : store_(store), gate_(gate), transport_(transport), tokens_(tokens), clock_(clock),
+      metrics_(metrics), options_(std::move(options)) {
+  metrics_.describe("sendguard_deliveries_total", "counter",
+                    "Outbox results per email: sent, failed, suppressed, held, retry");
+}
+
+OutboxWorker::~OutboxWorker() { stop(); }
+
+void OutboxWorker::start() {
+  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { loop(); });
+}
+
+void OutboxWorker::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void OutboxWorker::wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void OutboxWorker::loop() {
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    int done = 0;
+    try {
+      done = run_once();
+    } catch (const std::exception& e) {
+      spdlog::error("outbox: {}", e.what());
+    }
+    if (done > 0) continue;
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, options_.idle_poll, [this] { return stopping_ || woken_; });
+    woken_ = false;
+  }
+}
+
+int OutboxWorker::run_once() {
+  auto batch = store_.emails().claim_due(clock_.now(), options_.lease, options_.claim_batch);
+  for (auto& email : batch) {
+    try {
+      process(std::move(email));
+    } catch (const std::exception& e) {
+      // The lease runs out and another attempt follows; nothing is lost.
+      spdlog::error("outbox: email {}: {}", email.id, e.what());
+    }
+  }
+  return static_cast<int>(batch.size());
+}
+
+void OutboxWorker::process(store::EmailRecord email) {
+  std::vector<std::string> pending;
+  std::vector<std::string> keys;
+  for (const auto* list : {&email.to, &email.cc, &email.bcc})
+    for (const auto& r : *list)
+      if (std::find(email.delivered.begin(), email.delivered.end(), r) == email.delivered.end() &&
+          std::find(pending.begin(), pending.end(), r) == pending.end()) {
+        pending.push_back(r);
+        keys.push_back(lowercase_ascii(r));
+      }
+
+  auto settings = store_.settings().get(email.team_id);
+  auto answer = gate_.check(email.team_id, {settings.marketo_check_enabled, settings.on_check_unavailable}, keys);
+  bool must_hold = false;
+  for (const auto& key : keys) {
+    Verdict v = answer.verdict(key);
+    switch (decide(email.workflow, v)) {
+      case Outcome::Send: break;
+      case Outcome::DropSilently: return finish(email, EmailStatus::Suppressed, std::string(reason_of(v)));
+      case Outcome::Hold:
+      case Outcome::Unavailable: must_hold = true; break;
+      default: return finish(email, EmailStatus::Failed, std::string(reason_of(v)));
+    }
+  }
+  if (must_hold) return hold(email, answer.unavailable_detail);
+  if (!answer.unverified_allowed.empty()) email.unverified = true;
+  email.held_since.reset();
+  deliver(email, pending);
+}
+
+void OutboxWorker::deliver(store::EmailRecord& email, const std::vector<std::string>& recipients) {
+  for (const auto& rcpt : recipients) {
+    mail::MailMessage m{email.from, "", email.to, email.cc, email.subject, email.text, email.html,
+                        email.message_id, clock_.now(),
+                        options_.public_url + "/u/" + tokens_.issue({email.team_id, lowercase_ascii(rcpt)})};
+    auto mime = mail::render_mime(m);
+    if (!mime) return finish(email, EmailStatus::Failed, "invalid_message: " + mime.error().message);
+    auto result = transport_.deliver({email.from, {rcpt}}, *mime);
+    if (result.status == mail::DeliveryStatus::PermanentFailure) {
+      spdlog::warn("email {} to {} refused: {}", email.id, rcpt, result.detail);
+      return finish(email, EmailStatus::Failed, "smtp_rejected: " + result.detail);
+    }
+    if (result.status == mail::DeliveryStatus::TemporaryFailure) {
+      email.attempts++;
+      if (email.attempts >= options_.max_delivery_attempts)
+        return finish(email, EmailStatus::Failed, "smtp_unavailable: " + result.detail);
+      email.status = EmailStatus::Queued;
+      email.reason = "smtp_retrying: " + result.detail;
+      email.next_attempt_at = clock_.now() + backoff(options_.retry_base, options_.retry_max, email.attempts);
+      metrics_.increment("sendguard_deliveries_total", {{"result", "retry"}});
+      spdlog::warn("email {} to {} deferred (attempt {}): {}", email.id, rcpt, email.attempts, result.detail);
+      return store_.emails().update_delivery(email);
+    }
+    email.delivered.push_back(rcpt);
+    store_.emails().mark_delivered(email.id, email.delivered);
+  }
+  email.sent_at = clock_.now();
+  finish(email, EmailStatus::Sent, "");
+}
+
+void OutboxWorker::finish(store::EmailRecord& email, EmailStatus status, std::string reason) {
+  email.status = status;
+  email.reason = std::move(reason);
+  store_.emails().update_delivery(email);
+  metrics_.increment("sendguard_deliveries_total", {{"result", std::string(to_string(status))}});
+  if (status != EmailStatus::Sent) spdlog::info("email {} {}: {}", email.id, to_string(status), email.reason);
+}
+
+void OutboxWorker::hold(store::EmailRecord& email, const std::string& detail) {
+  TimePoint now = clock_.now();
+  if (!email.held_since) email.held_since = now;
+  if (now - *email.held_since >= options_.max_hold)
+    return finish(email, EmailStatus::Failed, "check_unavailable");
+  email.status = EmailStatus::Held;
+  email.reason = "check_unavailable";
+  // Waiting as long as the email has been held so far doubles the interval each time.
+  auto held_for = std::chrono::duration_cast<Millis>(now - *email.held_since);
+  email.next_attempt_at = now + std::clamp(held_for, options_.hold_retry_base, options_.hold_retry_max);
+  store_.emails().update_delivery(email);
+  metrics_.increment("sendguard_deliveries_total", {{"result", "held"}});
+  spdlog::warn("email {} held: Marketo could not answer ({})", email.id, detail);
+}
+
+Millis OutboxWorker::backoff(Millis base, Millis max, int attempt) const {
+  Millis delay = base;
+  for (int i = 1; i < attempt && delay < max; ++i) delay *= 2;
+  return std::min(delay, max);
+}
+
+}  // namespace sg::sending

@@ -1,0 +1,75 @@
+// OutboxWorker: delivers queued emails. Worker threads lease due emails from the
+// store, run the gate again just before delivery, deliver each remaining recipient
+// through the Transport, and record sent / failed / suppressed / held. A lease that
+// runs out (crash) makes the email due again; recipients already handed to the relay
+// are remembered, so at most the one on the wire at a crash is sent twice.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "crypto/unsubscribe_token.h"
+#include "gate/unsubscribe_gate.h"
+#include "mail/transport.h"
+#include "obs/metrics.h"
+#include "store/stores.h"
+
+namespace sg::sending {
+
+struct OutboxOptions {
+  int workers = 4;
+  int claim_batch = 8;
+  Millis lease{5 * 60 * 1000};
+  Millis idle_poll{500};
+  int max_delivery_attempts = 8;      // temporary SMTP failures before giving up
+  Millis retry_base{5000};            // first retry delay; doubles per attempt
+  Millis retry_max{10 * 60 * 1000};
+  Millis hold_retry_base{10000};      // first re-check of a held email; doubles
+  Millis hold_retry_max{5 * 60 * 1000};
+  Millis max_hold{72LL * 3600 * 1000};
+  std::string public_url = "http://127.0.0.1:8080";  // base of List-Unsubscribe links
+};
+
+class OutboxWorker {
+ public:
+  OutboxWorker(store::Store& store, gate::UnsubscribeGate& gate, mail::Transport& transport,
+               const crypto::UnsubscribeTokens& tokens, Clock& clock, Metrics& metrics,
+               OutboxOptions options);
+  ~OutboxWorker();
+
+  void start();
+  void stop();   // waits for in-flight deliveries to finish
+  void wake();   // new work arrived
+
+  // Claims and processes one batch of due emails; returns how many. For tests.
+  int run_once();
+
+ private:
+  void loop();
+  void process(store::EmailRecord email);
+  void deliver(store::EmailRecord& email, const std::vector<std::string>& recipients);
+  void finish(store::EmailRecord& email, EmailStatus status, std::string reason);
+  void hold(store::EmailRecord& email, const std::string& detail);
+  Millis backoff(Millis base, Millis max, int attempt) const;
+
+  store::Store& store_;
+  gate::UnsubscribeGate& gate_;
+  mail::Transport& transport_;
+  const crypto::UnsubscribeTokens& tokens_;
+  Clock& clock_;
+  Metrics& metrics_;
+  const OutboxOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  bool woken_ = false;     // GUARDED_BY(mu_)
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace sg::sending

@@ -1,0 +1,232 @@
+#include "sending/send_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/policy.h"
+#include "crypto/tokens.h"
+#include "sending/idempotent_answer.h"
+#include "sending/send_validation.h"
+
+namespace sg::sending {
+namespace {
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 200;
+
+struct Recipients {
+  std::vector<EmailAddress> all;  // to, then cc, then bcc
+  std::vector<std::string> keys;
+};
+
+Result<Recipients> validate(const SendRequest& r, const SendOptions& options) {
+  if (!is_interactive(r.workflow))
+    return Error::invalid("workflow", "workflow must be \"individual\" or \"plugin\"");
+  if (r.to.empty()) return Error::invalid("to", "to must list at least one recipient");
+  if (r.to.size() + r.cc.size() + r.bcc.size() > options.max_recipients)
+    return Error::invalid("to", "an email may have at most " + std::to_string(options.max_recipients) +
+                                    " recipients in to, cc and bcc together");
+  Recipients out;
+  for (const auto& [field, list] : {std::pair{"to", &r.to}, {"cc", &r.cc}, {"bcc", &r.bcc}}) {
+    auto parsed = parse_addresses(field, *list);
+    if (!parsed) return parsed.error();
+    for (auto& a : *parsed) {
+      out.keys.push_back(a.key());
+      out.all.push_back(std::move(a));
+    }
+  }
+  if (Status s = check_header_value("subject", r.subject, options.max_subject_bytes); !s) return s.error();
+  if (Status s = check_utf8("text", r.text); !s) return s.error();
+  if (Status s = check_utf8("html", r.html); !s) return s.error();
+  return out;
+}
+
+std::string names(const std::vector<std::string>& list) {
+  std::string out;
+  for (const auto& s : list) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string encode_cursor(const store::EmailRecord& last) {
+  return crypto::base64url(std::to_string(to_unix_millis(last.created_at)) + ":" + last.id);
+}
+
+std::optional<std::pair<int64_t, std::string>> decode_cursor(const std::string& cursor) {
+  std::string text = crypto::base64url_decode(cursor);
+  size_t colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  try {
+    return std::pair{std::stoll(text.substr(0, colon)), text.substr(colon + 1)};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+SendService::SendService(store::Store& store, gate::UnsubscribeGate& gate, Clock& clock,
+                         Metrics& metrics, SendOptions options, std::function<void()> wake_outbox)
+    : store_(store), gate_(gate), clock_(clock), metrics_(metrics), options_(std::move(options)),
+      wake_outbox_(std::move(wake_outbox)) {
+  metrics_.describe("sendguard_emails_total", "counter", "Emails recorded, by status at acceptance");
+}
+
+gate::TeamPolicy SendService::policy_of(const std::string& team_id) {
+  auto s = store_.settings().get(team_id);
+  return {s.marketo_check_enabled, s.on_check_unavailable};
+}
+
+Result<std::vector<CheckResult>> SendService::check(const Caller& caller,
+                                                    const std::vector<std::string>& recipients) {
+  if (recipients.empty()) return Error::invalid("recipients", "recipients must list at least one address");
+  if (recipients.size() > options_.max_recipients)
+    return Error::invalid("recipients", "at most " + std::to_string(options_.max_recipients) +
+                                            " recipients may be checked at once");
+  auto parsed = parse_addresses("recipients", recipients);
+  if (!parsed) return parsed.error();
+  std::vector<std::string> keys;
+  for (const auto& a : *parsed) keys.push_back(a.key());
+
+  auto answer = gate_.check(caller.team_id, policy_of(caller.team_id), keys);
+  std::vector<CheckResult> out;
+  for (size_t i = 0; i < parsed->size(); ++i) {
+    Verdict v = answer.verdict(keys[i]);
+    if (v == Verdict::Unverified)
+      return Error{"unsubscribe_check_unavailable",
+                   "could not verify unsubscribe status with Marketo: " + answer.unavailable_detail,
+                   {}, {}};
+    out.push_back({recipients[i], v == Verdict::Allowed, std::string(reason_of(v))});
+  }
+  return out;
+}
+
+Result<SendAccepted> SendService::send(const Caller& caller, const SendRequest& request) {
+  std::string digest;
+  if (request.idempotency_key) {
+    if (request.idempotency_key->empty() || request.idempotency_key->size() > 255)
+      return Error::invalid("idempotency_key", "idempotency_key must be 1 to 255 characters");
+    digest = request_digest(request);
+    if (auto seen = store_.idempotency().find(caller.user_id, *request.idempotency_key)) {
+      if (seen->request_hash != digest)
+        return Error{"idempotency_key_reused",
+                     "this idempotency_key was already used for a different email", {}, {}};
+      return replay(*seen);
+    }
+  }
+  return decide_and_record(caller, request, digest);
+}
+
+Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const SendRequest& request,
+                                                    const std::string& digest) {
+  auto recipients = validate(request, options_);
+  if (!recipients) return recipients.error();
+  auto answer = gate_.check(caller.team_id, policy_of(caller.team_id), recipients->keys);
+
+  std::vector<std::string> refused;
+  bool unavailable = false;
+  std::string reason;
+  for (const auto& a : recipients->all) {
+    Verdict v = answer.verdict(a.key());
+    Outcome o = decide(request.workflow, v);
+    if (o == Outcome::RefuseRequest) {
+      if (std::find(refused.begin(), refused.end(), a.original()) == refused.end())
+        refused.push_back(a.original());
+      if (reason.empty() || v == Verdict::MarketoUnsubscribed) reason = reason_of(v);
+    }
+    unavailable = unavailable || o == Outcome::Unavailable;
+  }
+
+  TimePoint now = clock_.now();
+  store::EmailRecord email;
+  email.id = crypto::random_id("em_");
+  email.team_id = caller.team_id;
+  email.user_id = caller.user_id;
+  email.workflow = request.workflow;
+  email.source = request.source;
+  email.from = caller.email;
+  email.to = request.to;
+  email.cc = request.cc;
+  email.bcc = request.bcc;
+  email.subject = request.subject;
+  email.text = request.text;
+  email.html = request.html;
+  email.message_id = "<" + email.id + "@" + options_.mail_domain + ">";
+  email.created_at = email.next_attempt_at = now;
+  email.unverified = !answer.unverified_allowed.empty();
+
+  Result<SendAccepted> result = SendAccepted{email.id, EmailStatus::Queued};
+  if (!refused.empty()) {
+    email.status = EmailStatus::Blocked;
+    email.reason = reason;
+    result = Error{"recipient_unsubscribed",
+                   "not sent: unsubscribed recipient(s): " + names(refused), {}, refused};
+  } else if (unavailable) {
+    email.status = EmailStatus::Blocked;
+    email.reason = "check_unavailable";
+    result = Error{"unsubscribe_check_unavailable",
+                   "not sent: could not verify unsubscribe status with Marketo (" +
+                       answer.unavailable_detail + "); try again later", {}, {}};
+  }
+
+  std::optional<Result<SendAccepted>> earlier;
+  store_.transaction([&] {
+    if (request.idempotency_key) {
+      // A concurrent twin may have won the race since the first look.
+      if (auto seen = store_.idempotency().find(caller.user_id, *request.idempotency_key)) {
+        earlier = replay(*seen);
+        return;
+      }
+      // A 503 is not remembered: the same key may be retried once Marketo answers.
+      if (!unavailable || !refused.empty())
+        store_.idempotency().put(caller.user_id, *request.idempotency_key, remember(result, digest), now);
+    }
+    store_.emails().insert(email);
+    if (email.unverified)
+      store_.audit().append({caller.team_id, caller.user_id, caller.email, "email.accepted_unverified",
+                             std::nullopt, "{\"email_id\":\"" + email.id + "\"}", now});
+  });
+  if (earlier) return *earlier;
+
+  metrics_.increment("sendguard_emails_total", {{"status", std::string(to_string(email.status))}});
+  if (email.status == EmailStatus::Queued) wake_outbox_();
+  else spdlog::info("email {} blocked: {}", email.id, email.reason);
+  return result;
+}
+
+Result<store::EmailRecord> SendService::get(const Caller& caller, const std::string& id) {
+  auto email = store_.emails().find(caller.team_id, id);
+  // Another user's email is "not found" to a non-admin: its existence is not theirs to know.
+  if (!email || (!caller.admin && email->user_id != caller.user_id))
+    return Error::not_found("no email with id " + id);
+  return *email;
+}
+
+Result<EmailPage> SendService::list(const Caller& caller, const ListQuery& q) {
+  store::EmailFilter f;
+  f.team_id = caller.team_id;
+  if (!caller.admin) f.user_id = caller.user_id;
+  if (q.status) {
+    f.status = parse_email_status(*q.status);
+    if (!f.status) return Error::invalid("status", "unknown status '" + *q.status + "'");
+  }
+  if (q.workflow) {
+    f.workflow = parse_workflow(*q.workflow);
+    if (!f.workflow) return Error::invalid("workflow", "unknown workflow '" + *q.workflow + "'");
+  }
+  f.limit = q.limit.value_or(kDefaultPageSize);
+  if (f.limit < 1 || f.limit > kMaxPageSize)
+    return Error::invalid("limit", "limit must be between 1 and " + std::to_string(kMaxPageSize));
+  if (q.cursor) {
+    f.after = decode_cursor(*q.cursor);
+    if (!f.after) return Error::invalid("cursor", "cursor is not one this server returned");
+  }
+  ++f.limit;  // one extra row tells whether another page exists
+  EmailPage page;
+  page.emails = store_.emails().list(f);
+  if (static_cast<int>(page.emails.size()) == f.limit) {
+    page.emails.pop_back();
+    page.next_cursor = encode_cursor(page.emails.back());
+  }
+  return page;
+}
+
+}  // namespace sg::sending

@@ -1,0 +1,66 @@
+// SendService: the interactive send path. Validates a request, runs the gate over
+// every recipient, and either refuses it (recorded as a blocked email) or queues it in
+// the outbox, all in one transaction with its idempotency key. Also the pre-send check
+// and reading the emails log. Thread-safe; collaborators must outlive it.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/caller.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "gate/unsubscribe_gate.h"
+#include "obs/metrics.h"
+#include "sending/send_request.h"
+#include "store/stores.h"
+
+namespace sg::sending {
+
+struct SendOptions {
+  size_t max_recipients = 1000;     // per email (to + cc + bcc) and per check
+  size_t max_subject_bytes = 998;
+  std::string mail_domain = "sendguard.local";  // right side of Message-IDs
+};
+
+struct EmailPage {
+  std::vector<store::EmailRecord> emails;
+  std::optional<std::string> next_cursor;
+};
+
+struct ListQuery {
+  std::optional<std::string> status, workflow, cursor;
+  std::optional<int> limit;
+};
+
+class SendService {
+ public:
+  SendService(store::Store& store, gate::UnsubscribeGate& gate, Clock& clock, Metrics& metrics,
+              SendOptions options, std::function<void()> wake_outbox);
+
+  // Errors: invalid_request, unsubscribe_check_unavailable.
+  Result<std::vector<CheckResult>> check(const Caller& caller, const std::vector<std::string>& recipients);
+  // Errors: invalid_request, recipient_unsubscribed (with recipients),
+  // unsubscribe_check_unavailable, idempotency_key_reused.
+  Result<SendAccepted> send(const Caller& caller, const SendRequest& request);
+
+  Result<store::EmailRecord> get(const Caller& caller, const std::string& id);
+  Result<EmailPage> list(const Caller& caller, const ListQuery& query);
+
+  gate::TeamPolicy policy_of(const std::string& team_id);
+
+ private:
+  Result<SendAccepted> decide_and_record(const Caller& caller, const SendRequest& request,
+                                         const std::string& request_hash);
+
+  store::Store& store_;
+  gate::UnsubscribeGate& gate_;
+  Clock& clock_;
+  Metrics& metrics_;
+  const SendOptions options_;
+  std::function<void()> wake_outbox_;
+};
+
+}  // namespace sg::sending

@@ -1,0 +1,65 @@
+#include "settings/accounts.h"
+
+#include "core/email_address.h"
+#include "crypto/tokens.h"
+
+namespace sg::settings {
+namespace {
+
+constexpr std::string_view kTokenPrefix = "sgt_";
+constexpr size_t kMaxTeamName = 200;
+constexpr size_t kMinPassword = 8;
+
+Caller caller_of(const store::User& u) { return {u.id, u.team_id, u.email, u.role == Role::Admin}; }
+
+}  // namespace
+
+Result<CreatedUser> Accounts::add_user(const NewUser& request) {
+  if (request.team_name.empty() || request.team_name.size() > kMaxTeamName)
+    return Error::invalid("team", "team name must be 1 to 200 characters");
+  auto email = EmailAddress::parse(request.email);
+  if (!email) return Error::invalid("email", email.error().message);
+  if (request.password && request.password->size() < kMinPassword)
+    return Error::invalid("password", "password must be at least 8 characters");
+
+  CreatedUser out;
+  out.api_token = crypto::random_token(kTokenPrefix);
+  std::optional<std::string> password_hash;
+  if (request.password) password_hash = crypto::hash_password(*request.password);
+  std::optional<Error> failure;
+  TimePoint now = clock_.now();
+  store_.transaction([&] {
+    if (store_.users().find_by_email(email->key())) {
+      failure = Error{"user_exists", "a user with email " + email->original() + " already exists", "email", {}};
+      return;
+    }
+    auto team = store_.teams().find_by_name(request.team_name);
+    if (!team) {
+      team = store_.teams().create(request.team_name, now);
+      out.team_created = true;
+    }
+    out.team_id = team->id;
+    out.user_id = crypto::random_id("us_");
+    store_.users().create({out.user_id, team->id, email->original(), request.role, password_hash}, now);
+    store_.users().add_token(out.user_id, crypto::token_hash(out.api_token), now);
+  });
+  if (failure) return *failure;
+  return out;
+}
+
+Result<std::string> Accounts::issue_token(const std::string& email) {
+  auto user = store_.users().find_by_email(lowercase_ascii(email));
+  if (!user) return Error::not_found("no user with email " + email);
+  std::string token = crypto::random_token(kTokenPrefix);
+  store_.users().add_token(user->id, crypto::token_hash(token), clock_.now());
+  return token;
+}
+
+std::optional<Caller> Accounts::authenticate(const std::string& api_token) {
+  if (!api_token.starts_with(kTokenPrefix)) return std::nullopt;
+  auto user = store_.users().find_by_token_hash(crypto::token_hash(api_token));
+  if (!user) return std::nullopt;
+  return caller_of(*user);
+}
+
+}  // namespace sg::settings

@@ -1,0 +1,122 @@
+#include "settings/team_settings.h"
+
+#include <boost/json.hpp>
+
+namespace sg::settings {
+namespace json = boost::json;
+namespace {
+
+Error forbidden(const std::string& what) {
+  return Error{"forbidden", "only a team admin may " + what, {}, {}};
+}
+
+std::string settings_json(const store::UnsubscribeSettings& s) {
+  return json::serialize(json::object{{"marketo_check_enabled", s.marketo_check_enabled},
+                                      {"on_check_unavailable", std::string(to_string(s.on_check_unavailable))}});
+}
+
+std::string connection_json(const ConnectionView& c) {
+  return json::serialize(json::object{{"rest_endpoint", c.rest_endpoint},
+                                      {"identity_endpoint", c.identity_endpoint},
+                                      {"client_id", c.client_id}});
+}
+
+ConnectionView view_of(const store::MarketoConnection& c) {
+  return {c.rest_endpoint, c.identity_endpoint, c.client_id, c.verified_at};
+}
+
+}  // namespace
+
+TeamSettings::TeamSettings(store::Store& store, marketo::Client& marketo, Clock& clock,
+                           std::function<void(const std::string&)> connection_changed)
+    : store_(store), marketo_(marketo), clock_(clock), connection_changed_(std::move(connection_changed)) {}
+
+store::UnsubscribeSettings TeamSettings::get(const Caller& caller) {
+  return store_.settings().get(caller.team_id);
+}
+
+Result<store::UnsubscribeSettings> TeamSettings::change(const Caller& caller, const SettingsChange& change) {
+  if (!caller.admin) return forbidden("change the unsubscribe settings");
+  std::optional<Error> failure;
+  store::UnsubscribeSettings before, after;
+  store_.transaction([&] {
+    before = after = store_.settings().get(caller.team_id);
+    if (change.marketo_check_enabled) after.marketo_check_enabled = *change.marketo_check_enabled;
+    if (change.on_check_unavailable) after.on_check_unavailable = *change.on_check_unavailable;
+    if (after.marketo_check_enabled && !before.marketo_check_enabled &&
+        !store_.connections().get(caller.team_id)) {
+      failure = Error{"marketo_not_connected",
+                      "connect Marketo (PUT /api/v1/integrations/marketo) before enabling the check", {}, {}};
+      return;
+    }
+    store_.settings().put(caller.team_id, after, clock_.now());
+    if (before.marketo_check_enabled != after.marketo_check_enabled ||
+        before.on_check_unavailable != after.on_check_unavailable)
+      audit(caller, "settings.unsubscribe.updated", settings_json(before), settings_json(after));
+  });
+  if (failure) return *failure;
+  return after;
+}
+
+Result<ConnectionView> TeamSettings::connect(const Caller& caller, const ConnectionInput& in) {
+  if (!caller.admin) return forbidden("connect Marketo");
+  auto rest = normalize_endpoint("rest_endpoint", in.rest_endpoint);
+  if (!rest) return rest.error();
+  auto identity = normalize_endpoint("identity_endpoint", in.identity_endpoint);
+  if (!identity) return identity.error();
+  if (in.client_id.empty()) return Error::invalid("client_id", "client_id is required");
+  if (in.client_secret.empty()) return Error::invalid("client_secret", "client_secret is required");
+
+  store::MarketoConnection c{*rest, *identity, in.client_id, in.client_secret, clock_.now()};
+  if (Status s = marketo_.verify({c.rest_endpoint, c.identity_endpoint, c.client_id, c.client_secret}); !s) {
+    const Error& e = s.error();
+    if (e.code == "marketo_auth_failed")
+      return Error{e.code, "Marketo refused the client id and secret: " + e.message, {}, {}};
+    return Error{"marketo_unreachable", "could not reach Marketo's Identity endpoint: " + e.message, {}, {}};
+  }
+  store_.transaction([&] {
+    auto before = store_.connections().get(caller.team_id);
+    store_.connections().put(caller.team_id, c);
+    audit(caller, "integrations.marketo.connected",
+          before ? std::optional(connection_json(view_of(*before))) : std::nullopt,
+          connection_json(view_of(c)));
+  });
+  connection_changed_(caller.team_id);
+  return view_of(c);
+}
+
+Result<ConnectionView> TeamSettings::connection(const Caller& caller) {
+  if (!caller.admin) return forbidden("view the Marketo connection");
+  auto c = store_.connections().get(caller.team_id);
+  if (!c) return Error::not_found("the team has no Marketo connection");
+  return view_of(*c);
+}
+
+Status TeamSettings::disconnect(const Caller& caller) {
+  if (!caller.admin) return forbidden("disconnect Marketo");
+  std::optional<Error> failure;
+  store_.transaction([&] {
+    auto before = store_.connections().get(caller.team_id);
+    if (!before) {
+      failure = Error::not_found("the team has no Marketo connection");
+      return;
+    }
+    if (store_.settings().get(caller.team_id).marketo_check_enabled) {
+      failure = Error{"check_enabled", "turn the Marketo unsubscribe check off before disconnecting", {}, {}};
+      return;
+    }
+    store_.connections().remove(caller.team_id);
+    audit(caller, "integrations.marketo.disconnected", connection_json(view_of(*before)), std::nullopt);
+  });
+  if (failure) return *failure;
+  connection_changed_(caller.team_id);
+  return Status::success();
+}
+
+void TeamSettings::audit(const Caller& caller, const std::string& action,
+                         std::optional<std::string> before, std::optional<std::string> after) {
+  store_.audit().append({caller.team_id, caller.user_id, caller.email, action, std::move(before),
+                         std::move(after), clock_.now()});
+}
+
+}  // namespace sg::settings

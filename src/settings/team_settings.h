@@ -1,0 +1,64 @@
+// TeamSettings: the team's unsubscribe setting and Marketo connection. Only admins
+// change them; every change is audit-logged (who, when, before → after) and the
+// client secret never leaves this layer. Thread-safe; collaborators must outlive it.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/caller.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "marketo/marketo_client.h"
+#include "store/stores.h"
+
+namespace sg::settings {
+
+struct SettingsChange {
+  std::optional<bool> marketo_check_enabled;
+  std::optional<FailPolicy> on_check_unavailable;
+};
+
+struct ConnectionInput {
+  std::string rest_endpoint, identity_endpoint, client_id, client_secret;
+};
+
+// What may be shown of a connection: everything but the secret.
+struct ConnectionView {
+  std::string rest_endpoint, identity_endpoint, client_id;
+  TimePoint verified_at;
+};
+
+class TeamSettings {
+ public:
+  // `connection_changed` is told the team id whenever its connection changes.
+  TeamSettings(store::Store& store, marketo::Client& marketo, Clock& clock,
+               std::function<void(const std::string&)> connection_changed);
+
+  store::UnsubscribeSettings get(const Caller& caller);
+  // Errors: forbidden, invalid_request, marketo_not_connected.
+  Result<store::UnsubscribeSettings> change(const Caller& caller, const SettingsChange& change);
+
+  // Errors: forbidden, invalid_request, marketo_auth_failed, marketo_unreachable.
+  Result<ConnectionView> connect(const Caller& caller, const ConnectionInput& input);
+  // Errors: forbidden, not_found.
+  Result<ConnectionView> connection(const Caller& caller);
+  // Errors: forbidden, not_found, check_enabled.
+  Status disconnect(const Caller& caller);
+
+ private:
+  void audit(const Caller& caller, const std::string& action, std::optional<std::string> before,
+             std::optional<std::string> after);
+
+  store::Store& store_;
+  marketo::Client& marketo_;
+  Clock& clock_;
+  std::function<void(const std::string&)> connection_changed_;
+};
+
+// Checks an endpoint URL: absolute, https (http only for loopback hosts), no query or
+// fragment. Returns it without a trailing slash.
+Result<std::string> normalize_endpoint(const std::string& field, const std::string& url);
+
+}  // namespace sg::settings

@@ -1,0 +1,125 @@
+#include "store/migrations.h"
+
+#include <array>
+#include <string_view>
+
+namespace sg::store {
+namespace {
+
+// Append only: a released migration never changes. Times are Unix milliseconds.
+constexpr std::array<std::string_view, 1> kMigrations{R"sql(
+CREATE TABLE teams (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  email TEXT NOT NULL,
+  email_key TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'user')),
+  password_hash TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE api_tokens (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE team_settings (
+  team_id TEXT PRIMARY KEY REFERENCES teams(id),
+  marketo_check_enabled INTEGER NOT NULL DEFAULT 0,
+  on_check_unavailable TEXT NOT NULL DEFAULT 'block',
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE marketo_connections (
+  team_id TEXT PRIMARY KEY REFERENCES teams(id),
+  rest_endpoint TEXT NOT NULL,
+  identity_endpoint TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  client_secret_sealed BLOB NOT NULL,
+  verified_at INTEGER NOT NULL
+);
+CREATE TABLE emails (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  user_id TEXT NOT NULL REFERENCES users(id),
+  workflow TEXT NOT NULL,
+  source TEXT NOT NULL,
+  from_addr TEXT NOT NULL,
+  to_json TEXT NOT NULL,
+  cc_json TEXT NOT NULL,
+  bcc_json TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  text_body TEXT NOT NULL,
+  html_body TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT,
+  message_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  held_since INTEGER,
+  next_attempt_at INTEGER NOT NULL,
+  claimed_until INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  delivered_json TEXT NOT NULL DEFAULT '[]',
+  unverified INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX emails_due ON emails(status, next_attempt_at) WHERE status IN ('queued', 'held');
+CREATE INDEX emails_team_list ON emails(team_id, created_at DESC, id DESC);
+CREATE INDEX emails_user_list ON emails(user_id, created_at DESC, id DESC);
+CREATE TABLE idempotency_keys (
+  user_id TEXT NOT NULL REFERENCES users(id),
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  response_json TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, key)
+);
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  actor_user_id TEXT,
+  actor_email TEXT,
+  action TEXT NOT NULL,
+  before_json TEXT,
+  after_json TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX audit_team ON audit_log(team_id, id DESC);
+CREATE TABLE suppressions (
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  email_key TEXT NOT NULL,
+  email TEXT NOT NULL,
+  source TEXT NOT NULL,
+  reason TEXT,
+  created_by TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (team_id, email_key)
+);
+)sql"};
+
+}  // namespace
+
+int migrate(SqliteDb& db) {
+  auto lock = db.lock();
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  int current = 0;
+  {
+    auto stmt = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (stmt.step()) current = static_cast<int>(stmt.integer(0));
+  }
+  for (int v = current; v < static_cast<int>(kMigrations.size()); ++v) {
+    Transaction tx(db);
+    db.exec(std::string(kMigrations[v]));
+    db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%s','now') * 1000)")
+        .bind(v + 1)
+        .run();
+    tx.commit();
+  }
+  return static_cast<int>(kMigrations.size());
+}
+
+}  // namespace sg::store

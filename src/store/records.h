@@ -1,0 +1,88 @@
+// Plain records the stores read and write. No behaviour, no I/O.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/email_status.h"
+#include "core/workflow.h"
+
+namespace sg::store {
+
+struct Team {
+  std::string id;
+  std::string name;
+};
+
+struct User {
+  std::string id;
+  std::string team_id;
+  std::string email;
+  Role role = Role::User;
+  std::optional<std::string> password_hash;
+};
+
+struct UnsubscribeSettings {
+  bool marketo_check_enabled = false;
+  FailPolicy on_check_unavailable = FailPolicy::Block;
+};
+
+struct MarketoConnection {
+  std::string rest_endpoint;
+  std::string identity_endpoint;
+  std::string client_id;
+  std::string client_secret;  // plaintext in memory only; sealed at rest
+  TimePoint verified_at;
+};
+
+struct EmailRecord {
+  std::string id;
+  std::string team_id;
+  std::string user_id;
+  Workflow workflow = Workflow::Individual;
+  Source source = Source::Api;
+  std::string from;
+  std::vector<std::string> to, cc, bcc;
+  std::string subject;
+  std::string text;
+  std::string html;
+  EmailStatus status = EmailStatus::Queued;
+  std::string reason;
+  std::string message_id;
+  TimePoint created_at;
+  std::optional<TimePoint> sent_at;
+  std::optional<TimePoint> held_since;
+  TimePoint next_attempt_at;
+  int attempts = 0;
+  std::vector<std::string> delivered;  // recipients already handed to the relay
+  bool unverified = false;             // went out without an answer from Marketo (policy "send")
+};
+
+struct EmailFilter {
+  std::string team_id;
+  std::optional<std::string> user_id;  // set for non-admins: only their own emails
+  std::optional<EmailStatus> status;
+  std::optional<Workflow> workflow;
+  int limit = 50;
+  std::optional<std::pair<int64_t, std::string>> after;  // (created_at ms, id) of the last row seen
+};
+
+struct AuditEntry {
+  std::string team_id;
+  std::optional<std::string> actor_user_id;
+  std::optional<std::string> actor_email;
+  std::string action;
+  std::optional<std::string> before_json;
+  std::optional<std::string> after_json;
+  TimePoint at;
+};
+
+struct StoredResponse {
+  std::string request_hash;
+  int status_code = 0;
+  std::string body_json;
+};
+
+}  // namespace sg::store

@@ -1,0 +1,68 @@
+// Teams, users and API tokens in SQLite.
+#include "store/sqlite_repos.h"
+
+#include "crypto/tokens.h"
+
+namespace sg::store {
+namespace {
+
+constexpr const char* kUserColumns = "u.id, u.team_id, u.email, u.role, u.password_hash";
+
+User read_user(Stmt& s) {
+  return User{s.text(0), s.text(1), s.text(2), parse_role(s.text(3)).value_or(Role::User),
+              s.opt_text(4)};
+}
+
+}  // namespace
+
+std::optional<Team> SqliteTeams::find_by_name(const std::string& name) {
+  auto lock = db_.lock();
+  auto s = db_.prepare("SELECT id, name FROM teams WHERE name = ?");
+  s.bind(name);
+  if (!s.step()) return std::nullopt;
+  return Team{s.text(0), s.text(1)};
+}
+
+Team SqliteTeams::create(const std::string& name, TimePoint now) {
+  auto lock = db_.lock();
+  Team team{crypto::random_id("tm_"), name};
+  db_.prepare("INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)")
+      .bind_all(team.id, team.name, to_unix_millis(now))
+      .run();
+  return team;
+}
+
+std::optional<User> SqliteUsers::find_by_email(const std::string& email_key) {
+  auto lock = db_.lock();
+  auto s = db_.prepare(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.email_key = ?");
+  s.bind(email_key);
+  if (!s.step()) return std::nullopt;
+  return read_user(s);
+}
+
+std::optional<User> SqliteUsers::find_by_token_hash(const std::string& token_hash) {
+  auto lock = db_.lock();
+  auto s = db_.prepare(std::string("SELECT ") + kUserColumns +
+                       " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?");
+  s.bind(token_hash);
+  if (!s.step()) return std::nullopt;
+  return read_user(s);
+}
+
+void SqliteUsers::create(const User& user, TimePoint now) {
+  auto lock = db_.lock();
+  db_.prepare("INSERT INTO users (id, team_id, email, email_key, role, password_hash, created_at) "
+              "VALUES (?, ?, ?, lower(?), ?, ?, ?)")
+      .bind_all(user.id, user.team_id, user.email, user.email, std::string(to_string(user.role)),
+                user.password_hash, to_unix_millis(now))
+      .run();
+}
+
+void SqliteUsers::add_token(const std::string& user_id, const std::string& token_hash, TimePoint now) {
+  auto lock = db_.lock();
+  db_.prepare("INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)")
+      .bind_all(token_hash, user_id, to_unix_millis(now))
+      .run();
+}
+
+}  // namespace sg::store

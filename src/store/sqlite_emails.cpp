@@ -1,0 +1,141 @@
+// Emails and the outbox in SQLite: insert, read, list with a keyset cursor, lease due ones.
+#include "store/json_columns.h"
+#include "store/sqlite_repos.h"
+
+namespace sg::store {
+namespace {
+
+constexpr const char* kColumns =
+    "id, team_id, user_id, workflow, source, from_addr, to_json, cc_json, bcc_json, subject, "
+    "text_body, html_body, status, reason, message_id, created_at, sent_at, held_since, "
+    "next_attempt_at, attempts, delivered_json, unverified";
+
+std::optional<TimePoint> opt_time(const std::optional<int64_t>& ms) {
+  if (!ms) return std::nullopt;
+  return from_unix_millis(*ms);
+}
+
+std::optional<int64_t> opt_ms(const std::optional<TimePoint>& t) {
+  if (!t) return std::nullopt;
+  return to_unix_millis(*t);
+}
+
+EmailRecord read_email(Stmt& s) {
+  EmailRecord e;
+  e.id = s.text(0);
+  e.team_id = s.text(1);
+  e.user_id = s.text(2);
+  e.workflow = parse_workflow(s.text(3)).value_or(Workflow::Individual);
+  e.source = parse_source(s.text(4)).value_or(Source::Api);
+  e.from = s.text(5);
+  e.to = from_json_array(s.text(6));
+  e.cc = from_json_array(s.text(7));
+  e.bcc = from_json_array(s.text(8));
+  e.subject = s.text(9);
+  e.text = s.text(10);
+  e.html = s.text(11);
+  e.status = parse_email_status(s.text(12)).value_or(EmailStatus::Queued);
+  e.reason = s.opt_text(13).value_or("");
+  e.message_id = s.text(14);
+  e.created_at = from_unix_millis(s.integer(15));
+  e.sent_at = opt_time(s.opt_integer(16));
+  e.held_since = opt_time(s.opt_integer(17));
+  e.next_attempt_at = from_unix_millis(s.integer(18));
+  e.attempts = static_cast<int>(s.integer(19));
+  e.delivered = from_json_array(s.text(20));
+  e.unverified = s.integer(21) != 0;
+  return e;
+}
+
+std::optional<std::string> opt_reason(const std::string& reason) {
+  if (reason.empty()) return std::nullopt;
+  return reason;
+}
+
+}  // namespace
+
+void SqliteEmails::insert(const EmailRecord& e) {
+  auto lock = db_.lock();
+  db_.prepare(std::string("INSERT INTO emails (") + kColumns +
+              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind_all(e.id, e.team_id, e.user_id, std::string(to_string(e.workflow)),
+                std::string(to_string(e.source)), e.from, to_json_array(e.to),
+                to_json_array(e.cc), to_json_array(e.bcc), e.subject, e.text, e.html,
+                std::string(to_string(e.status)), opt_reason(e.reason), e.message_id,
+                to_unix_millis(e.created_at), opt_ms(e.sent_at), opt_ms(e.held_since),
+                to_unix_millis(e.next_attempt_at), e.attempts, to_json_array(e.delivered),
+                e.unverified)
+      .run();
+}
+
+std::optional<EmailRecord> SqliteEmails::find(const std::string& team_id, const std::string& id) {
+  auto lock = db_.lock();
+  auto s = db_.prepare(std::string("SELECT ") + kColumns + " FROM emails WHERE team_id = ? AND id = ?");
+  s.bind_all(team_id, id);
+  if (!s.step()) return std::nullopt;
+  return read_email(s);
+}
+
+std::vector<EmailRecord> SqliteEmails::list(const EmailFilter& f) {
+  auto lock = db_.lock();
+  // NULL parameters switch a filter off, so one prepared statement serves every combination.
+  auto s = db_.prepare(std::string("SELECT ") + kColumns +
+                       " FROM emails WHERE team_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
+                       " AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR workflow = ?4)"
+                       " AND (?5 IS NULL OR created_at < ?5 OR (created_at = ?5 AND id < ?6))"
+                       " ORDER BY created_at DESC, id DESC LIMIT ?7");
+  std::optional<std::string> status, workflow, after_id;
+  std::optional<int64_t> after_ms;
+  if (f.status) status = std::string(to_string(*f.status));
+  if (f.workflow) workflow = std::string(to_string(*f.workflow));
+  if (f.after) {
+    after_ms = f.after->first;
+    after_id = f.after->second;
+  }
+  s.bind_all(f.team_id, f.user_id, status, workflow, after_ms, after_id, f.limit);
+  std::vector<EmailRecord> out;
+  while (s.step()) out.push_back(read_email(s));
+  return out;
+}
+
+std::vector<EmailRecord> SqliteEmails::claim_due(TimePoint now, Millis lease, int limit) {
+  Transaction tx(db_);
+  auto s = db_.prepare(std::string("UPDATE emails SET claimed_until = ?1 WHERE id IN ("
+                                   "SELECT id FROM emails WHERE status IN ('queued', 'held') "
+                                   "AND next_attempt_at <= ?2 AND claimed_until <= ?2 "
+                                   "ORDER BY next_attempt_at LIMIT ?3) RETURNING ") + kColumns);
+  s.bind_all(to_unix_millis(now + lease), to_unix_millis(now), limit);
+  std::vector<EmailRecord> out;
+  while (s.step()) out.push_back(read_email(s));
+  s.reset();
+  tx.commit();
+  return out;
+}
+
+void SqliteEmails::update_delivery(const EmailRecord& e) {
+  auto lock = db_.lock();
+  db_.prepare("UPDATE emails SET status = ?, reason = ?, sent_at = ?, held_since = ?, "
+              "next_attempt_at = ?, attempts = ?, delivered_json = ?, unverified = ?, "
+              "claimed_until = 0 WHERE id = ?")
+      .bind_all(std::string(to_string(e.status)), opt_reason(e.reason), opt_ms(e.sent_at),
+                opt_ms(e.held_since), to_unix_millis(e.next_attempt_at), e.attempts,
+                to_json_array(e.delivered), e.unverified, e.id)
+      .run();
+}
+
+void SqliteEmails::mark_delivered(const std::string& id, const std::vector<std::string>& delivered) {
+  auto lock = db_.lock();
+  db_.prepare("UPDATE emails SET delivered_json = ? WHERE id = ?")
+      .bind_all(to_json_array(delivered), id)
+      .run();
+}
+
+std::vector<std::pair<std::string, int64_t>> SqliteEmails::count_by_status() {
+  auto lock = db_.lock();
+  auto s = db_.prepare("SELECT status, COUNT(*) FROM emails GROUP BY status");
+  std::vector<std::pair<std::string, int64_t>> out;
+  while (s.step()) out.emplace_back(s.text(0), s.integer(1));
+  return out;
+}
+
+}  // namespace sg::store

@@ -1,0 +1,96 @@
+// The SQLite repositories behind the Store interfaces; each borrows the shared
+// SqliteDb, which must outlive it. Internal to the store module.
+#pragma once
+
+#include "crypto/secret_key.h"
+#include "store/sqlite_db.h"
+#include "store/stores.h"
+
+namespace sg::store {
+
+class SqliteTeams final : public TeamStore {
+ public:
+  explicit SqliteTeams(SqliteDb& db) : db_(db) {}
+  std::optional<Team> find_by_name(const std::string& name) override;
+  Team create(const std::string& name, TimePoint now) override;
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteUsers final : public UserStore {
+ public:
+  explicit SqliteUsers(SqliteDb& db) : db_(db) {}
+  std::optional<User> find_by_email(const std::string& email_key) override;
+  std::optional<User> find_by_token_hash(const std::string& token_hash) override;
+  void create(const User& user, TimePoint now) override;
+  void add_token(const std::string& user_id, const std::string& token_hash, TimePoint now) override;
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteSettings final : public SettingsStore {
+ public:
+  explicit SqliteSettings(SqliteDb& db) : db_(db) {}
+  UnsubscribeSettings get(const std::string& team_id) override;
+  void put(const std::string& team_id, const UnsubscribeSettings& s, TimePoint now) override;
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteConnections final : public ConnectionStore {
+ public:
+  SqliteConnections(SqliteDb& db, const crypto::SecretKey& key) : db_(db), key_(key) {}
+  std::optional<MarketoConnection> get(const std::string& team_id) override;
+  void put(const std::string& team_id, const MarketoConnection& c) override;
+  bool remove(const std::string& team_id) override;
+ private:
+  SqliteDb& db_;
+  const crypto::SecretKey key_;
+};
+
+class SqliteEmails final : public EmailStore {
+ public:
+  explicit SqliteEmails(SqliteDb& db) : db_(db) {}
+  void insert(const EmailRecord& email) override;
+  std::optional<EmailRecord> find(const std::string& team_id, const std::string& id) override;
+  std::vector<EmailRecord> list(const EmailFilter& filter) override;
+  std::vector<EmailRecord> claim_due(TimePoint now, Millis lease, int limit) override;
+  void update_delivery(const EmailRecord& email) override;
+  void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) override;
+  std::vector<std::pair<std::string, int64_t>> count_by_status() override;
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteIdempotency final : public IdempotencyStore {
+ public:
+  explicit SqliteIdempotency(SqliteDb& db) : db_(db) {}
+  std::optional<StoredResponse> find(const std::string& user_id, const std::string& key) override;
+  void put(const std::string& user_id, const std::string& key, const StoredResponse& r,
+           TimePoint now) override;
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteAudit final : public AuditStore {
+ public:
+  explicit SqliteAudit(SqliteDb& db) : db_(db) {}
+  void append(const AuditEntry& entry) override;
+  std::vector<AuditEntry> recent(const std::string& team_id, int limit) override;
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteSuppressions final : public SuppressionStore {
+ public:
+  explicit SqliteSuppressions(SqliteDb& db) : db_(db) {}
+  std::vector<std::string> suppressed_among(const std::string& team_id,
+                                            const std::vector<std::string>& email_keys) override;
+  void add(const std::string& team_id, const std::string& email, const std::string& source,
+           const std::string& reason, const std::optional<std::string>& created_by,
+           TimePoint now) override;
+ private:
+  SqliteDb& db_;
+};
+
+}  // namespace sg::store

@@ -1,0 +1,61 @@
+// Team settings and the Marketo connection in SQLite; the client secret is sealed.
+#include "store/sqlite_repos.h"
+
+namespace sg::store {
+
+UnsubscribeSettings SqliteSettings::get(const std::string& team_id) {
+  auto lock = db_.lock();
+  auto s = db_.prepare(
+      "SELECT marketo_check_enabled, on_check_unavailable FROM team_settings WHERE team_id = ?");
+  s.bind(team_id);
+  if (!s.step()) return {};
+  return {s.integer(0) != 0, parse_fail_policy(s.text(1)).value_or(FailPolicy::Block)};
+}
+
+void SqliteSettings::put(const std::string& team_id, const UnsubscribeSettings& v, TimePoint now) {
+  auto lock = db_.lock();
+  db_.prepare(
+         "INSERT INTO team_settings (team_id, marketo_check_enabled, on_check_unavailable, updated_at) "
+         "VALUES (?, ?, ?, ?) ON CONFLICT(team_id) DO UPDATE SET "
+         "marketo_check_enabled = excluded.marketo_check_enabled, "
+         "on_check_unavailable = excluded.on_check_unavailable, updated_at = excluded.updated_at")
+      .bind_all(team_id, v.marketo_check_enabled, std::string(to_string(v.on_check_unavailable)),
+                to_unix_millis(now))
+      .run();
+}
+
+std::optional<MarketoConnection> SqliteConnections::get(const std::string& team_id) {
+  auto lock = db_.lock();
+  auto s = db_.prepare(
+      "SELECT rest_endpoint, identity_endpoint, client_id, client_secret_sealed, verified_at "
+      "FROM marketo_connections WHERE team_id = ?");
+  s.bind(team_id);
+  if (!s.step()) return std::nullopt;
+  auto secret = key_.open(s.blob(3));
+  if (!secret)
+    throw StoreError("the stored Marketo client secret cannot be decrypted: was the secret key file replaced?");
+  return MarketoConnection{s.text(0), s.text(1), s.text(2), *secret, from_unix_millis(s.integer(4))};
+}
+
+void SqliteConnections::put(const std::string& team_id, const MarketoConnection& c) {
+  auto lock = db_.lock();
+  db_.prepare(
+         "INSERT INTO marketo_connections (team_id, rest_endpoint, identity_endpoint, client_id, "
+         "client_secret_sealed, verified_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(team_id) DO UPDATE SET "
+         "rest_endpoint = excluded.rest_endpoint, identity_endpoint = excluded.identity_endpoint, "
+         "client_id = excluded.client_id, client_secret_sealed = excluded.client_secret_sealed, "
+         "verified_at = excluded.verified_at")
+      .bind_all(team_id, c.rest_endpoint, c.identity_endpoint, c.client_id)
+      .bind_blob(key_.seal(c.client_secret))
+      .bind(to_unix_millis(c.verified_at))
+      .run();
+}
+
+bool SqliteConnections::remove(const std::string& team_id) {
+  auto lock = db_.lock();
+  auto s = db_.prepare("DELETE FROM marketo_connections WHERE team_id = ?");
+  s.bind(team_id).run();
+  return s.changes() > 0;
+}
+
+}  // namespace sg::store

@@ -1,0 +1,108 @@
+// One repository interface per aggregate. The SQLite implementations live beside
+// these; a PostgreSQL one will implement the same interfaces. Methods throw
+// StoreError only when the database itself fails; "absent" is an empty optional.
+// All implementations are thread-safe.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/records.h"
+
+namespace sg::store {
+
+class TeamStore {
+ public:
+  virtual ~TeamStore() = default;
+  virtual std::optional<Team> find_by_name(const std::string& name) = 0;
+  virtual Team create(const std::string& name, TimePoint now) = 0;
+};
+
+class UserStore {
+ public:
+  virtual ~UserStore() = default;
+  virtual std::optional<User> find_by_email(const std::string& email_key) = 0;
+  virtual std::optional<User> find_by_token_hash(const std::string& token_hash) = 0;
+  virtual void create(const User& user, TimePoint now) = 0;
+  virtual void add_token(const std::string& user_id, const std::string& token_hash, TimePoint now) = 0;
+};
+
+class SettingsStore {
+ public:
+  virtual ~SettingsStore() = default;
+  virtual UnsubscribeSettings get(const std::string& team_id) = 0;
+  virtual void put(const std::string& team_id, const UnsubscribeSettings& s, TimePoint now) = 0;
+};
+
+class ConnectionStore {
+ public:
+  virtual ~ConnectionStore() = default;
+  virtual std::optional<MarketoConnection> get(const std::string& team_id) = 0;
+  virtual void put(const std::string& team_id, const MarketoConnection& c) = 0;
+  virtual bool remove(const std::string& team_id) = 0;
+};
+
+class EmailStore {
+ public:
+  virtual ~EmailStore() = default;
+  virtual void insert(const EmailRecord& email) = 0;
+  virtual std::optional<EmailRecord> find(const std::string& team_id, const std::string& id) = 0;
+  virtual std::vector<EmailRecord> list(const EmailFilter& filter) = 0;
+  // Leases up to `limit` due queued/held emails until now+lease; an email whose lease
+  // ran out (its worker died) is due again.
+  virtual std::vector<EmailRecord> claim_due(TimePoint now, Millis lease, int limit) = 0;
+  // Writes the mutable delivery fields (status, reason, sent_at, held_since,
+  // next_attempt_at, attempts, delivered, unverified) and releases the lease.
+  virtual void update_delivery(const EmailRecord& email) = 0;
+  // Records that one more recipient was handed to the relay (crash safety).
+  virtual void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) = 0;
+  virtual std::vector<std::pair<std::string, int64_t>> count_by_status() = 0;
+};
+
+class IdempotencyStore {
+ public:
+  virtual ~IdempotencyStore() = default;
+  virtual std::optional<StoredResponse> find(const std::string& user_id, const std::string& key) = 0;
+  virtual void put(const std::string& user_id, const std::string& key, const StoredResponse& r,
+                   TimePoint now) = 0;
+};
+
+class AuditStore {
+ public:
+  virtual ~AuditStore() = default;
+  virtual void append(const AuditEntry& entry) = 0;
+  virtual std::vector<AuditEntry> recent(const std::string& team_id, int limit) = 0;
+};
+
+class SuppressionStore {
+ public:
+  virtual ~SuppressionStore() = default;
+  // The subset of `email_keys` on the team's local suppression list.
+  virtual std::vector<std::string> suppressed_among(const std::string& team_id,
+                                                    const std::vector<std::string>& email_keys) = 0;
+  virtual void add(const std::string& team_id, const std::string& email, const std::string& source,
+                   const std::string& reason, const std::optional<std::string>& created_by,
+                   TimePoint now) = 0;
+};
+
+// All repositories of one database, plus atomic units of work across them.
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual TeamStore& teams() = 0;
+  virtual UserStore& users() = 0;
+  virtual SettingsStore& settings() = 0;
+  virtual ConnectionStore& connections() = 0;
+  virtual EmailStore& emails() = 0;
+  virtual IdempotencyStore& idempotency() = 0;
+  virtual AuditStore& audit() = 0;
+  virtual SuppressionStore& suppressions() = 0;
+  // Runs `work` atomically: every write in it lands, or none does (on exception).
+  virtual void transaction(const std::function<void()>& work) = 0;
+  // True when the database answers a trivial query.
+  virtual bool ping() = 0;
+};
+
+}  // namespace sg::store
