@@ -14,7 +14,8 @@ namespace {
 struct Transfer {
   std::string_view mime;
   std::size_t sent = 0;
-  std::string last_reply;  // the relay's latest reply line, for the detail
+  std::string last_reply;  // the relay's latest reply line before any QUIT
+  bool quitting = false;
   char error[CURL_ERROR_SIZE] = {};
 };
 
@@ -28,13 +29,25 @@ size_t read_mime(char* buffer, size_t size, size_t count, void* userdata) {
   return n;
 }
 
-// libcurl hands the relay's replies to the debug callback only; errors name just the code.
+// libcurl hands the relay's replies to the debug callback only; its errors name just the
+// code. After a failure libcurl sends QUIT, and the "221" answer (which also overwrites
+// CURLINFO_RESPONSE_CODE) must not hide the reply that failed the transaction.
 int record_reply(CURL*, curl_infotype type, char* data, size_t size, void* userdata) {
-  if (type != CURLINFO_HEADER_IN) return 0;
-  std::string line(data, size);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  static_cast<Transfer*>(userdata)->last_reply = std::move(line);
+  auto* t = static_cast<Transfer*>(userdata);
+  std::string_view text(data, size);
+  if (type == CURLINFO_HEADER_OUT && text.starts_with("QUIT")) t->quitting = true;
+  if (type != CURLINFO_HEADER_IN || t->quitting) return 0;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  std::size_t line_start = text.rfind('\n');  // of a multi-line reply, keep the last line
+  t->last_reply = std::string(text.substr(line_start == std::string_view::npos ? 0 : line_start + 1));
   return 0;
+}
+
+// The three-digit code opening an SMTP reply line, or 0.
+int reply_code(std::string_view reply) {
+  bool coded = reply.size() >= 3 && std::all_of(reply.begin(), reply.begin() + 3,
+                                                [](char c) { return c >= '0' && c <= '9'; });
+  return coded ? (reply[0] - '0') * 100 + (reply[1] - '0') * 10 + (reply[2] - '0') : 0;
 }
 
 // Applies options in order and keeps the first failure, so none goes unchecked.
@@ -106,15 +119,15 @@ CURLcode configure(CURL* h, const SmtpUrl& url, const SmtpOptions& options, Tran
   return s.result();
 }
 
-DeliveryResult classify(CURLcode code, long reply_code, const Transfer& t) {
+DeliveryResult classify(CURLcode code, const Transfer& t) {
   if (code == CURLE_OK)
     return {DeliveryStatus::Delivered, t.last_reply.empty() ? "250" : t.last_reply};
   std::string error = t.error[0] != '\0' ? t.error : curl_easy_strerror(code);
-  bool relay_refused = reply_code >= 400 && !t.last_reply.empty();
-  std::string detail = relay_refused ? t.last_reply + " (" + error + ")" : error;
+  int relay_code = reply_code(t.last_reply);
+  std::string detail = relay_code >= 400 ? t.last_reply + " (" + error + ")" : error;
   // A refused login is the relay's configuration, not the message's fault: once fixed,
   // the message must still go, so it stays temporary like any other relay outage.
-  bool permanent = code != CURLE_LOGIN_DENIED && reply_code >= 500 && reply_code < 600;
+  bool permanent = code != CURLE_LOGIN_DENIED && relay_code >= 500 && relay_code < 600;
   return {permanent ? DeliveryStatus::PermanentFailure : DeliveryStatus::TemporaryFailure,
           std::move(detail)};
 }
@@ -149,12 +162,10 @@ DeliveryResult SmtpTransport::deliver(const Envelope& envelope, std::string_view
   std::string mail_from = "<" + envelope.mail_from + ">";
   CURLcode code = configure(handle.get(), url_, options_, transfer, mail_from, recipients.get());
   if (code == CURLE_OK) code = curl_easy_perform(handle.get());
-  long reply_code = 0;
-  curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &reply_code);
   // The handle must not keep pointers into this frame once it goes back to the pool.
   curl_easy_reset(handle.get());
   release(std::move(handle));
-  return classify(code, reply_code, transfer);
+  return classify(code, transfer);
 }
 
 SmtpTransport::Handle SmtpTransport::acquire() {

@@ -46,8 +46,9 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
   const boost::urls::url_view& view = *parsed;
   const std::string scheme = lowercase_ascii(view.scheme());
   if ((scheme != "http" && scheme != "https") || view.encoded_host().empty()) return bad_endpoint(text);
-  const std::string host_port = lowercase_ascii(view.encoded_host_and_port());
-  return Endpoint{scheme + "://" + host_port, without_empty_segments(view.encoded_path()), host_port};
+  const std::string host_port(view.encoded_host_and_port());
+  return Endpoint{scheme + "://" + host_port, without_empty_segments(view.encoded_path()),
+                  lowercase_ascii(host_port)};
 }
 
 }  // namespace sg::marketo

@@ -12,7 +12,8 @@ std::string to_json_array(const std::vector<std::string>& items) {
 
 std::vector<std::string> from_json_array(const std::string& text) {
   std::vector<std::string> out;
-  for (const auto& v : boost::json::parse(text).as_array()) out.emplace_back(v.as_string());
+  boost::json::value parsed = boost::json::parse(text);
+  for (const auto& v : parsed.as_array()) out.emplace_back(v.as_string());
   return out;
 }
 

@@ -1,0 +1,27 @@
+#include "app/cli.h"
+
+#include <iostream>
+
+namespace sg::app {
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"Sendguard: sales email that never reaches a person who unsubscribed in Marketo", "sendguard"};
+  app.require_subcommand(1);
+  CommonOptions common;
+  Command selected;
+  add_serve_command(app, common, selected);
+  add_user_commands(app, common, selected);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "sendguard: " << e.what() << " (see sendguard --help)\n";
+    return 2;
+  }
+  return selected ? selected() : 2;
+}
+
+}  // namespace sg::app

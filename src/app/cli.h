@@ -1,0 +1,24 @@
+// The sendguard command line: `serve`, `user add`, `token create`. Each command lives
+// in its own file and registers itself on the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace sg::app {
+
+// Shared by every command: --config FILE.
+struct CommonOptions {
+  std::optional<std::string> config_file;
+};
+
+using Command = std::function<int()>;  // runs the parsed command, returns the exit code
+
+void add_serve_command(CLI::App& app, CommonOptions& common, Command& selected);
+void add_user_commands(CLI::App& app, CommonOptions& common, Command& selected);
+
+int run_cli(int argc, char** argv);
+
+}  // namespace sg::app

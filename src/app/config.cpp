@@ -1,0 +1,124 @@
+#include "app/config.h"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+
+namespace sg::app {
+namespace {
+
+Error config_error(std::string message) { return Error{"config_error", std::move(message), {}, {}}; }
+
+Status parse_int(const std::string& name, const std::string& text, int min, int& out) {
+  int v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min)
+    return config_error(name + " must be a whole number >= " + std::to_string(min) + ", got '" + text + "'");
+  out = v;
+  return Status::success();
+}
+
+// One setting: its TOML key, its environment variable, and how to store a text value.
+struct Setting {
+  const char* toml_key;
+  const char* env;
+  std::function<Status(const std::string& name, const std::string& value, Config&)> apply;
+};
+
+Setting text(const char* key, const char* env, std::string Config::*field) {
+  return {key, env, [field](const std::string&, const std::string& v, Config& c) {
+            c.*field = v;
+            return Status::success();
+          }};
+}
+
+Setting number(const char* key, const char* env, int Config::*field, int min) {
+  return {key, env, [field, min](const std::string& name, const std::string& v, Config& c) {
+            return parse_int(name, v, min, c.*field);
+          }};
+}
+
+std::vector<Setting> settings() {
+  return {
+      text("db", "SENDGUARD_DB", &Config::db),
+      text("listen", "SENDGUARD_LISTEN", &Config::listen),
+      {"smtp_url", "SENDGUARD_SMTP_URL",
+       [](const std::string&, const std::string& v, Config& c) {
+         if (v.empty()) c.smtp_url.reset();
+         else c.smtp_url = v;
+         return Status::success();
+       }},
+      text("mail_dir", "SENDGUARD_MAIL_DIR", &Config::mail_dir),
+      text("public_url", "SENDGUARD_PUBLIC_URL", &Config::public_url),
+      text("secret_key_file", "SENDGUARD_SECRET_KEY_FILE", &Config::secret_key_file),
+      number("check_max_age", "SENDGUARD_CHECK_MAX_AGE", &Config::check_max_age_seconds, 0),
+      text("log_level", "SENDGUARD_LOG_LEVEL", &Config::log_level),
+      number("marketo.calls_per_20s", "SENDGUARD_MARKETO_CALLS_PER_20S", &Config::marketo_calls_per_20s, 1),
+      number("marketo.max_concurrent", "SENDGUARD_MARKETO_MAX_CONCURRENT", &Config::marketo_max_concurrent, 1),
+      number("marketo.timeout_ms", "SENDGUARD_MARKETO_TIMEOUT_MS", &Config::marketo_timeout_ms, 100),
+      number("outbox.workers", "SENDGUARD_OUTBOX_WORKERS", &Config::outbox_workers, 1),
+      number("outbox.retry_base_ms", "SENDGUARD_RETRY_BASE_MS", &Config::retry_base_ms, 10),
+      number("outbox.hold_retry_base_ms", "SENDGUARD_HOLD_RETRY_BASE_MS", &Config::hold_retry_base_ms, 10),
+      number("outbox.max_hold_hours", "SENDGUARD_MAX_HOLD_HOURS", &Config::max_hold_hours, 1),
+  };
+}
+
+std::optional<std::string> toml_text(const toml::table& t, const char* dotted_key) {
+  auto node = t.at_path(dotted_key);
+  if (!node) return std::nullopt;
+  if (auto s = node.value<std::string>()) return *s;
+  if (auto i = node.value<int64_t>()) return std::to_string(*i);
+  return "";  // present but of another type: let the setting reject it
+}
+
+Status finish(Config& c) {
+  auto colon = c.listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return config_error("SENDGUARD_LISTEN must be host:port, got '" + c.listen + "'");
+  int port = 0;
+  if (!parse_int("SENDGUARD_LISTEN port", c.listen.substr(colon + 1), 0, port) || port > 65535)
+    return config_error("SENDGUARD_LISTEN must be host:port, got '" + c.listen + "'");
+  if (c.db.starts_with("postgresql://") || c.db.starts_with("postgres://"))
+    return config_error("PostgreSQL is not supported by this build yet; use a SQLite path for SENDGUARD_DB");
+  if (c.public_url.empty()) c.public_url = "http://" + c.listen;
+  while (c.public_url.ends_with('/')) c.public_url.pop_back();
+  if (c.secret_key_file.empty())
+    c.secret_key_file = (std::filesystem::path(c.db).parent_path() / "secret.key").string();
+  if (c.smtp_url && !c.smtp_url->starts_with("smtp://") && !c.smtp_url->starts_with("smtps://"))
+    return config_error("SENDGUARD_SMTP_URL must start with smtp:// or smtps://");
+  return Status::success();
+}
+
+}  // namespace
+
+std::string Config::host() const { return listen.substr(0, listen.rfind(':')); }
+
+unsigned short Config::port() const {
+  return static_cast<unsigned short>(std::stoi(listen.substr(listen.rfind(':') + 1)));
+}
+
+Result<Config> load_config(const std::optional<std::string>& file) {
+  Config c;
+  auto all = settings();
+  if (file) {
+    toml::table table;
+    try {
+      table = toml::parse_file(*file);
+    } catch (const toml::parse_error& e) {
+      return config_error("config file " + *file + ": " + std::string(e.description()));
+    }
+    for (const auto& s : all)
+      if (auto v = toml_text(table, s.toml_key))
+        if (Status st = s.apply(*file + ": " + s.toml_key, *v, c); !st) return st.error();
+  }
+  for (const auto& s : all)
+    if (const char* v = std::getenv(s.env))
+      if (Status st = s.apply(s.env, v, c); !st) return st.error();
+  if (Status st = finish(c); !st) return st.error();
+  return c;
+}
+
+}  // namespace sg::app

@@ -1,0 +1,39 @@
+// Config: every setting of the server, read once at start from an optional TOML file
+// and then the SENDGUARD_* environment variables (which win). Defaults suit a laptop.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+
+namespace sg::app {
+
+struct Config {
+  std::string db = "./data/sendguard.db";       // SQLite path (postgresql:// URLs reserved)
+  std::string listen = "127.0.0.1:8080";
+  std::optional<std::string> smtp_url;          // unset: .eml files under mail_dir
+  std::string mail_dir = "./data/mail";
+  std::string public_url;                       // default: http://<listen>
+  std::string secret_key_file;                  // default: secret.key beside the database
+  int check_max_age_seconds = 60;
+  std::string log_level = "info";
+  size_t max_body_bytes = 1 << 20;
+
+  int marketo_calls_per_20s = 50;
+  int marketo_max_concurrent = 5;
+  int marketo_timeout_ms = 10000;
+
+  int outbox_workers = 4;
+  int retry_base_ms = 5000;
+  int hold_retry_base_ms = 10000;
+  int max_hold_hours = 72;
+
+  std::string host() const;
+  unsigned short port() const;
+};
+
+// Errors: config_error naming the file, key or variable at fault.
+Result<Config> load_config(const std::optional<std::string>& file);
+
+}  // namespace sg::app

@@ -1,0 +1,105 @@
+#include "app/runtime.h"
+
+#include <spdlog/spdlog.h>
+
+#include "mail/eml_file_transport.h"
+#include "mail/smtp_transport.h"
+#include "net/curl_http_client.h"
+#include "store/sqlite_store.h"
+
+namespace sg::app {
+namespace {
+
+std::string host_of(const std::string& url) {
+  auto start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  auto end = url.find_first_of(":/", start);
+  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StoreRuntime>> StoreRuntime::open(const Config& config) {
+  auto rt = std::make_unique<StoreRuntime>();
+  auto key = crypto::SecretKey::load_or_create(config.secret_key_file);
+  if (!key) return key.error();
+  rt->key = *key;
+  try {
+    rt->store = store::open_sqlite_store(config.db, *rt->key);
+  } catch (const std::exception& e) {
+    return Error{"config_error", e.what(), {}, {}};
+  }
+  rt->accounts = std::make_unique<settings::Accounts>(*rt->store, rt->clock);
+  return rt;
+}
+
+Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
+  std::unique_ptr<Runtime> rt(new Runtime(config));
+  auto base = StoreRuntime::open(config);
+  if (!base) return base.error();
+  rt->base_ = std::move(*base);
+  Clock& clock = rt->base_->clock;
+  store::Store& store = *rt->base_->store;
+
+  rt->http_client_ = std::make_unique<net::CurlHttpClient>();
+  marketo::Limits limits;
+  limits.calls_per_window = config.marketo_calls_per_20s;
+  limits.max_concurrent = config.marketo_max_concurrent;
+  limits.call_timeout = Millis(config.marketo_timeout_ms);
+  rt->marketo_ = std::make_unique<marketo::Client>(*rt->http_client_, clock, rt->metrics_, limits);
+  rt->local_source_ = std::make_unique<sending::LocalListSource>(store.suppressions());
+  rt->marketo_source_ = std::make_unique<sending::MarketoSource>(store.connections(), *rt->marketo_);
+  rt->gate_ = std::make_unique<gate::UnsubscribeGate>(
+      *rt->local_source_, *rt->marketo_source_, clock, rt->metrics_,
+      gate::GateOptions{Millis(1000LL * config.check_max_age_seconds)});
+
+  if (config.smtp_url) {
+    auto smtp = mail::SmtpTransport::create(*config.smtp_url);
+    if (!smtp) return Error{"config_error", "SENDGUARD_SMTP_URL: " + smtp.error().message, {}, {}};
+    rt->transport_ = std::move(*smtp);
+  } else {
+    rt->transport_ = std::make_unique<mail::EmlFileTransport>(config.mail_dir);
+  }
+  rt->tokens_ = std::make_unique<crypto::UnsubscribeTokens>(*rt->base_->key);
+
+  sending::OutboxOptions outbox;
+  outbox.workers = config.outbox_workers;
+  outbox.retry_base = Millis(config.retry_base_ms);
+  outbox.hold_retry_base = Millis(config.hold_retry_base_ms);
+  outbox.max_hold = Millis(3600LL * 1000 * config.max_hold_hours);
+  outbox.public_url = config.public_url;
+  rt->outbox_ = std::make_unique<sending::OutboxWorker>(store, *rt->gate_, *rt->transport_, *rt->tokens_,
+                                                        clock, rt->metrics_, outbox);
+  sending::SendOptions send_options;
+  send_options.mail_domain = host_of(config.public_url);
+  rt->sending_ = std::make_unique<sending::SendService>(store, *rt->gate_, clock, rt->metrics_, send_options,
+                                                        [o = rt->outbox_.get()] { o->wake(); });
+  rt->settings_ = std::make_unique<settings::TeamSettings>(
+      store, *rt->marketo_, clock, [g = rt->gate_.get()](const std::string& team) { g->forget_team(team); });
+  rt->api_ = std::make_unique<http::Api>(
+      http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, store, rt->metrics_});
+
+  http::ServerOptions server;
+  server.host = config.host();
+  server.port = config.port();
+  server.max_body_bytes = config.max_body_bytes;
+  rt->server_ = std::make_unique<http::Server>(server, [api = rt->api_.get()](http::Request& r) {
+    return api->handle(r);
+  });
+  return rt;
+}
+
+Status Runtime::serve() {
+  if (Status s = server_->listen(); !s) return s;
+  outbox_->start();
+  spdlog::info("sendguard listening on http://{}:{} (database {}, mail {})", config_.host(), server_->port(),
+               config_.db, config_.smtp_url ? "via SMTP relay" : "to " + config_.mail_dir);
+  server_->run();
+  outbox_->stop();
+  spdlog::info("sendguard stopped");
+  return Status::success();
+}
+
+void Runtime::stop() { server_->stop(); }
+
+}  // namespace sg::app

@@ -1,0 +1,65 @@
+// Runtime: the one place where Sendguard's parts are built and wired together from a
+// Config. Owns every component; members are declared in dependency order so they are
+// destroyed in reverse.
+#pragma once
+
+#include <memory>
+
+#include "app/config.h"
+#include "core/clock.h"
+#include "crypto/secret_key.h"
+#include "crypto/unsubscribe_token.h"
+#include "gate/unsubscribe_gate.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "mail/transport.h"
+#include "marketo/marketo_client.h"
+#include "net/http_client.h"
+#include "obs/metrics.h"
+#include "sending/outbox_worker.h"
+#include "sending/send_service.h"
+#include "sending/sources.h"
+#include "settings/accounts.h"
+#include "settings/team_settings.h"
+#include "store/stores.h"
+
+namespace sg::app {
+
+// The database and accounts only: what the CLI's user commands need.
+struct StoreRuntime {
+  static Result<std::unique_ptr<StoreRuntime>> open(const Config& config);
+
+  SystemClock clock;
+  std::optional<crypto::SecretKey> key;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<settings::Accounts> accounts;
+};
+
+class Runtime {
+ public:
+  static Result<std::unique_ptr<Runtime>> build(const Config& config);
+  // Serves until stop(); starts and stops the outbox around it.
+  Status serve();
+  void stop();
+
+ private:
+  explicit Runtime(const Config& config) : config_(config) {}
+
+  Config config_;
+  std::unique_ptr<StoreRuntime> base_;
+  Metrics metrics_;
+  std::unique_ptr<net::HttpClient> http_client_;
+  std::unique_ptr<marketo::Client> marketo_;
+  std::unique_ptr<sending::LocalListSource> local_source_;
+  std::unique_ptr<sending::MarketoSource> marketo_source_;
+  std::unique_ptr<gate::UnsubscribeGate> gate_;
+  std::unique_ptr<mail::Transport> transport_;
+  std::unique_ptr<crypto::UnsubscribeTokens> tokens_;
+  std::unique_ptr<sending::OutboxWorker> outbox_;
+  std::unique_ptr<sending::SendService> sending_;
+  std::unique_ptr<settings::TeamSettings> settings_;
+  std::unique_ptr<http::Api> api_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace sg::app

@@ -1,0 +1,44 @@
+// Api: the HTTP API of API.md on top of the application services. Handlers are thin:
+// authenticate, parse, call one service, map the result. Thread-safe once built.
+#pragma once
+
+#include <optional>
+
+#include "core/caller.h"
+#include "http/router.h"
+#include "obs/metrics.h"
+#include "sending/send_service.h"
+#include "settings/accounts.h"
+#include "settings/team_settings.h"
+#include "store/stores.h"
+
+namespace sg::http {
+
+struct ApiServices {
+  settings::Accounts& accounts;
+  settings::TeamSettings& settings;
+  sending::SendService& sending;
+  store::Store& store;
+  Metrics& metrics;
+};
+
+class Api {
+ public:
+  explicit Api(ApiServices services);
+  Response handle(Request& request);
+
+ private:
+  using AuthedRoute = std::function<Response(Request&, const Caller&)>;
+  void add(const std::string& method, const std::string& pattern, AuthedRoute route);
+  void add_public(const std::string& method, const std::string& pattern, Route route);
+
+  void add_settings_routes();
+  void add_sending_routes();
+  void add_ops_routes();
+  std::optional<Caller> authenticate(const Request& request);
+
+  ApiServices s_;
+  Router router_;
+};
+
+}  // namespace sg::http

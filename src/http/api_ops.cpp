@@ -1,0 +1,39 @@
+// Routes: health, readiness, metrics and the audit log.
+#include <boost/json.hpp>
+
+#include "http/api.h"
+#include "http/errors.h"
+#include "http/json_body.h"
+
+namespace sg::http {
+namespace json = boost::json;
+
+void Api::add_ops_routes() {
+  add_public("GET", "/healthz", [](Request&) {
+    return json_response(200, json::object{{"status", "ok"}});
+  });
+  add_public("GET", "/readyz", [this](Request&) {
+    bool ok = s_.store.ping();
+    return json_response(ok ? 200 : 503, json::object{{"status", ok ? "ready" : "database unreachable"}});
+  });
+  add_public("GET", "/metrics", [this](Request&) {
+    for (const auto& [status, count] : s_.store.emails().count_by_status())
+      s_.metrics.set_gauge("sendguard_emails", {{"status", status}}, static_cast<double>(count));
+    return Response{200, "text/plain; version=0.0.4", s_.metrics.render(), {}};
+  });
+  add("GET", "/audit", [this](Request&, const Caller& c) {
+    if (!c.admin) return error_response(Error{"forbidden", "only a team admin may read the audit log", {}, {}});
+    json::array entries;
+    for (const auto& e : s_.store.audit().recent(c.team_id, 200)) {
+      json::object o{{"action", e.action},
+                     {"actor", e.actor_email ? json::value(*e.actor_email) : json::value(nullptr)},
+                     {"at", format_rfc3339(e.at)},
+                     {"before", e.before_json ? json::parse(*e.before_json) : json::value(nullptr)},
+                     {"after", e.after_json ? json::parse(*e.after_json) : json::value(nullptr)}};
+      entries.push_back(std::move(o));
+    }
+    return json_response(200, json::object{{"entries", std::move(entries)}});
+  });
+}
+
+}  // namespace sg::http

@@ -1,0 +1,139 @@
+// Routes: /checks and /emails.
+#include <boost/json.hpp>
+
+#include "http/api.h"
+#include "http/errors.h"
+#include "http/json_body.h"
+
+namespace sg::http {
+namespace json = boost::json;
+namespace {
+
+json::array to_array(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items) a.emplace_back(s);
+  return a;
+}
+
+json::object email_body(const store::EmailRecord& e) {
+  json::object o{{"id", e.id},
+                 {"workflow", std::string(to_string(e.workflow))},
+                 {"source", std::string(to_string(e.source))},
+                 {"from", e.from},
+                 {"to", to_array(e.to)},
+                 {"cc", to_array(e.cc)},
+                 {"bcc", to_array(e.bcc)},
+                 {"subject", e.subject},
+                 {"status", std::string(to_string(e.status))},
+                 {"reason", nullptr},
+                 {"created_at", format_rfc3339(e.created_at)},
+                 {"sent_at", nullptr}};
+  if (!e.reason.empty()) o["reason"] = e.reason;
+  if (e.sent_at) o["sent_at"] = format_rfc3339(*e.sent_at);
+  if (e.unverified) o["unverified"] = true;
+  return o;
+}
+
+template <class E, class Parse>
+Result<E> enum_field(const json::object& body, const char* field, E fallback, Parse parse,
+                     const char* allowed) {
+  auto text = optional_string(body, field);
+  if (!text) return text.error();
+  if (!*text) return fallback;
+  auto value = parse(**text);
+  if (!value) return Error::invalid(field, std::string(field) + " must be one of " + allowed);
+  return *value;
+}
+
+Result<sending::SendRequest> parse_send(const Request& r) {
+  auto body = parse_object(r);
+  if (!body) return body.error();
+  sending::SendRequest req;
+  auto workflow = enum_field(*body, "workflow", Workflow::Individual, parse_workflow,
+                             "\"individual\", \"plugin\"");
+  if (!workflow) return workflow.error();
+  req.workflow = *workflow;
+  auto source = enum_field(*body, "source", Source::Api, parse_source,
+                           "\"web_app\", \"gmail\", \"outlook\", \"salesforce\", \"api\"");
+  if (!source) return source.error();
+  req.source = *source;
+  for (auto [field, target] : {std::pair{"to", &req.to}, {"cc", &req.cc}, {"bcc", &req.bcc}}) {
+    auto list = string_list(*body, field);
+    if (!list) return list.error();
+    *target = std::move(*list);
+  }
+  for (auto [field, target] : {std::pair{"subject", &req.subject}, {"text", &req.text}, {"html", &req.html}}) {
+    auto v = optional_string(*body, field);
+    if (!v) return v.error();
+    *target = v->value_or("");
+  }
+  auto key = optional_string(*body, "idempotency_key");
+  if (!key) return key.error();
+  req.idempotency_key = *key;
+  return req;
+}
+
+Result<int> parse_limit(const Request& r) {
+  auto text = r.param("limit");
+  if (!text) return 0;
+  try {
+    size_t used = 0;
+    int v = std::stoi(*text, &used);
+    if (used == text->size()) return v;
+  } catch (const std::exception&) {
+  }
+  return Error::invalid("limit", "limit must be a whole number");
+}
+
+}  // namespace
+
+void Api::add_sending_routes() {
+  add("POST", "/checks", [this](Request& r, const Caller& c) {
+    auto body = parse_object(r);
+    if (!body) return error_response(body.error());
+    auto recipients = string_list(*body, "recipients");
+    if (!recipients) return error_response(recipients.error());
+    auto source = optional_string(*body, "source");
+    if (!source) return error_response(source.error());
+    if (*source && !parse_source(**source))
+      return error_response(Error::invalid("source", "source must be one of \"web_app\", \"gmail\", \"outlook\", \"salesforce\", \"api\""));
+    auto results = s_.sending.check(c, *recipients);
+    if (!results) return error_response(results.error());
+    json::array out;
+    for (const auto& res : *results) {
+      json::object o{{"email", res.email}, {"allowed", res.allowed}};
+      if (!res.allowed) o["reason"] = res.reason;
+      out.push_back(std::move(o));
+    }
+    return json_response(200, json::object{{"results", std::move(out)}});
+  });
+
+  add("POST", "/emails", [this](Request& r, const Caller& c) {
+    auto req = parse_send(r);
+    if (!req) return error_response(req.error());
+    auto result = s_.sending.send(c, *req);
+    if (!result) return error_response(result.error());
+    return json_response(202, json::object{{"id", result->id}, {"status", std::string(to_string(result->status))}});
+  });
+
+  add("GET", "/emails", [this](Request& r, const Caller& c) {
+    auto limit = parse_limit(r);
+    if (!limit) return error_response(limit.error());
+    sending::ListQuery q{r.param("status"), r.param("workflow"), r.param("cursor"), std::nullopt};
+    if (*limit) q.limit = *limit;
+    auto page = s_.sending.list(c, q);
+    if (!page) return error_response(page.error());
+    json::array emails;
+    for (const auto& e : page->emails) emails.push_back(email_body(e));
+    json::object o{{"emails", std::move(emails)}, {"next_cursor", nullptr}};
+    if (page->next_cursor) o["next_cursor"] = *page->next_cursor;
+    return json_response(200, o);
+  });
+
+  add("GET", "/emails/{id}", [this](Request& r, const Caller& c) {
+    auto email = s_.sending.get(c, r.path_params["id"]);
+    return email ? json_response(200, email_body(*email)) : error_response(email.error());
+  });
+}
+
+}  // namespace sg::http

@@ -1,0 +1,89 @@
+// Routes: /settings/unsubscribe and /integrations/marketo.
+#include <boost/json.hpp>
+
+#include "http/api.h"
+#include "http/errors.h"
+#include "http/json_body.h"
+
+namespace sg::http {
+namespace json = boost::json;
+namespace {
+
+json::object settings_body(const store::UnsubscribeSettings& s) {
+  return {{"marketo_check_enabled", s.marketo_check_enabled},
+          {"on_check_unavailable", std::string(to_string(s.on_check_unavailable))}};
+}
+
+json::object connection_body(const settings::ConnectionView& c) {
+  return {{"rest_endpoint", c.rest_endpoint},
+          {"identity_endpoint", c.identity_endpoint},
+          {"client_id", c.client_id},
+          {"connected", true},
+          {"verified_at", format_rfc3339(c.verified_at)}};
+}
+
+Result<settings::SettingsChange> parse_change(const Request& r) {
+  auto body = parse_object(r);
+  if (!body) return body.error();
+  settings::SettingsChange change;
+  auto enabled = optional_bool(*body, "marketo_check_enabled");
+  if (!enabled) return enabled.error();
+  change.marketo_check_enabled = *enabled;
+  auto policy = optional_string(*body, "on_check_unavailable");
+  if (!policy) return policy.error();
+  if (*policy) {
+    change.on_check_unavailable = parse_fail_policy(**policy);
+    if (!change.on_check_unavailable)
+      return Error::invalid("on_check_unavailable", "on_check_unavailable must be \"block\" or \"send\"");
+  }
+  if (!change.marketo_check_enabled && !change.on_check_unavailable)
+    return Error::invalid("body", "give marketo_check_enabled and/or on_check_unavailable");
+  return change;
+}
+
+Result<settings::ConnectionInput> parse_connection(const Request& r) {
+  auto body = parse_object(r);
+  if (!body) return body.error();
+  settings::ConnectionInput in;
+  for (auto [field, target] : {std::pair{"rest_endpoint", &in.rest_endpoint},
+                               {"identity_endpoint", &in.identity_endpoint},
+                               {"client_id", &in.client_id},
+                               {"client_secret", &in.client_secret}}) {
+    auto v = required_string(*body, field);
+    if (!v) return v.error();
+    *target = *v;
+  }
+  return in;
+}
+
+}  // namespace
+
+void Api::add_settings_routes() {
+  add("GET", "/settings/unsubscribe", [this](Request&, const Caller& c) {
+    return json_response(200, settings_body(s_.settings.get(c)));
+  });
+  add("PUT", "/settings/unsubscribe", [this](Request& r, const Caller& c) {
+    if (!c.admin) return error_response(Error{"forbidden", "only a team admin may change the unsubscribe settings", {}, {}});
+    auto change = parse_change(r);
+    if (!change) return error_response(change.error());
+    auto result = s_.settings.change(c, *change);
+    return result ? json_response(200, settings_body(*result)) : error_response(result.error());
+  });
+  add("PUT", "/integrations/marketo", [this](Request& r, const Caller& c) {
+    if (!c.admin) return error_response(Error{"forbidden", "only a team admin may connect Marketo", {}, {}});
+    auto in = parse_connection(r);
+    if (!in) return error_response(in.error());
+    auto result = s_.settings.connect(c, *in);
+    return result ? json_response(200, connection_body(*result)) : error_response(result.error());
+  });
+  add("GET", "/integrations/marketo", [this](Request&, const Caller& c) {
+    auto result = s_.settings.connection(c);
+    return result ? json_response(200, connection_body(*result)) : error_response(result.error());
+  });
+  add("DELETE", "/integrations/marketo", [this](Request&, const Caller& c) {
+    Status s = s_.settings.disconnect(c);
+    return s ? Response{204, "application/json", "", {}} : error_response(s.error());
+  });
+}
+
+}  // namespace sg::http

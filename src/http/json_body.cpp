@@ -1,0 +1,56 @@
+#include "http/json_body.h"
+
+#include <boost/json.hpp>
+
+namespace sg::http {
+namespace json = boost::json;
+
+Result<json::object> parse_object(const Request& request) {
+  // The Content-Type is not enforced: a body that parses as JSON is what matters.
+  json::error_code ec;
+  json::value v = json::parse(request.body, ec);
+  if (ec) return Error::invalid("body", "the body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return Error::invalid("body", "the body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+Result<std::optional<std::string>> optional_string(const json::object& o, const char* field) {
+  auto* v = o.if_contains(field);
+  if (!v || v->is_null()) return std::optional<std::string>();
+  if (!v->is_string()) return Error::invalid(field, std::string(field) + " must be a string");
+  return std::optional<std::string>(std::string(v->as_string()));
+}
+
+Result<std::string> required_string(const json::object& o, const char* field) {
+  auto v = optional_string(o, field);
+  if (!v) return v.error();
+  if (!*v) return Error::invalid(field, std::string(field) + " is required");
+  return **v;
+}
+
+Result<std::optional<bool>> optional_bool(const json::object& o, const char* field) {
+  auto* v = o.if_contains(field);
+  if (!v || v->is_null()) return std::optional<bool>();
+  if (!v->is_bool()) return Error::invalid(field, std::string(field) + " must be true or false");
+  return std::optional<bool>(v->as_bool());
+}
+
+Result<std::vector<std::string>> string_list(const json::object& o, const char* field) {
+  std::vector<std::string> out;
+  auto* v = o.if_contains(field);
+  if (!v || v->is_null()) return out;
+  if (!v->is_array()) return Error::invalid(field, std::string(field) + " must be an array of strings");
+  for (size_t i = 0; i < v->as_array().size(); ++i) {
+    const auto& item = v->as_array()[i];
+    std::string where = std::string(field) + "[" + std::to_string(i) + "]";
+    if (!item.is_string()) return Error::invalid(where, where + " must be a string");
+    out.emplace_back(item.as_string());
+  }
+  return out;
+}
+
+Response json_response(int status, const json::value& body) {
+  return Response{status, "application/json", json::serialize(body), {}};
+}
+
+}  // namespace sg::http

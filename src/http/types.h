@@ -1,0 +1,32 @@
+// The server's own request and response values, so that handlers and the router
+// never see Boost.Beast (whose templates stay in server.cpp alone).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sg::http {
+
+struct Request {
+  std::string method;                              // "GET", "POST", …
+  std::string path;                                // decoded path, without the query
+  std::map<std::string, std::string> query;        // decoded query parameters
+  std::map<std::string, std::string> headers;      // names lower-cased
+  std::string body;
+  std::map<std::string, std::string> path_params;  // filled by the router
+
+  std::optional<std::string> header(const std::string& lower_name) const;
+  std::optional<std::string> param(const std::string& name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+}  // namespace sg::http

@@ -1,0 +1,502 @@
+#!/usr/bin/env python3
+"""Marketo REST simulator for integration tests.
+
+Serves the Identity token endpoint and the lead database calls Sendguard makes (lookup by
+email or id with paging, updateOnly write-back) with Marketo's envelope, error codes and
+limits, so a client cannot tell it from a real instance. A control API under /_sim/
+seeds leads, changes limits, injects faults and reports what clients did.
+
+Usage: marketo_sim.py --port N   (0 picks a free port; prints "LISTENING <port>" first)
+"""
+import argparse
+import collections
+import copy
+import json
+import secrets
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+MAX_URI = 8 * 1024
+MAX_BODY = 1024 * 1024
+MAX_RECORDS = 300  # filterValues per lookup, input records per update
+CALL_LOG_SIZE = 1000
+DEFAULT_FIELDS = "email,firstName,lastName,updatedAt,createdAt"  # Marketo's own default
+
+DEFAULT_CONFIG = {
+    "clients": {"sg-client": "sg-secret"},
+    "token_ttl": 3600,
+    "rate_limit_calls": 100,
+    "rate_limit_window_seconds": 20,
+    "max_concurrent": 10,
+    "daily_quota": 50000,
+    "page_size": 300,
+    "latency_ms": 0,
+}
+
+LEAD_DEFAULTS = {
+    "unsubscribed": False,
+    "unsubscribedReason": None,
+    "emailInvalid": False,
+    "marketingSuspended": False,
+    "blackListed": False,
+}
+
+MESSAGES = {
+    "601": "Access token invalid",
+    "602": "Access token expired",
+    "603": "Access denied",
+    "604": "Request timed out",
+    "606": "Max rate limit '100' exceeded with in '20' secs",
+    "607": "Daily quota reached",
+    "608": "API Temporarily Unavailable",
+    "609": "Invalid JSON",
+    "610": "Requested resource not found",
+    "611": "System error",
+    "612": "Invalid Content Type",
+    "613": "Invalid Multipart Request",
+    "615": "Concurrent access limit reached",
+    "713": "Transient Error",
+    "1003": "Invalid value",
+}
+
+FAULT_KINDS = {"error", "http_status", "timeout", "close", "garbage"}
+FAULT_ENDPOINTS = {"leads", "token", "any"}  # "leads" means every /rest call
+
+
+class ApiError(Exception):
+    """A Marketo envelope error; `limit` marks errors from real limit enforcement."""
+
+    def __init__(self, code, message=None, limit=False):
+        super().__init__(message or MESSAGES.get(code, "Simulated error"))
+        self.code = code
+        self.limit = limit
+
+
+def match_key(field, value):
+    """Emails match case-insensitively; ids match as decimal strings."""
+    return str(value).lower() if field == "email" else str(value)
+
+
+class Simulator:
+    """All simulator state. Thread-safe: one lock, never held while sleeping."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.in_flight = 0  # survives reset: running handlers still decrement it
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.config = copy.deepcopy(DEFAULT_CONFIG)
+            self.leads = []
+            self.next_id = 1
+            self.tokens = {}  # token -> expiry (monotonic)
+            self.client_tokens = {}  # client id -> its latest token
+            self.faults = []  # FIFO of fault dicts with "endpoint" and remaining "count"
+            self.pages = {}  # nextPageToken -> results not yet returned
+            self.recent_calls = collections.deque()  # admitted REST calls in the window
+            self.daily_calls = 0
+            self.stats = {
+                "token_calls": 0,
+                "lookup_calls": 0,
+                "lookup_values": 0,
+                "update_calls": 0,
+                "rest_calls": 0,
+                "errors_by_code": collections.Counter(),
+                "limit_errors": {"606": 0, "615": 0, "607": 0},
+                "max_concurrent_seen": 0,
+                "calls": collections.deque(maxlen=CALL_LOG_SIZE),
+            }
+
+    # --- bookkeeping -------------------------------------------------------------
+
+    def record_call(self, kind, method, url, auth):
+        with self.lock:
+            self.stats["token_calls" if kind == "token" else "rest_calls"] += 1
+            self.stats["calls"].append({"path": url.path, "method": method,
+                                        "query": url.query, "auth": auth, "ts": time.time()})
+
+    def count_error(self, error):
+        with self.lock:
+            self.stats["errors_by_code"][error.code] += 1
+            if error.limit:
+                self.stats["limit_errors"][error.code] += 1
+
+    def enter(self):
+        with self.lock:
+            self.in_flight += 1
+            self.stats["max_concurrent_seen"] = max(self.stats["max_concurrent_seen"],
+                                                    self.in_flight)
+
+    def leave(self):
+        with self.lock:
+            self.in_flight -= 1
+
+    def snapshot(self):
+        with self.lock:
+            stats = copy.deepcopy(self.stats)
+        stats["calls"] = list(stats["calls"])
+        return stats
+
+    # --- auth and limits ---------------------------------------------------------
+
+    def issue_token(self, client_id, secret):
+        """Returns (token, expires_in), or None for bad credentials."""
+        with self.lock:
+            if client_id is None or self.config["clients"].get(client_id) != secret:
+                return None
+            now = time.monotonic()
+            token = self.client_tokens.get(client_id)
+            if token is None or self.tokens[token] <= now:
+                token = f"{uuid.uuid4()}:int"
+                self.tokens[token] = now + self.config["token_ttl"]
+                self.client_tokens[client_id] = token
+            return token, int(self.tokens[token] - now)
+
+    def expire_tokens(self):
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = {token: min(expiry, now) for token, expiry in self.tokens.items()}
+
+    def authorize(self, header):
+        # Only the Authorization header counts: the access_token query parameter is gone.
+        scheme, _, token = (header or "").partition(" ")
+        with self.lock:
+            expiry = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if expiry is None:
+            raise ApiError("601")
+        if expiry <= time.monotonic():
+            raise ApiError("602")
+
+    def admit(self):
+        """Enforces the instance limits on a REST call already counted in flight."""
+        with self.lock:
+            cfg = self.config
+            if self.in_flight > cfg["max_concurrent"]:
+                raise ApiError("615", limit=True)
+            if self.daily_calls >= cfg["daily_quota"]:
+                raise ApiError("607", limit=True)
+            now = time.monotonic()
+            window = cfg["rate_limit_window_seconds"]
+            while self.recent_calls and self.recent_calls[0] <= now - window:
+                self.recent_calls.popleft()
+            if len(self.recent_calls) >= cfg["rate_limit_calls"]:
+                raise ApiError("606", f"Max rate limit '{cfg['rate_limit_calls']}' exceeded "
+                                      f"with in '{window}' secs", limit=True)
+            self.recent_calls.append(now)
+            self.daily_calls += 1
+
+    # --- faults ------------------------------------------------------------------
+
+    def add_faults(self, faults, endpoint):
+        if endpoint not in FAULT_ENDPOINTS:
+            raise ValueError(f"endpoint must be one of {sorted(FAULT_ENDPOINTS)}")
+        queued = []
+        for fault in faults:
+            if fault.get("kind") not in FAULT_KINDS:
+                raise ValueError(f"fault kind must be one of {sorted(FAULT_KINDS)}")
+            if fault["kind"] == "error" and "code" not in fault:
+                raise ValueError("an error fault needs a code")
+            if fault["kind"] == "http_status" and "status" not in fault:
+                raise ValueError("an http_status fault needs a status")
+            queued.append({"count": 1, **fault, "endpoint": endpoint})
+        with self.lock:
+            self.faults.extend(queued)
+            return len(self.faults)
+
+    def take_fault(self, endpoint):
+        with self.lock:
+            for fault in self.faults:
+                if fault["endpoint"] in (endpoint, "any"):
+                    fault["count"] -= 1
+                    if fault["count"] <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    # --- leads -------------------------------------------------------------------
+
+    def add_leads(self, specs):
+        if not all(isinstance(spec.get("email"), str) for spec in specs):
+            raise ValueError("every lead needs an email")
+        with self.lock:
+            created = []
+            for spec in specs:
+                lead = {**LEAD_DEFAULTS, **spec, "id": self.next_id}
+                self.next_id += 1
+                self.leads.append(lead)
+                created.append(dict(lead))
+            return created
+
+    def all_leads(self):
+        with self.lock:
+            return [dict(lead) for lead in self.leads]
+
+    def set_unsubscribed(self, email, unsubscribed):
+        with self.lock:
+            hits = [lead for lead in self.leads
+                    if match_key("email", lead["email"]) == match_key("email", email)]
+            for lead in hits:
+                lead["unsubscribed"] = unsubscribed
+            return [dict(lead) for lead in hits]
+
+    def lookup(self, params):
+        """GET leads.json: every matching lead, paged by page_size."""
+        with self.lock:
+            self.stats["lookup_calls"] += 1
+            if "nextPageToken" in params:
+                results = self.pages.pop(params["nextPageToken"], None)
+                if results is None:
+                    raise ApiError("1003", "Invalid nextPageToken")
+            else:
+                results = self.find(params)
+            size = self.config["page_size"]
+            reply = {"result": results[:size]}
+            if len(results) > size:
+                token = secrets.token_urlsafe(16)
+                self.pages[token] = results[size:]
+                reply.update(moreResult=True, nextPageToken=token)
+            return reply
+
+    def find(self, params):
+        field = params.get("filterType")
+        values = [v.strip() for v in params.get("filterValues", "").split(",") if v.strip()]
+        if field not in ("email", "id") or not values:
+            raise ApiError("1003", "filterType (email or id) and filterValues are required")
+        if len(values) > MAX_RECORDS:
+            raise ApiError("1003", f"Too many filterValues, at most {MAX_RECORDS}")
+        self.stats["lookup_values"] += len(values)
+        wanted = {match_key(field, v) for v in values}
+        fields = [f.strip() for f in params.get("fields", DEFAULT_FIELDS).split(",")
+                  if f.strip() and f.strip() != "id"]
+        return [{"id": lead["id"], **{f: None if lead.get(f) in (None, "") else lead[f]
+                                      for f in fields}}
+                for lead in self.leads if match_key(field, lead[field]) in wanted]
+
+    def update(self, request):
+        """POST leads.json with action updateOnly, the write-back Sendguard uses."""
+        if not isinstance(request, dict) or request.get("action") != "updateOnly":
+            raise ApiError("1003", "Only action updateOnly is simulated")
+        field = request.get("lookupField", "email")
+        records = request.get("input")
+        if field not in ("email", "id") or not isinstance(records, list):
+            raise ApiError("1003", "lookupField must be email or id, with an input list")
+        if len(records) > MAX_RECORDS:
+            raise ApiError("1003", f"Too many input records, at most {MAX_RECORDS}")
+        with self.lock:
+            self.stats["update_calls"] += 1
+            return {"result": [self.update_one(field, record) for record in records]}
+
+    def update_one(self, field, record):
+        value = record.get(field)
+        hits = [lead for lead in self.leads if value is not None
+                and match_key(field, lead[field]) == match_key(field, value)]
+        if len(hits) != 1:
+            reason = ({"code": "1004", "message": "Lead not found"} if not hits else
+                      {"code": "1007", "message": "Multiple lead match lookup criteria"})
+            return {"status": "skipped", "reasons": [reason]}
+        hits[0].update({k: v for k, v in record.items() if k != "id"})
+        return {"id": hits[0]["id"], "status": "updated"}
+
+    def set_config(self, changes):
+        unknown = set(changes) - set(DEFAULT_CONFIG)
+        if unknown:
+            raise ValueError(f"unknown config keys: {sorted(unknown)}")
+        with self.lock:
+            self.config.update(changes)
+            return copy.deepcopy(self.config)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real gateway
+
+    def do_GET(self):
+        url = urlsplit(self.path)
+        body = self.read_body()
+        if url.path.startswith("/_sim/"):
+            return self.control(url.path[len("/_sim/"):], body)
+        kind = ("token" if url.path == "/identity/oauth/token"
+                else "leads" if url.path.startswith("/rest/") else None)
+        if kind is None:
+            return self.send(404)
+        self.server.sim.record_call(kind, self.command, url, self.headers.get("Authorization"))
+        if len(self.path) > MAX_URI:
+            return self.send(414)
+        if body is None:
+            return self.send(413)
+        if kind == "token":
+            return self.identity(url, body)
+        self.rest(url, body)
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass  # tests read /_sim/stats instead of an access log
+
+    # --- transport helpers -------------------------------------------------------
+
+    def read_body(self):
+        """The request body, or None when over 1 MB (drained so keep-alive survives)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        if length <= MAX_BODY:
+            return self.rfile.read(length)
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 16))
+            if not chunk:
+                break
+            length -= len(chunk)
+        return None
+
+    def params(self, url, body):
+        """Query parameters, overridden by form-encoded body parameters."""
+        params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        if self.headers.get_content_type() == "application/x-www-form-urlencoded":
+            params.update({k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()})
+        return params
+
+    def send(self, status, body=None, content_type="text/plain"):
+        if body is None:
+            body = f"{status} {self.responses.get(status, ('',))[0]}\n".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_json(self, obj, status=200):
+        self.send(status, json.dumps(obj).encode(), "application/json;charset=UTF-8")
+
+    def send_envelope(self, payload=None, error=None):
+        reply = {"requestId": f"{secrets.token_hex(2)}#{time.time_ns() // 1_000_000:x}"}
+        if error is None:
+            reply.update(success=True, **payload)
+        else:
+            self.server.sim.count_error(error)
+            reply.update(success=False, errors=[{"code": error.code, "message": str(error)}])
+        self.send_json(reply)
+
+    def apply_fault(self, fault):
+        """Acts out an injected fault; False when the call should then proceed normally."""
+        kind = fault["kind"]
+        if kind == "timeout":
+            time.sleep(fault.get("seconds", 30))
+            return False
+        if kind == "error":
+            self.send_envelope(error=ApiError(str(fault["code"])))
+        elif kind == "http_status":
+            self.send(fault["status"], f"<html><body>{fault['status']}</body></html>".encode(),
+                      "text/html")
+        elif kind == "close":
+            self.close_connection = True  # nothing written: the client sees EOF
+        else:
+            self.send(200, b'<html>{"success": tr', "application/json")
+        return True
+
+    # --- endpoints ---------------------------------------------------------------
+
+    def identity(self, url, body):
+        fault = self.server.sim.take_fault("token")
+        if fault and self.apply_fault(fault):
+            return
+        params = self.params(url, body)
+        if params.get("grant_type") != "client_credentials":
+            return self.send_json({"error": "unsupported_grant_type",
+                                   "error_description": "grant_type must be client_credentials"},
+                                  400)
+        issued = self.server.sim.issue_token(params.get("client_id"), params.get("client_secret"))
+        if issued is None:
+            return self.send_json({"error": "invalid_client",
+                                   "error_description": "Bad client credentials"}, 401)
+        token, expires_in = issued
+        self.send_json({"access_token": token, "token_type": "bearer",
+                        "expires_in": expires_in, "scope": "apis@sendguard.test"})
+
+    def rest(self, url, body):
+        sim = self.server.sim
+        sim.enter()
+        try:
+            fault = sim.take_fault("leads")
+            if fault and self.apply_fault(fault):
+                return
+            sim.authorize(self.headers.get("Authorization"))
+            sim.admit()
+            time.sleep(sim.config["latency_ms"] / 1000)
+            self.send_envelope(self.rest_call(url, body))
+        except ApiError as error:
+            self.send_envelope(error=error)
+        finally:
+            sim.leave()
+
+    def rest_call(self, url, body):
+        if url.path != "/rest/v1/leads.json":
+            raise ApiError("610")
+        content_type = self.headers.get_content_type()
+        if self.command == "GET":
+            return self.server.sim.lookup(self.params(url, b""))
+        if parse_qs(url.query).get("_method") == ["GET"]:
+            if content_type != "application/x-www-form-urlencoded":
+                raise ApiError("612")
+            return self.server.sim.lookup(self.params(url, body))
+        if content_type != "application/json":
+            raise ApiError("612")
+        try:
+            request = json.loads(body)
+        except ValueError:
+            raise ApiError("609") from None
+        return self.server.sim.update(request)
+
+    def control(self, action, body):
+        sim = self.server.sim
+        try:
+            req = json.loads(body) if body else {}
+            if action == "reset":
+                sim.reset()
+                reply = {"ok": True}
+            elif action == "leads":
+                reply = {"leads": sim.add_leads(req["leads"]) if self.command == "POST"
+                         else sim.all_leads()}
+            elif action == "unsubscribe":
+                reply = {"leads": sim.set_unsubscribed(req["email"], bool(req["unsubscribed"]))}
+            elif action == "config":
+                reply = {"config": sim.set_config(req)}
+            elif action == "faults":
+                reply = {"queued": sim.add_faults(req["faults"], req.get("endpoint", "leads"))}
+            elif action == "expire_tokens":
+                sim.expire_tokens()
+                reply = {"ok": True}
+            elif action == "stats":
+                reply = sim.snapshot()
+            else:
+                return self.send_json({"error": f"unknown control action {action!r}"}, 404)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            return self.send_json({"error": f"{type(error).__name__}: {error}"}, 400)
+        self.send_json(reply)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # concurrency tests open many connections at once
+
+    def handle_error(self, request, client_address):
+        # Clients giving up mid-reply (timeouts, injected faults) are expected here.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Marketo REST simulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    server = Server((args.host, args.port), Handler)
+    server.sim = Simulator()
+    print(f"LISTENING {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+// FakeSmtpServer: a scripted SMTP peer on a loopback port for transport tests, one
+// thread per connection. `reply` answers each command line; it also sees "<connect>"
+// for the greeting and "." at the end of a message's data. Returning "" gives the
+// default (a 2xx, or 354 for DATA); "<hang>" answers nothing, "<close>" hangs up.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sg::mail::test_support {
+
+class FakeSmtpServer {
+ public:
+  using Reply = std::function<std::string(const std::string& command)>;
+
+  explicit FakeSmtpServer(Reply reply = {});
+  ~FakeSmtpServer();
+  FakeSmtpServer(const FakeSmtpServer&) = delete;
+  FakeSmtpServer& operator=(const FakeSmtpServer&) = delete;
+
+  int port() const { return port_; }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  std::vector<std::string> commands() const;  // every line outside DATA, in order
+  std::vector<std::string> messages() const;  // each accepted message, dot-unstuffed
+  int connections() const { return connections_; }
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+  std::string answer(const std::string& command);
+  bool read_line(int fd, std::string& buffer, std::string& line);
+  bool respond(int fd, const std::string& reply);
+  bool receive_message(int fd, std::string& buffer);
+
+  Reply reply_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  mutable std::mutex mutex_;
+  std::vector<std::string> commands_;  // GUARDED_BY(mutex_)
+  std::vector<std::string> messages_;  // GUARDED_BY(mutex_)
+  std::vector<std::thread> sessions_;  // GUARDED_BY(mutex_)
+  std::thread acceptor_;
+};
+
+// A port on which nothing listens (bound, then closed), for connection-refused tests.
+int unused_port();
+
+}  // namespace sg::mail::test_support

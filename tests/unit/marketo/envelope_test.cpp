@@ -1,0 +1,59 @@
+#include "marketo/envelope.h"
+
+#include <gtest/gtest.h>
+
+namespace sg::marketo {
+namespace {
+
+TEST(Unit, EnvelopeReadsASuccessfulPage) {
+  Result<Envelope> envelope = parse_envelope(
+      R"({"requestId":"d612#1","success":true,"result":[{"id":1},{"id":2}],"moreResult":true,"nextPageToken":"GIYD"})");
+  ASSERT_TRUE(envelope.ok());
+  EXPECT_TRUE(envelope->success);
+  EXPECT_EQ(2u, envelope->result.size());
+  EXPECT_TRUE(envelope->more_result);
+  EXPECT_EQ("GIYD", envelope->next_page_token);
+  EXPECT_TRUE(envelope->errors.empty());
+}
+
+TEST(Unit, EnvelopeToleratesAbsentFields) {
+  Result<Envelope> envelope = parse_envelope(R"({"success":true})");
+  ASSERT_TRUE(envelope.ok());
+  EXPECT_TRUE(envelope->result.empty());
+  EXPECT_FALSE(envelope->more_result);
+  EXPECT_EQ("", envelope->next_page_token);
+}
+
+TEST(Unit, EnvelopeReadsErrorCodesAsStringsOrNumbers) {
+  Result<Envelope> envelope =
+      parse_envelope(R"({"success":false,"errors":[{"code":"606","message":"Max rate limit"},{"code":615}]})");
+  ASSERT_TRUE(envelope.ok());
+  EXPECT_FALSE(envelope->success);
+  ASSERT_EQ(2u, envelope->errors.size());
+  EXPECT_EQ("606", envelope->errors[0].code);
+  EXPECT_EQ("Max rate limit", envelope->errors[0].message);
+  EXPECT_EQ("615", envelope->errors[1].code);
+}
+
+TEST(Unit, EnvelopeRejectsGarbage) {
+  for (const char* body : {"", "<html>502 Bad Gateway</html>", "[1,2]", R"({"success":true,"result":{}})",
+                           R"({"success":true,"result":[)"}) {
+    Result<Envelope> envelope = parse_envelope(body);
+    ASSERT_FALSE(envelope.ok()) << body;
+    EXPECT_EQ("invalid_response", envelope.error().code);
+  }
+}
+
+TEST(Unit, TruthyAcceptsBooleansAndTrueStrings) {
+  const boost::json::value yes = true, no = false, text_yes = "true", text_one = "1", text_no = "false", null;
+  EXPECT_TRUE(truthy(&yes));
+  EXPECT_TRUE(truthy(&text_yes));
+  EXPECT_TRUE(truthy(&text_one));
+  EXPECT_FALSE(truthy(&no));
+  EXPECT_FALSE(truthy(&text_no));
+  EXPECT_FALSE(truthy(&null));
+  EXPECT_FALSE(truthy(nullptr));
+}
+
+}  // namespace
+}  // namespace sg::marketo

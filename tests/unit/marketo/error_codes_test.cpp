@@ -1,0 +1,208 @@
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "client_harness.h"
+
+namespace sg::marketo {
+namespace {
+
+using namespace test;  // the doubles and fixtures of this folder
+
+const std::vector<std::string> kAnn{"ann@x.com"};
+
+// Captures what the default logger writes while in scope.
+class CapturedLog {
+ public:
+  CapturedLog()
+      : previous_(spdlog::default_logger()), sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64)) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink_));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  std::string text() const {
+    std::string out;
+    for (const auto& line : sink_->last_formatted()) out += line;
+    return out;
+  }
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+};
+
+TEST(Unit, TransientCodesAreRetriedWithBackoff) {
+  for (const char* code : {"604", "606", "608", "611", "615", "713"}) {
+    ClientHarness h;
+    h.http.script(kLeadsPath, {ok(error_json(code)), ok(leads_json({{"ann@x.com", "true"}}))});
+    Result<Keys> result = h.lookup(kAnn);
+    ASSERT_TRUE(result.ok()) << code;
+    EXPECT_EQ(Keys{"ann@x.com"}, *result);
+    EXPECT_EQ(2u, h.http.requests_to(kLeadsPath).size()) << code;
+    ASSERT_FALSE(h.clock.sleeps().empty()) << code;
+    EXPECT_GE(h.clock.sleeps()[0], Limits{}.initial_backoff / 2) << code;
+    EXPECT_EQ(1u, h.calls("lookup", code));
+    EXPECT_EQ(1u, h.calls("lookup", "success"));
+  }
+}
+
+TEST(Unit, PersistentTransientCodesEndUnreachableOrRateLimited) {
+  for (auto [code, expected] : {std::pair<const char*, const char*>{"604", "marketo_unreachable"},
+                                {"608", "marketo_unreachable"},
+                                {"611", "marketo_unreachable"},
+                                {"713", "marketo_unreachable"},
+                                {"606", "marketo_rate_limited"},
+                                {"615", "marketo_rate_limited"}}) {
+    ClientHarness h;
+    h.http.script(kLeadsPath, {ok(error_json(code))});
+    Result<Keys> result = h.lookup(kAnn);
+    ASSERT_FALSE(result.ok()) << code;
+    EXPECT_EQ(expected, result.error().code) << code;
+    EXPECT_EQ(4u, h.http.requests_to(kLeadsPath).size()) << code;
+    EXPECT_EQ(4u, h.calls("lookup", code));
+  }
+}
+
+TEST(Unit, RetriesBackOffExponentiallyWithinTheCap) {
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(error_json("604"))});
+  ASSERT_FALSE(h.lookup(kAnn).ok());
+  const auto sleeps = h.clock.sleeps();
+  ASSERT_EQ(3u, sleeps.size());
+  const long long caps[] = {500, 1000, 2000};
+  for (size_t i = 0; i < sleeps.size(); ++i) {
+    EXPECT_GE(sleeps[i].count(), caps[i] / 2) << i;
+    EXPECT_LE(sleeps[i].count(), caps[i]) << i;
+  }
+}
+
+TEST(Unit, GatewayErrorsAreRetriedThenUnreachable) {
+  for (int status : {502, 503, 504}) {
+    ClientHarness h;
+    h.http.script(kLeadsPath, {http(status, "<html>Bad Gateway</html>"), ok(leads_json({}))});
+    ASSERT_TRUE(h.lookup(kAnn).ok()) << status;
+
+    ClientHarness persistent;
+    persistent.http.script(kLeadsPath, {http(status, "")});
+    Result<Keys> result = persistent.lookup(kAnn);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ("marketo_unreachable", result.error().code);
+    EXPECT_EQ(4u, persistent.calls("lookup", "http_" + std::to_string(status)));
+  }
+}
+
+TEST(Unit, TransportErrorsAreRetriedThenUnreachable) {
+  ClientHarness h;
+  h.http.script(kLeadsPath, {transport_error("Connection refused")});
+  Result<Keys> result = h.lookup(kAnn);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ("marketo_unreachable", result.error().code);
+  EXPECT_EQ(4u, h.http.requests_to(kLeadsPath).size());
+  EXPECT_EQ(4u, h.calls("lookup", "transport"));
+}
+
+TEST(Unit, GarbageBodiesAreRetriedThenAMarketoError) {
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok("<html>maintenance</html>"), ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+
+  ClientHarness persistent;
+  persistent.http.script(kLeadsPath, {ok("{\"success\":tru")});
+  Result<Keys> result = persistent.lookup(kAnn);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ("marketo_error", result.error().code);
+  EXPECT_EQ(4u, persistent.calls("lookup", "invalid_response"));
+}
+
+TEST(Unit, AccessDeniedFailsAtOnce) {
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(error_json("603", "Access denied"))});
+  Result<Keys> result = h.lookup(kAnn);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ("marketo_access_denied", result.error().code);
+  EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size());
+  EXPECT_TRUE(h.clock.sleeps().empty());
+}
+
+TEST(Unit, BugCodesAndUnknownCodesFailLoudlyAtOnce) {
+  for (const char* code : {"609", "610", "612", "613", "1003", "9999"}) {
+    CapturedLog log;
+    ClientHarness h;
+    h.http.script(kLeadsPath, {ok(error_json(code, "Invalid JSON"))});
+    Result<Keys> result = h.lookup(kAnn);
+    ASSERT_FALSE(result.ok()) << code;
+    EXPECT_EQ("marketo_error", result.error().code) << code;
+    EXPECT_NE(std::string::npos, result.error().message.find(code));
+    EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size()) << code;
+    EXPECT_NE(std::string::npos, log.text().find("[error]")) << code;
+  }
+}
+
+TEST(Unit, FailedEnvelopeWithoutErrorsIsAMarketoError) {
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(R"({"requestId":"1","success":false})")});
+  Result<Keys> result = h.lookup(kAnn);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ("marketo_error", result.error().code);
+  EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size());
+}
+
+TEST(Unit, TooLargeRequestsAreAMarketoError) {
+  for (int status : {413, 414}) {
+    ClientHarness h;
+    h.http.script(kLeadsPath, {http(status, "")});
+    Result<Keys> result = h.lookup(kAnn);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ("marketo_error", result.error().code);
+    EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size());
+  }
+}
+
+TEST(Unit, QuotaReachedBlocksTheInstanceUntilCentralMidnight) {
+  // Given 607 at 2026-01-15T12:00Z (06:00 CST), then nothing is sent to the instance
+  // until 2026-01-16T06:00Z, the next midnight in US Central.
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(error_json("607", "Daily quota reached")), ok(leads_json({{"ann@x.com", "true"}}))});
+  Result<Keys> first = h.lookup(kAnn);
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ("marketo_quota_exceeded", first.error().code);
+  EXPECT_NE(std::string::npos, first.error().message.find("2026-01-16T06:00:00Z"));
+  EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size());
+
+  h.clock.set(from_unix_millis(1768543200000 - 1));  // a millisecond before the reset
+  Result<Keys> blocked = h.lookup(kAnn);
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ("marketo_quota_exceeded", blocked.error().code);
+  EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size()) << "no call while blocked";
+
+  Credentials elsewhere = credentials();
+  elsewhere.rest_endpoint = "https://999-XYZ-999.mktorest.com/rest";
+  h.http.script("999-XYZ-999", {ok(leads_json({}))});
+  EXPECT_TRUE(h.lookup(kAnn, elsewhere).ok()) << "other instances are unaffected";
+
+  h.clock.set(from_unix_millis(1768543200000));  // 2026-01-16T06:00:00Z
+  Result<Keys> after = h.lookup(kAnn);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(Keys{"ann@x.com"}, *after);
+}
+
+TEST(Unit, RetriesAreLoggedWithTheirCodeAndNoSecrets) {
+  CapturedLog log;
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(error_json("606")), ok(error_json("604")), ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  const std::string text = log.text();
+  EXPECT_NE(std::string::npos, text.find("[warning]"));
+  EXPECT_NE(std::string::npos, text.find("606"));
+  EXPECT_NE(std::string::npos, text.find("604"));
+  EXPECT_EQ(std::string::npos, text.find("tok-1"));
+  EXPECT_EQ(std::string::npos, text.find("s3cret"));
+  EXPECT_EQ(std::string::npos, text.find("ann@x.com"));
+}
+
+TEST(Unit, MetricIsDescribedAsACounter) {
+  ClientHarness h;
+  EXPECT_NE(std::string::npos, h.metrics.render().find("# TYPE sendguard_marketo_calls_total counter"));
+}
+
+}  // namespace
+}  // namespace sg::marketo

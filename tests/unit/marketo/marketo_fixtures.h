@@ -1,0 +1,75 @@
+// Marketo replies as MARKETO.md documents them, credentials, and request inspection
+// helpers shared by the Marketo client tests.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "marketo/marketo_client.h"
+#include "net/http_client.h"
+
+namespace sg::marketo::test {
+
+inline const char kTokenPath[] = "/identity/oauth/token";
+inline const char kLeadsPath[] = "/rest/v1/leads.json";
+
+inline Credentials credentials() {
+  return Credentials{"https://123-ABC-456.mktorest.com/rest", "https://123-ABC-456.mktorest.com/identity",
+                     "client-1", "s3cret&="};
+}
+
+inline std::string token_json(const std::string& token, int expires_in = 3599) {
+  return R"({"access_token":")" + token + R"(","token_type":"bearer","expires_in":)" +
+         std::to_string(expires_in) + R"(,"scope":"apis@acme.com"})";
+}
+
+inline std::string error_json(const std::string& code, const std::string& message = "something") {
+  return R"({"requestId":"d612#1","success":false,"errors":[{"code":")" + code + R"(","message":")" + message +
+         R"("}]})";
+}
+
+struct Lead {
+  std::string email;
+  std::string unsubscribed;  // JSON text: true, false, null, "true", or empty for absent
+};
+
+inline std::string leads_json(const std::vector<Lead>& leads, const std::string& next_page_token = "") {
+  std::string out = R"({"requestId":"d612#2","success":true,"result":[)";
+  for (size_t i = 0; i < leads.size(); ++i) {
+    if (i) out += ",";
+    out += R"({"id":)" + std::to_string(1000 + i) + R"(,"email":")" + leads[i].email + "\"";
+    if (!leads[i].unsubscribed.empty()) out += R"(,"unsubscribed":)" + leads[i].unsubscribed;
+    out += "}";
+  }
+  out += "]";
+  if (!next_page_token.empty()) out += R"(,"moreResult":true,"nextPageToken":")" + next_page_token + "\"";
+  return out + "}";
+}
+
+inline std::string header(const net::Request& request, std::string_view name) {
+  for (const auto& [key, value] : request.headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
+// The number of addresses in a lookup's filterValues, wherever they travel.
+inline size_t filter_value_count(const net::Request& request) {
+  const std::string& text = request.method == "GET" ? request.url : request.body;
+  const auto start = text.find("filterValues=");
+  if (start == std::string::npos) return 0;
+  const auto end = text.find('&', start);
+  const std::string values = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  return values.size() == 13 ? 0 : 1 + std::count(values.begin(), values.end(), ',');
+}
+
+inline std::vector<std::string> addresses(size_t n, const std::string& domain = "example.com") {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n; ++i) out.push_back("person" + std::to_string(i) + "@" + domain);
+  return out;
+}
+
+}  // namespace sg::marketo::test

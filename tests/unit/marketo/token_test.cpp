@@ -1,0 +1,183 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "client_harness.h"
+
+namespace sg::marketo {
+namespace {
+
+using namespace test;  // the doubles and fixtures of this folder
+
+const std::vector<std::string> kAnn{"ann@x.com"};
+
+TEST(Unit, TokenIsFetchedOnceAndReused) {
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  h.clock.advance(Millis{60000});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  EXPECT_EQ(1u, h.http.requests_to(kTokenPath).size());
+  EXPECT_EQ(2u, h.http.requests_to(kLeadsPath).size());
+  EXPECT_EQ(1u, h.calls("token", "success"));
+}
+
+TEST(Unit, TokenRequestCarriesEncodedClientCredentials) {
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  const auto requests = h.http.requests_to(kTokenPath);
+  ASSERT_EQ(1u, requests.size());
+  EXPECT_EQ("GET", requests[0].method);
+  EXPECT_EQ(
+      "https://123-ABC-456.mktorest.com/identity/oauth/token"
+      "?grant_type=client_credentials&client_id=client-1&client_secret=s3cret%26%3D",
+      requests[0].url);
+}
+
+TEST(Unit, TokenIsRenewedWhenLessThanAMinuteRemains) {
+  // Given a token for 3599 s, then it serves until 61 s remain and is renewed at 59 s.
+  ClientHarness h;
+  h.http.script(kTokenPath, {ok(token_json("tok-1", 3599)), ok(token_json("tok-2", 3599))});
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  h.clock.advance(Millis{(3599 - 61) * 1000});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  EXPECT_EQ(1u, h.http.requests_to(kTokenPath).size());
+  h.clock.advance(Millis{2000});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  EXPECT_EQ(2u, h.http.requests_to(kTokenPath).size());
+  EXPECT_EQ("Bearer tok-2", header(h.http.requests_to(kLeadsPath).back(), "Authorization"));
+}
+
+TEST(Unit, TokenWithZeroExpiryIsAskedForAgain) {
+  ClientHarness h;
+  h.http.script(kTokenPath, {ok(token_json("tok-old", 0)), ok(token_json("tok-new", 3599))});
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  EXPECT_EQ(2u, h.http.requests_to(kTokenPath).size());
+  EXPECT_EQ("Bearer tok-new", header(h.http.requests_to(kLeadsPath).at(0), "Authorization"));
+}
+
+TEST(Unit, TokenExpiredOrInvalidIsRenewedAndTheCallRetriedOnce) {
+  for (const char* code : {"601", "602"}) {
+    ClientHarness h;
+    h.http.script(kTokenPath, {ok(token_json("tok-1")), ok(token_json("tok-2"))});
+    h.http.script(kLeadsPath, {ok(error_json(code, "Access token invalid")), ok(leads_json({{"ann@x.com", "true"}}))});
+    Result<Keys> result = h.lookup(kAnn);
+    ASSERT_TRUE(result.ok()) << code;
+    EXPECT_EQ(Keys{"ann@x.com"}, *result);
+    const auto leads = h.http.requests_to(kLeadsPath);
+    ASSERT_EQ(2u, leads.size()) << code;
+    EXPECT_EQ("Bearer tok-1", header(leads[0], "Authorization"));
+    EXPECT_EQ("Bearer tok-2", header(leads[1], "Authorization"));
+    EXPECT_TRUE(h.clock.sleeps().empty()) << "a renewal needs no backoff";
+    EXPECT_EQ(1u, h.calls("lookup", code));
+  }
+}
+
+TEST(Unit, TokenRejectedTwiceFailsAfterOneRenewal) {
+  ClientHarness h;
+  h.http.script(kTokenPath, {ok(token_json("tok-1")), ok(token_json("tok-2"))});
+  h.http.script(kLeadsPath, {ok(error_json("602", "Access token expired"))});
+  Result<Keys> result = h.lookup(kAnn);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ("marketo_error", result.error().code);
+  EXPECT_EQ(2u, h.http.requests_to(kLeadsPath).size());
+  EXPECT_EQ(2u, h.http.requests_to(kTokenPath).size());
+}
+
+TEST(Unit, BadCredentialsFailWithIdentitysDescription) {
+  ClientHarness h;
+  h.http.script(kTokenPath, {http(401, R"({"error":"unauthorized","error_description":"Bad client credentials"})")});
+  Result<Keys> result = h.lookup(kAnn);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ("marketo_auth_failed", result.error().code);
+  EXPECT_EQ("Bad client credentials", result.error().message);
+  EXPECT_TRUE(h.http.requests_to(kLeadsPath).empty());
+  EXPECT_EQ(1u, h.http.requests_to(kTokenPath).size()) << "refused credentials are not retried";
+
+  Status verified = h.client.verify(credentials());
+  ASSERT_FALSE(verified.ok());
+  EXPECT_EQ("marketo_auth_failed", verified.error().code);
+  EXPECT_EQ(2u, h.calls("token", "http_401"));
+}
+
+TEST(Unit, VerifyFetchesAFreshTokenAndCachesIt) {
+  ClientHarness h;
+  h.http.script(kTokenPath, {ok(token_json("tok-1")), ok(token_json("tok-2"))});
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  ASSERT_TRUE(h.client.verify(credentials()).ok());
+  EXPECT_EQ(2u, h.http.requests_to(kTokenPath).size()) << "verify bypasses the cache";
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  EXPECT_EQ(2u, h.http.requests_to(kTokenPath).size());
+  EXPECT_EQ("Bearer tok-2", header(h.http.requests_to(kLeadsPath).back(), "Authorization"));
+}
+
+TEST(Unit, UnreachableIdentityIsRetriedThenReported) {
+  ClientHarness h;
+  h.http.script(kTokenPath, {transport_error()});
+  Result<Keys> result = h.lookup(kAnn);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ("marketo_unreachable", result.error().code);
+  EXPECT_EQ(4u, h.http.requests_to(kTokenPath).size());
+  EXPECT_TRUE(h.http.requests_to(kLeadsPath).empty());
+
+  Status verified = h.client.verify(credentials());
+  ASSERT_FALSE(verified.ok());
+  EXPECT_EQ("marketo_unreachable", verified.error().code);
+  EXPECT_EQ(5u, h.calls("token", "transport"));
+}
+
+TEST(Unit, IdentityGarbageOrOddStatusIsAMarketoError) {
+  for (Reply reply : {ok("<html>oops</html>"), ok(R"({"token_type":"bearer"})"), http(500, "")}) {
+    ClientHarness h;
+    h.http.script(kTokenPath, {reply});
+    Status verified = h.client.verify(credentials());
+    ASSERT_FALSE(verified.ok());
+    EXPECT_EQ("marketo_error", verified.error().code);
+  }
+}
+
+TEST(Unit, TokensAreKeptPerClientIdAndServeOnlyTheirSecret) {
+  ClientHarness h;
+  h.http.script("client_id=client-1", {ok(token_json("tok-1")), ok(token_json("tok-1b"))});
+  h.http.script("client_id=client-2", {ok(token_json("tok-2"))});
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  Credentials other = credentials();
+  other.client_id = "client-2";
+  Credentials rotated = credentials();
+  rotated.client_secret = "new-secret";
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  ASSERT_TRUE(h.lookup(kAnn, other).ok());
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  ASSERT_TRUE(h.lookup(kAnn, rotated).ok());
+  std::vector<std::string> used;
+  for (const auto& request : h.http.requests_to(kLeadsPath)) used.push_back(header(request, "Authorization"));
+  EXPECT_EQ((std::vector<std::string>{"Bearer tok-1", "Bearer tok-2", "Bearer tok-1", "Bearer tok-1b"}), used);
+}
+
+TEST(Unit, ConcurrentCallersShareOneTokenFetch) {
+  ClientHarness h;
+  h.http.handle(kTokenPath, [](const net::Request&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a slow Identity
+    return ok(token_json("tok-1"));
+  });
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      if (!h.lookup(kAnn).ok()) ++failures;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(0, failures.load());
+  EXPECT_EQ(1u, h.http.requests_to(kTokenPath).size());
+  EXPECT_EQ(8u, h.http.requests_to(kLeadsPath).size());
+}
+
+}  // namespace
+}  // namespace sg::marketo
