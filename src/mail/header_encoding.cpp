@@ -86,7 +86,8 @@ std::vector<std::string> display_name_words(std::string_view header, std::string
   if (is_printable_ascii(display) && display.find("=?") == std::string_view::npos) {
     std::string quoted = quoted_string(display);
     bool fits_one_line = header.size() + 2 + quoted.size() + 3 + address_size <= kMaxLine;
-    if (fits_one_line) return is_atom_phrase(display) ? split_on_spaces(display) : std::vector{quoted};
+    if (fits_one_line)
+      return is_atom_phrase(display) ? split_on_spaces(display) : std::vector{quoted};
   }
   return encode_words(display, first_line_room(header));
 }

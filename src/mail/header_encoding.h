@@ -25,7 +25,8 @@ bool is_valid_utf8(std::string_view text);
 // Splits UTF-8 text into "=?UTF-8?B?...?=" words of at most kMaxEncodedWord characters,
 // never splitting a code point; the first word is at most `first_limit` characters so
 // it fits after the header name. Empty text gives no words.
-std::vector<std::string> encode_words(std::string_view utf8, std::size_t first_limit = kMaxEncodedWord);
+std::vector<std::string> encode_words(std::string_view utf8,
+                                      std::size_t first_limit = kMaxEncodedWord);
 
 // "Name: w1 w2 ...": joins the words with single spaces, and breaks the line (CRLF before
 // the space) where it would pass kFoldColumn. Words are never split. No final CRLF.

@@ -41,7 +41,8 @@ Status check_address(std::string_view field, std::string_view address) {
 // Message-ID and the unsubscribe URL sit alone on their header line, unfoldable.
 Status check_token(std::string_view field, std::string_view value) {
   if (Status s = check_no_line_break(field, value); !s) return s;
-  bool printable = std::all_of(value.begin(), value.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+  bool printable =
+      std::all_of(value.begin(), value.end(), [](char c) { return c > 0x20 && c < 0x7F; });
   if (!printable) return invalid(field, "must be printable ASCII without spaces");
   if (value.size() > kMaxTokenHeaderValue) return invalid(field, "is too long");
   return Status::success();

@@ -14,8 +14,8 @@ namespace {
 struct Transfer {
   std::string_view mime;
   std::size_t sent = 0;
-  std::string last_reply;  // the relay's latest reply line before any QUIT
-  bool quitting = false;
+  std::string last_reply;  // the relay's latest reply line, QUIT's answer left out
+  bool quit_sent = false;
   char error[CURL_ERROR_SIZE] = {};
 };
 
@@ -35,11 +35,15 @@ size_t read_mime(char* buffer, size_t size, size_t count, void* userdata) {
 int record_reply(CURL*, curl_infotype type, char* data, size_t size, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   std::string_view text(data, size);
-  if (type == CURLINFO_HEADER_OUT && text.starts_with("QUIT")) t->quitting = true;
-  if (type != CURLINFO_HEADER_IN || t->quitting) return 0;
+  if (type == CURLINFO_HEADER_OUT) t->quit_sent = text.starts_with("QUIT");
+  if (type != CURLINFO_HEADER_IN) return 0;
+  bool answers_quit = t->quit_sent && text.starts_with("221");
+  t->quit_sent = false;
+  if (answers_quit) return 0;
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
   std::size_t line_start = text.rfind('\n');  // of a multi-line reply, keep the last line
-  t->last_reply = std::string(text.substr(line_start == std::string_view::npos ? 0 : line_start + 1));
+  text.remove_prefix(line_start == std::string_view::npos ? 0 : line_start + 1);
+  t->last_reply = std::string(text);
   return 0;
 }
 
@@ -73,7 +77,8 @@ bool valid_envelope_address(std::string_view address) {
 }
 
 std::optional<DeliveryResult> check_envelope(const Envelope& envelope) {
-  if (envelope.rcpt_to.empty()) return DeliveryResult{DeliveryStatus::PermanentFailure, "no recipients"};
+  if (envelope.rcpt_to.empty())
+    return DeliveryResult{DeliveryStatus::PermanentFailure, "no recipients"};
   if (!valid_envelope_address(envelope.mail_from))
     return DeliveryResult{DeliveryStatus::PermanentFailure, "invalid envelope sender"};
   for (const std::string& rcpt : envelope.rcpt_to)

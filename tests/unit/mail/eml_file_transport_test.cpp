@@ -1,6 +1,8 @@
 #include "mail/eml_file_transport.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -93,14 +95,23 @@ TEST(EmlFileTransport, UnwritableDirectoryIsATemporaryFailureNamingTheOsError) {
   EXPECT_EQ(1u, entries(tmp.path()).size());
 }
 
-TEST(EmlFileTransport, ReadOnlyDirectoryFailsAndLeavesNothingBehind) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root may write to read-only directories";
+TEST(EmlFileTransport, FailedWriteLeavesNoPartialOrTempFile) {
+  // Given a file size limit below the message size, write() fails part way (EFBIG)
   TempDir tmp;
-  fs::permissions(tmp.path(), fs::perms::owner_read | fs::perms::owner_exec);
-  DeliveryResult result = EmlFileTransport(tmp.path()).deliver(kEnvelope, "mime");
-  fs::permissions(tmp.path(), fs::perms::owner_all);
+  struct sigaction ignore{}, previous{};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGXFSZ, &ignore, &previous);
+  rlimit old_limit{};
+  ::getrlimit(RLIMIT_FSIZE, &old_limit);
+  rlimit small = old_limit;
+  small.rlim_cur = 10;
+  ::setrlimit(RLIMIT_FSIZE, &small);
+  DeliveryResult result = EmlFileTransport(tmp.path()).deliver(kEnvelope, std::string(100, 'x'));
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  ::sigaction(SIGXFSZ, &previous, nullptr);
+
   EXPECT_EQ(DeliveryStatus::TemporaryFailure, result.status);
-  EXPECT_NE(std::string::npos, result.detail.find("Permission denied")) << result.detail;
+  EXPECT_NE(std::string::npos, result.detail.find("File too large")) << result.detail;
   EXPECT_TRUE(entries(tmp.path()).empty());
 }
 

@@ -38,7 +38,7 @@ inline ParsedMessage parse_message(std::string_view mime) {
       continue;
     }
     std::size_t colon = line.find(':');
-    std::size_t value_start = line.size() > colon + 1 && line[colon + 1] == ' ' ? colon + 2 : colon + 1;
+    std::size_t value_start = line.compare(colon + 1, 1, " ") == 0 ? colon + 2 : colon + 1;
     parsed.headers.emplace_back(line.substr(0, colon), line.substr(value_start));
   }
   return parsed;

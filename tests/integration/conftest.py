@@ -1,0 +1,68 @@
+"""Fixtures shared by the integration tests: the Marketo simulator and SMTP sink live
+for the whole run (reset before each test); each test gets its own sendguard server."""
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+
+from peers import MarketoSim, SmtpSink  # noqa: E402
+from sendguard import Sendguard  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def sim_process():
+    with MarketoSim() as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def sink_process():
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def sim(sim_process):
+    sim_process.reset()
+    return sim_process
+
+
+@pytest.fixture
+def sink(sink_process):
+    sink_process.clear()
+    sink_process.set_mode("")
+    return sink_process
+
+
+@pytest.fixture
+def make_server(sink, tmp_path):
+    """Builds (not starts) servers; every one is stopped at the end of the test."""
+    servers = []
+
+    def make(env=None, smtp=True, workdir=None):
+        server = Sendguard(smtp_url=f"smtp://127.0.0.1:{sink.port}" if smtp else None,
+                           env=env, workdir=workdir or tmp_path / f"server{len(servers)}")
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def server(make_server):
+    """A running server delivering to the SMTP sink."""
+    return make_server().start()
+
+
+@pytest.fixture
+def admin(server):
+    return server.add_user("Acme", "admin@acme.com", "admin")
+
+
+@pytest.fixture
+def user(server):
+    return server.add_user("Acme", "sam@acme.com", "user")

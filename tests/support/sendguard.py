@@ -1,0 +1,143 @@
+"""Starts the real `sendguard` binary for black-box tests and talks to it over HTTP."""
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from peers import CLIENT_ID, CLIENT_SECRET, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("SENDGUARD_BIN", ROOT / "build" / "sendguard"))
+
+
+class Client:
+    """An API client acting as one user (or nobody, when token is None)."""
+
+    def __init__(self, base_url, token=None):
+        self.base = base_url
+        self.token = token
+        self.http = requests.Session()
+        if token:
+            self.http.headers["Authorization"] = f"Bearer {token}"
+
+    def request(self, method, path, **kw):
+        kw.setdefault("timeout", 30)
+        url = path if path.startswith("http") else f"{self.base}/api/v1{path}"
+        return self.http.request(method, url, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, json=body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, json=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    # Shortcuts for the set-up most tests need.
+    def connect_marketo(self, sim, secret=CLIENT_SECRET):
+        return self.put("/integrations/marketo", {
+            "rest_endpoint": sim.rest_endpoint, "identity_endpoint": sim.identity_endpoint,
+            "client_id": CLIENT_ID, "client_secret": secret})
+
+    def enable_check(self, sim, policy="block"):
+        r = self.connect_marketo(sim)
+        assert r.status_code == 200, r.text
+        r = self.put("/settings/unsubscribe", {"marketo_check_enabled": True, "on_check_unavailable": policy})
+        assert r.status_code == 200, r.text
+
+    def send(self, to, **fields):
+        body = {"workflow": "individual", "source": "web_app", "to": to, "subject": "Hello",
+                "text": "Hi there"}
+        body.update(fields)
+        return self.post("/emails", body)
+
+    def wait_status(self, email_id, statuses, timeout=15):
+        deadline = time.monotonic() + timeout
+        while True:
+            email = self.get(f"/emails/{email_id}").json()
+            if email["status"] in statuses:
+                return email
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"email {email_id} still {email['status']} after {timeout} s")
+            time.sleep(0.05)
+
+
+class Sendguard:
+    """One server process with its own database, key and mail settings."""
+
+    def __init__(self, smtp_url=None, env=None, workdir=None):
+        self.dir = Path(workdir or tempfile.mkdtemp(prefix="sendguard-"))
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ)
+        self.env.update({
+            "SENDGUARD_DB": str(self.dir / "sendguard.db"),
+            "SENDGUARD_LISTEN": f"127.0.0.1:{self.port}",
+            "SENDGUARD_MAIL_DIR": str(self.dir / "mail"),
+            "SENDGUARD_PUBLIC_URL": self.url,
+            "SENDGUARD_RETRY_BASE_MS": "200",
+            "SENDGUARD_HOLD_RETRY_BASE_MS": "200",
+            "SENDGUARD_LOG_LEVEL": "warn",
+        })
+        if smtp_url:
+            self.env["SENDGUARD_SMTP_URL"] = smtp_url
+        self.env.update(env or {})
+        self.process = None
+        self.log = self.dir / "server.log"
+
+    def start(self):
+        self.port = int(self.env["SENDGUARD_LISTEN"].rsplit(":", 1)[1])
+        self.process = subprocess.Popen([str(BINARY), "serve"], env=self.env,
+                                        stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"sendguard exited: {self.log.read_text()}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("sendguard did not become healthy")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self):
+        """SIGKILL: a crash with no chance to clean up."""
+        self.process.kill()
+        self.process.wait()
+        self.process = None
+
+    def cli(self, *args, input=None):
+        return subprocess.run([str(BINARY), *args], env=self.env, input=input,
+                              capture_output=True, text=True, timeout=60)
+
+    def add_user(self, team, email, role="user"):
+        """Creates the user and returns an API client acting as it."""
+        result = self.cli("user", "add", "--team", team, "--email", email, "--role", role)
+        assert result.returncode == 0, result.stderr
+        return Client(self.url, result.stdout.strip().splitlines()[-1])
+
+    def anonymous(self):
+        return Client(self.url)
+
+    def raw(self, method, path, **kw):
+        kw.setdefault("timeout", 30)
+        return requests.request(method, f"{self.url}{path}", **kw)

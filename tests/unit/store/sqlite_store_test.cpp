@@ -1,0 +1,198 @@
+// The SQLite store on a temporary file: round trips, leases, sealed secrets, paging.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "crypto/secret_key.h"
+#include "store/sqlite_store.h"
+
+namespace sg::store {
+namespace {
+
+crypto::SecretKey test_key() {
+  std::array<unsigned char, 32> bytes{};
+  bytes.fill(7);
+  return crypto::SecretKey::from_bytes(bytes);
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    crypto::init();
+    dir = std::filesystem::temp_directory_path() /
+          ("sg-store-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir);
+    store = open_sqlite_store((dir / "db.sqlite").string(), test_key());
+    team = store->teams().create("Acme", now);
+    store->users().create({"us_1", team.id, "Ann@Acme.com", Role::Admin, std::nullopt}, now);
+  }
+  void TearDown() override {
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+
+  EmailRecord email(const std::string& id, TimePoint created) {
+    EmailRecord e;
+    e.id = id;
+    e.team_id = team.id;
+    e.user_id = "us_1";
+    e.from = "ann@acme.com";
+    e.to = {"Bob@X.com"};
+    e.subject = "Hi";
+    e.message_id = "<" + id + "@test>";
+    e.created_at = e.next_attempt_at = created;
+    return e;
+  }
+
+  std::filesystem::path dir;
+  std::unique_ptr<Store> store;
+  TimePoint now = from_unix_millis(1'800'000'000'000);
+  Team team;
+};
+
+TEST_F(StoreTest, UsersAreFoundCaseInsensitivelyAndByTokenHash) {
+  ASSERT_TRUE(store->users().find_by_email("ann@acme.com"));
+  EXPECT_EQ("Ann@Acme.com", store->users().find_by_email("ann@acme.com")->email);
+  store->users().add_token("us_1", "hash1", now);
+  auto u = store->users().find_by_token_hash("hash1");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(Role::Admin, u->role);
+  EXPECT_FALSE(store->users().find_by_token_hash("other"));
+}
+
+TEST_F(StoreTest, SettingsDefaultOffAndRoundTrip) {
+  auto s = store->settings().get(team.id);
+  EXPECT_FALSE(s.marketo_check_enabled);
+  EXPECT_EQ(FailPolicy::Block, s.on_check_unavailable);
+  store->settings().put(team.id, {true, FailPolicy::Send}, now);
+  s = store->settings().get(team.id);
+  EXPECT_TRUE(s.marketo_check_enabled);
+  EXPECT_EQ(FailPolicy::Send, s.on_check_unavailable);
+}
+
+TEST_F(StoreTest, ClientSecretIsSealedAtRest) {
+  store->connections().put(team.id, {"https://r/rest", "https://r/identity", "cid", "s3cr3t-value", now});
+  auto c = store->connections().get(team.id);
+  ASSERT_TRUE(c);
+  EXPECT_EQ("s3cr3t-value", c->client_secret);
+  store.reset();  // flush the WAL into the main file
+  std::string bytes;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    bytes += ss.str();
+  }
+  EXPECT_EQ(std::string::npos, bytes.find("s3cr3t-value"));
+  EXPECT_NE(std::string::npos, bytes.find("cid"));
+}
+
+TEST_F(StoreTest, ConnectionRemoval) {
+  EXPECT_FALSE(store->connections().remove(team.id));
+  store->connections().put(team.id, {"https://r/rest", "https://r/identity", "cid", "s", now});
+  EXPECT_TRUE(store->connections().remove(team.id));
+  EXPECT_FALSE(store->connections().get(team.id));
+}
+
+TEST_F(StoreTest, EmailRoundTrip) {
+  auto e = email("em_1", now);
+  e.cc = {"c@x.com"};
+  e.bcc = {"d@x.com"};
+  e.html = "<p>é</p>";
+  store->emails().insert(e);
+  auto got = store->emails().find(team.id, "em_1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(e.to, got->to);
+  EXPECT_EQ(e.cc, got->cc);
+  EXPECT_EQ(e.bcc, got->bcc);
+  EXPECT_EQ(e.html, got->html);
+  EXPECT_EQ(EmailStatus::Queued, got->status);
+  EXPECT_FALSE(store->emails().find("tm_other", "em_1"));
+}
+
+TEST_F(StoreTest, ClaimLeasesDueEmailsUntilTheLeaseRunsOut) {
+  store->emails().insert(email("em_due", now));
+  store->emails().insert(email("em_later", now + Millis(60000)));
+  auto first = store->emails().claim_due(now, Millis(5000), 10);
+  ASSERT_EQ(1u, first.size());
+  EXPECT_EQ("em_due", first[0].id);
+  EXPECT_TRUE(store->emails().claim_due(now + Millis(1000), Millis(5000), 10).empty());
+  // The worker died: once the lease expires the email is due again.
+  auto again = store->emails().claim_due(now + Millis(5000), Millis(5000), 10);
+  ASSERT_EQ(1u, again.size());
+  EXPECT_EQ("em_due", again[0].id);
+}
+
+TEST_F(StoreTest, FinalEmailsAreNeverClaimed) {
+  auto e = email("em_1", now);
+  store->emails().insert(e);
+  e.status = EmailStatus::Sent;
+  e.sent_at = now;
+  store->emails().update_delivery(e);
+  EXPECT_TRUE(store->emails().claim_due(now + Millis(1000), Millis(5000), 10).empty());
+}
+
+TEST_F(StoreTest, DeliveredRecipientsSurvive) {
+  store->emails().insert(email("em_1", now));
+  store->emails().mark_delivered("em_1", {"Bob@X.com"});
+  EXPECT_EQ((std::vector<std::string>{"Bob@X.com"}), store->emails().find(team.id, "em_1")->delivered);
+}
+
+TEST_F(StoreTest, ListPagesNewestFirstWithFilters) {
+  for (int i = 0; i < 5; ++i) store->emails().insert(email("em_" + std::to_string(i), now + Millis(i)));
+  auto blocked = email("em_blocked", now + Millis(10));
+  blocked.status = EmailStatus::Blocked;
+  store->emails().insert(blocked);
+
+  EmailFilter f{team.id, std::nullopt, EmailStatus::Queued, std::nullopt, 2, std::nullopt};
+  auto page1 = store->emails().list(f);
+  ASSERT_EQ(2u, page1.size());
+  EXPECT_EQ("em_4", page1[0].id);
+  EXPECT_EQ("em_3", page1[1].id);
+  f.after = std::pair{to_unix_millis(page1[1].created_at), page1[1].id};
+  auto page2 = store->emails().list(f);
+  ASSERT_EQ(2u, page2.size());
+  EXPECT_EQ("em_2", page2[0].id);
+
+  EmailFilter only_blocked{team.id, std::nullopt, EmailStatus::Blocked, std::nullopt, 10, std::nullopt};
+  ASSERT_EQ(1u, store->emails().list(only_blocked).size());
+  EmailFilter other_user{team.id, std::string("us_2"), std::nullopt, std::nullopt, 10, std::nullopt};
+  EXPECT_TRUE(store->emails().list(other_user).empty());
+}
+
+TEST_F(StoreTest, TransactionRollsBackOnException) {
+  EXPECT_THROW(store->transaction([&] {
+                 store->emails().insert(email("em_1", now));
+                 throw std::runtime_error("boom");
+               }),
+               std::runtime_error);
+  EXPECT_FALSE(store->emails().find(team.id, "em_1"));
+}
+
+TEST_F(StoreTest, IdempotencyKeysPerUser) {
+  store->idempotency().put("us_1", "k1", {"hash", 1, "{}"}, now);
+  auto got = store->idempotency().find("us_1", "k1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ("hash", got->request_hash);
+  EXPECT_FALSE(store->idempotency().find("us_2", "k1"));
+}
+
+TEST_F(StoreTest, SuppressionsMatchCaseInsensitively) {
+  store->suppressions().add(team.id, "Gone@X.com", "manual", "asked", std::nullopt, now);
+  EXPECT_EQ((std::vector<std::string>{"gone@x.com"}),
+            store->suppressions().suppressed_among(team.id, {"ok@x.com", "gone@x.com"}));
+  EXPECT_TRUE(store->suppressions().suppressed_among("tm_other", {"gone@x.com"}).empty());
+}
+
+TEST_F(StoreTest, ReopeningKeepsDataAndSchema) {
+  store->emails().insert(email("em_1", now));
+  store = open_sqlite_store((dir / "db.sqlite").string(), test_key());
+  EXPECT_TRUE(store->emails().find(team.id, "em_1"));
+  EXPECT_TRUE(store->ping());
+}
+
+}  // namespace
+}  // namespace sg::store
