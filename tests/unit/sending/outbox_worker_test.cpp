@@ -1,0 +1,121 @@
+#include "sending/outbox_worker.h"
+
+#include "sending/sending_fixture.h"
+
+namespace sg::sending::test {
+namespace {
+
+class OutboxTest : public SendingTest {
+ protected:
+  OutboxOptions options() {
+    OutboxOptions o;
+    o.workers = 0;
+    o.max_delivery_attempts = 3;
+    o.retry_base = Millis(1000);
+    o.hold_retry_base = Millis(1000);
+    o.max_hold = Millis(10000);
+    o.public_url = "https://sg.example";
+    return o;
+  }
+  std::string queue(std::vector<std::string> to) {
+    auto r = service.send(caller, request(std::move(to)));
+    EXPECT_TRUE(r);
+    return r->id;
+  }
+  store::EmailRecord email(const std::string& id) { return *store->emails().find(caller.team_id, id); }
+
+  SendService service{*store, gate, clock, metrics, SendOptions{}, [] {}};
+  OutboxWorker outbox{*store, gate, transport, tokens, clock, metrics, options()};
+};
+
+TEST_F(OutboxTest, DeliversEachRecipientWithItsOwnUnsubscribeLink) {
+  auto req = request({"a@x.com"});
+  req.cc = {"c@x.com"};
+  req.bcc = {"b@x.com"};
+  auto id = service.send(caller, req)->id;
+  EXPECT_EQ(1, outbox.run_once());
+  EXPECT_EQ((std::vector<std::string>{"a@x.com", "c@x.com", "b@x.com"}), transport.recipients());
+  auto e = email(id);
+  EXPECT_EQ(EmailStatus::Sent, e.status);
+  ASSERT_TRUE(e.sent_at);
+  const std::string& mime = transport.sent[2].mime;
+  EXPECT_EQ(std::string::npos, mime.find("b@x.com"));  // Bcc never in headers
+  const std::string prefix = "List-Unsubscribe: <https://sg.example/u/";
+  auto link = mime.find(prefix);
+  ASSERT_NE(std::string::npos, link);
+  size_t start = link + prefix.size();
+  std::string token = mime.substr(start, mime.find('>', start) - start);
+  auto scope = tokens.open(token);
+  ASSERT_TRUE(scope);
+  EXPECT_EQ("b@x.com", scope->email_key);
+}
+
+TEST_F(OutboxTest, UnsubscribedSinceAcceptanceIsNotDelivered) {
+  auto id = queue({"a@x.com"});
+  marketo.unsubscribed = {"a@x.com"};
+  outbox.run_once();
+  EXPECT_TRUE(transport.sent.empty());
+  EXPECT_EQ(EmailStatus::Failed, email(id).status);
+  EXPECT_EQ("marketo_unsubscribed", email(id).reason);
+}
+
+TEST_F(OutboxTest, TemporaryFailureRetriesWithBackoffThenGivesUp) {
+  auto id = queue({"a@x.com"});
+  transport.failures = {mail::DeliveryStatus::TemporaryFailure, mail::DeliveryStatus::TemporaryFailure,
+                        mail::DeliveryStatus::TemporaryFailure};
+  outbox.run_once();
+  EXPECT_EQ(EmailStatus::Queued, email(id).status);
+  EXPECT_EQ(clock.now() + Millis(1000), email(id).next_attempt_at);
+  EXPECT_EQ(0, outbox.run_once());  // not due yet
+  clock.advance(Millis(1000));
+  outbox.run_once();
+  EXPECT_EQ(clock.now() + Millis(2000), email(id).next_attempt_at);
+  clock.advance(Millis(2000));
+  outbox.run_once();
+  EXPECT_EQ(EmailStatus::Failed, email(id).status);
+  EXPECT_TRUE(email(id).reason.starts_with("smtp_unavailable"));
+}
+
+TEST_F(OutboxTest, PermanentFailureFailsAtOnce) {
+  auto id = queue({"a@x.com"});
+  transport.failures = {mail::DeliveryStatus::PermanentFailure};
+  outbox.run_once();
+  EXPECT_EQ(EmailStatus::Failed, email(id).status);
+  EXPECT_EQ("smtp_rejected: simulated", email(id).reason);
+}
+
+TEST_F(OutboxTest, MarketoOutageHoldsThenReleases) {
+  auto id = queue({"a@x.com"});
+  marketo.failing = true;
+  outbox.run_once();
+  EXPECT_EQ(EmailStatus::Held, email(id).status);
+  EXPECT_TRUE(transport.sent.empty());
+  clock.advance(Millis(1000));
+  marketo.failing = false;
+  outbox.run_once();
+  EXPECT_EQ(EmailStatus::Sent, email(id).status);
+  EXPECT_EQ(1u, transport.sent.size());
+}
+
+TEST_F(OutboxTest, HeldTooLongFails) {
+  auto id = queue({"a@x.com"});
+  marketo.failing = true;
+  for (int i = 0; i < 20 && email(id).status == EmailStatus::Queued || email(id).status == EmailStatus::Held; ++i) {
+    outbox.run_once();
+    clock.advance(Millis(3000));
+  }
+  EXPECT_EQ(EmailStatus::Failed, email(id).status);
+  EXPECT_EQ("check_unavailable", email(id).reason);
+  EXPECT_TRUE(transport.sent.empty());
+}
+
+TEST_F(OutboxTest, RecipientsDeliveredBeforeACrashAreNotSentAgain) {
+  auto id = queue({"a@x.com", "b@x.com"});
+  store->emails().mark_delivered(id, {"a@x.com"});  // the first copy left before the crash
+  outbox.run_once();
+  EXPECT_EQ((std::vector<std::string>{"b@x.com"}), transport.recipients());
+  EXPECT_EQ(EmailStatus::Sent, email(id).status);
+}
+
+}  // namespace
+}  // namespace sg::sending::test

@@ -1,0 +1,58 @@
+// A SendService and OutboxWorker over a real SQLite store in a temporary file, with
+// fake Marketo/local sources, a recording transport and a fake clock.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "fakes/fake_clock.h"
+#include "fakes/fake_sources.h"
+#include "fakes/recording_transport.h"
+#include "sending/outbox_worker.h"
+#include "sending/send_service.h"
+#include "store/sqlite_store.h"
+
+namespace sg::sending::test {
+
+class SendingTest : public ::testing::Test {
+ protected:
+  // The store is built in the constructor so derived fixtures can bind services to it.
+  SendingTest() {
+    crypto::init();
+    dir_ = std::filesystem::temp_directory_path() /
+           (std::string("sg-sending-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    store = store::open_sqlite_store((dir_ / "db.sqlite").string(), key);
+    auto team = store->teams().create("Acme", clock.now());
+    caller = {"us_1", team.id, "ann@acme.com", true};
+    store->users().create({"us_1", team.id, "ann@acme.com", Role::Admin, std::nullopt}, clock.now());
+    store->settings().put(team.id, {true, FailPolicy::Block}, clock.now());
+  }
+  ~SendingTest() override {
+    store.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  SendRequest request(std::vector<std::string> to) {
+    SendRequest r;
+    r.to = std::move(to);
+    r.subject = "Hello";
+    r.text = "Hi";
+    return r;
+  }
+
+  std::filesystem::path dir_;
+  crypto::SecretKey key = crypto::SecretKey::from_bytes({});
+  std::unique_ptr<store::Store> store;
+  sg::test::FakeClock clock;
+  sg::test::FakeSource local, marketo;
+  sg::test::RecordingTransport transport;
+  Metrics metrics;
+  gate::UnsubscribeGate gate{local, marketo, clock, metrics, gate::GateOptions{Millis(0)}};
+  crypto::UnsubscribeTokens tokens{key};
+  Caller caller;
+  int wakes = 0;
+};
+
+}  // namespace sg::sending::test
