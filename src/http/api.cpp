@@ -9,6 +9,7 @@ Api::Api(ApiServices services) : s_(services) {
   add_settings_routes();
   add_sending_routes();
   add_ops_routes();
+  add_unsubscribe_routes();
 }
 
 Response Api::handle(Request& request) {

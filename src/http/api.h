@@ -7,6 +7,7 @@
 #include "core/caller.h"
 #include "http/router.h"
 #include "obs/metrics.h"
+#include "sending/one_click.h"
 #include "sending/send_service.h"
 #include "settings/accounts.h"
 #include "settings/team_settings.h"
@@ -18,6 +19,7 @@ struct ApiServices {
   settings::Accounts& accounts;
   settings::TeamSettings& settings;
   sending::SendService& sending;
+  sending::OneClickUnsubscribe& one_click;
   store::Store& store;
   Metrics& metrics;
 };
@@ -35,6 +37,7 @@ class Api {
   void add_settings_routes();
   void add_sending_routes();
   void add_ops_routes();
+  void add_unsubscribe_routes();
   std::optional<Caller> authenticate(const Request& request);
 
   ApiServices s_;

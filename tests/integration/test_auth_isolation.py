@@ -111,6 +111,51 @@ def test_user_sees_only_their_own_emails_and_admin_sees_the_team(server, admin, 
     assert admin.get(f"/emails/{own}").json()["to"] == ["ann@example.com"]
 
 
+def test_same_idempotency_key_in_two_teams_makes_two_emails(server, sink):
+    acme = server.add_user("Acme", "admin@acme.com", "admin")
+    globex = server.add_user("Globex", "admin@globex.com", "admin")
+
+    first = acme.send(["ann@example.com"], idempotency_key="order-42")
+    second = globex.send(["bob@example.com"], idempotency_key="order-42")
+
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert first.json()["id"] != second.json()["id"]
+    assert email_ids(acme) == {first.json()["id"]}
+    assert email_ids(globex) == {second.json()["id"]}
+    messages = sink.wait_for(2)
+    assert sorted(m["rcpt_tos"][0] for m in messages) == ["ann@example.com", "bob@example.com"]
+
+
+def test_same_idempotency_key_from_two_users_of_one_team_makes_two_emails(server, admin, user):
+    first = admin.send(["ann@example.com"], idempotency_key="order-42")
+    second = user.send(["bob@example.com"], idempotency_key="order-42")
+
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert first.json()["id"] != second.json()["id"]
+    assert email_ids(user) == {second.json()["id"]}
+    assert admin.get(f"/emails/{second.json()['id']}").json()["to"] == ["bob@example.com"]
+
+
+def test_unsubscribe_link_of_one_team_suppresses_only_that_team(server, sim, sink):
+    acme = server.add_user("Acme", "admin@acme.com", "admin")
+    globex = server.add_user("Globex", "admin@globex.com", "admin")
+    acme.enable_check(sim)
+    globex.enable_check(sim)
+    acme.wait_status(sent_id(acme, "ann@example.com"), {"sent"})
+    link = sink.wait_for(1)[0]["msg"]["List-Unsubscribe"].strip().strip("<>")
+
+    reply = server.raw("POST", link[len(server.url):], data="List-Unsubscribe=One-Click",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status_code in (200, 204), reply.text
+
+    body = {"recipients": ["ann@example.com"], "source": "gmail"}
+    assert acme.post("/checks", body).json()["results"] == [
+        {"email": "ann@example.com", "allowed": False, "reason": "suppressed"}]
+    [result] = globex.post("/checks", body).json()["results"]
+    assert (result["email"], result["allowed"]) == ("ann@example.com", True)
+    assert globex.wait_status(sent_id(globex, "ann@example.com"), {"sent"})["status"] == "sent"
+
+
 def test_check_enabled_in_one_team_does_not_touch_marketo_for_another(server, sim):
     sim.add_leads([{"email": "gone@example.com", "unsubscribed": True}])
     acme = server.add_user("Acme", "admin@acme.com", "admin")

@@ -25,13 +25,13 @@ def token_of(result):
     return result.stdout.strip().splitlines()[-1]
 
 
-def serve(server, **env):
+def serve(server, *args, **env):
     """Runs `sendguard serve` expecting it to give up at start-up."""
     try:
-        return subprocess.run([str(BINARY), "serve"], env={**server.env, **env},
+        return subprocess.run([str(BINARY), "serve", *args], env={**server.env, **env},
                               capture_output=True, text=True, timeout=15)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"serve kept running with {env}")
+        pytest.fail(f"serve {list(args)} kept running with {env}")
 
 
 @pytest.mark.parametrize("command", [[], ["serve"], ["user"], ["user", "add"], ["token"],
@@ -147,8 +147,24 @@ def test_serve_with_unusable_postgres_url_exits_with_one_line(make_server, url):
     assert_one_line_error(serve(make_server(), SENDGUARD_DB=url))
 
 
-@pytest.mark.parametrize("path,status", [("/healthz", "ok"), ("/readyz", "ready")])
-def test_health_endpoints_answer_200_without_a_token(server, path, status):
+@pytest.mark.parametrize("env", [{"SENDGUARD_CHECK_MAX_AGE": "soon"}, {"SENDGUARD_CHECK_MAX_AGE": "-1"},
+                                 {"SENDGUARD_SMTP_URL": "ftp://127.0.0.1:25"}])
+def test_serve_with_bad_setting_exits_with_one_line(make_server, env):
+    assert_one_line_error(serve(make_server(), **env))
+
+
+def test_serve_with_missing_config_file_exits_with_one_line(make_server, tmp_path):
+    assert_one_line_error(serve(make_server(), "--config", str(tmp_path / "absent.toml")))
+
+
+def test_serve_with_unparsable_config_file_exits_with_one_line(make_server, tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("[server\nlisten = \n")
+    assert_one_line_error(serve(make_server(), "--config", str(config)))
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_health_endpoints_answer_200_without_a_token(server, path):
     reply = server.raw("GET", path)
     assert reply.status_code == 200, reply.text
 

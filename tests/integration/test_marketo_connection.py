@@ -126,8 +126,10 @@ def test_closed_identity_port_is_422_marketo_unreachable_and_nothing_is_saved(ad
     assert_not_connected(admin)
 
 
-def test_identity_endpoint_closing_the_connection_is_422_marketo_unreachable(admin, sim):
-    sim.faults([{"kind": "close"}], endpoint="token")
+@pytest.mark.parametrize("fault", [{"kind": "close"}, {"kind": "garbage"},
+                                   {"kind": "http_status", "status": 500}])
+def test_identity_endpoint_failing_is_422_marketo_unreachable(admin, sim, fault):
+    sim.faults([fault], endpoint="token")
 
     assert_error(connect(admin, sim), 422, "marketo_unreachable")
 
@@ -143,6 +145,15 @@ def test_plain_http_to_a_non_loopback_host_is_400_naming_the_field(admin, sim, f
 
     assert error["field"] == field
     assert sim.stats()["token_calls"] == before
+    assert_not_connected(admin)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1.example.com/rest", "http://localhost.example.com/rest",
+                                 "http://127.0.0.1@example.com/rest", "http://127.0.0.1:80@example.com/rest",
+                                 "HTTP://example.com/rest", "http://0.0.0.0/rest"])
+def test_plain_http_to_a_host_that_only_looks_loopback_is_400(admin, sim, url):
+    error = assert_error(connect(admin, sim, rest_endpoint=url), 400, "invalid_request")
+    assert error["field"] == "rest_endpoint"
     assert_not_connected(admin)
 
 
