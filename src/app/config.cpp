@@ -84,6 +84,8 @@ Status finish(Config& c) {
   if (c.db.starts_with("postgresql://") || c.db.starts_with("postgres://"))
     return config_error("PostgreSQL is not supported by this build yet; use a SQLite path for SENDGUARD_DB");
   if (c.public_url.empty()) c.public_url = "http://" + c.listen;
+  if (!c.public_url.starts_with("http://") && !c.public_url.starts_with("https://"))
+    return config_error("SENDGUARD_PUBLIC_URL must be an http:// or https:// URL, got '" + c.public_url + "'");
   while (c.public_url.ends_with('/')) c.public_url.pop_back();
   if (c.secret_key_file.empty())
     c.secret_key_file = (std::filesystem::path(c.db).parent_path() / "secret.key").string();

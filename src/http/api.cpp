@@ -6,6 +6,8 @@ namespace sg::http {
 
 Api::Api(ApiServices services) : s_(services) {
   s_.metrics.describe("sendguard_http_requests_total", "counter", "HTTP requests by route and status");
+  s_.metrics.describe("sendguard_emails", "gauge", "Emails in the database by status");
+  s_.metrics.describe("sendguard_queue_depth", "gauge", "Emails waiting for delivery (queued or held)");
   add_settings_routes();
   add_sending_routes();
   add_ops_routes();

@@ -17,8 +17,12 @@ void Api::add_ops_routes() {
     return json_response(ok ? 200 : 503, json::object{{"status", ok ? "ready" : "database unreachable"}});
   });
   add_public("GET", "/metrics", [this](Request&) {
-    for (const auto& [status, count] : s_.store.emails().count_by_status())
+    int64_t queue_depth = 0;
+    for (const auto& [status, count] : s_.store.emails().count_by_status()) {
       s_.metrics.set_gauge("sendguard_emails", {{"status", status}}, static_cast<double>(count));
+      if (status == "queued" || status == "held") queue_depth += count;
+    }
+    s_.metrics.set_gauge("sendguard_queue_depth", {}, static_cast<double>(queue_depth));
     return Response{200, "text/plain; version=0.0.4", s_.metrics.render(), {}};
   });
   add("GET", "/audit", [this](Request&, const Caller& c) {

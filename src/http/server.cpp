@@ -154,7 +154,8 @@ Server::~Server() {
 
 Status Server::listen() {
   beast::error_code ec;
-  auto address = asio::ip::make_address(impl_->options.host, ec);
+  const std::string& host = impl_->options.host;
+  auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
   if (ec) return Error{"config_error", "invalid listen address " + impl_->options.host, {}, {}};
   tcp::endpoint endpoint(address, impl_->options.port);
   auto& a = impl_->acceptor;

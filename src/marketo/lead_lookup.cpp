@@ -24,7 +24,7 @@ net::Request lookup_request(const Endpoint& rest, std::span<const std::string> k
   const std::string base = rest.url("v1/leads.json");
   std::string params = lookup_parameters(keys, page_token);
   net::Request request;
-  if (base.size() + 1 + params.size() < kMaxUriBytes) {
+  if (base.size() + 1 + params.size() <= kMaxUriBytes) {
     request.url = base + "?" + params;
     return request;
   }

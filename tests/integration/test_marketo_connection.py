@@ -118,6 +118,20 @@ def test_reconnect_replaces_the_connection(admin, sim):
     assert admin.get("/integrations/marketo").json()["client_id"] == CLIENT
 
 
+def test_checks_use_the_replacement_credentials_after_a_reconnect(admin, sim):
+    sim.add_leads([{"email": "gone@example.com", "unsubscribed": True}])
+    admin.enable_check(sim)
+    creds = use_distinct_credentials(sim)  # the first client id stops working
+    assert connect(admin, sim, **creds).status_code == 200
+    sim.expire_tokens()
+
+    check = admin.post("/checks", {"recipients": ["gone@example.com"], "source": "gmail"})
+
+    assert check.status_code == 200, check.text
+    assert check.json()["results"] == [
+        {"email": "gone@example.com", "allowed": False, "reason": "marketo_unsubscribed"}]
+
+
 def test_closed_identity_port_is_422_marketo_unreachable_and_nothing_is_saved(admin, sim):
     closed = f"http://127.0.0.1:{free_port()}/identity"
 

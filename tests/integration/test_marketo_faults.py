@@ -1,0 +1,199 @@
+"""Marketo faults on the send path: transient ones are retried, persistent ones follow the fail policy."""
+import time
+
+import pytest
+
+TRANSIENT = [
+    {"kind": "error", "code": "604"},
+    {"kind": "error", "code": "606"},
+    {"kind": "error", "code": "608"},
+    {"kind": "error", "code": "611"},
+    {"kind": "error", "code": "615"},
+    {"kind": "error", "code": "713"},
+    {"kind": "http_status", "status": 502},
+    {"kind": "close"},
+    {"kind": "garbage"},
+]
+
+
+def fault_id(fault):
+    return fault.get("code") or str(fault.get("status") or fault["kind"])
+
+
+def rest_calls(stats):
+    return [c for c in stats["calls"] if c["path"].startswith("/rest/")]
+
+
+@pytest.fixture
+def start(make_server, sim):
+    """A server with the check on (policy as given); returns (server, admin client)."""
+    def make(policy="block", env=None):
+        server = make_server(env=env).start()
+        admin = server.add_user("Acme", "admin@acme.com", "admin")
+        admin.enable_check(sim, policy=policy)
+        return server, admin
+    return make
+
+
+@pytest.mark.parametrize("fault", TRANSIENT, ids=fault_id)
+def test_transient_fault_once_is_retried_and_the_send_succeeds(start, sim, sink, fault):
+    server, admin = start()
+    sim.add_leads([{"email": "ann@x.com"}])
+    sim.faults([{**fault, "count": 1}])
+
+    reply = admin.send(["ann@x.com"])
+
+    assert reply.status_code == 202, reply.text
+    admin.wait_status(reply.json()["id"], {"sent"})
+    assert [m["rcpt_tos"] for m in sink.wait_for(1)] == [["ann@x.com"]]
+    stats = sim.stats()
+    assert stats["lookup_calls"] == 1  # the faulted attempt never reached the lead database
+    assert len(rest_calls(stats)) == 2
+    if fault["kind"] == "error":
+        assert stats["errors_by_code"] == {fault["code"]: 1}
+
+
+@pytest.mark.parametrize("fault", TRANSIENT, ids=fault_id)
+def test_transient_fault_once_still_finds_the_unsubscribed(start, sim, sink, fault):
+    server, admin = start()
+    sim.add_leads([{"email": "gone@x.com", "unsubscribed": True}])
+    sim.faults([{**fault, "count": 1}])
+
+    reply = admin.send(["gone@x.com"])
+
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["error"]["recipients"] == ["gone@x.com"]
+
+
+@pytest.mark.parametrize("fault", [{"kind": "error", "code": "608"}, {"kind": "error", "code": "615"},
+                                   {"kind": "http_status", "status": 502}, {"kind": "garbage"}],
+                         ids=fault_id)
+def test_persistent_fault_with_policy_block_is_503_and_nothing_is_sent(start, sim, sink, fault):
+    server, admin = start(policy="block")
+    sim.faults([{**fault, "count": 10}])
+
+    reply = admin.send(["ann@x.com"], subject="Unverified")
+
+    assert reply.status_code == 503, reply.text
+    assert reply.json()["error"]["code"] == "unsubscribe_check_unavailable"
+    emails = admin.get("/emails").json()["emails"]
+    assert [(e["subject"], e["status"]) for e in emails] == [("Unverified", "blocked")]
+    assert sim.stats()["lookup_calls"] == 0
+    time.sleep(0.5)
+    assert sink.messages() == []
+
+
+def test_persistent_fault_with_policy_send_is_accepted_and_delivered(start, sim, sink):
+    server, admin = start(policy="send")
+    sim.faults([{"kind": "error", "code": "611", "count": 10}])
+
+    reply = admin.send(["ann@x.com"])
+
+    assert reply.status_code == 202, reply.text
+    admin.wait_status(reply.json()["id"], {"sent"}, timeout=30)
+    assert [m["rcpt_tos"] for m in sink.wait_for(1)] == [["ann@x.com"]]
+
+
+def test_daily_quota_607_fails_at_once_and_is_remembered(start, sim, sink):
+    server, admin = start(policy="block")
+    sim.faults([{"kind": "error", "code": "607", "count": 1}])
+
+    first = admin.send(["ann@x.com"])
+    calls_after_first = sim.stats()["rest_calls"]
+    second = admin.send(["bob@x.com"])
+    check = admin.post("/checks", {"recipients": ["carl@x.com"]})
+
+    assert first.status_code == 503, first.text
+    assert first.json()["error"]["code"] == "unsubscribe_check_unavailable"
+    assert calls_after_first == 1
+    assert second.status_code == 503, second.text
+    assert check.status_code == 503, check.text
+    assert sim.stats()["rest_calls"] == 1
+    time.sleep(0.5)
+    assert sink.messages() == []
+
+
+def test_access_denied_603_fails_without_retrying(start, sim, sink):
+    server, admin = start(policy="block")
+    sim.faults([{"kind": "error", "code": "603", "count": 1}])
+
+    reply = admin.send(["ann@x.com"])
+
+    assert reply.status_code == 503, reply.text
+    assert reply.json()["error"]["code"] == "unsubscribe_check_unavailable"
+    assert sim.stats()["rest_calls"] == 1
+    assert sim.stats()["errors_by_code"] == {"603": 1}
+
+
+@pytest.mark.parametrize("code", ["601", "602"])
+def test_token_error_renews_the_token_and_retries(start, sim, sink, code):
+    server, admin = start()
+    tokens_before = sim.stats()["token_calls"]
+    sim.add_leads([{"email": "gone@x.com", "unsubscribed": True}])
+    sim.faults([{"kind": "error", "code": code, "count": 1}])
+
+    blocked = admin.send(["gone@x.com"])
+    allowed = admin.send(["ann@x.com"])
+
+    assert blocked.status_code == 422, blocked.text
+    assert allowed.status_code == 202, allowed.text
+    admin.wait_status(allowed.json()["id"], {"sent"})
+    stats = sim.stats()
+    assert stats["token_calls"] == tokens_before + 1
+    assert stats["errors_by_code"] == {code: 1}
+
+
+def test_expired_token_is_renewed_transparently(start, sim, sink):
+    server, admin = start()
+    assert admin.send(["first@x.com"]).status_code == 202
+    tokens_before = sim.stats()["token_calls"]
+    sim.expire_tokens()
+
+    reply = admin.send(["ann@x.com"])
+
+    assert reply.status_code == 202, reply.text
+    admin.wait_status(reply.json()["id"], {"sent"})
+    stats = sim.stats()
+    assert stats["token_calls"] == tokens_before + 1
+    assert stats["lookup_calls"] == 2
+    tokens = {c["auth"] for c in rest_calls(stats)}
+    assert len(tokens) == 2  # the old token once, then the renewed one
+
+
+def test_slow_marketo_is_cut_off_by_the_client_timeout_and_retried(start, sim, sink):
+    server, admin = start(env={"SENDGUARD_MARKETO_TIMEOUT_MS": "500"})
+    sim.add_leads([{"email": "gone@x.com", "unsubscribed": True}])
+    sim.faults([{"kind": "timeout", "seconds": 5, "count": 1}])
+
+    began = time.monotonic()
+    reply = admin.send(["gone@x.com"])
+    took = time.monotonic() - began
+
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["error"]["recipients"] == ["gone@x.com"]
+    assert took < 4, f"the send waited {took:.1f} s for a reply the client should have given up on"
+
+
+def test_slow_marketo_persistently_is_503_with_policy_block(start, sim, sink):
+    server, admin = start(env={"SENDGUARD_MARKETO_TIMEOUT_MS": "300"})
+    sim.faults([{"kind": "timeout", "seconds": 3, "count": 10}])
+
+    reply = admin.send(["ann@x.com"])
+
+    assert reply.status_code == 503, reply.text
+    assert reply.json()["error"]["code"] == "unsubscribe_check_unavailable"
+
+
+def test_access_token_travels_only_in_the_authorization_header(start, sim, sink):
+    server, admin = start()
+    sim.add_leads([{"email": "gone@x.com", "unsubscribed": True}])
+    admin.send(["gone@x.com"])
+    admin.post("/checks", {"recipients": [f"p{i}@x.com" for i in range(400)]})
+    admin.send(["ann@x.com"])
+
+    calls = rest_calls(sim.stats())
+    assert len(calls) >= 3
+    for call in calls:
+        assert "access_token" not in call["query"], call
+        scheme, _, token = (call["auth"] or "").partition(" ")
+        assert scheme == "Bearer" and token.endswith(":int"), call

@@ -1,0 +1,230 @@
+"""POST /checks: per-recipient verdicts from Marketo, validation, batching, freshness and limits."""
+import threading
+
+import pytest
+from sendguard import Client
+
+
+def check(client, recipients, **extra):
+    return client.post("/checks", {"recipients": recipients, "source": "gmail", **extra})
+
+
+def results_of(reply):
+    assert reply.status_code == 200, reply.text
+    return reply.json()["results"]
+
+
+def lookups(sim):
+    return sim.stats()["lookup_calls"]
+
+
+def test_results_come_in_request_order_with_reasons(server, admin, sim):
+    sim.add_leads([{"email": "bob@example.com", "unsubscribed": True},
+                   {"email": "ann@example.com"}, {"email": "dan@example.com", "unsubscribed": True}])
+    admin.enable_check(sim)
+
+    results = results_of(check(admin, ["ann@example.com", "bob@example.com", "carl@example.com",
+                                       "dan@example.com"]))
+
+    assert results == [
+        {"email": "ann@example.com", "allowed": True},
+        {"email": "bob@example.com", "allowed": False, "reason": "marketo_unsubscribed"},
+        {"email": "carl@example.com", "allowed": True},
+        {"email": "dan@example.com", "allowed": False, "reason": "marketo_unsubscribed"},
+    ]
+
+
+def test_matching_ignores_case_and_keeps_the_asked_spelling(server, admin, sim):
+    sim.add_leads([{"email": "Ann@X.com", "unsubscribed": True}])
+    admin.enable_check(sim)
+
+    results = results_of(check(admin, ["aNN@x.COM"]))
+
+    assert results == [{"email": "aNN@x.COM", "allowed": False, "reason": "marketo_unsubscribed"}]
+
+
+def test_any_unsubscribed_lead_of_an_address_blocks_it(server, admin, sim):
+    sim.add_leads([{"email": "twin@example.com"}, {"email": "Twin@Example.com", "unsubscribed": True},
+                   {"email": "twin@example.com"}])
+    admin.enable_check(sim)
+
+    results = results_of(check(admin, ["twin@example.com"]))
+
+    assert results == [{"email": "twin@example.com", "allowed": False, "reason": "marketo_unsubscribed"}]
+
+
+def test_duplicates_in_one_request_are_looked_up_once(server, admin, sim):
+    sim.add_leads([{"email": "a@example.com", "unsubscribed": True}])
+    admin.enable_check(sim)
+
+    results = results_of(check(admin, ["a@example.com", "A@Example.COM", "b@example.com",
+                                       "a@example.com", "B@EXAMPLE.com"]))
+
+    assert [r["allowed"] for r in results] == [False, False, True, False, True]
+    assert [r["email"] for r in results] == ["a@example.com", "A@Example.COM", "b@example.com",
+                                             "a@example.com", "B@EXAMPLE.com"]
+    stats = sim.stats()
+    assert stats["lookup_calls"] == 1
+    assert stats["lookup_values"] == 2
+
+
+def test_check_off_never_asks_marketo_and_allows_everyone(server, admin, sim):
+    sim.add_leads([{"email": "gone@example.com", "unsubscribed": True}])
+    assert admin.connect_marketo(sim).status_code == 200
+    assert admin.get("/settings/unsubscribe").json()["marketo_check_enabled"] is False
+    before = sim.stats()
+
+    results = results_of(check(admin, ["gone@example.com", "ann@example.com"]))
+
+    assert results == [{"email": "gone@example.com", "allowed": True},
+                       {"email": "ann@example.com", "allowed": True}]
+    after = sim.stats()
+    assert (after["token_calls"], after["rest_calls"]) == (before["token_calls"], before["rest_calls"])
+
+
+def test_invalid_address_is_a_400_naming_it(server, admin, sim):
+    admin.enable_check(sim)
+
+    reply = check(admin, ["ok@example.com", "not-an-address", "fine@example.com"])
+
+    assert reply.status_code == 400
+    error = reply.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert error["field"] == "recipients[1]"
+    assert "not-an-address" in error["message"]
+    assert sim.stats()["rest_calls"] == 0
+
+
+def test_more_than_1000_recipients_is_a_400(server, admin, sim):
+    admin.enable_check(sim)
+
+    reply = check(admin, [f"r{i}@example.com" for i in range(1001)])
+
+    assert reply.status_code == 400
+    assert reply.json()["error"]["code"] == "invalid_request"
+    assert reply.json()["error"]["field"] == "recipients"
+    assert sim.stats()["rest_calls"] == 0
+
+
+def test_exactly_1000_recipients_are_accepted(server, admin, sim):
+    admin.enable_check(sim)
+
+    results = results_of(check(admin, [f"r{i}@example.com" for i in range(1000)]))
+
+    assert len(results) == 1000 and all(r["allowed"] for r in results)
+
+
+def test_empty_recipient_list_is_a_400(server, admin, sim):
+    admin.enable_check(sim)
+
+    reply = check(admin, [])
+
+    assert reply.status_code == 400
+    assert reply.json()["error"]["code"] == "invalid_request"
+    assert reply.json()["error"]["field"] == "recipients"
+
+
+def test_900_addresses_cost_at_most_3_lookups(server, admin, sim):
+    addresses = [f"prospect{i:04d}@bigcorp-example.com" for i in range(900)]
+    unsubscribed = set(addresses[::97])
+    sim.add_leads([{"email": a, "unsubscribed": a in unsubscribed} for a in addresses[::3]]
+                  + [{"email": a, "unsubscribed": True} for a in unsubscribed])
+    admin.enable_check(sim)
+
+    results = results_of(check(admin, addresses))
+
+    measured = lookups(sim)
+    print(f"\n900-address check: {measured} Marketo lookup call(s), "
+          f"{sim.stats()['lookup_values']} values")
+    assert measured <= 3
+    assert sim.stats()["lookup_values"] == 900
+    assert [r["email"] for r in results] == addresses
+    assert {r["email"] for r in results if not r["allowed"]} == unsubscribed
+
+
+def test_fresh_answer_is_reused_within_max_age(server, admin, sim):
+    sim.add_leads([{"email": "bob@example.com", "unsubscribed": True}])
+    admin.enable_check(sim)
+    first = results_of(check(admin, ["ann@example.com", "bob@example.com"]))
+    asked = lookups(sim)
+
+    second = results_of(check(admin, ["Ann@example.com", "bob@example.com"]))
+
+    assert asked == 1
+    assert lookups(sim) == asked
+    assert [r["allowed"] for r in first] == [r["allowed"] for r in second] == [True, False]
+
+
+def test_max_age_zero_asks_marketo_for_every_check(make_server, sim):
+    server = make_server(env={"SENDGUARD_CHECK_MAX_AGE": "0"}).start()
+    admin = server.add_user("Acme", "admin@acme.com", "admin")
+    admin.enable_check(sim)
+
+    for expected_lookups in (1, 2, 3):
+        results_of(check(admin, ["ann@example.com"]))
+        assert lookups(sim) == expected_lookups
+    sim.add_leads([{"email": "ann@example.com", "unsubscribed": True}])
+    assert results_of(check(admin, ["ann@example.com"]))[0]["allowed"] is False
+
+
+def test_burst_of_200_checks_stays_within_marketo_limits(make_server, sim):
+    server = make_server(env={"SENDGUARD_MARKETO_CALLS_PER_20S": "100", "SENDGUARD_MARKETO_MAX_CONCURRENT": "10"}).start()
+    admin = server.add_user("Acme", "admin@acme.com", "admin")
+    sim.config(rate_limit_calls=100, rate_limit_window_seconds=20, max_concurrent=10, latency_ms=50)
+    sim.add_leads([{"email": f"burst{i}-b@example.com", "unsubscribed": True} for i in range(200)])
+    admin.enable_check(sim)
+    replies = [None] * 200
+
+    def one(i):
+        try:
+            replies[i] = Client(server.url, admin.token).post("/checks", {"recipients": [f"burst{i}-a@example.com",
+                                                               f"burst{i}-b@example.com"]},
+                                    timeout=120)
+        except Exception as error:  # noqa: BLE001 - reported by the assertions below
+            replies[i] = error
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(200)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    stats = sim.stats()
+    ok = [r for r in replies if not isinstance(r, Exception) and r.status_code == 200]
+    unavailable = [r for r in replies if not isinstance(r, Exception) and r.status_code == 503]
+    print(f"\nburst: {len(ok)} answered, {len(unavailable)} cleanly 503, "
+          f"{stats['lookup_calls']} lookups, limit errors {stats['limit_errors']}, "
+          f"max concurrent at Marketo {stats['max_concurrent_seen']}")
+    assert [r for r in replies if isinstance(r, Exception)] == []
+    assert len(ok) + len(unavailable) == 200, sorted({r.status_code for r in replies})
+    for reply in unavailable:
+        assert reply.json()["error"]["code"] == "unsubscribe_check_unavailable"
+    for reply in ok:
+        results = reply.json()["results"]
+        assert [r["allowed"] for r in results] == [True, False]
+    assert stats["limit_errors"]["606"] == 0
+    assert stats["limit_errors"]["615"] == 0
+    assert stats["max_concurrent_seen"] <= 10
+
+
+@pytest.mark.parametrize("fault", [{"kind": "error", "code": "608", "count": 10},
+                                   {"kind": "http_status", "status": 502, "count": 10}])
+def test_marketo_unavailable_with_policy_block_is_503(server, admin, sim, fault):
+    sim.add_leads([{"email": "bob@example.com", "unsubscribed": True}])
+    admin.enable_check(sim, policy="block")
+    sim.faults([fault])
+
+    reply = check(admin, ["ann@example.com", "bob@example.com"])
+
+    assert reply.status_code == 503, reply.text
+    assert reply.json()["error"]["code"] == "unsubscribe_check_unavailable"
+
+
+def test_marketo_unavailable_with_policy_send_allows(server, admin, sim):
+    admin.enable_check(sim, policy="send")
+    sim.faults([{"kind": "error", "code": "608", "count": 10}])
+
+    results = results_of(check(admin, ["ann@example.com", "carl@example.com"]))
+
+    assert results == [{"email": "ann@example.com", "allowed": True},
+                       {"email": "carl@example.com", "allowed": True}]
