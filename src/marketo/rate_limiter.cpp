@@ -13,7 +13,7 @@ CallWindow::CallWindow(int calls_per_window, Millis window, int max_concurrent)
 
 std::optional<Millis> CallWindow::wait_needed(TimePoint now) {
   // A start at s counts against every instant in [s, s + window).
-  while (!starts_.empty() && starts_.front() + window_ < now) starts_.pop_front();
+  while (!starts_.empty() && starts_.front() + window_ <= now) starts_.pop_front();
   if (paused_until_ > now) return std::chrono::ceil<Millis>(paused_until_ - now);
   if (static_cast<int>(starts_.size()) >= calls_per_window_) {
     return std::chrono::ceil<Millis>(starts_.front() + window_ - now);
@@ -96,7 +96,7 @@ Result<RateLimiter::Permit> RateLimiter::acquire(const std::string& key) {
       waited += wait_for_release(lock, *inst, left);
       continue;
     }
-    const Millis nap = std::min(*wait, left);
+    const Millis nap = std::clamp(*wait, Millis{1}, left);  // at least 1 ms: time must move on
     lock.unlock();
     clock_.sleep_for(nap);
     lock.lock();

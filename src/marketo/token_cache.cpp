@@ -35,7 +35,7 @@ Result<std::string> TokenCache::get(const Credentials& credentials) {
   std::shared_ptr<Entry> entry = entry_for(credentials);
   std::lock_guard lock(entry->mu);
   const bool usable = !entry->token.empty() && entry->secret == credentials.client_secret &&
-                      entry->expires_at - clock_.now() > Millis{0};
+                      entry->expires_at - clock_.now() > kRenewMargin;
   if (usable) return entry->token;
   return fetch_into(*entry, credentials);
 }

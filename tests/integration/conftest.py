@@ -50,6 +50,11 @@ def make_server(sink, tmp_path):
     yield make
     for server in servers:
         server.stop()
+    # Under the sanitizer build a report in the server's log fails the test that caused it.
+    for server in servers:
+        log = server.log.read_text(errors="replace") if server.log.exists() else ""
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            assert marker not in log, f"sanitizer report in {server.log}:\n{log[-4000:]}"
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """POST /emails and the emails log: blocking, delivery, message format, validation, idempotency."""
 import re
+import threading
 from email.header import decode_header, make_header
 
 import pytest
 import requests
+from sendguard import Client
 
 SOURCES = ["web_app", "gmail", "outlook", "salesforce", "api"]
 
@@ -57,6 +59,17 @@ def test_unsubscribed_recipients_in_to_cc_and_bcc_are_all_named_and_nothing_is_s
     assert blocked["sent_at"] is None
 
 
+def test_unsubscribed_recipient_beyond_the_first_300_is_found(checked, user, sim, sink):
+    bcc = [f"list{i:03d}@x.com" for i in range(349)]
+    sim.add_leads([{"email": "list340@x.com", "unsubscribed": True}])
+
+    reply = user.send(["ann@x.com"], bcc=bcc, subject="Many")
+
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["error"]["recipients"] == ["list340@x.com"]
+    assert sim.stats()["lookup_values"] == 350
+
+
 def test_only_a_bcc_recipient_unsubscribed_still_blocks(checked, user, sim, sink):
     sim.add_leads([{"email": "hidden@x.com", "unsubscribed": True}])
 
@@ -65,6 +78,20 @@ def test_only_a_bcc_recipient_unsubscribed_still_blocks(checked, user, sim, sink
     assert reply.status_code == 422
     assert reply.json()["error"]["recipients"] == ["Hidden@x.com"]
     assert [m["msg"]["Subject"] for m in barrier(user, sink, 0)] == ["barrier"]
+
+
+def test_check_off_sends_without_asking_marketo(server, admin, user, sim, sink):
+    sim.add_leads([{"email": "gone@x.com", "unsubscribed": True}])
+    assert admin.connect_marketo(sim).status_code == 200
+    before = sim.stats()
+
+    reply = user.send(["gone@x.com"])
+
+    assert reply.status_code == 202, reply.text
+    user.wait_status(reply.json()["id"], {"sent"})
+    assert [m["rcpt_tos"] for m in sink.wait_for(1)] == [["gone@x.com"]]
+    after = sim.stats()
+    assert (after["token_calls"], after["rest_calls"]) == (before["token_calls"], before["rest_calls"])
 
 
 def test_allowed_email_is_queued_then_delivered_to_every_recipient(checked, user, sim, sink):
@@ -116,6 +143,28 @@ def test_delivered_message_headers_and_body(checked, user, sink, server):
         assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert sorted(r for m in messages for r in m["rcpt_tos"]) == ["Cid@X.com", "ann@x.com",
                                                                   "secret@x.com"]
+
+
+def test_body_text_survives_delivery_exactly(checked, user, sink):
+    text = ("Grüße, Ann — 価格の見積もり\n"
+            ".\n"
+            ".starts with a dot\n"
+            "From the desk of Sam\n"
+            "trailing spaces   \n"
+            "= signs =3D and tabs\there\n"
+            + "long " * 400 + "\n"
+            "last line")
+    html = "<p>Grüße, <b>Ann</b></p>\n.\n<p>" + "x" * 1500 + "</p>"
+    reply = user.send(["ann@x.com"], subject="Body", text=text, html=html)
+    assert reply.status_code == 202, reply.text
+    user.wait_status(reply.json()["id"], {"sent"})
+
+    [message] = sink.wait_for(1)
+    assert all(byte < 0x80 for byte in message["raw"])
+    assert all(len(line) <= 998 for line in message["raw"].split(b"\r\n"))
+    parts = {p.get_content_type(): p.get_content() for p in message["msg"].iter_parts()}
+    assert parts["text/plain"].replace("\r\n", "\n").rstrip("\n") == text
+    assert parts["text/html"].replace("\r\n", "\n").rstrip("\n") == html
 
 
 def test_every_workflow_and_source_is_accepted_and_echoed(checked, user, sink):
@@ -201,6 +250,27 @@ def test_same_idempotency_key_twice_sends_once(checked, user, sink):
     messages = barrier(user, sink, 1)
     assert sorted(m["msg"]["Subject"] for m in messages) == ["Once", "barrier"]
     assert [e["id"] for e in all_emails(user) if e["subject"] == "Once"] == [first.json()["id"]]
+
+
+def test_concurrent_twins_with_one_idempotency_key_send_once(checked, user, sink, server):
+    replies = [None] * 8
+
+    def one(i):
+        replies[i] = Client(server.url, user.token).send(["ann@x.com"], subject="Twins",
+                                                         idempotency_key="key-twins")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert {r.status_code for r in replies} == {202}
+    assert len({r.json()["id"] for r in replies}) == 1
+    user.wait_status(replies[0].json()["id"], {"sent"})
+    messages = barrier(user, sink, 1)
+    assert sorted(m["msg"]["Subject"] for m in messages) == ["Twins", "barrier"]
+    assert [e["subject"] for e in all_emails(user)].count("Twins") == 1
 
 
 def test_same_idempotency_key_with_a_different_body_is_409(checked, user, sink):

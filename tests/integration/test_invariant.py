@@ -1,4 +1,4 @@
-"""The one invariant under random sends, unsubscribes, Marketo faults and a crash: no mail to the unsubscribed, no accepted email lost."""
+"""The one invariant under random sends, unsubscribes, Marketo faults and a crash."""
 import json
 import random
 import threading
@@ -93,8 +93,8 @@ def test_random_sends_never_reach_the_unsubscribed_and_none_is_lost(make_server,
     user = server.add_user("Acme", "sam@acme.com", "user")
     permanent = [f"gone{i}@prospects.example" for i in range(6)]
     flappers = [f"flip{i}@prospects.example" for i in range(6)]
-    clean = [f"lead{i}@prospects.example" for i in range(10)]
-    strangers = [f"new{i}@elsewhere.example" for i in range(6)]
+    clean = [f"lead{i}@prospects.example" for i in range(20)]
+    strangers = [f"new{i}@elsewhere.example" for i in range(10)]
     sim.add_leads([{"email": a, "unsubscribed": True} for a in permanent]
                   + [{"email": a} for a in flappers + clean]
                   + [{"email": permanent[0].upper()}])  # a second, subscribed lead of one address
@@ -113,7 +113,7 @@ def test_random_sends_never_reach_the_unsubscribed_and_none_is_lost(make_server,
         elif roll < 0.14:
             sim.faults([{**rng.choice(TRANSIENT), "count": 5}])  # more than one call's retries
             bursts += 1
-        picked = [respell(rng, a) for a in rng.sample(everyone, rng.randint(1, 4))]
+        picked = [respell(rng, a) for a in rng.sample(everyone, rng.randint(1, 3))]
         cut1, cut2 = sorted(rng.randint(1, len(picked)) for _ in range(2))
         to, cc, bcc = picked[:cut1], picked[cut1:cut2], picked[cut2:]
         sender = rng.choice([admin, user])
@@ -127,6 +127,9 @@ def test_random_sends_never_reach_the_unsubscribed_and_none_is_lost(make_server,
             assert expected_refused == [], (subject, picked, reply.text)
             accepted[reply.json()["id"]] = {"subject": subject, "recipients": picked,
                                             "started": started}
+            racing = [a.lower() for a in picked if a.lower() in unsubscribes.state]
+            if racing and rng.random() < 0.5:
+                unsubscribes.flip(racing[0])  # races the delivery-time re-check
         elif reply.status_code == 422:
             assert reply.json()["error"]["code"] == "recipient_unsubscribed"
             assert sorted(reply.json()["error"]["recipients"]) == expected_refused, (subject, picked)
@@ -174,10 +177,25 @@ def test_random_sends_never_reach_the_unsubscribed_and_none_is_lost(make_server,
     assert outcomes["sent"] > SENDS // 4 and refused  # the mix exercised both paths
 
 
+def test_unsubscribed_address_marketo_cannot_be_asked_about_is_not_delivered(server, sim, sink):
+    # A quoted local part may hold a comma, which filterValues reads as a separator.
+    admin = server.add_user("Acme", "admin@acme.com", "admin")
+    sim.add_leads([{"email": '"ann,sales"@x.com', "unsubscribed": True}])
+    admin.enable_check(sim)
+
+    reply = admin.send(['"ann,sales"@x.com'], subject="Comma")
+
+    assert reply.status_code in (422, 503), reply.text
+    barrier = admin.send(["other@x.com"], subject="barrier")
+    admin.wait_status(barrier.json()["id"], {"sent"})
+    assert [m["msg"]["Subject"] for m in sink.wait_for(1)] == ["barrier"]
+
+
 def test_accepted_emails_survive_a_crash(make_server, sim, sink, tmp_path):
     workdir = tmp_path / "crash"
-    sim.config(rate_limit_calls=100000)
-    env = {"SENDGUARD_MARKETO_CALLS_PER_20S": "100000"}
+    # Slow lookups and no reuse of answers keep the outbox busy when the crash comes.
+    sim.config(rate_limit_calls=100000, latency_ms=200)
+    env = {**FAST_MARKETO, "SENDGUARD_MARKETO_MAX_CONCURRENT": "10"}
     server = make_server(workdir=workdir, env=env).start()
     admin = server.add_user("Acme", "admin@acme.com", "admin")
     admin.enable_check(sim)
@@ -204,16 +222,15 @@ def test_accepted_emails_survive_a_crash(make_server, sim, sink, tmp_path):
     restarted = make_server(workdir=workdir, env=env).start()
     admin = Client(restarted.url, admin.token)
 
-    unfinished = []
-    deadline = time.monotonic() + 30
-    for email_id in accepted:
-        try:
-            email = admin.wait_status(email_id, {"sent", "failed"}, timeout=max(1, deadline - time.monotonic()))
-            assert email["status"] == "sent", email
-        except TimeoutError:
-            unfinished.append(admin.get(f"/emails/{email_id}").json())
+    deadline = time.monotonic() + 20
+    while True:
+        emails = [admin.get(f"/emails/{email_id}").json() for email_id in accepted]
+        unfinished = [e for e in emails if e["status"] != "sent"]
+        if not unfinished or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     print(f"\ncrash: {delivered_before} message(s) in the sink before the restart")
-    assert unfinished == [], f"{len(unfinished)} accepted email(s) not delivered 30 s after restart: " + \
+    assert unfinished == [], f"{len(unfinished)} accepted email(s) not delivered 20 s after restart: " + \
         str([(e["subject"], e["status"], e["reason"]) for e in unfinished])
     received = {(m["msg"]["Subject"], r) for m in sink.messages() for r in m["rcpt_tos"]}
     missing = [(f"crash-{n:02d}", r) for n, rcpts in sends.items() for r in rcpts

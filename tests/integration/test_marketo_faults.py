@@ -160,6 +160,20 @@ def test_expired_token_is_renewed_transparently(start, sim, sink):
     assert len(tokens) == 2  # the old token once, then the renewed one
 
 
+@pytest.mark.parametrize("fault", [{"kind": "http_status", "status": 502}, {"kind": "close"}],
+                         ids=fault_id)
+def test_identity_hiccup_during_renewal_is_retried(start, sim, sink, fault):
+    server, admin = start()
+    sim.expire_tokens()
+    sim.faults([{**fault, "count": 1}], endpoint="token")
+
+    reply = admin.send(["ann@x.com"])
+
+    assert reply.status_code == 202, reply.text
+    admin.wait_status(reply.json()["id"], {"sent"})
+    assert sim.stats()["lookup_calls"] == 1
+
+
 def test_slow_marketo_is_cut_off_by_the_client_timeout_and_retried(start, sim, sink):
     server, admin = start(env={"SENDGUARD_MARKETO_TIMEOUT_MS": "500"})
     sim.add_leads([{"email": "gone@x.com", "unsubscribed": True}])
