@@ -73,13 +73,13 @@ Result<sending::SendRequest> parse_send(const Request& r) {
   return req;
 }
 
-Result<int> parse_limit(const Request& r) {
+Result<std::optional<int>> parse_limit(const Request& r) {
   auto text = r.param("limit");
-  if (!text) return 0;
+  if (!text) return std::optional<int>();
   try {
     size_t used = 0;
     int v = std::stoi(*text, &used);
-    if (used == text->size()) return v;
+    if (used == text->size()) return std::optional<int>(v);
   } catch (const std::exception&) {
   }
   return Error::invalid("limit", "limit must be a whole number");
@@ -119,8 +119,7 @@ void Api::add_sending_routes() {
   add("GET", "/emails", [this](Request& r, const Caller& c) {
     auto limit = parse_limit(r);
     if (!limit) return error_response(limit.error());
-    sending::ListQuery q{r.param("status"), r.param("workflow"), r.param("cursor"), std::nullopt};
-    if (*limit) q.limit = *limit;
+    sending::ListQuery q{r.param("status"), r.param("workflow"), r.param("cursor"), *limit};
     auto page = s_.sending.list(c, q);
     if (!page) return error_response(page.error());
     json::array emails;

@@ -39,7 +39,6 @@ Response error_response(const Error& error) {
   Response res;
   res.status = status_for(error.code);
   res.body = boost::json::serialize(boost::json::object{{"error", std::move(inner)}});
-  if (res.status == 405) res.headers.emplace_back("Allow", "GET, POST, PUT, DELETE");
   return res;
 }
 

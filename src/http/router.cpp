@@ -34,16 +34,20 @@ bool Router::match(const Entry& e, const std::vector<std::string>& path, Request
 
 Response Router::dispatch(Request& request, std::string& matched_pattern) const {
   auto path = split_path(request.path);
-  bool path_known = false;
+  std::string allowed;
   for (const auto& e : entries_) {
     if (!match(e, path, request)) continue;
-    path_known = true;
     matched_pattern = e.pattern;
     if (e.method == request.method || (e.method == "GET" && request.method == "HEAD"))
       return e.route(request);
+    allowed += (allowed.empty() ? "" : ", ") + e.method;
   }
-  if (path_known)
-    return error_response(Error{"method_not_allowed", request.method + " is not supported on " + request.path, {}, {}});
+  if (!allowed.empty()) {
+    Response res = error_response(
+        Error{"method_not_allowed", request.method + " is not supported on " + request.path, {}, {}});
+    res.headers.emplace_back("Allow", allowed);
+    return res;
+  }
   matched_pattern.clear();
   return error_response(Error::not_found("no such endpoint: " + request.path));
 }

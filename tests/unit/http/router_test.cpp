@@ -43,7 +43,11 @@ TEST(Router, UnknownPathIs404AndWrongMethod405) {
   EXPECT_EQ(404, res.status);
   EXPECT_EQ("", pattern);
   auto wrong = make("DELETE", "/healthz");
-  EXPECT_EQ(405, router.dispatch(wrong, pattern).status);
+  auto not_allowed = router.dispatch(wrong, pattern);
+  EXPECT_EQ(405, not_allowed.status);
+  ASSERT_EQ(1u, not_allowed.headers.size());
+  EXPECT_EQ("Allow", not_allowed.headers[0].first);
+  EXPECT_EQ("GET", not_allowed.headers[0].second);
 }
 
 TEST(Errors, StatusesFollowTheApiContract) {
