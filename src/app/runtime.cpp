@@ -49,8 +49,9 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   rt->marketo_ = std::make_unique<marketo::Client>(*rt->http_client_, clock, rt->metrics_, limits);
   rt->local_source_ = std::make_unique<sending::LocalListSource>(store.suppressions());
   rt->marketo_source_ = std::make_unique<sending::MarketoSource>(store.connections(), *rt->marketo_);
+  rt->coalesced_marketo_ = std::make_unique<gate::CoalescingSource>(*rt->marketo_source_);
   rt->gate_ = std::make_unique<gate::UnsubscribeGate>(
-      *rt->local_source_, *rt->marketo_source_, clock, rt->metrics_,
+      *rt->local_source_, *rt->coalesced_marketo_, clock, rt->metrics_,
       gate::GateOptions{Millis(1000LL * config.check_max_age_seconds)});
 
   if (config.smtp_url) {

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "crypto/secret_key.h"
 #include "crypto/unsubscribe_token.h"
+#include "gate/coalescing_source.h"
 #include "gate/unsubscribe_gate.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -52,6 +53,7 @@ class Runtime {
   std::unique_ptr<marketo::Client> marketo_;
   std::unique_ptr<sending::LocalListSource> local_source_;
   std::unique_ptr<sending::MarketoSource> marketo_source_;
+  std::unique_ptr<gate::CoalescingSource> coalesced_marketo_;
   std::unique_ptr<gate::UnsubscribeGate> gate_;
   std::unique_ptr<mail::Transport> transport_;
   std::unique_ptr<crypto::UnsubscribeTokens> tokens_;
