@@ -75,12 +75,14 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   send_options.mail_domain = host_of(config.public_url);
   rt->sending_ = std::make_unique<sending::SendService>(store, *rt->gate_, clock, rt->metrics_, send_options,
                                                         [o = rt->outbox_.get()] { o->wake(); });
+  rt->bulk_ = std::make_unique<sending::BulkSendService>(store, *rt->gate_, clock, rt->metrics_, send_options,
+                                                         [o = rt->outbox_.get()] { o->wake(); });
   rt->one_click_ = std::make_unique<sending::OneClickUnsubscribe>(store, *rt->tokens_, clock);
   rt->settings_ = std::make_unique<settings::TeamSettings>(
       store, *rt->marketo_, clock, [g = rt->gate_.get()](const std::string& team) { g->forget_team(team); });
   rt->api_ = std::make_unique<http::Api>(
-      http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, *rt->one_click_, store,
-                        rt->metrics_});
+      http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, *rt->one_click_, *rt->bulk_,
+                        store, rt->metrics_});
 
   http::ServerOptions server;
   server.host = config.host();

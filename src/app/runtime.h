@@ -60,6 +60,7 @@ class Runtime {
   std::unique_ptr<sending::OutboxWorker> outbox_;
   std::unique_ptr<sending::SendService> sending_;
   std::unique_ptr<sending::OneClickUnsubscribe> one_click_;
+  std::unique_ptr<sending::BulkSendService> bulk_;
   std::unique_ptr<settings::TeamSettings> settings_;
   std::unique_ptr<http::Api> api_;
   std::unique_ptr<http::Server> server_;

@@ -12,6 +12,7 @@ Api::Api(ApiServices services) : s_(services) {
   add_sending_routes();
   add_ops_routes();
   add_unsubscribe_routes();
+  add_bulk_routes();
 }
 
 Response Api::handle(Request& request) {

@@ -7,6 +7,7 @@
 #include "core/caller.h"
 #include "http/router.h"
 #include "obs/metrics.h"
+#include "sending/bulk_send.h"
 #include "sending/one_click.h"
 #include "sending/send_service.h"
 #include "settings/accounts.h"
@@ -20,6 +21,7 @@ struct ApiServices {
   settings::TeamSettings& settings;
   sending::SendService& sending;
   sending::OneClickUnsubscribe& one_click;
+  sending::BulkSendService& bulk;
   store::Store& store;
   Metrics& metrics;
 };
@@ -38,6 +40,7 @@ class Api {
   void add_sending_routes();
   void add_ops_routes();
   void add_unsubscribe_routes();
+  void add_bulk_routes();
   std::optional<Caller> authenticate(const Request& request);
 
   ApiServices s_;

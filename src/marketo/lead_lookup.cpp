@@ -20,6 +20,8 @@ std::string lookup_parameters(std::span<const std::string> keys, std::string_vie
 
 }  // namespace
 
+bool can_look_up(std::string_view key) { return key.find(',') == std::string_view::npos; }
+
 net::Request lookup_request(const Endpoint& rest, std::span<const std::string> keys, std::string_view page_token) {
   const std::string base = rest.url("v1/leads.json");
   std::string params = lookup_parameters(keys, page_token);

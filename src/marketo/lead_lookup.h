@@ -19,6 +19,10 @@ namespace sg::marketo {
 inline constexpr std::size_t kMaxKeysPerLookup = 300;  // Marketo's records per call
 inline constexpr std::size_t kMaxUriBytes = 8192;      // longer URIs get HTTP 414
 
+// filterValues separates addresses with commas, so an address holding one (a quoted
+// local part may) cannot be asked about: Marketo would look up its pieces instead.
+bool can_look_up(std::string_view key);
+
 // GET leads.json with the filter in the query string or, when that URL would pass
 // kMaxUriBytes, a form-encoded POST with _method=GET. No Authorization header yet.
 // `page_token` is empty for the first page.

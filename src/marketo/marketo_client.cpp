@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <span>
 
+#include <spdlog/spdlog.h>
+
 #include "core/email_address.h"
 #include "marketo/call_metrics.h"
 #include "marketo/endpoint.h"
@@ -31,6 +33,19 @@ Result<std::vector<std::string>> lookup_batch(RestCaller& rest, const Credential
     }
     page_token = std::move(page->next_page_token);
   }
+}
+
+// Unanswerable addresses must not pass for "not unsubscribed": the whole question fails,
+// naming them, and the caller's fail policy decides.
+Status check_lookable(const std::vector<std::string>& keys) {
+  std::vector<std::string> unaskable;
+  for (const std::string& key : keys) {
+    if (!can_look_up(key)) unaskable.push_back(key);
+  }
+  if (unaskable.empty()) return Status::success();
+  spdlog::warn("marketo lookup refused: {} address(es) contain a comma", unaskable.size());
+  return Error{"marketo_error", "Marketo cannot be asked about an address containing a comma", {},
+               std::move(unaskable)};
 }
 
 }  // namespace
@@ -62,6 +77,7 @@ Result<std::unordered_set<std::string>> Client::unsubscribed_among(const Credent
   if (keys.empty()) return unsubscribed;
   Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
   if (!endpoint) return endpoint.error();
+  if (Status lookable = check_lookable(keys); !lookable) return lookable.error();
   std::unordered_set<std::string> wanted;
   for (const std::string& key : keys) wanted.insert(lowercase_ascii(key));
 

@@ -40,7 +40,9 @@ struct Limits {
 //   marketo_quota_exceeded  607; no call is made for this instance until midnight US Central
 //   marketo_rate_limited    606/615 persisted through every retry, or no limiter slot in time
 //   marketo_access_denied   603
-//   marketo_error           anything else (bad JSON, unexpected codes), logged loudly
+//   marketo_error           anything else (bad JSON, unexpected codes), logged loudly; also,
+//                           before any call, for addresses filterValues cannot carry (a comma),
+//                           listed in Error::recipients
 class Client {
  public:
   Client(net::HttpClient& http, Clock& clock, Metrics& metrics, Limits limits = {});

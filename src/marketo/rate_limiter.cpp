@@ -89,7 +89,10 @@ Result<RateLimiter::Permit> RateLimiter::acquire(const std::string& key) {
       return Permit(inst, now);
     }
     const Millis left = limits_.max_wait_for_slot - waited;
-    if (left <= Millis{0}) {
+    // A window slot cannot open sooner than predicted: when that is too late, say so now
+    // instead of holding the caller's thread for nothing.
+    const bool hopeless = *wait != CallWindow::kUntilRelease && *wait > left;
+    if (left <= Millis{0} || hopeless) {
       return Error{"marketo_rate_limited", "no Marketo call slot for " + key + " in time", {}, {}};
     }
     if (*wait == CallWindow::kUntilRelease) {

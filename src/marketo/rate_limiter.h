@@ -66,7 +66,8 @@ class RateLimiter {
   RateLimiter(Clock& clock, const Limits& limits);
 
   // Waits for a slot on `instance`; marketo_rate_limited when none came within
-  // max_wait_for_slot. Window waits use Clock::sleep_for, concurrency waits a condition.
+  // max_wait_for_slot, or at once when the window cannot open in time. Window waits use
+  // Clock::sleep_for; concurrency waits use a condition variable in real time.
   Result<Permit> acquire(const std::string& instance);
   void pause(const std::string& instance, Millis duration);
 

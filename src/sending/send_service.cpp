@@ -4,6 +4,7 @@
 
 #include "core/policy.h"
 #include "crypto/tokens.h"
+#include "sending/email_factory.h"
 #include "sending/idempotent_answer.h"
 #include "sending/send_validation.h"
 
@@ -136,21 +137,10 @@ Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const 
   }
 
   TimePoint now = clock_.now();
-  store::EmailRecord email;
-  email.id = crypto::random_id("em_");
-  email.team_id = caller.team_id;
-  email.user_id = caller.user_id;
-  email.workflow = request.workflow;
-  email.source = request.source;
-  email.from = caller.email;
-  email.to = request.to;
-  email.cc = request.cc;
-  email.bcc = request.bcc;
-  email.subject = request.subject;
-  email.text = request.text;
-  email.html = request.html;
-  email.message_id = "<" + email.id + "@" + options_.mail_domain + ">";
-  email.created_at = email.next_attempt_at = now;
+  store::EmailRecord email = new_email(
+      caller, request.workflow, request.source,
+      {request.to, request.cc, request.bcc, request.subject, request.text, request.html},
+      options_.mail_domain, now);
   email.unverified = !answer.unverified_allowed.empty();
 
   Result<SendAccepted> result = SendAccepted{email.id, EmailStatus::Queued};
@@ -195,7 +185,8 @@ Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const 
 Result<store::EmailRecord> SendService::get(const Caller& caller, const std::string& id) {
   auto email = store_.emails().find(caller.team_id, id);
   // Another user's email is "not found" to a non-admin: its existence is not theirs to know.
-  if (!email || (!caller.admin && email->user_id != caller.user_id))
+  bool silent_drop = email && email->workflow == Workflow::Group && email->status == EmailStatus::Suppressed;
+  if (!email || (!caller.admin && (email->user_id != caller.user_id || silent_drop)))
     return Error::not_found("no email with id " + id);
   return *email;
 }
@@ -203,7 +194,10 @@ Result<store::EmailRecord> SendService::get(const Caller& caller, const std::str
 Result<EmailPage> SendService::list(const Caller& caller, const ListQuery& q) {
   store::EmailFilter f;
   f.team_id = caller.team_id;
-  if (!caller.admin) f.user_id = caller.user_id;
+  if (!caller.admin) {
+    f.user_id = caller.user_id;
+    f.include_silent_drops = false;  // PRODUCT.md: a group email's drops are for admins only
+  }
   if (q.status) {
     f.status = parse_email_status(*q.status);
     if (!f.status) return Error::invalid("status", "unknown status '" + *q.status + "'");

@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 1> kMigrations{R"sql(
+constexpr std::array<std::string_view, 2> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -99,6 +99,52 @@ CREATE TABLE suppressions (
   created_at INTEGER NOT NULL,
   PRIMARY KEY (team_id, email_key)
 );
+)sql", R"sql(
+CREATE TABLE bulk_sends (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  user_id TEXT NOT NULL REFERENCES users(id),
+  mode TEXT NOT NULL,
+  source TEXT NOT NULL,
+  recipient_count INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+ALTER TABLE emails ADD COLUMN bulk_id TEXT;
+ALTER TABLE emails ADD COLUMN enrollment_id TEXT;
+ALTER TABLE emails ADD COLUMN step_index INTEGER;
+CREATE TABLE campaigns (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  user_id TEXT NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE campaign_steps (
+  campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+  step_index INTEGER NOT NULL,
+  delay_seconds INTEGER NOT NULL,
+  subject TEXT NOT NULL,
+  text_body TEXT NOT NULL,
+  html_body TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, step_index)
+);
+CREATE TABLE enrollments (
+  id TEXT PRIMARY KEY,
+  campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  email TEXT NOT NULL,
+  email_key TEXT NOT NULL,
+  vars_json TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT,
+  next_step INTEGER NOT NULL DEFAULT 0,
+  next_due_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX enrollments_due ON enrollments(next_due_at) WHERE state = 'active' AND next_due_at IS NOT NULL;
+CREATE INDEX enrollments_campaign ON enrollments(campaign_id, created_at);
+CREATE INDEX enrollments_address ON enrollments(team_id, email_key) WHERE state = 'active';
 )sql"};
 
 }  // namespace

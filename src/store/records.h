@@ -58,6 +58,9 @@ struct EmailRecord {
   int attempts = 0;
   std::vector<std::string> delivered;  // recipients already handed to the relay
   bool unverified = false;             // went out without an answer from Marketo (policy "send")
+  std::optional<std::string> bulk_id;        // set for select & send and group emails
+  std::optional<std::string> enrollment_id;  // set for campaign emails
+  std::optional<int64_t> step_index;         // the campaign step, from 0
 };
 
 struct EmailFilter {
@@ -67,6 +70,7 @@ struct EmailFilter {
   std::optional<Workflow> workflow;
   int limit = 50;
   std::optional<std::pair<int64_t, std::string>> after;  // (created_at ms, id) of the last row seen
+  bool include_silent_drops = true;  // false hides suppressed group recipients (admins only see them)
 };
 
 struct AuditEntry {

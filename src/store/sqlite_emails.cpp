@@ -8,7 +8,7 @@ namespace {
 constexpr const char* kColumns =
     "id, team_id, user_id, workflow, source, from_addr, to_json, cc_json, bcc_json, subject, "
     "text_body, html_body, status, reason, message_id, created_at, sent_at, held_since, "
-    "next_attempt_at, attempts, delivered_json, unverified";
+    "next_attempt_at, attempts, delivered_json, unverified, bulk_id, enrollment_id, step_index";
 
 std::optional<TimePoint> opt_time(const std::optional<int64_t>& ms) {
   if (!ms) return std::nullopt;
@@ -44,6 +44,9 @@ EmailRecord read_email(Stmt& s) {
   e.attempts = static_cast<int>(s.integer(19));
   e.delivered = from_json_array(s.text(20));
   e.unverified = s.integer(21) != 0;
+  e.bulk_id = s.opt_text(22);
+  e.enrollment_id = s.opt_text(23);
+  e.step_index = s.opt_integer(24);
   return e;
 }
 
@@ -57,14 +60,14 @@ std::optional<std::string> opt_reason(const std::string& reason) {
 void SqliteEmails::insert(const EmailRecord& e) {
   auto lock = db_.lock();
   db_.prepare(std::string("INSERT INTO emails (") + kColumns +
-              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind_all(e.id, e.team_id, e.user_id, std::string(to_string(e.workflow)),
                 std::string(to_string(e.source)), e.from, to_json_array(e.to),
                 to_json_array(e.cc), to_json_array(e.bcc), e.subject, e.text, e.html,
                 std::string(to_string(e.status)), opt_reason(e.reason), e.message_id,
                 to_unix_millis(e.created_at), opt_ms(e.sent_at), opt_ms(e.held_since),
                 to_unix_millis(e.next_attempt_at), e.attempts, to_json_array(e.delivered),
-                e.unverified)
+                e.unverified, e.bulk_id, e.enrollment_id, e.step_index)
       .run();
 }
 
@@ -83,6 +86,7 @@ std::vector<EmailRecord> SqliteEmails::list(const EmailFilter& f) {
                        " FROM emails WHERE team_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
                        " AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR workflow = ?4)"
                        " AND (?5 IS NULL OR created_at < ?5 OR (created_at = ?5 AND id < ?6))"
+                       " AND (?8 OR NOT (workflow = 'group' AND status = 'suppressed'))"
                        " ORDER BY created_at DESC, id DESC LIMIT ?7");
   std::optional<std::string> status, workflow, after_id;
   std::optional<int64_t> after_ms;
@@ -92,7 +96,7 @@ std::vector<EmailRecord> SqliteEmails::list(const EmailFilter& f) {
     after_ms = f.after->first;
     after_id = f.after->second;
   }
-  s.bind_all(f.team_id, f.user_id, status, workflow, after_ms, after_id, f.limit);
+  s.bind_all(f.team_id, f.user_id, status, workflow, after_ms, after_id, f.limit, f.include_silent_drops);
   std::vector<EmailRecord> out;
   while (s.step()) out.push_back(read_email(s));
   return out;
@@ -136,6 +140,17 @@ std::vector<std::pair<std::string, int64_t>> SqliteEmails::count_by_status() {
   std::vector<std::pair<std::string, int64_t>> out;
   while (s.step()) out.emplace_back(s.text(0), s.integer(1));
   return out;
+}
+
+void SqliteEmails::insert_bulk(const std::string& id, const std::string& team_id,
+                               const std::string& user_id, Workflow mode, Source source,
+                               int64_t recipients, TimePoint now) {
+  auto lock = db_.lock();
+  db_.prepare("INSERT INTO bulk_sends (id, team_id, user_id, mode, source, recipient_count, created_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .bind_all(id, team_id, user_id, std::string(to_string(mode)), std::string(to_string(source)),
+                recipients, to_unix_millis(now))
+      .run();
 }
 
 }  // namespace sg::store

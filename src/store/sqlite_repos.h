@@ -58,6 +58,8 @@ class SqliteEmails final : public EmailStore {
   void update_delivery(const EmailRecord& email) override;
   void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) override;
   std::vector<std::pair<std::string, int64_t>> count_by_status() override;
+  void insert_bulk(const std::string& id, const std::string& team_id, const std::string& user_id,
+                   Workflow mode, Source source, int64_t recipients, TimePoint now) override;
  private:
   SqliteDb& db_;
 };

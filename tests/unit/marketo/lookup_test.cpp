@@ -187,6 +187,17 @@ TEST(Unit, LookupTreatsAnEmptyOrAbsentResultAsNobodyUnsubscribed) {
   }
 }
 
+TEST(Unit, LookupRefusesAddressesACommaWouldSplitNamingThem) {
+  // A quoted local part may hold a comma, which filterValues reads as a separator.
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  Result<Keys> result = h.lookup({"ann@x.com", "\"ann,sales\"@x.com"});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ("marketo_error", result.error().code);
+  EXPECT_EQ(std::vector<std::string>{"\"ann,sales\"@x.com"}, result.error().recipients);
+  EXPECT_TRUE(h.http.requests().empty());
+}
+
 TEST(Unit, LookupRejectsAnInvalidRestEndpointWithoutCalling) {
   ClientHarness h;
   Credentials broken = credentials();

@@ -91,7 +91,7 @@ TEST(Unit, RateLimiterKeepsInstancesApart) {
   EXPECT_TRUE(clock.sleeps().empty());
 }
 
-TEST(Unit, RateLimiterGivesUpAfterMaxWaitForSlot) {
+TEST(Unit, RateLimiterGivesUpAtOnceWhenTheWindowOpensTooLate) {
   FakeClock clock;
   Limits limits;
   limits.calls_per_window = 1;
@@ -102,6 +102,18 @@ TEST(Unit, RateLimiterGivesUpAfterMaxWaitForSlot) {
   Result<RateLimiter::Permit> second = limiter.acquire("a");
   ASSERT_FALSE(second.ok());
   EXPECT_EQ("marketo_rate_limited", second.error().code);
+  EXPECT_TRUE(clock.sleeps().empty()) << "the window cannot open within 5 s: no point waiting";
+}
+
+TEST(Unit, RateLimiterWaitsWhenTheWindowOpensWithinMaxWait) {
+  FakeClock clock;
+  Limits limits;
+  limits.calls_per_window = 1;
+  limits.window = Millis{5000};
+  limits.max_wait_for_slot = Millis{5000};
+  RateLimiter limiter(clock, limits);
+  ASSERT_TRUE(limiter.acquire("a").ok());
+  ASSERT_TRUE(limiter.acquire("a").ok());
   EXPECT_EQ(std::vector<Millis>{Millis{5000}}, clock.sleeps());
 }
 

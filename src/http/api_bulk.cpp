@@ -1,0 +1,96 @@
+// Routes: /bulk-sends (select & send, group email).
+#include <boost/json.hpp>
+
+#include "http/api.h"
+#include "http/errors.h"
+#include "http/json_body.h"
+
+namespace sg::http {
+namespace json = boost::json;
+namespace {
+
+Result<std::map<std::string, std::string>> parse_vars(const json::value* v, const std::string& where) {
+  std::map<std::string, std::string> vars;
+  if (!v || v->is_null()) return vars;
+  if (!v->is_object()) return Error::invalid(where, where + " must be an object of strings");
+  for (const auto& [k, value] : v->as_object()) {
+    std::string name(k);
+    if (value.is_string()) vars[name] = std::string(value.as_string());
+    else if (value.is_int64()) vars[name] = std::to_string(value.as_int64());
+    else if (value.is_uint64()) vars[name] = std::to_string(value.as_uint64());
+    else if (value.is_double()) vars[name] = json::serialize(value);
+    else return Error::invalid(where + "." + name, where + "." + name + " must be a string or a number");
+  }
+  return vars;
+}
+
+Result<std::vector<sending::BulkRecipient>> parse_recipients(const json::object& body) {
+  std::vector<sending::BulkRecipient> out;
+  const auto* list = body.if_contains("recipients");
+  if (!list || !list->is_array())
+    return Error::invalid("recipients", "recipients must be an array of {\"email\", \"vars\"} objects");
+  out.reserve(list->as_array().size());
+  for (size_t i = 0; i < list->as_array().size(); ++i) {
+    std::string where = "recipients[" + std::to_string(i) + "]";
+    const auto& item = list->as_array()[i];
+    if (!item.is_object()) return Error::invalid(where, where + " must be an object with an email");
+    auto email = required_string(item.as_object(), "email");
+    if (!email) return Error::invalid(where + ".email", where + ".email is required and must be a string");
+    auto vars = parse_vars(item.as_object().if_contains("vars"), where + ".vars");
+    if (!vars) return vars.error();
+    out.push_back({*email, std::move(*vars)});
+  }
+  return out;
+}
+
+Result<sending::BulkRequest> parse_bulk(const Request& r) {
+  auto body = parse_object(r);
+  if (!body) return body.error();
+  sending::BulkRequest req;
+  auto mode = required_string(*body, "mode");
+  if (!mode) return mode.error();
+  auto workflow = parse_workflow(*mode);
+  if (!workflow || (*workflow != Workflow::SelectAndSend && *workflow != Workflow::Group))
+    return Error::invalid("mode", "mode must be \"select_and_send\" or \"group\"");
+  req.mode = *workflow;
+  auto source = optional_string(*body, "source");
+  if (!source) return source.error();
+  if (*source) {
+    auto parsed = parse_source(**source);
+    if (!parsed)
+      return Error::invalid("source", "source must be one of \"web_app\", \"gmail\", \"outlook\", \"salesforce\", \"api\"");
+    req.source = *parsed;
+  }
+  auto recipients = parse_recipients(*body);
+  if (!recipients) return recipients.error();
+  req.recipients = std::move(*recipients);
+  for (auto [field, target] : {std::pair{"subject", &req.subject}, {"text", &req.text}, {"html", &req.html}}) {
+    auto v = optional_string(*body, field);
+    if (!v) return v.error();
+    *target = v->value_or("");
+  }
+  auto key = optional_string(*body, "idempotency_key");
+  if (!key) return key.error();
+  req.idempotency_key = *key;
+  return req;
+}
+
+}  // namespace
+
+void Api::add_bulk_routes() {
+  add("POST", "/bulk-sends", [this](Request& r, const Caller& c) {
+    auto req = parse_bulk(r);
+    if (!req) return error_response(req.error());
+    auto result = s_.bulk.send(c, *req);
+    if (!result) return error_response(result.error());
+    json::array emails;
+    for (const auto& e : result->emails) {
+      json::object o{{"email", e.email}, {"id", e.id}, {"status", std::string(to_string(e.status))}};
+      if (!e.reason.empty()) o["reason"] = e.reason;
+      emails.push_back(std::move(o));
+    }
+    return json_response(202, json::object{{"id", result->id}, {"emails", std::move(emails)}});
+  });
+}
+
+}  // namespace sg::http

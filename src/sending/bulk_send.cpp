@@ -1,0 +1,166 @@
+#include "sending/bulk_send.h"
+
+#include <boost/json.hpp>
+#include <unordered_map>
+
+#include "core/email_address.h"
+#include "core/policy.h"
+#include "crypto/tokens.h"
+#include "sending/email_factory.h"
+#include "sending/personalize.h"
+#include "sending/send_validation.h"
+
+namespace sg::sending {
+namespace json = boost::json;
+namespace {
+
+struct Prepared {
+  EmailAddress address;
+  Personalized content;
+};
+
+std::string where(size_t i) { return "recipients[" + std::to_string(i) + "]"; }
+
+Result<std::vector<Prepared>> prepare(const BulkRequest& r, const SendOptions& options) {
+  if (r.mode != Workflow::SelectAndSend && r.mode != Workflow::Group)
+    return Error::invalid("mode", "mode must be \"select_and_send\" or \"group\"");
+  if (r.recipients.empty()) return Error::invalid("recipients", "recipients must list at least one person");
+  if (r.recipients.size() > BulkSendService::kMaxRecipients)
+    return Error::invalid("recipients", "at most " + std::to_string(BulkSendService::kMaxRecipients) +
+                                            " recipients per request, got " + std::to_string(r.recipients.size()));
+  auto personalizer = Personalizer::compile(r.subject, r.text, r.html);
+  if (!personalizer) return personalizer.error();
+
+  std::vector<Prepared> out;
+  out.reserve(r.recipients.size());
+  std::unordered_map<std::string, size_t> first_seen;
+  for (size_t i = 0; i < r.recipients.size(); ++i) {
+    auto address = EmailAddress::parse(r.recipients[i].email);
+    if (!address) return Error::invalid(where(i) + ".email", where(i) + ".email: " + address.error().message);
+    auto [it, fresh] = first_seen.emplace(address->key(), i);
+    if (!fresh)
+      return Error::invalid(where(i) + ".email", where(i) + ".email repeats " + where(it->second) + ".email (" +
+                                                     address->original() + ")");
+    auto content = personalizer->render(r.recipients[i].vars);
+    if (!content)
+      return Error::invalid(where(i) + ".vars", where(i) + " (" + address->original() + ") has " +
+                                                    content.error().message);
+    if (Status s = check_header_value(where(i) + ".vars", content->subject, options.max_subject_bytes); !s)
+      return Error::invalid(where(i) + ".vars", "the personalized subject for " + where(i) + ": " + s.error().message);
+    out.push_back({std::move(address).value(), std::move(content).value()});
+  }
+  return out;
+}
+
+std::string digest_of(const BulkRequest& r) {
+  json::array recipients;
+  for (const auto& p : r.recipients) {
+    json::object vars;
+    for (const auto& [k, v] : p.vars) vars[k] = v;
+    recipients.push_back(json::object{{"email", p.email}, {"vars", std::move(vars)}});
+  }
+  return crypto::token_hash(json::serialize(json::object{
+      {"mode", std::string(to_string(r.mode))}, {"source", std::string(to_string(r.source))},
+      {"recipients", std::move(recipients)}, {"subject", r.subject}, {"text", r.text}, {"html", r.html}}));
+}
+
+std::string encode(const BulkAccepted& a) {
+  json::array emails;
+  for (const auto& e : a.emails)
+    emails.push_back(json::object{{"email", e.email}, {"id", e.id},
+                                  {"status", std::string(to_string(e.status))}, {"reason", e.reason}});
+  return json::serialize(json::object{{"id", a.id}, {"emails", std::move(emails)}});
+}
+
+BulkAccepted decode(const std::string& text) {
+  json::value v = json::parse(text);
+  BulkAccepted a{std::string(v.at("id").as_string()), {}};
+  for (const auto& e : v.at("emails").as_array())
+    a.emails.push_back({std::string(e.at("email").as_string()), std::string(e.at("id").as_string()),
+                        parse_email_status(e.at("status").as_string()).value_or(EmailStatus::Queued),
+                        std::string(e.at("reason").as_string())});
+  return a;
+}
+
+// The idempotency store keeps single and bulk sends apart by key prefix.
+std::string bulk_key(const std::string& key) { return "bulk:" + key; }
+
+}  // namespace
+
+BulkSendService::BulkSendService(store::Store& store, gate::UnsubscribeGate& gate, Clock& clock,
+                                 Metrics& metrics, SendOptions options, std::function<void()> wake_outbox)
+    : store_(store), gate_(gate), clock_(clock), metrics_(metrics), options_(std::move(options)),
+      wake_outbox_(std::move(wake_outbox)) {}
+
+Result<BulkAccepted> BulkSendService::send(const Caller& caller, const BulkRequest& request) {
+  std::string digest;
+  if (request.idempotency_key) {
+    if (request.idempotency_key->empty() || request.idempotency_key->size() > 255)
+      return Error::invalid("idempotency_key", "idempotency_key must be 1 to 255 characters");
+    digest = digest_of(request);
+    if (auto seen = store_.idempotency().find(caller.user_id, bulk_key(*request.idempotency_key))) {
+      if (seen->request_hash != digest)
+        return Error{"idempotency_key_reused", "this idempotency_key was already used for a different send", {}, {}};
+      return decode(seen->body_json);
+    }
+  }
+  auto prepared = prepare(request, options_);
+  if (!prepared) return prepared.error();
+
+  std::vector<std::string> keys;
+  for (const auto& p : *prepared) keys.push_back(p.address.key());
+  auto settings = store_.settings().get(caller.team_id);
+  auto answer = gate_.check(caller.team_id, {settings.marketo_check_enabled, settings.on_check_unavailable}, keys);
+
+  TimePoint now = clock_.now();
+  BulkAccepted accepted{crypto::random_id("bk_"), {}};
+  std::vector<store::EmailRecord> emails;
+  emails.reserve(prepared->size());
+  bool any_unverified = false;
+  for (auto& p : *prepared) {
+    auto email = new_email(caller, request.mode, request.source,
+                           {{p.address.original()}, {}, {}, std::move(p.content.subject),
+                            std::move(p.content.text), std::move(p.content.html)},
+                           options_.mail_domain, now);
+    email.bulk_id = accepted.id;
+    Verdict v = answer.verdict(p.address.key());
+    switch (decide(request.mode, v)) {
+      case Outcome::Send: break;
+      case Outcome::DropSilently: email.status = EmailStatus::Suppressed; break;
+      case Outcome::Hold: email.status = EmailStatus::Held; email.held_since = now; break;
+      default: email.status = EmailStatus::Failed; break;
+    }
+    email.reason = reason_of(v);
+    email.unverified = std::find(answer.unverified_allowed.begin(), answer.unverified_allowed.end(),
+                                 p.address.key()) != answer.unverified_allowed.end();
+    any_unverified = any_unverified || email.unverified;
+    if (!(request.mode == Workflow::Group && email.status == EmailStatus::Suppressed))
+      accepted.emails.push_back({p.address.original(), email.id, email.status, email.reason});
+    emails.push_back(std::move(email));
+  }
+
+  std::optional<BulkAccepted> earlier;
+  store_.transaction([&] {
+    if (request.idempotency_key) {
+      if (auto seen = store_.idempotency().find(caller.user_id, bulk_key(*request.idempotency_key))) {
+        earlier = decode(seen->body_json);
+        return;
+      }
+      store_.idempotency().put(caller.user_id, bulk_key(*request.idempotency_key),
+                               {digest, 1, encode(accepted)}, now);
+    }
+    store_.emails().insert_bulk(accepted.id, caller.team_id, caller.user_id, request.mode, request.source,
+                                static_cast<int64_t>(emails.size()), now);
+    for (const auto& e : emails) store_.emails().insert(e);
+    if (any_unverified)
+      store_.audit().append({caller.team_id, caller.user_id, caller.email, "bulk_send.accepted_unverified",
+                             std::nullopt, "{\"bulk_id\":\"" + accepted.id + "\"}", now});
+  });
+  if (earlier) return *earlier;
+  for (const auto& e : emails)
+    metrics_.increment("sendguard_emails_total", {{"status", std::string(to_string(e.status))}});
+  wake_outbox_();
+  return accepted;
+}
+
+}  // namespace sg::sending

@@ -1,0 +1,33 @@
+// Personalizer: fills {{name}} placeholders of a subject, text and HTML body from one
+// recipient's variables, using kainjow mustache. Values are HTML-escaped in the HTML
+// body only. A placeholder a recipient has no value for is an error, never a blank.
+// Immutable after compile(); render() is thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+
+namespace sg::sending {
+
+struct Personalized {
+  std::string subject, text, html;
+};
+
+class Personalizer {
+ public:
+  // Errors: invalid_request naming "subject", "text" or "html" when a template is malformed.
+  static Result<Personalizer> compile(const std::string& subject, const std::string& text,
+                                      const std::string& html);
+  // Errors: invalid_request listing the placeholders `vars` lacks (field left to the caller).
+  Result<Personalized> render(const std::map<std::string, std::string>& vars) const;
+
+ private:
+  struct Templates;
+  explicit Personalizer(std::shared_ptr<const Templates> t) : templates_(std::move(t)) {}
+  std::shared_ptr<const Templates> templates_;
+};
+
+}  // namespace sg::sending
