@@ -77,12 +77,16 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
                                                         [o = rt->outbox_.get()] { o->wake(); });
   rt->bulk_ = std::make_unique<sending::BulkSendService>(store, *rt->gate_, clock, rt->metrics_, send_options,
                                                          [o = rt->outbox_.get()] { o->wake(); });
+  rt->campaigns_ = std::make_unique<campaigns::CampaignService>(store, *rt->gate_, clock, rt->metrics_, send_options);
+  rt->outbox_->on_final([c = rt->campaigns_.get()](const store::EmailRecord& e) { c->email_finished(e); });
+  rt->scheduler_ = std::make_unique<campaigns::CampaignScheduler>(*rt->campaigns_,
+                                                                  [o = rt->outbox_.get()] { o->wake(); });
   rt->one_click_ = std::make_unique<sending::OneClickUnsubscribe>(store, *rt->tokens_, clock);
   rt->settings_ = std::make_unique<settings::TeamSettings>(
       store, *rt->marketo_, clock, [g = rt->gate_.get()](const std::string& team) { g->forget_team(team); });
   rt->api_ = std::make_unique<http::Api>(
       http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, *rt->one_click_, *rt->bulk_,
-                        store, rt->metrics_});
+                        *rt->campaigns_, store, rt->metrics_});
 
   http::ServerOptions server;
   server.host = config.host();
@@ -96,10 +100,16 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
 
 Status Runtime::serve() {
   if (Status s = server_->listen(); !s) return s;
+  // Listening succeeded, so no other server runs on this machine's port; with SQLite this
+  // process owns the outbox, and leases left by a crashed predecessor can go at once.
+  if (int released = base_->store->emails().release_all_claims(); released > 0)
+    spdlog::warn("resuming {} email(s) that were being delivered when the server last stopped", released);
   outbox_->start();
+  scheduler_->start();
   spdlog::info("sendguard listening on http://{}:{} (database {}, mail {})", config_.host(), server_->port(),
                config_.db, config_.smtp_url ? "via SMTP relay" : "to " + config_.mail_dir);
   server_->run();
+  scheduler_->stop();
   outbox_->stop();
   spdlog::info("sendguard stopped");
   return Status::success();

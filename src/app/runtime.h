@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "app/config.h"
+#include "campaigns/campaign_service.h"
+#include "campaigns/scheduler.h"
 #include "core/clock.h"
 #include "crypto/secret_key.h"
 #include "crypto/unsubscribe_token.h"
@@ -61,6 +63,8 @@ class Runtime {
   std::unique_ptr<sending::SendService> sending_;
   std::unique_ptr<sending::OneClickUnsubscribe> one_click_;
   std::unique_ptr<sending::BulkSendService> bulk_;
+  std::unique_ptr<campaigns::CampaignService> campaigns_;
+  std::unique_ptr<campaigns::CampaignScheduler> scheduler_;
   std::unique_ptr<settings::TeamSettings> settings_;
   std::unique_ptr<http::Api> api_;
   std::unique_ptr<http::Server> server_;

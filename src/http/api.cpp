@@ -13,6 +13,7 @@ Api::Api(ApiServices services) : s_(services) {
   add_ops_routes();
   add_unsubscribe_routes();
   add_bulk_routes();
+  add_campaign_routes();
 }
 
 Response Api::handle(Request& request) {

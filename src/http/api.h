@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "campaigns/campaign_service.h"
 #include "core/caller.h"
 #include "http/router.h"
 #include "obs/metrics.h"
@@ -22,6 +23,7 @@ struct ApiServices {
   sending::SendService& sending;
   sending::OneClickUnsubscribe& one_click;
   sending::BulkSendService& bulk;
+  campaigns::CampaignService& campaigns;
   store::Store& store;
   Metrics& metrics;
 };
@@ -41,6 +43,7 @@ class Api {
   void add_ops_routes();
   void add_unsubscribe_routes();
   void add_bulk_routes();
+  void add_campaign_routes();
   std::optional<Caller> authenticate(const Request& request);
 
   ApiServices s_;

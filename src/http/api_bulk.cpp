@@ -4,44 +4,11 @@
 #include "http/api.h"
 #include "http/errors.h"
 #include "http/json_body.h"
+#include "http/recipients_body.h"
 
 namespace sg::http {
 namespace json = boost::json;
 namespace {
-
-Result<std::map<std::string, std::string>> parse_vars(const json::value* v, const std::string& where) {
-  std::map<std::string, std::string> vars;
-  if (!v || v->is_null()) return vars;
-  if (!v->is_object()) return Error::invalid(where, where + " must be an object of strings");
-  for (const auto& [k, value] : v->as_object()) {
-    std::string name(k);
-    if (value.is_string()) vars[name] = std::string(value.as_string());
-    else if (value.is_int64()) vars[name] = std::to_string(value.as_int64());
-    else if (value.is_uint64()) vars[name] = std::to_string(value.as_uint64());
-    else if (value.is_double()) vars[name] = json::serialize(value);
-    else return Error::invalid(where + "." + name, where + "." + name + " must be a string or a number");
-  }
-  return vars;
-}
-
-Result<std::vector<sending::BulkRecipient>> parse_recipients(const json::object& body) {
-  std::vector<sending::BulkRecipient> out;
-  const auto* list = body.if_contains("recipients");
-  if (!list || !list->is_array())
-    return Error::invalid("recipients", "recipients must be an array of {\"email\", \"vars\"} objects");
-  out.reserve(list->as_array().size());
-  for (size_t i = 0; i < list->as_array().size(); ++i) {
-    std::string where = "recipients[" + std::to_string(i) + "]";
-    const auto& item = list->as_array()[i];
-    if (!item.is_object()) return Error::invalid(where, where + " must be an object with an email");
-    auto email = required_string(item.as_object(), "email");
-    if (!email) return Error::invalid(where + ".email", where + ".email is required and must be a string");
-    auto vars = parse_vars(item.as_object().if_contains("vars"), where + ".vars");
-    if (!vars) return vars.error();
-    out.push_back({*email, std::move(*vars)});
-  }
-  return out;
-}
 
 Result<sending::BulkRequest> parse_bulk(const Request& r) {
   auto body = parse_object(r);

@@ -38,8 +38,8 @@ bool parse_target(std::string_view target, Request& out) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, asio::thread_pool& pool, const Handler& handler, size_t max_body)
-      : stream_(std::move(socket)), pool_(pool), handler_(handler), max_body_(max_body) {}
+  Session(tcp::socket socket, asio::thread_pool& pool, const Handler& handler, const ServerOptions& options)
+      : stream_(std::move(socket)), pool_(pool), handler_(handler), options_(options) {}
 
   void start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
@@ -48,7 +48,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void read() {
     parser_.emplace();
-    parser_->body_limit(max_body_);
+    parser_->body_limit(options_.max_body_bytes);
     stream_.expires_after(kIdleTimeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
@@ -74,19 +74,25 @@ class Session : public std::enable_shared_from_this<Session> {
     req->body = std::move(raw.body());
     bool keep_alive = raw.keep_alive();
     unsigned version = raw.version();
+    const auto& inline_paths = options_.inline_paths;
+    if (std::find(inline_paths.begin(), inline_paths.end(), req->path) != inline_paths.end())
+      return write(run_handler(*req), keep_alive, version);
     // Handlers may block; run them off the I/O threads and come back to write.
     asio::post(pool_, [self = shared_from_this(), req, keep_alive, version] {
-      Response res;
-      try {
-        res = self->handler_(*req);
-      } catch (const std::exception& e) {
-        spdlog::error("{} {}: {}", req->method, req->path, e.what());
-        res = Response{500, "application/json", json_error("internal_error", "internal server error"), {}};
-      }
+      Response res = self->run_handler(*req);
       asio::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, version] {
         self->write(res, keep_alive, version);
       });
     });
+  }
+
+  Response run_handler(Request& req) {
+    try {
+      return handler_(req);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: {}", req.method, req.path, e.what());
+      return Response{500, "application/json", json_error("internal_error", "internal server error"), {}};
+    }
   }
 
   void reply_plain(int status, std::string body, bool keep_alive) {
@@ -120,7 +126,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   asio::thread_pool& pool_;
   const Handler& handler_;
-  const size_t max_body_;
+  const ServerOptions& options_;
 };
 
 }  // namespace
@@ -138,7 +144,7 @@ struct Server::Impl {
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), pool, handler, options.max_body_bytes)->start();
+      if (!ec) std::make_shared<Session>(std::move(socket), pool, handler, options)->start();
       accept();
     });
   }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "http/types.h"
@@ -19,6 +20,8 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;
   int io_threads = 2;
   int handler_threads = 16;
+  // Answered on the I/O threads, so probes stay prompt while every worker waits on Marketo.
+  std::vector<std::string> inline_paths = {"/healthz", "/readyz", "/metrics"};
 };
 
 using Handler = std::function<Response(Request&)>;

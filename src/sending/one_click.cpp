@@ -13,8 +13,11 @@ Result<crypto::UnsubscribeScope> OneClickUnsubscribe::inspect(const std::string&
 Result<crypto::UnsubscribeScope> OneClickUnsubscribe::unsubscribe(const std::string& token) {
   auto scope = inspect(token);
   if (!scope) return scope;
-  store_.suppressions().add(scope->team_id, scope->email_key, "one_click",
-                            "One-click unsubscribe from sales email", std::nullopt, clock_.now());
+  store_.transaction([&] {
+    store_.suppressions().add(scope->team_id, scope->email_key, "one_click",
+                              "One-click unsubscribe from sales email", std::nullopt, clock_.now());
+    store_.campaigns().stop_for_address(scope->team_id, scope->email_key, "suppressed", clock_.now());
+  });
   spdlog::info("one-click unsubscribe for team {}", scope->team_id);
   return scope;
 }

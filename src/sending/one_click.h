@@ -1,6 +1,6 @@
 // OneClickUnsubscribe: the receiving end of List-Unsubscribe links (RFC 8058). A valid
-// token puts its address on its team's local suppression list at once; repeating is
-// harmless. Thread-safe.
+// token puts its address on its team's local suppression list at once and stops its
+// campaign enrollments; repeating is harmless. Thread-safe.
 #pragma once
 
 #include "core/clock.h"

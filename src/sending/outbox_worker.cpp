@@ -138,7 +138,10 @@ void OutboxWorker::deliver(store::EmailRecord& email, const std::vector<std::str
 void OutboxWorker::finish(store::EmailRecord& email, EmailStatus status, std::string reason) {
   email.status = status;
   email.reason = std::move(reason);
-  store_.emails().update_delivery(email);
+  store_.transaction([&] {
+    store_.emails().update_delivery(email);
+    if (on_final_) on_final_(email);
+  });
   metrics_.increment("sendguard_deliveries_total", {{"result", std::string(to_string(status))}});
   if (status != EmailStatus::Sent) spdlog::info("email {} {}: {}", email.id, to_string(status), email.reason);
 }

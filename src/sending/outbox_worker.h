@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -48,6 +49,8 @@ class OutboxWorker {
 
   // Claims and processes one batch of due emails; returns how many. For tests.
   int run_once();
+  // Told of every email that reaches a final state, inside the transaction recording it.
+  void on_final(std::function<void(const store::EmailRecord&)> hook) { on_final_ = std::move(hook); }
 
  private:
   void loop();
@@ -70,6 +73,7 @@ class OutboxWorker {
   bool stopping_ = false;  // GUARDED_BY(mu_)
   bool woken_ = false;     // GUARDED_BY(mu_)
   std::vector<std::thread> threads_;
+  std::function<void(const store::EmailRecord&)> on_final_;  // set before start()
 };
 
 }  // namespace sg::sending

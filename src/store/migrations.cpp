@@ -116,6 +116,7 @@ CREATE TABLE campaigns (
   id TEXT PRIMARY KEY,
   team_id TEXT NOT NULL REFERENCES teams(id),
   user_id TEXT NOT NULL REFERENCES users(id),
+  from_email TEXT NOT NULL,
   name TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );

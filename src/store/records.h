@@ -83,6 +83,39 @@ struct AuditEntry {
   TimePoint at;
 };
 
+struct CampaignStep {
+  int64_t delay_seconds = 0;  // from the previous step's send (from enrollment for the first)
+  std::string subject, text, html;
+};
+
+struct Campaign {
+  std::string id;
+  std::string team_id;
+  std::string user_id;
+  std::string from_email;  // the creating user's address: campaign emails are sent as them
+  std::string name;
+  std::vector<CampaignStep> steps;
+  TimePoint created_at;
+};
+
+enum class EnrollmentState { Active, Finished, Stopped };
+
+struct Enrollment {
+  std::string id;
+  std::string campaign_id;
+  std::string team_id;
+  std::string email;
+  std::string vars_json;  // {"name": "value", ...}
+  EnrollmentState state = EnrollmentState::Active;
+  std::string reason;
+  int64_t next_step = 0;
+  std::optional<TimePoint> next_due_at;  // empty while a step's email is on its way
+  TimePoint created_at;
+};
+
+std::string_view to_string(EnrollmentState s);
+std::optional<EnrollmentState> parse_enrollment_state(std::string_view text);
+
 struct StoredResponse {
   std::string request_hash;
   int status_code = 0;

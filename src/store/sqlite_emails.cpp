@@ -127,6 +127,13 @@ void SqliteEmails::update_delivery(const EmailRecord& e) {
       .run();
 }
 
+int SqliteEmails::release_all_claims() {
+  auto lock = db_.lock();
+  auto s = db_.prepare("UPDATE emails SET claimed_until = 0 WHERE claimed_until > 0 AND status IN ('queued', 'held')");
+  s.run();
+  return s.changes();
+}
+
 void SqliteEmails::mark_delivered(const std::string& id, const std::vector<std::string>& delivered) {
   auto lock = db_.lock();
   db_.prepare("UPDATE emails SET delivered_json = ? WHERE id = ?")

@@ -56,6 +56,7 @@ class SqliteEmails final : public EmailStore {
   std::vector<EmailRecord> list(const EmailFilter& filter) override;
   std::vector<EmailRecord> claim_due(TimePoint now, Millis lease, int limit) override;
   void update_delivery(const EmailRecord& email) override;
+  int release_all_claims() override;
   void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) override;
   std::vector<std::pair<std::string, int64_t>> count_by_status() override;
   void insert_bulk(const std::string& id, const std::string& team_id, const std::string& user_id,
@@ -92,6 +93,26 @@ class SqliteSuppressions final : public SuppressionStore {
            const std::string& reason, const std::optional<std::string>& created_by,
            TimePoint now) override;
  private:
+  SqliteDb& db_;
+};
+
+class SqliteCampaigns final : public CampaignStore {
+ public:
+  explicit SqliteCampaigns(SqliteDb& db) : db_(db) {}
+  void create(const Campaign& campaign) override;
+  std::optional<Campaign> find(const std::string& team_id, const std::string& id) override;
+  std::vector<Campaign> list(const std::string& team_id) override;
+  void add_enrollment(const Enrollment& enrollment) override;
+  std::optional<Enrollment> find_enrollment(const std::string& id) override;
+  std::vector<Enrollment> enrollments(const std::string& campaign_id) override;
+  std::vector<std::string> active_among(const std::string& campaign_id,
+                                        const std::vector<std::string>& email_keys) override;
+  std::vector<Enrollment> due(TimePoint now, int limit) override;
+  void update(const Enrollment& enrollment, TimePoint now) override;
+  int stop_for_address(const std::string& team_id, const std::string& email_key,
+                       const std::string& reason, TimePoint now) override;
+ private:
+  std::vector<CampaignStep> steps_of(const std::string& campaign_id);
   SqliteDb& db_;
 };
 

@@ -10,7 +10,7 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(const std::string& path, const crypto::SecretKey& key)
       : db_(path), teams_(db_), users_(db_), settings_(db_), connections_(db_, key), emails_(db_),
-        idempotency_(db_), audit_(db_), suppressions_(db_) {
+        idempotency_(db_), audit_(db_), suppressions_(db_), campaigns_(db_) {
     migrate(db_);
   }
 
@@ -22,6 +22,7 @@ class SqliteStore final : public Store {
   IdempotencyStore& idempotency() override { return idempotency_; }
   AuditStore& audit() override { return audit_; }
   SuppressionStore& suppressions() override { return suppressions_; }
+  CampaignStore& campaigns() override { return campaigns_; }
 
   void transaction(const std::function<void()>& work) override {
     Transaction tx(db_);
@@ -49,6 +50,7 @@ class SqliteStore final : public Store {
   SqliteIdempotency idempotency_;
   SqliteAudit audit_;
   SqliteSuppressions suppressions_;
+  SqliteCampaigns campaigns_;
 };
 
 }  // namespace

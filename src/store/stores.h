@@ -56,6 +56,9 @@ class EmailStore {
   // Writes the mutable delivery fields (status, reason, sent_at, held_since,
   // next_attempt_at, attempts, delivered, unverified) and releases the lease.
   virtual void update_delivery(const EmailRecord& email) = 0;
+  // Frees every lease: at start, when this process owns the database alone (SQLite) and any
+  // lease left behind belongs to a worker that died with the previous process.
+  virtual int release_all_claims() = 0;
   // Records that one more recipient was handed to the relay (crash safety).
   virtual void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) = 0;
   virtual std::vector<std::pair<std::string, int64_t>> count_by_status() = 0;
@@ -90,6 +93,26 @@ class SuppressionStore {
                    TimePoint now) = 0;
 };
 
+class CampaignStore {
+ public:
+  virtual ~CampaignStore() = default;
+  virtual void create(const Campaign& campaign) = 0;
+  virtual std::optional<Campaign> find(const std::string& team_id, const std::string& id) = 0;
+  virtual std::vector<Campaign> list(const std::string& team_id) = 0;
+  virtual void add_enrollment(const Enrollment& enrollment) = 0;
+  virtual std::optional<Enrollment> find_enrollment(const std::string& id) = 0;
+  virtual std::vector<Enrollment> enrollments(const std::string& campaign_id) = 0;
+  // Active enrollments of the campaign for any of `email_keys` (to refuse double enrollment).
+  virtual std::vector<std::string> active_among(const std::string& campaign_id,
+                                                const std::vector<std::string>& email_keys) = 0;
+  // Active enrollments whose next step is due at `now`, oldest due first.
+  virtual std::vector<Enrollment> due(TimePoint now, int limit) = 0;
+  virtual void update(const Enrollment& enrollment, TimePoint now) = 0;
+  // Stops every active enrollment of the team for this address; returns how many.
+  virtual int stop_for_address(const std::string& team_id, const std::string& email_key,
+                               const std::string& reason, TimePoint now) = 0;
+};
+
 // All repositories of one database, plus atomic units of work across them.
 class Store {
  public:
@@ -102,6 +125,7 @@ class Store {
   virtual IdempotencyStore& idempotency() = 0;
   virtual AuditStore& audit() = 0;
   virtual SuppressionStore& suppressions() = 0;
+  virtual CampaignStore& campaigns() = 0;
   // Runs `work` atomically: every write in it lands, or none does (on exception).
   virtual void transaction(const std::function<void()>& work) = 0;
   // True when the database answers a trivial query.

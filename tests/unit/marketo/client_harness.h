@@ -6,13 +6,15 @@
 #include <unordered_set>
 #include <vector>
 
-#include "fake_clock.h"
+#include "fakes/fake_clock.h"
 #include "fake_http.h"
 #include "marketo/marketo_client.h"
 #include "marketo_fixtures.h"
 #include "obs/metrics.h"
 
 namespace sg::marketo::test {
+
+using sg::test::FakeClock;
 
 struct ClientHarness {
   explicit ClientHarness(Limits limits = {}) : client(http, clock, metrics, limits) {

@@ -7,12 +7,12 @@
 #include <thread>
 #include <vector>
 
-#include "fake_clock.h"
+#include "fakes/fake_clock.h"
 
 namespace sg::marketo {
 namespace {
 
-using test::FakeClock;
+using sg::test::FakeClock;
 
 TEST(Unit, CallWindowAllowsNStartsPerRollingWindow) {
   CallWindow window(3, Millis{1000}, 10);

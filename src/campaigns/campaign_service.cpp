@@ -1,0 +1,215 @@
+#include "campaigns/campaign_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/email_address.h"
+#include "core/policy.h"
+#include "crypto/tokens.h"
+#include "sending/email_factory.h"
+#include "sending/personalize.h"
+#include "sending/send_validation.h"
+
+namespace sg::campaigns {
+namespace json = boost::json;
+namespace {
+
+constexpr size_t kMaxName = 200;
+constexpr int64_t kMaxDelaySeconds = 365LL * 24 * 3600;
+
+std::string vars_to_json(const std::map<std::string, std::string>& vars) {
+  json::object o;
+  for (const auto& [k, v] : vars) o[k] = v;
+  return json::serialize(o);
+}
+
+std::map<std::string, std::string> vars_from_json(const std::string& text) {
+  std::map<std::string, std::string> out;
+  json::value v = json::parse(text);
+  for (const auto& [k, value] : v.as_object()) out[std::string(k)] = std::string(value.as_string());
+  return out;
+}
+
+Result<sending::Personalized> render_step(const store::CampaignStep& step,
+                                          const std::map<std::string, std::string>& vars) {
+  auto p = sending::Personalizer::compile(step.subject, step.text, step.html);
+  if (!p) return p.error();
+  return p->render(vars);
+}
+
+}  // namespace
+
+CampaignService::CampaignService(store::Store& store, gate::UnsubscribeGate& gate, Clock& clock,
+                                 Metrics& metrics, sending::SendOptions options)
+    : store_(store), gate_(gate), clock_(clock), metrics_(metrics), options_(std::move(options)) {}
+
+Result<store::Campaign> CampaignService::create(const Caller& caller, const NewCampaign& in) {
+  if (in.name.empty() || in.name.size() > kMaxName)
+    return Error::invalid("name", "name must be 1 to 200 characters");
+  if (in.steps.empty() || in.steps.size() > kMaxSteps)
+    return Error::invalid("steps", "a campaign needs 1 to " + std::to_string(kMaxSteps) + " steps");
+  for (size_t i = 0; i < in.steps.size(); ++i) {
+    std::string where = "steps[" + std::to_string(i) + "]";
+    const auto& s = in.steps[i];
+    if (s.delay_seconds < 0 || s.delay_seconds > kMaxDelaySeconds)
+      return Error::invalid(where + ".delay_seconds", where + ".delay_seconds must be between 0 and one year");
+    auto compiled = sending::Personalizer::compile(s.subject, s.text, s.html);
+    if (!compiled) return Error::invalid(where + "." + compiled.error().field, where + ": " + compiled.error().message);
+    if (s.subject.find_first_of("\r\n") != std::string::npos)
+      return Error::invalid(where + ".subject", where + ".subject must not contain line breaks");
+  }
+  store::Campaign c{crypto::random_id("cp_"), caller.team_id, caller.user_id, caller.email, in.name, in.steps,
+                    clock_.now()};
+  store_.campaigns().create(c);
+  return c;
+}
+
+Result<store::Campaign> CampaignService::get(const Caller& caller, const std::string& id) {
+  auto c = store_.campaigns().find(caller.team_id, id);
+  if (!c) return Error::not_found("no campaign with id " + id);
+  return *c;
+}
+
+std::vector<store::Campaign> CampaignService::list(const Caller& caller) {
+  return store_.campaigns().list(caller.team_id);
+}
+
+Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& caller, const std::string& campaign_id,
+                                                               const std::vector<NewEnrollment>& people) {
+  auto campaign = get(caller, campaign_id);
+  if (!campaign) return campaign.error();
+  if (people.empty()) return Error::invalid("recipients", "recipients must list at least one person");
+  if (people.size() > kMaxEnrollmentsPerRequest)
+    return Error::invalid("recipients", "at most " + std::to_string(kMaxEnrollmentsPerRequest) + " people per request");
+
+  TimePoint now = clock_.now();
+  std::vector<store::Enrollment> out;
+  std::vector<std::string> keys;
+  std::unordered_map<std::string, size_t> seen;
+  for (size_t i = 0; i < people.size(); ++i) {
+    std::string where = "recipients[" + std::to_string(i) + "]";
+    auto address = EmailAddress::parse(people[i].email);
+    if (!address) return Error::invalid(where + ".email", where + ".email: " + address.error().message);
+    if (!seen.emplace(address->key(), i).second)
+      return Error::invalid(where + ".email", where + ".email repeats an earlier recipient (" + address->original() + ")");
+    for (const auto& step : campaign->steps) {
+      auto rendered = render_step(step, people[i].vars);
+      if (!rendered)
+        return Error::invalid(where + ".vars", where + " (" + address->original() + ") has " + rendered.error().message);
+    }
+    keys.push_back(address->key());
+    out.push_back({crypto::random_id("en_"), campaign->id, caller.team_id, address->original(),
+                   vars_to_json(people[i].vars), store::EnrollmentState::Active, "", 0,
+                   now + std::chrono::seconds(campaign->steps[0].delay_seconds), now});
+  }
+  std::optional<Error> conflict;
+  store_.transaction([&] {
+    auto already = store_.campaigns().active_among(campaign->id, keys);
+    if (!already.empty()) {
+      conflict = Error{"already_enrolled", "already active in this campaign: " + already.front() +
+                                               (already.size() > 1 ? " and others" : ""), {}, already};
+      return;
+    }
+    for (const auto& e : out) store_.campaigns().add_enrollment(e);
+  });
+  if (conflict) return *conflict;
+  return out;
+}
+
+Result<std::vector<store::Enrollment>> CampaignService::enrollments(const Caller& caller,
+                                                                    const std::string& campaign_id) {
+  auto campaign = get(caller, campaign_id);
+  if (!campaign) return campaign.error();
+  return store_.campaigns().enrollments(campaign->id);
+}
+
+int CampaignService::run_due_steps(int limit) {
+  TimePoint now = clock_.now();
+  auto due = store_.campaigns().due(now, limit);
+  if (due.empty()) return 0;
+
+  std::unordered_map<std::string, std::vector<std::string>> keys_by_team;
+  for (const auto& e : due) keys_by_team[e.team_id].push_back(lowercase_ascii(e.email));
+  std::unordered_map<std::string, gate::GateAnswer> answers;
+  for (const auto& [team, keys] : keys_by_team) {
+    auto s = store_.settings().get(team);
+    answers[team] = gate_.check(team, {s.marketo_check_enabled, s.on_check_unavailable}, keys);
+  }
+
+  std::unordered_map<std::string, std::optional<store::Campaign>> campaigns;
+  for (auto& enrollment : due) {
+    auto& campaign = campaigns.try_emplace(enrollment.campaign_id,
+                                           store_.campaigns().find(enrollment.team_id, enrollment.campaign_id))
+                         .first->second;
+    if (!campaign || enrollment.next_step >= static_cast<int64_t>(campaign->steps.size())) {
+      enrollment.state = store::EnrollmentState::Finished;
+      enrollment.next_due_at.reset();
+      store_.campaigns().update(enrollment, now);
+      continue;
+    }
+    const auto& step = campaign->steps[static_cast<size_t>(enrollment.next_step)];
+    auto content = render_step(step, vars_from_json(enrollment.vars_json));
+    if (!content) {
+      enrollment.state = store::EnrollmentState::Stopped;
+      enrollment.reason = "template_error";
+      enrollment.next_due_at.reset();
+      store_.campaigns().update(enrollment, now);
+      continue;
+    }
+    Caller sender{campaign->user_id, campaign->team_id, campaign->from_email, false};
+    auto email = sending::new_email(sender, Workflow::Campaign, Source::WebApp,
+                                    {{enrollment.email}, {}, {}, content->subject, content->text, content->html},
+                                    options_.mail_domain, now);
+    email.enrollment_id = enrollment.id;
+    email.step_index = enrollment.next_step;
+    Verdict v = answers[enrollment.team_id].verdict(lowercase_ascii(enrollment.email));
+    email.reason = reason_of(v);
+    switch (decide(Workflow::Campaign, v)) {
+      case Outcome::Send: break;
+      case Outcome::Hold: email.status = EmailStatus::Held; email.held_since = now; break;
+      default:
+        email.status = EmailStatus::Failed;
+        enrollment.state = store::EnrollmentState::Stopped;
+        enrollment.reason = email.reason;
+    }
+    enrollment.next_due_at.reset();  // the next step is scheduled once this email is sent
+    store_.transaction([&] {
+      // A concurrent stop (an unsubscribe) wins over the scheduler.
+      auto current = store_.campaigns().find_enrollment(enrollment.id);
+      if (!current || current->state != store::EnrollmentState::Active || !current->next_due_at) return;
+      store_.emails().insert(email);
+      store_.campaigns().update(enrollment, now);
+    });
+    metrics_.increment("sendguard_emails_total", {{"status", std::string(to_string(email.status))}});
+  }
+  return static_cast<int>(due.size());
+}
+
+void CampaignService::email_finished(const store::EmailRecord& email) {
+  if (!email.enrollment_id || !email.step_index) return;
+  auto enrollment = store_.campaigns().find_enrollment(*email.enrollment_id);
+  if (!enrollment || enrollment->state != store::EnrollmentState::Active) return;
+  TimePoint now = clock_.now();
+  if (email.status != EmailStatus::Sent) {
+    enrollment->state = store::EnrollmentState::Stopped;
+    enrollment->reason = email.reason;
+    enrollment->next_due_at.reset();
+  } else {
+    auto campaign = store_.campaigns().find(enrollment->team_id, enrollment->campaign_id);
+    int64_t next = *email.step_index + 1;
+    if (!campaign || next >= static_cast<int64_t>(campaign->steps.size())) {
+      enrollment->state = store::EnrollmentState::Finished;
+      enrollment->next_due_at.reset();
+    } else {
+      enrollment->next_step = next;
+      enrollment->next_due_at = email.sent_at.value_or(now) +
+                                std::chrono::seconds(campaign->steps[static_cast<size_t>(next)].delay_seconds);
+    }
+  }
+  store_.campaigns().update(*enrollment, now);
+}
+
+}  // namespace sg::campaigns
