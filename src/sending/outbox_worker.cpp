@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "core/email_address.h"
 #include "core/policy.h"
@@ -21,9 +22,7 @@ OutboxWorker::OutboxWorker(store::Store& store, gate::UnsubscribeGate& gate,
 
 OutboxWorker::~OutboxWorker() { stop(); }
 
-void OutboxWorker::start() {
-  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { loop(); });
-}
+void OutboxWorker::start() { threads_.emplace_back([this] { loop(); }); }
 
 void OutboxWorker::stop() {
   {
@@ -62,32 +61,76 @@ void OutboxWorker::loop() {
   }
 }
 
-int OutboxWorker::run_once() {
-  auto batch = store_.emails().claim_due(clock_.now(), options_.lease, options_.claim_batch);
-  for (auto& email : batch) {
-    try {
-      process(std::move(email));
-    } catch (const std::exception& e) {
-      // The lease runs out and another attempt follows; nothing is lost.
-      spdlog::error("outbox: email {}: {}", email.id, e.what());
-    }
-  }
-  return static_cast<int>(batch.size());
-}
+namespace {
 
-void OutboxWorker::process(store::EmailRecord email) {
+// Recipients not yet handed to the relay, in to, cc, bcc order, each once.
+std::vector<std::string> pending_recipients(const store::EmailRecord& email) {
   std::vector<std::string> pending;
-  std::vector<std::string> keys;
   for (const auto* list : {&email.to, &email.cc, &email.bcc})
     for (const auto& r : *list)
       if (std::find(email.delivered.begin(), email.delivered.end(), r) == email.delivered.end() &&
-          std::find(pending.begin(), pending.end(), r) == pending.end()) {
+          std::find(pending.begin(), pending.end(), r) == pending.end())
         pending.push_back(r);
-        keys.push_back(lowercase_ascii(r));
-      }
+  return pending;
+}
 
-  auto settings = store_.settings().get(email.team_id);
-  auto answer = gate_.check(email.team_id, {settings.marketo_check_enabled, settings.on_check_unavailable}, keys);
+}  // namespace
+
+int OutboxWorker::run_once() {
+  TimePoint claimed_at = clock_.now();
+  auto batch = store_.emails().claim_due(claimed_at, options_.lease, options_.claim_batch);
+  if (batch.empty()) return 0;
+  auto prechecked = precheck(batch);
+  // An email not started before this deadline goes back to the queue, so that no email is
+  // still being delivered when its lease runs out and another worker may claim it.
+  TimePoint deadline = claimed_at + options_.lease - options_.lease_margin;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < batch.size();) {
+      try {
+        if (clock_.now() >= deadline) store_.emails().release_claim(batch[i].id);
+        else process(std::move(batch[i]), prechecked);
+      } catch (const std::exception& e) {
+        // The lease runs out and another attempt follows; nothing is lost.
+        spdlog::error("outbox: email {}: {}", batch[i].id, e.what());
+      }
+    }
+  };
+  size_t parallel = std::min(batch.size(), static_cast<size_t>(std::max(1, options_.workers)));
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < parallel; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& t : helpers) t.join();
+  return static_cast<int>(batch.size());
+}
+
+std::map<std::string, gate::GateAnswer> OutboxWorker::precheck(const std::vector<store::EmailRecord>& batch) {
+  std::map<std::string, std::vector<std::string>> keys_by_team;
+  for (const auto& email : batch)
+    for (const auto& r : pending_recipients(email)) keys_by_team[email.team_id].push_back(lowercase_ascii(r));
+  std::map<std::string, gate::GateAnswer> answers;
+  for (const auto& [team, keys] : keys_by_team) {
+    auto settings = store_.settings().get(team);
+    answers[team] = gate_.check(team, {settings.marketo_check_enabled, settings.on_check_unavailable}, keys);
+  }
+  return answers;
+}
+
+void OutboxWorker::process(store::EmailRecord email, const std::map<std::string, gate::GateAnswer>& prechecked) {
+  std::vector<std::string> pending = pending_recipients(email);
+  std::vector<std::string> keys;
+  for (const auto& r : pending) keys.push_back(lowercase_ascii(r));
+
+  // The batch's one lookup filled the gate's cache, so this check is normally free. When
+  // Marketo could not answer that lookup, the email is held without asking again.
+  auto known = prechecked.find(email.team_id);
+  gate::GateAnswer answer;
+  if (known != prechecked.end() && known->second.marketo_unavailable) {
+    answer = known->second;
+  } else {
+    auto settings = store_.settings().get(email.team_id);
+    answer = gate_.check(email.team_id, {settings.marketo_check_enabled, settings.on_check_unavailable}, keys);
+  }
   bool must_hold = false;
   for (const auto& key : keys) {
     Verdict v = answer.verdict(key);
@@ -132,6 +175,9 @@ void OutboxWorker::deliver(store::EmailRecord& email, const std::vector<std::str
     store_.emails().mark_delivered(email.id, email.delivered);
   }
   email.sent_at = clock_.now();
+  if (email.unverified)
+    store_.audit().append({email.team_id, std::nullopt, std::nullopt, "email.sent_unverified", std::nullopt,
+                           "{\"email_id\":\"" + email.id + "\"}", *email.sent_at});
   finish(email, EmailStatus::Sent, "");
 }
 

@@ -1,13 +1,16 @@
-// OutboxWorker: delivers queued emails. Worker threads lease due emails from the
-// store, run the gate again just before delivery, deliver each remaining recipient
-// through the Transport, and record sent / failed / suppressed / held. A lease that
-// runs out (crash) makes the email due again; recipients already handed to the relay
-// are remembered, so at most the one on the wire at a crash is sent twice.
+// OutboxWorker: delivers queued emails. A dispatcher thread leases a batch of due emails
+// (up to 300, one Marketo batch), asks the gate about all their recipients at once, then
+// delivers the batch on `workers` threads: each email passes the gate again just before
+// delivery (normally answered from the cache the batch filled), goes to each remaining
+// recipient through the Transport, and ends sent / failed / suppressed / held. A lease that
+// runs out (crash) makes the email due again; recipients already handed to the relay are
+// remembered, so at most those on the wire at a crash are sent twice.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -23,9 +26,10 @@
 namespace sg::sending {
 
 struct OutboxOptions {
-  int workers = 4;
-  int claim_batch = 8;
+  int workers = 4;                    // emails delivered in parallel
+  int claim_batch = 300;
   Millis lease{5 * 60 * 1000};
+  Millis lease_margin{2 * 60 * 1000};  // longer than one delivery may take (SMTP timeout)
   Millis idle_poll{500};
   int max_delivery_attempts = 8;      // temporary SMTP failures before giving up
   Millis retry_base{5000};            // first retry delay; doubles per attempt
@@ -54,7 +58,8 @@ class OutboxWorker {
 
  private:
   void loop();
-  void process(store::EmailRecord email);
+  std::map<std::string, gate::GateAnswer> precheck(const std::vector<store::EmailRecord>& batch);
+  void process(store::EmailRecord email, const std::map<std::string, gate::GateAnswer>& prechecked);
   void deliver(store::EmailRecord& email, const std::vector<std::string>& recipients);
   void finish(store::EmailRecord& email, EmailStatus status, std::string reason);
   void hold(store::EmailRecord& email, const std::string& detail);

@@ -134,6 +134,11 @@ int SqliteEmails::release_all_claims() {
   return s.changes();
 }
 
+void SqliteEmails::release_claim(const std::string& id) {
+  auto lock = db_.lock();
+  db_.prepare("UPDATE emails SET claimed_until = 0 WHERE id = ?").bind(id).run();
+}
+
 void SqliteEmails::mark_delivered(const std::string& id, const std::vector<std::string>& delivered) {
   auto lock = db_.lock();
   db_.prepare("UPDATE emails SET delivered_json = ? WHERE id = ?")

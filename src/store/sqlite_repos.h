@@ -57,6 +57,7 @@ class SqliteEmails final : public EmailStore {
   std::vector<EmailRecord> claim_due(TimePoint now, Millis lease, int limit) override;
   void update_delivery(const EmailRecord& email) override;
   int release_all_claims() override;
+  void release_claim(const std::string& id) override;
   void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) override;
   std::vector<std::pair<std::string, int64_t>> count_by_status() override;
   void insert_bulk(const std::string& id, const std::string& team_id, const std::string& user_id,

@@ -59,6 +59,8 @@ class EmailStore {
   // Frees every lease: at start, when this process owns the database alone (SQLite) and any
   // lease left behind belongs to a worker that died with the previous process.
   virtual int release_all_claims() = 0;
+  // Gives one leased email back to the queue untouched.
+  virtual void release_claim(const std::string& id) = 0;
   // Records that one more recipient was handed to the relay (crash safety).
   virtual void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) = 0;
   virtual std::vector<std::pair<std::string, int64_t>> count_by_status() = 0;

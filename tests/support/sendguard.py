@@ -59,6 +59,15 @@ class Client:
         body.update(fields)
         return self.post("/emails", body)
 
+    def bulk(self, mode, recipients, **fields):
+        """POST /bulk-sends; a recipient is an address or an {"email", "vars"} object."""
+        body = {"mode": mode, "source": "web_app",
+                "recipients": [r if isinstance(r, dict) else {"email": r, "vars": {}}
+                               for r in recipients],
+                "subject": "Hello", "text": "Hi there"}
+        body.update(fields)
+        return self.post("/bulk-sends", body)
+
     def wait_status(self, email_id, statuses, timeout=15):
         deadline = time.monotonic() + timeout
         while True:
