@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against build/sendguard (`make bench` builds it first) and appends
-# the results to bench/RESULTS.md. Arguments go to check_cost.py (e.g. --no-record).
+# the results to bench/RESULTS.md. Arguments go to each benchmark (e.g. --no-record).
+# Both run even when the first fails; the exit code is non-zero if either did.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ! -x build/sendguard ]]; then
@@ -9,4 +10,7 @@ if [[ ! -x build/sendguard ]]; then
 fi
 # Debian's interpreter: it has python3-requests and aiosmtpd, which the peers need.
 export SENDGUARD_BENCH_COMMAND="bash bench/run.sh${*:+ $*}"
-exec /usr/bin/python3 bench/check_cost.py "$@"
+status=0
+/usr/bin/python3 bench/check_cost.py "$@" || status=$?
+/usr/bin/python3 bench/group_send.py "$@" || status=$?
+exit "$status"

@@ -56,6 +56,8 @@ std::vector<Setting> settings() {
       text("secret_key_file", "SENDGUARD_SECRET_KEY_FILE", &Config::secret_key_file),
       number("check_max_age", "SENDGUARD_CHECK_MAX_AGE", &Config::check_max_age_seconds, 0),
       text("log_level", "SENDGUARD_LOG_LEVEL", &Config::log_level),
+      text("web_dir", "SENDGUARD_WEB_DIR", &Config::web_dir),
+      number("session_ttl", "SENDGUARD_SESSION_TTL", &Config::session_ttl_seconds, 1),
       number("marketo.calls_per_20s", "SENDGUARD_MARKETO_CALLS_PER_20S", &Config::marketo_calls_per_20s, 1),
       number("marketo.max_concurrent", "SENDGUARD_MARKETO_MAX_CONCURRENT", &Config::marketo_max_concurrent, 1),
       number("marketo.timeout_ms", "SENDGUARD_MARKETO_TIMEOUT_MS", &Config::marketo_timeout_ms, 100),
@@ -74,6 +76,17 @@ std::optional<std::string> toml_text(const toml::table& t, const char* dotted_ke
   return "";  // present but of another type: let the setting reject it
 }
 
+// The repository's web/ when running build/sendguard, else ./web.
+std::string default_web_dir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto beside = exe.parent_path().parent_path() / "web";
+    if (std::filesystem::exists(beside / "index.html", ec)) return beside.string();
+  }
+  return "web";
+}
+
 Status finish(Config& c) {
   auto colon = c.listen.rfind(':');
   if (colon == std::string::npos || colon == 0)
@@ -89,6 +102,7 @@ Status finish(Config& c) {
   while (c.public_url.ends_with('/')) c.public_url.pop_back();
   if (c.secret_key_file.empty())
     c.secret_key_file = (std::filesystem::path(c.db).parent_path() / "secret.key").string();
+  if (c.web_dir.empty()) c.web_dir = default_web_dir();
   if (c.smtp_url && !c.smtp_url->starts_with("smtp://") && !c.smtp_url->starts_with("smtps://"))
     return config_error("SENDGUARD_SMTP_URL must start with smtp:// or smtps://");
   return Status::success();

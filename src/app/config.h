@@ -19,6 +19,8 @@ struct Config {
   int check_max_age_seconds = 60;
   std::string log_level = "info";
   size_t max_body_bytes = 1 << 20;
+  std::string web_dir;                          // default: web/ beside the binary's build folder, else ./web
+  int session_ttl_seconds = 43200;
 
   int marketo_calls_per_20s = 50;
   int marketo_max_concurrent = 5;

@@ -29,7 +29,8 @@ Result<std::unique_ptr<StoreRuntime>> StoreRuntime::open(const Config& config) {
   } catch (const std::exception& e) {
     return Error{"config_error", e.what(), {}, {}};
   }
-  rt->accounts = std::make_unique<settings::Accounts>(*rt->store, rt->clock);
+  rt->accounts = std::make_unique<settings::Accounts>(*rt->store, rt->clock,
+                                                     Millis(1000LL * config.session_ttl_seconds));
   return rt;
 }
 
@@ -86,7 +87,9 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
       store, *rt->marketo_, clock, [g = rt->gate_.get()](const std::string& team) { g->forget_team(team); });
   rt->api_ = std::make_unique<http::Api>(
       http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, *rt->one_click_, *rt->bulk_,
-                        *rt->campaigns_, store, rt->metrics_});
+                        *rt->campaigns_, store, rt->metrics_,
+                        http::ApiOptions{config.public_url.starts_with("https://"), config.web_dir,
+                                         config.session_ttl_seconds}});
 
   http::ServerOptions server;
   server.host = config.host();

@@ -16,6 +16,7 @@ struct Error {
   std::string message;
   std::string field;                    // the offending input field, when one is to blame
   std::vector<std::string> recipients;  // addresses the error is about, when any
+  int retry_after_seconds = 0;          // when trying again later will help
 
   static Error invalid(std::string field, std::string message) {
     return Error{"invalid_request", std::move(message), std::move(field), {}};

@@ -14,11 +14,18 @@ Api::Api(ApiServices services) : s_(services) {
   add_unsubscribe_routes();
   add_bulk_routes();
   add_campaign_routes();
+  add_auth_routes();
+  add_stats_routes();
 }
 
 Response Api::handle(Request& request) {
   std::string pattern;
   Response res = router_.dispatch(request, pattern);
+  bool web_path = !request.path.starts_with("/api/") && request.path != "/u" && !request.path.starts_with("/u/");
+  if (res.status == 404 && pattern.empty() && web_path && (request.method == "GET" || request.method == "HEAD")) {
+    res = static_file(request);
+    pattern = "static";
+  }
   s_.metrics.increment("sendguard_http_requests_total",
                        {{"method", request.method},
                         {"route", pattern.empty() ? "unmatched" : pattern},
@@ -27,22 +34,33 @@ Response Api::handle(Request& request) {
   return res;
 }
 
-std::optional<Caller> Api::authenticate(const Request& request) {
-  auto header = request.header("authorization");
-  constexpr std::string_view kScheme = "bearer ";
-  if (!header || header->size() <= kScheme.size()) return std::nullopt;
-  std::string scheme = header->substr(0, kScheme.size());
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme != kScheme) return std::nullopt;
-  return s_.accounts.authenticate(header->substr(kScheme.size()));
+Result<Caller> Api::authenticate(const Request& request) {
+  Error unauthorized{"unauthorized", "sign in, or send a valid API token (Authorization: Bearer <token>)", {}, {}};
+  if (auto header = request.header("authorization")) {
+    constexpr std::string_view kScheme = "bearer ";
+    std::string scheme = header->substr(0, kScheme.size());
+    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (scheme != kScheme || header->size() <= kScheme.size()) return unauthorized;
+    auto caller = s_.accounts.authenticate(header->substr(kScheme.size()));
+    if (!caller) return unauthorized;
+    return *caller;
+  }
+  auto cookie = request.cookie("sg_session");
+  if (!cookie) return unauthorized;
+  auto session = s_.accounts.session(*cookie);
+  if (!session) return unauthorized;
+  // A cookie rides along on cross-site requests; the CSRF header cannot.
+  if (request.method != "GET" && request.method != "HEAD" && request.header("x-csrf-token") != session->csrf_token)
+    return Error{"csrf_failed", "this request lacks the X-CSRF-Token of your session; reload the page", {}, {}};
+  return session->caller;
 }
 
 void Api::add(const std::string& method, const std::string& pattern, AuthedRoute route) {
   router_.add(method, "/api/v1" + pattern, [this, route = std::move(route)](Request& r) {
     auto caller = authenticate(r);
     if (!caller) {
-      Response res = error_response(Error{"unauthorized", "a valid API token is required (Authorization: Bearer <token>)", {}, {}});
-      res.headers.emplace_back("WWW-Authenticate", "Bearer");
+      Response res = error_response(caller.error());
+      if (res.status == 401) res.headers.emplace_back("WWW-Authenticate", "Bearer");
       return res;
     }
     return route(r, *caller);

@@ -17,6 +17,12 @@
 
 namespace sg::http {
 
+struct ApiOptions {
+  bool secure_cookies = false;  // the public URL is https
+  std::string web_dir;          // static files of the web app; empty = none
+  int session_ttl_seconds = 43200;
+};
+
 struct ApiServices {
   settings::Accounts& accounts;
   settings::TeamSettings& settings;
@@ -26,6 +32,7 @@ struct ApiServices {
   campaigns::CampaignService& campaigns;
   store::Store& store;
   Metrics& metrics;
+  ApiOptions options;
 };
 
 class Api {
@@ -44,7 +51,11 @@ class Api {
   void add_unsubscribe_routes();
   void add_bulk_routes();
   void add_campaign_routes();
-  std::optional<Caller> authenticate(const Request& request);
+  void add_auth_routes();
+  void add_stats_routes();
+  // Bearer token, or session cookie (with the CSRF header on state-changing requests).
+  Result<Caller> authenticate(const Request& request);
+  Response static_file(const Request& request) const;
 
   ApiServices s_;
   Router router_;

@@ -10,12 +10,14 @@ int status_for(const std::string& code) {
       {"invalid_request", 400},
       {"unauthorized", 401},
       {"forbidden", 403},
+      {"csrf_failed", 403},
       {"not_found", 404},
       {"method_not_allowed", 405},
       {"marketo_not_connected", 409},
       {"check_enabled", 409},
       {"idempotency_key_reused", 409},
       {"user_exists", 409},
+      {"already_enrolled", 409},
       {"payload_too_large", 413},
       {"unsupported_media_type", 415},
       {"recipient_unsubscribed", 422},
@@ -39,6 +41,7 @@ Response error_response(const Error& error) {
   Response res;
   res.status = status_for(error.code);
   res.body = boost::json::serialize(boost::json::object{{"error", std::move(inner)}});
+  if (error.retry_after_seconds > 0) res.headers.emplace_back("Retry-After", std::to_string(error.retry_after_seconds));
   return res;
 }
 

@@ -72,6 +72,9 @@ class Session : public std::enable_shared_from_this<Session> {
       req->headers[name] = std::string(field.value());
     }
     req->body = std::move(raw.body());
+    beast::error_code peer_ec;
+    auto peer = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) req->peer = peer.address().to_string();
     bool keep_alive = raw.keep_alive();
     unsigned version = raw.version();
     const auto& inline_paths = options_.inline_paths;

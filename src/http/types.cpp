@@ -14,4 +14,20 @@ std::optional<std::string> Request::param(const std::string& name) const {
   return it->second;
 }
 
+std::optional<std::string> Request::cookie(const std::string& name) const {
+  auto header_value = header("cookie");
+  if (!header_value) return std::nullopt;
+  std::string_view rest = *header_value;
+  while (!rest.empty()) {
+    size_t end = rest.find(';');
+    std::string_view pair = rest.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  return std::nullopt;
+}
+
 }  // namespace sg::http

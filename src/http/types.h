@@ -17,6 +17,10 @@ struct Request {
   std::map<std::string, std::string> headers;      // names lower-cased
   std::string body;
   std::map<std::string, std::string> path_params;  // filled by the router
+  std::string peer;                                // the client's IP address
+
+  // A cookie's value from the Cookie header, if present.
+  std::optional<std::string> cookie(const std::string& name) const;
 
   std::optional<std::string> header(const std::string& lower_name) const;
   std::optional<std::string> param(const std::string& name) const;

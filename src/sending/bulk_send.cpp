@@ -7,6 +7,7 @@
 #include "core/policy.h"
 #include "crypto/tokens.h"
 #include "sending/email_factory.h"
+#include "sending/idempotent_answer.h"
 #include "sending/personalize.h"
 #include "sending/send_validation.h"
 
@@ -81,9 +82,6 @@ BulkAccepted decode(const std::string& text) {
                         std::string(e.at("reason").as_string())});
   return a;
 }
-
-// The idempotency store keeps single and bulk sends apart by key prefix.
-std::string bulk_key(const std::string& key) { return "bulk:" + key; }
 
 }  // namespace
 

@@ -22,9 +22,17 @@ OutboxWorker::OutboxWorker(store::Store& store, gate::UnsubscribeGate& gate,
 
 OutboxWorker::~OutboxWorker() { stop(); }
 
-void OutboxWorker::start() { threads_.emplace_back([this] { loop(); }); }
+void OutboxWorker::start() {
+  stop_requested_ = false;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+  }
+  threads_.emplace_back([this] { loop(); });
+}
 
 void OutboxWorker::stop() {
+  stop_requested_ = true;  // the batch in hand is handed back rather than finished
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -88,7 +96,7 @@ int OutboxWorker::run_once() {
   auto work = [&] {
     for (size_t i; (i = next++) < batch.size();) {
       try {
-        if (clock_.now() >= deadline) store_.emails().release_claim(batch[i].id);
+        if (clock_.now() >= deadline || stop_requested_) store_.emails().release_claim(batch[i].id);
         else process(std::move(batch[i]), prechecked);
       } catch (const std::exception& e) {
         // The lease runs out and another attempt follows; nothing is lost.
@@ -143,7 +151,10 @@ void OutboxWorker::process(store::EmailRecord email, const std::map<std::string,
     }
   }
   if (must_hold) return hold(email, answer.unavailable_detail);
-  if (!answer.unverified_allowed.empty()) email.unverified = true;
+  for (const auto& key : keys)
+    if (std::find(answer.unverified_allowed.begin(), answer.unverified_allowed.end(), key) !=
+        answer.unverified_allowed.end())
+      email.unverified = true;
   email.held_since.reset();
   deliver(email, pending);
 }

@@ -77,6 +77,7 @@ class OutboxWorker {
   std::condition_variable cv_;
   bool stopping_ = false;  // GUARDED_BY(mu_)
   bool woken_ = false;     // GUARDED_BY(mu_)
+  std::atomic<bool> stop_requested_{false};
   std::vector<std::thread> threads_;
   std::function<void(const store::EmailRecord&)> on_final_;  // set before start()
 };

@@ -106,7 +106,7 @@ Result<SendAccepted> SendService::send(const Caller& caller, const SendRequest& 
     if (request.idempotency_key->empty() || request.idempotency_key->size() > 255)
       return Error::invalid("idempotency_key", "idempotency_key must be 1 to 255 characters");
     digest = request_digest(request);
-    if (auto seen = store_.idempotency().find(caller.user_id, *request.idempotency_key)) {
+    if (auto seen = store_.idempotency().find(caller.user_id, single_send_key(*request.idempotency_key))) {
       if (seen->request_hash != digest)
         return Error{"idempotency_key_reused",
                      "this idempotency_key was already used for a different email", {}, {}};
@@ -161,13 +161,13 @@ Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const 
   store_.transaction([&] {
     if (request.idempotency_key) {
       // A concurrent twin may have won the race since the first look.
-      if (auto seen = store_.idempotency().find(caller.user_id, *request.idempotency_key)) {
+      if (auto seen = store_.idempotency().find(caller.user_id, single_send_key(*request.idempotency_key))) {
         earlier = replay(*seen);
         return;
       }
       // A 503 is not remembered: the same key may be retried once Marketo answers.
       if (!unavailable || !refused.empty())
-        store_.idempotency().put(caller.user_id, *request.idempotency_key, remember(result, digest), now);
+        store_.idempotency().put(caller.user_id, single_send_key(*request.idempotency_key), remember(result, digest), now);
     }
     store_.emails().insert(email);
     if (email.unverified)

@@ -62,4 +62,48 @@ std::optional<Caller> Accounts::authenticate(const std::string& api_token) {
   return caller_of(*user);
 }
 
+Result<WebSession> Accounts::sign_in(const std::string& email, const std::string& password,
+                                     const std::string& client) {
+  TimePoint now = clock_.now();
+  std::string account_key = "account:" + lowercase_ascii(email);
+  std::string client_key = "client:" + client;
+  Millis wait = std::max(throttle_.wait_for(account_key, now), throttle_.wait_for(client_key, now));
+  if (wait.count() > 0) {
+    int seconds = static_cast<int>((wait.count() + 999) / 1000);
+    Error e{"rate_limited", "too many failed sign-ins; try again in " + std::to_string(seconds) + " s", {}, {}};
+    e.retry_after_seconds = seconds;
+    return e;
+  }
+  auto user = store_.users().find_by_email(lowercase_ascii(email));
+  // An unknown address costs the same hashing time as a wrong password: no user probing.
+  static const std::string kDummyHash = crypto::hash_password("no such user");
+  bool ok = crypto::verify_password(password, user && user->password_hash ? *user->password_hash : kDummyHash) &&
+            user && user->password_hash;
+  if (!ok) {
+    throttle_.failed(account_key, now);
+    throttle_.failed(client_key, now);
+    return Error{"unauthorized", "the email or password is not right", {}, {}};
+  }
+  throttle_.succeeded(account_key);
+  WebSession s{caller_of(*user), "", crypto::random_token("sgs_"), crypto::random_token(""), now + session_ttl_};
+  if (auto team = store_.users().team_of(user->id)) s.team_name = team->name;
+  store_.users().add_session(crypto::token_hash(s.session_token), {user->id, s.csrf_token, s.expires_at}, now);
+  return s;
+}
+
+std::optional<WebSession> Accounts::session(const std::string& session_token) {
+  if (!session_token.starts_with("sgs_")) return std::nullopt;
+  auto found = store_.users().find_session(crypto::token_hash(session_token), clock_.now());
+  if (!found) return std::nullopt;
+  auto user = store_.users().find_by_id(found->user_id);
+  if (!user) return std::nullopt;
+  WebSession s{caller_of(*user), "", "", found->csrf_token, found->expires_at};
+  if (auto team = store_.users().team_of(user->id)) s.team_name = team->name;
+  return s;
+}
+
+void Accounts::sign_out(const std::string& session_token) {
+  store_.users().remove_session(crypto::token_hash(session_token));
+}
+
 }  // namespace sg::settings

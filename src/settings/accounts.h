@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/email_status.h"
 #include "core/result.h"
+#include "settings/login_throttle.h"
 #include "store/stores.h"
 
 namespace sg::settings {
@@ -27,9 +28,19 @@ struct CreatedUser {
   std::string api_token;  // the only time it is ever available in plain text
 };
 
+// A signed-in browser: the cookie's token (shown once) and the CSRF token it must echo.
+struct WebSession {
+  Caller caller;
+  std::string team_name;
+  std::string session_token;
+  std::string csrf_token;
+  TimePoint expires_at;
+};
+
 class Accounts {
  public:
-  Accounts(store::Store& store, Clock& clock) : store_(store), clock_(clock) {}
+  Accounts(store::Store& store, Clock& clock, Millis session_ttl = Millis(12 * 3600 * 1000))
+      : store_(store), clock_(clock), session_ttl_(session_ttl) {}
 
   // Creates the team when missing, then the user. Errors: invalid_request, user_exists.
   Result<CreatedUser> add_user(const NewUser& request);
@@ -38,9 +49,18 @@ class Accounts {
   // The caller a bearer token belongs to, if any.
   std::optional<Caller> authenticate(const std::string& api_token);
 
+  // Email + password sign-in from `client` (an address). Errors: unauthorized (the same
+  // for an unknown email and a wrong password), rate_limited (with retry_after_seconds).
+  Result<WebSession> sign_in(const std::string& email, const std::string& password, const std::string& client);
+  // The live session behind a cookie token (session_token left empty).
+  std::optional<WebSession> session(const std::string& session_token);
+  void sign_out(const std::string& session_token);
+
  private:
   store::Store& store_;
   Clock& clock_;
+  const Millis session_ttl_;
+  LoginThrottle throttle_;
 };
 
 }  // namespace sg::settings

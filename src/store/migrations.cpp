@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 2> kMigrations{R"sql(
+constexpr std::array<std::string_view, 3> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -146,6 +146,16 @@ CREATE TABLE enrollments (
 CREATE INDEX enrollments_due ON enrollments(next_due_at) WHERE state = 'active' AND next_due_at IS NOT NULL;
 CREATE INDEX enrollments_campaign ON enrollments(campaign_id, created_at);
 CREATE INDEX enrollments_address ON enrollments(team_id, email_key) WHERE state = 'active';
+)sql", R"sql(
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions(expires_at);
+CREATE INDEX emails_stats ON emails(team_id, status, created_at);
 )sql"};
 
 }  // namespace

@@ -116,6 +116,19 @@ struct Enrollment {
 std::string_view to_string(EnrollmentState s);
 std::optional<EnrollmentState> parse_enrollment_state(std::string_view text);
 
+struct Session {
+  std::string user_id;
+  std::string csrf_token;
+  TimePoint expires_at;
+};
+
+// One row of the dashboard: emails of one day, status, workflow and reason.
+struct BlockStat {
+  std::string day;  // YYYY-MM-DD (UTC)
+  std::string status, workflow, reason;
+  int64_t count = 0;
+};
+
 struct StoredResponse {
   std::string request_hash;
   int status_code = 0;

@@ -65,4 +65,43 @@ void SqliteUsers::add_token(const std::string& user_id, const std::string& token
       .run();
 }
 
+std::optional<User> SqliteUsers::find_by_id(const std::string& id) {
+  auto lock = db_.lock();
+  auto s = db_.prepare(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?");
+  s.bind(id);
+  if (!s.step()) return std::nullopt;
+  return read_user(s);
+}
+
+std::optional<Team> SqliteUsers::team_of(const std::string& user_id) {
+  auto lock = db_.lock();
+  auto s = db_.prepare("SELECT t.id, t.name FROM teams t JOIN users u ON u.team_id = t.id WHERE u.id = ?");
+  s.bind(user_id);
+  if (!s.step()) return std::nullopt;
+  return Team{s.text(0), s.text(1)};
+}
+
+void SqliteUsers::add_session(const std::string& token_hash, const Session& session, TimePoint now) {
+  auto lock = db_.lock();
+  // Expired sessions are swept here, where sessions are written anyway.
+  db_.prepare("DELETE FROM sessions WHERE expires_at <= ?").bind(to_unix_millis(now)).run();
+  db_.prepare("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+      .bind_all(token_hash, session.user_id, session.csrf_token, to_unix_millis(now),
+                to_unix_millis(session.expires_at))
+      .run();
+}
+
+std::optional<Session> SqliteUsers::find_session(const std::string& token_hash, TimePoint now) {
+  auto lock = db_.lock();
+  auto s = db_.prepare("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?");
+  s.bind_all(token_hash, to_unix_millis(now));
+  if (!s.step()) return std::nullopt;
+  return Session{s.text(0), s.text(1), from_unix_millis(s.integer(2))};
+}
+
+void SqliteUsers::remove_session(const std::string& token_hash) {
+  auto lock = db_.lock();
+  db_.prepare("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).run();
+}
+
 }  // namespace sg::store

@@ -154,6 +154,18 @@ std::vector<std::pair<std::string, int64_t>> SqliteEmails::count_by_status() {
   return out;
 }
 
+std::vector<BlockStat> SqliteEmails::block_stats(const std::string& team_id, TimePoint since) {
+  auto lock = db_.lock();
+  auto s = db_.prepare(
+      "SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, status, workflow, "
+      "COALESCE(reason, ''), COUNT(*) FROM emails WHERE team_id = ? AND created_at >= ? "
+      "AND status IN ('blocked', 'failed', 'suppressed') GROUP BY day, status, workflow, 4 ORDER BY day");
+  s.bind_all(team_id, to_unix_millis(since));
+  std::vector<BlockStat> out;
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4)});
+  return out;
+}
+
 void SqliteEmails::insert_bulk(const std::string& id, const std::string& team_id,
                                const std::string& user_id, Workflow mode, Source source,
                                int64_t recipients, TimePoint now) {

@@ -24,6 +24,11 @@ class SqliteUsers final : public UserStore {
   std::optional<User> find_by_token_hash(const std::string& token_hash) override;
   void create(const User& user, TimePoint now) override;
   void add_token(const std::string& user_id, const std::string& token_hash, TimePoint now) override;
+  std::optional<User> find_by_id(const std::string& id) override;
+  std::optional<Team> team_of(const std::string& user_id) override;
+  void add_session(const std::string& token_hash, const Session& session, TimePoint now) override;
+  std::optional<Session> find_session(const std::string& token_hash, TimePoint now) override;
+  void remove_session(const std::string& token_hash) override;
  private:
   SqliteDb& db_;
 };
@@ -62,6 +67,7 @@ class SqliteEmails final : public EmailStore {
   std::vector<std::pair<std::string, int64_t>> count_by_status() override;
   void insert_bulk(const std::string& id, const std::string& team_id, const std::string& user_id,
                    Workflow mode, Source source, int64_t recipients, TimePoint now) override;
+  std::vector<BlockStat> block_stats(const std::string& team_id, TimePoint since) override;
  private:
   SqliteDb& db_;
 };

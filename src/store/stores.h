@@ -27,6 +27,12 @@ class UserStore {
   virtual std::optional<User> find_by_token_hash(const std::string& token_hash) = 0;
   virtual void create(const User& user, TimePoint now) = 0;
   virtual void add_token(const std::string& user_id, const std::string& token_hash, TimePoint now) = 0;
+  virtual std::optional<User> find_by_id(const std::string& id) = 0;
+  virtual std::optional<Team> team_of(const std::string& user_id) = 0;
+  virtual void add_session(const std::string& token_hash, const Session& session, TimePoint now) = 0;
+  // The session when it exists and has not expired at `now`.
+  virtual std::optional<Session> find_session(const std::string& token_hash, TimePoint now) = 0;
+  virtual void remove_session(const std::string& token_hash) = 0;
 };
 
 class SettingsStore {
@@ -65,6 +71,8 @@ class EmailStore {
   virtual void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) = 0;
   virtual std::vector<std::pair<std::string, int64_t>> count_by_status() = 0;
   // The parent row of a select & send or group email's per-recipient emails.
+  // Blocked, failed and suppressed emails of a team since `since`, counted per day.
+  virtual std::vector<BlockStat> block_stats(const std::string& team_id, TimePoint since) = 0;
   virtual void insert_bulk(const std::string& id, const std::string& team_id, const std::string& user_id,
                            Workflow mode, Source source, int64_t recipients, TimePoint now) = 0;
 };

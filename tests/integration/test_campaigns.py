@@ -23,6 +23,9 @@ TWO_STEPS = [
      "html": "<p>Hi {{first_name}}, two.</p>"},
 ]
 
+# Step two 3 s out: room for the test to act between the steps even on a loaded machine.
+ROOMY = [TWO_STEPS[0], {**TWO_STEPS[1], "delay_seconds": 3}]
+
 PEOPLE = [("ann@prospects.example", "Ann"), ("Bob@Prospects.example", "Bob"),
           ("cid@prospects.example", "Cid")]
 
@@ -212,10 +215,10 @@ def test_unsubscribe_in_marketo_between_steps_stops_that_person_only(make_server
     admin = server.add_user("Acme", "admin@acme.com", "admin")
     sim.add_leads([{"email": e} for e, _ in PEOPLE])
     admin.enable_check(sim)
-    campaign = create_campaign(admin)
+    campaign = create_campaign(admin, steps=ROOMY)
     enroll(admin, campaign["id"], PEOPLE)
 
-    sink.wait_for(3, timeout=10)  # step one reached everyone; step two is 2 s away
+    sink.wait_for(3, timeout=10)  # step one reached everyone; step two is 3 s away
     assert sim.set_unsubscribed("bob@prospects.example")
 
     found = wait_enrollments(admin, campaign["id"], settled)
@@ -275,7 +278,7 @@ def test_enrolling_an_unsubscribed_person_fails_the_first_step_and_stops(make_se
 
 
 def test_one_click_unsubscribe_from_step_one_stops_the_enrollment(server, admin, sink):
-    campaign = create_campaign(admin)
+    campaign = create_campaign(admin, steps=ROOMY)
     enroll(admin, campaign["id"], [("ann@prospects.example", "Ann"), ("cid@prospects.example", "Cid")])
 
     first = sink.wait_for(2)
@@ -305,8 +308,7 @@ def test_campaign_progress_survives_a_restart_and_step_two_goes_once(make_server
     workdir = tmp_path / "restart"
     server = make_server(workdir=workdir).start()
     admin = server.add_user("Acme", "admin@acme.com", "admin")
-    steps = [TWO_STEPS[0], {**TWO_STEPS[1], "delay_seconds": 3}]
-    campaign = create_campaign(admin, steps=steps)
+    campaign = create_campaign(admin, steps=ROOMY)
     enroll(admin, campaign["id"], [("ann@prospects.example", "Ann")])
 
     sink.wait_for(1)

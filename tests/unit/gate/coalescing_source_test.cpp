@@ -88,7 +88,9 @@ TEST(CoalescingSource, BatchesNeverExceedTheSizeUnlessOneRequestDoes) {
   for (auto& t : threads) t.join();
   size_t total = 0;
   for (size_t i = 1; i < gated.sizes.size(); ++i) {
-    if (gated.sizes[i] != 25u) EXPECT_LE(gated.sizes[i], 10u);
+    if (gated.sizes[i] != 25u) {
+      EXPECT_LE(gated.sizes[i], 10u);
+    }
     total += gated.sizes[i];
   }
   EXPECT_EQ(6u * 4 + 25, total);
