@@ -14,7 +14,12 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-requests python3-aiosmtpd
   curl
+  # browser tests: Debian's Chromium driven by playwright-core from npm
+  chromium
 )
+
+# Node.js may come from Debian or another packaging; only ask for Debian's when absent.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

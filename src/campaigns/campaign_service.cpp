@@ -99,6 +99,8 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
       auto rendered = render_step(step, people[i].vars);
       if (!rendered)
         return Error::invalid(where + ".vars", where + " (" + address->original() + ") has " + rendered.error().message);
+      if (Status ok = sending::check_header_value(where + ".vars", rendered->subject, options_.max_subject_bytes); !ok)
+        return Error::invalid(where + ".vars", "the personalized subject for " + where + ": " + ok.error().message);
     }
     keys.push_back(address->key());
     out.push_back({crypto::random_id("en_"), campaign->id, caller.team_id, address->original(),

@@ -1,12 +1,20 @@
 #include "http/recipients_body.h"
 
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "http/json_body.h"
 
 namespace sg::http {
 namespace json = boost::json;
 namespace {
+
+// 9.99 reads "9.99" in an email, not JSON's "9.99E0".
+std::string shortest(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
+}
 
 Result<std::map<std::string, std::string>> parse_vars(const json::value* v, const std::string& where) {
   std::map<std::string, std::string> vars;
@@ -17,7 +25,7 @@ Result<std::map<std::string, std::string>> parse_vars(const json::value* v, cons
     if (value.is_string()) vars[name] = std::string(value.as_string());
     else if (value.is_int64()) vars[name] = std::to_string(value.as_int64());
     else if (value.is_uint64()) vars[name] = std::to_string(value.as_uint64());
-    else if (value.is_double()) vars[name] = json::serialize(value);
+    else if (value.is_double()) vars[name] = shortest(value.as_double());
     else return Error::invalid(where + "." + name, where + "." + name + " must be a string or a number");
   }
   return vars;
