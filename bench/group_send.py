@@ -87,6 +87,7 @@ class Bench:
         self.row("request body", f"{len(json.dumps(body)) / 1024:.0f} KiB")
 
         stats = Stats(self.sim)
+        started_wall = time.time()
         started = time.perf_counter()
         reply = self.admin.post("/bulk-sends", body, timeout=ACCEPT_TIMEOUT)
         accepted_at = time.perf_counter()
@@ -119,6 +120,8 @@ class Bench:
         self.row("Marketo lookup calls: accept / total",
                  f"{accept['lookup_calls']} / {total['lookup_calls']} "
                  f"({accept['lookup_values']:,} / {total['lookup_values']:,} addresses)")
+        self.row("accept: Marketo lookups start to start (first to last call)",
+                 self.lookup_spacing(started_wall, accepted_wall))
         self.row("Marketo limit errors 606 / 615", f"{total['limit_errors']['606']} / {total['limit_errors']['615']}")
         self.row("max concurrent calls seen by Marketo", total["max_concurrent_seen"])
         self.expect(total["limit_errors"]["606"] == 0 and total["limit_errors"]["615"] == 0,
@@ -153,6 +156,14 @@ class Bench:
                 return False, now
             time.sleep(POLL)
 
+    def lookup_spacing(self, since, until):
+        """How the accept's lookups were spread: serial calls start one latency apart."""
+        starts = sorted(c["ts"] for c in self.sim.stats()["calls"]
+                        if c["path"].endswith("/leads.json") and since <= c["ts"] <= until)
+        if len(starts) < 2:
+            return "n/a"
+        return f"{(starts[-1] - starts[0]) / (len(starts) - 1) * 1000:.0f} ms apart ({starts[-1] - starts[0]:.2f} s)"
+
     def sink_deliveries(self):
         """Every recipient the sink received mail for, and when each message arrived."""
         rcpts, received = [], []
@@ -183,7 +194,8 @@ def record(bench, command, elapsed, binary):
         f"- Command: `{command}`" + (f" (HEAD `{rev}`)" if rev else ""),
         f"- Binary: build/sendguard {binary}",
         f"- Machine: nproc {len(os.sched_getaffinity(0))}, {cpu_model()}, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}; "
+        f"load average {bench.load[0]:.1f} at the start, {bench.load[1]:.1f} at the end (1 min)",
         f"- Marketo simulator: {SIM_CONFIG['rate_limit_calls']} calls / "
         f"{SIM_CONFIG['rate_limit_window_seconds']} s, {SIM_CONFIG['max_concurrent']} concurrent, "
         f"{SIM_CONFIG['latency_ms']} ms latency per REST call; a lead for each of the "
@@ -230,7 +242,9 @@ def main():
                     raise RuntimeError(f"set-up failed: {reply.status_code} {reply.text}")
 
             bench = Bench(sim, sink, server, admin)
+            load_before = os.getloadavg()[0]
             bench.run()
+            bench.load = (load_before, os.getloadavg()[0])
             server.stop()
             bench.expect(binary_identity() == binary, "build/sendguard was rebuilt during the run")
             elapsed = time.monotonic() - began

@@ -18,7 +18,8 @@ struct Config {
   std::string secret_key_file;                  // default: secret.key beside the database
   int check_max_age_seconds = 60;
   std::string log_level = "info";
-  size_t max_body_bytes = 1 << 20;
+  size_t max_body_bytes = 1 << 20;             // JSON requests
+  size_t max_import_bytes = 64 << 20;          // a CSV import of the suppression list
   std::string web_dir;                          // default: web/ beside the binary's build folder, else ./web
   int session_ttl_seconds = 43200;
 

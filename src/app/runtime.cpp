@@ -82,19 +82,20 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   rt->outbox_->on_final([c = rt->campaigns_.get()](const store::EmailRecord& e) { c->email_finished(e); });
   rt->scheduler_ = std::make_unique<campaigns::CampaignScheduler>(*rt->campaigns_,
                                                                   [o = rt->outbox_.get()] { o->wake(); });
+  rt->suppressions_ = std::make_unique<suppressions::SuppressionService>(store, *rt->coalesced_marketo_, clock);
   rt->one_click_ = std::make_unique<sending::OneClickUnsubscribe>(store, *rt->tokens_, clock);
   rt->settings_ = std::make_unique<settings::TeamSettings>(
       store, *rt->marketo_, clock, [g = rt->gate_.get()](const std::string& team) { g->forget_team(team); });
   rt->api_ = std::make_unique<http::Api>(
       http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, *rt->one_click_, *rt->bulk_,
-                        *rt->campaigns_, store, rt->metrics_,
+                        *rt->campaigns_, *rt->suppressions_, store, rt->metrics_,
                         http::ApiOptions{config.public_url.starts_with("https://"), config.web_dir,
-                                         config.session_ttl_seconds}});
+                                         config.session_ttl_seconds, config.max_body_bytes}});
 
   http::ServerOptions server;
   server.host = config.host();
   server.port = config.port();
-  server.max_body_bytes = config.max_body_bytes;
+  server.max_body_bytes = config.max_import_bytes;
   rt->server_ = std::make_unique<http::Server>(server, [api = rt->api_.get()](http::Request& r) {
     return api->handle(r);
   });

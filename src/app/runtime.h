@@ -65,6 +65,7 @@ class Runtime {
   std::unique_ptr<sending::BulkSendService> bulk_;
   std::unique_ptr<campaigns::CampaignService> campaigns_;
   std::unique_ptr<campaigns::CampaignScheduler> scheduler_;
+  std::unique_ptr<suppressions::SuppressionService> suppressions_;
   std::unique_ptr<settings::TeamSettings> settings_;
   std::unique_ptr<http::Api> api_;
   std::unique_ptr<http::Server> server_;

@@ -110,6 +110,7 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
   std::optional<Error> conflict;
   store_.transaction([&] {
     auto already = store_.campaigns().active_among(campaign->id, keys);
+    for (auto& key : already) key = people[seen[key]].email;  // as the caller spelled it
     if (!already.empty()) {
       conflict = Error{"already_enrolled", "already active in this campaign: " + already.front() +
                                                (already.size() > 1 ? " and others" : ""), {}, already};

@@ -16,10 +16,19 @@ Api::Api(ApiServices services) : s_(services) {
   add_campaign_routes();
   add_auth_routes();
   add_stats_routes();
+  add_suppression_routes();
 }
 
 Response Api::handle(Request& request) {
   std::string pattern;
+  // The server admits bodies up to the CSV import's size; everything else stays small.
+  if (request.body.size() > s_.options.max_json_bytes && request.path != "/api/v1/suppressions/import") {
+    Response res = error_response(Error{"payload_too_large", "the request body is larger than " +
+                                        std::to_string(s_.options.max_json_bytes) + " bytes", {}, {}});
+    s_.metrics.increment("sendguard_http_requests_total",
+                         {{"method", request.method}, {"route", "too_large"}, {"status", "413"}});
+    return res;
+  }
   Response res = router_.dispatch(request, pattern);
   bool web_path = !request.path.starts_with("/api/") && request.path != "/u" && !request.path.starts_with("/u/");
   if (res.status == 404 && pattern.empty() && web_path && (request.method == "GET" || request.method == "HEAD")) {

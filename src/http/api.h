@@ -14,6 +14,7 @@
 #include "settings/accounts.h"
 #include "settings/team_settings.h"
 #include "store/stores.h"
+#include "suppressions/suppression_service.h"
 
 namespace sg::http {
 
@@ -21,6 +22,7 @@ struct ApiOptions {
   bool secure_cookies = false;  // the public URL is https
   std::string web_dir;          // static files of the web app; empty = none
   int session_ttl_seconds = 43200;
+  size_t max_json_bytes = 1 << 20;  // every body but a CSV import
 };
 
 struct ApiServices {
@@ -30,6 +32,7 @@ struct ApiServices {
   sending::OneClickUnsubscribe& one_click;
   sending::BulkSendService& bulk;
   campaigns::CampaignService& campaigns;
+  suppressions::SuppressionService& suppressions;
   store::Store& store;
   Metrics& metrics;
   ApiOptions options;
@@ -53,6 +56,7 @@ class Api {
   void add_campaign_routes();
   void add_auth_routes();
   void add_stats_routes();
+  void add_suppression_routes();
   // Bearer token, or session cookie (with the CSRF header on state-changing requests).
   Result<Caller> authenticate(const Request& request);
   Response static_file(const Request& request) const;

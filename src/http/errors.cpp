@@ -18,6 +18,7 @@ int status_for(const std::string& code) {
       {"idempotency_key_reused", 409},
       {"user_exists", 409},
       {"already_enrolled", 409},
+      {"marketo_unsubscribed", 409},
       {"payload_too_large", 413},
       {"unsupported_media_type", 415},
       {"recipient_unsubscribed", 422},

@@ -1,6 +1,6 @@
 // Counting Marketo calls: one series per (kind, result) of
-// sendguard_marketo_calls_total, where kind is "token" or "lookup" and result is
-// "success", a Marketo error code, "http_<status>", "transport" or "invalid_response".
+// sendguard_marketo_calls_total, where kind is one of the k*Kind names below and result
+// is "success", a Marketo error code, "http_<status>", "transport" or "invalid_response".
 #pragma once
 
 #include <string_view>
@@ -10,6 +10,15 @@
 namespace sg::marketo {
 
 inline constexpr std::string_view kCallsMetric = "sendguard_marketo_calls_total";
+
+// What a call was for; the REST kinds also key Usage::calls_by_kind.
+inline constexpr std::string_view kTokenKind = "token";                   // Identity
+inline constexpr std::string_view kLookupKind = "lookup";                 // leads by email
+inline constexpr std::string_view kUpdateKind = "update";                 // updateOnly write-back
+inline constexpr std::string_view kActivityKind = "activity";             // a page of activities
+inline constexpr std::string_view kActivityTypesKind = "activity_types";  // the instance's types
+inline constexpr std::string_view kPagingTokenKind = "paging_token";      // where the feed starts
+inline constexpr std::string_view kLeadByIdKind = "lead_by_id";           // activities' leads
 
 void describe_calls(Metrics& metrics);
 void count_call(Metrics& metrics, std::string_view kind, std::string_view result);

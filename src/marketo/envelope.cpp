@@ -1,6 +1,11 @@
 #include "marketo/envelope.h"
 
+#include <charconv>
+#include <cmath>
+#include <limits>
+
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "core/email_address.h"
@@ -11,21 +16,13 @@ namespace {
 
 Error invalid(std::string message) { return Error{"invalid_response", std::move(message), {}, {}}; }
 
-std::string as_text(const boost::json::value* value) {
-  if (value == nullptr) return {};
-  if (value->is_string()) return std::string(value->get_string());
-  if (value->is_int64()) return std::to_string(value->get_int64());
-  if (value->is_uint64()) return std::to_string(value->get_uint64());
-  return {};
-}
-
 std::vector<ApiError> read_errors(const boost::json::value* errors) {
   std::vector<ApiError> out;
   if (errors == nullptr || !errors->is_array()) return out;
   for (const auto& item : errors->get_array()) {
     if (!item.is_object()) continue;
     const auto& error = item.get_object();
-    out.push_back({as_text(error.if_contains("code")), as_text(error.if_contains("message"))});
+    out.push_back({text_of(error.if_contains("code")), text_of(error.if_contains("message"))});
   }
   return out;
 }
@@ -42,6 +39,35 @@ bool truthy(const boost::json::value* value) {
   return false;
 }
 
+std::string text_of(const boost::json::value* value) {
+  if (value == nullptr || value->is_null()) return {};
+  if (value->is_string()) return std::string(value->get_string());
+  return boost::json::serialize(*value);
+}
+
+std::optional<int64_t> integer_of(const boost::json::value* value) {
+  if (value == nullptr) return std::nullopt;
+  if (value->is_int64()) return value->get_int64();
+  if (value->is_uint64()) {
+    if (value->get_uint64() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+    return static_cast<int64_t>(value->get_uint64());
+  }
+  if (value->is_double()) {
+    const double d = value->get_double();
+    // Beyond 2^53 a double no longer holds every integer: refuse rather than guess.
+    if (std::trunc(d) != d || std::fabs(d) > 9007199254740992.0) return std::nullopt;
+    return static_cast<int64_t>(d);
+  }
+  if (value->is_string()) {
+    const std::string_view text = value->get_string();
+    int64_t out = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    return out;
+  }
+  return std::nullopt;
+}
+
 Result<Envelope> parse_envelope(std::string_view body) {
   boost::system::error_code ec;
   boost::json::value root = boost::json::parse(body, ec);
@@ -52,7 +78,7 @@ Result<Envelope> parse_envelope(std::string_view body) {
   envelope.success = truthy(object.if_contains("success"));
   envelope.errors = read_errors(object.if_contains("errors"));
   envelope.more_result = truthy(object.if_contains("moreResult"));
-  envelope.next_page_token = as_text(object.if_contains("nextPageToken"));
+  envelope.next_page_token = text_of(object.if_contains("nextPageToken"));
   if (auto* result = object.if_contains("result"); result != nullptr && !result->is_null()) {
     if (!result->is_array()) return invalid("\"result\" is not an array");
     envelope.result = std::move(result->get_array());

@@ -2,6 +2,8 @@
 // errors, moreResult and nextPageToken may be absent; codes are strings). Pure.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,5 +32,11 @@ Result<Envelope> parse_envelope(std::string_view body);
 
 // Lenient boolean: JSON true, or the strings "true"/"1" some integrations send; else false.
 bool truthy(const boost::json::value* value);
+
+// A scalar as text: strings as they are, absent or null as "", others as JSON ("12", "true").
+std::string text_of(const boost::json::value* value);
+
+// An integer given as a JSON number without fraction or as a string of digits; else nullopt.
+std::optional<int64_t> integer_of(const boost::json::value* value);
 
 }  // namespace sg::marketo

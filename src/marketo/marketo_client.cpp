@@ -6,34 +6,20 @@
 #include <spdlog/spdlog.h>
 
 #include "core/email_address.h"
+#include "marketo/activity_feed.h"
 #include "marketo/call_metrics.h"
+#include "marketo/daily_budget.h"
 #include "marketo/endpoint.h"
 #include "marketo/lead_lookup.h"
+#include "marketo/lead_pages.h"
+#include "marketo/lead_update.h"
 #include "marketo/rest_caller.h"
 #include "marketo/token_cache.h"
+#include "marketo/unsubscribe_write_back.h"
 
 namespace sg::marketo {
 
 namespace {
-
-// Follows nextPageToken until moreResult is false; a missing or repeated token ends the
-// paging rather than looping forever.
-Result<std::vector<std::string>> lookup_batch(RestCaller& rest, const Credentials& credentials,
-                                              const Endpoint& endpoint, std::span<const std::string> batch,
-                                              const std::unordered_set<std::string>& wanted) {
-  std::vector<std::string> unsubscribed;
-  std::string page_token;
-  while (true) {
-    Result<Envelope> page =
-        rest.call(credentials, endpoint.instance, lookup_request(endpoint, batch, page_token), "lookup");
-    if (!page) return page.error();
-    for (std::string& key : unsubscribed_leads(page->result, wanted)) unsubscribed.push_back(std::move(key));
-    if (!page->more_result || page->next_page_token.empty() || page->next_page_token == page_token) {
-      return unsubscribed;
-    }
-    page_token = std::move(page->next_page_token);
-  }
-}
 
 // Unanswerable addresses must not pass for "not unsubscribed": the whole question fails,
 // naming them, and the caller's fail policy decides.
@@ -48,13 +34,30 @@ Status check_lookable(const std::vector<std::string>& keys) {
                std::move(unaskable)};
 }
 
+Error marketo_error(std::string message) { return Error{"marketo_error", std::move(message), {}, {}}; }
+
+// Runs `each` over consecutive slices of `all` of at most `size` items, stopping at the
+// first failure.
+template <class T, class Each>
+Status in_batches(std::span<const T> all, std::size_t size, Each each) {
+  for (std::size_t first = 0; first < all.size(); first += size) {
+    if (Status done = each(all.subspan(first, std::min(size, all.size() - first))); !done) return done;
+  }
+  return Status::success();
+}
+
 }  // namespace
 
 struct Client::Impl {
   Impl(net::HttpClient& http, Clock& clock, Metrics& metrics, const Limits& limits)
-      : tokens(http, clock, metrics, limits.call_timeout), rest(http, clock, metrics, tokens, limits) {}
+      : clock(clock),
+        tokens(http, clock, metrics, limits.call_timeout),
+        budget(limits.daily_budget),
+        rest(http, clock, metrics, tokens, budget, limits) {}
 
+  Clock& clock;
   TokenCache tokens;
+  DailyBudget budget;
   RestCaller rest;
 };
 
@@ -81,14 +84,101 @@ Result<std::unordered_set<std::string>> Client::unsubscribed_among(const Credent
   std::unordered_set<std::string> wanted;
   for (const std::string& key : keys) wanted.insert(lowercase_ascii(key));
 
-  const std::span<const std::string> all(keys);
-  for (std::size_t first = 0; first < all.size(); first += kMaxKeysPerLookup) {
-    const auto batch = all.subspan(first, std::min(kMaxKeysPerLookup, all.size() - first));
-    Result<std::vector<std::string>> found = lookup_batch(impl_->rest, credentials, *endpoint, batch, wanted);
-    if (!found) return found.error();
-    unsubscribed.insert(found->begin(), found->end());
-  }
+  Status done = in_batches<std::string>(keys, kMaxKeysPerLookup, [&](std::span<const std::string> batch) -> Status {
+    Result<boost::json::array> leads =
+        fetch_leads(impl_->rest, credentials, *endpoint, LeadQuery{"email", batch, kUnsubscribeFields}, kLookupKind);
+    if (!leads) return leads.error();
+    for (std::string& key : unsubscribed_leads(*leads, wanted)) unsubscribed.insert(std::move(key));
+    return Status::success();
+  });
+  if (!done) return done.error();
   return unsubscribed;
+}
+
+Result<std::vector<WriteBackResult>> Client::unsubscribe(const Credentials& credentials,
+                                                         const std::vector<std::string>& emails,
+                                                         const std::string& reason) {
+  std::vector<WriteBackResult> results;
+  if (emails.empty()) return results;
+  Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
+  if (!endpoint) return endpoint.error();
+  Status done =
+      in_batches<std::string>(emails, kMaxRecordsPerUpdate, [&](std::span<const std::string> batch) -> Status {
+        auto written = write_back_unsubscribes(impl_->rest, credentials, *endpoint, batch, reason);
+        if (!written) return written.error();
+        std::move(written->begin(), written->end(), std::back_inserter(results));
+        return Status::success();
+      });
+  if (!done) return done.error();
+  return results;
+}
+
+Result<std::string> Client::paging_token(const Credentials& credentials, TimePoint since) {
+  Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
+  if (!endpoint) return endpoint.error();
+  Result<Envelope> reply =
+      impl_->rest.call(credentials, endpoint->instance, paging_token_request(*endpoint, since), kPagingTokenKind);
+  if (!reply) return reply.error();
+  if (reply->next_page_token.empty()) return marketo_error("Marketo sent no nextPageToken for the activity feed");
+  return std::move(reply->next_page_token);
+}
+
+Result<std::vector<ActivityType>> Client::activity_types(const Credentials& credentials) {
+  Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
+  if (!endpoint) return endpoint.error();
+  Result<Envelope> reply =
+      impl_->rest.call(credentials, endpoint->instance, activity_types_request(*endpoint), kActivityTypesKind);
+  if (!reply) return reply.error();
+  return read_activity_types(reply->result);
+}
+
+Result<ActivityPage> Client::activities(const Credentials& credentials, const std::string& token,
+                                        const std::vector<int>& type_ids) {
+  if (token.empty()) return marketo_error("an activity page needs a paging token");
+  if (type_ids.empty() || type_ids.size() > kMaxActivityTypeIds) {
+    return marketo_error("an activity page takes 1 to 10 activity type ids, not " + std::to_string(type_ids.size()));
+  }
+  Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
+  if (!endpoint) return endpoint.error();
+  Result<Envelope> reply =
+      impl_->rest.call(credentials, endpoint->instance, activities_request(*endpoint, token, type_ids), kActivityKind);
+  if (!reply) return reply.error();
+  ActivityPage page{reply->next_page_token, reply->more_result, read_activities(reply->result)};
+  if (page.items.size() < reply->result.size()) {
+    spdlog::warn("marketo activities from {}: {} of {} unreadable, skipped", endpoint->instance,
+                 reply->result.size() - page.items.size(), reply->result.size());
+  }
+  // Without a token to continue from, the next read starts where this one did: activities
+  // may come twice, but none is lost.
+  if (page.next_token.empty()) {
+    spdlog::warn("marketo activities from {}: no nextPageToken in the reply", endpoint->instance);
+    page.next_token = token;
+    page.more = false;
+  }
+  return page;
+}
+
+Result<std::vector<LeadState>> Client::leads_by_id(const Credentials& credentials, const std::vector<int64_t>& ids) {
+  std::vector<LeadState> states;
+  if (ids.empty()) return states;
+  Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
+  if (!endpoint) return endpoint.error();
+  std::vector<std::string> values;
+  for (int64_t id : ids) values.push_back(std::to_string(id));
+  Status done = in_batches<std::string>(values, kMaxKeysPerLookup, [&](std::span<const std::string> batch) -> Status {
+    Result<boost::json::array> leads =
+        fetch_leads(impl_->rest, credentials, *endpoint, LeadQuery{"id", batch, kUnsubscribeFields}, kLeadByIdKind);
+    if (!leads) return leads.error();
+    for (LeadState& state : lead_states(*leads)) states.push_back(std::move(state));
+    return Status::success();
+  });
+  if (!done) return done.error();
+  return states;
+}
+
+Usage Client::usage(const std::string& rest_endpoint) const {
+  Result<Endpoint> endpoint = parse_endpoint(rest_endpoint);
+  return impl_->budget.usage(endpoint ? endpoint->instance : std::string(), impl_->clock.now());
 }
 
 }  // namespace sg::marketo

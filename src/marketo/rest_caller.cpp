@@ -1,5 +1,8 @@
 #include "marketo/rest_caller.h"
 
+#include <chrono>
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "marketo/call_metrics.h"
@@ -15,6 +18,16 @@ Error quota_error(const std::string& instance, TimePoint until) {
                {}, {}};
 }
 
+Error budget_error(const std::string& instance, TimePoint now) {
+  const TimePoint until = next_us_central_midnight(now);
+  Error error{"marketo_budget_exhausted",
+              "Sendguard's daily budget of Marketo calls to " + instance + " is spent; calls resume at " +
+                  format_rfc3339(until),
+              {}, {}};
+  error.retry_after_seconds = static_cast<int>(std::chrono::ceil<std::chrono::seconds>(until - now).count());
+  return error;
+}
+
 // A token that could not be had is judged like a reply: Identity being unreachable is
 // transient, refused credentials are not.
 ReplyVerdict token_failure(const Error& error) {
@@ -25,11 +38,12 @@ ReplyVerdict token_failure(const Error& error) {
 }  // namespace
 
 RestCaller::RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, TokenCache& tokens,
-                       const Limits& limits)
+                       DailyBudget& budget, const Limits& limits)
     : http_(http),
       clock_(clock),
       metrics_(metrics),
       tokens_(tokens),
+      budget_(budget),
       limits_(limits),
       backoff_(limits.initial_backoff, limits.max_backoff),
       limiter_(clock, limits) {}
@@ -67,6 +81,8 @@ ReplyVerdict RestCaller::attempt(const std::string& instance, const net::Request
                                  std::string_view kind) {
   Result<RateLimiter::Permit> permit = limiter_.acquire(instance);
   if (!permit) return ReplyVerdict{Next::fail, "", permit.error(), {}};
+  // Spent only with a slot in hand: a call the limiter turned away was never made.
+  if (std::optional<Error> refused = spend_budget(instance, kind)) return ReplyVerdict{Next::fail, "", *refused, {}};
   net::Request authorized = request;
   authorized.headers.emplace_back("Authorization", "Bearer " + token);
   authorized.timeout = limits_.call_timeout;
@@ -93,7 +109,24 @@ Error RestCaller::stop_for_today(const std::string& instance, const ReplyVerdict
   return quota_error(instance, until);
 }
 
+std::optional<Error> RestCaller::spend_budget(const std::string& instance, std::string_view kind) {
+  const TimePoint now = clock_.now();
+  switch (budget_.try_spend(instance, kind, now)) {
+    case DailyBudget::Spend::spent:
+      break;
+    case DailyBudget::Spend::last:
+      spdlog::warn("marketo daily budget for {} spent; no calls until {}", instance,
+                   format_rfc3339(next_us_central_midnight(now)));
+      break;
+    case DailyBudget::Spend::refused:
+      return budget_error(instance, now);
+  }
+  return std::nullopt;
+}
+
 Error RestCaller::fail(const std::string& instance, const ReplyVerdict& verdict, std::string_view kind) {
+  // The budget was announced once, when spent; repeating it for every refused call is noise.
+  if (verdict.error.code == "marketo_budget_exhausted") return verdict.error;
   const bool loud = verdict.error.code != "marketo_unreachable" && verdict.error.code != "marketo_rate_limited";
   spdlog::log(loud ? spdlog::level::err : spdlog::level::warn, "marketo {} call to {} failed: {} ({})", kind,
               instance, verdict.error.message, verdict.error.code);

@@ -1,15 +1,18 @@
 // RestCaller: one logical Marketo REST call with everything around it: the instance's
-// quota block, a token (Bearer header only), a limiter slot, the error table, one token
-// renewal, and jittered retries up to Limits::max_attempts. Thread-safe.
-// Borrows the HttpClient, Clock, Metrics and TokenCache; they must outlive it.
+// quota block, a token (Bearer header only), a limiter slot, the daily budget (every HTTP
+// attempt counts, retries too), the error table, one token renewal, and jittered retries
+// up to Limits::max_attempts. Thread-safe.
+// Borrows the HttpClient, Clock, Metrics, TokenCache and DailyBudget; they must outlive it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/clock.h"
 #include "core/result.h"
 #include "marketo/backoff.h"
+#include "marketo/daily_budget.h"
 #include "marketo/envelope.h"
 #include "marketo/marketo_client.h"
 #include "marketo/quota_blocks.h"
@@ -23,7 +26,8 @@ namespace sg::marketo {
 
 class RestCaller {
  public:
-  RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, TokenCache& tokens, const Limits& limits);
+  RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, TokenCache& tokens, DailyBudget& budget,
+             const Limits& limits);
 
   // `request` lacks authorization; `instance` keys limits and quota; `kind` labels metrics.
   Result<Envelope> call(const Credentials& credentials, const std::string& instance,
@@ -36,11 +40,14 @@ class RestCaller {
                          std::string_view kind);
   Error stop_for_today(const std::string& instance, const ReplyVerdict& verdict);
   Error fail(const std::string& instance, const ReplyVerdict& verdict, std::string_view kind);
+  // The refusal when the instance's daily budget is spent; otherwise counts the call.
+  std::optional<Error> spend_budget(const std::string& instance, std::string_view kind);
 
   net::HttpClient& http_;
   Clock& clock_;
   Metrics& metrics_;
   TokenCache& tokens_;
+  DailyBudget& budget_;
   const Limits limits_;
   const Backoff backoff_;
   RateLimiter limiter_;

@@ -58,7 +58,7 @@ Result<std::string> TokenCache::fetch_into(Entry& entry, const Credentials& cred
   const net::Request request = token_request(*identity, credentials, call_timeout_);
   for (int fetches = 1;; ++fetches) {
     TokenReply reply = read_token_reply(http_.send(request));
-    count_call(metrics_, "token", reply.metric_result);
+    count_call(metrics_, kTokenKind, reply.metric_result);
     if (!reply.token) {
       if (reply.token.error().code == "marketo_auth_failed") entry.token.clear();
       return reply.token.error();

@@ -116,6 +116,15 @@ struct Enrollment {
 std::string_view to_string(EnrollmentState s);
 std::optional<EnrollmentState> parse_enrollment_state(std::string_view text);
 
+struct Suppression {
+  std::string email;
+  std::string email_key;
+  std::string source;  // one_click, manual, import, marketo
+  std::string reason;
+  std::optional<std::string> created_by;  // the admin's email, when a person added it
+  TimePoint created_at;
+};
+
 struct Session {
   std::string user_id;
   std::string csrf_token;

@@ -167,4 +167,14 @@ int SqliteCampaigns::stop_for_address(const std::string& team_id, const std::str
   return s.changes();
 }
 
+int SqliteCampaigns::stop_suppressed(const std::string& team_id, TimePoint now) {
+  auto lock = db_.lock();
+  auto s = db_.prepare(
+      "UPDATE enrollments SET state = 'stopped', reason = 'suppressed', next_due_at = NULL, updated_at = ?1 "
+      "WHERE team_id = ?2 AND state = 'active' AND email_key IN "
+      "(SELECT email_key FROM suppressions WHERE team_id = ?2)");
+  s.bind_all(to_unix_millis(now), team_id).run();
+  return s.changes();
+}
+
 }  // namespace sg::store

@@ -56,14 +56,53 @@ std::vector<std::string> SqliteSuppressions::suppressed_among(
   return out;
 }
 
-void SqliteSuppressions::add(const std::string& team_id, const std::string& email,
+bool SqliteSuppressions::add(const std::string& team_id, const std::string& email,
                              const std::string& source, const std::string& reason,
                              const std::optional<std::string>& created_by, TimePoint now) {
   auto lock = db_.lock();
-  db_.prepare("INSERT INTO suppressions (team_id, email_key, email, source, reason, created_by, "
-              "created_at) VALUES (?, lower(?), ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
-      .bind_all(team_id, email, email, source, reason, created_by, to_unix_millis(now))
-      .run();
+  auto s = db_.prepare("INSERT INTO suppressions (team_id, email_key, email, source, reason, created_by, "
+                       "created_at) VALUES (?, lower(?), ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  s.bind_all(team_id, email, email, source, reason, created_by, to_unix_millis(now)).run();
+  return s.changes() > 0;
+}
+
+namespace {
+constexpr const char* kSuppressionColumns = "email, email_key, source, COALESCE(reason, ''), created_by, created_at";
+
+Suppression read_suppression(Stmt& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.opt_text(4), from_unix_millis(s.integer(5))};
+}
+}  // namespace
+
+std::optional<Suppression> SqliteSuppressions::find(const std::string& team_id, const std::string& email_key) {
+  auto lock = db_.lock();
+  auto s = db_.prepare(std::string("SELECT ") + kSuppressionColumns +
+                       " FROM suppressions WHERE team_id = ? AND email_key = ?");
+  s.bind_all(team_id, email_key);
+  if (!s.step()) return std::nullopt;
+  return read_suppression(s);
+}
+
+bool SqliteSuppressions::remove(const std::string& team_id, const std::string& email_key) {
+  auto lock = db_.lock();
+  auto s = db_.prepare("DELETE FROM suppressions WHERE team_id = ? AND email_key = ?");
+  s.bind_all(team_id, email_key).run();
+  return s.changes() > 0;
+}
+
+std::vector<Suppression> SqliteSuppressions::list(const std::string& team_id, const std::string& search,
+                                                  const std::string& after_key, int limit) {
+  auto lock = db_.lock();
+  // instr() rather than LIKE: a search for "a_b" must not treat "_" as a wildcard.
+  auto s = db_.prepare(std::string("SELECT ") + kSuppressionColumns +
+                       " FROM suppressions WHERE team_id = ? AND email_key > ? AND (? = '' OR instr(email_key, ?) > 0)"
+                       " ORDER BY email_key LIMIT ?");
+  std::string needle = search;
+  for (char& c : needle) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  s.bind_all(team_id, after_key, needle, needle, limit);
+  std::vector<Suppression> out;
+  while (s.step()) out.push_back(read_suppression(s));
+  return out;
 }
 
 }  // namespace sg::store

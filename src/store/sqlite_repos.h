@@ -96,9 +96,13 @@ class SqliteSuppressions final : public SuppressionStore {
   explicit SqliteSuppressions(SqliteDb& db) : db_(db) {}
   std::vector<std::string> suppressed_among(const std::string& team_id,
                                             const std::vector<std::string>& email_keys) override;
-  void add(const std::string& team_id, const std::string& email, const std::string& source,
+  bool add(const std::string& team_id, const std::string& email, const std::string& source,
            const std::string& reason, const std::optional<std::string>& created_by,
            TimePoint now) override;
+  std::optional<Suppression> find(const std::string& team_id, const std::string& email_key) override;
+  bool remove(const std::string& team_id, const std::string& email_key) override;
+  std::vector<Suppression> list(const std::string& team_id, const std::string& search,
+                                const std::string& after_key, int limit) override;
  private:
   SqliteDb& db_;
 };
@@ -118,6 +122,7 @@ class SqliteCampaigns final : public CampaignStore {
   void update(const Enrollment& enrollment, TimePoint now) override;
   int stop_for_address(const std::string& team_id, const std::string& email_key,
                        const std::string& reason, TimePoint now) override;
+  int stop_suppressed(const std::string& team_id, TimePoint now) override;
  private:
   std::vector<CampaignStep> steps_of(const std::string& campaign_id);
   SqliteDb& db_;

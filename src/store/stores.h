@@ -98,9 +98,16 @@ class SuppressionStore {
   // The subset of `email_keys` on the team's local suppression list.
   virtual std::vector<std::string> suppressed_among(const std::string& team_id,
                                                     const std::vector<std::string>& email_keys) = 0;
-  virtual void add(const std::string& team_id, const std::string& email, const std::string& source,
+  // Adds the address unless it is already listed (an existing entry is never replaced);
+  // true when it was new.
+  virtual bool add(const std::string& team_id, const std::string& email, const std::string& source,
                    const std::string& reason, const std::optional<std::string>& created_by,
                    TimePoint now) = 0;
+  virtual std::optional<Suppression> find(const std::string& team_id, const std::string& email_key) = 0;
+  virtual bool remove(const std::string& team_id, const std::string& email_key) = 0;
+  // A page in address order after `after_key`, optionally only addresses containing `search`.
+  virtual std::vector<Suppression> list(const std::string& team_id, const std::string& search,
+                                        const std::string& after_key, int limit) = 0;
 };
 
 class CampaignStore {
@@ -121,6 +128,8 @@ class CampaignStore {
   // Stops every active enrollment of the team for this address; returns how many.
   virtual int stop_for_address(const std::string& team_id, const std::string& email_key,
                                const std::string& reason, TimePoint now) = 0;
+  // Stops every active enrollment of the team whose address is on its suppression list.
+  virtual int stop_suppressed(const std::string& team_id, TimePoint now) = 0;
 };
 
 // All repositories of one database, plus atomic units of work across them.

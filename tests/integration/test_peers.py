@@ -230,3 +230,150 @@ def test_sink_modes(sink):
     finally:
         sink.set_mode("")
     assert sink.messages() == []
+
+
+# --- the activity feed ---------------------------------------------------------------
+
+def rest_get(sim, path, bearer=None, **params):
+    bearer = bearer or token(sim).json()["access_token"]
+    return requests.get(f"{sim.rest_endpoint}/v1/{path}", params=params, timeout=5,
+                        headers={"Authorization": f"Bearer {bearer}"})
+
+
+def paging_token(sim, since="2020-01-01T00:00:00Z", bearer=None):
+    return rest_get(sim, "activities/pagingtoken.json", bearer, sinceDatetime=since).json()["nextPageToken"]
+
+
+def activity_page(sim, page_token, type_ids="9,13", bearer=None, **extra):
+    return rest_get(sim, "activities.json", bearer, activityTypeIds=type_ids,
+                    nextPageToken=page_token, **extra).json()
+
+
+def write_back(sim, records, lookup_field="email", bearer=None):
+    bearer = bearer or token(sim).json()["access_token"]
+    return requests.post(f"{sim.rest_endpoint}/v1/leads.json", timeout=5, json={
+        "action": "updateOnly", "lookupField": lookup_field, "input": records},
+        headers={"Authorization": f"Bearer {bearer}"}).json()
+
+
+def attributes(activity):
+    return {a["name"]: a["value"] for a in activity["attributes"]}
+
+
+def test_activity_types_name_unsubscribe_email_and_change_data_value(marketo):
+    types = {t["id"]: t for t in rest_get(marketo, "activities/types.json").json()["result"]}
+    assert types[9]["name"] == "Unsubscribe Email"
+    assert types[13]["name"] == "Change Data Value"
+    assert types[13]["primaryAttribute"]["name"] == "Attribute Name"
+    assert len(types) > 2
+    assert error_code(requests.get(f"{marketo.rest_endpoint}/v1/activities/types.json",
+                                   timeout=5)) == "601"
+
+
+def test_unsubscribe_and_resubscribe_in_marketo_appear_in_the_feed(marketo):
+    (ann,) = marketo.add_leads([{"email": "ann@x.test"}])
+    bearer = token(marketo).json()["access_token"]
+    start = paging_token(marketo, bearer=bearer)
+    marketo.set_unsubscribed("ann@x.test", True)
+    marketo.set_unsubscribed("ann@x.test", True)  # no change, nothing logged
+    marketo.set_unsubscribed("ann@x.test", False)
+    page = activity_page(marketo, start, bearer=bearer)
+    assert page["success"] is True and page["moreResult"] is False
+    unsubscribe, change, resubscribe = page["result"]
+    assert {a["leadId"] for a in page["result"]} == {ann["id"]}
+    assert (unsubscribe["activityTypeId"], change["activityTypeId"]) == (9, 13)
+    assert unsubscribe["primaryAttributeValue"].endswith("Email")
+    assert change["primaryAttributeValue"] == "Unsubscribed"
+    assert attributes(change)["New Value"] is True and attributes(change)["Old Value"] is False
+    assert resubscribe["activityTypeId"] == 13
+    assert attributes(resubscribe)["New Value"] is False
+    assert page["result"] == marketo.activities()
+    rest = activity_page(marketo, page["nextPageToken"], bearer=bearer)
+    assert "result" not in rest and rest["moreResult"] is False and rest["nextPageToken"]
+
+
+def test_paging_token_starts_at_the_given_instant(marketo):
+    marketo.add_leads([{"email": "ann@x.test"}])
+    marketo.set_unsubscribed("ann@x.test", True)
+    bearer = token(marketo).json()["access_token"]
+    future = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+    assert len(activity_page(marketo, paging_token(marketo, bearer=bearer), bearer=bearer)["result"]) == 2
+    assert "result" not in activity_page(marketo, paging_token(marketo, future, bearer), bearer=bearer)
+
+
+def test_write_back_logs_activities_for_changes_only(marketo):
+    ann, dup1, dup2 = marketo.add_leads([{"email": "ann@x.test"}, {"email": "dup@x.test"},
+                                         {"email": "Dup@x.test"}])
+    bearer = token(marketo).json()["access_token"]
+    start = paging_token(marketo, bearer=bearer)
+    record = {"email": "ANN@x.test", "unsubscribed": True, "unsubscribedReason": "One-click"}
+    assert write_back(marketo, [record], bearer=bearer)["result"][0]["status"] == "updated"
+    assert write_back(marketo, [record], bearer=bearer)["result"][0]["status"] == "updated"
+    (skipped,) = write_back(marketo, [{"email": "dup@x.test", "unsubscribed": True}],
+                            bearer=bearer)["result"]
+    assert skipped["reasons"][0]["code"] == "1007"
+    by_id = write_back(marketo, [{"id": dup1["id"], "unsubscribed": True},
+                                 {"id": dup2["id"], "unsubscribed": True}], "id", bearer)
+    assert [r["status"] for r in by_id["result"]] == ["updated", "updated"]
+    page = activity_page(marketo, start, bearer=bearer)
+    assert [(a["leadId"], a["activityTypeId"]) for a in page["result"]] == [
+        (ann["id"], 9), (ann["id"], 13), (dup1["id"], 9), (dup1["id"], 13),
+        (dup2["id"], 9), (dup2["id"], 13)]
+    change = attributes(page["result"][1])
+    assert change["Reason"] == "One-click" and change["Source"] == "Web service API"
+    assert marketo.leads()[0]["email"] == "ann@x.test"  # the lookup field is not rewritten
+
+
+def test_activity_pages_follow_batch_size_and_type_filter(marketo):
+    leads = marketo.add_leads([{"email": f"p{i}@x.test"} for i in range(3)])
+    for lead in leads:
+        marketo.add_activities([{"leadId": lead["id"], "activityTypeId": 1,
+                                 "primaryAttributeValue": "pricing.html"}])
+        marketo.set_unsubscribed(lead["email"], True)
+    bearer = token(marketo).json()["access_token"]
+    page_token, sizes, seen = paging_token(marketo, bearer=bearer), [], []
+    while True:
+        page = activity_page(marketo, page_token, "13", bearer, batchSize=2)
+        sizes.append(len(page.get("result", [])))
+        seen += page.get("result", [])
+        page_token = page["nextPageToken"]
+        if not page["moreResult"]:
+            break
+    assert sizes == [2, 1]
+    assert [a["leadId"] for a in seen] == [lead["id"] for lead in leads]
+    assert {a["activityTypeId"] for a in seen} == {13}
+
+    marketo.config(activity_page_size=1)
+    short = activity_page(marketo, paging_token(marketo, bearer=bearer), bearer=bearer)
+    assert len(short["result"]) == 1 and short["moreResult"] is True
+
+
+def test_activity_requests_marketo_would_refuse(marketo):
+    bearer = token(marketo).json()["access_token"]
+    start = paging_token(marketo, bearer=bearer)
+    assert error_code(rest_get(marketo, "activities.json", bearer, nextPageToken=start)) == "1003"
+    assert error_code(rest_get(marketo, "activities.json", bearer, nextPageToken=start,
+                               activityTypeIds=",".join(str(i) for i in range(1, 12)))) == "1003"
+    assert error_code(rest_get(marketo, "activities.json", bearer, nextPageToken="garbage",
+                               activityTypeIds="9")) == "1003"
+    assert error_code(rest_get(marketo, "activities.json", bearer, nextPageToken=start,
+                               activityTypeIds="9", batchSize=301)) == "1003"
+    assert error_code(rest_get(marketo, "activities/pagingtoken.json", bearer)) == "1003"
+
+
+def test_feed_calls_count_against_the_limits_and_by_kind(marketo):
+    marketo.config(rate_limit_calls=4, rate_limit_window_seconds=5)
+    (ann,) = marketo.add_leads([{"email": "ann@x.test"}])
+    bearer = token(marketo).json()["access_token"]
+    assert rest_get(marketo, "activities/types.json", bearer).json()["success"] is True
+    start = paging_token(marketo, bearer=bearer)
+    assert activity_page(marketo, start, bearer=bearer)["success"] is True
+    by_id = rest_get(marketo, "leads.json", bearer, filterType="id", filterValues=str(ann["id"]),
+                     fields="email,unsubscribed").json()
+    assert by_id["result"] == [{"id": ann["id"], "email": "ann@x.test", "unsubscribed": False}]
+    assert error_code(rest_get(marketo, "activities.json", bearer, activityTypeIds="9",
+                               nextPageToken=start)) == "606"
+    stats = marketo.stats()
+    assert (stats["activity_types_calls"], stats["paging_token_calls"], stats["activity_calls"],
+            stats["lead_by_id_calls"], stats["lookup_calls"]) == (1, 1, 1, 1, 0)
+    assert stats["rest_calls"] == 5 and stats["limit_errors"]["606"] == 1

@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
 """Marketo REST simulator for integration tests.
 
-Serves the Identity token endpoint and the lead database calls Sendguard makes (lookup by
-email or id with paging, updateOnly write-back) with Marketo's envelope, error codes and
-limits, so a client cannot tell it from a real instance. A control API under /_sim/
-seeds leads, changes limits, injects faults and reports what clients did.
+Serves the Identity token endpoint, the lead database calls Sendguard makes (lookup by
+email or id with paging, updateOnly write-back) and the activity feed (types, paging
+token, pages of activities) with Marketo's envelope, error codes and limits, so a client
+cannot tell it from a real instance. Every change of a lead's `unsubscribed`, through the
+control API or the REST write-back, is logged as activities the feed then serves. A
+control API under /_sim/ seeds leads, changes limits, injects faults and reports what
+clients did.
 
 Usage: marketo_sim.py --port N   (0 picks a free port; prints "LISTENING <port>" first)
 """
 import argparse
+import base64
 import collections
 import copy
+import datetime
 import json
 import secrets
 import sys
@@ -34,8 +39,37 @@ DEFAULT_CONFIG = {
     "max_concurrent": 10,
     "daily_quota": 50000,
     "page_size": 300,
+    "activity_page_size": 300,  # most activities per page, whatever batchSize asks for
     "latency_ms": 0,
 }
+
+MAX_ACTIVITY_TYPE_IDS = 10
+UNSUBSCRIBE_EMAIL = 9
+CHANGE_DATA_VALUE = 13
+UNSUBSCRIBE_PROGRAM = "Monthly Newsletter.Unsubscribe Email"  # where simulated unsubscribes click
+ACTIVITY_TYPES = [
+    {"id": 1, "name": "Visit Webpage", "description": "User visits a web page",
+     "primaryAttribute": {"name": "Webpage ID", "dataType": "integer"},
+     "attributes": [{"name": "Client IP Address", "dataType": "string"},
+                    {"name": "Query Parameters", "dataType": "string"}]},
+    {"id": 6, "name": "Send Email", "description": "Send Marketo Email to a person",
+     "primaryAttribute": {"name": "Mailing ID", "dataType": "integer"},
+     "attributes": [{"name": "Campaign Run ID", "dataType": "integer"}]},
+    {"id": UNSUBSCRIBE_EMAIL, "name": "Unsubscribe Email",
+     "description": "Person unsubscribed from Marketo emails",
+     "primaryAttribute": {"name": "Mailing ID", "dataType": "integer"},
+     "attributes": [{"name": "Client IP Address", "dataType": "string"},
+                    {"name": "Form Fields", "dataType": "text"}]},
+    {"id": 12, "name": "New Lead", "description": "New person",
+     "attributes": [{"name": "Source Type", "dataType": "string"}]},
+    {"id": CHANGE_DATA_VALUE, "name": "Change Data Value",
+     "description": "Changed attribute value for a person",
+     "primaryAttribute": {"name": "Attribute Name", "dataType": "string"},
+     "attributes": [{"name": "New Value", "dataType": "string"},
+                    {"name": "Old Value", "dataType": "string"},
+                    {"name": "Reason", "dataType": "string"},
+                    {"name": "Source", "dataType": "string"}]},
+]
 
 LEAD_DEFAULTS = {
     "unsubscribed": False,
@@ -81,6 +115,58 @@ def match_key(field, value):
     return str(value).lower() if field == "email" else str(value)
 
 
+def as_bool(value):
+    """The lenient boolean Marketo accepts for a boolean field."""
+    return value is True or str(value).lower() in ("true", "1")
+
+
+def rfc3339(ts):
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_since(text):
+    """sinceDatetime as epoch seconds; a time without offset is taken as UTC."""
+    try:
+        since = datetime.datetime.fromisoformat((text or "").replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError("1003", "sinceDatetime must be an ISO 8601 date-time") from None
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=datetime.timezone.utc)
+    return since.timestamp()
+
+
+def page_token(position):
+    """An opaque token for a position in the activity log, shaped like Marketo's."""
+    return base64.b32encode(f"sim-activity:{position}".encode()).decode().rstrip("=")
+
+
+def token_position(token):
+    try:
+        padded = token + "=" * (-len(token) % 8)
+        prefix, _, position = base64.b32decode(padded).decode().partition(":")
+        if prefix == "sim-activity" and position.isdigit():
+            return int(position)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ApiError("1003", "Invalid nextPageToken")
+
+
+def activity_type_ids(text):
+    try:
+        ids = {int(part) for part in text.split(",") if part.strip()}
+    except ValueError:
+        raise ApiError("1003", "activityTypeIds must be integers") from None
+    if not 1 <= len(ids) <= MAX_ACTIVITY_TYPE_IDS:
+        raise ApiError("1003", f"activityTypeIds takes 1 to {MAX_ACTIVITY_TYPE_IDS} ids")
+    return ids
+
+
+def batch_size(text):
+    if not text.isdigit() or not 1 <= int(text) <= MAX_RECORDS:
+        raise ApiError("1003", f"batchSize must be 1 to {MAX_RECORDS}")
+    return int(text)
+
+
 class Simulator:
     """All simulator state. Thread-safe: one lock, never held while sleeping."""
 
@@ -97,14 +183,19 @@ class Simulator:
             self.tokens = {}  # token -> expiry (monotonic)
             self.client_tokens = {}  # client id -> its latest token
             self.faults = []  # FIFO of fault dicts with "endpoint" and remaining "count"
-            self.pages = {}  # nextPageToken -> results not yet returned
+            self.pages = {}  # nextPageToken -> (stats key, results not yet returned)
+            self.activity_log = []  # oldest first; a paging token is a position in it
             self.recent_calls = collections.deque()  # admitted REST calls in the window
             self.daily_calls = 0
             self.stats = {
                 "token_calls": 0,
-                "lookup_calls": 0,
+                "lookup_calls": 0,  # leads by email, with their further pages
                 "lookup_values": 0,
+                "lead_by_id_calls": 0,  # leads by id, with their further pages
                 "update_calls": 0,
+                "activity_calls": 0,
+                "activity_types_calls": 0,
+                "paging_token_calls": 0,
                 "rest_calls": 0,
                 "errors_by_code": collections.Counter(),
                 "limit_errors": {"606": 0, "615": 0, "607": 0},
@@ -237,28 +328,32 @@ class Simulator:
             return [dict(lead) for lead in self.leads]
 
     def set_unsubscribed(self, email, unsubscribed):
+        """What a person does in Marketo: every lead with the address changes at once."""
         with self.lock:
             hits = [lead for lead in self.leads
                     if match_key("email", lead["email"]) == match_key("email", email)]
             for lead in hits:
-                lead["unsubscribed"] = unsubscribed
+                self.change_unsubscribed(lead, unsubscribed, "Unsubscribed via email link",
+                                         "Web form fillout")
             return [dict(lead) for lead in hits]
 
     def lookup(self, params):
         """GET leads.json: every matching lead, paged by page_size."""
         with self.lock:
-            self.stats["lookup_calls"] += 1
             if "nextPageToken" in params:
-                results = self.pages.pop(params["nextPageToken"], None)
+                key, results = self.pages.pop(params["nextPageToken"], ("lookup_calls", None))
+                self.stats[key] += 1
                 if results is None:
                     raise ApiError("1003", "Invalid nextPageToken")
             else:
+                key = "lead_by_id_calls" if params.get("filterType") == "id" else "lookup_calls"
+                self.stats[key] += 1
                 results = self.find(params)
             size = self.config["page_size"]
             reply = {"result": results[:size]}
             if len(results) > size:
                 token = secrets.token_urlsafe(16)
-                self.pages[token] = results[size:]
+                self.pages[token] = (key, results[size:])
                 reply.update(moreResult=True, nextPageToken=token)
             return reply
 
@@ -269,7 +364,8 @@ class Simulator:
             raise ApiError("1003", "filterType (email or id) and filterValues are required")
         if len(values) > MAX_RECORDS:
             raise ApiError("1003", f"Too many filterValues, at most {MAX_RECORDS}")
-        self.stats["lookup_values"] += len(values)
+        if field == "email":
+            self.stats["lookup_values"] += len(values)
         wanted = {match_key(field, v) for v in values}
         fields = [f.strip() for f in params.get("fields", DEFAULT_FIELDS).split(",")
                   if f.strip() and f.strip() != "id"]
@@ -299,8 +395,92 @@ class Simulator:
             reason = ({"code": "1004", "message": "Lead not found"} if not hits else
                       {"code": "1007", "message": "Multiple lead match lookup criteria"})
             return {"status": "skipped", "reasons": [reason]}
-        hits[0].update({k: v for k, v in record.items() if k != "id"})
-        return {"id": hits[0]["id"], "status": "updated"}
+        lead = hits[0]
+        # The lookup field finds the lead; it is not rewritten (an email in other case stays).
+        changes = {k: v for k, v in record.items() if k not in ("id", field, "unsubscribed")}
+        lead.update(changes)
+        if "unsubscribed" in record:
+            self.change_unsubscribed(lead, as_bool(record["unsubscribed"]),
+                                     changes.get("unsubscribedReason"), "Web service API")
+        return {"id": lead["id"], "status": "updated"}
+
+    # --- activities --------------------------------------------------------------
+
+    def change_unsubscribed(self, lead, unsubscribed, reason, source):
+        """Sets the field and logs what Marketo logs for a change; the caller holds the lock."""
+        old = bool(lead["unsubscribed"])
+        lead["unsubscribed"] = unsubscribed
+        if old == unsubscribed:
+            return
+        now = time.time()
+        if unsubscribed:
+            self.log_activity(lead["id"], UNSUBSCRIBE_EMAIL, UNSUBSCRIBE_PROGRAM,
+                              [{"name": "Client IP Address", "value": "203.0.113.7"}], now)
+        self.log_activity(lead["id"], CHANGE_DATA_VALUE, "Unsubscribed",
+                          [{"name": "New Value", "value": unsubscribed},
+                           {"name": "Old Value", "value": old},
+                           {"name": "Reason", "value": reason},
+                           {"name": "Source", "value": source}], now)
+
+    def log_activity(self, lead_id, type_id, primary, attributes, ts):
+        """Appends to the activity log; the caller holds the lock."""
+        self.activity_log.append({"ts": ts, "activity": {
+            "id": len(self.activity_log) + 1, "marketoGUID": str(uuid.uuid4()), "leadId": lead_id,
+            "activityDate": rfc3339(ts), "activityTypeId": type_id,
+            "primaryAttributeValue": primary, "attributes": attributes}})
+
+    def add_activities(self, specs):
+        """Logs activities as given (other types, other leads) to test filtering."""
+        if not all(isinstance(spec.get("leadId"), int) and isinstance(spec.get("activityTypeId"), int)
+                   for spec in specs):
+            raise ValueError("every activity needs an integer leadId and activityTypeId")
+        with self.lock:
+            now = time.time()
+            for spec in specs:
+                self.log_activity(spec["leadId"], spec["activityTypeId"],
+                                  spec.get("primaryAttributeValue"), spec.get("attributes", []), now)
+            return [copy.deepcopy(entry["activity"]) for entry in self.activity_log[-len(specs):]]
+
+    def all_activities(self):
+        with self.lock:
+            return [copy.deepcopy(entry["activity"]) for entry in self.activity_log]
+
+    def activity_types(self):
+        with self.lock:
+            self.stats["activity_types_calls"] += 1
+        return {"result": copy.deepcopy(ACTIVITY_TYPES)}
+
+    def paging_token(self, params):
+        """GET activities/pagingtoken.json: the log position of the first activity since then."""
+        with self.lock:
+            self.stats["paging_token_calls"] += 1
+            if "sinceDatetime" not in params:
+                raise ApiError("1003", "sinceDatetime is required")
+            since = parse_since(params["sinceDatetime"])
+            position = next((i for i, entry in enumerate(self.activity_log) if entry["ts"] >= since),
+                            len(self.activity_log))
+            return {"nextPageToken": page_token(position)}
+
+    def activities(self, params):
+        """GET activities.json: activities of the given types after the token's position."""
+        with self.lock:
+            self.stats["activity_calls"] += 1
+            type_ids = activity_type_ids(params.get("activityTypeIds", ""))
+            position = token_position(params.get("nextPageToken", ""))
+            batch = min(batch_size(params.get("batchSize", str(MAX_RECORDS))),
+                        self.config["activity_page_size"])
+            log = self.activity_log
+            items = []
+            while position < len(log) and len(items) < batch:
+                activity = log[position]["activity"]
+                position += 1
+                if activity["activityTypeId"] in type_ids:
+                    items.append(copy.deepcopy(activity))
+            more = any(entry["activity"]["activityTypeId"] in type_ids for entry in log[position:])
+            reply = {"nextPageToken": page_token(position), "moreResult": more}
+            if items:  # Marketo leaves "result" out of an empty page
+                reply["result"] = items
+            return reply
 
     def set_config(self, changes):
         unknown = set(changes) - set(DEFAULT_CONFIG)
@@ -432,6 +612,12 @@ class Handler(BaseHTTPRequestHandler):
             sim.leave()
 
     def rest_call(self, url, body):
+        sim = self.server.sim
+        activity_calls = {"/rest/v1/activities/types.json": lambda params: sim.activity_types(),
+                          "/rest/v1/activities/pagingtoken.json": sim.paging_token,
+                          "/rest/v1/activities.json": sim.activities}
+        if url.path in activity_calls and self.command == "GET":
+            return activity_calls[url.path](self.params(url, b""))
         if url.path != "/rest/v1/leads.json":
             raise ApiError("610")
         content_type = self.headers.get_content_type()
@@ -459,6 +645,9 @@ class Handler(BaseHTTPRequestHandler):
             elif action == "leads":
                 reply = {"leads": sim.add_leads(req["leads"]) if self.command == "POST"
                          else sim.all_leads()}
+            elif action == "activities":
+                reply = {"activities": sim.add_activities(req["activities"]) if self.command == "POST"
+                         else sim.all_activities()}
             elif action == "unsubscribe":
                 reply = {"leads": sim.set_unsubscribed(req["email"], bool(req["unsubscribed"]))}
             elif action == "config":

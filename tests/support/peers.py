@@ -105,6 +105,17 @@ class MarketoSim(_Peer):
         reply.raise_for_status()
         return reply.json()
 
+    def activities(self):
+        """The simulator's whole activity log, oldest first, as the feed serves its items."""
+        reply = self._http.get(f"{self.url}/_sim/activities", timeout=10)
+        reply.raise_for_status()
+        return reply.json()["activities"]
+
+    def add_activities(self, activities):
+        """Logs activities as given ({"leadId", "activityTypeId", "primaryAttributeValue",
+        "attributes"}), e.g. of other types to check filtering; returns them as logged."""
+        return self._call("activities", {"activities": activities})["activities"]
+
     def stop(self):
         self._http.close()
         super().stop()

@@ -2,7 +2,7 @@
 // recipient can be highlighted right where it was entered. Keyboard: type, then comma,
 // semicolon, Enter or Tab to add; Backspace in the empty box removes the last chip.
 
-import { h, nextId } from './dom.js';
+import { h, nextId, clear } from './dom.js';
 import { splitAddresses, isEmail } from './csv.js';
 
 export function addressField({ label, name, hint }) {
@@ -20,7 +20,7 @@ export function addressField({ label, name, hint }) {
   const listeners = [];
 
   function render() {
-    chips.replaceChildren(...addresses.map((address) => {
+    clear(chips, ...addresses.map((address) => {
       const reason = flagged.get(address.toLowerCase());
       const invalid = !isEmail(address);
       const note = reason || (invalid ? 'not a valid address' : '');

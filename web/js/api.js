@@ -26,7 +26,7 @@ export function onUnauthorized(handler) {
   unauthorizedHandler = handler;
 }
 
-export async function api(method, path, body) {
+export async function api(method, path, body, { retried = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
@@ -46,6 +46,16 @@ export async function api(method, path, body) {
     data = await res.json();
   } catch {
     data = null;
+  }
+  // A stale CSRF token (e.g. signed in again in another tab): fetch the current one once.
+  if (res.status === 403 && !retried && data && data.error && data.error.code === 'csrf_failed') {
+    try {
+      const me = await api('GET', '/auth/me');
+      setCsrfToken(me.csrf_token);
+      return api(method, path, body, { retried: true });
+    } catch {
+      /* fall through to the original error */
+    }
   }
   if (!res.ok) {
     const error = new ApiError(res.status, data, res.headers.get('Retry-After'));

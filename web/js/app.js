@@ -150,16 +150,16 @@ export async function render({ focus = false } = {}) {
   };
   try {
     if (route.admin && !isAdmin()) {
-      slot.replaceChildren(forbiddenPage(route));
+      clear(slot, forbiddenPage(route));
     } else {
       const mod = await import(`./pages/${route.page}.js`);
       const content = await mod.render(ctx);
       if (token !== state.renderToken) return;
-      slot.replaceChildren(content);
+      clear(slot, content);
     }
   } catch (err) {
     if (token !== state.renderToken || (err instanceof ApiError && err.handled)) return;
-    slot.replaceChildren(notice('error', `This page could not load: ${err.message} `,
+    clear(slot, notice('error', `This page could not load: ${err.message} `,
       h('button', { type: 'button', class: 'button-link', onclick: () => render() }, 'Try again'),
       ' or reload the page.'));
   }

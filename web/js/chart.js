@@ -10,11 +10,17 @@ function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
+// The smallest "round" maximum (4 gridlines, whole-number steps of 1, 2, 2.5, 3, 4 or 5
+// times a power of ten) at or above max.
 function niceMax(max) {
   if (max <= 4) return 4;
-  const step = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= max) return m * step;
-  return 10 * step;
+  const raw = max / 4;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 3, 4, 5, 10]) {
+    const step = m * power;
+    if (step >= raw && Number.isInteger(step)) return step * 4;
+  }
+  return 40 * power;
 }
 
 // rows: [{label, ...values}], series: [{key, label, className}]

@@ -46,7 +46,7 @@ export function nextId(prefix = 'f') {
 
 // A labelled form field: label, control, optional hint and an error slot the control
 // is described by. Returns { wrap, control, error, setError(msg) }.
-export function field({ label, control, hint, id }) {
+export function field({ label, control, hint, id, hintBelow = false }) {
   const controlId = id || control.id || nextId('field');
   control.id = controlId;
   const hintEl = hint ? h('p', { class: 'hint', id: `${controlId}-hint` }, hint) : null;
@@ -54,7 +54,7 @@ export function field({ label, control, hint, id }) {
   const describedBy = [hintEl && hintEl.id, errorEl.id].filter(Boolean).join(' ');
   control.setAttribute('aria-describedby', describedBy);
   const wrap = h('div', { class: 'field' },
-    h('label', { for: controlId }, label), hintEl, control, errorEl);
+    h('label', { for: controlId }, label), hintBelow ? null : hintEl, control, hintBelow ? hintEl : null, errorEl);
   return {
     wrap, control, error: errorEl,
     setError(message) {

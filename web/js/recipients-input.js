@@ -1,6 +1,6 @@
 // Recipients from pasted CSV or an uploaded file, shared by Send to many and campaign
 // enrollment. Shows what was understood (count, variables, problems) as the user edits.
-import { h, nextId, plural } from './dom.js';
+import { h, nextId, plural, clear } from './dom.js';
 import { parseRecipients } from './csv.js';
 
 export const MAX_RECIPIENTS = 10000;
@@ -28,10 +28,10 @@ export function recipientsInput({ legend = 'Recipients', example = 'email,first_
   }
 
   function renderSummary() {
-    if (!textarea.value.trim()) { summary.replaceChildren(); return; }
+    if (!textarea.value.trim()) { clear(summary); return; }
     const { recipients, variables, problems, duplicates } = parsed;
     const rows = recipients.slice(0, 5);
-    summary.replaceChildren(
+    clear(summary, 
       h('p', { class: 'csv-count', 'data-testid': 'csv-count' },
         h('strong', {}, plural(recipients.length, 'recipient')),
         variables.length ? ` · variables: ${variables.map((v) => `{{${v}}}`).join(', ')}` : ' · no variable columns'),

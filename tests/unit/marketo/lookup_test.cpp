@@ -109,10 +109,11 @@ TEST(Unit, LookupRequestSwitchesToPostJustPastEightKilobytes) {
   // one more byte, then POST.
   const Endpoint rest = parse_endpoint("https://123-ABC-456.mktorest.com/rest").value();
   const std::string fixed = rest.url("v1/leads.json") + "?filterType=email&filterValues=&fields=email,unsubscribed";
-  const std::string exact(kMaxUriBytes - fixed.size(), 'a');
-  EXPECT_EQ(kMaxUriBytes, lookup_request(rest, std::vector<std::string>{exact}, "").url.size());
-  EXPECT_EQ("GET", lookup_request(rest, std::vector<std::string>{exact}, "").method);
-  EXPECT_EQ("POST", lookup_request(rest, std::vector<std::string>{exact + "a"}, "").method);
+  const std::vector<std::string> exact{std::string(kMaxUriBytes - fixed.size(), 'a')};
+  const std::vector<std::string> longer{exact[0] + "a"};
+  EXPECT_EQ(kMaxUriBytes, leads_request(rest, LeadQuery{"email", exact, kUnsubscribeFields}, "").url.size());
+  EXPECT_EQ("GET", leads_request(rest, LeadQuery{"email", exact, kUnsubscribeFields}, "").method);
+  EXPECT_EQ("POST", leads_request(rest, LeadQuery{"email", longer, kUnsubscribeFields}, "").method);
 }
 
 TEST(Unit, LookupFollowsNextPageTokens) {

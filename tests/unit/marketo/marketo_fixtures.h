@@ -15,6 +15,9 @@ namespace sg::marketo::test {
 
 inline const char kTokenPath[] = "/identity/oauth/token";
 inline const char kLeadsPath[] = "/rest/v1/leads.json";
+inline const char kActivitiesPath[] = "/rest/v1/activities.json";
+inline const char kPagingTokenPath[] = "/rest/v1/activities/pagingtoken.json";
+inline const char kActivityTypesPath[] = "/rest/v1/activities/types.json";
 
 inline Credentials credentials() {
   return Credentials{"https://123-ABC-456.mktorest.com/rest", "https://123-ABC-456.mktorest.com/identity",
@@ -47,6 +50,32 @@ inline std::string leads_json(const std::vector<Lead>& leads, const std::string&
   out += "]";
   if (!next_page_token.empty()) out += R"(,"moreResult":true,"nextPageToken":")" + next_page_token + "\"";
   return out + "}";
+}
+
+// A successful envelope around `result` (JSON array items, comma-separated) and `extra`
+// top-level members (",\"moreResult\":true"); an empty `result` leaves it out, as Marketo may.
+inline std::string success_json(const std::string& result, const std::string& extra = "") {
+  std::string out = R"({"requestId":"d612#3","success":true)";
+  if (!result.empty()) out += R"(,"result":[)" + result + "]";
+  return out + extra + "}";
+}
+
+// updateOnly result records.
+inline std::string updated(long long id) { return R"({"id":)" + std::to_string(id) + R"(,"status":"updated"})"; }
+inline std::string skipped(const std::string& code, const std::string& message = "Lead not found") {
+  return R"({"status":"skipped","reasons":[{"code":")" + code + R"(","message":")" + message + R"("}]})";
+}
+
+// One activity: `attributes` is the JSON array text, e.g. [{"name":"New Value","value":true}].
+inline std::string activity_json(long long id, long long lead_id, int type_id, const std::string& primary,
+                                 const std::string& attributes = "[]") {
+  return R"({"id":)" + std::to_string(id) + R"(,"marketoGUID":")" + std::to_string(id) + R"(","leadId":)" +
+         std::to_string(lead_id) + R"(,"activityDate":"2026-01-15T11:59:00Z","activityTypeId":)" +
+         std::to_string(type_id) + R"(,"primaryAttributeValue":")" + primary + R"(","attributes":)" + attributes + "}";
+}
+
+inline std::string activities_json(const std::string& items, const std::string& next_token, bool more) {
+  return success_json(items, R"(,"nextPageToken":")" + next_token + R"(","moreResult":)" + (more ? "true" : "false"));
 }
 
 inline std::string header(const net::Request& request, std::string_view name) {

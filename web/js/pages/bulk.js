@@ -1,6 +1,6 @@
 // Send to many: select & send (one personalized email per person) or a group email.
 // A pre-flight check (POST /checks) tells who will be skipped before anything is sent.
-import { h, field, notice, plural, newIdempotencyKey } from '../dom.js';
+import { h, field, notice, plural, newIdempotencyKey, clear } from '../dom.js';
 import { get, post, ApiError } from '../api.js';
 import { recipientsInput, MAX_RECIPIENTS } from '../recipients-input.js';
 import { fill, placeholders } from '../template.js';
@@ -44,7 +44,7 @@ export async function render(ctx) {
     idempotencyKey = newIdempotencyKey();
     if (preflight && preflight.key !== listKey()) {
       preflight = null;
-      preflightOut.replaceChildren(notice('info', 'The list changed: check the recipients again before sending.'));
+      clear(preflightOut, notice('info', 'The list changed: check the recipients again before sending.'));
     }
     sendButton.disabled = !preflight;
     updateSendLabel();
@@ -60,7 +60,7 @@ export async function render(ctx) {
 
   function renderInsertBar() {
     const vars = people.parsed.variables;
-    insertBar.replaceChildren(...(vars.length ? [h('span', { class: 'hint' }, 'Insert: '),
+    clear(insertBar, ...(vars.length ? [h('span', { class: 'hint' }, 'Insert: '),
       ...vars.map((v) => h('button', { type: 'button', class: 'chip-button', onclick: () => insertVar(v) }, `{{${v}}}`))] : []));
   }
 
@@ -75,14 +75,14 @@ export async function render(ctx) {
 
   function renderPreviewChoices() {
     const list = people.parsed.recipients.slice(0, 200);
-    previewPick.replaceChildren(...list.map((r, i) => h('option', { value: String(i) }, r.email)));
+    clear(previewPick, ...list.map((r, i) => h('option', { value: String(i) }, r.email)));
     previewPick.disabled = list.length === 0;
   }
 
   function renderPreview() {
     const recipient = people.parsed.recipients[Number(previewPick.value) || 0];
     if (!recipient) {
-      previewOut.replaceChildren(h('p', { class: 'hint' }, 'Add recipients to see a personalized preview.'));
+      clear(previewOut, h('p', { class: 'hint' }, 'Add recipients to see a personalized preview.'));
       return;
     }
     const s = fill(subject.control.value, recipient.vars);
@@ -91,7 +91,7 @@ export async function render(ctx) {
     const bodyView = isHtml()
       ? h('iframe', { class: 'html-preview', title: `HTML preview for ${recipient.email}`, sandbox: '', srcdoc: b.text })
       : h('pre', { class: 'text-preview' }, b.text || '(empty message)');
-    previewOut.replaceChildren(
+    clear(previewOut, 
       h('dl', { class: 'preview-head' },
         h('dt', {}, 'To'), h('dd', {}, recipient.email),
         h('dt', {}, 'Subject'), h('dd', { 'data-testid': 'preview-subject' }, s.text || '(no subject)')),
@@ -111,19 +111,19 @@ export async function render(ctx) {
 
   async function runPreflight() {
     const recipients = people.parsed.recipients;
-    resultsOut.replaceChildren();
+    clear(resultsOut);
     if (recipients.length === 0) {
-      preflightOut.replaceChildren(notice('error', 'There are no recipients yet. Paste a CSV or upload a file first.'));
+      clear(preflightOut, notice('error', 'There are no recipients yet. Paste a CSV or upload a file first.'));
       people.focus();
       return;
     }
     if (recipients.length > MAX_RECIPIENTS) {
-      preflightOut.replaceChildren(notice('error', `At most ${MAX_RECIPIENTS.toLocaleString()} recipients per send. Split the list and send each part.`));
+      clear(preflightOut, notice('error', `At most ${MAX_RECIPIENTS.toLocaleString()} recipients per send. Split the list and send each part.`));
       return;
     }
     checkButton.disabled = true;
     checkButton.textContent = 'Checking…';
-    preflightOut.replaceChildren(h('p', { class: 'loading' }, `Checking ${plural(recipients.length, 'recipient')}…`));
+    clear(preflightOut, h('p', { class: 'loading' }, `Checking ${plural(recipients.length, 'recipient')}…`));
     const key = listKey();
     try {
       const skipped = [];
@@ -131,7 +131,7 @@ export async function render(ctx) {
         const batch = recipients.slice(i, i + CHECK_BATCH).map((r) => r.email);
         const answer = await post('/checks', { recipients: batch, source: 'web_app' });
         for (const res of answer.results) if (!res.allowed) skipped.push(res);
-        preflightOut.replaceChildren(h('p', { class: 'loading' }, `Checked ${Math.min(i + CHECK_BATCH, recipients.length)} of ${recipients.length}…`));
+        clear(preflightOut, h('p', { class: 'loading' }, `Checked ${Math.min(i + CHECK_BATCH, recipients.length)} of ${recipients.length}…`));
       }
       preflight = { key, skipped, total: recipients.length, unavailable: false };
       renderPreflight();
@@ -139,12 +139,12 @@ export async function render(ctx) {
       if (err.handled) return;
       if (err instanceof ApiError && err.code === 'unsubscribe_check_unavailable') {
         preflight = { key, skipped: [], total: recipients.length, unavailable: true };
-        preflightOut.replaceChildren(notice('warning',
+        clear(preflightOut, notice('warning',
           h('p', { class: 'notice-title' }, 'Could not verify the unsubscribe status with Marketo right now. Nothing has been sent.'),
           h('p', {}, 'Check again in a few minutes. If you send anyway, every email waits (held) until Marketo answers and is never sent to someone unverified.')));
       } else {
         preflight = null;
-        preflightOut.replaceChildren(notice('error', `The check failed: ${sentence(err.message)} Fix the list or try again.`));
+        clear(preflightOut, notice('error', `The check failed: ${sentence(err.message)} Fix the list or try again.`));
       }
     } finally {
       checkButton.disabled = false;
@@ -162,7 +162,7 @@ export async function render(ctx) {
       h('strong', {}, `${emails.length} of ${total.toLocaleString()}`),
       ` ${emails.length === 1 ? 'recipient is' : 'recipients are'} ${reasonPhrase(reason)} and will be skipped.`));
     const checkOff = settings && !settings.marketo_check_enabled;
-    preflightOut.replaceChildren(
+    clear(preflightOut, 
       h('h3', {}, 'Pre-flight summary'),
       skipped.length === 0
         ? notice('success', `All ${plural(total, 'recipient')} can be emailed.`)
@@ -176,14 +176,14 @@ export async function render(ctx) {
 
   async function onSubmit(e) {
     e.preventDefault();
-    resultsOut.replaceChildren();
+    clear(resultsOut);
     if (!preflight || preflight.key !== listKey()) { invalidate(); return; }
     subject.setError('');
     const lacking = missingVariables();
     if (lacking.length) {
       const first = lacking[0];
       subject.setError('');
-      resultsOut.replaceChildren(notice('error',
+      clear(resultsOut, notice('error',
         `${plural(lacking.length, 'recipient has', 'recipients have')} no value for a placeholder — for example row ${first.r.row} (${first.r.email}) lacks ${first.lacking.map((n) => `{{${n}}}`).join(', ')}. Add the column to the CSV or remove the placeholder, then send.`));
       return;
     }
@@ -204,7 +204,7 @@ export async function render(ctx) {
       if (err.handled) return;
       const target = err.field && { subject, text: body, html: body }[err.field];
       if (target) target.setError(`${sentence(err.message)} Correct it, then send.`);
-      resultsOut.replaceChildren(notice('error', `Nothing was sent: ${sentence(err.message)} Correct it and send again.`));
+      clear(resultsOut, notice('error', `Nothing was sent: ${sentence(err.message)} Correct it and send again.`));
     } finally {
       sendButton.disabled = false;
       sendButton.textContent = label;
@@ -217,13 +217,13 @@ export async function render(ctx) {
     const ok = emails.length - failed.length;
     if (request.mode === 'group') {
       const left = request.recipients.length - emails.length;
-      resultsOut.replaceChildren(h('h2', {}, 'Result'), notice('success',
+      clear(resultsOut, h('h2', {}, 'Result'), notice('success',
         `Your group email is on its way to ${plural(ok, 'recipient')}.`,
         left ? ` ${plural(left, 'recipient was', 'recipients were')} left out because they unsubscribed.` : '',
         ' ', h('a', { href: '/emails?workflow=group' }, 'Follow it in Emails'), '.'));
       return;
     }
-    resultsOut.replaceChildren(
+    clear(resultsOut, 
       h('h2', {}, 'Results'),
       notice(failed.length ? 'warning' : 'success',
         `${plural(ok, 'email')} queued for delivery`, failed.length ? `, ${failed.length} not sent.` : '.', ' ',

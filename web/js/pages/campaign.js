@@ -1,5 +1,5 @@
 // One campaign: its steps, enrolling people (paste or CSV) and each enrollment's state.
-import { h, notice, timeEl, plural } from '../dom.js';
+import { h, notice, timeEl, plural, clear } from '../dom.js';
 import { get, post } from '../api.js';
 import { recipientsInput } from '../recipients-input.js';
 import { reasonText, ENROLLMENT_STATES, sentence } from '../words.js';
@@ -21,23 +21,23 @@ export async function render(ctx) {
 
   async function onEnroll(e) {
     e.preventDefault();
-    status.replaceChildren();
+    clear(status);
     const recipients = people.parsed.recipients.map((r) => ({ email: r.email, vars: r.vars }));
     if (!recipients.length) {
-      status.replaceChildren(notice('error', 'Add at least one person: paste a CSV with an email column, or upload a file.'));
+      clear(status, notice('error', 'Add at least one person: paste a CSV with an email column, or upload a file.'));
       people.focus();
       return;
     }
     enrollButton.disabled = true;
     try {
       const answer = await post(`/campaigns/${encodeURIComponent(id)}/enrollments`, { recipients });
-      status.replaceChildren(notice('success', `${plural(answer.enrollments.length, 'person', 'people')} enrolled. Their first step goes out on schedule.`));
+      clear(status, notice('success', `${plural(answer.enrollments.length, 'person', 'people')} enrolled. Their first step goes out on schedule.`));
       people.textarea.value = '';
       people.textarea.dispatchEvent(new Event('input'));
       await refresh();
     } catch (err) {
       if (err.handled) return;
-      status.replaceChildren(notice('error', `Nobody was enrolled: ${sentence(err.message)} Fix the list and try again.`));
+      clear(status, notice('error', `Nobody was enrolled: ${sentence(err.message)} Fix the list and try again.`));
     } finally {
       enrollButton.disabled = false;
     }
@@ -65,12 +65,12 @@ export async function render(ctx) {
 
 function renderTable(slot, campaign, enrollments) {
   if (!enrollments.length) {
-    slot.replaceChildren(h('p', { class: 'empty' }, 'Nobody is enrolled yet.'));
+    clear(slot, h('p', { class: 'empty' }, 'Nobody is enrolled yet.'));
     return;
   }
   const counts = {};
   for (const e of enrollments) counts[e.state] = (counts[e.state] || 0) + 1;
-  slot.replaceChildren(
+  clear(slot, 
     h('p', { class: 'hint' }, Object.entries(counts).map(([s, n]) => `${n} ${(ENROLLMENT_STATES[s] || s).toLowerCase()}`).join(' · ')),
     h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
       h('caption', { class: 'visually-hidden' }, 'Enrollments'),

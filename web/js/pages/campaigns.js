@@ -1,5 +1,5 @@
 // Campaigns: the team's campaigns and a form to create one with steps and delays.
-import { h, field, notice, timeEl, plural, nextId } from '../dom.js';
+import { h, field, notice, timeEl, plural, nextId, clear } from '../dom.js';
 import { get, post } from '../api.js';
 import { sentence } from '../words.js';
 
@@ -80,7 +80,7 @@ function createForm(ctx) {
 
   async function onSubmit(e) {
     e.preventDefault();
-    status.replaceChildren();
+    clear(status);
     name.setError('');
     let firstBad = null;
     if (!name.control.value.trim()) { name.setError('Give the campaign a name.'); firstBad = firstBad || name.control; }
@@ -102,7 +102,7 @@ function createForm(ctx) {
       ctx.navigate(`/campaigns/${encodeURIComponent(created.id)}`);
     } catch (err) {
       if (err.handled) return;
-      status.replaceChildren(notice('error', `The campaign was not created: ${sentence(err.message)} Correct it and try again.`));
+      clear(status, notice('error', `The campaign was not created: ${sentence(err.message)} Correct it and try again.`));
     }
   }
 

@@ -1,6 +1,6 @@
 // Compose: one individual email. The server's gate may refuse it (422: named recipients
 // are unsubscribed) or be unable to verify (503); both mean nothing was sent.
-import { h, field, notice, newIdempotencyKey, plural } from '../dom.js';
+import { h, field, notice, newIdempotencyKey, plural, clear } from '../dom.js';
 import { post, ApiError } from '../api.js';
 import { addressField } from '../address-field.js';
 import { sentence } from '../words.js';
@@ -24,7 +24,7 @@ export async function render() {
   for (const el of [subject.control, body.control]) el.addEventListener('input', () => { idempotencyKey = newIdempotencyKey(); });
 
   function resetErrors() {
-    status.replaceChildren();
+    clear(status);
     for (const f of [to, cc, bcc, subject, body]) f.setError('');
     for (const f of [to, cc, bcc]) f.flag(new Map());
   }
@@ -49,7 +49,7 @@ export async function render() {
     send.textContent = 'Checking and sending…';
     try {
       const accepted = await post('/emails', message);
-      status.replaceChildren(notice('success',
+      clear(status, notice('success',
         'Sent to the queue — it will be delivered in a moment. ',
         h('a', { href: `/emails?highlight=${encodeURIComponent(accepted.id)}` }, 'See it in Emails'), '.'));
       for (const f of [to, cc, bcc]) f.set([]);
@@ -72,10 +72,10 @@ export async function render() {
       for (const [, f] of Object.entries(addressFields)) f.flag(new Map(names.map((n) => [n, 'unsubscribed'])));
       const removeButton = h('button', { type: 'button', class: 'button-secondary', onclick: () => {
         for (const f of [to, cc, bcc]) f.removeFlagged();
-        status.replaceChildren(notice('info', 'Removed. Check the recipients and press Send again.'));
+        clear(status, notice('info', 'Removed. Check the recipients and press Send again.'));
         to.input.focus();
       } }, `Remove ${names.length === 1 ? 'this recipient' : 'these recipients'}`);
-      status.replaceChildren(notice('error',
+      clear(status, notice('error',
         h('p', { class: 'notice-title' }, `Not sent — ${plural(names.length, 'recipient has', 'recipients have')} unsubscribed:`),
         h('ul', { class: 'named-recipients', 'data-testid': 'unsubscribed-recipients' }, names.map((n) => h('li', {}, h('strong', {}, n)))),
         h('p', {}, 'Nothing was sent to anyone. Remove the highlighted ',
@@ -86,7 +86,7 @@ export async function render() {
       return;
     }
     if (err.code === 'unsubscribe_check_unavailable') {
-      status.replaceChildren(notice('error',
+      clear(status, notice('error',
         h('p', { class: 'notice-title' }, 'Could not verify the unsubscribe status with Marketo, so nothing was sent.'),
         h('p', {}, 'Your email is kept here: try Send again in a few minutes. If it keeps happening, ask an admin of your team to check the Marketo connection in Settings.')));
       return;
@@ -95,10 +95,10 @@ export async function render() {
       const target = err.field && ({ to, cc, bcc, subject, text: body, html: body }[err.field.replace(/\[.*$/, '')]);
       const text = `${sentence(err.message)} Correct it and send again.`;
       if (target) { target.setError(text); (target.input || target.control).focus(); }
-      else status.replaceChildren(notice('error', text));
+      else clear(status, notice('error', text));
       return;
     }
-    status.replaceChildren(notice('error', `Not sent: ${sentence(err.message)} Try again; if it keeps failing, tell your admin.`));
+    clear(status, notice('error', `Not sent: ${sentence(err.message)} Try again; if it keeps failing, tell your admin.`));
   }
 
   return h('section', { class: 'compose' },

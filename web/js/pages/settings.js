@@ -1,7 +1,7 @@
 // Settings → Admin settings → Unsubscribe → Integrations: the "Marketo unsubscribe
 // check" switch, the policy when Marketo cannot answer, and the Marketo connection.
 // Members who are not admins see the same settings read-only, with the reason.
-import { h, field, notice, timeEl } from '../dom.js';
+import { h, field, notice, timeEl, clear } from '../dom.js';
 import { get, put, del, ApiError } from '../api.js';
 import { sentence } from '../words.js';
 
@@ -120,21 +120,21 @@ async function integrations(ctx) {
 
   async function onSwitch() {
     const want = switchInput.checked;
-    switchMessage.replaceChildren();
+    clear(switchMessage);
     switchInput.disabled = true;
     try {
       settings = await put('/settings/unsubscribe', { marketo_check_enabled: want });
-      switchMessage.replaceChildren(notice('success', want
+      clear(switchMessage, notice('success', want
         ? 'The check is on. Every email is now checked against Marketo before it leaves.'
         : 'The check is off. Emails are checked only against your team\'s suppression list.'));
     } catch (err) {
       if (err.handled) return;
       if (err.code === 'marketo_not_connected') {
-        switchMessage.replaceChildren(notConnectedNotice());
+        clear(switchMessage, notConnectedNotice());
       } else if (err.status === 403) {
-        switchMessage.replaceChildren(notice('error', 'Only a team admin can turn the check on or off. Ask an admin of your team.'));
+        clear(switchMessage, notice('error', 'Only a team admin can turn the check on or off. Ask an admin of your team.'));
       } else {
-        switchMessage.replaceChildren(notice('error', `The check was not changed: ${sentence(err.message)} Try again.`));
+        clear(switchMessage, notice('error', `The check was not changed: ${sentence(err.message)} Try again.`));
       }
     } finally {
       switchInput.disabled = readOnly;
@@ -157,15 +157,15 @@ async function integrations(ctx) {
 
   async function onPolicy(e) {
     const value = e.target.value;
-    policyMessage.replaceChildren();
+    clear(policyMessage);
     try {
       settings = await put('/settings/unsubscribe', { on_check_unavailable: value });
-      policyMessage.replaceChildren(notice('success', value === 'send'
+      clear(policyMessage, notice('success', value === 'send'
         ? 'Saved. When Marketo cannot answer, emails are sent anyway; each such send is written to the audit log.'
         : 'Saved. When Marketo cannot answer, nothing is sent unverified: interactive sends are refused, automated ones wait and retry.'));
     } catch (err) {
       if (err.handled) return;
-      policyMessage.replaceChildren(notice('error', `Not saved: ${sentence(err.message)} Try again.`));
+      clear(policyMessage, notice('error', `Not saved: ${sentence(err.message)} Try again.`));
     } finally {
       syncSwitch();
     }
@@ -194,7 +194,7 @@ async function integrations(ctx) {
 
   // --- The connection ------------------------------------------------------------
   function renderConnection() {
-    connectionSection.replaceChildren(h('h2', { id: 'connection-title' }, 'Marketo connection'));
+    clear(connectionSection, h('h2', { id: 'connection-title' }, 'Marketo connection'));
     if (readOnly) {
       connectionSection.append(h('p', {}, 'Only team admins can see and change the Marketo connection.'));
       return;
@@ -221,13 +221,13 @@ async function integrations(ctx) {
     const start = h('button', { type: 'button', class: 'button-danger-quiet', onclick: ask }, 'Disconnect');
     area.append(start);
     function ask() {
-      area.replaceChildren(h('p', {}, 'Disconnect Marketo? Sendguard forgets the client secret; the check cannot run until you connect again.'),
+      clear(area, h('p', {}, 'Disconnect Marketo? Sendguard forgets the client secret; the check cannot run until you connect again.'),
         h('button', { type: 'button', class: 'button-danger', onclick: confirm }, 'Yes, disconnect'),
-        h('button', { type: 'button', class: 'button-secondary', onclick: () => { area.replaceChildren(start); start.focus(); } }, 'Cancel'));
+        h('button', { type: 'button', class: 'button-secondary', onclick: () => { clear(area, start); start.focus(); } }, 'Cancel'));
       area.querySelector('.button-danger').focus();
     }
     async function confirm() {
-      message.replaceChildren();
+      clear(message);
       try {
         await del('/integrations/marketo');
         connection = null;
@@ -236,8 +236,8 @@ async function integrations(ctx) {
         connectionSection.focus();
       } catch (err) {
         if (err.handled) return;
-        area.replaceChildren(start);
-        message.replaceChildren(notice('error', err.code === 'check_enabled'
+        clear(area, start);
+        clear(message, notice('error', err.code === 'check_enabled'
           ? 'Marketo is still connected: the Marketo unsubscribe check is on. Turn the check off first (above), then disconnect.'
           : `Marketo is still connected: ${sentence(err.message)} Try again.`));
         start.focus();
@@ -251,18 +251,22 @@ async function integrations(ctx) {
     const identity = field({ label: 'Identity endpoint', control: h('input', { type: 'url', name: 'identity_endpoint', autocomplete: 'off', placeholder: 'https://123-ABC-456.mktorest.com/identity', value: connection ? connection.identity_endpoint : '' }) });
     const clientId = field({ label: 'Client ID', control: h('input', { type: 'text', name: 'client_id', autocomplete: 'off', spellcheck: 'false', value: connection ? connection.client_id : '' }) });
     const secret = field({ label: 'Client secret', control: h('input', { type: 'password', name: 'client_secret', autocomplete: 'new-password' }),
-      hint: connection ? 'Enter the secret again to change the connection; it is stored encrypted and never shown.' : 'Stored encrypted and never shown again.' });
+      hint: connection ? 'Enter the secret again to change the connection; it is stored encrypted and never shown.' : 'Stored encrypted and never shown again.', hintBelow: true });
     const fields = { rest_endpoint: rest, identity_endpoint: identity, client_id: clientId, client_secret: secret };
     const status = h('div', { class: 'form-status' });
     const submit = h('button', { type: 'submit', class: 'button-primary' }, 'Connect');
-    rest.control.addEventListener('change', () => {
+    // Marketo's Identity endpoint is the REST one with /identity for /rest: suggest it
+    // until the user types their own.
+    let identityTyped = Boolean(identity.control.value);
+    identity.control.addEventListener('input', () => { identityTyped = true; });
+    rest.control.addEventListener('input', () => {
       const v = rest.control.value.trim();
-      if (!identity.control.value && /\/rest\/?$/.test(v)) identity.control.value = v.replace(/\/rest\/?$/, '/identity');
+      if (!identityTyped) identity.control.value = /\/rest\/?$/.test(v) ? v.replace(/\/rest\/?$/, '/identity') : '';
     });
 
     async function onSubmit(e) {
       e.preventDefault();
-      status.replaceChildren();
+      clear(status);
       let firstBad = null;
       for (const [name, f] of Object.entries(fields)) {
         f.setError('');
@@ -280,14 +284,14 @@ async function integrations(ctx) {
         connectionSection.append(notice('success', settings.marketo_check_enabled
           ? 'Connected. Marketo accepted the client ID and secret.'
           : 'Connected. Marketo accepted the client ID and secret. You can now turn on the Marketo unsubscribe check above.'));
-        switchMessage.replaceChildren();
+        clear(switchMessage);
         connectionSection.focus();
         return;
       } catch (err) {
         if (err.handled) return;
         const target = err.field && fields[err.field];
         if (target) target.setError(`${sentence(err.message)} Correct it and press Connect again.`);
-        status.replaceChildren(notice('error', connectError(err)));
+        clear(status, notice('error', connectError(err)));
         (target ? target.control : secret.control).focus();
       }
       submit.disabled = false;

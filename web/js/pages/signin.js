@@ -1,5 +1,5 @@
 // Sign-in: email and password; a session cookie on success.
-import { h, field, notice } from '../dom.js';
+import { h, field, notice, clear } from '../dom.js';
 import { api, ApiError } from '../api.js';
 
 function safeNext(next) {
@@ -19,7 +19,7 @@ export async function render(ctx) {
 
   async function onSubmit(e) {
     e.preventDefault();
-    status.replaceChildren();
+    clear(status);
     email.setError(''); password.setError('');
     if (!email.control.value.trim()) { email.setError('Enter the email address you sign in with.'); email.control.focus(); return; }
     if (!password.control.value) { password.setError('Enter your password.'); password.control.focus(); return; }
@@ -31,7 +31,7 @@ export async function render(ctx) {
       ctx.navigate(next, { replace: true });
       return;
     } catch (err) {
-      status.replaceChildren(notice('error', signInError(err)));
+      clear(status, notice('error', signInError(err)));
       password.control.value = '';
       password.control.focus();
     }
@@ -46,12 +46,12 @@ export async function render(ctx) {
       h('p', { class: 'muted' }, 'Sales email that never reaches a person who unsubscribed.'),
       status,
       h('form', { onsubmit: onSubmit, novalidate: true }, email.wrap, password.wrap, h('div', { class: 'actions' }, submit)),
-      h('p', { class: 'hint' }, 'No password yet? Ask an admin of your team to set one for you.')));
+      h('p', { class: 'hint' }, 'No password yet? Ask whoever runs Sendguard for your team to set one for you.')));
 }
 
 function signInError(err) {
   if (!(err instanceof ApiError)) return `Could not sign in: ${err.message}. Try again.`;
-  if (err.status === 401) return 'That email and password do not match. Check both and try again; if you forgot your password, ask an admin of your team to reset it.';
+  if (err.status === 401) return 'That email and password do not match. Check both and try again; if you forgot your password, ask whoever runs Sendguard for your team to reset it.';
   if (err.status === 429) {
     const wait = err.retryAfter ? `${err.retryAfter} seconds` : 'a few minutes';
     return `Too many failed attempts. Wait ${wait}, then try again.`;

@@ -1,0 +1,89 @@
+#include "marketo/activity_feed.h"
+
+#include <optional>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "marketo/envelope.h"
+
+namespace sg::marketo {
+
+namespace {
+
+std::vector<ActivityAttribute> read_attributes(const boost::json::value* attributes) {
+  std::vector<ActivityAttribute> out;
+  if (attributes == nullptr || !attributes->is_array()) return out;
+  for (const auto& item : attributes->get_array()) {
+    const auto* attribute = item.if_object();
+    if (attribute == nullptr) continue;
+    out.push_back({text_of(attribute->if_contains("name")), text_of(attribute->if_contains("value"))});
+  }
+  return out;
+}
+
+std::string primary_attribute_name(const boost::json::value* primary) {
+  if (primary == nullptr || !primary->is_object()) return {};
+  return text_of(primary->get_object().if_contains("name"));
+}
+
+std::optional<Activity> read_activity(const boost::json::object& item) {
+  const auto id = integer_of(item.if_contains("id"));
+  const auto lead_id = integer_of(item.if_contains("leadId"));
+  const auto type_id = integer_of(item.if_contains("activityTypeId"));
+  if (!id || !lead_id || !type_id) return std::nullopt;
+  return Activity{*id,
+                  *lead_id,
+                  static_cast<int>(*type_id),
+                  text_of(item.if_contains("activityDate")),
+                  text_of(item.if_contains("primaryAttributeValue")),
+                  read_attributes(item.if_contains("attributes"))};
+}
+
+}  // namespace
+
+net::Request paging_token_request(const Endpoint& rest, TimePoint since) {
+  net::Request request;
+  request.url = rest.url("v1/activities/pagingtoken.json") + "?sinceDatetime=" + net::url_encode(format_rfc3339(since));
+  return request;
+}
+
+net::Request activity_types_request(const Endpoint& rest) {
+  net::Request request;
+  request.url = rest.url("v1/activities/types.json");
+  return request;
+}
+
+net::Request activities_request(const Endpoint& rest, std::string_view page_token, std::span<const int> type_ids) {
+  std::string ids;
+  for (std::size_t i = 0; i < type_ids.size(); ++i) ids += (i ? "," : "") + std::to_string(type_ids[i]);
+  net::Request request;
+  request.url = rest.url("v1/activities.json") + "?activityTypeIds=" + ids +
+                "&nextPageToken=" + net::url_encode(page_token) + "&batchSize=" + std::to_string(kActivityBatchSize);
+  return request;
+}
+
+std::vector<ActivityType> read_activity_types(const boost::json::array& result) {
+  std::vector<ActivityType> out;
+  for (const auto& item : result) {
+    const auto* type = item.if_object();
+    if (type == nullptr) continue;
+    const auto id = integer_of(type->if_contains("id"));
+    if (!id) continue;
+    out.push_back({static_cast<int>(*id), text_of(type->if_contains("name")),
+                   primary_attribute_name(type->if_contains("primaryAttribute"))});
+  }
+  return out;
+}
+
+std::vector<Activity> read_activities(const boost::json::array& result) {
+  std::vector<Activity> out;
+  for (const auto& item : result) {
+    const auto* object = item.if_object();
+    if (object == nullptr) continue;
+    if (std::optional<Activity> activity = read_activity(*object)) out.push_back(std::move(*activity));
+  }
+  return out;
+}
+
+}  // namespace sg::marketo

@@ -1,0 +1,33 @@
+// Activity feed: MARKETO.md's "Following unsubscribes as they happen" as pure request
+// building and result reading (paging token, activity types, pages of activities); the
+// client does the I/O.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/array.hpp>
+
+#include "core/clock.h"
+#include "marketo/endpoint.h"
+#include "marketo/marketo_client.h"
+#include "net/http_client.h"
+
+namespace sg::marketo {
+
+inline constexpr std::size_t kMaxActivityTypeIds = 10;  // per activities.json call
+inline constexpr int kActivityBatchSize = 300;          // Marketo's largest page
+
+// GET requests without an Authorization header yet.
+net::Request paging_token_request(const Endpoint& rest, TimePoint since);
+net::Request activity_types_request(const Endpoint& rest);
+net::Request activities_request(const Endpoint& rest, std::string_view page_token, std::span<const int> type_ids);
+
+// Types and activities without a readable id (and, for activities, lead and type) are
+// left out: nothing could be done with them.
+std::vector<ActivityType> read_activity_types(const boost::json::array& result);
+std::vector<Activity> read_activities(const boost::json::array& result);
+
+}  // namespace sg::marketo

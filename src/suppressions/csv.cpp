@@ -1,0 +1,49 @@
+#include "suppressions/csv.h"
+
+namespace sg::suppressions {
+
+std::optional<std::vector<std::string>> read_csv_record(std::istream& in) {
+  if (in.peek() == std::char_traits<char>::eof()) return std::nullopt;
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  int c;
+  while ((c = in.get()) != std::char_traits<char>::eof()) {
+    char ch = static_cast<char>(c);
+    if (quoted) {
+      if (ch != '"') fields.back() += ch;
+      else if (in.peek() == '"') fields.back() += static_cast<char>(in.get());
+      else quoted = false;
+    } else if (ch == '"') {
+      quoted = true;
+    } else if (ch == ',') {
+      fields.emplace_back();
+    } else if (ch == '\n') {
+      break;
+    } else if (ch == '\r') {
+      if (in.peek() == '\n') in.get();
+      break;
+    } else {
+      fields.back() += ch;
+    }
+  }
+  return fields;
+}
+
+void write_csv_record(std::ostream& out, const std::vector<std::string>& fields) {
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) out << ',';
+    const std::string& f = fields[i];
+    // A leading = + - @ would make a spreadsheet run the cell as a formula.
+    bool formula = !f.empty() && std::string_view("=+-@").find(f.front()) != std::string_view::npos;
+    if (f.find_first_of(",\"\r\n") == std::string::npos && !formula) {
+      out << f;
+      continue;
+    }
+    out << '"' << (formula ? "'" : "");
+    for (char ch : f) out << (ch == '"' ? "\"\"" : std::string(1, ch));
+    out << '"';
+  }
+  out << "\r\n";
+}
+
+}  // namespace sg::suppressions

@@ -1,0 +1,177 @@
+#include "suppressions/suppression_service.h"
+
+#include <boost/json.hpp>
+
+#include "core/email_address.h"
+#include "crypto/tokens.h"
+#include "suppressions/csv.h"
+
+namespace sg::suppressions {
+namespace json = boost::json;
+namespace {
+
+constexpr int kDefaultPage = 50;
+constexpr int kMaxPage = 500;
+constexpr size_t kMaxReason = 500;
+constexpr size_t kImportChunk = 1000;
+constexpr size_t kMaxInvalidListed = 100;
+
+Error forbidden(const std::string& what) { return Error{"forbidden", "only a team admin may " + what, {}, {}}; }
+
+std::string lower(std::string s) { return lowercase_ascii(s); }
+
+// Where the address and the reason are: a header naming "email" (and "reason"), or else
+// addresses in the first column from the first row on.
+struct Columns {
+  size_t email = 0;
+  std::optional<size_t> reason;
+  bool header = false;
+};
+
+Columns columns_of(const std::vector<std::string>& first) {
+  Columns c;
+  for (size_t i = 0; i < first.size(); ++i) {
+    std::string name = lower(first[i]);
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    if (name == "email" || name == "email address" || name == "e-mail") {
+      c.email = i;
+      c.header = true;
+    } else if (name == "reason") {
+      c.reason = i;
+    }
+  }
+  return c;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+}  // namespace
+
+Result<Page> SuppressionService::list(const Caller& caller, const std::string& search, const std::string& cursor,
+                                      int limit) {
+  if (limit == 0) limit = kDefaultPage;
+  if (limit < 1 || limit > kMaxPage) return Error::invalid("limit", "limit must be between 1 and 500");
+  std::string after = cursor.empty() ? "" : crypto::base64url_decode(cursor);
+  if (!cursor.empty() && after.empty()) return Error::invalid("cursor", "cursor is not one this server returned");
+  Page page;
+  page.items = store_.suppressions().list(caller.team_id, search, after, limit + 1);
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.next_cursor = crypto::base64url(page.items.back().email_key);
+  }
+  return page;
+}
+
+Result<std::pair<store::Suppression, bool>> SuppressionService::add(const Caller& caller, const std::string& email,
+                                                                    const std::string& reason) {
+  if (!caller.admin) return forbidden("add to the suppression list");
+  auto address = EmailAddress::parse(email);
+  if (!address) return Error::invalid("email", address.error().message);
+  if (reason.size() > kMaxReason) return Error::invalid("reason", "reason must be at most 500 characters");
+  TimePoint now = clock_.now();
+  bool added = false;
+  store_.transaction([&] {
+    added = store_.suppressions().add(caller.team_id, address->original(), "manual", reason, caller.email, now);
+    if (!added) return;
+    store_.campaigns().stop_for_address(caller.team_id, address->key(), "suppressed", now);
+    audit(caller, "suppressions.added", json::serialize(json::object{{"email", address->original()}, {"reason", reason}}));
+  });
+  return std::pair{*store_.suppressions().find(caller.team_id, address->key()), added};
+}
+
+Status SuppressionService::remove(const Caller& caller, const std::string& email) {
+  if (!caller.admin) return forbidden("remove from the suppression list");
+  std::string key = lowercase_ascii(email);
+  auto entry = store_.suppressions().find(caller.team_id, key);
+  if (!entry) return Error::not_found(email + " is not on the suppression list");
+  if (store_.connections().get(caller.team_id)) {
+    auto marketo = marketo_.unsubscribed_among(caller.team_id, {key});
+    if (!marketo)
+      return Error{"unsubscribe_check_unavailable",
+                   "could not ask Marketo whether " + email + " is still unsubscribed; try again later", {}, {}};
+    if (marketo->count(key))
+      return Error{"marketo_unsubscribed", email + " is still unsubscribed in Marketo; resubscribe it there first",
+                   {}, {entry->email}};
+  }
+  store_.transaction([&] {
+    store_.suppressions().remove(caller.team_id, key);
+    audit(caller, "suppressions.removed",
+          json::serialize(json::object{{"email", entry->email}, {"source", entry->source}, {"reason", entry->reason}}));
+  });
+  return Status::success();
+}
+
+Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::istream& csv,
+                                                    const std::function<void(int64_t)>& progress) {
+  if (!caller.admin) return forbidden("import to the suppression list");
+  ImportReport report;
+  auto first = read_csv_record(csv);
+  if (!first) return report;
+  Columns cols = columns_of(*first);
+  if (!cols.header && !EmailAddress::parse(trim((*first)[0])))
+    return Error::invalid("body", "the CSV needs an \"email\" column (or addresses in the first column)");
+
+  TimePoint now = clock_.now();
+  int64_t line = 1;
+  std::vector<std::pair<int64_t, std::vector<std::string>>> chunk;
+  auto flush = [&] {
+    store_.transaction([&] {
+      for (auto& [at, row] : chunk) {
+        std::string value = cols.email < row.size() ? trim(row[cols.email]) : "";
+        auto address = EmailAddress::parse(value);
+        if (!address) {
+          if (report.invalid.size() < kMaxInvalidListed) report.invalid.emplace_back(at, value);
+          ++report.invalid_count;
+          continue;
+        }
+        std::string reason = cols.reason && *cols.reason < row.size() ? row[*cols.reason].substr(0, kMaxReason) : "";
+        if (store_.suppressions().add(caller.team_id, address->original(), "import", reason, caller.email, now))
+          ++report.added;
+        else
+          ++report.already_listed;
+      }
+    });
+    chunk.clear();
+    if (progress) progress(static_cast<int64_t>(csv.tellg()));
+  };
+  if (!cols.header) chunk.emplace_back(line, std::move(*first));
+  while (auto row = read_csv_record(csv)) {
+    ++line;
+    if (row->size() == 1 && trim((*row)[0]).empty()) continue;  // blank line
+    chunk.emplace_back(line, std::move(*row));
+    if (chunk.size() >= kImportChunk) flush();
+  }
+  if (!chunk.empty()) flush();
+  report.rows = report.added + report.already_listed + report.invalid_count;
+  store_.transaction([&] {
+    store_.campaigns().stop_suppressed(caller.team_id, now);
+    audit(caller, "suppressions.imported",
+          json::serialize(json::object{{"rows", report.rows}, {"added", report.added},
+                                       {"already_listed", report.already_listed}, {"invalid", report.invalid_count}}));
+  });
+  return report;
+}
+
+Status SuppressionService::export_csv(const Caller& caller, std::ostream& out) {
+  if (!caller.admin) return forbidden("export the suppression list");
+  write_csv_record(out, {"email", "source", "reason", "created_by", "created_at"});
+  std::string after;
+  while (true) {
+    auto page = store_.suppressions().list(caller.team_id, "", after, 1000);
+    for (const auto& s : page)
+      write_csv_record(out, {s.email, s.source, s.reason, s.created_by.value_or(""), format_rfc3339(s.created_at)});
+    if (page.size() < 1000) return Status::success();
+    after = page.back().email_key;
+  }
+}
+
+void SuppressionService::audit(const Caller& caller, const std::string& action, const std::string& detail_json) {
+  store_.audit().append({caller.team_id, caller.user_id.empty() ? std::nullopt : std::optional(caller.user_id),
+                         caller.email, action, std::nullopt, detail_json, clock_.now()});
+}
+
+}  // namespace sg::suppressions

@@ -1,0 +1,60 @@
+// SuppressionService: the team's own suppression list — entries from one-click links,
+// admins, CSV imports and Marketo — with who added each and why. Adding an address stops
+// its campaign enrollments; removing one is refused while Marketo still reports it
+// unsubscribed. Every change is audit-logged. Thread-safe; collaborators must outlive it.
+#pragma once
+
+#include <functional>
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/caller.h"
+#include "core/clock.h"
+#include "gate/suppression_source.h"
+#include "store/stores.h"
+
+namespace sg::suppressions {
+
+struct Page {
+  std::vector<store::Suppression> items;
+  std::optional<std::string> next_cursor;
+};
+
+struct ImportReport {
+  int64_t rows = 0;            // data rows read (header excluded)
+  int64_t added = 0;
+  int64_t already_listed = 0;  // kept as they were: an import never replaces an entry
+  std::vector<std::pair<int64_t, std::string>> invalid;  // (line, value), the first 100
+  int64_t invalid_count = 0;
+};
+
+class SuppressionService {
+ public:
+  // `marketo` answers whether Marketo still reports an address unsubscribed.
+  SuppressionService(store::Store& store, gate::SuppressionSource& marketo, Clock& clock)
+      : store_(store), marketo_(marketo), clock_(clock) {}
+
+  Result<Page> list(const Caller& caller, const std::string& search, const std::string& cursor, int limit);
+  // Errors: forbidden, invalid_request. The bool is true when the address was new.
+  Result<std::pair<store::Suppression, bool>> add(const Caller& caller, const std::string& email,
+                                                  const std::string& reason);
+  // Errors: forbidden, not_found, marketo_unsubscribed, unsubscribe_check_unavailable.
+  Status remove(const Caller& caller, const std::string& email);
+  // Errors: forbidden, invalid_request (no email column). `progress` gets bytes read so far.
+  Result<ImportReport> import_csv(const Caller& caller, std::istream& csv,
+                                  const std::function<void(int64_t)>& progress = {});
+  // Errors: forbidden.
+  Status export_csv(const Caller& caller, std::ostream& out);
+
+ private:
+  void audit(const Caller& caller, const std::string& action, const std::string& detail_json);
+
+  store::Store& store_;
+  gate::SuppressionSource& marketo_;
+  Clock& clock_;
+};
+
+}  // namespace sg::suppressions

@@ -1,0 +1,165 @@
+#include "marketo/daily_budget.h"
+
+#include <gtest/gtest.h>
+
+#include "client_harness.h"
+
+namespace sg::marketo {
+namespace {
+
+using namespace test;  // the doubles and fixtures of this folder
+
+const std::vector<std::string> kAnn{"ann@x.com"};
+const TimePoint kWinterMorning = from_unix_millis(1768478400000);    // 2026-01-15T12:00Z, 06:00 CST
+const TimePoint kCentralMidnight = from_unix_millis(1768543200000);  // 2026-01-16T06:00Z
+
+TEST(Unit, BudgetRefusesCallsOnceTheDaysAreSpent) {
+  // Given a budget of 3, then the fourth call of the day is refused without reaching Marketo.
+  Limits limits;
+  limits.daily_budget = 3;
+  ClientHarness h(limits);
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(h.lookup(kAnn).ok()) << i;
+  Result<Keys> refused = h.lookup(kAnn);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ("marketo_budget_exhausted", refused.error().code);
+  EXPECT_NE(std::string::npos, refused.error().message.find("2026-01-16T06:00:00Z"));
+  EXPECT_EQ(18 * 3600, refused.error().retry_after_seconds);
+  EXPECT_EQ(3u, h.http.requests_to(kLeadsPath).size());
+  EXPECT_EQ(3u, h.calls("lookup", "success"));
+}
+
+TEST(Unit, BudgetRefusesEveryKindOfRestCallButNotTokens) {
+  Limits limits;
+  limits.daily_budget = 1;
+  ClientHarness h(limits);
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  EXPECT_EQ("marketo_budget_exhausted", h.client.unsubscribe(credentials(), kAnn, "r").error().code);
+  EXPECT_EQ("marketo_budget_exhausted", h.client.paging_token(credentials(), h.clock.now()).error().code);
+  EXPECT_EQ("marketo_budget_exhausted", h.client.activity_types(credentials()).error().code);
+  EXPECT_EQ("marketo_budget_exhausted", h.client.activities(credentials(), "T", {9}).error().code);
+  EXPECT_EQ("marketo_budget_exhausted", h.client.leads_by_id(credentials(), {1}).error().code);
+  EXPECT_TRUE(h.client.verify(credentials()).ok()) << "Identity calls do not count";
+  EXPECT_EQ(1u, h.http.requests_to("/rest/").size());
+}
+
+TEST(Unit, BudgetResetsAtMidnightUsCentral) {
+  Limits limits;
+  limits.daily_budget = 1;
+  ClientHarness h(limits);
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  h.clock.set(kCentralMidnight - Millis{1});
+  EXPECT_EQ("marketo_budget_exhausted", h.lookup(kAnn).error().code) << "06:00 UTC is midnight in Chicago";
+  h.clock.set(kCentralMidnight);
+  EXPECT_TRUE(h.lookup(kAnn).ok());
+  EXPECT_EQ("marketo_budget_exhausted", h.lookup(kAnn).error().code) << "the new day has its own budget";
+}
+
+TEST(Unit, BudgetDayEndsAtFiveUtcInSummer) {
+  // Given 2026-07-01T12:00Z (CDT, UTC-5), then the day ends at 2026-07-02T05:00Z.
+  Limits limits;
+  limits.daily_budget = 1;
+  ClientHarness h(limits);
+  h.clock.set(from_unix_millis(1782907200000));
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  EXPECT_EQ(from_unix_millis(1782968400000), h.client.usage(credentials().rest_endpoint).day_ends);
+  h.clock.set(from_unix_millis(1782968400000));
+  EXPECT_TRUE(h.lookup(kAnn).ok());
+}
+
+TEST(Unit, BudgetCountsEveryAttemptRetriesIncluded) {
+  // Given a budget of 2 and Marketo timing out, then the retries stop at the budget.
+  Limits limits;
+  limits.daily_budget = 2;
+  ClientHarness h(limits);
+  h.http.script(kLeadsPath, {ok(error_json("604"))});
+  Result<Keys> result = h.lookup(kAnn);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ("marketo_budget_exhausted", result.error().code);
+  EXPECT_EQ(2u, h.http.requests_to(kLeadsPath).size());
+  EXPECT_EQ(2, h.client.usage(credentials().rest_endpoint).calls);
+}
+
+TEST(Unit, BudgetIsKeptPerInstance) {
+  Limits limits;
+  limits.daily_budget = 1;
+  ClientHarness h(limits);
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  Credentials elsewhere = credentials();
+  elsewhere.rest_endpoint = "https://999-XYZ-999.mktorest.com/rest";
+  EXPECT_TRUE(h.lookup(kAnn, elsewhere).ok());
+  EXPECT_EQ(1, h.client.usage(elsewhere.rest_endpoint).calls);
+  EXPECT_EQ(1, h.client.usage("https://123-abc-456.MKTOREST.com/rest/").calls) << "the host names the instance";
+}
+
+TEST(Unit, ZeroBudgetIsUnlimited) {
+  Limits limits;
+  limits.daily_budget = 0;
+  ClientHarness h(limits);
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(h.lookup(kAnn).ok()) << i;
+  const Usage usage = h.client.usage(credentials().rest_endpoint);
+  EXPECT_EQ(20, usage.calls);
+  EXPECT_EQ(0, usage.budget);
+}
+
+TEST(Unit, UsageCountsTodaysRestCallsByKind) {
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  h.http.script(kPagingTokenPath, {ok(R"({"success":true,"nextPageToken":"T1"})")});
+  h.http.script(kActivityTypesPath, {ok(success_json(""))});
+  h.http.script(kActivitiesPath, {ok(error_json("606")), ok(activities_json("", "T2", false))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  ASSERT_TRUE(h.client.paging_token(credentials(), h.clock.now()).ok());
+  ASSERT_TRUE(h.client.activity_types(credentials()).ok());
+  ASSERT_TRUE(h.client.activities(credentials(), "T1", {9, 13}).ok());
+  ASSERT_TRUE(h.client.leads_by_id(credentials(), {1}).ok());
+  h.http.script(kLeadsPath, {ok(success_json(updated(1)))});
+  ASSERT_TRUE(h.client.unsubscribe(credentials(), kAnn, "r").ok());
+
+  const Usage usage = h.client.usage(credentials().rest_endpoint);
+  const std::map<std::string, int64_t> expected{{"activity", 2}, {"activity_types", 1}, {"lead_by_id", 1},
+                                                {"lookup", 1},   {"paging_token", 1},   {"update", 1}};
+  EXPECT_EQ(expected, usage.calls_by_kind);
+  EXPECT_EQ(7, usage.calls);
+  EXPECT_EQ(10000, usage.budget);
+  EXPECT_EQ(kCentralMidnight, usage.day_ends);
+  EXPECT_EQ(1u, h.calls("activity", "606"));
+  EXPECT_EQ(1u, h.calls("token", "success"));
+}
+
+TEST(Unit, UsageStartsAfreshEachDay) {
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  h.clock.set(kCentralMidnight);
+  const Usage usage = h.client.usage(credentials().rest_endpoint);
+  EXPECT_EQ(0, usage.calls);
+  EXPECT_TRUE(usage.calls_by_kind.empty());
+  EXPECT_EQ(kCentralMidnight + std::chrono::hours{24}, usage.day_ends);
+}
+
+TEST(Unit, UsageOfAnUnknownEndpointIsZero) {
+  ClientHarness h;
+  for (const char* endpoint : {"https://never-called.mktorest.com/rest", "not a url"}) {
+    const Usage usage = h.client.usage(endpoint);
+    EXPECT_EQ(0, usage.calls) << endpoint;
+    EXPECT_EQ(10000, usage.budget);
+  }
+}
+
+TEST(Unit, DailyBudgetMarksTheLastCallThenRefuses) {
+  DailyBudget budget(2);
+  EXPECT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kWinterMorning));
+  EXPECT_EQ(DailyBudget::Spend::last, budget.try_spend("a", "update", kWinterMorning));
+  EXPECT_EQ(DailyBudget::Spend::refused, budget.try_spend("a", "lookup", kWinterMorning));
+  EXPECT_EQ(2, budget.usage("a", kWinterMorning).calls) << "a refused call is not counted";
+  EXPECT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kCentralMidnight));
+}
+
+}  // namespace
+}  // namespace sg::marketo
