@@ -8,15 +8,19 @@ export SENDGUARD_DB="${SENDGUARD_DB:-./data/sendguard.db}"
 export SENDGUARD_LISTEN="${SENDGUARD_LISTEN:-127.0.0.1:8080}"
 ADMIN_EMAIL="${SENDGUARD_DEMO_ADMIN:-admin@demo.example}"
 
+password_note="(the password printed when the demo admin was created; reset with: $BIN user set-password --email $ADMIN_EMAIL)"
 if ! token="$("$BIN" token create --email "$ADMIN_EMAIL" 2>/dev/null)"; then
-  token="$("$BIN" user add --team Demo --email "$ADMIN_EMAIL" --role admin | tail -n 1)"
+  password="$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | head -c 16)"
+  token="$(printf '%s\n' "$password" | "$BIN" user add --team Demo --email "$ADMIN_EMAIL" --role admin --password-stdin | tail -n 1)"
   echo "Created team Demo with admin $ADMIN_EMAIL"
+  password_note="$password"
 fi
 
 cat <<MSG
 
   Sendguard is starting on http://${SENDGUARD_LISTEN}
-  Admin API token ($ADMIN_EMAIL): $token
+  Web app sign-in: $ADMIN_EMAIL / $password_note
+  Admin API token: $token
 
   Try:  curl -H "Authorization: Bearer $token" http://${SENDGUARD_LISTEN}/api/v1/settings/unsubscribe
   Outgoing mail is written to ./data/mail/ unless SENDGUARD_SMTP_URL is set.  Ctrl-C stops.

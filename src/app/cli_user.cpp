@@ -44,6 +44,17 @@ int add_user(const CommonOptions& common, const UserArgs& args) {
   return 0;
 }
 
+int set_password(const CommonOptions& common, const std::string& email) {
+  if (isatty(STDIN_FILENO)) std::cerr << "New password: " << std::flush;
+  std::string password;
+  if (!std::getline(std::cin, password)) return fail("no password on standard input");
+  auto rt = open_store(common);
+  if (!rt) return fail(rt.error().message);
+  if (Status s = (*rt)->accounts->set_password(email, password); !s) return fail(s.error().message);
+  std::cout << "password set for " << email << std::endl;
+  return 0;
+}
+
 int create_token(const CommonOptions& common, const std::string& email) {
   auto rt = open_store(common);
   if (!rt) return fail(rt.error().message);
@@ -66,6 +77,12 @@ void add_user_commands(CLI::App& app, CommonOptions& common, Command& selected) 
   add->add_flag("--password-stdin", args->password_stdin, "Read a web sign-in password from standard input");
   add->add_option("--config", common.config_file, "TOML configuration file")->check(CLI::ExistingFile);
   add->callback([&, args] { selected = [&, args] { return add_user(common, *args); }; });
+
+  auto pw_email = std::make_shared<std::string>();
+  auto* pw = user->add_subcommand("set-password", "Set a user's web sign-in password, read from standard input");
+  pw->add_option("--email", *pw_email, "The user's email address")->required();
+  pw->add_option("--config", common.config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  pw->callback([&, pw_email] { selected = [&, pw_email] { return set_password(common, *pw_email); }; });
 
   auto email = std::make_shared<std::string>();
   auto* token = app.add_subcommand("token", "Manage API tokens");

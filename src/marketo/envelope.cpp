@@ -42,6 +42,11 @@ bool truthy(const boost::json::value* value) {
 std::string text_of(const boost::json::value* value) {
   if (value == nullptr || value->is_null()) return {};
   if (value->is_string()) return std::string(value->get_string());
+  if (value->is_double()) {  // serialize would write 1.5 as "1.5E0"
+    char buffer[32];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value->get_double()).ptr;
+    return std::string(buffer, end);
+  }
   return boost::json::serialize(*value);
 }
 

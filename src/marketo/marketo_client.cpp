@@ -1,6 +1,7 @@
 #include "marketo/marketo_client.h"
 
 #include <algorithm>
+#include <iterator>
 #include <span>
 
 #include <spdlog/spdlog.h>

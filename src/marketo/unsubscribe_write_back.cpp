@@ -1,6 +1,7 @@
 #include "marketo/unsubscribe_write_back.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -15,6 +16,9 @@ namespace sg::marketo {
 namespace {
 
 using Outcomes = std::map<int64_t, RecordOutcome>;
+
+// filterValues cannot carry an address holding a comma, so its leads cannot be found.
+constexpr char kUnresolvable[] = "1007 several leads match, and an address with a comma cannot be looked up";
 
 WriteBackResult result_of(const std::string& email, const RecordOutcome& outcome) {
   switch (outcome.kind) {
@@ -88,11 +92,7 @@ Result<std::vector<WriteBackResult>> write_back_shared(RestCaller& rest, const C
   std::vector<WriteBackResult> results;
   for (const std::string& email : emails) {
     if (!can_look_up(email)) {
-      results.push_back({email,
-                         WriteBackStatus::rejected,
-                         {},
-                         "1007 several leads match, and an address "
-                         "with a comma cannot be looked up"});
+      results.push_back(WriteBackResult{email, WriteBackStatus::rejected, {}, kUnresolvable});
       continue;
     }
     auto found = ids->find(lowercase_ascii(email));

@@ -47,6 +47,14 @@ Result<CreatedUser> Accounts::add_user(const NewUser& request) {
   return out;
 }
 
+Status Accounts::set_password(const std::string& email, const std::string& password) {
+  if (password.size() < kMinPassword) return Error::invalid("password", "password must be at least 8 characters");
+  auto user = store_.users().find_by_email(lowercase_ascii(email));
+  if (!user) return Error::not_found("no user with email " + email);
+  store_.users().set_password_hash(user->id, crypto::hash_password(password));
+  return Status::success();
+}
+
 Result<std::string> Accounts::issue_token(const std::string& email) {
   auto user = store_.users().find_by_email(lowercase_ascii(email));
   if (!user) return Error::not_found("no user with email " + email);

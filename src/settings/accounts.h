@@ -44,6 +44,8 @@ class Accounts {
 
   // Creates the team when missing, then the user. Errors: invalid_request, user_exists.
   Result<CreatedUser> add_user(const NewUser& request);
+  // Sets or replaces a user's web sign-in password. Errors: not_found, invalid_request.
+  Status set_password(const std::string& email, const std::string& password);
   // A fresh API token for an existing user. Errors: not_found.
   Result<std::string> issue_token(const std::string& email);
   // The caller a bearer token belongs to, if any.

@@ -73,6 +73,11 @@ std::optional<User> SqliteUsers::find_by_id(const std::string& id) {
   return read_user(s);
 }
 
+void SqliteUsers::set_password_hash(const std::string& user_id, const std::string& hash) {
+  auto lock = db_.lock();
+  db_.prepare("UPDATE users SET password_hash = ? WHERE id = ?").bind_all(hash, user_id).run();
+}
+
 std::optional<Team> SqliteUsers::team_of(const std::string& user_id) {
   auto lock = db_.lock();
   auto s = db_.prepare("SELECT t.id, t.name FROM teams t JOIN users u ON u.team_id = t.id WHERE u.id = ?");

@@ -25,6 +25,7 @@ class SqliteUsers final : public UserStore {
   void create(const User& user, TimePoint now) override;
   void add_token(const std::string& user_id, const std::string& token_hash, TimePoint now) override;
   std::optional<User> find_by_id(const std::string& id) override;
+  void set_password_hash(const std::string& user_id, const std::string& hash) override;
   std::optional<Team> team_of(const std::string& user_id) override;
   void add_session(const std::string& token_hash, const Session& session, TimePoint now) override;
   std::optional<Session> find_session(const std::string& token_hash, TimePoint now) override;

@@ -28,6 +28,7 @@ class UserStore {
   virtual void create(const User& user, TimePoint now) = 0;
   virtual void add_token(const std::string& user_id, const std::string& token_hash, TimePoint now) = 0;
   virtual std::optional<User> find_by_id(const std::string& id) = 0;
+  virtual void set_password_hash(const std::string& user_id, const std::string& hash) = 0;
   virtual std::optional<Team> team_of(const std::string& user_id) = 0;
   virtual void add_session(const std::string& token_hash, const Session& session, TimePoint now) = 0;
   // The session when it exists and has not expired at `now`.

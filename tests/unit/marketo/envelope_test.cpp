@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace sg::marketo {
 namespace {
 
@@ -53,6 +55,29 @@ TEST(Unit, TruthyAcceptsBooleansAndTrueStrings) {
   EXPECT_FALSE(truthy(&text_no));
   EXPECT_FALSE(truthy(&null));
   EXPECT_FALSE(truthy(nullptr));
+}
+
+TEST(Unit, TextOfWritesScalarsAsText) {
+  const boost::json::value text = "Unsubscribed", yes = true, number = 12, fraction = 1.5, null;
+  EXPECT_EQ("Unsubscribed", text_of(&text));
+  EXPECT_EQ("true", text_of(&yes));
+  EXPECT_EQ("12", text_of(&number));
+  EXPECT_EQ("1.5", text_of(&fraction));
+  EXPECT_EQ("", text_of(&null));
+  EXPECT_EQ("", text_of(nullptr));
+}
+
+TEST(Unit, IntegerOfAcceptsWholeNumbersAndDigitStrings) {
+  const boost::json::value small = 318581, whole = 318581.0, digits = "318581", fraction = 1.5, words = "12a",
+                           empty = "", huge = std::numeric_limits<uint64_t>::max();
+  EXPECT_EQ(318581, integer_of(&small));
+  EXPECT_EQ(318581, integer_of(&whole));
+  EXPECT_EQ(318581, integer_of(&digits));
+  EXPECT_FALSE(integer_of(&fraction));
+  EXPECT_FALSE(integer_of(&words));
+  EXPECT_FALSE(integer_of(&empty));
+  EXPECT_FALSE(integer_of(&huge));
+  EXPECT_FALSE(integer_of(nullptr));
 }
 
 }  // namespace

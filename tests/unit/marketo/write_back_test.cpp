@@ -126,6 +126,17 @@ TEST(Unit, UnsubscribeOfASharedAddressIsRejectedWhenALeadRefusesTheUpdate) {
   EXPECT_EQ("1003 Invalid value", (*result)[0].reason);
 }
 
+TEST(Unit, UnsubscribeOfASharedAddressWithACommaIsRejectedWithoutALookup) {
+  // filterValues would split "ann,sales"@x.com in two, so its leads cannot be found.
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(success_json(skipped("1007")))});
+  auto result = h.client.unsubscribe(credentials(), {"\"ann,sales\"@x.com"}, kReason);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(WriteBackStatus::rejected, (*result)[0].status);
+  EXPECT_NE(std::string::npos, (*result)[0].reason.find("comma"));
+  EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size());
+}
+
 TEST(Unit, UnsubscribeBatchesThreeHundredRecordsPerCall) {
   ClientHarness h;
   h.http.handle(kLeadsPath, [](const net::Request& request) {
