@@ -26,6 +26,9 @@ struct Config {
   int marketo_calls_per_20s = 50;
   int marketo_max_concurrent = 5;
   int marketo_timeout_ms = 10000;
+  int marketo_daily_budget = 10000;   // REST calls per instance per US Central day; 0 = unlimited
+  int mirror_interval_seconds = 30;   // how often Marketo's activity feed is read
+  int mirror_trust_hours = 24;        // how long a seen "not unsubscribed" is relied on
 
   int outbox_workers = 4;
   int retry_base_ms = 5000;

@@ -47,13 +47,23 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   limits.calls_per_window = config.marketo_calls_per_20s;
   limits.max_concurrent = config.marketo_max_concurrent;
   limits.call_timeout = Millis(config.marketo_timeout_ms);
+  limits.daily_budget = config.marketo_daily_budget;
   rt->marketo_ = std::make_unique<marketo::Client>(*rt->http_client_, clock, rt->metrics_, limits);
   rt->local_source_ = std::make_unique<sending::LocalListSource>(store.suppressions());
-  rt->marketo_source_ = std::make_unique<sending::MarketoSource>(store.connections(), *rt->marketo_);
+  rt->marketo_source_ =
+      std::make_unique<sending::MarketoSource>(store.connections(), store.marketo_sync(), *rt->marketo_, clock);
   rt->coalesced_marketo_ = std::make_unique<gate::CoalescingSource>(*rt->marketo_source_);
   rt->gate_ = std::make_unique<gate::UnsubscribeGate>(
       *rt->local_source_, *rt->coalesced_marketo_, clock, rt->metrics_,
       gate::GateOptions{Millis(1000LL * config.check_max_age_seconds)});
+  sending::MirrorOptions mirror;
+  mirror.trust_window = Millis(3600LL * 1000 * config.mirror_trust_hours);
+  // Three missed runs of the sync and the mirror's "not unsubscribed" is no longer relied on.
+  mirror.max_sync_age = Millis(3LL * 1000 * config.mirror_interval_seconds + 60000);
+  rt->mirror_ = std::make_unique<sending::StoreMirror>(store.marketo_sync(), clock, mirror);
+  rt->gate_->use_mirror(*rt->mirror_);
+  rt->sync_ = std::make_unique<mirror::MarketoSync>(
+      store, *rt->marketo_, clock, mirror::SyncOptions{Millis(1000LL * config.mirror_interval_seconds)});
 
   if (config.smtp_url) {
     auto smtp = mail::SmtpTransport::create(*config.smtp_url);
@@ -110,9 +120,11 @@ Status Runtime::serve() {
     spdlog::warn("resuming {} email(s) that were being delivered when the server last stopped", released);
   outbox_->start();
   scheduler_->start();
+  sync_->start();
   spdlog::info("sendguard listening on http://{}:{} (database {}, mail {})", config_.host(), server_->port(),
                config_.db, config_.smtp_url ? "via SMTP relay" : "to " + config_.mail_dir);
   server_->run();
+  sync_->stop();
   scheduler_->stop();
   outbox_->stop();
   spdlog::info("sendguard stopped");

@@ -17,6 +17,7 @@
 #include "http/server.h"
 #include "mail/transport.h"
 #include "marketo/marketo_client.h"
+#include "mirror/marketo_sync.h"
 #include "net/http_client.h"
 #include "obs/metrics.h"
 #include "sending/outbox_worker.h"
@@ -57,6 +58,8 @@ class Runtime {
   std::unique_ptr<sending::MarketoSource> marketo_source_;
   std::unique_ptr<gate::CoalescingSource> coalesced_marketo_;
   std::unique_ptr<gate::UnsubscribeGate> gate_;
+  std::unique_ptr<sending::StoreMirror> mirror_;
+  std::unique_ptr<mirror::MarketoSync> sync_;
   std::unique_ptr<mail::Transport> transport_;
   std::unique_ptr<crypto::UnsubscribeTokens> tokens_;
   std::unique_ptr<sending::OutboxWorker> outbox_;

@@ -9,6 +9,7 @@
 #include "core/email_address.h"
 #include "core/policy.h"
 #include "crypto/tokens.h"
+#include "sending/sources.h"
 #include "sending/email_factory.h"
 #include "sending/personalize.h"
 #include "sending/send_validation.h"
@@ -139,7 +140,7 @@ int CampaignService::run_due_steps(int limit) {
   std::unordered_map<std::string, gate::GateAnswer> answers;
   for (const auto& [team, keys] : keys_by_team) {
     auto s = store_.settings().get(team);
-    answers[team] = gate_.check(team, {s.marketo_check_enabled, s.on_check_unavailable}, keys);
+    answers[team] = gate_.check(team, sending::team_policy(s), keys);
   }
 
   std::unordered_map<std::string, std::optional<store::Campaign>> campaigns;

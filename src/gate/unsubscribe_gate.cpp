@@ -51,8 +51,19 @@ GateAnswer UnsubscribeGate::check(const std::string& team_id, const TeamPolicy& 
 void UnsubscribeGate::ask_marketo(const std::string& team_id, const TeamPolicy& policy,
                                   const std::vector<std::string>& keys, GateAnswer& answer) {
   TimePoint now = clock_.now();
+  std::vector<std::string> unanswered;
+  if (mirror_) {
+    auto mirrored = mirror_->mirrored(team_id, keys);
+    for (const auto& k : keys) {
+      auto it = mirrored.find(k);
+      if (it != mirrored.end() && it->second.unsubscribed) answer.verdicts[k] = Verdict::MarketoUnsubscribed;
+      else if (!(it != mirrored.end() && it->second.trusted && policy.mirror_authoritative)) unanswered.push_back(k);
+    }
+  } else {
+    unanswered = keys;
+  }
   std::vector<std::string> missing;
-  for (const auto& k : keys) {
+  for (const auto& k : unanswered) {
     auto cached = cache_.get(team_id, k, now);
     if (!cached) missing.push_back(k);
     else if (*cached) answer.verdicts[k] = Verdict::MarketoUnsubscribed;

@@ -1,7 +1,8 @@
 // UnsubscribeGate: the one check every email passes. For a team and a set of
 // addresses it answers a Verdict per address from the local suppression list and,
-// when the team's check is on, Marketo (through the freshness cache, one batched
-// request for all addresses not answered locally), then applies the fail policy.
+// when the team's check is on, the mirror of Marketo and then Marketo itself (through the
+// freshness cache, one batched request for all addresses not answered before), then
+// applies the fail policy.
 // Thread-safe; sources must outlive the gate.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include "core/email_status.h"
 #include "core/verdict.h"
 #include "gate/freshness_cache.h"
+#include "gate/mirror.h"
 #include "gate/suppression_source.h"
 #include "obs/metrics.h"
 
@@ -26,6 +28,7 @@ struct GateOptions {
 struct TeamPolicy {
   bool marketo_check_enabled = false;
   FailPolicy on_check_unavailable = FailPolicy::Block;
+  bool mirror_authoritative = false;  // rely on the mirror's recent "not unsubscribed"
 };
 
 struct GateAnswer {
@@ -47,6 +50,8 @@ class UnsubscribeGate {
   GateAnswer check(const std::string& team_id, const TeamPolicy& policy,
                    const std::vector<std::string>& keys);
   void forget_team(const std::string& team_id) { cache_.forget_team(team_id); }
+  // Consults `mirror` before the cache and Marketo; it must outlive the gate.
+  void use_mirror(Mirror& mirror) { mirror_ = &mirror; }
 
  private:
   void ask_marketo(const std::string& team_id, const TeamPolicy& policy,
@@ -57,6 +62,7 @@ class UnsubscribeGate {
   Clock& clock_;
   Metrics& metrics_;
   FreshnessCache cache_;
+  Mirror* mirror_ = nullptr;
 };
 
 }  // namespace sg::gate

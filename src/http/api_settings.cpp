@@ -14,12 +14,35 @@ json::object settings_body(const store::UnsubscribeSettings& s) {
           {"on_check_unavailable", std::string(to_string(s.on_check_unavailable))}};
 }
 
+json::value time_or_null(const std::optional<TimePoint>& t) {
+  return t ? json::value(format_rfc3339(*t)) : json::value(nullptr);
+}
+
 json::object connection_body(const settings::ConnectionView& c) {
   return {{"rest_endpoint", c.rest_endpoint},
           {"identity_endpoint", c.identity_endpoint},
           {"client_id", c.client_id},
           {"connected", true},
           {"verified_at", format_rfc3339(c.verified_at)}};
+}
+
+// GET adds how the mirror's sync is doing and the calls made today.
+json::object connection_status_body(const settings::ConnectionView& c) {
+  json::object by_kind;
+  for (const auto& [kind, n] : c.usage.calls_by_kind) by_kind[kind] = n;
+  json::value lag = nullptr;
+  if (c.sync.last_success_at)
+    lag = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *c.sync.last_success_at)
+              .count();
+  json::object o = connection_body(c);
+  o["sync"] = json::object{{"last_success_at", time_or_null(c.sync.last_success_at)},
+                                {"lag_seconds", lag},
+                                {"last_error", c.sync.last_error.empty() ? json::value(nullptr) : json::value(c.sync.last_error)},
+                                {"last_error_at", time_or_null(c.sync.last_error_at)}};
+  o["usage"] = json::object{{"calls_today", c.usage.calls},
+                            {"daily_budget", c.usage.budget},
+                            {"by_kind", std::move(by_kind)}};
+  return o;
 }
 
 Result<settings::SettingsChange> parse_change(const Request& r) {
@@ -69,6 +92,20 @@ void Api::add_settings_routes() {
     auto result = s_.settings.change(c, *change);
     return result ? json_response(200, settings_body(*result)) : error_response(result.error());
   });
+  add("GET", "/settings/mirror", [this](Request&, const Caller& c) {
+    return json_response(200, json::object{{"authoritative", s_.settings.get(c).mirror_authoritative}});
+  });
+  add("PUT", "/settings/mirror", [this](Request& r, const Caller& c) {
+    if (!c.admin) return error_response(Error{"forbidden", "only a team admin may change how the mirror is used", {}, {}});
+    auto body = parse_object(r);
+    if (!body) return error_response(body.error());
+    auto authoritative = optional_bool(*body, "authoritative");
+    if (!authoritative) return error_response(authoritative.error());
+    if (!*authoritative) return error_response(Error::invalid("authoritative", "authoritative (true or false) is required"));
+    auto result = s_.settings.set_mirror_authoritative(c, **authoritative);
+    if (!result) return error_response(result.error());
+    return json_response(200, json::object{{"authoritative", result->mirror_authoritative}});
+  });
   add("PUT", "/integrations/marketo", [this](Request& r, const Caller& c) {
     if (!c.admin) return error_response(Error{"forbidden", "only a team admin may connect Marketo", {}, {}});
     auto in = parse_connection(r);
@@ -78,7 +115,7 @@ void Api::add_settings_routes() {
   });
   add("GET", "/integrations/marketo", [this](Request&, const Caller& c) {
     auto result = s_.settings.connection(c);
-    return result ? json_response(200, connection_body(*result)) : error_response(result.error());
+    return result ? json_response(200, connection_status_body(*result)) : error_response(result.error());
   });
   add("DELETE", "/integrations/marketo", [this](Request&, const Caller& c) {
     Status s = s_.settings.disconnect(c);

@@ -10,6 +10,7 @@
 #include "sending/idempotent_answer.h"
 #include "sending/personalize.h"
 #include "sending/send_validation.h"
+#include "sending/sources.h"
 
 namespace sg::sending {
 namespace json = boost::json;
@@ -108,7 +109,7 @@ Result<BulkAccepted> BulkSendService::send(const Caller& caller, const BulkReque
   std::vector<std::string> keys;
   for (const auto& p : *prepared) keys.push_back(p.address.key());
   auto settings = store_.settings().get(caller.team_id);
-  auto answer = gate_.check(caller.team_id, {settings.marketo_check_enabled, settings.on_check_unavailable}, keys);
+  auto answer = gate_.check(caller.team_id, team_policy(settings), keys);
 
   TimePoint now = clock_.now();
   BulkAccepted accepted{crypto::random_id("bk_"), {}};

@@ -14,9 +14,13 @@ Result<crypto::UnsubscribeScope> OneClickUnsubscribe::unsubscribe(const std::str
   auto scope = inspect(token);
   if (!scope) return scope;
   store_.transaction([&] {
-    store_.suppressions().add(scope->team_id, scope->email_key, "one_click",
-                              "One-click unsubscribe from sales email", std::nullopt, clock_.now());
+    bool newly_added = store_.suppressions().add(scope->team_id, scope->email_key, "one_click",
+                                                 "One-click unsubscribe from sales email", std::nullopt, clock_.now());
     store_.campaigns().stop_for_address(scope->team_id, scope->email_key, "suppressed", clock_.now());
+    // Marketo learns of it too, durably: the write-back is retried until Marketo accepts it.
+    if (newly_added && store_.connections().get(scope->team_id))
+      store_.marketo_sync().enqueue_writeback(scope->team_id, scope->email_key,
+                                              "One-click unsubscribe from sales email", clock_.now());
   });
   spdlog::info("one-click unsubscribe for team {}", scope->team_id);
   return scope;

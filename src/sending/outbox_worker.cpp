@@ -8,6 +8,7 @@
 #include "core/email_address.h"
 #include "core/policy.h"
 #include "mail/message.h"
+#include "sending/sources.h"
 
 namespace sg::sending {
 
@@ -119,7 +120,7 @@ std::map<std::string, gate::GateAnswer> OutboxWorker::precheck(const std::vector
   std::map<std::string, gate::GateAnswer> answers;
   for (const auto& [team, keys] : keys_by_team) {
     auto settings = store_.settings().get(team);
-    answers[team] = gate_.check(team, {settings.marketo_check_enabled, settings.on_check_unavailable}, keys);
+    answers[team] = gate_.check(team, team_policy(settings), keys);
   }
   return answers;
 }
@@ -137,7 +138,7 @@ void OutboxWorker::process(store::EmailRecord email, const std::map<std::string,
     answer = known->second;
   } else {
     auto settings = store_.settings().get(email.team_id);
-    answer = gate_.check(email.team_id, {settings.marketo_check_enabled, settings.on_check_unavailable}, keys);
+    answer = gate_.check(email.team_id, team_policy(settings), keys);
   }
   bool must_hold = false;
   for (const auto& key : keys) {

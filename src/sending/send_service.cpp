@@ -7,6 +7,7 @@
 #include "sending/email_factory.h"
 #include "sending/idempotent_answer.h"
 #include "sending/send_validation.h"
+#include "sending/sources.h"
 
 namespace sg::sending {
 namespace {
@@ -73,7 +74,7 @@ SendService::SendService(store::Store& store, gate::UnsubscribeGate& gate, Clock
 
 gate::TeamPolicy SendService::policy_of(const std::string& team_id) {
   auto s = store_.settings().get(team_id);
-  return {s.marketo_check_enabled, s.on_check_unavailable};
+  return team_policy(s);
 }
 
 Result<std::vector<CheckResult>> SendService::check(const Caller& caller,

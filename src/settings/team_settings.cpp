@@ -22,7 +22,7 @@ std::string connection_json(const ConnectionView& c) {
 }
 
 ConnectionView view_of(const store::MarketoConnection& c) {
-  return {c.rest_endpoint, c.identity_endpoint, c.client_id, c.verified_at};
+  return {c.rest_endpoint, c.identity_endpoint, c.client_id, c.verified_at, {}, {}};
 }
 
 }  // namespace
@@ -50,11 +50,25 @@ Result<store::UnsubscribeSettings> TeamSettings::change(const Caller& caller, co
       return;
     }
     store_.settings().put(caller.team_id, after, clock_.now());
-    if (before.marketo_check_enabled != after.marketo_check_enabled ||
-        before.on_check_unavailable != after.on_check_unavailable)
+    if (settings_json(before) != settings_json(after))
       audit(caller, "settings.unsubscribe.updated", settings_json(before), settings_json(after));
   });
   if (failure) return *failure;
+  return after;
+}
+
+Result<store::UnsubscribeSettings> TeamSettings::set_mirror_authoritative(const Caller& caller, bool authoritative) {
+  if (!caller.admin) return forbidden("change how the Marketo mirror is used");
+  store::UnsubscribeSettings after;
+  store_.transaction([&] {
+    after = store_.settings().get(caller.team_id);
+    bool before = after.mirror_authoritative;
+    after.mirror_authoritative = authoritative;
+    store_.settings().put(caller.team_id, after, clock_.now());
+    if (before != authoritative)
+      audit(caller, "settings.mirror.updated", json::serialize(json::object{{"authoritative", before}}),
+            json::serialize(json::object{{"authoritative", authoritative}}));
+  });
   return after;
 }
 
@@ -77,6 +91,7 @@ Result<ConnectionView> TeamSettings::connect(const Caller& caller, const Connect
   store_.transaction([&] {
     auto before = store_.connections().get(caller.team_id);
     store_.connections().put(caller.team_id, c);
+    store_.marketo_sync().put_sync_state(caller.team_id, {});  // another instance has another feed
     audit(caller, "integrations.marketo.connected",
           before ? std::optional(connection_json(view_of(*before))) : std::nullopt,
           connection_json(view_of(c)));
@@ -89,7 +104,10 @@ Result<ConnectionView> TeamSettings::connection(const Caller& caller) {
   if (!caller.admin) return forbidden("view the Marketo connection");
   auto c = store_.connections().get(caller.team_id);
   if (!c) return Error::not_found("the team has no Marketo connection");
-  return view_of(*c);
+  ConnectionView view = view_of(*c);
+  view.sync = store_.marketo_sync().sync_state(caller.team_id);
+  view.usage = marketo_.usage(c->rest_endpoint);
+  return view;
 }
 
 Status TeamSettings::disconnect(const Caller& caller) {

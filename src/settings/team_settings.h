@@ -28,6 +28,8 @@ struct ConnectionInput {
 struct ConnectionView {
   std::string rest_endpoint, identity_endpoint, client_id;
   TimePoint verified_at;
+  store::SyncState sync;  // the activity feed: last success, last error
+  marketo::Usage usage;   // calls made today against the daily budget
 };
 
 class TeamSettings {
@@ -39,6 +41,9 @@ class TeamSettings {
   store::UnsubscribeSettings get(const Caller& caller);
   // Errors: forbidden, invalid_request, marketo_not_connected.
   Result<store::UnsubscribeSettings> change(const Caller& caller, const SettingsChange& change);
+
+  // Whether the gate relies on the mirror's recent "not unsubscribed". Errors: forbidden.
+  Result<store::UnsubscribeSettings> set_mirror_authoritative(const Caller& caller, bool authoritative);
 
   // Errors: forbidden, invalid_request, marketo_auth_failed, marketo_unreachable.
   Result<ConnectionView> connect(const Caller& caller, const ConnectionInput& input);

@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 3> kMigrations{R"sql(
+constexpr std::array<std::string_view, 4> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -156,6 +156,35 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_expiry ON sessions(expires_at);
 CREATE INDEX emails_stats ON emails(team_id, status, created_at);
+)sql", R"sql(
+ALTER TABLE team_settings ADD COLUMN mirror_authoritative INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE marketo_writebacks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  email TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  outcome TEXT,
+  created_at INTEGER NOT NULL,
+  done_at INTEGER
+);
+CREATE INDEX writebacks_due ON marketo_writebacks(next_attempt_at) WHERE done_at IS NULL;
+CREATE TABLE marketo_sync (
+  team_id TEXT PRIMARY KEY REFERENCES teams(id),
+  paging_token TEXT,
+  last_success_at INTEGER,
+  last_error TEXT,
+  last_error_at INTEGER
+);
+CREATE TABLE marketo_mirror (
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  email_key TEXT NOT NULL,
+  unsubscribed INTEGER NOT NULL,
+  seen_at INTEGER NOT NULL,
+  PRIMARY KEY (team_id, email_key)
+);
 )sql"};
 
 }  // namespace

@@ -27,6 +27,7 @@ struct User {
 struct UnsubscribeSettings {
   bool marketo_check_enabled = false;
   FailPolicy on_check_unavailable = FailPolicy::Block;
+  bool mirror_authoritative = false;  // trust the synced mirror for addresses it saw recently
 };
 
 struct MarketoConnection {
@@ -123,6 +124,26 @@ struct Suppression {
   std::string reason;
   std::optional<std::string> created_by;  // the admin's email, when a person added it
   TimePoint created_at;
+};
+
+struct WriteBack {
+  int64_t id = 0;
+  std::string team_id;
+  std::string email;
+  std::string reason;
+  int attempts = 0;
+};
+
+struct SyncState {
+  std::optional<std::string> paging_token;
+  std::optional<TimePoint> last_success_at;
+  std::string last_error;
+  std::optional<TimePoint> last_error_at;
+};
+
+struct MirrorEntry {
+  bool unsubscribed = false;
+  TimePoint seen_at;
 };
 
 struct Session {

@@ -129,4 +129,22 @@ class SqliteCampaigns final : public CampaignStore {
   SqliteDb& db_;
 };
 
+class SqliteMarketoSync final : public MarketoSyncStore {
+ public:
+  explicit SqliteMarketoSync(SqliteDb& db) : db_(db) {}
+  void enqueue_writeback(const std::string& team_id, const std::string& email, const std::string& reason,
+                         TimePoint now) override;
+  std::vector<WriteBack> due_writebacks(TimePoint now, int limit) override;
+  void finish_writeback(int64_t id, const std::string& outcome, TimePoint now) override;
+  void retry_writeback(int64_t id, int attempts, TimePoint next_attempt_at, const std::string& error) override;
+  SyncState sync_state(const std::string& team_id) override;
+  void put_sync_state(const std::string& team_id, const SyncState& state) override;
+  std::vector<std::string> teams_to_sync() override;
+  void mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed, TimePoint now) override;
+  std::unordered_map<std::string, MirrorEntry> mirrored(const std::string& team_id,
+                                                       const std::vector<std::string>& email_keys) override;
+ private:
+  SqliteDb& db_;
+};
+
 }  // namespace sg::store

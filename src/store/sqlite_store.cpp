@@ -10,7 +10,7 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(const std::string& path, const crypto::SecretKey& key)
       : db_(path), teams_(db_), users_(db_), settings_(db_), connections_(db_, key), emails_(db_),
-        idempotency_(db_), audit_(db_), suppressions_(db_), campaigns_(db_) {
+        idempotency_(db_), audit_(db_), suppressions_(db_), campaigns_(db_), marketo_sync_(db_) {
     migrate(db_);
   }
 
@@ -23,6 +23,7 @@ class SqliteStore final : public Store {
   AuditStore& audit() override { return audit_; }
   SuppressionStore& suppressions() override { return suppressions_; }
   CampaignStore& campaigns() override { return campaigns_; }
+  MarketoSyncStore& marketo_sync() override { return marketo_sync_; }
 
   void transaction(const std::function<void()>& work) override {
     Transaction tx(db_);
@@ -51,6 +52,7 @@ class SqliteStore final : public Store {
   SqliteAudit audit_;
   SqliteSuppressions suppressions_;
   SqliteCampaigns campaigns_;
+  SqliteMarketoSync marketo_sync_;
 };
 
 }  // namespace

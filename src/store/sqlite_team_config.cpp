@@ -6,21 +6,22 @@ namespace sg::store {
 UnsubscribeSettings SqliteSettings::get(const std::string& team_id) {
   auto lock = db_.lock();
   auto s = db_.prepare(
-      "SELECT marketo_check_enabled, on_check_unavailable FROM team_settings WHERE team_id = ?");
+      "SELECT marketo_check_enabled, on_check_unavailable, mirror_authoritative FROM team_settings WHERE team_id = ?");
   s.bind(team_id);
   if (!s.step()) return {};
-  return {s.integer(0) != 0, parse_fail_policy(s.text(1)).value_or(FailPolicy::Block)};
+  return {s.integer(0) != 0, parse_fail_policy(s.text(1)).value_or(FailPolicy::Block), s.integer(2) != 0};
 }
 
 void SqliteSettings::put(const std::string& team_id, const UnsubscribeSettings& v, TimePoint now) {
   auto lock = db_.lock();
   db_.prepare(
-         "INSERT INTO team_settings (team_id, marketo_check_enabled, on_check_unavailable, updated_at) "
-         "VALUES (?, ?, ?, ?) ON CONFLICT(team_id) DO UPDATE SET "
+         "INSERT INTO team_settings (team_id, marketo_check_enabled, on_check_unavailable, mirror_authoritative, "
+         "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(team_id) DO UPDATE SET "
          "marketo_check_enabled = excluded.marketo_check_enabled, "
-         "on_check_unavailable = excluded.on_check_unavailable, updated_at = excluded.updated_at")
+         "on_check_unavailable = excluded.on_check_unavailable, "
+         "mirror_authoritative = excluded.mirror_authoritative, updated_at = excluded.updated_at")
       .bind_all(team_id, v.marketo_check_enabled, std::string(to_string(v.on_check_unavailable)),
-                to_unix_millis(now))
+                v.mirror_authoritative, to_unix_millis(now))
       .run();
 }
 

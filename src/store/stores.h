@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "store/records.h"
@@ -133,6 +134,25 @@ class CampaignStore {
   virtual int stop_suppressed(const std::string& team_id, TimePoint now) = 0;
 };
 
+// What Sendguard keeps of Marketo: unsubscribes waiting to be written back, the activity
+// feed's position per team, and the mirror of addresses' unsubscribe state.
+class MarketoSyncStore {
+ public:
+  virtual ~MarketoSyncStore() = default;
+  virtual void enqueue_writeback(const std::string& team_id, const std::string& email, const std::string& reason,
+                                 TimePoint now) = 0;
+  virtual std::vector<WriteBack> due_writebacks(TimePoint now, int limit) = 0;
+  virtual void finish_writeback(int64_t id, const std::string& outcome, TimePoint now) = 0;
+  virtual void retry_writeback(int64_t id, int attempts, TimePoint next_attempt_at, const std::string& error) = 0;
+  virtual SyncState sync_state(const std::string& team_id) = 0;
+  virtual void put_sync_state(const std::string& team_id, const SyncState& state) = 0;
+  // Teams whose check is on and who have a connection: the ones worth following.
+  virtual std::vector<std::string> teams_to_sync() = 0;
+  virtual void mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed, TimePoint now) = 0;
+  virtual std::unordered_map<std::string, MirrorEntry> mirrored(const std::string& team_id,
+                                                               const std::vector<std::string>& email_keys) = 0;
+};
+
 // All repositories of one database, plus atomic units of work across them.
 class Store {
  public:
@@ -146,6 +166,7 @@ class Store {
   virtual AuditStore& audit() = 0;
   virtual SuppressionStore& suppressions() = 0;
   virtual CampaignStore& campaigns() = 0;
+  virtual MarketoSyncStore& marketo_sync() = 0;
   // Runs `work` atomically: every write in it lands, or none does (on exception).
   virtual void transaction(const std::function<void()>& work) = 0;
   // True when the database answers a trivial query.

@@ -50,6 +50,23 @@ def stored_bytes(server):
     return b"".join(p.read_bytes() for p in (base, base.with_name(base.name + "-wal")) if p.exists())
 
 
+CONNECTION_FIELDS = ("rest_endpoint", "identity_endpoint", "client_id", "connected", "verified_at")
+
+
+def connection_part(body):
+    """GET adds sync status and usage to what PUT returned; this is the part they share."""
+    return {k: body[k] for k in CONNECTION_FIELDS}
+
+
+def test_get_adds_sync_status_and_usage(admin, sim):
+    connect(admin, sim)
+    body = admin.get("/integrations/marketo").json()
+    assert set(body) == set(CONNECTION_FIELDS) | {"sync", "usage"}
+    assert set(body["sync"]) == {"last_success_at", "lag_seconds", "last_error", "last_error_at"}
+    assert set(body["usage"]) == {"calls_today", "daily_budget", "by_kind"}
+    assert body["usage"]["daily_budget"] == 10000
+
+
 def test_connect_returns_the_connection_without_the_secret(admin, sim):
     creds = use_distinct_credentials(sim)
 
@@ -82,7 +99,7 @@ def test_get_returns_the_saved_connection_without_the_secret(admin, sim):
     reply = admin.get("/integrations/marketo")
 
     assert reply.status_code == 200, reply.text
-    assert reply.json() == saved
+    assert connection_part(reply.json()) == saved
     assert SECRET not in reply.text
 
 
@@ -105,7 +122,7 @@ def test_failed_reconnect_keeps_the_previous_connection(admin, sim):
     assert_error(connect(admin, sim, client_id="someone-else", client_secret="nope"),
                  422, "marketo_auth_failed")
 
-    assert admin.get("/integrations/marketo").json() == saved
+    assert connection_part(admin.get("/integrations/marketo").json()) == saved
 
 
 def test_reconnect_replaces_the_connection(admin, sim):
@@ -245,11 +262,11 @@ def test_trailing_slashes_are_normalised_so_no_double_slash_reaches_marketo(admi
 
 def test_delete_while_the_check_is_enabled_is_409_check_enabled(admin, sim):
     admin.enable_check(sim)
-    saved = admin.get("/integrations/marketo").json()
+    saved = connection_part(admin.get("/integrations/marketo").json())
 
     assert_error(admin.delete("/integrations/marketo"), 409, "check_enabled")
 
-    assert admin.get("/integrations/marketo").json() == saved
+    assert connection_part(admin.get("/integrations/marketo").json()) == saved
     assert admin.get("/settings/unsubscribe").json()["marketo_check_enabled"] is True
 
 
@@ -293,7 +310,7 @@ def test_user_cannot_connect_read_or_delete_the_connection(admin, user, sim):
     assert_error(user.delete("/integrations/marketo"), 403, "forbidden")
     assert_error(connect(user, sim, client_id="x", client_secret="y"), 403, "forbidden")
 
-    assert admin.get("/integrations/marketo").json() == saved
+    assert connection_part(admin.get("/integrations/marketo").json()) == saved
 
 
 def test_secret_is_not_stored_in_plaintext(server, admin, sim):

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""Marketo calls per send with the unsubscribe mirror, and how soon it learns an unsubscribe.
+
+Starts the Marketo simulator (30 ms latency per REST call, 10 concurrent; the 100 calls /
+20 s window is raised, see below), the SMTP sink and two sendguard servers, all on
+127.0.0.1, each with one team connected and the check on (policy block), then measures:
+
+  (a) steady state, mirror authoritative: after one warm-up send to each of 200 addresses
+      (leads in Marketo, none unsubscribed), 1,000 POST /emails cycling over them from 8
+      threads; Marketo lookups and addresses asked per 1,000 sends, pre-delivery checks
+      included (the outbox is drained before counting). Goal: 0.
+  (b) the same with the mirror not authoritative, SENDGUARD_CHECK_MAX_AGE=0 (each check
+      asks Marketo unless the mirror has seen the address unsubscribed).
+  (c) from an unsubscribe in the simulator to the first refused send: an address in steady
+      state (authoritative, zero lookups) is unsubscribed through the simulator, then sent
+      to every POLL seconds until the send is refused (422); repeated for several
+      addresses, with SENDGUARD_MIRROR_INTERVAL=1 and with the default 30 s. Sends
+      accepted in that window are counted, and whether the pre-delivery check stopped them.
+  (d) the sync's own cost: Marketo calls by kind per hour of each server's uptime.
+
+The simulator's rolling window and the server's limiter are raised to 10,000 calls / 20 s
+because (b) makes thousands of lookups a minute: this benchmark counts calls, and with
+Marketo's real 100 / 20 s (b) would only measure the limiter. Lookups are counted by the
+simulator; the sync's calls from each server's GET /integrations/marketo usage.
+
+Prints a Markdown table and appends a dated section to bench/RESULTS.md. Exits non-zero
+when an invariant fails; the numbers are recorded either way.
+Usage: bench/mirror.py [--no-record] [--keep]
+"""
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from check_cost import (RESULTS, SERVER_ENV, SIM_CONFIG, Stats, binary_identity, commit,  # noqa: E402
+                        cpu_model, fmt_counts, table)
+from peers import MarketoSim, SmtpSink  # noqa: E402
+from sendguard import Client, Sendguard  # noqa: E402
+
+BENCH_SIM_CONFIG = {**SIM_CONFIG, "rate_limit_calls": 10_000}
+BENCH_SERVER_ENV = {**SERVER_ENV, "SENDGUARD_MARKETO_CALLS_PER_20S": "10000", "SENDGUARD_CHECK_MAX_AGE": "0",
+                    "SENDGUARD_MARKETO_DAILY_BUDGET": "10000"}
+FAST_INTERVAL = 1        # SENDGUARD_MIRROR_INTERVAL of the first server
+DEFAULT_INTERVAL = 30    # the shipped default; the second server leaves the variable unset
+
+ADDRESSES = 200
+SENDS = 1_000
+SEND_THREADS = 8
+FAST_TRIALS = 8
+DEFAULT_TRIALS = 3
+POLL = 0.1               # seconds between sends while waiting for the refusal
+REFUSAL_TIMEOUT = 120
+SYNC_TIMEOUT = 2 * DEFAULT_INTERVAL + 15
+DRAIN_TIMEOUT = 120
+
+
+def steady_address(i):
+    return f"steady{i:03d}@mirror-example.com"
+
+
+def slow_address(i):
+    return f"slow{i:03d}@mirror-example.com"
+
+
+def per_thousand(count, sends):
+    return f"{count * 1000 / sends:.1f}"
+
+
+def seconds(values):
+    """min / median / max of a list of seconds."""
+    return f"{min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f} s"
+
+
+class Team:
+    """One server, its admin client and the sync interval it runs with."""
+
+    def __init__(self, server, admin, interval):
+        self.server = server
+        self.admin = admin
+        self.interval = interval
+        self.started = time.monotonic()
+
+    def integration(self):
+        reply = self.admin.get("/integrations/marketo")
+        reply.raise_for_status()
+        return reply.json()
+
+    def set_authoritative(self, on):
+        reply = self.admin.put("/settings/unsubscribe", {"mirror_authoritative": on})
+        if reply.status_code != 200 or reply.json()["mirror_authoritative"] is not on:
+            raise RuntimeError(f"mirror_authoritative: {reply.status_code} {reply.text}")
+
+    def wait_for_sync(self):
+        """Seconds until the feed was first read successfully; None on timeout."""
+        while time.monotonic() - self.started < SYNC_TIMEOUT:
+            if self.integration()["sync"]["last_success_at"]:
+                return time.monotonic() - self.started
+            time.sleep(0.2)
+        return None
+
+    def wait_for_outbox(self):
+        """Waits until no email is queued or held, so that delivery-time checks are counted."""
+        started = time.monotonic()
+        while time.monotonic() - started < DRAIN_TIMEOUT:
+            pending = [self.admin.get("/emails", params={"status": s, "limit": 1}).json()["emails"]
+                       for s in ("queued", "held")]
+            if not any(pending):
+                return True
+            time.sleep(0.2)
+        return False
+
+
+class Bench:
+    def __init__(self, sim, sink, fast, default):
+        self.sim = sim
+        self.sink = sink
+        self.fast = fast
+        self.default = default
+        self.rows = []      # (measure, value) for the table
+        self.failures = []  # broken invariants, reported and turned into the exit code
+
+    def row(self, measure, value):
+        self.rows.append((measure, str(value)))
+
+    def expect(self, ok, what):
+        if not ok:
+            self.failures.append(what)
+
+    def seed(self):
+        self.sim.add_leads([{"email": steady_address(i)} for i in range(ADDRESSES)]
+                           + [{"email": slow_address(i)} for i in range(DEFAULT_TRIALS)])
+
+    def sends(self, team, recipients, count, tag):
+        """`count` POST /emails over SEND_THREADS threads cycling over `recipients`; status counts."""
+        codes = [None] * count
+        local = threading.local()
+
+        def send(i):
+            if not hasattr(local, "client"):  # one keep-alive session per thread
+                local.client = Client(team.server.url, team.admin.token)
+            try:
+                r = local.client.post("/emails", {"workflow": "individual", "source": "api",
+                                                  "to": [recipients[i % len(recipients)]],
+                                                  "subject": f"{tag} {i}", "text": "Hello"}, timeout=60)
+                codes[i] = r.status_code
+            except Exception as error:  # noqa: BLE001 - counted, not fatal
+                codes[i] = type(error).__name__
+
+        with ThreadPoolExecutor(SEND_THREADS) as pool:
+            list(pool.map(send, range(count)))
+        return Counter(codes)
+
+    # (a) and (b) -----------------------------------------------------------------
+    def steady_state(self, label, authoritative):
+        team = self.fast
+        team.set_authoritative(authoritative)
+        recipients = [steady_address(i) for i in range(ADDRESSES)]
+        warm = Stats(self.sim)
+        codes = self.sends(team, recipients, ADDRESSES, f"{label} warm-up")
+        drained = team.wait_for_outbox()
+        warm_lookups = warm.delta()["lookup_calls"]
+        self.expect(codes == Counter({202: ADDRESSES}) and drained, f"{label} warm-up: {dict(codes)}, drained {drained}")
+
+        stats = Stats(self.sim)
+        started = time.perf_counter()
+        codes = self.sends(team, recipients, SENDS, label)
+        accepting = stats.delta()
+        wall = time.perf_counter() - started
+        drained = team.wait_for_outbox()
+        total = stats.delta()
+        self.expect(codes == Counter({202: SENDS}), f"{label} statuses {dict(codes)}")
+        self.expect(drained, f"{label} outbox not drained after {DRAIN_TIMEOUT} s")
+        mode = "authoritative" if authoritative else "not authoritative"
+        self.row(f"{label} mirror {mode}: warm-up lookups (one send to each of {ADDRESSES} addresses)",
+                 warm_lookups)
+        self.row(f"{label} {SENDS:,} sends over {SEND_THREADS} threads: statuses, time",
+                 f"{fmt_counts(codes)}; {wall:.1f} s")
+        self.row(f"{label} Marketo lookups per 1,000 sends: accept / incl. pre-delivery checks",
+                 f"{per_thousand(accepting['lookup_calls'], SENDS)} / {per_thousand(total['lookup_calls'], SENDS)}")
+        self.row(f"{label} addresses asked of Marketo per 1,000 sends (incl. pre-delivery checks)",
+                 per_thousand(total["lookup_values"], SENDS))
+        return total
+
+    # (c) -------------------------------------------------------------------------
+    def time_to_refusal(self, team, addresses, tag):
+        """Per address: (seconds from the unsubscribe to the first 422, ids of sends accepted before)."""
+        team.set_authoritative(True)
+        # Steady state: each address sent to once (a lookup), then answered by the mirror.
+        codes = self.sends(team, addresses, len(addresses), f"{tag} warm-up")
+        self.expect(codes == Counter({202: len(addresses)}), f"{tag} warm-up statuses {dict(codes)}")
+        trials = []
+        for address in addresses:
+            accepted = []
+            lookups = Stats(self.sim)
+            began = time.monotonic()
+            self.sim.set_unsubscribed(address)
+            while True:
+                reply = team.admin.post("/emails", {"workflow": "individual", "source": "api", "to": [address],
+                                                    "subject": f"{tag} after unsubscribe", "text": "Hello"})
+                elapsed = time.monotonic() - began
+                if reply.status_code == 422:
+                    break
+                if reply.status_code != 202 or elapsed > REFUSAL_TIMEOUT:
+                    self.expect(False, f"{tag} {address}: {reply.status_code} after {elapsed:.1f} s")
+                    elapsed = None
+                    break
+                accepted.append(reply.json()["id"])
+                time.sleep(POLL)
+            self.expect(lookups.delta()["lookup_calls"] == 0, f"{tag} {address}: lookups while waiting")
+            trials.append((elapsed, accepted))
+        team.wait_for_outbox()
+        return trials
+
+    def report_refusals(self, label, team, trials):
+        times = [t for t, _ in trials if t is not None]
+        accepted = [i for _, ids in trials for i in ids]
+        outcomes = Counter(team.admin.get(f"/emails/{i}").json()["status"] for i in accepted)
+        where = f"SENDGUARD_MIRROR_INTERVAL={team.interval}"
+        if times:
+            self.row(f"{label} {where}: unsubscribe to first refused send, min / median / max "
+                     f"({len(times)} addresses, a send every {POLL:g} s)", seconds(times))
+        self.row(f"{label} {where}: sends accepted after the unsubscribe (all trials), final status",
+                 f"{len(accepted)}" + (f" ({fmt_counts(outcomes)})" if accepted else ""))
+
+    # (d) -------------------------------------------------------------------------
+    def sync_cost(self, label, team):
+        usage = team.integration()["usage"]
+        hours = (time.monotonic() - team.started) / 3600
+        sync_kinds = ("activity", "lead_by_id", "paging_token", "activity_types")
+        calls = {k: usage["by_kind"].get(k, 0) for k in sync_kinds}
+        per_hour = sum(calls.values()) / hours
+        self.row(f"{label} SENDGUARD_MIRROR_INTERVAL={team.interval}: the sync's Marketo calls "
+                 f"({(time.monotonic() - team.started):.0f} s up)",
+                 f"{fmt_counts(Counter(calls))}; {per_hour:,.0f} an hour, {per_hour * 24:,.0f} a day")
+        self.row(f"{label} SENDGUARD_MIRROR_INTERVAL={team.interval}: Marketo calls today / daily budget",
+                 f"{usage['calls_today']:,} / {usage['daily_budget']:,}")
+
+
+def start_team(sim, sink, workdir, name, env):
+    server = Sendguard(smtp_url=f"smtp://127.0.0.1:{sink.port}", env=env, workdir=workdir / name).start()
+    admin = server.add_user("Bench", "admin@bench-example.com", "admin")
+    for reply in (admin.connect_marketo(sim),
+                  admin.put("/settings/unsubscribe", {"marketo_check_enabled": True,
+                                                      "on_check_unavailable": "block"})):
+        if reply.status_code != 200:
+            raise RuntimeError(f"set-up failed: {reply.status_code} {reply.text}")
+    return server, admin
+
+
+def record(bench, command, elapsed, binary):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    rev = commit()
+    section = [
+        f"## {now:%Y-%m-%d %H:%M} UTC — mirror" + (" (FAILED)" if bench.failures else ""),
+        "",
+        f"- Command: `{command}`" + (f" (HEAD `{rev}`)" if rev else ""),
+        f"- Binary: build/sendguard {binary}",
+        f"- Machine: nproc {len(os.sched_getaffinity(0))}, {cpu_model()}, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}; "
+        f"load average {bench.load[0]:.1f} at the start, {bench.load[1]:.1f} at the end (1 min)",
+        f"- Marketo simulator: {BENCH_SIM_CONFIG['rate_limit_calls']:,} calls / "
+        f"{BENCH_SIM_CONFIG['rate_limit_window_seconds']} s (raised: calls are counted, not paced), "
+        f"{BENCH_SIM_CONFIG['max_concurrent']} concurrent, {BENCH_SIM_CONFIG['latency_ms']} ms latency per REST "
+        f"call; a lead for each of the {ADDRESSES} steady addresses, none unsubscribed at the start",
+        f"- Servers: {BENCH_SERVER_ENV['SENDGUARD_MARKETO_CALLS_PER_20S']} calls / 20 s, "
+        f"{BENCH_SERVER_ENV['SENDGUARD_MARKETO_MAX_CONCURRENT']} concurrent, check max age "
+        f"{BENCH_SERVER_ENV['SENDGUARD_CHECK_MAX_AGE']} s, daily budget "
+        f"{BENCH_SERVER_ENV['SENDGUARD_MARKETO_DAILY_BUDGET']}, check on (policy block), SQLite, SMTP sink; "
+        f"one with SENDGUARD_MIRROR_INTERVAL={FAST_INTERVAL} for (a)-(c), one with the default "
+        f"({DEFAULT_INTERVAL} s) for (c); whole run {elapsed:.0f} s",
+        "",
+        table(bench.rows),
+        "",
+    ]
+    if bench.failures:
+        section += ["Failed invariants:", ""] + [f"- {f}" for f in bench.failures] + [""]
+    if not RESULTS.exists():
+        RESULTS.write_text("# Benchmark results\n\nAppended by `make bench` (bench/run.sh); newest last.\n\n")
+    with RESULTS.open("a") as out:
+        out.write("\n".join(section) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    parser.add_argument("--keep", action="store_true", help="keep the servers' directories (logs, databases)")
+    args = parser.parse_args()
+    command = os.environ.get("SENDGUARD_BENCH_COMMAND") or " ".join([sys.executable, *sys.argv])
+
+    began = time.monotonic()
+    binary = binary_identity()
+    workdir = Path(tempfile.mkdtemp(prefix="sendguard-bench-"))
+    servers = []
+    ok = False
+    try:
+        with MarketoSim() as sim, SmtpSink(root=workdir / "sink") as sink:
+            sim.config(**BENCH_SIM_CONFIG)
+            load_before = os.getloadavg()[0]
+            # The default-interval server starts first: its first read of the feed comes one
+            # interval after the check is on, and it waits while (a) and (b) run.
+            server, admin = start_team(sim, sink, workdir, "server-default", BENCH_SERVER_ENV)
+            servers.append(server)
+            default = Team(server, admin, DEFAULT_INTERVAL)
+            server, admin = start_team(sim, sink, workdir, "server-fast",
+                                       {**BENCH_SERVER_ENV, "SENDGUARD_MIRROR_INTERVAL": str(FAST_INTERVAL)})
+            servers.append(server)
+            fast = Team(server, admin, FAST_INTERVAL)
+
+            bench = Bench(sim, sink, fast, default)
+            bench.seed()
+            bench.expect(fast.wait_for_sync() is not None, "the fast server's sync never succeeded")
+            bench.steady_state("(a)", authoritative=True)
+            bench.steady_state("(b)", authoritative=False)
+
+            fast_trials = bench.time_to_refusal(fast, [steady_address(i) for i in range(FAST_TRIALS)], "(c)")
+            bench.report_refusals("(c)", fast, fast_trials)
+            first_sync = default.wait_for_sync()
+            bench.expect(first_sync is not None, "the default server's sync never succeeded")
+            default_trials = bench.time_to_refusal(default, [slow_address(i) for i in range(DEFAULT_TRIALS)], "(c)")
+            bench.report_refusals("(c)", default, default_trials)
+
+            bench.sync_cost("(d)", fast)
+            bench.sync_cost("(d)", default)
+            bench.load = (load_before, os.getloadavg()[0])
+            for server in servers:
+                server.stop()
+            bench.expect(binary_identity() == binary, "build/sendguard was rebuilt during the run")
+            elapsed = time.monotonic() - began
+
+            print(table(bench.rows))
+            for failure in bench.failures:
+                print(f"FAILED: {failure}", file=sys.stderr)
+            if not args.no_record:
+                record(bench, command, elapsed, binary)
+                print(f"\nappended to {RESULTS.relative_to(ROOT)}")
+            ok = not bench.failures
+    finally:
+        for server in servers:
+            server.stop()
+        if ok and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"servers' directories kept: {workdir}", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+// MarketoSync: a background thread that keeps Sendguard and Marketo in step. For every
+// team with the check on it follows Marketo's activity feed (Unsubscribe Email, and
+// Change Data Value on "Unsubscribed"), resolves the leads to addresses and records their
+// state in the mirror; the feed's position is kept in the database, so nothing is missed
+// across restarts. It also writes one-click unsubscribes back to Marketo, retrying with
+// backoff until Marketo accepts them. Thread-safe; collaborators must outlive it.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/clock.h"
+#include "marketo/marketo_client.h"
+#include "store/stores.h"
+
+namespace sg::mirror {
+
+struct SyncOptions {
+  Millis interval{30000};     // how often the feed is read and write-backs are tried
+  int max_pages_per_run = 20;  // per team, so one busy team cannot starve the others
+  Millis writeback_retry_base{30000};
+  Millis writeback_retry_max{3600 * 1000};
+};
+
+class MarketoSync {
+ public:
+  MarketoSync(store::Store& store, marketo::Client& client, Clock& clock, SyncOptions options)
+      : store_(store), client_(client), clock_(clock), options_(options) {}
+  ~MarketoSync() { stop(); }
+
+  void start();
+  void stop();
+  // One pass over every team and due write-back. For tests and the loop.
+  void run_once();
+
+ private:
+  void loop();
+  void sync_team(const std::string& team_id);
+  void write_back();
+  std::vector<int> unsubscribe_type_ids(const std::string& team_id, const marketo::Credentials& creds);
+
+  store::Store& store_;
+  marketo::Client& client_;
+  Clock& clock_;
+  const SyncOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;                          // GUARDED_BY(mu_)
+  std::map<std::string, std::vector<int>> types_;  // GUARDED_BY(mu_): confirmed type ids per team
+  std::thread thread_;
+};
+
+}  // namespace sg::mirror

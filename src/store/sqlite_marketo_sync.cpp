@@ -1,0 +1,103 @@
+// Write-backs, the activity feed's position and the unsubscribe mirror in SQLite.
+#include "store/sqlite_repos.h"
+
+namespace sg::store {
+namespace {
+
+std::optional<int64_t> opt_ms(const std::optional<TimePoint>& t) {
+  if (!t) return std::nullopt;
+  return to_unix_millis(*t);
+}
+
+std::optional<TimePoint> opt_time(const std::optional<int64_t>& ms) {
+  if (!ms) return std::nullopt;
+  return from_unix_millis(*ms);
+}
+
+}  // namespace
+
+void SqliteMarketoSync::enqueue_writeback(const std::string& team_id, const std::string& email,
+                                          const std::string& reason, TimePoint now) {
+  auto lock = db_.lock();
+  db_.prepare("INSERT INTO marketo_writebacks (team_id, email, reason, next_attempt_at, created_at) "
+              "VALUES (?, ?, ?, ?, ?)")
+      .bind_all(team_id, email, reason, to_unix_millis(now), to_unix_millis(now))
+      .run();
+}
+
+std::vector<WriteBack> SqliteMarketoSync::due_writebacks(TimePoint now, int limit) {
+  auto lock = db_.lock();
+  auto s = db_.prepare("SELECT id, team_id, email, reason, attempts FROM marketo_writebacks "
+                       "WHERE done_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
+  s.bind_all(to_unix_millis(now), limit);
+  std::vector<WriteBack> out;
+  while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.integer(4))});
+  return out;
+}
+
+void SqliteMarketoSync::finish_writeback(int64_t id, const std::string& outcome, TimePoint now) {
+  auto lock = db_.lock();
+  db_.prepare("UPDATE marketo_writebacks SET done_at = ?, outcome = ? WHERE id = ?")
+      .bind_all(to_unix_millis(now), outcome, id)
+      .run();
+}
+
+void SqliteMarketoSync::retry_writeback(int64_t id, int attempts, TimePoint next_attempt_at, const std::string& error) {
+  auto lock = db_.lock();
+  db_.prepare("UPDATE marketo_writebacks SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?")
+      .bind_all(attempts, to_unix_millis(next_attempt_at), error, id)
+      .run();
+}
+
+SyncState SqliteMarketoSync::sync_state(const std::string& team_id) {
+  auto lock = db_.lock();
+  auto s = db_.prepare("SELECT paging_token, last_success_at, last_error, last_error_at FROM marketo_sync WHERE team_id = ?");
+  s.bind(team_id);
+  if (!s.step()) return {};
+  return {s.opt_text(0), opt_time(s.opt_integer(1)), s.opt_text(2).value_or(""), opt_time(s.opt_integer(3))};
+}
+
+void SqliteMarketoSync::put_sync_state(const std::string& team_id, const SyncState& v) {
+  auto lock = db_.lock();
+  db_.prepare("INSERT INTO marketo_sync (team_id, paging_token, last_success_at, last_error, last_error_at) "
+              "VALUES (?, ?, ?, ?, ?) ON CONFLICT(team_id) DO UPDATE SET paging_token = excluded.paging_token, "
+              "last_success_at = excluded.last_success_at, last_error = excluded.last_error, "
+              "last_error_at = excluded.last_error_at")
+      .bind_all(team_id, v.paging_token, opt_ms(v.last_success_at),
+                v.last_error.empty() ? std::nullopt : std::optional(v.last_error), opt_ms(v.last_error_at))
+      .run();
+}
+
+std::vector<std::string> SqliteMarketoSync::teams_to_sync() {
+  auto lock = db_.lock();
+  auto s = db_.prepare("SELECT c.team_id FROM marketo_connections c JOIN team_settings t ON t.team_id = c.team_id "
+                       "WHERE t.marketo_check_enabled = 1");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+void SqliteMarketoSync::mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed,
+                               TimePoint now) {
+  auto lock = db_.lock();
+  db_.prepare("INSERT INTO marketo_mirror (team_id, email_key, unsubscribed, seen_at) VALUES (?, ?, ?, ?) "
+              "ON CONFLICT(team_id, email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed, "
+              "seen_at = excluded.seen_at")
+      .bind_all(team_id, email_key, unsubscribed, to_unix_millis(now))
+      .run();
+}
+
+std::unordered_map<std::string, MirrorEntry> SqliteMarketoSync::mirrored(const std::string& team_id,
+                                                                        const std::vector<std::string>& email_keys) {
+  auto lock = db_.lock();
+  auto s = db_.prepare("SELECT unsubscribed, seen_at FROM marketo_mirror WHERE team_id = ? AND email_key = ?");
+  std::unordered_map<std::string, MirrorEntry> out;
+  for (const auto& key : email_keys) {
+    s.bind_all(team_id, key);
+    if (s.step()) out[key] = MirrorEntry{s.integer(0) != 0, from_unix_millis(s.integer(1))};
+    s.reset();
+  }
+  return out;
+}
+
+}  // namespace sg::store

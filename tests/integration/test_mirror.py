@@ -1,0 +1,274 @@
+"""The Marketo mirror, the one-click write-back and the daily budget, end to end.
+
+A background sync follows the simulator's activity feed and records unsubscribes and
+resubscribes; the gate believes a mirrored unsubscribe without asking Marketo, and with
+`mirror_authoritative` a recent "not unsubscribed" too. One-click unsubscribes are written
+back to Marketo (updateOnly by email; 1007 resolved to ids), retried until accepted. A
+daily budget caps Sendguard's Marketo calls; past it the team's policy applies.
+"""
+import re
+import time
+
+import requests
+
+FAST = {"SENDGUARD_MIRROR_INTERVAL": "1"}
+ONE_CLICK = {"List-Unsubscribe": "One-Click"}
+REASON = "One-click unsubscribe from sales email"
+
+
+def wait_until(predicate, timeout, what, poll=0.05):
+    """The predicate's first truthy value within `timeout` seconds; fails the test otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(poll)
+
+
+def start(make_server, sim, env=None, policy="block", check=True):
+    """A server with a team connected to the simulator (and the check on unless told)."""
+    server = make_server(env={**FAST, **(env or {})}).start()
+    admin = server.add_user("Acme", "admin@acme.com", "admin")
+    if check:
+        admin.enable_check(sim, policy=policy)
+    else:
+        assert admin.connect_marketo(sim).status_code == 200
+    return server, admin
+
+
+def integration(admin):
+    reply = admin.get("/integrations/marketo")
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def wait_for_sync(admin, timeout=10):
+    """The sync status once the feed has been read successfully."""
+    return wait_until(lambda: (s := integration(admin)["sync"])["last_success_at"] and s, timeout,
+                      "first successful sync")
+
+
+def delivered_link(admin, sink, to, count=1):
+    """Sends to `to` and returns the one-click link of the delivered message."""
+    reply = admin.send([to])
+    assert reply.status_code == 202, reply.text
+    admin.wait_status(reply.json()["id"], {"sent"})
+    msg = sink.wait_for(count)[-1]["msg"]
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    return re.fullmatch(r"<(.+)>", msg["List-Unsubscribe"]).group(1)
+
+
+def leads_of(sim, email):
+    return [lead for lead in sim.leads() if lead["email"].lower() == email.lower()]
+
+
+def wait_unsubscribed(sim, email, timeout=8):
+    return wait_until(lambda: (leads := leads_of(sim, email)) and all(l["unsubscribed"] for l in leads)
+                      and leads, timeout, f"write-back of {email} to Marketo")
+
+
+def sync_passes(sim, passes):
+    """Waits for `passes` more reads of the activity feed, i.e. complete sync runs."""
+    start_count = sim.stats()["activity_calls"]
+    wait_until(lambda: sim.stats()["activity_calls"] >= start_count + passes, 5 * passes,
+               f"{passes} sync passes")
+
+
+def check(admin, email):
+    reply = admin.post("/checks", {"recipients": [email]})
+    assert reply.status_code == 200, reply.text
+    return reply.json()["results"][0]
+
+
+def update_posts(sim):
+    return [c for c in sim.stats()["calls"] if c["method"] == "POST" and c["path"] == "/rest/v1/leads.json"
+            and "_method" not in c["query"]]
+
+
+# --- one-click write-back ----------------------------------------------------------
+
+def test_one_click_post_writes_back_but_get_and_forged_tokens_do_not(make_server, sim, sink):
+    server, admin = start(make_server, sim)
+    sim.add_leads([{"email": "reader@example.com"}])
+    link = delivered_link(admin, sink, "Reader@Example.com")
+    token = link.rsplit("/", 1)[1]
+
+    assert requests.get(link, timeout=10).status_code == 200
+    for bad in ("forged", token[:-2] + ("AA" if not token.endswith("AA") else "BB")):
+        assert requests.post(f"{server.url}/u/{bad}", data=ONE_CLICK, timeout=10).status_code == 404
+    sync_passes(sim, 2)  # every pass also tries due write-backs
+    assert sim.stats()["update_calls"] == 0
+    assert [l["unsubscribed"] for l in leads_of(sim, "reader@example.com")] == [False]
+
+    assert requests.post(link, data=ONE_CLICK, timeout=10).status_code == 200
+    [lead] = wait_unsubscribed(sim, "reader@example.com")
+    assert lead["unsubscribedReason"] == REASON
+    assert sim.stats()["update_calls"] == 1
+
+    assert requests.post(link, data=ONE_CLICK, timeout=10).status_code == 200  # harmless again
+    sync_passes(sim, 2)
+    assert sim.stats()["update_calls"] == 1
+    assert check(admin, "reader@example.com") == {"email": "reader@example.com", "allowed": False,
+                                                  "reason": "suppressed"}
+
+
+def test_write_back_of_an_address_two_leads_share_updates_both(make_server, sim, sink):
+    server, admin = start(make_server, sim)
+    sim.add_leads([{"email": "dup@example.com"}, {"email": "Dup@Example.com"}, {"email": "other@example.com"}])
+    link = delivered_link(admin, sink, "dup@example.com")
+    lookups = sim.stats()["lookup_calls"]
+
+    assert requests.post(link, data=ONE_CLICK, timeout=10).status_code == 200
+
+    both = wait_unsubscribed(sim, "dup@example.com")
+    assert len(both) == 2 and all(l["unsubscribedReason"] == REASON for l in both)
+    assert [l["unsubscribed"] for l in leads_of(sim, "other@example.com")] == [False]
+    stats = sim.stats()
+    assert stats["update_calls"] == 2  # by email (skipped: 1007), then by id
+    assert stats["lookup_calls"] == lookups + 1  # the shared address's lead ids
+    assert stats["errors_by_code"] == {}
+
+
+def test_write_back_while_marketo_is_down_is_retried_until_it_lands(make_server, sim, sink):
+    # The check stays off so that no sync call takes the injected faults: only the write-back
+    # calls Marketo. Four 503s are every attempt of one call (the client retries 3 times).
+    server, admin = start(make_server, sim, check=False)
+    sim.add_leads([{"email": "later@example.com"}])
+    link = delivered_link(admin, sink, "later@example.com")
+    sim.faults([{"kind": "http_status", "status": 503, "count": 4}])
+
+    began = time.monotonic()
+    assert requests.post(link, data=ONE_CLICK, timeout=10).status_code == 200  # answered locally
+    assert time.monotonic() - began < 2
+    wait_until(lambda: len(update_posts(sim)) >= 4, 15, "the first write-back attempts")
+    assert [l["unsubscribed"] for l in leads_of(sim, "later@example.com")] == [False]
+    assert check(admin, "later@example.com")["reason"] == "suppressed"  # the local list has it
+
+    wait_unsubscribed(sim, "later@example.com", timeout=60)
+    assert len(update_posts(sim)) == 5
+    assert sim.stats()["update_calls"] == 1  # the faulted attempts never reached the lead database
+
+
+# --- the mirror on the send path ---------------------------------------------------
+
+def test_unsubscribe_in_marketo_blocks_the_next_send_without_a_lookup(make_server, sim, sink):
+    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600"})
+    sim.add_leads([{"email": "ann@x.com"}])
+    first = admin.send(["ann@x.com"])
+    assert first.status_code == 202, first.text
+    admin.wait_status(first.json()["id"], {"sent"})
+    wait_for_sync(admin)
+    lookups = sim.stats()["lookup_calls"]
+    assert lookups == 1  # the cache (an hour) would say "allowed" from now on
+
+    sim.set_unsubscribed("ann@x.com")
+    changed = time.monotonic()
+    wait_until(lambda: not check(admin, "ann@x.com")["allowed"], 10, "the mirror to learn the unsubscribe")
+    assert time.monotonic() - changed < 4  # a sync interval (1 s) and a pass, with room for a loaded machine
+    refused = admin.send(["ann@x.com"], subject="After unsubscribe")
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["recipients"] == ["ann@x.com"]
+    assert check(admin, "ann@x.com") == {"email": "ann@x.com", "allowed": False, "reason": "marketo_unsubscribed"}
+    [blocked] = [e for e in admin.get("/emails").json()["emails"] if e["subject"] == "After unsubscribe"]
+    assert (blocked["status"], blocked["reason"]) == ("blocked", "marketo_unsubscribed")
+    stats = sim.stats()
+    assert stats["lookup_calls"] == lookups
+    assert stats["lead_by_id_calls"] >= 1
+
+    sim.set_unsubscribed("ann@x.com", False)
+    wait_until(lambda: check(admin, "ann@x.com")["allowed"], 10, "the mirror to learn the resubscribe")
+    again = admin.send(["ann@x.com"], subject="Resubscribed")
+    assert again.status_code == 202, again.text
+    admin.wait_status(again.json()["id"], {"sent"})
+    assert [m["msg"]["Subject"] for m in sink.wait_for(2)] == ["Hello", "Resubscribed"]
+
+
+def test_authoritative_mirror_answers_steady_sends_with_zero_lookups(make_server, sim, sink):
+    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "0"})
+    sim.add_leads([{"email": "ann@x.com"}, {"email": "bob@x.com"}])
+    r = admin.put("/settings/unsubscribe", {"mirror_authoritative": True})
+    assert r.status_code == 200 and r.json()["mirror_authoritative"] is True, r.text
+    wait_for_sync(admin)
+
+    def lookups_for(sends, to):
+        before = sim.stats()["lookup_calls"]
+        for i in range(sends):
+            reply = admin.send([to], subject=f"{to} {i}")
+            assert reply.status_code == 202, reply.text
+            admin.wait_status(reply.json()["id"], {"sent"})  # the pre-delivery check included
+        return sim.stats()["lookup_calls"] - before
+
+    assert lookups_for(1, "ann@x.com") == 1
+    assert lookups_for(5, "ann@x.com") == 0
+    assert check(admin, "ann@x.com")["allowed"] and sim.stats()["lookup_calls"] == 1
+
+    r = admin.put("/settings/unsubscribe", {"mirror_authoritative": False})
+    assert r.status_code == 200 and r.json()["mirror_authoritative"] is False, r.text
+    assert lookups_for(3, "ann@x.com") >= 3  # every send asks Marketo (max age 0)
+    assert lookups_for(3, "bob@x.com") >= 3
+
+
+# --- sync status and the daily budget ----------------------------------------------
+
+def test_sync_status_reports_success_lag_and_errors(make_server, sim, sink):
+    server, admin = start(make_server, sim)
+    sync = wait_for_sync(admin)
+    assert sync["lag_seconds"] is not None and 0 <= sync["lag_seconds"] <= 2, sync
+    assert sync["last_error"] is None and sync["last_error_at"] is None
+    usage = integration(admin)["usage"]
+    assert usage["daily_budget"] == 10000
+    assert {"paging_token", "activity_types", "activity"} <= set(usage["by_kind"]), usage
+    assert usage["calls_today"] == sum(usage["by_kind"].values())
+
+    # Marketo down for longer than one call's retries.
+    sim.faults([{"kind": "error", "code": "608", "count": 4}], endpoint="any")
+    failed = wait_until(lambda: (s := integration(admin)["sync"])["last_error"] and s, 10, "a sync error")
+    assert "608" in failed["last_error"] and failed["last_error_at"], failed
+    recovered = wait_until(lambda: (s := integration(admin)["sync"])["last_error"] is None and s, 10,
+                           "recovery")
+    assert recovered["last_success_at"] > sync["last_success_at"]
+    assert recovered["lag_seconds"] <= 2
+
+    # The credentials stop working: the token expires and the secret was rotated in Marketo.
+    sim.config(clients={"sg-client": "rotated"})
+    sim.expire_tokens()
+    failed = wait_until(lambda: (s := integration(admin)["sync"])["last_error"] and s, 10, "a credential error")
+    assert failed["last_error_at"] and failed["last_success_at"] <= failed["last_error_at"], failed
+
+
+def test_budget_exhaustion_applies_the_team_policy(make_server, sim, sink):
+    # A long interval keeps the sync's own calls out of this small budget.
+    server, admin = start(make_server, sim, env={"SENDGUARD_MARKETO_DAILY_BUDGET": "3",
+                                                 "SENDGUARD_MIRROR_INTERVAL": "3600"})
+    assert integration(admin)["sync"] == {"last_success_at": None, "lag_seconds": None, "last_error": None,
+                                          "last_error_at": None}
+    for to in ("a1@x.com", "a2@x.com", "a3@x.com"):
+        reply = admin.send([to])
+        assert reply.status_code == 202, reply.text
+        admin.wait_status(reply.json()["id"], {"sent"})
+    usage = integration(admin)["usage"]
+    assert usage == {"calls_today": 3, "daily_budget": 3, "by_kind": {"lookup": 3}}, usage
+
+    refused = admin.send(["a4@x.com"])
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"]["code"] == "unsubscribe_check_unavailable"
+    assert admin.post("/checks", {"recipients": ["a5@x.com"]}).status_code == 503
+    assert check(admin, "a1@x.com")["allowed"]  # answered before, so no call needed
+    assert sim.stats()["lookup_calls"] == 3
+
+    assert admin.put("/settings/unsubscribe", {"on_check_unavailable": "send"}).status_code == 200
+    accepted = admin.send(["a4@x.com"])
+    assert accepted.status_code == 202, accepted.text
+    email = admin.wait_status(accepted.json()["id"], {"sent"})
+    assert email.get("unverified") is True, email
+    assert sim.stats()["lookup_calls"] == 3
+    assert integration(admin)["usage"]["calls_today"] == 3
+
+    metrics = server.raw("GET", "/metrics").text
+    lookups = [line for line in metrics.splitlines() if line.startswith("sendguard_marketo_calls_total{")
+               and 'kind="lookup"' in line]
+    assert lookups == ['sendguard_marketo_calls_total{kind="lookup",result="success"} 3'], lookups
