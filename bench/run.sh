@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against build/sendguard (`make bench` builds it first) and appends
 # the results to bench/RESULTS.md. Arguments go to each benchmark (e.g. --no-record).
-# Both run even when the first fails; the exit code is non-zero if either did.
+# Each runs even when an earlier one fails; the exit code is non-zero if any did.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ! -x build/sendguard ]]; then
@@ -13,4 +13,5 @@ export SENDGUARD_BENCH_COMMAND="bash bench/run.sh${*:+ $*}"
 status=0
 /usr/bin/python3 bench/check_cost.py "$@" || status=$?
 /usr/bin/python3 bench/group_send.py "$@" || status=$?
+/usr/bin/python3 bench/mirror.py "$@" || status=$?
 exit "$status"

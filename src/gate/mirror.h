@@ -1,11 +1,15 @@
 // Mirror: what the local copy of Marketo's unsubscribe state says about addresses, so
-// the gate can answer without a Marketo call. An unsubscribe is always believed (it can
-// only block); "not unsubscribed" is `trusted` only when seen recently while the copy is
-// kept in sync, and the gate relies on it only for teams that made the mirror
-// authoritative. Implementations are thread-safe.
+// the gate can answer without a Marketo call. It answers only while the copy is kept in
+// sync with Marketo's activity feed. An unsubscribe is always believed (it can only
+// block; a resubscribe lifts it at the next sync); "not unsubscribed" is `trusted` only
+// when seen recently, and the gate relies on it only for teams that made the mirror
+// authoritative. For other teams the copy counts as one more cached answer, used only
+// while younger than the check's max age. Implementations are thread-safe.
 #pragma once
 
 #include <string>
+
+#include "core/clock.h"
 #include <unordered_map>
 #include <vector>
 
@@ -13,7 +17,8 @@ namespace sg::gate {
 
 struct MirrorAnswer {
   bool unsubscribed = false;
-  bool trusted = false;  // "not unsubscribed" may be relied on without asking Marketo
+  bool trusted = false;  // "not unsubscribed" was seen recently enough to rely on
+  TimePoint synced_at;   // when the feed was last read: the answer is no fresher than that
 };
 
 class Mirror {

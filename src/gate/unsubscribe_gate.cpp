@@ -14,7 +14,7 @@ Verdict GateAnswer::verdict(const std::string& key) const {
 UnsubscribeGate::UnsubscribeGate(SuppressionSource& local, SuppressionSource& marketo,
                                  Clock& clock, Metrics& metrics, GateOptions options)
     : local_(local), marketo_(marketo), clock_(clock), metrics_(metrics),
-      cache_(options.max_age, options.cache_entries) {
+      cache_(options.max_age, options.cache_entries), max_age_(options.max_age) {
   metrics_.describe("sendguard_checks_total", "counter",
                     "Recipients checked by the unsubscribe gate, by outcome");
 }
@@ -56,8 +56,9 @@ void UnsubscribeGate::ask_marketo(const std::string& team_id, const TeamPolicy& 
     auto mirrored = mirror_->mirrored(team_id, keys);
     for (const auto& k : keys) {
       auto it = mirrored.find(k);
-      if (it != mirrored.end() && it->second.unsubscribed) answer.verdicts[k] = Verdict::MarketoUnsubscribed;
-      else if (!(it != mirrored.end() && it->second.trusted && policy.mirror_authoritative)) unanswered.push_back(k);
+      bool usable = it != mirrored.end() && (policy.mirror_authoritative || now - it->second.synced_at < max_age_);
+      if (usable && it->second.unsubscribed) answer.verdicts[k] = Verdict::MarketoUnsubscribed;
+      else if (!(usable && it->second.trusted && policy.mirror_authoritative)) unanswered.push_back(k);
     }
   } else {
     unanswered = keys;

@@ -63,6 +63,7 @@ class UnsubscribeGate {
   Metrics& metrics_;
   FreshnessCache cache_;
   Mirror* mirror_ = nullptr;
+  const Millis max_age_;
 };
 
 }  // namespace sg::gate

@@ -35,8 +35,12 @@ std::unordered_map<std::string, gate::MirrorAnswer> StoreMirror::mirrored(const 
   auto state = sync_.sync_state(team_id);
   bool following = state.last_success_at && now - *state.last_success_at <= options_.max_sync_age;
   std::unordered_map<std::string, gate::MirrorAnswer> out;
+  // Only a followed feed keeps the copy current (a resubscribe would have arrived); when
+  // the sync is failing the gate asks Marketo instead.
+  if (!following) return out;
   for (const auto& [key, entry] : sync_.mirrored(team_id, keys))
-    out[key] = {entry.unsubscribed, !entry.unsubscribed && following && now - entry.seen_at <= options_.trust_window};
+    out[key] = {entry.unsubscribed, !entry.unsubscribed && now - entry.seen_at <= options_.trust_window,
+                *state.last_success_at};
   return out;
 }
 

@@ -214,7 +214,8 @@ def test_one_team_cannot_delete_another_teams_connection(server, sim):
 
     assert_error(globex.delete("/integrations/marketo"), 404, "not_found")
 
-    assert acme.get("/integrations/marketo").json() == saved
+    current = acme.get("/integrations/marketo").json()
+    assert {k: current[k] for k in saved} == saved
 
 
 def test_audit_log_is_per_team(server, sim):

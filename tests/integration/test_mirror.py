@@ -1,8 +1,8 @@
 """The Marketo mirror, the one-click write-back and the daily budget, end to end.
 
 A background sync follows the simulator's activity feed and records unsubscribes and
-resubscribes; the gate believes a mirrored unsubscribe without asking Marketo, and with
-`mirror_authoritative` a recent "not unsubscribed" too. One-click unsubscribes are written
+resubscribes; the gate believes a mirrored unsubscribe without asking Marketo, and with the
+mirror authoritative (PUT /settings/mirror) a recent "not unsubscribed" too. One-click unsubscribes are written
 back to Marketo (updateOnly by email; 1007 resolved to ids), retried until accepted. A
 daily budget caps Sendguard's Marketo calls; past it the team's policy applies.
 """
@@ -59,6 +59,13 @@ def delivered_link(admin, sink, to, count=1):
     msg = sink.wait_for(count)[-1]["msg"]
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     return re.fullmatch(r"<(.+)>", msg["List-Unsubscribe"]).group(1)
+
+
+def set_authoritative(admin, on):
+    reply = admin.put("/settings/mirror", {"authoritative": on})
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {"authoritative": on}
+    assert admin.get("/settings/mirror").json() == {"authoritative": on}
 
 
 def leads_of(sim, email):
@@ -187,11 +194,28 @@ def test_unsubscribe_in_marketo_blocks_the_next_send_without_a_lookup(make_serve
     assert [m["msg"]["Subject"] for m in sink.wait_for(2)] == ["Hello", "Resubscribed"]
 
 
+def test_resubscribe_in_marketo_lifts_a_block_a_live_lookup_found(make_server, sim, sink):
+    # Unsubscribed before Sendguard ever asked: the first send learns it from a lookup.
+    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600"})
+    sim.add_leads([{"email": "back@x.com", "unsubscribed": True}])
+    wait_for_sync(admin)
+    refused = admin.send(["back@x.com"])
+    assert refused.status_code == 422, refused.text
+    assert sim.stats()["lookup_calls"] == 1
+
+    sim.set_unsubscribed("back@x.com", False)
+    sync_passes(sim, 3)  # the feed's Change Data Value has been read and its lead resolved
+    assert sim.stats()["lead_by_id_calls"] >= 1
+    assert check(admin, "back@x.com") == {"email": "back@x.com", "allowed": True}
+    again = admin.send(["back@x.com"], subject="Resubscribed")
+    assert again.status_code == 202, again.text
+    admin.wait_status(again.json()["id"], {"sent"})
+
+
 def test_authoritative_mirror_answers_steady_sends_with_zero_lookups(make_server, sim, sink):
     server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "0"})
     sim.add_leads([{"email": "ann@x.com"}, {"email": "bob@x.com"}])
-    r = admin.put("/settings/unsubscribe", {"mirror_authoritative": True})
-    assert r.status_code == 200 and r.json()["mirror_authoritative"] is True, r.text
+    set_authoritative(admin, True)
     wait_for_sync(admin)
 
     def lookups_for(sends, to):
@@ -206,10 +230,36 @@ def test_authoritative_mirror_answers_steady_sends_with_zero_lookups(make_server
     assert lookups_for(5, "ann@x.com") == 0
     assert check(admin, "ann@x.com")["allowed"] and sim.stats()["lookup_calls"] == 1
 
-    r = admin.put("/settings/unsubscribe", {"mirror_authoritative": False})
-    assert r.status_code == 200 and r.json()["mirror_authoritative"] is False, r.text
+    set_authoritative(admin, False)
+    actions = [e["action"] for e in admin.get("/audit").json()["entries"]]
+    assert actions.count("settings.mirror.updated") == 2, actions
     assert lookups_for(3, "ann@x.com") >= 3  # every send asks Marketo (max age 0)
     assert lookups_for(3, "bob@x.com") >= 3
+
+
+def test_an_address_stays_blocked_while_any_of_its_leads_is_unsubscribed(make_server, sim, sink):
+    # MARKETO.md: treat an address as unsubscribed when any lead with it says so. Another
+    # integration resubscribes one of two leads sharing an address; the feed reports that lead.
+    server, admin = start(make_server, sim)
+    set_authoritative(admin, True)
+    first, second = sim.add_leads([{"email": "pair@x.com", "unsubscribed": True},
+                                   {"email": "Pair@X.com", "unsubscribed": True}])
+    wait_for_sync(admin)
+    assert check(admin, "pair@x.com")["reason"] == "marketo_unsubscribed"  # a lookup finds both
+
+    token = requests.get(f"{sim.identity_endpoint}/oauth/token", timeout=10, params={
+        "grant_type": "client_credentials", "client_id": "sg-client", "client_secret": "sg-secret"}).json()
+    reply = requests.post(f"{sim.rest_endpoint}/v1/leads.json", timeout=10,
+                          headers={"Authorization": f"Bearer {token['access_token']}"},
+                          json={"action": "updateOnly", "lookupField": "id",
+                                "input": [{"id": second["id"], "unsubscribed": False}]}).json()
+    assert reply["result"] == [{"id": second["id"], "status": "updated"}], reply
+    resolved = sim.stats()["lead_by_id_calls"]
+    wait_until(lambda: sim.stats()["lead_by_id_calls"] > resolved, 10, "the sync to resolve the changed lead")
+    sync_passes(sim, 1)
+
+    assert check(admin, "pair@x.com") == {"email": "pair@x.com", "allowed": False, "reason": "marketo_unsubscribed"}
+    assert admin.send(["pair@x.com"]).status_code == 422
 
 
 # --- sync status and the daily budget ----------------------------------------------

@@ -1,0 +1,70 @@
+// The gate consulting the mirror of Marketo before the cache and a live lookup.
+#include <gtest/gtest.h>
+
+#include "fakes/fake_clock.h"
+#include "fakes/fake_sources.h"
+#include "gate/unsubscribe_gate.h"
+
+namespace sg::gate {
+namespace {
+
+class FakeMirror final : public Mirror {
+ public:
+  std::unordered_map<std::string, MirrorAnswer> mirrored(const std::string&,
+                                                         const std::vector<std::string>& keys) override {
+    std::unordered_map<std::string, MirrorAnswer> out;
+    for (const auto& k : keys)
+      if (auto it = known.find(k); it != known.end()) out[k] = it->second;
+    return out;
+  }
+  std::unordered_map<std::string, MirrorAnswer> known;
+};
+
+class MirrorGateTest : public ::testing::Test {
+ protected:
+  MirrorGateTest() { gate.use_mirror(mirror); }
+  test::FakeSource local, marketo;
+  test::FakeClock clock;
+  Metrics metrics;
+  FakeMirror mirror;
+  UnsubscribeGate gate{local, marketo, clock, metrics, GateOptions{Millis(60000)}};
+};
+
+TEST_F(MirrorGateTest, AFreshlySyncedUnsubscribeBlocksWithoutAskingMarketo) {
+  mirror.known["gone@x.com"] = {true, false, clock.now() - Millis(10000)};
+  auto a = gate.check("tm", {true, FailPolicy::Block, false}, {"gone@x.com", "new@x.com"});
+  EXPECT_EQ(Verdict::MarketoUnsubscribed, a.verdict("gone@x.com"));
+  ASSERT_EQ(1u, marketo.asked.size());
+  EXPECT_EQ((std::vector<std::string>{"new@x.com"}), marketo.asked[0]);
+}
+
+TEST_F(MirrorGateTest, AStaleMirrorIsNotUsedUnlessAuthoritative) {
+  mirror.known["gone@x.com"] = {true, false, clock.now() - Millis(120000)};
+  gate.check("tm", {true, FailPolicy::Block, false}, {"gone@x.com"});
+  EXPECT_EQ(1u, marketo.asked.size());  // older than the max age: asked live
+  auto a = gate.check("tm", {true, FailPolicy::Block, true}, {"gone@x.com"});
+  EXPECT_EQ(Verdict::MarketoUnsubscribed, a.verdict("gone@x.com"));
+}
+
+TEST_F(MirrorGateTest, TrustedAnswersSkipMarketoOnlyWhenAuthoritative) {
+  mirror.known["seen@x.com"] = {false, true, clock.now()};
+  gate.check("tm", {true, FailPolicy::Block, true}, {"seen@x.com"});
+  EXPECT_TRUE(marketo.asked.empty());
+  gate.check("tm", {true, FailPolicy::Block, false}, {"seen@x.com"});
+  EXPECT_EQ(1u, marketo.asked.size());
+}
+
+TEST_F(MirrorGateTest, UntrustedNotUnsubscribedStillAsksMarketo) {
+  mirror.known["old@x.com"] = {false, false, clock.now()};
+  marketo.unsubscribed = {"old@x.com"};
+  auto a = gate.check("tm", {true, FailPolicy::Block, true}, {"old@x.com"});
+  EXPECT_EQ(Verdict::MarketoUnsubscribed, a.verdict("old@x.com"));
+}
+
+TEST_F(MirrorGateTest, CheckOffIgnoresTheMirror) {
+  mirror.known["gone@x.com"] = {true, false, clock.now()};
+  EXPECT_EQ(Verdict::Allowed, gate.check("tm", {false, FailPolicy::Block, true}, {"gone@x.com"}).verdict("gone@x.com"));
+}
+
+}  // namespace
+}  // namespace sg::gate
