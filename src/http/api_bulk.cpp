@@ -31,11 +31,8 @@ Result<sending::BulkRequest> parse_bulk(const Request& r) {
   auto recipients = parse_recipients(*body);
   if (!recipients) return recipients.error();
   req.recipients = std::move(*recipients);
-  for (auto [field, target] : {std::pair{"subject", &req.subject}, {"text", &req.text}, {"html", &req.html}}) {
-    auto v = optional_string(*body, field);
-    if (!v) return v.error();
-    *target = v->value_or("");
-  }
+  if (Status s = read_strings(*body, {{"subject", &req.subject}, {"text", &req.text}, {"html", &req.html}}); !s)
+    return s.error();
   auto key = optional_string(*body, "idempotency_key");
   if (!key) return key.error();
   req.idempotency_key = *key;

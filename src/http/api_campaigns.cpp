@@ -51,11 +51,8 @@ Result<campaigns::NewCampaign> parse_campaign(const Request& r) {
         return Error::invalid(where + ".delay_seconds", where + ".delay_seconds must be a whole number of seconds");
       step.delay_seconds = delay->is_int64() ? delay->as_int64() : static_cast<int64_t>(delay->as_uint64());
     }
-    for (auto [field, target] : {std::pair{"subject", &step.subject}, {"text", &step.text}, {"html", &step.html}}) {
-      auto v = optional_string(o, field);
-      if (!v) return Error::invalid(where + "." + field, where + "." + field + " must be a string");
-      *target = v->value_or("");
-    }
+    if (Status s = read_strings(o, {{"subject", &step.subject}, {"text", &step.text}, {"html", &step.html}}); !s)
+      return Error::invalid(where + "." + s.error().field, where + "." + s.error().message);
     c.steps.push_back(std::move(step));
   }
   return c;

@@ -35,6 +35,15 @@ Result<std::optional<bool>> optional_bool(const json::object& o, const char* fie
   return std::optional<bool>(v->as_bool());
 }
 
+Status read_strings(const json::object& o, std::initializer_list<std::pair<const char*, std::string*>> fields) {
+  for (auto [field, target] : fields) {
+    auto v = optional_string(o, field);
+    if (!v) return v.error();
+    *target = v->value_or("");
+  }
+  return Status::success();
+}
+
 Result<std::vector<std::string>> string_list(const json::object& o, const char* field) {
   std::vector<std::string> out;
   auto* v = o.if_contains(field);
