@@ -58,7 +58,7 @@ int import(const CommonOptions& common, const Args& args) {
   bool terminal = isatty(STDERR_FILENO);
   return with_team(common, args, [&](suppressions::SuppressionService& service, const Caller& caller) {
     auto report = service.import_csv(caller, in, [&](int64_t done) {
-      if (terminal) draw_progress(done < 0 ? total : done, total);
+      if (terminal) draw_progress(done, total);
     });
     if (terminal) std::cerr << "\n";
     if (!report) return fail(report.error().message);

@@ -4,10 +4,16 @@ namespace sg::gate {
 
 std::optional<bool> FreshnessCache::get(const std::string& team_id, const std::string& key,
                                         TimePoint now) const {
+  return get(team_id, key, now, TimePoint::min());
+}
+
+std::optional<bool> FreshnessCache::get(const std::string& team_id, const std::string& key, TimePoint now,
+                                        TimePoint newer_than) const {
   if (!enabled()) return std::nullopt;
   std::lock_guard lock(mu_);
   auto it = entries_.find(key_of(team_id, key));
-  if (it == entries_.end() || now - it->second.fetched_at >= max_age_) return std::nullopt;
+  if (it == entries_.end() || now - it->second.fetched_at >= max_age_ || it->second.fetched_at < newer_than)
+    return std::nullopt;
   return it->second.unsubscribed;
 }
 

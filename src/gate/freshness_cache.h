@@ -18,6 +18,9 @@ class FreshnessCache {
 
   // The cached answer (true = unsubscribed) when younger than max_age.
   std::optional<bool> get(const std::string& team_id, const std::string& key, TimePoint now) const;
+  // As get(), but also ignoring an answer fetched before `newer_than`.
+  std::optional<bool> get(const std::string& team_id, const std::string& key, TimePoint now,
+                          TimePoint newer_than) const;
   void put(const std::string& team_id, const std::string& key, bool unsubscribed, TimePoint now);
   // Drops a team's answers, e.g. when its Marketo connection changes.
   void forget_team(const std::string& team_id);

@@ -19,6 +19,7 @@ struct MirrorAnswer {
   bool unsubscribed = false;
   bool trusted = false;  // "not unsubscribed" was seen recently enough to rely on
   TimePoint synced_at;   // when the feed was last read: the answer is no fresher than that
+  TimePoint seen_at;     // when this address's state was last learned
 };
 
 class Mirror {

@@ -52,6 +52,7 @@ void UnsubscribeGate::ask_marketo(const std::string& team_id, const TeamPolicy& 
                                   const std::vector<std::string>& keys, GateAnswer& answer) {
   TimePoint now = clock_.now();
   std::vector<std::string> unanswered;
+  std::unordered_map<std::string, TimePoint> learned;  // when the mirror last learned of a key
   if (mirror_) {
     auto mirrored = mirror_->mirrored(team_id, keys);
     for (const auto& k : keys) {
@@ -59,13 +60,16 @@ void UnsubscribeGate::ask_marketo(const std::string& team_id, const TeamPolicy& 
       bool usable = it != mirrored.end() && (policy.mirror_authoritative || now - it->second.synced_at < max_age_);
       if (usable && it->second.unsubscribed) answer.verdicts[k] = Verdict::MarketoUnsubscribed;
       else if (!(usable && it->second.trusted && policy.mirror_authoritative)) unanswered.push_back(k);
+      if (usable) learned[k] = it->second.seen_at;
     }
   } else {
     unanswered = keys;
   }
   std::vector<std::string> missing;
   for (const auto& k : unanswered) {
-    auto cached = cache_.get(team_id, k, now);
+    // A cached answer older than what the feed has since reported (a resubscribe) is stale.
+    auto newer = learned.find(k);
+    auto cached = cache_.get(team_id, k, now, newer == learned.end() ? TimePoint::min() : newer->second);
     if (!cached) missing.push_back(k);
     else if (*cached) answer.verdicts[k] = Verdict::MarketoUnsubscribed;
   }

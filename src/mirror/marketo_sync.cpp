@@ -111,13 +111,20 @@ void MarketoSync::sync_team(const std::string& team_id) {
     for (const auto& a : page->items)
       if (is_unsubscribe_change(a, types)) lead_ids.insert(a.lead_id);
     if (!lead_ids.empty()) {
-      // The lead's state now, rather than the activity's, settles out-of-order changes.
       auto leads = client_.leads_by_id(creds, {lead_ids.begin(), lead_ids.end()});
       if (!leads) return fail(leads.error());
+      std::set<std::string> addresses;
+      for (const auto& lead : *leads)
+        if (!lead.email.empty()) addresses.insert(lowercase_ascii(lead.email));
+      // The address's state now, over every lead that has it (MARKETO.md: unsubscribed when
+      // any is), rather than the activity's: that also settles out-of-order changes.
+      std::vector<std::string> keys(addresses.begin(), addresses.end());
+      auto unsubscribed = keys.empty() ? Result<std::unordered_set<std::string>>(std::unordered_set<std::string>{})
+                                       : client_.unsubscribed_among(creds, keys);
+      if (!unsubscribed) return fail(unsubscribed.error());
       TimePoint now = clock_.now();
       store_.transaction([&] {
-        for (const auto& lead : *leads)
-          if (!lead.email.empty()) sync.mirror(team_id, lowercase_ascii(lead.email), lead.unsubscribed, now);
+        for (const auto& key : keys) sync.mirror(team_id, key, unsubscribed->count(key) > 0, now);
       });
     }
     state.paging_token = page->next_token;  // advanced only once the page is recorded

@@ -113,28 +113,28 @@ int OutboxWorker::run_once() {
   return static_cast<int>(batch.size());
 }
 
-std::map<std::string, gate::GateAnswer> OutboxWorker::precheck(const std::vector<store::EmailRecord>& batch) {
+OutboxWorker::Prechecked OutboxWorker::precheck(const std::vector<store::EmailRecord>& batch) {
   std::map<std::string, std::vector<std::string>> keys_by_team;
   for (const auto& email : batch)
     for (const auto& r : pending_recipients(email)) keys_by_team[email.team_id].push_back(lowercase_ascii(r));
-  std::map<std::string, gate::GateAnswer> answers;
-  for (const auto& [team, keys] : keys_by_team) {
-    auto settings = store_.settings().get(team);
-    answers[team] = gate_.check(team, team_policy(settings), keys);
-  }
-  return answers;
+  Prechecked out{{}, clock_.now()};
+  for (const auto& [team, keys] : keys_by_team)
+    out.by_team[team] = gate_.check(team, team_policy(store_.settings().get(team)), keys);
+  return out;
 }
 
-void OutboxWorker::process(store::EmailRecord email, const std::map<std::string, gate::GateAnswer>& prechecked) {
+void OutboxWorker::process(store::EmailRecord email, const Prechecked& prechecked) {
   std::vector<std::string> pending = pending_recipients(email);
   std::vector<std::string> keys;
   for (const auto& r : pending) keys.push_back(lowercase_ascii(r));
 
-  // The batch's one lookup filled the gate's cache, so this check is normally free. When
-  // Marketo could not answer that lookup, the email is held without asking again.
-  auto known = prechecked.find(email.team_id);
+  // The batch's answer is used while seconds old, or when Marketo could not give one (the
+  // email is then held without asking again); later, the gate is asked again, normally
+  // from the cache that answer filled.
+  auto known = prechecked.by_team.find(email.team_id);
   gate::GateAnswer answer;
-  if (known != prechecked.end() && known->second.marketo_unavailable) {
+  if (known != prechecked.by_team.end() &&
+      (known->second.marketo_unavailable || clock_.now() - prechecked.at <= options_.precheck_reuse)) {
     answer = known->second;
   } else {
     auto settings = store_.settings().get(email.team_id);

@@ -30,6 +30,7 @@ struct OutboxOptions {
   int claim_batch = 300;
   Millis lease{5 * 60 * 1000};
   Millis lease_margin{2 * 60 * 1000};  // longer than one delivery may take (SMTP timeout)
+  Millis precheck_reuse{2000};         // the batch's answer counts as "just before delivery" this long
   Millis idle_poll{500};
   int max_delivery_attempts = 8;      // temporary SMTP failures before giving up
   Millis retry_base{5000};            // first retry delay; doubles per attempt
@@ -58,8 +59,12 @@ class OutboxWorker {
 
  private:
   void loop();
-  std::map<std::string, gate::GateAnswer> precheck(const std::vector<store::EmailRecord>& batch);
-  void process(store::EmailRecord email, const std::map<std::string, gate::GateAnswer>& prechecked);
+  struct Prechecked {
+    std::map<std::string, gate::GateAnswer> by_team;
+    TimePoint at;
+  };
+  Prechecked precheck(const std::vector<store::EmailRecord>& batch);
+  void process(store::EmailRecord email, const Prechecked& prechecked);
   void deliver(store::EmailRecord& email, const std::vector<std::string>& recipients);
   void finish(store::EmailRecord& email, EmailStatus status, std::string reason);
   void hold(store::EmailRecord& email, const std::string& detail);

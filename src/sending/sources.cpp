@@ -40,7 +40,7 @@ std::unordered_map<std::string, gate::MirrorAnswer> StoreMirror::mirrored(const 
   if (!following) return out;
   for (const auto& [key, entry] : sync_.mirrored(team_id, keys))
     out[key] = {entry.unsubscribed, !entry.unsubscribed && now - entry.seen_at <= options_.trust_window,
-                *state.last_success_at};
+                *state.last_success_at, entry.seen_at};
   return out;
 }
 

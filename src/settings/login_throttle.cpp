@@ -22,7 +22,9 @@ void LoginThrottle::failed(const std::string& key, TimePoint now) {
   if (records_.size() >= kMaxTracked)
     std::erase_if(records_, [&](const auto& kv) { return now - kv.second.window_start > kWindow; });
   Record& r = records_[key];
+  // The window runs from the latest failure: waiting out each lock does not reset the count.
   if (r.failures == 0 || now - r.window_start > kWindow) r = Record{0, now, now};
+  r.window_start = now;
   if (++r.failures <= kFreeFailures) return;
   Millis lock_for = kFirstLock;
   for (int i = kFreeFailures + 1; i < r.failures && lock_for < kMaxLock; ++i) lock_for *= 2;

@@ -1,6 +1,6 @@
 // LoginThrottle: slows down password guessing. Failed sign-ins are counted per account
-// and per client address; from the 5th failure in 15 minutes each further attempt for
-// that key must wait, 30 s doubling up to 15 min. A success clears the account's count.
+// and per client address; once 5 failures follow each other less than 15 minutes apart,
+// each further attempt for that key must wait, 30 s doubling up to 15 min. A success clears the account's count.
 // Thread-safe; pure apart from the clock it is given.
 #pragma once
 
@@ -24,7 +24,7 @@ class LoginThrottle {
  private:
   struct Record {
     int failures = 0;
-    TimePoint window_start;
+    TimePoint window_start;  // the latest failure
     TimePoint locked_until;
   };
   mutable std::mutex mu_;

@@ -49,6 +49,24 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
+// An address as written in a cell: trimmed, and without the apostrophe our own export
+// puts before a cell that would otherwise start a spreadsheet formula.
+std::string address_cell(const std::string& cell) {
+  std::string v = trim(cell);
+  if (v.size() > 1 && v[0] == '\'' && std::string_view("=+-@").find(v[1]) != std::string_view::npos) v.erase(0, 1);
+  return v;
+}
+
+// Bytes of `in` read so far, also once it reached its end.
+int64_t position(std::istream& in) {
+  auto pos = in.tellg();
+  if (pos < 0) {
+    in.clear();
+    pos = in.tellg();
+  }
+  return static_cast<int64_t>(pos);
+}
+
 }  // namespace
 
 Result<Page> SuppressionService::list(const Caller& caller, const std::string& search, const std::string& cursor,
@@ -109,10 +127,15 @@ Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::i
                                                     const std::function<void(int64_t)>& progress) {
   if (!caller.admin) return forbidden("import to the suppression list");
   ImportReport report;
+  if (csv.peek() == 0xEF) {  // a UTF-8 byte order mark, as spreadsheets write one
+    char bom[3];
+    csv.read(bom, 3);
+    if (std::string_view(bom, 3) != "\xEF\xBB\xBF") csv.seekg(0);
+  }
   auto first = read_csv_record(csv);
   if (!first) return report;
   Columns cols = columns_of(*first);
-  if (!cols.header && !EmailAddress::parse(trim((*first)[0])))
+  if (!cols.header && !EmailAddress::parse(address_cell((*first)[0])))
     return Error::invalid("body", "the CSV needs an \"email\" column (or addresses in the first column)");
 
   TimePoint now = clock_.now();
@@ -121,7 +144,7 @@ Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::i
   auto flush = [&] {
     store_.transaction([&] {
       for (auto& [at, row] : chunk) {
-        std::string value = cols.email < row.size() ? trim(row[cols.email]) : "";
+        std::string value = cols.email < row.size() ? address_cell(row[cols.email]) : "";
         auto address = EmailAddress::parse(value);
         if (!address) {
           if (report.invalid.size() < kMaxInvalidListed) report.invalid.emplace_back(at, value);
@@ -136,7 +159,7 @@ Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::i
       }
     });
     chunk.clear();
-    if (progress) progress(static_cast<int64_t>(csv.tellg()));
+    if (progress) progress(position(csv));
   };
   if (!cols.header) chunk.emplace_back(line, std::move(*first));
   while (auto row = read_csv_record(csv)) {

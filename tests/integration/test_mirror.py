@@ -2,9 +2,10 @@
 
 A background sync follows the simulator's activity feed and records unsubscribes and
 resubscribes; the gate believes a mirrored unsubscribe without asking Marketo, and with the
-mirror authoritative (PUT /settings/mirror) a recent "not unsubscribed" too. One-click unsubscribes are written
-back to Marketo (updateOnly by email; 1007 resolved to ids), retried until accepted. A
-daily budget caps Sendguard's Marketo calls; past it the team's policy applies.
+mirror authoritative (PUT /settings/mirror) a recent "not unsubscribed" too. One-click
+unsubscribes are written back to Marketo (updateOnly by email; 1007 resolved to ids),
+retried until accepted. A daily budget caps Sendguard's Marketo calls; past it the team's
+policy applies.
 """
 import re
 import time
@@ -120,6 +121,7 @@ def test_one_click_post_writes_back_but_get_and_forged_tokens_do_not(make_server
     sync_passes(sim, 2)  # every pass also tries due write-backs
     assert sim.stats()["update_calls"] == 0
     assert [l["unsubscribed"] for l in leads_of(sim, "reader@example.com")] == [False]
+    assert check(admin, "reader@example.com")["allowed"]
 
     assert requests.post(link, data=ONE_CLICK, timeout=10).status_code == 200
     [lead] = wait_unsubscribed(sim, "reader@example.com")
@@ -137,15 +139,22 @@ def test_write_back_of_an_address_two_leads_share_updates_both(make_server, sim,
     server, admin = start(make_server, sim)
     sim.add_leads([{"email": "dup@example.com"}, {"email": "Dup@Example.com"}, {"email": "other@example.com"}])
     link = delivered_link(admin, sink, "dup@example.com")
+    no_lead = delivered_link(admin, sink, "nolead@example.com", count=2)
     lookups = sim.stats()["lookup_calls"]
 
+    assert requests.post(no_lead, data=ONE_CLICK, timeout=10).status_code == 200
     assert requests.post(link, data=ONE_CLICK, timeout=10).status_code == 200
 
     both = wait_unsubscribed(sim, "dup@example.com")
     assert len(both) == 2 and all(l["unsubscribedReason"] == REASON for l in both)
     assert [l["unsubscribed"] for l in leads_of(sim, "other@example.com")] == [False]
+    assert leads_of(sim, "nolead@example.com") == []  # updateOnly never creates a lead
+    updates = sim.stats()["update_calls"]
+    # By email (dup skipped with 1007, nolead with 1004; one pass or two), then dup's ids.
+    assert updates in (2, 3), updates
+    sync_passes(sim, 2)  # 1004 (no such lead) is an answer, not a failure to retry
     stats = sim.stats()
-    assert stats["update_calls"] == 2  # by email (skipped: 1007), then by id
+    assert stats["update_calls"] == updates
     assert stats["lookup_calls"] == lookups + 1  # the shared address's lead ids
     assert stats["errors_by_code"] == {}
 
@@ -296,6 +305,7 @@ def test_sync_status_reports_success_lag_and_errors(make_server, sim, sink):
     sim.config(clients={"sg-client": "rotated"})
     sim.expire_tokens()
     failed = wait_until(lambda: (s := integration(admin)["sync"])["last_error"] and s, 10, "a credential error")
+    assert "credentials" in failed["last_error"], failed
     assert failed["last_error_at"] and failed["last_success_at"] <= failed["last_error_at"], failed
 
 

@@ -1,0 +1,377 @@
+// MarketoSync with a real marketo::Client on a scripted HTTP fake and a real SQLite
+// store: following the activity feed into the mirror (paging token, confirmed activity
+// types, lead lookups, the feed's position and health), and writing one-click
+// unsubscribes back to Marketo with retries.
+#include "mirror/marketo_sync.h"
+
+#include "marketo/fake_http.h"
+#include "marketo/marketo_fixtures.h"
+#include "sending/sending_fixture.h"
+#include "store/sqlite_db.h"
+
+namespace sg::mirror::test {
+namespace {
+
+using marketo::test::activities_json;
+using marketo::test::activity_json;
+using marketo::test::error_json;
+using marketo::test::FakeHttp;
+using marketo::test::ok;
+using marketo::test::success_json;
+using marketo::test::token_json;
+namespace paths = marketo::test;
+
+const std::string kRest = "https://123-ABC-456.mktorest.com/rest";
+const std::string kReason = "One-click unsubscribe from sales email";
+
+// This instance numbers the two activity types differently from the usual 9 and 13.
+std::string types_json() {
+  return success_json(R"({"id":109,"name":"Unsubscribe Email"},{"id":113,"name":"Change Data Value"},)"
+                      R"({"id":12,"name":"New Lead"})");
+}
+
+std::string lead(long long id, const std::string& email, bool unsubscribed) {
+  return R"({"id":)" + std::to_string(id) + R"(,"email":")" + email + R"(","unsubscribed":)" +
+         (unsubscribed ? "true" : "false") + "}";
+}
+
+class MarketoSyncTest : public sending::test::SendingTest {
+ protected:
+  MarketoSyncTest() {
+    http.script(paths::kTokenPath, {ok(token_json("tok-1"))});
+    store->connections().put(caller.team_id,
+                             {kRest, "https://123-ABC-456.mktorest.com/identity", "client-1", "s3cret", clock.now()});
+  }
+
+  // The feed of a team whose check is on: a token, the types, then two pages.
+  void script_feed() {
+    http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+    http.script(paths::kActivityTypesPath, {ok(types_json())});
+    http.script("nextPageToken=PT0",
+                {ok(activities_json(activity_json(1, 501, 109, "Q1.Email") + "," +
+                                        activity_json(2, 502, 113, "Unsubscribed") + "," +
+                                        activity_json(3, 503, 113, "Job Title"),
+                                    "PT1", true))});
+    http.script("nextPageToken=PT1", {ok(activities_json(activity_json(4, 504, 113, "unsubscribed"), "PT2", false))});
+    http.script("filterValues=501,502", {ok(success_json(lead(501, "Ann@X.com", true) + "," + lead(502, "bob@y.com", false)))});
+    http.script("filterValues=504", {ok(success_json(lead(504, "cy@z.com", true)))});
+    // The addresses are then asked by email, over every lead that has them.
+    http.script("filterValues=ann%40x.com,bob%40y.com", {ok(success_json(lead(501, "Ann@X.com", true) + "," + lead(502, "bob@y.com", false)))});
+    http.script("filterValues=cy%40z.com", {ok(success_json(lead(504, "cy@z.com", true)))});
+  }
+
+  std::unordered_map<std::string, store::MirrorEntry> mirrored(const std::vector<std::string>& keys) {
+    return store->marketo_sync().mirrored(caller.team_id, keys);
+  }
+  store::SyncState state() { return store->marketo_sync().sync_state(caller.team_id); }
+  std::vector<std::string> urls(std::string_view part) {
+    std::vector<std::string> out;
+    for (const auto& r : http.requests_to(part)) out.push_back(r.url);
+    return out;
+  }
+
+  // Write-backs only: the team's check is off, so its feed is not followed.
+  void check_off() { store->settings().put(caller.team_id, {false, FailPolicy::Block}, clock.now()); }
+
+  struct WriteBackRow {
+    int attempts = 0;
+    int64_t next_attempt_at = 0;
+    std::optional<std::string> last_error, outcome;
+    std::optional<int64_t> done_at;
+  };
+  // A write-back as the database holds it (the store has no reader for finished ones).
+  std::vector<WriteBackRow> writebacks() {
+    store::SqliteDb db((dir_ / "db.sqlite").string());
+    auto lock = db.lock();
+    auto s = db.prepare("SELECT attempts, next_attempt_at, last_error, outcome, done_at FROM marketo_writebacks "
+                        "ORDER BY id");
+    std::vector<WriteBackRow> out;
+    while (s.step())
+      out.push_back({static_cast<int>(s.integer(0)), s.integer(1), s.opt_text(2), s.opt_text(3), s.opt_integer(4)});
+    return out;
+  }
+
+  FakeHttp http;
+  marketo::Client client{http, clock, metrics, marketo::Limits{}};
+  MarketoSync sync{*store, client, clock, SyncOptions{}};
+};
+
+// --- the activity feed ---
+
+TEST_F(MarketoSyncTest, RunOnceFollowsTheFeedIntoTheMirror) {
+  // Given a team with the check on and a connection, then one run gets a paging token
+  // from a minute back, confirms the type ids, reads both pages, resolves the leads of
+  // the unsubscribe changes only, and records each lead's state now.
+  script_feed();
+  sync.run_once();
+
+  EXPECT_EQ(std::vector<std::string>{kRest + "/v1/activities/pagingtoken.json?sinceDatetime=2026-01-15T11%3A59%3A00Z"},
+            urls(paths::kPagingTokenPath));
+  EXPECT_EQ(std::vector<std::string>{kRest + "/v1/activities/types.json"}, urls(paths::kActivityTypesPath));
+  EXPECT_EQ((std::vector<std::string>{
+                kRest + "/v1/activities.json?activityTypeIds=109,113&nextPageToken=PT0&batchSize=300",
+                kRest + "/v1/activities.json?activityTypeIds=109,113&nextPageToken=PT1&batchSize=300"}),
+            urls("/v1/activities.json"));
+  EXPECT_EQ((std::vector<std::string>{
+                kRest + "/v1/leads.json?filterType=id&filterValues=501,502&fields=email,unsubscribed",
+                kRest + "/v1/leads.json?filterType=email&filterValues=ann%40x.com,bob%40y.com&fields=email,unsubscribed",
+                kRest + "/v1/leads.json?filterType=id&filterValues=504&fields=email,unsubscribed",
+                kRest + "/v1/leads.json?filterType=email&filterValues=cy%40z.com&fields=email,unsubscribed"}),
+            urls(paths::kLeadsPath))
+      << "lead 503 changed another field and is not looked up";
+
+  auto m = mirrored({"ann@x.com", "bob@y.com", "cy@z.com", "dan@x.com"});
+  ASSERT_EQ(3u, m.size());
+  EXPECT_TRUE(m["ann@x.com"].unsubscribed);
+  EXPECT_FALSE(m["bob@y.com"].unsubscribed) << "the lead's state now, not the activity's";
+  EXPECT_TRUE(m["cy@z.com"].unsubscribed);
+  EXPECT_EQ(clock.now(), m["ann@x.com"].seen_at);
+}
+
+TEST_F(MarketoSyncTest, RunOnceKeepsThePagingTokenAndRecordsTheSuccess) {
+  script_feed();
+  sync.run_once();
+  store::SyncState s = state();
+  EXPECT_EQ(std::optional<std::string>("PT2"), s.paging_token);
+  EXPECT_EQ(std::optional<TimePoint>(clock.now()), s.last_success_at);
+  EXPECT_EQ("", s.last_error);
+  EXPECT_EQ(std::nullopt, s.last_error_at);
+}
+
+TEST_F(MarketoSyncTest, ALaterRunContinuesFromTheKeptTokenWithTheConfirmedTypes) {
+  script_feed();
+  sync.run_once();
+  http.script("nextPageToken=PT2", {ok(activities_json("", "PT3", false))});
+  clock.advance(Millis(30000));
+  sync.run_once();
+
+  EXPECT_EQ(1u, http.requests_to(paths::kPagingTokenPath).size()) << "no new token";
+  EXPECT_EQ(1u, http.requests_to(paths::kActivityTypesPath).size()) << "types confirmed once";
+  EXPECT_EQ(kRest + "/v1/activities.json?activityTypeIds=109,113&nextPageToken=PT2&batchSize=300",
+            http.requests_to("/v1/activities.json").back().url);
+  EXPECT_EQ(std::optional<std::string>("PT3"), state().paging_token);
+  EXPECT_EQ(std::optional<TimePoint>(clock.now()), state().last_success_at);
+}
+
+TEST_F(MarketoSyncTest, TheFeedPositionSurvivesARestart) {
+  script_feed();
+  sync.run_once();
+  MarketoSync restarted{*store, client, clock, SyncOptions{}};
+  http.script("nextPageToken=PT2", {ok(activities_json("", "PT3", false))});
+  restarted.run_once();
+  EXPECT_EQ(1u, http.requests_to(paths::kPagingTokenPath).size());
+  EXPECT_EQ(std::optional<std::string>("PT3"), state().paging_token);
+}
+
+TEST_F(MarketoSyncTest, AnActivitiesErrorIsRecordedAndKeepsTheOldToken) {
+  store::SyncState before;
+  before.paging_token = "OLD";
+  before.last_success_at = clock.now() - Millis(60000);
+  store->marketo_sync().put_sync_state(caller.team_id, before);
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath, {ok(error_json("603", "Access denied"))});
+
+  sync.run_once();
+
+  store::SyncState s = state();
+  EXPECT_EQ(std::optional<std::string>("OLD"), s.paging_token);
+  EXPECT_EQ(before.last_success_at, s.last_success_at);
+  EXPECT_EQ("Marketo error 603: Access denied", s.last_error);
+  EXPECT_EQ(std::optional<TimePoint>(clock.now()), s.last_error_at);
+  EXPECT_TRUE(http.requests_to(paths::kPagingTokenPath).empty());
+  EXPECT_TRUE(http.requests_to(paths::kLeadsPath).empty());
+}
+
+TEST_F(MarketoSyncTest, AFailedLaterPageKeepsThePositionOfTheLastRecordedPage) {
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script("nextPageToken=PT0", {ok(activities_json(activity_json(1, 501, 109, "x"), "PT1", true))});
+  http.script("nextPageToken=PT1", {ok(error_json("603", "Access denied"))});
+  http.script("filterValues=501", {ok(success_json(lead(501, "ann@x.com", true)))});
+  http.script("filterValues=ann%40x.com", {ok(success_json(lead(501, "ann@x.com", true)))});
+
+  sync.run_once();
+
+  EXPECT_EQ(std::optional<std::string>("PT1"), state().paging_token);
+  EXPECT_EQ(std::nullopt, state().last_success_at);
+  EXPECT_EQ("Marketo error 603: Access denied", state().last_error);
+  EXPECT_TRUE(mirrored({"ann@x.com"})["ann@x.com"].unsubscribed) << "the first page was recorded";
+}
+
+TEST_F(MarketoSyncTest, ALeadLookupErrorLeavesTheTokenBeforeThePage) {
+  store::SyncState before;
+  before.paging_token = "OLD";
+  store->marketo_sync().put_sync_state(caller.team_id, before);
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath, {ok(activities_json(activity_json(1, 501, 109, "x"), "NEW", false))});
+  http.script(paths::kLeadsPath, {ok(error_json("603", "Access denied"))});
+
+  sync.run_once();
+
+  EXPECT_EQ(std::optional<std::string>("OLD"), state().paging_token) << "the page is read again next time";
+  EXPECT_EQ("Marketo error 603: Access denied", state().last_error);
+  EXPECT_TRUE(mirrored({"ann@x.com"}).empty());
+}
+
+TEST_F(MarketoSyncTest, APagingTokenErrorIsRecorded) {
+  http.script(paths::kPagingTokenPath, {ok(error_json("603", "Access denied"))});
+  sync.run_once();
+  EXPECT_EQ(std::nullopt, state().paging_token);
+  EXPECT_EQ("Marketo error 603: Access denied", state().last_error);
+  EXPECT_EQ(std::optional<TimePoint>(clock.now()), state().last_error_at);
+  EXPECT_TRUE(http.requests_to(paths::kActivitiesPath).empty());
+}
+
+TEST_F(MarketoSyncTest, ASuccessAfterAnErrorClearsTheError) {
+  http.script(paths::kPagingTokenPath, {ok(error_json("603", "Access denied"))});
+  sync.run_once();
+  ASSERT_NE("", state().last_error);
+  script_feed();
+  clock.advance(Millis(30000));
+  sync.run_once();
+  EXPECT_EQ("", state().last_error);
+  EXPECT_EQ(std::optional<TimePoint>(clock.now()), state().last_success_at);
+}
+
+TEST_F(MarketoSyncTest, UnconfirmedTypesFallBackToNineAndThirteenAndAreAskedAgain) {
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(error_json("603", "Access denied"))});
+  http.script(paths::kActivitiesPath, {ok(activities_json("", "PT1", false))});
+  sync.run_once();
+  EXPECT_EQ(kRest + "/v1/activities.json?activityTypeIds=9,13&nextPageToken=PT0&batchSize=300",
+            http.requests_to(paths::kActivitiesPath).at(0).url);
+  EXPECT_EQ(std::optional<TimePoint>(clock.now()), state().last_success_at);
+
+  sync.run_once();
+  EXPECT_EQ(2u, http.requests_to(paths::kActivityTypesPath).size());
+}
+
+TEST_F(MarketoSyncTest, OneRunReadsAtMostMaxPagesPerTeam) {
+  MarketoSync limited{*store, client, clock, SyncOptions{Millis(30000), 2}};
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"P0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script("nextPageToken=P0", {ok(activities_json("", "P1", true))});
+  http.script("nextPageToken=P1", {ok(activities_json("", "P2", true))});
+  limited.run_once();
+  EXPECT_EQ(2u, http.requests_to(paths::kActivitiesPath).size());
+  EXPECT_EQ(std::optional<std::string>("P2"), state().paging_token);
+}
+
+TEST_F(MarketoSyncTest, TeamsWithTheCheckOffOrWithoutAConnectionAreNotFollowed) {
+  check_off();
+  auto other = store->teams().create("Initech", clock.now());
+  store->settings().put(other.id, {true, FailPolicy::Block}, clock.now());  // on, but not connected
+  sync.run_once();
+  EXPECT_TRUE(http.requests().empty());
+  EXPECT_EQ(std::nullopt, state().paging_token);
+}
+
+TEST_F(MarketoSyncTest, AnAddressSharedByLeadsStaysUnsubscribedWhileAnyOfThemIs) {
+  // Given two leads with one address, one unsubscribed and one not (the check calls
+  // such an address unsubscribed), then the mirror must not record it as subscribed,
+  // or an authoritative mirror would let a send through that the check refuses.
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath,
+              {ok(activities_json(activity_json(1, 501, 109, "x") + "," + activity_json(2, 502, 113, "Unsubscribed"),
+                                  "PT1", false))});
+  // The id lookup and then the lookup by email both see the two leads.
+  http.script(paths::kLeadsPath,
+              {ok(success_json(lead(501, "ann@x.com", true) + "," + lead(502, "Ann@X.com", false)))});
+
+  sync.run_once();
+
+  auto m = mirrored({"ann@x.com"});
+  ASSERT_EQ(1u, m.size());
+  EXPECT_TRUE(m["ann@x.com"].unsubscribed);
+}
+
+// --- write-backs ---
+
+TEST_F(MarketoSyncTest, AWriteBackIsSentAndFinishedWithItsOutcome) {
+  check_off();
+  store->marketo_sync().enqueue_writeback(caller.team_id, "ann@x.com", kReason, clock.now());
+  store->marketo_sync().enqueue_writeback(caller.team_id, "gone@x.com", kReason, clock.now());
+  http.script(paths::kLeadsPath,
+              {ok(success_json(R"({"id":7,"status":"updated"},)"
+                               R"({"status":"skipped","reasons":[{"code":"1004","message":"Lead not found"}]})"))});
+  clock.advance(Millis(5000));
+
+  sync.run_once();
+
+  auto requests = http.requests_to(paths::kLeadsPath);
+  ASSERT_EQ(1u, requests.size());
+  EXPECT_EQ("POST", requests[0].method);
+  EXPECT_EQ(R"({"action":"updateOnly","lookupField":"email","input":[)"
+            R"({"email":"ann@x.com","unsubscribed":true,"unsubscribedReason":"One-click unsubscribe from sales email"},)"
+            R"({"email":"gone@x.com","unsubscribed":true,"unsubscribedReason":"One-click unsubscribe from sales email"}]})",
+            requests[0].body);
+  auto rows = writebacks();
+  ASSERT_EQ(2u, rows.size());
+  EXPECT_EQ(std::optional<std::string>("updated"), rows[0].outcome);
+  EXPECT_EQ(std::optional<std::string>("not_found"), rows[1].outcome);
+  EXPECT_EQ(std::optional<int64_t>(to_unix_millis(clock.now())), rows[0].done_at);
+  EXPECT_TRUE(store->marketo_sync().due_writebacks(clock.now() + std::chrono::hours(24), 10).empty());
+
+  sync.run_once();
+  EXPECT_EQ(1u, http.requests_to(paths::kLeadsPath).size()) << "a finished write-back is not sent again";
+}
+
+TEST_F(MarketoSyncTest, AFailedWriteBackIsRetriedLaterWithGrowingBackoff) {
+  check_off();
+  store->marketo_sync().enqueue_writeback(caller.team_id, "ann@x.com", kReason, clock.now());
+  http.script(paths::kLeadsPath, {ok(error_json("603", "Access denied"))});
+
+  TimePoint first = clock.now();
+  sync.run_once();
+  auto rows = writebacks();
+  ASSERT_EQ(1u, rows.size());
+  EXPECT_EQ(1, rows[0].attempts);
+  EXPECT_EQ(to_unix_millis(first + Millis(30000)), rows[0].next_attempt_at);
+  EXPECT_EQ(std::optional<std::string>("Marketo error 603: Access denied"), rows[0].last_error);
+  EXPECT_EQ(std::nullopt, rows[0].outcome);
+  EXPECT_TRUE(store->marketo_sync().due_writebacks(first + Millis(29999), 10).empty());
+
+  sync.run_once();  // not due yet: no call
+  EXPECT_EQ(1u, http.requests_to(paths::kLeadsPath).size());
+
+  clock.set(first + Millis(30000));
+  TimePoint second = clock.now();
+  sync.run_once();
+  rows = writebacks();
+  EXPECT_EQ(2, rows[0].attempts);
+  EXPECT_EQ(to_unix_millis(second + Millis(60000)), rows[0].next_attempt_at);
+
+  http.script(paths::kLeadsPath, {ok(success_json(R"({"id":7,"status":"updated"})"))});
+  clock.set(second + Millis(60000));
+  sync.run_once();
+  rows = writebacks();
+  EXPECT_EQ(std::optional<std::string>("updated"), rows[0].outcome);
+  EXPECT_EQ(3u, http.requests_to(paths::kLeadsPath).size());
+}
+
+TEST_F(MarketoSyncTest, AWriteBackOfATeamWithoutAConnectionFinishesAsNotConnected) {
+  auto other = store->teams().create("Initech", clock.now());
+  store->marketo_sync().enqueue_writeback(other.id, "ann@x.com", kReason, clock.now());
+  check_off();
+  sync.run_once();
+  auto rows = writebacks();
+  ASSERT_EQ(1u, rows.size());
+  EXPECT_EQ(std::optional<std::string>("not_connected"), rows[0].outcome);
+  EXPECT_EQ(std::optional<int64_t>(to_unix_millis(clock.now())), rows[0].done_at);
+  EXPECT_TRUE(http.requests().empty());
+}
+
+TEST_F(MarketoSyncTest, StartRunsInTheBackgroundUntilStopped) {
+  check_off();
+  store->marketo_sync().enqueue_writeback(caller.team_id, "ann@x.com", kReason, clock.now());
+  http.script(paths::kLeadsPath, {ok(success_json(R"({"id":7,"status":"updated"})"))});
+  sync.start();
+  for (int i = 0; i < 500 && writebacks().at(0).outcome == std::nullopt; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  sync.stop();
+  EXPECT_EQ(std::optional<std::string>("updated"), writebacks().at(0).outcome);
+}
+
+}  // namespace
+}  // namespace sg::mirror::test
