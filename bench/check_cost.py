@@ -17,34 +17,18 @@ Prints a Markdown table and appends a dated section to bench/RESULTS.md. Exits n
 when an invariant fails (limit errors, unexpected statuses or answers); the numbers are
 recorded either way. Usage: bench/check_cost.py [--no-record] [--keep]
 """
-import argparse
-import datetime
-import hashlib
-import os
-import platform
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "support"))
+# common puts tests/support on sys.path, for the peers and the server wrapper.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from peers import MarketoSim, SmtpSink  # noqa: E402
-from sendguard import Client, Sendguard  # noqa: E402
-
-RESULTS = ROOT / "bench" / "RESULTS.md"
-
-# Marketo's documented per-instance limits; the latency stands in for the network.
-SIM_CONFIG = {"rate_limit_calls": 100, "rate_limit_window_seconds": 20, "max_concurrent": 10,
-              "latency_ms": 30}
-# The server's shipped defaults, pinned so that results stay comparable across commits.
-SERVER_ENV = {"SENDGUARD_MARKETO_CALLS_PER_20S": "50", "SENDGUARD_MARKETO_MAX_CONCURRENT": "5",
-              "SENDGUARD_CHECK_MAX_AGE": "60", "SENDGUARD_LOG_LEVEL": "warn"}
+from common import (SERVER_ENV, SIM_CONFIG, BenchBase, Client, Stats, drain_outbox, fmt_counts,  # noqa: E402
+                    main, ms, percentile, send_emails, server_limits, simulator_limits)
 
 BIG_CHECK = 900
 BURST = 200
@@ -57,52 +41,7 @@ BURST_TIMEOUT = 150
 DRAIN_TIMEOUT = 60
 
 
-def percentile(values, p):
-    """Nearest-rank percentile; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * p // 100))  # ceil without floats
-    return ordered[int(rank) - 1]
-
-
-def ms(seconds):
-    return "n/a" if seconds is None else f"{seconds * 1000:.0f} ms"
-
-
-class Stats:
-    """Deltas of the simulator's counters over one phase."""
-
-    def __init__(self, sim):
-        self.sim = sim
-        self.before = sim.stats()
-
-    def delta(self):
-        after = self.sim.stats()
-        out = {k: after[k] - self.before[k]
-               for k in ("lookup_calls", "lookup_values", "rest_calls", "token_calls")}
-        out["limit_errors"] = {code: after["limit_errors"][code] - self.before["limit_errors"][code]
-                               for code in after["limit_errors"]}
-        out["max_concurrent_seen"] = after["max_concurrent_seen"]  # a run-wide maximum
-        return out
-
-
-class Bench:
-    def __init__(self, sim, sink, server, admin):
-        self.sim = sim
-        self.sink = sink
-        self.server = server
-        self.admin = admin
-        self.rows = []      # (measure, value) for the table
-        self.failures = []  # broken invariants, reported and turned into the exit code
-
-    def row(self, measure, value):
-        self.rows.append((measure, str(value)))
-
-    def expect(self, ok, what):
-        if not ok:
-            self.failures.append(what)
-
+class Bench(BenchBase):
     # (a) ---------------------------------------------------------------------------
     def big_check(self):
         addresses = [f"prospect{i:04d}@bigcorp-example.com" for i in range(BIG_CHECK)]
@@ -139,26 +78,8 @@ class Bench:
         warm_lookups = warm.delta()["lookup_calls"]
 
         stats = Stats(self.sim)
-        latencies = [None] * SENDS
-        codes = [None] * SENDS
-        local = threading.local()
-
-        def send(i):
-            if not hasattr(local, "client"):  # one keep-alive session per thread
-                local.client = Client(self.server.url, self.admin.token)
-            started = time.perf_counter()
-            try:
-                r = local.client.post("/emails", {"workflow": "individual", "source": "api",
-                                                  "to": [recipients[i % SEND_RECIPIENTS]],
-                                                  "subject": f"Bench {i}", "text": "Hello"}, timeout=60)
-                codes[i] = r.status_code
-            except Exception as error:  # noqa: BLE001 - counted, not fatal
-                codes[i] = type(error).__name__
-            latencies[i] = time.perf_counter() - started
-
         started = time.perf_counter()
-        with ThreadPoolExecutor(SEND_THREADS) as pool:
-            list(pool.map(send, range(SENDS)))
+        codes, latencies = send_emails(self.server, self.admin, recipients, SENDS, SEND_THREADS, "Bench")
         wall = time.perf_counter() - started
         during = stats.delta()
         drained, drain_wait = self.wait_for_outbox()
@@ -180,14 +101,7 @@ class Bench:
 
     def wait_for_outbox(self):
         """Waits until no email is queued or held, so (b) sees no delivery-time lookups."""
-        started = time.monotonic()
-        while time.monotonic() - started < DRAIN_TIMEOUT:
-            pending = [self.admin.get("/emails", params={"status": s, "limit": 1}).json()["emails"]
-                       for s in ("queued", "held")]
-            if not any(pending):
-                return True, time.monotonic() - started
-            time.sleep(0.2)
-        return False, time.monotonic() - started
+        return drain_outbox(self.admin, DRAIN_TIMEOUT)
 
     # (b) ---------------------------------------------------------------------------
     def burst(self):
@@ -251,129 +165,20 @@ class Bench:
         self.row("(b) wrong verdicts in 200 answers", wrong)
 
 
-def fmt_counts(counter):
-    return ", ".join(f"{k}: {v}" for k, v in sorted(counter.items(), key=lambda kv: str(kv[0])))
+def measure(sim, sink, start):
+    sim.config(**SIM_CONFIG)
+    server, admin = start("server", SERVER_ENV)
+    bench = Bench(sim, sink, server, admin)
+    bench.big_check()
+    bench.cached_sends()
+    bench.burst()
+    return bench
 
 
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def commit():
-    """The checked-out commit, read from .git without running git; None when unknown."""
-    git = ROOT / ".git"
-    try:
-        head = (git / "HEAD").read_text().strip()
-        if not head.startswith("ref: "):
-            return head[:12]
-        ref = head[5:]
-        if (git / ref).exists():
-            return (git / ref).read_text().strip()[:12]
-        for line in (git / "packed-refs").read_text().splitlines():
-            if line.endswith(" " + ref):
-                return line.split()[0][:12]
-    except OSError:
-        pass
-    return None
-
-
-def binary_identity():
-    """sha256 prefix and build time of the server binary; HEAD alone does not say what
-    was built from an edited working tree."""
-    binary = Path(os.environ.get("SENDGUARD_BIN", ROOT / "build" / "sendguard"))
-    digest = hashlib.sha256(binary.read_bytes()).hexdigest()[:12]
-    built = datetime.datetime.fromtimestamp(binary.stat().st_mtime, datetime.timezone.utc)
-    return f"`{digest}` built {built:%Y-%m-%d %H:%M} UTC"
-
-
-def table(rows):
-    lines = ["| measure | value |", "|---|---|"]
-    lines += [f"| {m} | {v} |" for m, v in rows]
-    return "\n".join(lines)
-
-
-def record(bench, command, elapsed, binary):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    rev = commit()
-    section = [
-        f"## {now:%Y-%m-%d %H:%M} UTC — check_cost" + (" (FAILED)" if bench.failures else ""),
-        "",
-        f"- Command: `{command}`" + (f" (HEAD `{rev}`)" if rev else ""),
-        f"- Binary: build/sendguard {binary}",
-        f"- Machine: nproc {len(os.sched_getaffinity(0))}, {cpu_model()}, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
-        f"- Marketo simulator: {SIM_CONFIG['rate_limit_calls']} calls / "
-        f"{SIM_CONFIG['rate_limit_window_seconds']} s, {SIM_CONFIG['max_concurrent']} concurrent, "
-        f"{SIM_CONFIG['latency_ms']} ms latency per REST call",
-        f"- Server: {SERVER_ENV['SENDGUARD_MARKETO_CALLS_PER_20S']} calls / 20 s, "
-        f"{SERVER_ENV['SENDGUARD_MARKETO_MAX_CONCURRENT']} concurrent, check max age "
-        f"{SERVER_ENV['SENDGUARD_CHECK_MAX_AGE']} s, SQLite, SMTP sink; whole run {elapsed:.0f} s",
-        "",
-        table(bench.rows),
-        "",
-    ]
-    if bench.failures:
-        section += ["Failed invariants:", ""] + [f"- {f}" for f in bench.failures] + [""]
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmark results\n\nAppended by `make bench` (bench/run.sh); newest last.\n\n")
-    with RESULTS.open("a") as out:
-        out.write("\n".join(section) + "\n")
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
-    parser.add_argument("--keep", action="store_true", help="keep the server's directory (log, database)")
-    args = parser.parse_args()
-    command = os.environ.get("SENDGUARD_BENCH_COMMAND") or " ".join([sys.executable, *sys.argv])
-
-    began = time.monotonic()
-    binary = binary_identity()
-    workdir = Path(tempfile.mkdtemp(prefix="sendguard-bench-"))
-    server = None
-    ok = False
-    try:
-        with MarketoSim() as sim, SmtpSink(root=workdir / "sink") as sink:
-            sim.config(**SIM_CONFIG)
-            server = Sendguard(smtp_url=f"smtp://127.0.0.1:{sink.port}", env=SERVER_ENV,
-                               workdir=workdir / "server").start()
-            admin = server.add_user("Bench", "admin@bench-example.com", "admin")
-            for reply in (admin.connect_marketo(sim),
-                          admin.put("/settings/unsubscribe", {"marketo_check_enabled": True,
-                                                              "on_check_unavailable": "block"})):
-                if reply.status_code != 200:
-                    raise RuntimeError(f"set-up failed: {reply.status_code} {reply.text}")
-
-            bench = Bench(sim, sink, server, admin)
-            bench.big_check()
-            bench.cached_sends()
-            bench.burst()
-            server.stop()
-            bench.expect(binary_identity() == binary, "build/sendguard was rebuilt during the run")
-            elapsed = time.monotonic() - began
-
-            print(table(bench.rows))
-            for failure in bench.failures:
-                print(f"FAILED: {failure}", file=sys.stderr)
-            if not args.no_record:
-                record(bench, command, elapsed, binary)
-                print(f"\nappended to {RESULTS.relative_to(ROOT)}")
-            ok = not bench.failures
-    finally:
-        if server:
-            server.stop()
-        if ok and not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"server directory kept: {workdir}", file=sys.stderr)
-    return 0 if ok else 1
+def describe(bench, elapsed):
+    return [f"- Marketo simulator: {simulator_limits(SIM_CONFIG)}",
+            f"- Server: {server_limits(SERVER_ENV)}, SQLite, SMTP sink; whole run {elapsed:.0f} s"]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("check_cost", __doc__, measure, describe))

@@ -18,26 +18,19 @@ Prints a Markdown table and appends a dated section to bench/RESULTS.md. Exits n
 when an invariant fails; the numbers are recorded either way.
 Usage: bench/group_send.py [--no-record] [--keep]
 """
-import argparse
 import datetime
 import json
 import os
-import platform
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "support"))
-sys.path.insert(0, str(ROOT / "bench"))
+# common puts tests/support on sys.path, for the peers and the server wrapper.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from check_cost import (RESULTS, SERVER_ENV, SIM_CONFIG, Stats, binary_identity, commit,  # noqa: E402
-                        cpu_model, fmt_counts, ms, table)
-from peers import MarketoSim, SmtpSink  # noqa: E402
-from sendguard import Sendguard  # noqa: E402
+from common import (SERVER_ENV, SIM_CONFIG, BenchBase, Stats, fmt_counts, main, ms,  # noqa: E402
+                    server_limits, simulator_limits)
 
 RECIPIENTS = 10_000
 UNSUBSCRIBED_EVERY = 50  # 2%
@@ -51,22 +44,10 @@ def address(i):
     return f"lead{i:05d}@group-example.com"
 
 
-class Bench:
+class Bench(BenchBase):
     def __init__(self, sim, sink, server, admin):
-        self.sim = sim
-        self.sink = sink
-        self.server = server
-        self.admin = admin
-        self.rows = []      # (measure, value) for the table
-        self.failures = []  # broken invariants, reported and turned into the exit code
+        super().__init__(sim, sink, server, admin)
         self.progress = []  # (seconds after the 202, messages in the sink)
-
-    def row(self, measure, value):
-        self.rows.append((measure, str(value)))
-
-    def expect(self, ok, what):
-        if not ok:
-            self.failures.append(what)
 
     def seed(self):
         everyone = [address(i) for i in range(RECIPIENTS)]
@@ -183,88 +164,26 @@ class Bench:
             if not cursor:
                 return counts
 
-
-def record(bench, command, elapsed, binary):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    rev = commit()
-    curve = ", ".join(f"{n:,} at {t:.1f} s" for t, n in bench.progress[::max(1, len(bench.progress) // 8)])
-    section = [
-        f"## {now:%Y-%m-%d %H:%M} UTC — group_send" + (" (FAILED)" if bench.failures else ""),
-        "",
-        f"- Command: `{command}`" + (f" (HEAD `{rev}`)" if rev else ""),
-        f"- Binary: build/sendguard {binary}",
-        f"- Machine: nproc {len(os.sched_getaffinity(0))}, {cpu_model()}, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}; "
-        f"load average {bench.load[0]:.1f} at the start, {bench.load[1]:.1f} at the end (1 min)",
-        f"- Marketo simulator: {SIM_CONFIG['rate_limit_calls']} calls / "
-        f"{SIM_CONFIG['rate_limit_window_seconds']} s, {SIM_CONFIG['max_concurrent']} concurrent, "
-        f"{SIM_CONFIG['latency_ms']} ms latency per REST call; a lead for each of the "
-        f"{RECIPIENTS:,} recipients, every {UNSUBSCRIBED_EVERY}th unsubscribed",
-        f"- Server: {SERVER_ENV['SENDGUARD_MARKETO_CALLS_PER_20S']} calls / 20 s, "
-        f"{SERVER_ENV['SENDGUARD_MARKETO_MAX_CONCURRENT']} concurrent, check max age "
-        f"{SERVER_ENV['SENDGUARD_CHECK_MAX_AGE']} s, default outbox, SQLite, SMTP sink; whole run {elapsed:.0f} s",
-        "",
-        table(bench.rows),
-        "",
-        f"Messages in the sink after the 202: {curve}.",
-        "",
-    ]
-    if bench.failures:
-        section += ["Failed invariants:", ""] + [f"- {f}" for f in bench.failures] + [""]
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmark results\n\nAppended by `make bench` (bench/run.sh); newest last.\n\n")
-    with RESULTS.open("a") as out:
-        out.write("\n".join(section) + "\n")
+    def notes(self):
+        curve = ", ".join(f"{n:,} at {t:.1f} s" for t, n in self.progress[::max(1, len(self.progress) // 8)])
+        return [f"Messages in the sink after the 202: {curve}."]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
-    parser.add_argument("--keep", action="store_true", help="keep the server's directory (log, database)")
-    args = parser.parse_args()
-    command = os.environ.get("SENDGUARD_BENCH_COMMAND") or " ".join([sys.executable, *sys.argv])
+def measure(sim, sink, start):
+    sim.config(**SIM_CONFIG)
+    server, admin = start("server", SERVER_ENV)
+    bench = Bench(sim, sink, server, admin)
+    load_before = os.getloadavg()[0]
+    bench.run()
+    bench.load = (load_before, os.getloadavg()[0])
+    return bench
 
-    began = time.monotonic()
-    binary = binary_identity()
-    workdir = Path(tempfile.mkdtemp(prefix="sendguard-bench-"))
-    server = None
-    ok = False
-    try:
-        with MarketoSim() as sim, SmtpSink(root=workdir / "sink") as sink:
-            sim.config(**SIM_CONFIG)
-            server = Sendguard(smtp_url=f"smtp://127.0.0.1:{sink.port}", env=SERVER_ENV,
-                               workdir=workdir / "server").start()
-            admin = server.add_user("Bench", "admin@bench-example.com", "admin")
-            for reply in (admin.connect_marketo(sim),
-                          admin.put("/settings/unsubscribe", {"marketo_check_enabled": True,
-                                                              "on_check_unavailable": "block"})):
-                if reply.status_code != 200:
-                    raise RuntimeError(f"set-up failed: {reply.status_code} {reply.text}")
 
-            bench = Bench(sim, sink, server, admin)
-            load_before = os.getloadavg()[0]
-            bench.run()
-            bench.load = (load_before, os.getloadavg()[0])
-            server.stop()
-            bench.expect(binary_identity() == binary, "build/sendguard was rebuilt during the run")
-            elapsed = time.monotonic() - began
-
-            print(table(bench.rows))
-            for failure in bench.failures:
-                print(f"FAILED: {failure}", file=sys.stderr)
-            if not args.no_record:
-                record(bench, command, elapsed, binary)
-                print(f"\nappended to {RESULTS.relative_to(ROOT)}")
-            ok = not bench.failures
-    finally:
-        if server:
-            server.stop()
-        if ok and not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"server directory kept: {workdir}", file=sys.stderr)
-    return 0 if ok else 1
+def describe(bench, elapsed):
+    return [f"- Marketo simulator: {simulator_limits(SIM_CONFIG)}; a lead for each of the "
+            f"{RECIPIENTS:,} recipients, every {UNSUBSCRIBED_EVERY}th unsubscribed",
+            f"- Server: {server_limits(SERVER_ENV)}, default outbox, SQLite, SMTP sink; whole run {elapsed:.0f} s"]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("group_send", __doc__, measure, describe))

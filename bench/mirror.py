@@ -29,29 +29,19 @@ Prints a Markdown table and appends a dated section to bench/RESULTS.md. Exits n
 when an invariant fails; the numbers are recorded either way.
 Usage: bench/mirror.py [--no-record] [--keep]
 """
-import argparse
-import datetime
 import os
-import platform
 import random
-import shutil
 import statistics
 import sys
-import tempfile
-import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "support"))
-sys.path.insert(0, str(ROOT / "bench"))
+# common puts tests/support on sys.path, for the peers and the server wrapper.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from check_cost import (RESULTS, SERVER_ENV, SIM_CONFIG, Stats, binary_identity, commit,  # noqa: E402
-                        cpu_model, fmt_counts, table)
-from peers import MarketoSim, SmtpSink  # noqa: E402
-from sendguard import Client, Sendguard  # noqa: E402
+from common import (SERVER_ENV, SIM_CONFIG, BenchBase, Stats, drain_outbox, fmt_counts, main,  # noqa: E402
+                    send_emails, server_limits)
 
 BENCH_SIM_CONFIG = {**SIM_CONFIG, "rate_limit_calls": 10_000}
 BENCH_SERVER_ENV = {**SERVER_ENV, "SENDGUARD_MARKETO_CALLS_PER_20S": "10000", "SENDGUARD_CHECK_MAX_AGE": "0",
@@ -117,32 +107,15 @@ class Team:
 
     def wait_for_outbox(self):
         """Waits until no email is queued or held, so that delivery-time checks are counted."""
-        started = time.monotonic()
-        while time.monotonic() - started < DRAIN_TIMEOUT:
-            pending = [self.admin.get("/emails", params={"status": s, "limit": 1}).json()["emails"]
-                       for s in ("queued", "held")]
-            if not any(pending):
-                return True
-            time.sleep(0.2)
-        return False
+        return drain_outbox(self.admin, DRAIN_TIMEOUT)[0]
 
 
-class Bench:
+class Bench(BenchBase):
     def __init__(self, sim, sink, fast, default):
-        self.sim = sim
-        self.sink = sink
+        super().__init__(sim, sink)
         self.fast = fast
         self.default = default
-        self.rows = []      # (measure, value) for the table
-        self.failures = []  # broken invariants, reported and turned into the exit code
         self.rng = random.Random(SEED)
-
-    def row(self, measure, value):
-        self.rows.append((measure, str(value)))
-
-    def expect(self, ok, what):
-        if not ok:
-            self.failures.append(what)
 
     def seed(self):
         self.sim.add_leads([{"email": steady_address(i)} for i in range(ADDRESSES)]
@@ -150,22 +123,7 @@ class Bench:
 
     def sends(self, team, recipients, count, tag):
         """`count` POST /emails over SEND_THREADS threads cycling over `recipients`; status counts."""
-        codes = [None] * count
-        local = threading.local()
-
-        def send(i):
-            if not hasattr(local, "client"):  # one keep-alive session per thread
-                local.client = Client(team.server.url, team.admin.token)
-            try:
-                r = local.client.post("/emails", {"workflow": "individual", "source": "api",
-                                                  "to": [recipients[i % len(recipients)]],
-                                                  "subject": f"{tag} {i}", "text": "Hello"}, timeout=60)
-                codes[i] = r.status_code
-            except Exception as error:  # noqa: BLE001 - counted, not fatal
-                codes[i] = type(error).__name__
-
-        with ThreadPoolExecutor(SEND_THREADS) as pool:
-            list(pool.map(send, range(count)))
+        codes, _ = send_emails(team.server, team.admin, recipients, count, SEND_THREADS, tag)
         return Counter(codes)
 
     # (a) and (b) -----------------------------------------------------------------
@@ -227,7 +185,9 @@ class Bench:
                     break
                 accepted.append(reply.json()["id"])
                 time.sleep(POLL[team.interval])
-            self.expect(lookups.delta()["lookup_calls"] == 0, f"{tag} {address}: lookups while waiting")
+            # Each server's sync reads a reported address once by email (unsubscribed while
+            # any lead is), and both servers here follow the one simulator; the sends ask nothing.
+            self.expect(lookups.delta()["lookup_calls"] <= 2, f"{tag} {address}: lookups while waiting")
             trials.append((elapsed, accepted))
         team.wait_for_outbox()
         return trials
@@ -256,113 +216,47 @@ class Bench:
                  f"{usage['calls_today']:,} / {usage['daily_budget']:,}")
 
 
-def start_team(sim, sink, workdir, name, env):
-    server = Sendguard(smtp_url=f"smtp://127.0.0.1:{sink.port}", env=env, workdir=workdir / name).start()
-    admin = server.add_user("Bench", "admin@bench-example.com", "admin")
-    for reply in (admin.connect_marketo(sim),
-                  admin.put("/settings/unsubscribe", {"marketo_check_enabled": True,
-                                                      "on_check_unavailable": "block"})):
-        if reply.status_code != 200:
-            raise RuntimeError(f"set-up failed: {reply.status_code} {reply.text}")
-    return server, admin
+def measure(sim, sink, start):
+    sim.config(**BENCH_SIM_CONFIG)
+    load_before = os.getloadavg()[0]
+    # The default-interval server starts first: its first read of the feed comes one
+    # interval after the check is on, and it waits while (a) and (b) run.
+    default = Team(*start("server-default", BENCH_SERVER_ENV), DEFAULT_INTERVAL)
+    fast = Team(*start("server-fast", {**BENCH_SERVER_ENV, "SENDGUARD_MIRROR_INTERVAL": str(FAST_INTERVAL)}),
+                FAST_INTERVAL)
+
+    bench = Bench(sim, sink, fast, default)
+    bench.seed()
+    bench.expect(fast.wait_for_sync() is not None, "the fast server's sync never succeeded")
+    bench.steady_state("(a)", authoritative=True)
+    bench.steady_state("(b)", authoritative=False)
+
+    fast_trials = bench.time_to_refusal(fast, [steady_address(i) for i in range(FAST_TRIALS)], "(c)")
+    bench.report_refusals("(c)", fast, fast_trials)
+    first_sync = default.wait_for_sync()
+    bench.expect(first_sync is not None, "the default server's sync never succeeded")
+    default_trials = bench.time_to_refusal(default, [slow_address(i) for i in range(DEFAULT_TRIALS)], "(c)")
+    bench.report_refusals("(c)", default, default_trials)
+
+    bench.sync_cost("(d)", fast)
+    bench.sync_cost("(d)", default)
+    bench.load = (load_before, os.getloadavg()[0])
+    return bench
 
 
-def record(bench, command, elapsed, binary):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    rev = commit()
-    section = [
-        f"## {now:%Y-%m-%d %H:%M} UTC — mirror" + (" (FAILED)" if bench.failures else ""),
-        "",
-        f"- Command: `{command}`" + (f" (HEAD `{rev}`)" if rev else ""),
-        f"- Binary: build/sendguard {binary}",
-        f"- Machine: nproc {len(os.sched_getaffinity(0))}, {cpu_model()}, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}; "
-        f"load average {bench.load[0]:.1f} at the start, {bench.load[1]:.1f} at the end (1 min)",
+def describe(bench, elapsed):
+    return [
         f"- Marketo simulator: {BENCH_SIM_CONFIG['rate_limit_calls']:,} calls / "
         f"{BENCH_SIM_CONFIG['rate_limit_window_seconds']} s (raised: calls are counted, not paced), "
         f"{BENCH_SIM_CONFIG['max_concurrent']} concurrent, {BENCH_SIM_CONFIG['latency_ms']} ms latency per REST "
         f"call; a lead for each of the {ADDRESSES} steady addresses, none unsubscribed at the start",
-        f"- Servers: {BENCH_SERVER_ENV['SENDGUARD_MARKETO_CALLS_PER_20S']} calls / 20 s, "
-        f"{BENCH_SERVER_ENV['SENDGUARD_MARKETO_MAX_CONCURRENT']} concurrent, check max age "
-        f"{BENCH_SERVER_ENV['SENDGUARD_CHECK_MAX_AGE']} s, daily budget "
+        f"- Servers: {server_limits(BENCH_SERVER_ENV)}, daily budget "
         f"{BENCH_SERVER_ENV['SENDGUARD_MARKETO_DAILY_BUDGET']}, check on (policy block), SQLite, SMTP sink; "
         f"one with SENDGUARD_MIRROR_INTERVAL={FAST_INTERVAL} for (a)-(c), one with the default "
         f"({DEFAULT_INTERVAL} s) for (c); whole run {elapsed:.0f} s",
-        "",
-        table(bench.rows),
-        "",
     ]
-    if bench.failures:
-        section += ["Failed invariants:", ""] + [f"- {f}" for f in bench.failures] + [""]
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmark results\n\nAppended by `make bench` (bench/run.sh); newest last.\n\n")
-    with RESULTS.open("a") as out:
-        out.write("\n".join(section) + "\n")
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
-    parser.add_argument("--keep", action="store_true", help="keep the servers' directories (logs, databases)")
-    args = parser.parse_args()
-    command = os.environ.get("SENDGUARD_BENCH_COMMAND") or " ".join([sys.executable, *sys.argv])
-
-    began = time.monotonic()
-    binary = binary_identity()
-    workdir = Path(tempfile.mkdtemp(prefix="sendguard-bench-"))
-    servers = []
-    ok = False
-    try:
-        with MarketoSim() as sim, SmtpSink(root=workdir / "sink") as sink:
-            sim.config(**BENCH_SIM_CONFIG)
-            load_before = os.getloadavg()[0]
-            # The default-interval server starts first: its first read of the feed comes one
-            # interval after the check is on, and it waits while (a) and (b) run.
-            server, admin = start_team(sim, sink, workdir, "server-default", BENCH_SERVER_ENV)
-            servers.append(server)
-            default = Team(server, admin, DEFAULT_INTERVAL)
-            server, admin = start_team(sim, sink, workdir, "server-fast",
-                                       {**BENCH_SERVER_ENV, "SENDGUARD_MIRROR_INTERVAL": str(FAST_INTERVAL)})
-            servers.append(server)
-            fast = Team(server, admin, FAST_INTERVAL)
-
-            bench = Bench(sim, sink, fast, default)
-            bench.seed()
-            bench.expect(fast.wait_for_sync() is not None, "the fast server's sync never succeeded")
-            bench.steady_state("(a)", authoritative=True)
-            bench.steady_state("(b)", authoritative=False)
-
-            fast_trials = bench.time_to_refusal(fast, [steady_address(i) for i in range(FAST_TRIALS)], "(c)")
-            bench.report_refusals("(c)", fast, fast_trials)
-            first_sync = default.wait_for_sync()
-            bench.expect(first_sync is not None, "the default server's sync never succeeded")
-            default_trials = bench.time_to_refusal(default, [slow_address(i) for i in range(DEFAULT_TRIALS)], "(c)")
-            bench.report_refusals("(c)", default, default_trials)
-
-            bench.sync_cost("(d)", fast)
-            bench.sync_cost("(d)", default)
-            bench.load = (load_before, os.getloadavg()[0])
-            for server in servers:
-                server.stop()
-            bench.expect(binary_identity() == binary, "build/sendguard was rebuilt during the run")
-            elapsed = time.monotonic() - began
-
-            print(table(bench.rows))
-            for failure in bench.failures:
-                print(f"FAILED: {failure}", file=sys.stderr)
-            if not args.no_record:
-                record(bench, command, elapsed, binary)
-                print(f"\nappended to {RESULTS.relative_to(ROOT)}")
-            ok = not bench.failures
-    finally:
-        for server in servers:
-            server.stop()
-        if ok and not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"servers' directories kept: {workdir}", file=sys.stderr)
-    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("mirror", __doc__, measure, describe,
+                  keep="the servers' directories (logs, databases)", kept="servers' directories"))
