@@ -2,7 +2,25 @@
 
 #include <iostream>
 
+#include "app/runtime.h"
+
 namespace sg::app {
+
+int fail(const std::string& message) {
+  std::cerr << "sendguard: " << message << "\n";
+  return 1;
+}
+
+Result<std::unique_ptr<StoreRuntime>> open_store(const CommonOptions& common) {
+  auto config = load_config(common.config_file);
+  if (!config) return config.error();
+  return StoreRuntime::open(*config);
+}
+
+void add_config_option(CLI::App* command, CommonOptions& common) {
+  command->add_option("--config", common.config_file, "TOML configuration file (SENDGUARD_* variables override it)")
+      ->check(CLI::ExistingFile);
+}
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"Sendguard: sales email that never reaches a person who unsubscribed in Marketo", "sendguard"};

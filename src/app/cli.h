@@ -4,8 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "core/result.h"
 
 namespace sg::app {
 
@@ -15,6 +18,14 @@ struct CommonOptions {
 };
 
 using Command = std::function<int()>;  // runs the parsed command, returns the exit code
+
+struct StoreRuntime;
+
+// Every command's one-line error on stderr; returns the failing exit code.
+int fail(const std::string& message);
+// The configured database, for commands that work on it directly.
+Result<std::unique_ptr<StoreRuntime>> open_store(const CommonOptions& common);
+void add_config_option(CLI::App* command, CommonOptions& common);
 
 void add_serve_command(CLI::App& app, CommonOptions& common, Command& selected);
 void add_user_commands(CLI::App& app, CommonOptions& common, Command& selected);

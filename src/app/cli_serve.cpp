@@ -15,16 +15,10 @@ namespace {
 
 int serve(const CommonOptions& common) {
   auto config = load_config(common.config_file);
-  if (!config) {
-    std::cerr << "sendguard: " << config.error().message << "\n";
-    return 1;
-  }
+  if (!config) return fail(config.error().message);
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   auto runtime = Runtime::build(*config);
-  if (!runtime) {
-    std::cerr << "sendguard: " << runtime.error().message << "\n";
-    return 1;
-  }
+  if (!runtime) return fail(runtime.error().message);
   boost::asio::io_context signals_io;
   boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
@@ -34,10 +28,7 @@ int serve(const CommonOptions& common) {
   Status s = (*runtime)->serve();
   signals_io.stop();
   signal_thread.join();
-  if (!s) {
-    std::cerr << "sendguard: " << s.error().message << "\n";
-    return 1;
-  }
+  if (!s) return fail(s.error().message);
   return 0;
 }
 
@@ -45,8 +36,7 @@ int serve(const CommonOptions& common) {
 
 void add_serve_command(CLI::App& app, CommonOptions& common, Command& selected) {
   auto* cmd = app.add_subcommand("serve", "Run the HTTP API and the delivery worker");
-  cmd->add_option("--config", common.config_file, "TOML configuration file (SENDGUARD_* variables override it)")
-      ->check(CLI::ExistingFile);
+  add_config_option(cmd, common);
   cmd->footer(
       "Environment: SENDGUARD_DB, SENDGUARD_LISTEN, SENDGUARD_SMTP_URL, SENDGUARD_PUBLIC_URL,\n"
       "SENDGUARD_SECRET_KEY_FILE, SENDGUARD_CHECK_MAX_AGE (see README for all settings).");

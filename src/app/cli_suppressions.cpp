@@ -16,11 +16,6 @@ struct Args {
   std::string team, file, actor = "command line";
 };
 
-int fail(const std::string& message) {
-  std::cerr << "sendguard: " << message << "\n";
-  return 1;
-}
-
 // The command line never removes entries, the one operation that asks Marketo.
 class NoMarketo final : public gate::SuppressionSource {
  public:
@@ -32,9 +27,7 @@ class NoMarketo final : public gate::SuppressionSource {
 
 template <class Work>
 int with_team(const CommonOptions& common, const Args& args, Work work) {
-  auto config = load_config(common.config_file);
-  if (!config) return fail(config.error().message);
-  auto rt = StoreRuntime::open(*config);
+  auto rt = open_store(common);
   if (!rt) return fail(rt.error().message);
   auto team = (*rt)->store->teams().find_by_name(args.team);
   if (!team) return fail("no team named '" + args.team + "'");
@@ -94,13 +87,13 @@ void add_suppression_commands(CLI::App& app, CommonOptions& common, Command& sel
   auto* imp = group->add_subcommand("import", "Add the addresses of a CSV file (an \"email\" column, optional \"reason\")");
   imp->add_option("--team", args->team, "Team name")->required();
   imp->add_option("FILE", args->file, "CSV file to read")->required()->check(CLI::ExistingFile);
-  imp->add_option("--config", common.config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  add_config_option(imp, common);
   imp->callback([&, args] { selected = [&, args] { return import(common, *args); }; });
 
   auto* exp = group->add_subcommand("export", "Write the list as CSV (to stdout, or FILE)");
   exp->add_option("--team", args->team, "Team name")->required();
   exp->add_option("FILE", args->file, "CSV file to write; - or absent for stdout");
-  exp->add_option("--config", common.config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  add_config_option(exp, common);
   exp->callback([&, args] { selected = [&, args] { return export_list(common, *args); }; });
 }
 

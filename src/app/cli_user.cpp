@@ -15,17 +15,6 @@ struct UserArgs {
   bool password_stdin = false;
 };
 
-int fail(const std::string& message) {
-  std::cerr << "sendguard: " << message << "\n";
-  return 1;
-}
-
-Result<std::unique_ptr<StoreRuntime>> open_store(const CommonOptions& common) {
-  auto config = load_config(common.config_file);
-  if (!config) return config.error();
-  return StoreRuntime::open(*config);
-}
-
 int add_user(const CommonOptions& common, const UserArgs& args) {
   settings::NewUser request{args.team, args.email, parse_role(args.role).value_or(Role::User), std::nullopt};
   if (args.password_stdin) {
@@ -75,13 +64,13 @@ void add_user_commands(CLI::App& app, CommonOptions& common, Command& selected) 
   add->add_option("--email", args->email, "The user's email address")->required();
   add->add_option("--role", args->role, "admin or user")->required()->check(CLI::IsMember({"admin", "user"}));
   add->add_flag("--password-stdin", args->password_stdin, "Read a web sign-in password from standard input");
-  add->add_option("--config", common.config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  add_config_option(add, common);
   add->callback([&, args] { selected = [&, args] { return add_user(common, *args); }; });
 
   auto pw_email = std::make_shared<std::string>();
   auto* pw = user->add_subcommand("set-password", "Set a user's web sign-in password, read from standard input");
   pw->add_option("--email", *pw_email, "The user's email address")->required();
-  pw->add_option("--config", common.config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  add_config_option(pw, common);
   pw->callback([&, pw_email] { selected = [&, pw_email] { return set_password(common, *pw_email); }; });
 
   auto email = std::make_shared<std::string>();
@@ -89,7 +78,7 @@ void add_user_commands(CLI::App& app, CommonOptions& common, Command& selected) 
   token->require_subcommand(1);
   auto* create = token->add_subcommand("create", "Issue a new API token for an existing user");
   create->add_option("--email", *email, "The user's email address")->required();
-  create->add_option("--config", common.config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  add_config_option(create, common);
   create->callback([&, email] { selected = [&, email] { return create_token(common, *email); }; });
 }
 

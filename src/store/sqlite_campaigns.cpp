@@ -1,5 +1,6 @@
 // Campaigns, their steps and enrollments in SQLite.
 #include "store/sqlite_repos.h"
+#include "store/time_columns.h"
 
 namespace sg::store {
 namespace {
@@ -20,11 +21,6 @@ Enrollment read_enrollment(Stmt& s) {
   if (auto due = s.opt_integer(8)) e.next_due_at = from_unix_millis(*due);
   e.created_at = from_unix_millis(s.integer(9));
   return e;
-}
-
-std::optional<int64_t> opt_ms(const std::optional<TimePoint>& t) {
-  if (!t) return std::nullopt;
-  return to_unix_millis(*t);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Emails and the outbox in SQLite: insert, read, list with a keyset cursor, lease due ones.
 #include "store/json_columns.h"
 #include "store/sqlite_repos.h"
+#include "store/time_columns.h"
 
 namespace sg::store {
 namespace {
@@ -9,16 +10,6 @@ constexpr const char* kColumns =
     "id, team_id, user_id, workflow, source, from_addr, to_json, cc_json, bcc_json, subject, "
     "text_body, html_body, status, reason, message_id, created_at, sent_at, held_since, "
     "next_attempt_at, attempts, delivered_json, unverified, bulk_id, enrollment_id, step_index";
-
-std::optional<TimePoint> opt_time(const std::optional<int64_t>& ms) {
-  if (!ms) return std::nullopt;
-  return from_unix_millis(*ms);
-}
-
-std::optional<int64_t> opt_ms(const std::optional<TimePoint>& t) {
-  if (!t) return std::nullopt;
-  return to_unix_millis(*t);
-}
 
 EmailRecord read_email(Stmt& s) {
   EmailRecord e;

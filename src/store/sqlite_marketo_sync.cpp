@@ -1,21 +1,8 @@
 // Write-backs, the activity feed's position and the unsubscribe mirror in SQLite.
 #include "store/sqlite_repos.h"
+#include "store/time_columns.h"
 
 namespace sg::store {
-namespace {
-
-std::optional<int64_t> opt_ms(const std::optional<TimePoint>& t) {
-  if (!t) return std::nullopt;
-  return to_unix_millis(*t);
-}
-
-std::optional<TimePoint> opt_time(const std::optional<int64_t>& ms) {
-  if (!ms) return std::nullopt;
-  return from_unix_millis(*ms);
-}
-
-}  // namespace
-
 void SqliteMarketoSync::enqueue_writeback(const std::string& team_id, const std::string& email,
                                           const std::string& reason, TimePoint now) {
   auto lock = db_.lock();
