@@ -12,8 +12,9 @@ namespace {
 
 Error config_error(std::string message) { return Error{"config_error", std::move(message), {}, {}}; }
 
-Status parse_int(const std::string& name, const std::string& text, int min, int& out) {
-  int v = 0;
+template <class Int>
+Status parse_int(const std::string& name, const std::string& text, Int min, Int& out) {
+  Int v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || v < min)
     return config_error(name + " must be a whole number >= " + std::to_string(min) + ", got '" + text + "'");
@@ -35,7 +36,8 @@ Setting text(const char* key, const char* env, std::string Config::*field) {
           }};
 }
 
-Setting number(const char* key, const char* env, int Config::*field, int min) {
+template <class Int>
+Setting number(const char* key, const char* env, Int Config::*field, Int min) {
   return {key, env, [field, min](const std::string& name, const std::string& v, Config& c) {
             return parse_int(name, v, min, c.*field);
           }};
@@ -58,6 +60,11 @@ std::vector<Setting> settings() {
       text("log_level", "SENDGUARD_LOG_LEVEL", &Config::log_level),
       text("web_dir", "SENDGUARD_WEB_DIR", &Config::web_dir),
       number("session_ttl", "SENDGUARD_SESSION_TTL", &Config::session_ttl_seconds, 1),
+      number("http.max_body_bytes", "SENDGUARD_MAX_BODY_BYTES", &Config::max_body_bytes, size_t{1024}),
+      number("http.max_import_bytes", "SENDGUARD_MAX_IMPORT_BYTES", &Config::max_import_bytes, size_t{1024}),
+      number("http.max_inflight_bytes", "SENDGUARD_MAX_INFLIGHT_BYTES", &Config::max_inflight_bytes, size_t{1024}),
+      number("http.max_connections", "SENDGUARD_MAX_CONNECTIONS", &Config::max_connections, 1),
+      text("metrics_token", "SENDGUARD_METRICS_TOKEN", &Config::metrics_token),
       number("marketo.calls_per_20s", "SENDGUARD_MARKETO_CALLS_PER_20S", &Config::marketo_calls_per_20s, 1),
       number("marketo.max_concurrent", "SENDGUARD_MARKETO_MAX_CONCURRENT", &Config::marketo_max_concurrent, 1),
       number("marketo.timeout_ms", "SENDGUARD_MARKETO_TIMEOUT_MS", &Config::marketo_timeout_ms, 100),
@@ -99,6 +106,10 @@ Status finish(Config& c) {
     return config_error("SENDGUARD_LISTEN must be host:port, got '" + c.listen + "'");
   if (c.db.starts_with("postgresql://") || c.db.starts_with("postgres://"))
     return config_error("PostgreSQL is not supported by this build yet; use a SQLite path for SENDGUARD_DB");
+  if (c.max_import_bytes < c.max_body_bytes)
+    return config_error("SENDGUARD_MAX_IMPORT_BYTES must be at least SENDGUARD_MAX_BODY_BYTES");
+  if (c.max_inflight_bytes < c.max_import_bytes)
+    return config_error("SENDGUARD_MAX_INFLIGHT_BYTES must be at least SENDGUARD_MAX_IMPORT_BYTES");
   if (c.public_url.empty()) c.public_url = "http://" + c.listen;
   if (!c.public_url.starts_with("http://") && !c.public_url.starts_with("https://"))
     return config_error("SENDGUARD_PUBLIC_URL must be an http:// or https:// URL, got '" + c.public_url + "'");

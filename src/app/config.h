@@ -19,7 +19,10 @@ struct Config {
   int check_max_age_seconds = 60;
   std::string log_level = "info";
   size_t max_body_bytes = 1 << 20;             // JSON requests
-  size_t max_import_bytes = 64 << 20;          // a CSV import of the suppression list
+  size_t max_import_bytes = 64 << 20;          // a CSV import of the suppression list (admins)
+  size_t max_inflight_bytes = 256 << 20;       // request bodies being read or handled, together
+  int max_connections = 1024;                  // open HTTP connections
+  std::string metrics_token;                    // required by /metrics; empty: loopback peers only
   std::string web_dir;                          // default: web/ beside the binary's build folder, else ./web
   int session_ttl_seconds = 43200;
 

@@ -100,15 +100,20 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
       http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, *rt->one_click_, *rt->bulk_,
                         *rt->campaigns_, *rt->suppressions_, store, rt->metrics_,
                         http::ApiOptions{config.public_url.starts_with("https://"), config.web_dir,
-                                         config.session_ttl_seconds, config.max_body_bytes}});
+                                         config.session_ttl_seconds, config.metrics_token}});
 
   http::ServerOptions server;
   server.host = config.host();
   server.port = config.port();
-  server.max_body_bytes = config.max_import_bytes;
-  rt->server_ = std::make_unique<http::Server>(server, [api = rt->api_.get()](http::Request& r) {
-    return api->handle(r);
-  });
+  server.max_body_bytes = config.max_body_bytes;
+  server.max_large_body_bytes = config.max_import_bytes;
+  server.large_body_paths = http::Api::large_body_paths();
+  server.max_inflight_body_bytes = config.max_inflight_bytes;
+  server.max_connections = config.max_connections;
+  http::Api* api = rt->api_.get();
+  rt->server_ = std::make_unique<http::Server>(
+      server, [api](http::Request& r) { return api->handle(r); },
+      [api](const http::Request& r) { return api->admit_large_body(r); });
   return rt;
 }
 

@@ -1,6 +1,7 @@
 #include "http/api.h"
 
 #include "http/errors.h"
+#include "http/method_label.h"
 
 namespace sg::http {
 
@@ -21,14 +22,6 @@ Api::Api(ApiServices services) : s_(services) {
 
 Response Api::handle(Request& request) {
   std::string pattern;
-  // The server admits bodies up to the CSV import's size; everything else stays small.
-  if (request.body.size() > s_.options.max_json_bytes && request.path != "/api/v1/suppressions/import") {
-    Response res = error_response(Error{"payload_too_large", "the request body is larger than " +
-                                        std::to_string(s_.options.max_json_bytes) + " bytes", {}, {}});
-    s_.metrics.increment("sendguard_http_requests_total",
-                         {{"method", request.method}, {"route", "too_large"}, {"status", "413"}});
-    return res;
-  }
   Response res = router_.dispatch(request, pattern);
   bool web_path = !request.path.starts_with("/api/") && request.path != "/u" && !request.path.starts_with("/u/");
   if (res.status == 404 && pattern.empty() && web_path && (request.method == "GET" || request.method == "HEAD")) {
@@ -36,7 +29,7 @@ Response Api::handle(Request& request) {
     pattern = "static";
   }
   s_.metrics.increment("sendguard_http_requests_total",
-                       {{"method", request.method},
+                       {{"method", method_label(request.method)},
                         {"route", pattern.empty() ? "unmatched" : pattern},
                         {"status", std::to_string(res.status)}});
   res.headers.emplace_back("Cache-Control", "no-store");
@@ -45,12 +38,9 @@ Response Api::handle(Request& request) {
 
 Result<Caller> Api::authenticate(const Request& request) {
   Error unauthorized{"unauthorized", "sign in, or send a valid API token (Authorization: Bearer <token>)", {}, {}};
-  if (auto header = request.header("authorization")) {
-    constexpr std::string_view kScheme = "bearer ";
-    std::string scheme = header->substr(0, kScheme.size());
-    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (scheme != kScheme || header->size() <= kScheme.size()) return unauthorized;
-    auto caller = s_.accounts.authenticate(header->substr(kScheme.size()));
+  if (request.header("authorization")) {
+    auto token = request.bearer_token();
+    auto caller = token ? s_.accounts.authenticate(*token) : std::nullopt;
     if (!caller) return unauthorized;
     return *caller;
   }
@@ -64,14 +54,26 @@ Result<Caller> Api::authenticate(const Request& request) {
   return session->caller;
 }
 
+Response Api::refusal(const Error& error) {
+  Response res = error_response(error);
+  if (res.status == 401) res.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return res;
+}
+
+std::vector<std::string> Api::large_body_paths() { return {std::string(kApiPrefix) + std::string(kImportRoute)}; }
+
+std::optional<Response> Api::admit_large_body(const Request& request) {
+  auto caller = authenticate(request);
+  if (!caller) return refusal(caller.error());
+  if (!caller->admin)
+    return refusal(Error{"forbidden", "only a team admin may import a suppression list", {}, {}});
+  return std::nullopt;
+}
+
 void Api::add(const std::string& method, const std::string& pattern, AuthedRoute route) {
-  router_.add(method, "/api/v1" + pattern, [this, route = std::move(route)](Request& r) {
+  router_.add(method, std::string(kApiPrefix) + pattern, [this, route = std::move(route)](Request& r) {
     auto caller = authenticate(r);
-    if (!caller) {
-      Response res = error_response(caller.error());
-      if (res.status == 401) res.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return res;
-    }
+    if (!caller) return refusal(caller.error());
     return route(r, *caller);
   });
 }

@@ -22,7 +22,7 @@ struct ApiOptions {
   bool secure_cookies = false;  // the public URL is https
   std::string web_dir;          // static files of the web app; empty = none
   int session_ttl_seconds = 43200;
-  size_t max_json_bytes = 1 << 20;  // every body but a CSV import
+  std::string metrics_token;  // required as a Bearer token by /metrics; empty: loopback peers only
 };
 
 struct ApiServices {
@@ -43,6 +43,11 @@ class Api {
   explicit Api(ApiServices services);
   Response handle(Request& request);
 
+  // The paths whose bodies may exceed the JSON limit: the CSV import.
+  static std::vector<std::string> large_body_paths();
+  // Lets a large body in (nullopt) only from an authenticated admin; sees headers only.
+  std::optional<Response> admit_large_body(const Request& request);
+
  private:
   using AuthedRoute = std::function<Response(Request&, const Caller&)>;
   void add(const std::string& method, const std::string& pattern, AuthedRoute route);
@@ -60,6 +65,11 @@ class Api {
   // Bearer token, or session cookie (with the CSRF header on state-changing requests).
   Result<Caller> authenticate(const Request& request);
   Response static_file(const Request& request) const;
+  // An error answer; a 401 also names the scheme to use.
+  static Response refusal(const Error& error);
+
+  static constexpr std::string_view kApiPrefix = "/api/v1";
+  static constexpr std::string_view kImportRoute = "/suppressions/import";  // under kApiPrefix
 
   ApiServices s_;
   Router router_;

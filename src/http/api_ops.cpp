@@ -4,6 +4,7 @@
 #include "http/api.h"
 #include "http/errors.h"
 #include "http/json_body.h"
+#include "http/metrics_access.h"
 
 namespace sg::http {
 namespace json = boost::json;
@@ -16,7 +17,8 @@ void Api::add_ops_routes() {
     bool ok = s_.store.ping();
     return json_response(ok ? 200 : 503, json::object{{"status", ok ? "ready" : "database unreachable"}});
   });
-  add_public("GET", "/metrics", [this](Request&) {
+  add_public("GET", "/metrics", [this](Request& r) {
+    if (auto refused = refuse_metrics_scrape(r, s_.options.metrics_token)) return refusal(*refused);
     int64_t queue_depth = 0;
     for (const auto& [status, count] : s_.store.emails().count_by_status()) {
       s_.metrics.set_gauge("sendguard_emails", {{"status", status}}, static_cast<double>(count));

@@ -56,7 +56,7 @@ void Api::add_suppression_routes() {
     Status s = s_.suppressions.remove(c, r.path_params["email"]);
     return s ? Response{204, "application/json", "", {}} : error_response(s.error());
   });
-  add("POST", "/suppressions/import", [this](Request& r, const Caller& c) {
+  add("POST", std::string(kImportRoute), [this](Request& r, const Caller& c) {
     std::istringstream csv(r.body);
     auto report = s_.suppressions.import_csv(c, csv);
     if (!report) return error_response(report.error());
@@ -68,7 +68,13 @@ void Api::add_suppression_routes() {
                                            {"invalid_count", report->invalid_count},
                                            {"invalid", std::move(invalid)}});
   });
-  add("GET", "/suppressions/export", [this](Request&, const Caller& c) {
+  add("GET", "/suppressions/export", [this](Request& r, const Caller& c) {
+    // HEAD would have to build the whole export only to drop it.
+    if (r.method == "HEAD") {
+      Response res = error_response(Error{"method_not_allowed", "HEAD is not supported on " + r.path, {}, {}});
+      res.headers.emplace_back("Allow", "GET");
+      return res;
+    }
     std::ostringstream out;
     Status s = s_.suppressions.export_csv(c, out);
     if (!s) return error_response(s.error());

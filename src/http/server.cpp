@@ -3,15 +3,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <thread>
+
+#include "core/utf8.h"
 
 namespace sg::http {
 namespace asio = boost::asio;
@@ -22,100 +27,266 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
+// Near the connection cap idle keep-alive connections make room sooner.
+constexpr auto kCrowdedIdleTimeout = std::chrono::seconds(5);
+constexpr auto kBodyTimeout = std::chrono::minutes(5);  // a large import over a slow link
+// After an early refusal the client may still be sending; reading it away for a moment
+// keeps the kernel from resetting the connection before the client read our answer.
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+// accept() errors such as EMFILE repeat until a descriptor frees up: wait, don't spin.
+constexpr auto kAcceptBackoffMin = std::chrono::milliseconds(50);
+constexpr auto kAcceptBackoffMax = std::chrono::milliseconds(500);
 
 std::string json_error(const char* code, const char* message) {
   return std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + "\"}}";
 }
 
-// Splits the target into a decoded path and query parameters; false when malformed.
-bool parse_target(std::string_view target, Request& out) {
+// Splits the target into a decoded path and query parameters; on failure the message to answer.
+std::optional<const char*> parse_target(std::string_view target, Request& out) {
   auto url = boost::urls::parse_origin_form(target);
-  if (!url) return false;
+  if (!url) return "malformed request target";
   out.path = url->path();
-  for (auto p : url->params()) out.query[p.key] = p.value;
-  return true;
+  // Decoded text is stored and echoed (errors name the path), so it must be UTF-8.
+  if (!is_valid_utf8(out.path)) return "the request path is not valid UTF-8";
+  for (auto p : url->params()) {
+    if (!is_valid_utf8(p.key) || !is_valid_utf8(p.value)) return "a query parameter is not valid UTF-8";
+    out.query[p.key] = p.value;
+  }
+  return std::nullopt;
+}
+
+// A string body that grows with the bytes that arrive. Beast's string_body reserves the
+// declared Content-Length at the first body byte, so a request promising 64 MB and sending
+// one byte would cost 64 MB.
+struct GrowingStringBody {
+  using value_type = std::string;
+  static std::uint64_t size(const value_type& body) { return body.size(); }
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(bhttp::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
+    template <class ConstBufferSequence>
+    size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      size_t n = 0;
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        body_.append(static_cast<const char*>(b.data()), b.size());
+        n += b.size();
+      }
+      ec = {};
+      return n;
+    }
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
+
+// What every connection shares: the options, the handlers, the worker pool and the counters
+// behind the server-wide caps.
+struct Shared {
+  ServerOptions options;
+  Handler handler;
+  LargeBodyCheck admit_large_body;
+  asio::thread_pool pool;
+  std::atomic<int> connections{0};
+  std::atomic<size_t> inflight_body_bytes{0};
+  std::atomic<int> queued_requests{0};
+
+  Shared(ServerOptions o, Handler h, LargeBodyCheck admit)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        admit_large_body(std::move(admit)),
+        pool(static_cast<size_t>(options.handler_threads)) {}
+
+  bool crowded() const { return connections.load() * 4 >= options.max_connections * 3; }
+};
+
+// Runs `work` on the pool; whatever it throws is logged, never let out of a worker thread.
+template <class Work>
+void post_guarded(asio::thread_pool& pool, Work work) {
+  asio::post(pool, [work = std::move(work)]() mutable {
+    try {
+      work();
+    } catch (const std::exception& e) {
+      spdlog::error("worker thread: {}", e.what());
+    } catch (...) {
+      spdlog::error("worker thread: unknown exception");
+    }
+  });
 }
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, asio::thread_pool& pool, const Handler& handler, const ServerOptions& options)
-      : stream_(std::move(socket)), pool_(pool), handler_(handler), options_(options) {}
+  Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+    ++shared_.connections;
+  }
+  ~Session() {
+    release_body_budget();
+    --shared_.connections;
+  }
 
   void start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
   }
 
  private:
-  void read() {
+  const ServerOptions& options() const { return shared_.options; }
+
+  void read_header() {
+    release_body_budget();
     parser_.emplace();
-    parser_->body_limit(options_.max_body_bytes);
-    stream_.expires_after(kIdleTimeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+    // Nothing may ever be larger than this; a Content-Length above it fails the header.
+    parser_->body_limit(options().max_large_body_bytes);
+    stream_.expires_after(shared_.crowded() ? kCrowdedIdleTimeout : kIdleTimeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
-  void on_read(beast::error_code ec) {
+  void on_header(beast::error_code ec) {
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof)
       return close();
-    if (ec == bhttp::error::body_limit)
-      return reply_plain(413, json_error("payload_too_large", "the request body is too large"), false);
-    if (ec) return reply_plain(400, json_error("invalid_request", "malformed HTTP request"), false);
+    if (ec == bhttp::error::body_limit) return refuse_too_large();
+    if (ec) return refuse(400, json_error("invalid_request", "malformed HTTP request"));
 
     auto req = std::make_shared<Request>();
     auto& raw = parser_->get();
     req->method = std::string(raw.method_string());
-    if (!parse_target(raw.target(), *req))
-      return reply_plain(400, json_error("invalid_request", "malformed request target"), raw.keep_alive());
+    if (auto problem = parse_target(raw.target(), *req)) return refuse(400, json_error("invalid_request", *problem));
     for (const auto& field : raw) {
       std::string name(field.name_string());
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req->headers[name] = std::string(field.value());
     }
-    req->body = std::move(raw.body());
     beast::error_code peer_ec;
     auto peer = stream_.socket().remote_endpoint(peer_ec);
     if (!peer_ec) req->peer = peer.address().to_string();
+
+    const auto& large_paths = options().large_body_paths;
+    bool large_path = std::find(large_paths.begin(), large_paths.end(), req->path) != large_paths.end();
+    if (!large_path || !may_exceed(options().max_body_bytes) || !shared_.admit_large_body)
+      return read_body(req, options().max_body_bytes);
+    // Authenticating may touch the database: do it on a worker, then come back.
+    post_guarded(shared_.pool, [self = shared_from_this(), req] {
+      auto refusal = self->shared_.admit_large_body(*req);
+      asio::post(self->stream_.get_executor(), [self, req, refusal = std::move(refusal)] {
+        if (refusal) return self->write(*refusal, false, self->parser_->get().version(), false, true);
+        self->read_body(req, self->options().max_large_body_bytes);
+      });
+    });
+  }
+
+  // Whether the body announced by the headers may be longer than `limit` bytes.
+  bool may_exceed(size_t limit) const {
+    return parser_->chunked() || parser_->content_length().value_or(0) > limit;
+  }
+
+  void read_body(std::shared_ptr<Request> req, size_t limit) {
+    if (!parser_->chunked() && may_exceed(limit)) return refuse_too_large();
+    // A chunked body's length is unknown: budget for the most it may be.
+    if (!reserve_body_budget(parser_->chunked() ? limit : parser_->content_length().value_or(0)))
+      return refuse(503, json_error("server_busy", "the server is busy; retry shortly"));
+    if (parser_->is_done()) return on_body({}, req);
+    parser_->body_limit(limit);
+    stream_.expires_after(limit > options().max_body_bytes ? kBodyTimeout : kIdleTimeout);
+    bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this(), req](beast::error_code ec, size_t) {
+      self->on_body(ec, req);
+    });
+  }
+
+  void on_body(beast::error_code ec, std::shared_ptr<Request> req) {
+    if (ec == bhttp::error::body_limit) return refuse_too_large();
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof)
+      return close();
+    if (ec) return refuse(400, json_error("invalid_request", "malformed HTTP request"));
+    auto& raw = parser_->get();
+    req->body = std::move(raw.body());
     bool keep_alive = raw.keep_alive();
     unsigned version = raw.version();
-    const auto& inline_paths = options_.inline_paths;
+    bool head = req->method == "HEAD";
+    const auto& inline_paths = options().inline_paths;
     if (std::find(inline_paths.begin(), inline_paths.end(), req->path) != inline_paths.end())
-      return write(run_handler(*req), keep_alive, version);
+      return write(run_handler(*req), keep_alive, version, head, false);
+    if (shared_.queued_requests.load() >= options().max_queued_requests) {
+      Response busy{503, "application/json", json_error("server_busy", "the server is busy; retry shortly"), {}};
+      busy.headers.emplace_back("Retry-After", "1");
+      return write(busy, keep_alive, version, head, false);
+    }
     // Handlers may block; run them off the I/O threads and come back to write.
-    asio::post(pool_, [self = shared_from_this(), req, keep_alive, version] {
+    ++shared_.queued_requests;
+    post_guarded(shared_.pool, [self = shared_from_this(), req, keep_alive, version, head] {
+      --self->shared_.queued_requests;
       Response res = self->run_handler(*req);
-      asio::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, version] {
-        self->write(res, keep_alive, version);
+      asio::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, version, head] {
+        self->write(res, keep_alive, version, head, false);
       });
     });
   }
 
   Response run_handler(Request& req) {
     try {
-      return handler_(req);
+      return shared_.handler(req);
     } catch (const std::exception& e) {
       spdlog::error("{} {}: {}", req.method, req.path, e.what());
-      return Response{500, "application/json", json_error("internal_error", "internal server error"), {}};
+    } catch (...) {
+      spdlog::error("{} {}: unknown exception", req.method, req.path);
     }
+    return Response{500, "application/json", json_error("internal_error", "internal server error"), {}};
   }
 
-  void reply_plain(int status, std::string body, bool keep_alive) {
-    write(Response{status, "application/json", std::move(body), {}}, keep_alive, 11);
+  // Answers before the body was read (or after it failed): the connection cannot be reused.
+  void refuse(int status, std::string body) {
+    write(Response{status, "application/json", std::move(body), {}}, false, 11, false, true);
+  }
+  void refuse_too_large() { refuse(413, json_error("payload_too_large", "the request body is too large")); }
+
+  bool reserve_body_budget(size_t bytes) {
+    size_t total = shared_.inflight_body_bytes.fetch_add(bytes) + bytes;
+    if (total > options().max_inflight_body_bytes) {
+      shared_.inflight_body_bytes -= bytes;
+      return false;
+    }
+    reserved_body_bytes_ = bytes;
+    return true;
+  }
+  void release_body_budget() {
+    shared_.inflight_body_bytes -= reserved_body_bytes_;
+    reserved_body_bytes_ = 0;
   }
 
-  void write(const Response& res, bool keep_alive, unsigned version) {
-    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(res.status), version);
-    msg->set(bhttp::field::server, "sendguard");
-    msg->set(bhttp::field::content_type, res.content_type);
-    for (const auto& [name, value] : res.headers) msg->set(name, value);
+  // A HEAD answer keeps the GET's headers, Content-Length included, and sends no body.
+  void write(const Response& res, bool keep_alive, unsigned version, bool head, bool linger) {
+    if (head) {
+      auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>(static_cast<bhttp::status>(res.status), version);
+      fill_header(*msg, res, keep_alive);
+      msg->content_length(res.body.size());
+      return send(std::move(msg), keep_alive, linger);
+    }
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
+    fill_header(*msg, res, keep_alive);
     msg->body() = res.body;
-    msg->keep_alive(keep_alive);
     msg->prepare_payload();
+    send(std::move(msg), keep_alive, linger);
+  }
+
+  template <class Message>
+  static void fill_header(Message& msg, const Response& res, bool keep_alive) {
+    msg.set(bhttp::field::server, "sendguard");
+    msg.set(bhttp::field::content_type, res.content_type);
+    for (const auto& [name, value] : res.headers) msg.set(name, value);
+    msg.keep_alive(keep_alive);
+  }
+
+  template <class Message>
+  void send(std::shared_ptr<Message> msg, bool keep_alive, bool linger) {
     stream_.expires_after(kIdleTimeout);
     bhttp::async_write(stream_, *msg,
-                       [self = shared_from_this(), msg, keep_alive](beast::error_code ec, size_t) {
-                         if (ec || !keep_alive) return self->close();
-                         self->read();
+                       [self = shared_from_this(), msg, keep_alive, linger](beast::error_code ec, size_t) {
+                         if (!ec && keep_alive) return self->read_header();
+                         if (!ec && linger) return self->linger_close();
+                         self->close();
                        });
   }
 
@@ -124,57 +295,97 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  // Half-closes, then discards what the client still sends until it closes or time runs out.
+  void linger_close() {
+    close();
+    stream_.expires_after(kLingerTimeout);
+    drain();
+  }
+  void drain() {
+    stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (!ec) self->drain();
+    });
+  }
+
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  asio::thread_pool& pool_;
-  const Handler& handler_;
-  const ServerOptions& options_;
+  std::optional<bhttp::request_parser<GrowingStringBody>> parser_;
+  Shared& shared_;
+  size_t reserved_body_bytes_ = 0;
+  std::array<char, 4096> discard_;
 };
+
+// Runs the io_context on this thread until it is stopped. A handler's exception (even
+// std::bad_alloc) ends only the connection it served: run() is simply resumed.
+void run_guarded(asio::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("I/O thread: {}", e.what());
+    } catch (...) {
+      spdlog::error("I/O thread: unknown exception");
+    }
+  }
+}
 
 }  // namespace
 
 struct Server::Impl {
-  ServerOptions options;
-  Handler handler;
+  Shared shared;
   asio::io_context io;
   tcp::acceptor acceptor{asio::make_strand(io)};
-  asio::thread_pool pool;
+  asio::steady_timer accept_timer{acceptor.get_executor()};
+  std::chrono::milliseconds accept_backoff = kAcceptBackoffMin;
 
-  Impl(ServerOptions o, Handler h)
-      : options(std::move(o)), handler(std::move(h)), pool(static_cast<size_t>(options.handler_threads)) {}
+  Impl(ServerOptions o, Handler h, LargeBodyCheck admit) : shared(std::move(o), std::move(h), std::move(admit)) {}
 
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), pool, handler, options)->start();
+      if (ec) return back_off(ec);
+      accept_backoff = kAcceptBackoffMin;
+      // Past the cap the newest connection goes: the ones being served keep their place.
+      if (shared.connections.load() >= shared.options.max_connections) socket.close(ec);
+      else std::make_shared<Session>(std::move(socket), shared)->start();
       accept();
+    });
+  }
+
+  void back_off(const beast::error_code& ec) {
+    if (accept_backoff == kAcceptBackoffMin) spdlog::warn("accepting a connection failed: {}; backing off", ec.message());
+    accept_timer.expires_after(accept_backoff);
+    accept_backoff = std::min(accept_backoff * 2, std::chrono::milliseconds(kAcceptBackoffMax));
+    accept_timer.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) accept();
     });
   }
 };
 
-Server::Server(ServerOptions options, Handler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+Server::Server(ServerOptions options, Handler handler, LargeBodyCheck admit_large_body)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(admit_large_body))) {}
 
 Server::~Server() {
   stop();
-  impl_->pool.join();
+  impl_->shared.pool.join();
 }
 
 Status Server::listen() {
   beast::error_code ec;
-  const std::string& host = impl_->options.host;
+  const auto& options = impl_->shared.options;
+  const std::string& host = options.host;
   auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
-  if (ec) return Error{"config_error", "invalid listen address " + impl_->options.host, {}, {}};
-  tcp::endpoint endpoint(address, impl_->options.port);
+  if (ec) return Error{"config_error", "invalid listen address " + options.host, {}, {}};
+  tcp::endpoint endpoint(address, options.port);
   auto& a = impl_->acceptor;
   a.open(endpoint.protocol(), ec);
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(endpoint, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    return Error{"config_error", "cannot listen on " + impl_->options.host + ":" +
-                                     std::to_string(impl_->options.port) + ": " + ec.message(), {}, {}};
+    return Error{"config_error", "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " +
+                                     ec.message(), {}, {}};
   return Status::success();
 }
 
@@ -183,8 +394,8 @@ unsigned short Server::port() const { return impl_->acceptor.local_endpoint().po
 void Server::run() {
   impl_->accept();
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->options.io_threads; ++i) threads.emplace_back([this] { impl_->io.run(); });
-  impl_->io.run();
+  for (int i = 1; i < impl_->shared.options.io_threads; ++i) threads.emplace_back([this] { run_guarded(impl_->io); });
+  run_guarded(impl_->io);
   for (auto& t : threads) t.join();
 }
 

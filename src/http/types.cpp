@@ -1,11 +1,22 @@
 #include "http/types.h"
 
+#include <cctype>
+
 namespace sg::http {
 
 std::optional<std::string> Request::header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);
   if (it == headers.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<std::string> Request::bearer_token() const {
+  auto value = header("authorization");
+  constexpr std::string_view kScheme = "bearer ";
+  if (!value || value->size() <= kScheme.size()) return std::nullopt;
+  for (size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>((*value)[i])) != kScheme[i]) return std::nullopt;
+  return value->substr(kScheme.size());
 }
 
 std::optional<std::string> Request::param(const std::string& name) const {

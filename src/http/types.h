@@ -23,6 +23,8 @@ struct Request {
   std::optional<std::string> cookie(const std::string& name) const;
 
   std::optional<std::string> header(const std::string& lower_name) const;
+  // The token of an "Authorization: Bearer <token>" header (scheme in any case), if so.
+  std::optional<std::string> bearer_token() const;
   std::optional<std::string> param(const std::string& name) const;
 };
 
