@@ -3,6 +3,7 @@
 // the client must call on the very same host.
 #include <boost/url/parse.hpp>
 
+#include "core/email_address.h"
 #include "fuzz_input.h"
 #include "mail/smtp_url.h"
 #include "marketo/endpoint.h"

@@ -32,7 +32,15 @@ void read_every_field(const boost::json::object& body) {
     FUZZ_REQUIRE(recipients.error().field.starts_with("recipients"));
     return;
   }
-  FUZZ_REQUIRE(recipients->size() == body.at("recipients").as_array().size());
+  const auto& given = body.at("recipients").as_array();
+  FUZZ_REQUIRE(recipients->size() == given.size());
+  // A number among the vars reads as a JSON number again (never "inf"), written plainly.
+  for (size_t i = 0; i < given.size(); ++i)
+    for (const auto& [name, value] : (*recipients)[i].vars)
+      if (given[i].at("vars").at(name).is_number()) {
+        boost::json::error_code ec;
+        FUZZ_REQUIRE(boost::json::parse(value, ec).is_number() && !ec);
+      }
 }
 
 }  // namespace
@@ -48,8 +56,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   read_every_field(*body);
-  // An answer echoing the body must serialise to JSON that reads back the same.
-  Response echoed = json_response(200, *body);
-  FUZZ_REQUIRE(boost::json::parse(echoed.body) == boost::json::value(*body));
   return 0;
 }
