@@ -14,6 +14,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-requests python3-aiosmtpd
   curl
+  # fuzzing (make fuzz): clang, and libFuzzer with the ASan/UBSan runtimes (libclang-rt-14-dev)
+  clang libclang-rt-14-dev
   # browser tests: Debian's Chromium driven by playwright-core from npm
   chromium
 )

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <cmath>
 
 #include "http/json_body.h"
 
@@ -25,7 +26,9 @@ Result<std::map<std::string, std::string>> parse_vars(const json::value* v, cons
     if (value.is_string()) vars[name] = std::string(value.as_string());
     else if (value.is_int64()) vars[name] = std::to_string(value.as_int64());
     else if (value.is_uint64()) vars[name] = std::to_string(value.as_uint64());
-    else if (value.is_double()) vars[name] = shortest(value.as_double());
+    // Boost.JSON reads a number beyond double's range (1e999) as infinity: not a number
+    // to put in an email.
+    else if (value.is_double() && std::isfinite(value.as_double())) vars[name] = shortest(value.as_double());
     else return Error::invalid(where + "." + name, where + "." + name + " must be a string or a number");
   }
   return vars;

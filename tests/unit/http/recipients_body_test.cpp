@@ -37,6 +37,16 @@ TEST(RecipientsBody, FractionalNumbersReadAsPeopleWriteThem) {
   EXPECT_EQ("9.99", (*r)[0].vars.at("price"));
 }
 
+TEST(RecipientsBody, NumbersBeyondDoubleRangeAreRefusedNotWrittenAsInf) {
+  // Boost.JSON parses 1e999 to infinity; an email must never read "inf".
+  for (const char* json : {R"({"recipients": [{"email": "a@x.com", "vars": {"total": 1e999}}]})",
+                           R"({"recipients": [{"email": "a@x.com", "vars": {"total": -9.99e308}}]})"}) {
+    auto r = parse_recipients(body(json));
+    ASSERT_FALSE(r) << json;
+    EXPECT_EQ("recipients[0].vars.total", r.error().field) << json;
+  }
+}
+
 TEST(RecipientsBody, AnEmptyArrayIsReadAndLeftToTheServiceToRefuse) {
   auto r = parse_recipients(body(R"({"recipients": []})"));
   ASSERT_TRUE(r);
