@@ -3,21 +3,37 @@
 #include <kainjow/mustache.hpp>
 #include <set>
 
+#include "sending/template_limits.h"
+
 namespace sg::sending {
 namespace mustache = kainjow::mustache;
 
 namespace {
 
-// A context that remembers every name it could not resolve.
-class RecordingContext final : public mustache::context<std::string> {
+// Resolves names among one recipient's variables only. Remembers every name it could not
+// resolve, and stops handing out values once they add up to more than an email may hold,
+// so a short template repeating a long value cannot fill memory before the size check.
+class RecipientContext final : public mustache::context<std::string> {
  public:
   using mustache::context<std::string>::context;
   const mustache::data* get(const std::string& name) const override {
     const auto* found = mustache::context<std::string>::get(name);
-    if (!found) missing.insert(name);
+    if (!found) {
+      missing.insert(name);
+      return nullptr;
+    }
+    if (found->is_string() && (supplied += found->string_value().size()) > kMaxRenderedBytes) {
+      too_large = true;
+      return nullptr;
+    }
     return found;
   }
+  // A value is data, never a template: no partial resolves (compile() refuses them too).
+  const mustache::data* get_partial(const std::string&) const override { return nullptr; }
+
   mutable std::set<std::string> missing;
+  mutable size_t supplied = 0;
+  mutable bool too_large = false;
 };
 
 }  // namespace
@@ -29,6 +45,8 @@ struct Personalizer::Templates {
 
 Result<Personalizer> Personalizer::compile(const std::string& subject, const std::string& text,
                                            const std::string& html) {
+  for (auto [field, text] : {std::pair{"subject", &subject}, {"text", &text}, {"html", &html}})
+    if (Status s = check_template_shape(field, *text); !s) return s.error();
   auto t = std::make_shared<Templates>(Templates{mustache::mustache(subject), mustache::mustache(text),
                                                  mustache::mustache(html)});
   for (auto [field, tmpl] : {std::pair{"subject", &t->subject}, {"text", &t->text}, {"html", &t->html}})
@@ -43,9 +61,12 @@ Result<Personalizer> Personalizer::compile(const std::string& subject, const std
 Result<Personalized> Personalizer::render(const std::map<std::string, std::string>& vars) const {
   mustache::data data(mustache::data::type::object);
   for (const auto& [k, v] : vars) data.set(k, v);
-  RecordingContext ctx(&data);
+  RecipientContext ctx(&data);
   Templates copy = *templates_;
   Personalized out{copy.subject.render(ctx), copy.text.render(ctx), copy.html.render(ctx)};
+  if (ctx.too_large || out.subject.size() + out.text.size() + out.html.size() > kMaxRenderedBytes)
+    return Error::invalid("", "a personalized email larger than the " + std::to_string(kMaxRenderedBytes) +
+                                  "-byte (1 MB) limit");
   if (!ctx.missing.empty()) {
     std::string names;
     for (const auto& n : ctx.missing) names += (names.empty() ? "" : ", ") + ("{{" + n + "}}");

@@ -1,6 +1,8 @@
 // Personalizer: fills {{name}} placeholders of a subject, text and HTML body from one
 // recipient's variables, using kainjow mustache. Values are HTML-escaped in the HTML
 // body only. A placeholder a recipient has no value for is an error, never a blank.
+// Values are data: never compiled as templates (no partials, no lambdas). Template shape
+// and rendered size are bounded (sending/template_limits.h).
 // Immutable after compile(); render() is thread-safe.
 #pragma once
 
@@ -18,10 +20,12 @@ struct Personalized {
 
 class Personalizer {
  public:
-  // Errors: invalid_request naming "subject", "text" or "html" when a template is malformed.
+  // Errors: invalid_request naming "subject", "text" or "html" when a template is malformed,
+  // too large, nested too deep or uses a partial.
   static Result<Personalizer> compile(const std::string& subject, const std::string& text,
                                       const std::string& html);
-  // Errors: invalid_request listing the placeholders `vars` lacks (field left to the caller).
+  // Errors: invalid_request listing the placeholders `vars` lacks, or saying the email is
+  // over kMaxRenderedBytes (field left to the caller; the message reads after "has ").
   Result<Personalized> render(const std::map<std::string, std::string>& vars) const;
 
  private:
