@@ -113,7 +113,7 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
     if (!address) return Error::invalid(where + ".email", where + ".email: " + address.error().message);
     if (!seen.emplace(address->key(), i).second)
       return Error::invalid(where + ".email", where + ".email repeats an earlier recipient (" + address->original() + ")");
-    for (const auto& step : steps) {
+    for (auto& step : steps) {
       auto rendered = step.render(people[i].vars);
       if (!rendered)
         return Error::invalid(where + ".vars", where + " (" + address->original() + ") has " + rendered.error().message);

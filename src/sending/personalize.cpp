@@ -39,15 +39,19 @@ class RecipientContext final : public mustache::context<std::string> {
 }  // namespace
 
 struct Personalizer::Templates {
-  // mustache::render is not const, so each render works on a copy of these.
   mustache::mustache subject, text, html;
 };
 
+Personalizer::Personalizer(std::unique_ptr<Templates> t) : templates_(std::move(t)) {}
+Personalizer::Personalizer(Personalizer&&) noexcept = default;
+Personalizer& Personalizer::operator=(Personalizer&&) noexcept = default;
+Personalizer::~Personalizer() = default;
+
 Result<Personalizer> Personalizer::compile(const std::string& subject, const std::string& text,
                                            const std::string& html) {
-  for (auto [field, text] : {std::pair{"subject", &subject}, {"text", &text}, {"html", &html}})
-    if (Status s = check_template_shape(field, *text); !s) return s.error();
-  auto t = std::make_shared<Templates>(Templates{mustache::mustache(subject), mustache::mustache(text),
+  for (auto [field, source] : {std::pair{"subject", &subject}, {"text", &text}, {"html", &html}})
+    if (Status s = check_template_shape(field, *source); !s) return s.error();
+  auto t = std::make_unique<Templates>(Templates{mustache::mustache(subject), mustache::mustache(text),
                                                  mustache::mustache(html)});
   for (auto [field, tmpl] : {std::pair{"subject", &t->subject}, {"text", &t->text}, {"html", &t->html}})
     if (!tmpl->is_valid())
@@ -58,12 +62,12 @@ Result<Personalizer> Personalizer::compile(const std::string& subject, const std
   return Personalizer(std::move(t));
 }
 
-Result<Personalized> Personalizer::render(const std::map<std::string, std::string>& vars) const {
+Result<Personalized> Personalizer::render(const std::map<std::string, std::string>& vars) {
   mustache::data data(mustache::data::type::object);
   for (const auto& [k, v] : vars) data.set(k, v);
   RecipientContext ctx(&data);
-  Templates copy = *templates_;
-  Personalized out{copy.subject.render(ctx), copy.text.render(ctx), copy.html.render(ctx)};
+  Templates& t = *templates_;
+  Personalized out{t.subject.render(ctx), t.text.render(ctx), t.html.render(ctx)};
   if (ctx.too_large || out.subject.size() + out.text.size() + out.html.size() > kMaxRenderedBytes)
     return Error::invalid("", "a personalized email larger than the " + std::to_string(kMaxRenderedBytes) +
                                   "-byte (1 MB) limit");
