@@ -57,7 +57,8 @@ int import(const CommonOptions& common, const Args& args) {
     if (!report) return fail(report.error().message);
     std::cout << report->rows << " rows: " << report->added << " added, " << report->already_listed
               << " already listed, " << report->invalid_count << " invalid\n";
-    for (const auto& [line, value] : report->invalid) std::cout << "  line " << line << ": '" << value << "'\n";
+    for (const auto& row : report->invalid)
+      std::cout << "  line " << row.line << ": '" << row.value << "' (" << row.reason << ")\n";
     return 0;
   });
 }

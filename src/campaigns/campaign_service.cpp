@@ -34,6 +34,14 @@ std::map<std::string, std::string> vars_from_json(const std::string& text) {
   return out;
 }
 
+// Errors name the step: "steps[2].text".
+Result<sending::Personalizer> compile_step(const store::CampaignStep& step, size_t index) {
+  auto p = sending::Personalizer::compile(step.subject, step.text, step.html);
+  if (p) return p;
+  std::string where = "steps[" + std::to_string(index) + "]";
+  return Error::invalid(where + "." + p.error().field, where + ": " + p.error().message);
+}
+
 Result<sending::Personalized> render_step(const store::CampaignStep& step,
                                           const std::map<std::string, std::string>& vars) {
   auto p = sending::Personalizer::compile(step.subject, step.text, step.html);
@@ -57,8 +65,7 @@ Result<store::Campaign> CampaignService::create(const Caller& caller, const NewC
     const auto& s = in.steps[i];
     if (s.delay_seconds < 0 || s.delay_seconds > kMaxDelaySeconds)
       return Error::invalid(where + ".delay_seconds", where + ".delay_seconds must be between 0 and one year");
-    auto compiled = sending::Personalizer::compile(s.subject, s.text, s.html);
-    if (!compiled) return Error::invalid(where + "." + compiled.error().field, where + ": " + compiled.error().message);
+    if (auto compiled = compile_step(s, i); !compiled) return compiled.error();
     if (s.subject.find_first_of("\r\n") != std::string::npos)
       return Error::invalid(where + ".subject", where + ".subject must not contain line breaks");
   }
@@ -82,9 +89,19 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
                                                                const std::vector<NewEnrollment>& people) {
   auto campaign = get(caller, campaign_id);
   if (!campaign) return campaign.error();
+  // The emails go out From: the owner, so only the owner (or an admin) may choose who gets them.
+  if (!caller.admin && caller.user_id != campaign->user_id)
+    return Error{"forbidden", "only the campaign's owner or a team admin may enroll people in it", {}, {}};
   if (people.empty()) return Error::invalid("recipients", "recipients must list at least one person");
   if (people.size() > kMaxEnrollmentsPerRequest)
     return Error::invalid("recipients", "at most " + std::to_string(kMaxEnrollmentsPerRequest) + " people per request");
+
+  std::vector<sending::Personalizer> steps;
+  for (size_t i = 0; i < campaign->steps.size(); ++i) {
+    auto p = compile_step(campaign->steps[i], i);
+    if (!p) return p.error();
+    steps.push_back(std::move(p).value());
+  }
 
   TimePoint now = clock_.now();
   std::vector<store::Enrollment> out;
@@ -96,8 +113,8 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
     if (!address) return Error::invalid(where + ".email", where + ".email: " + address.error().message);
     if (!seen.emplace(address->key(), i).second)
       return Error::invalid(where + ".email", where + ".email repeats an earlier recipient (" + address->original() + ")");
-    for (const auto& step : campaign->steps) {
-      auto rendered = render_step(step, people[i].vars);
+    for (auto& step : steps) {
+      auto rendered = step.render(people[i].vars);
       if (!rendered)
         return Error::invalid(where + ".vars", where + " (" + address->original() + ") has " + rendered.error().message);
       if (Status ok = sending::check_header_value(where + ".vars", rendered->subject, options_.max_subject_bytes); !ok)
@@ -106,7 +123,7 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
     keys.push_back(address->key());
     out.push_back({crypto::random_id("en_"), campaign->id, caller.team_id, address->original(),
                    vars_to_json(people[i].vars), store::EnrollmentState::Active, "", 0,
-                   now + std::chrono::seconds(campaign->steps[0].delay_seconds), now});
+                   now + std::chrono::seconds(campaign->steps[0].delay_seconds), now, caller.user_id});
   }
   std::optional<Error> conflict;
   store_.transaction([&] {
@@ -118,6 +135,8 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
       return;
     }
     for (const auto& e : out) store_.campaigns().add_enrollment(e);
+    store_.audit().append({caller.team_id, caller.user_id, caller.email, "campaigns.enrolled", std::nullopt,
+                           json::serialize(json::object{{"campaign_id", campaign->id}, {"count", out.size()}}), now});
   });
   if (conflict) return *conflict;
   return out;

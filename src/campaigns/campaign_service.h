@@ -41,7 +41,9 @@ class CampaignService {
   Result<store::Campaign> create(const Caller& caller, const NewCampaign& campaign);
   Result<store::Campaign> get(const Caller& caller, const std::string& id);
   std::vector<store::Campaign> list(const Caller& caller);
-  // Errors: not_found, invalid_request (field names the recipient), already_enrolled.
+  // Only the campaign's owner and team admins may enroll; each enrollment records the
+  // caller and each request is audit-logged ("campaigns.enrolled").
+  // Errors: not_found, forbidden, invalid_request (field names the recipient), already_enrolled.
   Result<std::vector<store::Enrollment>> enroll(const Caller& caller, const std::string& campaign_id,
                                                 const std::vector<NewEnrollment>& people);
   Result<std::vector<store::Enrollment>> enrollments(const Caller& caller, const std::string& campaign_id);

@@ -25,7 +25,8 @@ json::object campaign_body(const store::Campaign& c, bool with_steps) {
 
 json::object enrollment_body(const store::Enrollment& e) {
   json::object o{{"id", e.id}, {"email", e.email}, {"state", std::string(store::to_string(e.state))},
-                 {"reason", nullptr}, {"next_step", e.next_step}, {"next_due_at", nullptr}};
+                 {"reason", nullptr}, {"next_step", e.next_step}, {"next_due_at", nullptr},
+                 {"enrolled_by", e.enrolled_by ? json::value(*e.enrolled_by) : json::value(nullptr)}};
   if (!e.reason.empty()) o["reason"] = e.reason;
   if (e.next_due_at) o["next_due_at"] = format_rfc3339(*e.next_due_at);
   return o;

@@ -61,7 +61,8 @@ void Api::add_suppression_routes() {
     auto report = s_.suppressions.import_csv(c, csv);
     if (!report) return error_response(report.error());
     json::array invalid;
-    for (const auto& [line, value] : report->invalid) invalid.push_back(json::object{{"line", line}, {"value", value}});
+    for (const auto& row : report->invalid)
+      invalid.push_back(json::object{{"line", row.line}, {"value", row.value}, {"reason", row.reason}});
     return json_response(200, json::object{{"rows", report->rows},
                                            {"added", report->added},
                                            {"already_listed", report->already_listed},

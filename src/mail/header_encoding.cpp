@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
+#include <ranges>
 
 namespace sg::mail {
 namespace {
@@ -142,9 +143,13 @@ std::string fold_header(std::string_view name, const std::vector<std::string>& w
   std::string out(name);
   out += ':';
   std::size_t line = out.size();
-  // Never break right after the name, nor leave a line holding only whitespace.
+  // Never break right after the name, nor leave a line holding only whitespace (RFC 5322
+  // 3.2.2): trailing empty words (a run of spaces ending the value) are dropped, so every
+  // fold is followed by text on its line.
+  auto last_text = std::find_if(words.rbegin(), words.rend(), [](const std::string& w) { return !w.empty(); });
+  auto end = last_text == words.rend() ? std::min(words.begin() + 1, words.end()) : last_text.base();
   bool line_has_text = false;
-  for (const std::string& word : words) {
+  for (const std::string& word : std::ranges::subrange(words.begin(), end)) {
     if (line_has_text && line + 1 + word.size() > kFoldColumn) {
       out += "\r\n";
       line = 0;

@@ -36,6 +36,7 @@ Result<std::vector<Prepared>> prepare(const BulkRequest& r, const SendOptions& o
   std::vector<Prepared> out;
   out.reserve(r.recipients.size());
   std::unordered_map<std::string, size_t> first_seen;
+  size_t total = 0;
   for (size_t i = 0; i < r.recipients.size(); ++i) {
     auto address = EmailAddress::parse(r.recipients[i].email);
     if (!address) return Error::invalid(where(i) + ".email", where(i) + ".email: " + address.error().message);
@@ -49,6 +50,11 @@ Result<std::vector<Prepared>> prepare(const BulkRequest& r, const SendOptions& o
                                                     content.error().message);
     if (Status s = check_header_value(where(i) + ".vars", content->subject, options.max_subject_bytes); !s)
       return Error::invalid(where(i) + ".vars", "the personalized subject for " + where(i) + ": " + s.error().message);
+    total += content->subject.size() + content->text.size() + content->html.size();
+    if (total > options.max_bulk_rendered_bytes)
+      return Error::invalid(where(i) + ".vars", "the personalized emails up to " + where(i) + " add up to more than " +
+                                                    std::to_string(options.max_bulk_rendered_bytes) +
+                                                    " bytes, the limit for one request");
     out.push_back({std::move(address).value(), std::move(content).value()});
   }
   return out;

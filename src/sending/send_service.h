@@ -22,6 +22,8 @@ namespace sg::sending {
 struct SendOptions {
   size_t max_recipients = 1000;     // per email (to + cc + bcc) and per check
   size_t max_subject_bytes = 998;
+  // A bulk send renders every email before storing any: this bounds that memory.
+  size_t max_bulk_rendered_bytes = 128 * 1024 * 1024;
   std::string mail_domain = "sendguard.local";  // right side of Message-IDs
 };
 

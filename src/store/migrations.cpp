@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 4> kMigrations{R"sql(
+constexpr std::array<std::string_view, 5> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -185,6 +185,9 @@ CREATE TABLE marketo_mirror (
   seen_at INTEGER NOT NULL,
   PRIMARY KEY (team_id, email_key)
 );
+)sql", R"sql(
+-- Who enrolled each person (a user id; no foreign key, so the record outlives the user).
+ALTER TABLE enrollments ADD COLUMN enrolled_by TEXT;
 )sql"};
 
 }  // namespace

@@ -112,6 +112,7 @@ struct Enrollment {
   int64_t next_step = 0;
   std::optional<TimePoint> next_due_at;  // empty while a step's email is on its way
   TimePoint created_at;
+  std::optional<std::string> enrolled_by;  // the user id; empty for enrollments older than it
 };
 
 std::string_view to_string(EnrollmentState s);

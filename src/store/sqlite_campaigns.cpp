@@ -6,7 +6,7 @@ namespace sg::store {
 namespace {
 
 constexpr const char* kEnrollmentColumns =
-    "id, campaign_id, team_id, email, vars_json, state, reason, next_step, next_due_at, created_at";
+    "id, campaign_id, team_id, email, vars_json, state, reason, next_step, next_due_at, created_at, enrolled_by";
 
 Enrollment read_enrollment(Stmt& s) {
   Enrollment e;
@@ -20,6 +20,7 @@ Enrollment read_enrollment(Stmt& s) {
   e.next_step = s.integer(7);
   if (auto due = s.opt_integer(8)) e.next_due_at = from_unix_millis(*due);
   e.created_at = from_unix_millis(s.integer(9));
+  e.enrolled_by = s.opt_text(10);
   return e;
 }
 
@@ -96,10 +97,10 @@ std::vector<Campaign> SqliteCampaigns::list(const std::string& team_id) {
 void SqliteCampaigns::add_enrollment(const Enrollment& e) {
   auto lock = db_.lock();
   db_.prepare(std::string("INSERT INTO enrollments (") + kEnrollmentColumns +
-              ", email_key, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, lower(?), ?)")
+              ", email_key, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, lower(?), ?)")
       .bind_all(e.id, e.campaign_id, e.team_id, e.email, e.vars_json, std::string(to_string(e.state)),
                 e.reason.empty() ? std::nullopt : std::optional(e.reason), e.next_step, opt_ms(e.next_due_at),
-                to_unix_millis(e.created_at), e.email, to_unix_millis(e.created_at))
+                to_unix_millis(e.created_at), e.enrolled_by, e.email, to_unix_millis(e.created_at))
       .run();
 }
 

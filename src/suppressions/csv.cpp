@@ -29,12 +29,15 @@ std::optional<std::vector<std::string>> read_csv_record(std::istream& in) {
   return fields;
 }
 
+bool starts_like_formula(std::string_view cell) {
+  return !cell.empty() && std::string_view("=+-@\t\r").find(cell.front()) != std::string_view::npos;
+}
+
 void write_csv_record(std::ostream& out, const std::vector<std::string>& fields) {
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i) out << ',';
     const std::string& f = fields[i];
-    // A leading = + - @ would make a spreadsheet run the cell as a formula.
-    bool formula = !f.empty() && std::string_view("=+-@").find(f.front()) != std::string_view::npos;
+    bool formula = starts_like_formula(f);
     if (f.find_first_of(",\"\r\n") == std::string::npos && !formula) {
       out << f;
       continue;

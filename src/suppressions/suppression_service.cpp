@@ -4,6 +4,7 @@
 
 #include "core/email_address.h"
 #include "crypto/tokens.h"
+#include "suppressions/cell_text.h"
 #include "suppressions/csv.h"
 
 namespace sg::suppressions {
@@ -15,6 +16,8 @@ constexpr int kMaxPage = 500;
 constexpr size_t kMaxReason = 500;
 constexpr size_t kImportChunk = 1000;
 constexpr size_t kMaxInvalidListed = 100;
+constexpr size_t kMaxEchoedCell = 200;  // bytes of a rejected cell echoed in the report
+const std::string kNoCell;
 
 Error forbidden(const std::string& what) { return Error{"forbidden", "only a team admin may " + what, {}, {}}; }
 
@@ -53,7 +56,7 @@ std::string trim(const std::string& s) {
 // puts before a cell that would otherwise start a spreadsheet formula.
 std::string address_cell(const std::string& cell) {
   std::string v = trim(cell);
-  if (v.size() > 1 && v[0] == '\'' && std::string_view("=+-@").find(v[1]) != std::string_view::npos) v.erase(0, 1);
+  if (v.size() > 1 && v[0] == '\'' && starts_like_formula(std::string_view(v).substr(1))) v.erase(0, 1);
   return v;
 }
 
@@ -145,13 +148,20 @@ Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::i
     store_.transaction([&] {
       for (auto& [at, row] : chunk) {
         std::string value = cols.email < row.size() ? address_cell(row[cols.email]) : "";
+        const std::string& reason_cell = cols.reason && *cols.reason < row.size() ? row[*cols.reason] : kNoCell;
         auto address = EmailAddress::parse(value);
-        if (!address) {
-          if (report.invalid.size() < kMaxInvalidListed) report.invalid.emplace_back(at, value);
+        // Cells are stored only when they are UTF-8 (JSON answers and exports must be).
+        const char* refused = !is_utf8_cell(value)         ? "the email cell is not valid UTF-8"
+                              : !address                   ? "not an email address"
+                              : !is_utf8_cell(reason_cell) ? "the reason cell is not valid UTF-8"
+                                                           : nullptr;
+        if (refused) {
+          if (report.invalid.size() < kMaxInvalidListed)
+            report.invalid.push_back({at, echo_cell(value, kMaxEchoedCell), refused});
           ++report.invalid_count;
           continue;
         }
-        std::string reason = cols.reason && *cols.reason < row.size() ? row[*cols.reason].substr(0, kMaxReason) : "";
+        std::string reason = truncate_utf8_cell(reason_cell, kMaxReason);
         if (store_.suppressions().add(caller.team_id, address->original(), "import", reason, caller.email, now))
           ++report.added;
         else

@@ -23,11 +23,18 @@ struct Page {
   std::optional<std::string> next_cursor;
 };
 
+struct InvalidRow {
+  int64_t line = 0;
+  std::string value;   // the email cell, at most 200 bytes, invalid bytes shown as U+FFFD
+  std::string reason;  // why the row was refused
+  bool operator==(const InvalidRow&) const = default;
+};
+
 struct ImportReport {
   int64_t rows = 0;            // data rows read (header excluded)
   int64_t added = 0;
   int64_t already_listed = 0;  // kept as they were: an import never replaces an entry
-  std::vector<std::pair<int64_t, std::string>> invalid;  // (line, value), the first 100
+  std::vector<InvalidRow> invalid;  // the first 100
   int64_t invalid_count = 0;
 };
 

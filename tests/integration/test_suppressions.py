@@ -49,7 +49,7 @@ def test_csv_import_over_the_api_reports_every_row(server, admin):
     assert r.status_code == 200, r.text
     report = r.json()
     assert report["rows"] == 4 and report["added"] == 2 and report["already_listed"] == 1
-    assert report["invalid"] == [{"line": 4, "value": "broken"}]
+    assert report["invalid"] == [{"line": 4, "value": "broken", "reason": "not an email address"}]
     kept = admin.get("/suppressions", params={"search": "kept"}).json()["suppressions"][0]
     assert kept["reason"] == "original reason" and kept["source"] == "manual"  # never replaced
 

@@ -58,6 +58,7 @@ class CampaignServiceTest : public sending::test::SendingTest {
     email.sent_at = when;
     service.email_finished(email);
   }
+  std::vector<store::AuditEntry> audit_log() { return store->audit().recent(caller.team_id, 100); }
   size_t enrollment_count(const std::string& campaign_id) {
     return store->campaigns().enrollments(campaign_id).size();
   }
@@ -291,6 +292,98 @@ TEST_F(CampaignServiceTest, TheSamePersonMayBeInTwoCampaigns) {
   auto c2 = created(two_steps());
   enrolled(c1.id, person("ann@x.com", "Ann"));
   EXPECT_TRUE(service.enroll(caller, c2.id, {person("ann@x.com", "Ann")}));
+}
+
+// --- who may enroll ---
+
+class CampaignEnrollerTest : public CampaignServiceTest {
+ protected:
+  CampaignEnrollerTest() {
+    store->users().create({"us_2", caller.team_id, "bob@acme.com", Role::User, std::nullopt}, clock.now());
+    store->users().create({"us_3", caller.team_id, "cy@acme.com", Role::User, std::nullopt}, clock.now());
+  }
+  Caller owner{"us_2", caller.team_id, "bob@acme.com", false};
+  Caller colleague{"us_3", caller.team_id, "cy@acme.com", false};
+};
+
+TEST_F(CampaignEnrollerTest, AColleagueWhoIsNotAnAdminMayNotEnrollAndEnrollsNobody) {
+  auto c = service.create(owner, two_steps());
+  ASSERT_TRUE(c);
+  auto r = service.enroll(colleague, c->id, {person("ann@x.com", "Ann")});
+  ASSERT_FALSE(r);
+  EXPECT_EQ("forbidden", r.error().code);
+  EXPECT_EQ(0u, enrollment_count(c->id));
+  EXPECT_TRUE(audit_log().empty());
+}
+
+TEST_F(CampaignEnrollerTest, TheOwnerAndAnAdminMayEnrollAndEachEnrollmentRecordsWhoDidIt) {
+  auto c = service.create(owner, two_steps());
+  ASSERT_TRUE(c);
+  auto by_owner = service.enroll(owner, c->id, {person("ann@x.com", "Ann"), person("dan@x.com", "Dan")});
+  ASSERT_TRUE(by_owner) << by_owner.error().message;
+  auto by_admin = service.enroll(caller, c->id, {person("eve@x.com", "Eve")});
+  ASSERT_TRUE(by_admin) << by_admin.error().message;
+
+  auto stored = service.enrollments(colleague, c->id);  // any member may read them
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(3u, stored->size());
+  EXPECT_EQ(std::optional<std::string>("us_2"), (*stored)[0].enrolled_by);
+  EXPECT_EQ(std::optional<std::string>("us_2"), (*stored)[1].enrolled_by);
+  EXPECT_EQ(std::optional<std::string>("us_1"), (*stored)[2].enrolled_by);
+}
+
+TEST_F(CampaignEnrollerTest, EachEnrollmentRequestIsAuditedWithWhoTheCampaignAndTheCount) {
+  auto c = service.create(owner, two_steps());
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(service.enroll(owner, c->id, {person("ann@x.com", "Ann"), person("dan@x.com", "Dan")}));
+  auto log = audit_log();
+  ASSERT_EQ(1u, log.size());
+  EXPECT_EQ("campaigns.enrolled", log[0].action);
+  EXPECT_EQ(std::optional<std::string>("us_2"), log[0].actor_user_id);
+  EXPECT_EQ(std::optional<std::string>("bob@acme.com"), log[0].actor_email);
+  EXPECT_EQ(std::optional<std::string>(R"({"campaign_id":")" + c->id + R"(","count":2})"), log[0].after_json);
+}
+
+// --- template limits ---
+
+TEST_F(CampaignServiceTest, CreateRefusesSectionsNestedDeeperThanTheLimitNamingTheStep) {
+  auto in = two_steps();
+  std::string deep;
+  for (int i = 0; i < 5000; ++i) deep += "{{#a}}";
+  deep += "x";
+  for (int i = 0; i < 5000; ++i) deep += "{{/a}}";
+  in.steps[1].text = deep;
+  auto r = service.create(caller, in);
+  ASSERT_FALSE(r);
+  EXPECT_EQ("steps[1].text", r.error().field);
+  EXPECT_NE(std::string::npos, r.error().message.find("16 levels")) << r.error().message;
+  EXPECT_TRUE(service.list(caller).empty());
+}
+
+TEST_F(CampaignServiceTest, CreateRefusesAPartialNamingTheStep) {
+  auto in = two_steps();
+  in.steps[0].subject = "Hi {{>p}}";
+  auto r = service.create(caller, in);
+  ASSERT_FALSE(r);
+  EXPECT_EQ("steps[0].subject", r.error().field);
+}
+
+TEST_F(CampaignServiceTest, EnrollTreatsAVarThatLooksLikeAPartialAsPlainText) {
+  auto c = created({"Partials", {step(0, "Hi {{p}}", "{{p}}", "")}});
+  enrolled(c.id, {"ann@x.com", {{"p", "{{>p}}"}}});
+  ASSERT_EQ(1, service.run_due_steps(10));
+  auto emails = campaign_emails();
+  ASSERT_EQ(1u, emails.size());
+  EXPECT_EQ("Hi {{>p}}", emails[0].subject);
+}
+
+TEST_F(CampaignServiceTest, EnrollRefusesVarsThatMakeAStepLargerThanTheRenderedLimit) {
+  auto c = created({"Big", {step(0, "Hi", "{{v}}{{v}}", "")}});
+  auto r = service.enroll(caller, c.id, {{"ann@x.com", {{"v", std::string(600 * 1024, 'x')}}}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ("recipients[0].vars", r.error().field);
+  EXPECT_NE(std::string::npos, r.error().message.find("1 MB")) << r.error().message;
+  EXPECT_EQ(0u, enrollment_count(c.id));
 }
 
 // --- run_due_steps ---

@@ -71,6 +71,25 @@ TEST(FoldHeader, NeverLeavesALineOfOnlyWhitespace) {
     EXPECT_NE(std::string::npos, line.find_first_not_of(' ')) << "blank line in header";
 }
 
+TEST(FoldHeader, DropsTrailingEmptyWordsRatherThanFoldIntoABlankLine) {
+  // Given text, then 100 empty words (a run of spaces ending the value) that pass column 78,
+  std::vector<std::string> words = {std::string(70, 'a')};
+  words.resize(101);
+  // then the value ends at its text: no folded line of spaces follows.
+  EXPECT_EQ("X: " + std::string(70, 'a'), fold_header("X", words));
+}
+
+TEST(UnstructuredHeader, SubjectEndingInManySpacesHasNoWhitespaceOnlyLine) {
+  std::string header = unstructured_header("Subject", "Quarterly update" + std::string(300, ' '));
+  for (const std::string& line : split_lines(header))
+    EXPECT_NE(std::string::npos, line.find_first_not_of(" \t")) << "whitespace-only line in header";
+  EXPECT_EQ("Subject: Quarterly update", unfold(header));
+}
+
+TEST(UnstructuredHeader, SubjectOfOnlySpacesKeepsItsNameLine) {
+  EXPECT_EQ("Subject: ", unstructured_header("Subject", std::string(200, ' ')));
+}
+
 TEST(UnstructuredHeader, KeepsAsciiTextIncludingRunsOfSpaces) {
   EXPECT_EQ("Subject: Hello  there", unstructured_header("Subject", "Hello  there"));
 }

@@ -401,5 +401,50 @@ TEST_F(BulkSendTest, ARefusedRequestDoesNotSpendItsKey) {
   EXPECT_EQ(2u, all_emails().size());
 }
 
+TEST_F(BulkSendTest, APartialIsRefusedAndAVarNamingOneStaysText) {
+  auto r = bulk(Workflow::SelectAndSend, {{"ann@x.com", {{"p", "{{>p}}"}}}});
+  r.subject = "{{>p}}";
+  auto refused = service.send(caller, r);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ("subject", refused.error().field);
+  expect_nothing_written();
+
+  r.subject = "Hi {{p}}";
+  r.text = r.html = "{{p}}";
+  auto sent = service.send(caller, r);
+  ASSERT_TRUE(sent) << sent.error().message;
+  EXPECT_EQ("Hi {{>p}}", stored(sent->emails[0].id).subject);
+}
+
+TEST_F(BulkSendTest, DeepNestingIsRefusedNamingTheFieldAndTheLimit) {
+  auto r = bulk(Workflow::SelectAndSend, {person("ann@x.com", "Ann")});
+  r.text.clear();
+  for (int i = 0; i < 5000; ++i) r.text += "{{#a}}";
+  r.text += "x";
+  for (int i = 0; i < 5000; ++i) r.text += "{{/a}}";
+  auto refused = service.send(caller, r);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ("invalid_request", refused.error().code);
+  EXPECT_EQ("text", refused.error().field);
+  EXPECT_NE(std::string::npos, refused.error().message.find("16 levels")) << refused.error().message;
+  expect_nothing_written();
+}
+
+TEST_F(BulkSendTest, RefusesARequestWhoseEmailsTogetherPassTheRenderedTotalLimit) {
+  SendOptions small;
+  small.max_bulk_rendered_bytes = 100;
+  BulkSendService limited{*store, gate, clock, metrics, small, [this] { ++wakes; }};
+  // Each email here is "Hi X" + "Hello X" + "<p>Hello X</p>": 25 bytes with a 1-letter name.
+  std::vector<BulkRecipient> people;
+  for (char c = 'a'; c <= 'e'; ++c) people.push_back(person(std::string(1, c) + "@x.com", std::string(1, c)));
+  auto refused = limited.send(caller, bulk(Workflow::SelectAndSend, people));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ("recipients[4].vars", refused.error().field);
+  EXPECT_NE(std::string::npos, refused.error().message.find("100 bytes")) << refused.error().message;
+  expect_nothing_written();
+  people.pop_back();
+  EXPECT_TRUE(limited.send(caller, bulk(Workflow::SelectAndSend, people)));
+}
+
 }  // namespace
 }  // namespace sg::sending::test

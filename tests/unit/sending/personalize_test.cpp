@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
+#include "sending/template_limits.h"
+
 namespace sg::sending {
 namespace {
 
@@ -166,6 +170,94 @@ TEST(Personalize, LineBreaksInValuesReachTheSubjectForTheCallerToRefuse) {
   auto out = p.render({{"first", "Ann\r\nBcc: x@y.com"}});
   ASSERT_TRUE(out);
   EXPECT_EQ("Hi Ann\r\nBcc: x@y.com", out->subject);
+}
+
+// --- hostile templates and values ---
+
+std::string nested(size_t depth, const std::string& open = "{{#a}}", const std::string& close = "{{/a}}") {
+  std::string out;
+  for (size_t i = 0; i < depth; ++i) out += open;
+  out += "x";
+  for (size_t i = 0; i < depth; ++i) out += close;
+  return out;
+}
+
+TEST(Personalize, APartialInATemplateIsRefusedNamingTheField) {
+  // A partial's name would be looked up among the vars and the value compiled as a template.
+  for (auto [subject, text, html, field] : {std::tuple{"{{>p}}", "", "", "subject"}, {"", "a {{> p }} b", "", "text"},
+                                            {"", "", "{{=<% %>=}}<%>p%>", "html"}}) {
+    auto p = Personalizer::compile(subject, text, html);
+    ASSERT_FALSE(p) << field;
+    EXPECT_EQ("invalid_request", p.error().code);
+    EXPECT_EQ(field, p.error().field);
+    EXPECT_NE(std::string::npos, p.error().message.find("partial")) << p.error().message;
+  }
+}
+
+TEST(Personalize, AValueNamingAPartialIsRenderedAsPlainText) {
+  auto p = compiled("{{p}}", "{{{p}}}", "{{p}}");
+  auto out = p.render({{"p", "{{>p}}"}});
+  ASSERT_TRUE(out);
+  EXPECT_EQ("{{>p}}", out->subject);
+  EXPECT_EQ("{{>p}}", out->text);
+}
+
+TEST(Personalize, SectionsNestedUpToTheLimitRender) {
+  auto p = compiled("", nested(kMaxSectionDepth), "");
+  auto out = p.render({{"a", "yes"}});
+  ASSERT_TRUE(out);
+  EXPECT_EQ("x", out->text);
+}
+
+TEST(Personalize, SectionsNestedDeeperThanTheLimitAreRefusedBeforeParsing) {
+  // 5,000 levels fit in 100 KB; 10,000 took 640 MB inside the mustache library.
+  for (size_t depth : {kMaxSectionDepth + 1, size_t{5000}}) {
+    auto p = Personalizer::compile("", nested(depth), "");
+    ASSERT_FALSE(p) << depth;
+    EXPECT_EQ("text", p.error().field);
+    EXPECT_EQ("text nests sections more than 16 levels deep (the limit)", p.error().message);
+  }
+  // The 20,000 levels (240 KB), which overflowed the stack, break the size limit first.
+  auto p = Personalizer::compile("", nested(20000), "");
+  ASSERT_FALSE(p);
+  EXPECT_EQ("text", p.error().field);
+  // Inverted sections count, and so do sections under changed delimiters.
+  EXPECT_FALSE(Personalizer::compile(nested(17, "{{^a}}"), "", ""));
+  EXPECT_FALSE(Personalizer::compile("", "", "{{=<% %>=}}" + nested(17, "<%#a%>", "<%/a%>")));
+  EXPECT_FALSE(Personalizer::compile("", "", "{{{=<% %>=}}}" + nested(17, "<%#a%>", "<%/a%>")));
+}
+
+TEST(Personalize, SiblingSectionsDoNotAddUpToDepth) {
+  std::string many;
+  for (int i = 0; i < 100; ++i) many += "{{#a}}x{{/a}}";
+  EXPECT_TRUE(Personalizer::compile("", many, ""));
+}
+
+TEST(Personalize, ATemplateOverTheSizeLimitIsRefusedNamingTheField) {
+  EXPECT_TRUE(Personalizer::compile("", "", std::string(kMaxTemplateBytes, 'x')));
+  auto p = Personalizer::compile("", "", std::string(kMaxTemplateBytes + 1, 'x'));
+  ASSERT_FALSE(p);
+  EXPECT_EQ("html", p.error().field);
+  EXPECT_NE(std::string::npos, p.error().message.find("at most 102400 bytes")) << p.error().message;
+}
+
+TEST(Personalize, AnEmailRenderedLargerThanTheLimitIsRefused) {
+  // Given a short template repeating one value: 1,000 copies of 2 KB are 2 MB,
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "{{v}}";
+  auto p = compiled("", text, "");
+  auto out = p.render({{"v", std::string(2048, 'x')}});
+  ASSERT_FALSE(out);
+  EXPECT_EQ("invalid_request", out.error().code);
+  EXPECT_NE(std::string::npos, out.error().message.find("1 MB")) << out.error().message;
+  // while 1,000 copies of 1 KB fit.
+  EXPECT_TRUE(p.render({{"v", std::string(1000, 'x')}}));
+}
+
+TEST(Personalize, TheRenderedLimitCoversSubjectTextAndHtmlTogether) {
+  auto p = compiled("{{v}}", "{{v}}", "{{v}}");
+  EXPECT_TRUE(p.render({{"v", std::string(300 * 1024, 'x')}}));
+  EXPECT_FALSE(p.render({{"v", std::string(400 * 1024, 'x')}}));
 }
 
 }  // namespace

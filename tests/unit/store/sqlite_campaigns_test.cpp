@@ -45,7 +45,7 @@ class SqliteCampaignsTest : public ::testing::Test {
   }
   Enrollment enrollment(const std::string& id, const Campaign& c, const std::string& email,
                         std::optional<TimePoint> due, EnrollmentState state = EnrollmentState::Active) {
-    return {id, c.id, c.team_id, email, "{\"first\":\"Ann\"}", state, "", 0, due, now};
+    return {id, c.id, c.team_id, email, "{\"first\":\"Ann\"}", state, "", 0, due, now, c.user_id};
   }
   std::vector<std::string> ids(const std::vector<Enrollment>& list) {
     std::vector<std::string> out;
@@ -133,6 +133,7 @@ TEST_F(SqliteCampaignsTest, EnrollmentRoundTrips) {
   EXPECT_EQ(2, got->next_step);
   EXPECT_EQ(std::optional<TimePoint>(now + hours(1)), got->next_due_at);
   EXPECT_EQ(now, got->created_at);
+  EXPECT_EQ(std::optional<std::string>("us_1"), got->enrolled_by);
   EXPECT_FALSE(campaigns().find_enrollment("en_missing"));
 }
 
@@ -147,6 +148,15 @@ TEST_F(SqliteCampaignsTest, EnrollmentWithoutDueTimeAndWithAReasonRoundTrips) {
   EXPECT_EQ(EnrollmentState::Stopped, got->state);
   EXPECT_EQ("marketo_unsubscribed", got->reason);
   EXPECT_FALSE(got->next_due_at);
+}
+
+TEST_F(SqliteCampaignsTest, AnEnrollmentWithoutEnrolledByReadsBackWithout) {
+  auto c = campaign("cp_1", team, now);
+  campaigns().create(c);
+  auto e = enrollment("en_1", c, "ann@x.com", now);
+  e.enrolled_by.reset();
+  campaigns().add_enrollment(e);
+  EXPECT_FALSE(campaigns().find_enrollment("en_1")->enrolled_by);
 }
 
 TEST_F(SqliteCampaignsTest, AnEnrollmentNeedsAnExistingCampaign) {

@@ -113,6 +113,11 @@ TEST(Unit, CsvGuardsFormulaLeadingCellsWithAnApostropheInQuotes) {
   EXPECT_EQ("\"'=1,2\"\r\n", written({{"=1,2"}}));
 }
 
+TEST(Unit, CsvGuardsCellsLeadingWithTabOrCarriageReturnAsOwaspAdvises) {
+  EXPECT_EQ("\"'\tcmd|' /C calc'!A0\"\r\n", written({{"\tcmd|' /C calc'!A0"}}));
+  EXPECT_EQ("\"'\r=1+1\"\r\n", written({{"\r=1+1"}}));
+}
+
 TEST(Unit, CsvLeavesFormulaCharactersAloneAfterTheFirst) {
   EXPECT_EQ("a=b,x+y@z.com,a-b\r\n", written({{"a=b", "x+y@z.com", "a-b"}}));
 }

@@ -71,7 +71,8 @@ class SuppressionServiceTest : public sending::test::SendingTest {
   int campaigns_ = 0;
 };
 
-using Invalid = std::vector<std::pair<int64_t, std::string>>;
+using Invalid = std::vector<InvalidRow>;
+const std::string kNotAnAddress = "not an email address";
 
 // --- who may do what ---
 
@@ -396,7 +397,8 @@ TEST_F(SuppressionServiceTest, ImportReportsInvalidRowsWithTheirLineNumbers) {
                        "bob@y.com\n"      // 7
                        "cy@@z.com\n");    // 8
   ASSERT_TRUE(report) << report.error().message;
-  EXPECT_EQ((Invalid{{3, "not-an-address"}, {6, ""}, {8, "cy@@z.com"}}), report->invalid);
+  EXPECT_EQ((Invalid{{3, "not-an-address", kNotAnAddress}, {6, "", kNotAnAddress}, {8, "cy@@z.com", kNotAnAddress}}),
+            report->invalid);
   EXPECT_EQ(3, report->invalid_count);
   EXPECT_EQ(2, report->added);
   EXPECT_EQ(5, report->rows) << "blank lines are not rows";
@@ -406,7 +408,7 @@ TEST_F(SuppressionServiceTest, ImportReportsInvalidRowsWithTheirLineNumbers) {
 TEST_F(SuppressionServiceTest, ImportWithoutAHeaderNumbersTheFirstRowLineOne) {
   auto report = import("ann@x.com\nnope\n");
   ASSERT_TRUE(report);
-  EXPECT_EQ((Invalid{{2, "nope"}}), report->invalid);
+  EXPECT_EQ((Invalid{{2, "nope", kNotAnAddress}}), report->invalid);
 }
 
 TEST_F(SuppressionServiceTest, ImportListsTheFirstHundredInvalidRowsAndCountsThemAll) {
@@ -416,8 +418,37 @@ TEST_F(SuppressionServiceTest, ImportListsTheFirstHundredInvalidRowsAndCountsThe
   ASSERT_TRUE(report);
   EXPECT_EQ(150, report->invalid_count);
   ASSERT_EQ(100u, report->invalid.size());
-  EXPECT_EQ((std::pair<int64_t, std::string>{2, "bad0"}), report->invalid.front());
-  EXPECT_EQ((std::pair<int64_t, std::string>{101, "bad99"}), report->invalid.back());
+  EXPECT_EQ((InvalidRow{2, "bad0", kNotAnAddress}), report->invalid.front());
+  EXPECT_EQ((InvalidRow{101, "bad99", kNotAnAddress}), report->invalid.back());
+}
+
+TEST_F(SuppressionServiceTest, ImportRefusesARowWhoseEmailCellIsNotUtf8AndEchoesItAsValidUtf8) {
+  auto report = import("email\nann\xC3(@x.com\nbob@y.com\n");
+  ASSERT_TRUE(report);
+  EXPECT_EQ((Invalid{{2, "ann\xEF\xBF\xBD(@x.com", "the email cell is not valid UTF-8"}}), report->invalid);
+  EXPECT_EQ((std::vector<std::string>{"bob@y.com"}), keys_listed());
+}
+
+TEST_F(SuppressionServiceTest, ImportRefusesARowWhoseReasonCellIsNotUtf8) {
+  auto report = import("email,reason\nann@x.com,caf\xE9\n");
+  ASSERT_TRUE(report);
+  EXPECT_EQ((Invalid{{2, "ann@x.com", "the reason cell is not valid UTF-8"}}), report->invalid);
+  EXPECT_TRUE(keys_listed().empty()) << "a cell that is not UTF-8 is never stored";
+}
+
+TEST_F(SuppressionServiceTest, ImportCutsALongReasonBetweenCodePoints) {
+  // Given a reason whose 500th byte is the first half of a two-byte "é",
+  auto report = import("email,reason\nann@x.com," + std::string(499, 'a') + "\xC3\xA9 and more\n");
+  ASSERT_TRUE(report);
+  // then the stored reason stops before that code point.
+  EXPECT_EQ(std::string(499, 'a'), entry("ann@x.com")->reason);
+}
+
+TEST_F(SuppressionServiceTest, ImportEchoesAtMost200BytesOfARejectedCellWithoutSplittingACodePoint) {
+  auto report = import("email\n" + std::string(199, 'x') + "\xC3\xA9" + std::string(1 << 20, 'y') + "\n");
+  ASSERT_TRUE(report);
+  ASSERT_EQ(1u, report->invalid.size());
+  EXPECT_EQ(std::string(199, 'x'), report->invalid[0].value);
 }
 
 TEST_F(SuppressionServiceTest, ImportNeverReplacesAnExistingEntry) {
