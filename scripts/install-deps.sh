@@ -12,7 +12,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libkainjow-mustache-dev
   # tests: GoogleTest, and the integration suite's Python, SMTP sink and HTTP client
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pytest python3-requests python3-aiosmtpd
+  python3 python3-pytest python3-requests python3-aiosmtpd python3-yaml
   curl
   # fuzzing (make fuzz): clang, and libFuzzer with the ASan/UBSan runtimes (libclang-rt-14-dev)
   clang libclang-rt-14-dev

@@ -20,14 +20,9 @@ Result<sending::BulkRequest> parse_bulk(const Request& r) {
   if (!workflow || (*workflow != Workflow::SelectAndSend && *workflow != Workflow::Group))
     return Error::invalid("mode", "mode must be \"select_and_send\" or \"group\"");
   req.mode = *workflow;
-  auto source = optional_string(*body, "source");
+  auto source = optional_source(*body);
   if (!source) return source.error();
-  if (*source) {
-    auto parsed = parse_source(**source);
-    if (!parsed)
-      return Error::invalid("source", "source must be one of \"web_app\", \"gmail\", \"outlook\", \"salesforce\", \"api\"");
-    req.source = *parsed;
-  }
+  if (*source) req.source = **source;
   auto recipients = parse_recipients(*body);
   if (!recipients) return recipients.error();
   req.recipients = std::move(*recipients);

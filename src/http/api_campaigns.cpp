@@ -47,7 +47,7 @@ Result<campaigns::NewCampaign> parse_campaign(const Request& r) {
     const auto& o = item.as_object();
     store::CampaignStep step;
     const auto* delay = o.if_contains("delay_seconds");
-    if (delay && !delay->is_null()) {
+    if (delay) {
       if (!delay->is_int64() && !delay->is_uint64())
         return Error::invalid(where + ".delay_seconds", where + ".delay_seconds must be a whole number of seconds");
       step.delay_seconds = delay->is_int64() ? delay->as_int64() : static_cast<int64_t>(delay->as_uint64());

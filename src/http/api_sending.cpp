@@ -4,6 +4,7 @@
 #include "http/api.h"
 #include "http/errors.h"
 #include "http/json_body.h"
+#include "http/query_params.h"
 
 namespace sg::http {
 namespace json = boost::json;
@@ -34,29 +35,16 @@ json::object email_body(const store::EmailRecord& e) {
   return o;
 }
 
-template <class E, class Parse>
-Result<E> enum_field(const json::object& body, const char* field, E fallback, Parse parse,
-                     const char* allowed) {
-  auto text = optional_string(body, field);
-  if (!text) return text.error();
-  if (!*text) return fallback;
-  auto value = parse(**text);
-  if (!value) return Error::invalid(field, std::string(field) + " must be one of " + allowed);
-  return *value;
-}
-
 Result<sending::SendRequest> parse_send(const Request& r) {
   auto body = parse_object(r);
   if (!body) return body.error();
   sending::SendRequest req;
-  auto workflow = enum_field(*body, "workflow", Workflow::Individual, parse_workflow,
-                             "\"individual\", \"plugin\"");
+  auto workflow = optional_enum(*body, "workflow", parse_workflow, "\"individual\", \"plugin\"");
   if (!workflow) return workflow.error();
-  req.workflow = *workflow;
-  auto source = enum_field(*body, "source", Source::Api, parse_source,
-                           "\"web_app\", \"gmail\", \"outlook\", \"salesforce\", \"api\"");
+  req.workflow = workflow->value_or(Workflow::Individual);
+  auto source = optional_source(*body);
   if (!source) return source.error();
-  req.source = *source;
+  req.source = source->value_or(Source::Api);
   for (auto [field, target] : {std::pair{"to", &req.to}, {"cc", &req.cc}, {"bcc", &req.bcc}}) {
     auto list = string_list(*body, field);
     if (!list) return list.error();
@@ -70,18 +58,6 @@ Result<sending::SendRequest> parse_send(const Request& r) {
   return req;
 }
 
-Result<std::optional<int>> parse_limit(const Request& r) {
-  auto text = r.param("limit");
-  if (!text) return std::optional<int>();
-  try {
-    size_t used = 0;
-    int v = std::stoi(*text, &used);
-    if (used == text->size()) return std::optional<int>(v);
-  } catch (const std::exception&) {
-  }
-  return Error::invalid("limit", "limit must be a whole number");
-}
-
 }  // namespace
 
 void Api::add_sending_routes() {
@@ -90,10 +66,9 @@ void Api::add_sending_routes() {
     if (!body) return error_response(body.error());
     auto recipients = string_list(*body, "recipients");
     if (!recipients) return error_response(recipients.error());
-    auto source = optional_string(*body, "source");
+    // Validated, not otherwise used.
+    auto source = optional_source(*body);
     if (!source) return error_response(source.error());
-    if (*source && !parse_source(**source))
-      return error_response(Error::invalid("source", "source must be one of \"web_app\", \"gmail\", \"outlook\", \"salesforce\", \"api\""));
     auto results = s_.sending.check(c, *recipients);
     if (!results) return error_response(results.error());
     json::array out;
@@ -114,9 +89,9 @@ void Api::add_sending_routes() {
   });
 
   add("GET", "/emails", [this](Request& r, const Caller& c) {
-    auto limit = parse_limit(r);
+    auto limit = whole_number_param(r, "limit");
     if (!limit) return error_response(limit.error());
-    sending::ListQuery q{r.param("status"), r.param("workflow"), r.param("cursor"), *limit};
+    sending::ListQuery q{r.param("status"), r.param("workflow"), cursor_param(r), *limit};
     auto page = s_.sending.list(c, q);
     if (!page) return error_response(page.error());
     json::array emails;

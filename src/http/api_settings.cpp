@@ -52,13 +52,9 @@ Result<settings::SettingsChange> parse_change(const Request& r) {
   auto enabled = optional_bool(*body, "marketo_check_enabled");
   if (!enabled) return enabled.error();
   change.marketo_check_enabled = *enabled;
-  auto policy = optional_string(*body, "on_check_unavailable");
+  auto policy = optional_enum(*body, "on_check_unavailable", parse_fail_policy, "\"block\", \"send\"");
   if (!policy) return policy.error();
-  if (*policy) {
-    change.on_check_unavailable = parse_fail_policy(**policy);
-    if (!change.on_check_unavailable)
-      return Error::invalid("on_check_unavailable", "on_check_unavailable must be \"block\" or \"send\"");
-  }
+  change.on_check_unavailable = *policy;
   if (!change.marketo_check_enabled && !change.on_check_unavailable)
     return Error::invalid("body", "give marketo_check_enabled and/or on_check_unavailable");
   return change;

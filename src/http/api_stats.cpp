@@ -5,6 +5,7 @@
 #include "http/api.h"
 #include "http/errors.h"
 #include "http/json_body.h"
+#include "http/query_params.h"
 
 namespace sg::http {
 namespace json = boost::json;
@@ -22,18 +23,11 @@ std::string day_of(TimePoint t) { return format_rfc3339(t).substr(0, 10); }
 void Api::add_stats_routes() {
   add("GET", "/stats/blocked", [this](Request& r, const Caller& c) {
     if (!c.admin) return error_response(Error{"forbidden", "only a team admin may see the dashboard", {}, {}});
-    int days = 30;
-    if (auto text = r.param("days")) {
-      try {
-        size_t used = 0;
-        days = std::stoi(*text, &used);
-        if (used != text->size()) days = 0;
-      } catch (const std::exception&) {
-        days = 0;
-      }
-      if (days < 1 || days > kMaxDays)
-        return error_response(Error::invalid("days", "days must be a whole number from 1 to 366"));
-    }
+    auto asked = whole_number_param(r, "days");
+    if (!asked) return error_response(asked.error());
+    int days = asked->value_or(30);
+    if (days < 1 || days > kMaxDays)
+      return error_response(Error::invalid("days", "days must be a whole number from 1 to 366"));
     TimePoint today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
     TimePoint since = today - std::chrono::days(days - 1);
 

@@ -5,6 +5,7 @@
 #include "http/api.h"
 #include "http/errors.h"
 #include "http/json_body.h"
+#include "http/query_params.h"
 
 namespace sg::http {
 namespace json = boost::json;
@@ -22,17 +23,9 @@ json::object entry_body(const store::Suppression& s) {
 
 void Api::add_suppression_routes() {
   add("GET", "/suppressions", [this](Request& r, const Caller& c) {
-    int limit = 0;
-    if (auto text = r.param("limit")) {
-      try {
-        size_t used = 0;
-        limit = std::stoi(*text, &used);
-        if (used != text->size()) limit = -1;
-      } catch (const std::exception&) {
-        limit = -1;
-      }
-    }
-    auto page = s_.suppressions.list(c, r.param("search").value_or(""), r.param("cursor").value_or(""), limit);
+    auto limit = whole_number_param(r, "limit");
+    if (!limit) return error_response(limit.error());
+    auto page = s_.suppressions.list(c, r.param("search").value_or(""), cursor_param(r).value_or(""), *limit);
     if (!page) return error_response(page.error());
     json::array items;
     for (const auto& s : page->items) items.push_back(entry_body(s));
@@ -46,7 +39,7 @@ void Api::add_suppression_routes() {
     if (!body) return error_response(body.error());
     auto email = required_string(*body, "email");
     if (!email) return error_response(email.error());
-    auto reason = optional_string(*body, "reason");
+    auto reason = nullable_string(*body, "reason");
     if (!reason) return error_response(reason.error());
     auto added = s_.suppressions.add(c, *email, reason->value_or(""));
     if (!added) return error_response(added.error());

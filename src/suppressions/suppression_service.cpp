@@ -73,9 +73,10 @@ int64_t position(std::istream& in) {
 }  // namespace
 
 Result<Page> SuppressionService::list(const Caller& caller, const std::string& search, const std::string& cursor,
-                                      int limit) {
-  if (limit == 0) limit = kDefaultPage;
-  if (limit < 1 || limit > kMaxPage) return Error::invalid("limit", "limit must be between 1 and 500");
+                                      std::optional<int> asked) {
+  int limit = asked.value_or(kDefaultPage);
+  if (limit < 1 || limit > kMaxPage)
+    return Error::invalid("limit", "limit must be between 1 and " + std::to_string(kMaxPage));
   std::string after = cursor.empty() ? "" : crypto::base64url_decode(cursor);
   if (!cursor.empty() && after.empty()) return Error::invalid("cursor", "cursor is not one this server returned");
   Page page;

@@ -44,7 +44,10 @@ class SuppressionService {
   SuppressionService(store::Store& store, gate::SuppressionSource& marketo, Clock& clock)
       : store_(store), marketo_(marketo), clock_(clock) {}
 
-  Result<Page> list(const Caller& caller, const std::string& search, const std::string& cursor, int limit);
+  // An empty cursor is the first page; no limit is the default page size. Errors:
+  // invalid_request (limit outside 1..500, a cursor this service did not return).
+  Result<Page> list(const Caller& caller, const std::string& search, const std::string& cursor,
+                    std::optional<int> limit);
   // Errors: forbidden, invalid_request. The bool is true when the address was new.
   Result<std::pair<store::Suppression, bool>> add(const Caller& caller, const std::string& email,
                                                   const std::string& reason);

@@ -104,7 +104,7 @@ TEST_F(SuppressionServiceTest, OnlyAnAdminMayChangeOrExportTheList) {
 
 TEST_F(SuppressionServiceTest, AnyMemberMayReadTheList) {
   listed("ann@x.com");
-  auto page = service.list(member, "", "", 0);
+  auto page = service.list(member, "", "", std::nullopt);
   ASSERT_TRUE(page);
   ASSERT_EQ(1u, page->items.size());
   EXPECT_EQ("ann@x.com", page->items[0].email);
@@ -288,13 +288,13 @@ TEST_F(SuppressionServiceTest, ListOfExactlyOnePageHasNoCursor) {
 
 TEST_F(SuppressionServiceTest, ListSearchMatchesPartOfTheAddressIgnoringCase) {
   for (const char* e : {"ann@initech.com", "bob@acme.com", "Cy@Initech.com", "init_ech@x.com"}) listed(e);
-  auto page = service.list(caller, "INITECH", "", 0);
+  auto page = service.list(caller, "INITECH", "", std::nullopt);
   ASSERT_TRUE(page);
   std::vector<std::string> found;
   for (const auto& s : page->items) found.push_back(s.email);
   EXPECT_EQ((std::vector<std::string>{"ann@initech.com", "Cy@Initech.com"}), found);
 
-  auto underscore = service.list(caller, "t_e", "", 0);
+  auto underscore = service.list(caller, "t_e", "", std::nullopt);
   ASSERT_TRUE(underscore);
   ASSERT_EQ(1u, underscore->items.size()) << "'_' is not a wildcard";
   EXPECT_EQ("init_ech@x.com", underscore->items[0].email);
@@ -316,30 +316,32 @@ TEST_F(SuppressionServiceTest, ListShowsOnlyTheCallersTeam) {
   auto other = store->teams().create("Initech", clock.now());
   ASSERT_TRUE(store->suppressions().add(other.id, "theirs@x.com", "manual", "", std::nullopt, clock.now()));
   listed("ours@x.com");
-  auto page = service.list(caller, "", "", 0);
+  auto page = service.list(caller, "", "", std::nullopt);
   ASSERT_TRUE(page);
   ASSERT_EQ(1u, page->items.size());
   EXPECT_EQ("ours@x.com", page->items[0].email);
 }
 
-TEST_F(SuppressionServiceTest, ListDefaultsToFiftyAndRefusesOtherLimitsOutsideOneTo500) {
+TEST_F(SuppressionServiceTest, ListDefaultsToFiftyAndRefusesLimitsOutsideOneTo500) {
   for (int i = 0; i < 51; ++i) listed("p" + std::to_string(100 + i) + "@x.com");
-  auto page = service.list(caller, "", "", 0);
+  auto page = service.list(caller, "", "", std::nullopt);
   ASSERT_TRUE(page);
   EXPECT_EQ(50u, page->items.size());
   EXPECT_TRUE(page->next_cursor);
 
-  for (int limit : {-1, 501}) {
+  // 0 is not "the default": GET /emails refuses it too.
+  for (int limit : {-1, 0, 501}) {
     auto bad = service.list(caller, "", "", limit);
     ASSERT_FALSE(bad) << limit;
     EXPECT_EQ("invalid_request", bad.error().code);
     EXPECT_EQ("limit", bad.error().field);
   }
   EXPECT_TRUE(service.list(caller, "", "", 500));
+  EXPECT_TRUE(service.list(caller, "", "", 1));
 }
 
 TEST_F(SuppressionServiceTest, ListRefusesACursorItDidNotMake) {
-  auto bad = service.list(caller, "", "!!!", 0);
+  auto bad = service.list(caller, "", "!!!", std::nullopt);
   ASSERT_FALSE(bad);
   EXPECT_EQ("invalid_request", bad.error().code);
   EXPECT_EQ("cursor", bad.error().field);
