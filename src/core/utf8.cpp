@@ -51,4 +51,17 @@ std::string truncate_utf8(std::string_view s, size_t max_bytes) {
   return std::string(s.substr(0, end));
 }
 
+std::string sanitize_utf8(std::string_view s, size_t max_bytes) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    size_t len = sequence_length(s, i);
+    std::string_view piece = len ? s.substr(i, len) : kReplacement;
+    if (out.size() + piece.size() > max_bytes) break;
+    out += piece;
+    i += len ? len : 1;
+  }
+  return out;
+}
+
 }  // namespace sg

@@ -15,4 +15,8 @@ bool is_valid_utf8(std::string_view s);
 // boundary. Meant for valid UTF-8; on invalid input it still never cuts after a lead byte.
 std::string truncate_utf8(std::string_view s, size_t max_bytes);
 
+// `s` made fit to echo: each invalid byte replaced by U+FFFD, then at most `max_bytes`
+// bytes, cut only between characters.
+std::string sanitize_utf8(std::string_view s, size_t max_bytes);
+
 }  // namespace sg

@@ -4,7 +4,7 @@
 
 #include "core/email_address.h"
 #include "crypto/tokens.h"
-#include "suppressions/cell_text.h"
+#include "core/utf8.h"
 #include "suppressions/csv.h"
 
 namespace sg::suppressions {
@@ -152,17 +152,17 @@ Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::i
         const std::string& reason_cell = cols.reason && *cols.reason < row.size() ? row[*cols.reason] : kNoCell;
         auto address = EmailAddress::parse(value);
         // Cells are stored only when they are UTF-8 (JSON answers and exports must be).
-        const char* refused = !is_utf8_cell(value)         ? "the email cell is not valid UTF-8"
+        const char* refused = !is_valid_utf8(value)         ? "the email cell is not valid UTF-8"
                               : !address                   ? "not an email address"
-                              : !is_utf8_cell(reason_cell) ? "the reason cell is not valid UTF-8"
+                              : !is_valid_utf8(reason_cell) ? "the reason cell is not valid UTF-8"
                                                            : nullptr;
         if (refused) {
           if (report.invalid.size() < kMaxInvalidListed)
-            report.invalid.push_back({at, echo_cell(value, kMaxEchoedCell), refused});
+            report.invalid.push_back({at, sanitize_utf8(value, kMaxEchoedCell), refused});
           ++report.invalid_count;
           continue;
         }
-        std::string reason = truncate_utf8_cell(reason_cell, kMaxReason);
+        std::string reason = truncate_utf8(reason_cell, kMaxReason);
         if (store_.suppressions().add(caller.team_id, address->original(), "import", reason, caller.email, now))
           ++report.added;
         else

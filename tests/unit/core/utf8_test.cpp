@@ -53,5 +53,11 @@ TEST(Utf8, TruncationKeepsValidTextValid) {
   }
 }
 
+TEST(Utf8, SanitizeReplacesInvalidBytesAndStaysWithinTheLimit) {
+  EXPECT_EQ("a\xEF\xBF\xBD" "b", sanitize_utf8("a\xFF" "b", 200));
+  EXPECT_EQ("ab", sanitize_utf8("ab\xEF\xBF\xBD", 4)) << "a replacement character is never cut";
+  EXPECT_EQ(200u, sanitize_utf8(std::string(1000, 'x'), 200).size());
+}
+
 }  // namespace
 }  // namespace sg

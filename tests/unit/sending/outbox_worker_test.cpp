@@ -100,7 +100,7 @@ TEST_F(OutboxTest, MarketoOutageHoldsThenReleases) {
 TEST_F(OutboxTest, HeldTooLongFails) {
   auto id = queue({"a@x.com"});
   marketo.failing = true;
-  for (int i = 0; i < 20 && email(id).status == EmailStatus::Queued || email(id).status == EmailStatus::Held; ++i) {
+  for (int i = 0; i < 20 && (email(id).status == EmailStatus::Queued || email(id).status == EmailStatus::Held); ++i) {
     outbox.run_once();
     clock.advance(Millis(3000));
   }
