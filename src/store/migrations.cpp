@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 4> kMigrations{R"sql(
+constexpr std::array<std::string_view, 5> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -185,6 +185,14 @@ CREATE TABLE marketo_mirror (
   seen_at INTEGER NOT NULL,
   PRIMARY KEY (team_id, email_key)
 );
+)sql", R"sql(
+ALTER TABLE users ADD COLUMN removed_at INTEGER;
+ALTER TABLE api_tokens ADD COLUMN id TEXT;
+ALTER TABLE api_tokens ADD COLUMN name TEXT NOT NULL DEFAULT 'token';
+UPDATE api_tokens SET id = 'tk_' || lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX api_tokens_id ON api_tokens(id);
+CREATE INDEX api_tokens_user ON api_tokens(user_id, created_at);
+CREATE INDEX sessions_user ON sessions(user_id);
 )sql"};
 
 }  // namespace
