@@ -93,12 +93,13 @@ def test_a_new_password_from_the_command_line_ends_the_sessions(server):
     assert sign_in(server, "ann@acme.com", "another password")[1].status_code == 200
 
 
-@pytest.mark.parametrize("command", [["token", "list"], ["token", "revoke"], ["user", "remove"],
-                                     ["user", "set-role"]])
-def test_new_commands_have_help(make_server, command):
+@pytest.mark.parametrize("command,option", [(["token", "list"], "--email"), (["token", "revoke"], "The token's id"),
+                                            (["user", "remove"], "--email"), (["user", "set-role"], "--role")])
+def test_new_commands_have_help(make_server, command, option):
     result = make_server().cli(*command, "--help")
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout and "--help" in result.stdout
+    assert option in result.stdout  # the command's own help, not its parent's
 
 
 def test_token_list_and_revoke_from_the_command_line(server, admin):
