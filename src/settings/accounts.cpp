@@ -10,16 +10,17 @@ constexpr std::string_view kTokenPrefix = "sgt_";
 constexpr size_t kMaxTeamName = 200;
 constexpr size_t kMinPassword = 8;
 constexpr size_t kMaxTokenName = 100;
-// An account failing from this many clients in a row is under attack from many addresses:
-// each further attempt waits, so guessing stays slow without locking out the owner.
+// An account that failed this often within the throttle's window, from any clients, is
+// guessed at from many addresses: each further attempt waits, so guessing stays slow
+// without locking out the owner.
 constexpr int kSlowAccountAfter = 10;
 constexpr Millis kSlowAccountDelay{1000};
 
 Caller caller_of(const store::User& u) { return {u.id, u.team_id, u.email, u.role == Role::Admin}; }
 
-Error rate_limited(Millis wait) {
+Error rate_limited(Millis wait, const std::string& why) {
   int seconds = static_cast<int>((wait.count() + 999) / 1000);
-  Error e{"rate_limited", "too many failed sign-ins; try again in " + std::to_string(seconds) + " s", {}, {}};
+  Error e{"rate_limited", why + "; try again in " + std::to_string(seconds) + " s", {}, {}};
   e.retry_after_seconds = seconds;
   return e;
 }
@@ -101,10 +102,10 @@ Result<WebSession> Accounts::sign_in(const std::string& email, const std::string
   std::string client_key = "client:" + client;
   std::string account_key = "account:" + account;
   // Counted before hashing, so that parallel guesses cannot all get past the check.
-  if (Millis wait = throttle_.reserve({pair_key, client_key}, now); wait.count() > 0) return rate_limited(wait);
+  if (Millis wait = throttle_.reserve({pair_key, client_key}, now); wait.count() > 0) return rate_limited(wait, "too many failed sign-ins");
   if (throttle_.recent_failures(account_key, now) >= kSlowAccountAfter) clock_.sleep_for(kSlowAccountDelay);
   auto slot = hash_slots_.acquire();
-  if (!slot) return rate_limited(Millis(1000));
+  if (!slot) return rate_limited(Millis(1000), "too many sign-ins at once");
 
   auto user = store_.users().find_by_email(account);
   // An unknown address costs the same hashing time as a wrong password: no user probing.
