@@ -29,6 +29,7 @@ int run_cli(int argc, char** argv) {
   Command selected;
   add_serve_command(app, common, selected);
   add_user_commands(app, common, selected);
+  add_token_commands(app, common, selected);
   add_suppression_commands(app, common, selected);
   try {
     app.parse(argc, argv);

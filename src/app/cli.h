@@ -1,4 +1,4 @@
-// The sendguard command line: `serve`, `user add`, `token create`, `suppressions import|export`. Each command lives
+// The sendguard command line: `serve`, `user …`, `token …`, `suppressions import|export`. Each command lives
 // in its own file and registers itself on the CLI11 app.
 #pragma once
 
@@ -29,6 +29,7 @@ void add_config_option(CLI::App* command, CommonOptions& common);
 
 void add_serve_command(CLI::App& app, CommonOptions& common, Command& selected);
 void add_user_commands(CLI::App& app, CommonOptions& common, Command& selected);
+void add_token_commands(CLI::App& app, CommonOptions& common, Command& selected);
 void add_suppression_commands(CLI::App& app, CommonOptions& common, Command& selected);
 
 int run_cli(int argc, char** argv);

@@ -1,5 +1,5 @@
-// `sendguard user add` and `sendguard token create`: accounts from the command line.
-// The new API token is printed as the last line of stdout.
+// `sendguard user add|set-password|set-role|remove`: accounts from the command line.
+// `user add` prints the new API token as the last line of stdout.
 #include <unistd.h>
 
 #include <iostream>
@@ -40,16 +40,24 @@ int set_password(const CommonOptions& common, const std::string& email) {
   auto rt = open_store(common);
   if (!rt) return fail(rt.error().message);
   if (Status s = (*rt)->accounts->set_password(email, password); !s) return fail(s.error().message);
-  std::cout << "password set for " << email << std::endl;
+  std::cout << "password set for " << email << "; its earlier sessions have ended" << std::endl;
   return 0;
 }
 
-int create_token(const CommonOptions& common, const std::string& email) {
+int set_role(const CommonOptions& common, const std::string& email, const std::string& role) {
   auto rt = open_store(common);
   if (!rt) return fail(rt.error().message);
-  auto token = (*rt)->accounts->issue_token(email);
-  if (!token) return fail(token.error().message);
-  std::cout << *token << std::endl;
+  if (Status s = (*rt)->accounts->set_role(email, parse_role(role).value_or(Role::User)); !s)
+    return fail(s.error().message);
+  std::cout << email << " is now " << role << std::endl;
+  return 0;
+}
+
+int remove_user(const CommonOptions& common, const std::string& email) {
+  auto rt = open_store(common);
+  if (!rt) return fail(rt.error().message);
+  if (Status s = (*rt)->accounts->remove_user(email); !s) return fail(s.error().message);
+  std::cout << "removed " << email << "; its API tokens and sessions no longer work" << std::endl;
   return 0;
 }
 
@@ -73,13 +81,20 @@ void add_user_commands(CLI::App& app, CommonOptions& common, Command& selected) 
   add_config_option(pw, common);
   pw->callback([&, pw_email] { selected = [&, pw_email] { return set_password(common, *pw_email); }; });
 
-  auto email = std::make_shared<std::string>();
-  auto* token = app.add_subcommand("token", "Manage API tokens");
-  token->require_subcommand(1);
-  auto* create = token->add_subcommand("create", "Issue a new API token for an existing user");
-  create->add_option("--email", *email, "The user's email address")->required();
-  add_config_option(create, common);
-  create->callback([&, email] { selected = [&, email] { return create_token(common, *email); }; });
+  auto role_args = std::make_shared<UserArgs>();
+  auto* set_role_cmd = user->add_subcommand("set-role", "Make a user an admin or a plain user");
+  set_role_cmd->add_option("--email", role_args->email, "The user's email address")->required();
+  set_role_cmd->add_option("--role", role_args->role, "admin or user")->required()->check(CLI::IsMember({"admin", "user"}));
+  add_config_option(set_role_cmd, common);
+  set_role_cmd->callback([&, role_args] {
+    selected = [&, role_args] { return set_role(common, role_args->email, role_args->role); };
+  });
+
+  auto rm_email = std::make_shared<std::string>();
+  auto* rm = user->add_subcommand("remove", "Remove a user: its API tokens and sessions stop working at once");
+  rm->add_option("--email", *rm_email, "The user's email address")->required();
+  add_config_option(rm, common);
+  rm->callback([&, rm_email] { selected = [&, rm_email] { return remove_user(common, *rm_email); }; });
 }
 
 }  // namespace sg::app

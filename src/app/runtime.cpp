@@ -100,7 +100,7 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
       http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, *rt->one_click_, *rt->bulk_,
                         *rt->campaigns_, *rt->suppressions_, store, rt->metrics_,
                         http::ApiOptions{config.public_url.starts_with("https://"), config.web_dir,
-                                         config.session_ttl_seconds, config.metrics_token}});
+                                         config.session_ttl_seconds, config.metrics_token, config.public_url}});
 
   http::ServerOptions server;
   server.host = config.host();

@@ -2,6 +2,7 @@
 
 #include "http/errors.h"
 #include "http/method_label.h"
+#include "http/origin.h"
 
 namespace sg::http {
 
@@ -18,6 +19,7 @@ Api::Api(ApiServices services) : s_(services) {
   add_auth_routes();
   add_stats_routes();
   add_suppression_routes();
+  add_user_routes();
 }
 
 Response Api::handle(Request& request) {
@@ -48,8 +50,10 @@ Result<Caller> Api::authenticate(const Request& request) {
   if (!cookie) return unauthorized;
   auto session = s_.accounts.session(*cookie);
   if (!session) return unauthorized;
+  if (request.method == "GET" || request.method == "HEAD") return session->caller;
+  if (!origin_allowed(request, s_.options.public_url)) return cross_site_error();
   // A cookie rides along on cross-site requests; the CSRF header cannot.
-  if (request.method != "GET" && request.method != "HEAD" && request.header("x-csrf-token") != session->csrf_token)
+  if (request.header("x-csrf-token") != session->csrf_token)
     return Error{"csrf_failed", "this request lacks the X-CSRF-Token of your session; reload the page", {}, {}};
   return session->caller;
 }

@@ -23,6 +23,7 @@ struct ApiOptions {
   std::string web_dir;          // static files of the web app; empty = none
   int session_ttl_seconds = 43200;
   std::string metrics_token;  // required as a Bearer token by /metrics; empty: loopback peers only
+  std::string public_url;     // browsers' requests must come from its origin (or the Host's)
 };
 
 struct ApiServices {
@@ -62,7 +63,9 @@ class Api {
   void add_auth_routes();
   void add_stats_routes();
   void add_suppression_routes();
-  // Bearer token, or session cookie (with the CSRF header on state-changing requests).
+  void add_user_routes();
+  // Bearer token, or session cookie (with the CSRF header and, when sent, a same-site
+  // Origin on state-changing requests).
   Result<Caller> authenticate(const Request& request);
   Response static_file(const Request& request) const;
   // An error answer; a 401 also names the scheme to use.

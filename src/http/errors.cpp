@@ -17,6 +17,7 @@ int status_for(const std::string& code) {
       {"check_enabled", 409},
       {"idempotency_key_reused", 409},
       {"user_exists", 409},
+      {"last_admin", 409},
       {"already_enrolled", 409},
       {"marketo_unsubscribed", 409},
       {"payload_too_large", 413},

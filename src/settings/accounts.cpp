@@ -9,8 +9,21 @@ namespace {
 constexpr std::string_view kTokenPrefix = "sgt_";
 constexpr size_t kMaxTeamName = 200;
 constexpr size_t kMinPassword = 8;
+constexpr size_t kMaxTokenName = 100;
+// An account that failed this often within the throttle's window, from any clients, is
+// guessed at from many addresses: each further attempt waits, so guessing stays slow
+// without locking out the owner.
+constexpr int kSlowAccountAfter = 10;
+constexpr Millis kSlowAccountDelay{1000};
 
 Caller caller_of(const store::User& u) { return {u.id, u.team_id, u.email, u.role == Role::Admin}; }
+
+Error rate_limited(Millis wait, const std::string& why) {
+  int seconds = static_cast<int>((wait.count() + 999) / 1000);
+  Error e{"rate_limited", why + "; try again in " + std::to_string(seconds) + " s", {}, {}};
+  e.retry_after_seconds = seconds;
+  return e;
+}
 
 }  // namespace
 
@@ -24,6 +37,7 @@ Result<CreatedUser> Accounts::add_user(const NewUser& request) {
 
   CreatedUser out;
   out.api_token = crypto::random_token(kTokenPrefix);
+  out.user_id = crypto::random_id("us_");
   std::optional<std::string> password_hash;
   if (request.password) password_hash = crypto::hash_password(*request.password);
   std::optional<Error> failure;
@@ -39,9 +53,8 @@ Result<CreatedUser> Accounts::add_user(const NewUser& request) {
       out.team_created = true;
     }
     out.team_id = team->id;
-    out.user_id = crypto::random_id("us_");
     store_.users().create({out.user_id, team->id, email->original(), request.role, password_hash}, now);
-    store_.users().add_token(out.user_id, crypto::token_hash(out.api_token), now);
+    store_.users().add_token({crypto::random_id("tk_"), out.user_id, "initial", now}, crypto::token_hash(out.api_token));
   });
   if (failure) return *failure;
   return out;
@@ -51,16 +64,27 @@ Status Accounts::set_password(const std::string& email, const std::string& passw
   if (password.size() < kMinPassword) return Error::invalid("password", "password must be at least 8 characters");
   auto user = store_.users().find_by_email(lowercase_ascii(email));
   if (!user) return Error::not_found("no user with email " + email);
-  store_.users().set_password_hash(user->id, crypto::hash_password(password));
+  std::string hash = crypto::hash_password(password);
+  // Whoever knew the old password may hold a session: it ends with the password.
+  store_.transaction([&] {
+    store_.users().set_password_hash(user->id, hash);
+    store_.users().remove_sessions_of(user->id);
+  });
   return Status::success();
 }
 
-Result<std::string> Accounts::issue_token(const std::string& email) {
+Result<IssuedToken> Accounts::issue_token(const std::string& email, const std::string& name) {
   auto user = store_.users().find_by_email(lowercase_ascii(email));
   if (!user) return Error::not_found("no user with email " + email);
-  std::string token = crypto::random_token(kTokenPrefix);
-  store_.users().add_token(user->id, crypto::token_hash(token), clock_.now());
-  return token;
+  return add_token(user->id, name);
+}
+
+Result<IssuedToken> Accounts::add_token(const std::string& user_id, const std::string& name) {
+  if (name.empty() || name.size() > kMaxTokenName)
+    return Error::invalid("name", "a token's name must be 1 to 100 characters");
+  IssuedToken out{{crypto::random_id("tk_"), user_id, name, clock_.now()}, crypto::random_token(kTokenPrefix)};
+  store_.users().add_token(out.info, crypto::token_hash(out.value));
+  return out;
 }
 
 std::optional<Caller> Accounts::authenticate(const std::string& api_token) {
@@ -73,26 +97,30 @@ std::optional<Caller> Accounts::authenticate(const std::string& api_token) {
 Result<WebSession> Accounts::sign_in(const std::string& email, const std::string& password,
                                      const std::string& client) {
   TimePoint now = clock_.now();
-  std::string account_key = "account:" + lowercase_ascii(email);
+  std::string account = lowercase_ascii(email);
+  std::string pair_key = "pair:" + client + " " + account;
   std::string client_key = "client:" + client;
-  Millis wait = std::max(throttle_.wait_for(account_key, now), throttle_.wait_for(client_key, now));
-  if (wait.count() > 0) {
-    int seconds = static_cast<int>((wait.count() + 999) / 1000);
-    Error e{"rate_limited", "too many failed sign-ins; try again in " + std::to_string(seconds) + " s", {}, {}};
-    e.retry_after_seconds = seconds;
-    return e;
-  }
-  auto user = store_.users().find_by_email(lowercase_ascii(email));
+  std::string account_key = "account:" + account;
+  // Counted before hashing, so that parallel guesses cannot all get past the check.
+  if (Millis wait = throttle_.reserve({pair_key, client_key}, now); wait.count() > 0) return rate_limited(wait, "too many failed sign-ins");
+  if (throttle_.recent_failures(account_key, now) >= kSlowAccountAfter) clock_.sleep_for(kSlowAccountDelay);
+  auto slot = hash_slots_.acquire();
+  if (!slot) return rate_limited(Millis(1000), "too many sign-ins at once");
+
+  auto user = store_.users().find_by_email(account);
   // An unknown address costs the same hashing time as a wrong password: no user probing.
   static const std::string kDummyHash = crypto::hash_password("no such user");
   bool ok = crypto::verify_password(password, user && user->password_hash ? *user->password_hash : kDummyHash) &&
             user && user->password_hash;
+  slot.reset();
   if (!ok) {
-    throttle_.failed(account_key, now);
-    throttle_.failed(client_key, now);
+    throttle_.failed(account_key, clock_.now());
     return Error{"unauthorized", "the email or password is not right", {}, {}};
   }
+  throttle_.succeeded(pair_key);
   throttle_.succeeded(account_key);
+  throttle_.refund(client_key);  // the client's other failures still count
+  now = clock_.now();
   WebSession s{caller_of(*user), "", crypto::random_token("sgs_"), crypto::random_token(""), now + session_ttl_};
   if (auto team = store_.users().team_of(user->id)) s.team_name = team->name;
   store_.users().add_session(crypto::token_hash(s.session_token), {user->id, s.csrf_token, s.expires_at}, now);

@@ -1,12 +1,14 @@
-// LoginThrottle: slows down password guessing. Failed sign-ins are counted per account
-// and per client address; once 5 failures follow each other less than 15 minutes apart,
-// each further attempt for that key must wait, 30 s doubling up to 15 min. A success clears the account's count.
+// LoginThrottle: slows down password guessing. Failed sign-ins are counted per key (an
+// account and client address pair, a client address, an account); once 5 failures follow
+// each other less than 15 minutes apart, each further attempt for that key must wait, 30 s
+// doubling up to 15 min. A success clears a key's count.
 // Thread-safe; pure apart from the clock it is given.
 #pragma once
 
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/clock.h"
 
@@ -18,8 +20,17 @@ class LoginThrottle {
 
   // How long the caller must still wait before trying `key` again (zero: go ahead).
   Millis wait_for(const std::string& key, TimePoint now) const;
+  // Atomically: the longest wait among `keys`, or, when none must wait, counts the attempt
+  // as a failure of each (until `succeeded`), so parallel guesses cannot all pass the check
+  // before any of them fails.
+  Millis reserve(const std::vector<std::string>& keys, TimePoint now);
   void failed(const std::string& key, TimePoint now);
+  // A reserved attempt that succeeded: it no longer counts against `key`.
+  void refund(const std::string& key);
+  // Clears the key's count.
   void succeeded(const std::string& key);
+  // Failures counted for `key` in its current window.
+  int recent_failures(const std::string& key, TimePoint now) const;
 
  private:
   struct Record {
@@ -27,6 +38,9 @@ class LoginThrottle {
     TimePoint window_start;  // the latest failure
     TimePoint locked_until;
   };
+  Millis wait_locked(const std::string& key, TimePoint now) const;
+  void fail_locked(const std::string& key, TimePoint now);
+
   mutable std::mutex mu_;
   std::unordered_map<std::string, Record> records_;  // GUARDED_BY(mu_)
 };

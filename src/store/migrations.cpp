@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 5> kMigrations{R"sql(
+constexpr std::array<std::string_view, 6> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -188,6 +188,15 @@ CREATE TABLE marketo_mirror (
 )sql", R"sql(
 -- Who enrolled each person (a user id; no foreign key, so the record outlives the user).
 ALTER TABLE enrollments ADD COLUMN enrolled_by TEXT;
+)sql", R"sql(
+-- Revocable credentials: users can be removed, tokens have an id and a name.
+ALTER TABLE users ADD COLUMN removed_at INTEGER;
+ALTER TABLE api_tokens ADD COLUMN id TEXT;
+ALTER TABLE api_tokens ADD COLUMN name TEXT NOT NULL DEFAULT 'token';
+UPDATE api_tokens SET id = 'tk_' || lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX api_tokens_id ON api_tokens(id);
+CREATE INDEX api_tokens_user ON api_tokens(user_id, created_at);
+CREATE INDEX sessions_user ON sessions(user_id);
 )sql"};
 
 }  // namespace

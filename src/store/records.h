@@ -147,6 +147,14 @@ struct MirrorEntry {
   TimePoint seen_at;
 };
 
+// An API token as it may be shown: never its value or hash.
+struct ApiToken {
+  std::string id;
+  std::string user_id;
+  std::string name;
+  TimePoint created_at;
+};
+
 struct Session {
   std::string user_id;
   std::string csrf_token;

@@ -7,11 +7,14 @@ namespace sg::store {
 namespace {
 
 constexpr const char* kUserColumns = "u.id, u.team_id, u.email, u.role, u.password_hash";
+constexpr const char* kTokenColumns = "id, user_id, name, created_at";
 
 User read_user(Stmt& s) {
   return User{s.text(0), s.text(1), s.text(2), parse_role(s.text(3)).value_or(Role::User),
               s.opt_text(4)};
 }
+
+ApiToken read_token(Stmt& s) { return ApiToken{s.text(0), s.text(1), s.text(2), from_unix_millis(s.integer(3))}; }
 
 }  // namespace
 
@@ -34,7 +37,7 @@ Team SqliteTeams::create(const std::string& name, TimePoint now) {
 
 std::optional<User> SqliteUsers::find_by_email(const std::string& email_key) {
   auto lock = db_.lock();
-  auto s = db_.prepare(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.email_key = ?");
+  auto s = db_.prepare(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.email_key = ? AND u.removed_at IS NULL");
   s.bind(email_key);
   if (!s.step()) return std::nullopt;
   return read_user(s);
@@ -43,7 +46,7 @@ std::optional<User> SqliteUsers::find_by_email(const std::string& email_key) {
 std::optional<User> SqliteUsers::find_by_token_hash(const std::string& token_hash) {
   auto lock = db_.lock();
   auto s = db_.prepare(std::string("SELECT ") + kUserColumns +
-                       " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?");
+                       " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.removed_at IS NULL");
   s.bind(token_hash);
   if (!s.step()) return std::nullopt;
   return read_user(s);
@@ -58,16 +61,73 @@ void SqliteUsers::create(const User& user, TimePoint now) {
       .run();
 }
 
-void SqliteUsers::add_token(const std::string& user_id, const std::string& token_hash, TimePoint now) {
+std::vector<User> SqliteUsers::list(const std::string& team_id) {
   auto lock = db_.lock();
-  db_.prepare("INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)")
-      .bind_all(token_hash, user_id, to_unix_millis(now))
+  auto s = db_.prepare(std::string("SELECT ") + kUserColumns +
+                       " FROM users u WHERE u.team_id = ? AND u.removed_at IS NULL ORDER BY u.email_key");
+  s.bind(team_id);
+  std::vector<User> out;
+  while (s.step()) out.push_back(read_user(s));
+  return out;
+}
+
+void SqliteUsers::set_role(const std::string& user_id, Role role) {
+  auto lock = db_.lock();
+  db_.prepare("UPDATE users SET role = ? WHERE id = ?").bind_all(std::string(to_string(role)), user_id).run();
+}
+
+int SqliteUsers::count_admins(const std::string& team_id) {
+  auto lock = db_.lock();
+  auto s = db_.prepare("SELECT COUNT(*) FROM users WHERE team_id = ? AND role = 'admin' AND removed_at IS NULL");
+  s.bind(team_id);
+  s.step();
+  return static_cast<int>(s.integer(0));
+}
+
+void SqliteUsers::remove(const std::string& user_id, TimePoint now) {
+  Transaction tx(db_);
+  db_.prepare("DELETE FROM api_tokens WHERE user_id = ?").bind(user_id).run();
+  db_.prepare("DELETE FROM sessions WHERE user_id = ?").bind(user_id).run();
+  // The id cannot appear in an address (no colon in ids), so the freed key never collides with a live one.
+  db_.prepare("UPDATE users SET removed_at = ?, email_key = 'removed:' || id WHERE id = ?")
+      .bind_all(to_unix_millis(now), user_id)
       .run();
+  tx.commit();
+}
+
+void SqliteUsers::add_token(const ApiToken& token, const std::string& token_hash) {
+  auto lock = db_.lock();
+  db_.prepare("INSERT INTO api_tokens (id, token_hash, user_id, name, created_at) VALUES (?, ?, ?, ?, ?)")
+      .bind_all(token.id, token_hash, token.user_id, token.name, to_unix_millis(token.created_at))
+      .run();
+}
+
+std::optional<ApiToken> SqliteUsers::find_token(const std::string& token_id) {
+  auto lock = db_.lock();
+  auto s = db_.prepare(std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE id = ?");
+  s.bind(token_id);
+  if (!s.step()) return std::nullopt;
+  return read_token(s);
+}
+
+std::vector<ApiToken> SqliteUsers::tokens(const std::string& user_id) {
+  auto lock = db_.lock();
+  auto s = db_.prepare(std::string("SELECT ") + kTokenColumns +
+                       " FROM api_tokens WHERE user_id = ? ORDER BY created_at, rowid");
+  s.bind(user_id);
+  std::vector<ApiToken> out;
+  while (s.step()) out.push_back(read_token(s));
+  return out;
+}
+
+void SqliteUsers::remove_token(const std::string& token_id) {
+  auto lock = db_.lock();
+  db_.prepare("DELETE FROM api_tokens WHERE id = ?").bind(token_id).run();
 }
 
 std::optional<User> SqliteUsers::find_by_id(const std::string& id) {
   auto lock = db_.lock();
-  auto s = db_.prepare(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?");
+  auto s = db_.prepare(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ? AND u.removed_at IS NULL");
   s.bind(id);
   if (!s.step()) return std::nullopt;
   return read_user(s);
@@ -107,6 +167,11 @@ std::optional<Session> SqliteUsers::find_session(const std::string& token_hash, 
 void SqliteUsers::remove_session(const std::string& token_hash) {
   auto lock = db_.lock();
   db_.prepare("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).run();
+}
+
+void SqliteUsers::remove_sessions_of(const std::string& user_id) {
+  auto lock = db_.lock();
+  db_.prepare("DELETE FROM sessions WHERE user_id = ?").bind(user_id).run();
 }
 
 }  // namespace sg::store

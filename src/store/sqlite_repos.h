@@ -23,13 +23,21 @@ class SqliteUsers final : public UserStore {
   std::optional<User> find_by_email(const std::string& email_key) override;
   std::optional<User> find_by_token_hash(const std::string& token_hash) override;
   void create(const User& user, TimePoint now) override;
-  void add_token(const std::string& user_id, const std::string& token_hash, TimePoint now) override;
   std::optional<User> find_by_id(const std::string& id) override;
+  std::vector<User> list(const std::string& team_id) override;
   void set_password_hash(const std::string& user_id, const std::string& hash) override;
+  void set_role(const std::string& user_id, Role role) override;
+  int count_admins(const std::string& team_id) override;
+  void remove(const std::string& user_id, TimePoint now) override;
   std::optional<Team> team_of(const std::string& user_id) override;
+  void add_token(const ApiToken& token, const std::string& token_hash) override;
+  std::optional<ApiToken> find_token(const std::string& token_id) override;
+  std::vector<ApiToken> tokens(const std::string& user_id) override;
+  void remove_token(const std::string& token_id) override;
   void add_session(const std::string& token_hash, const Session& session, TimePoint now) override;
   std::optional<Session> find_session(const std::string& token_hash, TimePoint now) override;
   void remove_session(const std::string& token_hash) override;
+  void remove_sessions_of(const std::string& user_id) override;
  private:
   SqliteDb& db_;
 };

@@ -21,20 +21,34 @@ class TeamStore {
   virtual Team create(const std::string& name, TimePoint now) = 0;
 };
 
+// Removed users are invisible to every read; their rows stay for the emails they sent.
 class UserStore {
  public:
   virtual ~UserStore() = default;
   virtual std::optional<User> find_by_email(const std::string& email_key) = 0;
   virtual std::optional<User> find_by_token_hash(const std::string& token_hash) = 0;
   virtual void create(const User& user, TimePoint now) = 0;
-  virtual void add_token(const std::string& user_id, const std::string& token_hash, TimePoint now) = 0;
   virtual std::optional<User> find_by_id(const std::string& id) = 0;
+  // The team's users in address order.
+  virtual std::vector<User> list(const std::string& team_id) = 0;
   virtual void set_password_hash(const std::string& user_id, const std::string& hash) = 0;
+  virtual void set_role(const std::string& user_id, Role role) = 0;
+  virtual int count_admins(const std::string& team_id) = 0;
+  // Marks the user removed, frees its address for a new account, and deletes its tokens and sessions.
+  virtual void remove(const std::string& user_id, TimePoint now) = 0;
   virtual std::optional<Team> team_of(const std::string& user_id) = 0;
+
+  virtual void add_token(const ApiToken& token, const std::string& token_hash) = 0;
+  virtual std::optional<ApiToken> find_token(const std::string& token_id) = 0;
+  // The user's tokens, oldest first.
+  virtual std::vector<ApiToken> tokens(const std::string& user_id) = 0;
+  virtual void remove_token(const std::string& token_id) = 0;
+
   virtual void add_session(const std::string& token_hash, const Session& session, TimePoint now) = 0;
   // The session when it exists and has not expired at `now`.
   virtual std::optional<Session> find_session(const std::string& token_hash, TimePoint now) = 0;
   virtual void remove_session(const std::string& token_hash) = 0;
+  virtual void remove_sessions_of(const std::string& user_id) = 0;
 };
 
 class SettingsStore {

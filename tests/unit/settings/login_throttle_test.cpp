@@ -95,5 +95,37 @@ TEST(Unit, ThrottleKeepsSlowingAGuesserWhoWaitsOutEveryLock) {
   EXPECT_GT(throttle.wait_for("k", at), Millis(0)) << "failure at +" << (at - t0) / seconds(1) << " s";
 }
 
+TEST(Unit, ThrottleReserveCountsTheAttemptBeforeItIsMade) {
+  LoginThrottle throttle;
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(Millis(0), throttle.reserve({"pair", "client"}, t0)) << "attempt " << i + 1;
+  EXPECT_EQ(Millis(seconds(30)), throttle.reserve({"pair", "client"}, t0)) << "the sixth must wait";
+  EXPECT_EQ(5, throttle.recent_failures("pair", t0)) << "a refused attempt is not counted";
+  EXPECT_EQ(5, throttle.recent_failures("client", t0));
+}
+
+TEST(Unit, ThrottleReserveRefusesWhenAnyKeyIsLockedAndCountsNone) {
+  LoginThrottle throttle;
+  fail_times(throttle, "client", 5, t0);
+  EXPECT_EQ(Millis(seconds(30)), throttle.reserve({"pair", "client"}, t0));
+  EXPECT_EQ(0, throttle.recent_failures("pair", t0));
+}
+
+TEST(Unit, ThrottleRefundTakesBackOneReservedAttemptAndItsLock) {
+  LoginThrottle throttle;
+  fail_times(throttle, "client", 4, t0);
+  ASSERT_EQ(Millis(0), throttle.reserve({"client"}, t0));
+  ASSERT_GT(throttle.wait_for("client", t0), Millis(0));
+  throttle.refund("client");
+  EXPECT_EQ(Millis(0), throttle.wait_for("client", t0));
+  EXPECT_EQ(4, throttle.recent_failures("client", t0));
+}
+
+TEST(Unit, ThrottleForgetsRecentFailuresAfterTheWindow) {
+  LoginThrottle throttle;
+  fail_times(throttle, "k", 3, t0);
+  EXPECT_EQ(3, throttle.recent_failures("k", t0 + minutes(15)));
+  EXPECT_EQ(0, throttle.recent_failures("k", t0 + minutes(16)));
+}
+
 }  // namespace
 }  // namespace sg::settings

@@ -56,11 +56,40 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, UsersAreFoundCaseInsensitivelyAndByTokenHash) {
   ASSERT_TRUE(store->users().find_by_email("ann@acme.com"));
   EXPECT_EQ("Ann@Acme.com", store->users().find_by_email("ann@acme.com")->email);
-  store->users().add_token("us_1", "hash1", now);
+  store->users().add_token({"tk_1", "us_1", "laptop", now}, "hash1");
   auto u = store->users().find_by_token_hash("hash1");
   ASSERT_TRUE(u);
   EXPECT_EQ(Role::Admin, u->role);
   EXPECT_FALSE(store->users().find_by_token_hash("other"));
+}
+
+TEST_F(StoreTest, TokensAreListedAndRemovedByIdWithoutTheirHash) {
+  store->users().add_token({"tk_2", "us_1", "ci", now + Millis(1)}, "hash2");
+  store->users().add_token({"tk_1", "us_1", "laptop", now}, "hash1");
+  auto tokens = store->users().tokens("us_1");
+  ASSERT_EQ(2u, tokens.size());
+  EXPECT_EQ("tk_1", tokens[0].id) << "oldest first";
+  EXPECT_EQ("laptop", tokens[0].name);
+  EXPECT_EQ(now, tokens[0].created_at);
+  ASSERT_TRUE(store->users().find_token("tk_2"));
+  store->users().remove_token("tk_2");
+  EXPECT_FALSE(store->users().find_token("tk_2"));
+  EXPECT_FALSE(store->users().find_by_token_hash("hash2"));
+  EXPECT_TRUE(store->users().find_by_token_hash("hash1"));
+}
+
+TEST_F(StoreTest, ARemovedUserIsInvisibleAndItsAddressFree) {
+  store->users().add_token({"tk_1", "us_1", "laptop", now}, "hash1");
+  store->users().add_session("shash", {"us_1", "csrf", now + Millis(60000)}, now);
+  store->users().remove("us_1", now);
+  EXPECT_FALSE(store->users().find_by_id("us_1"));
+  EXPECT_FALSE(store->users().find_by_email("ann@acme.com"));
+  EXPECT_FALSE(store->users().find_by_token_hash("hash1"));
+  EXPECT_FALSE(store->users().find_session("shash", now));
+  EXPECT_TRUE(store->users().list(team.id).empty());
+  EXPECT_EQ(0, store->users().count_admins(team.id));
+  store->users().create({"us_9", team.id, "ann@acme.com", Role::User, std::nullopt}, now);
+  EXPECT_EQ("us_9", store->users().find_by_email("ann@acme.com")->id) << "the address can be given again";
 }
 
 TEST_F(StoreTest, SettingsDefaultOffAndRoundTrip) {

@@ -4,6 +4,7 @@
 import { h, field, notice, timeEl, clear } from '../dom.js';
 import { get, put, del, ApiError } from '../api.js';
 import { sentence } from '../words.js';
+import { tokensPanel } from './api-tokens.js';
 
 const LEVELS = [
   { path: '/settings', label: 'Settings' },
@@ -30,6 +31,7 @@ function settingsHome(ctx) {
         h('dt', {}, 'Email'), h('dd', {}, ctx.user.email),
         h('dt', {}, 'Role'), h('dd', {}, ctx.admin ? 'Team admin' : 'User'),
         h('dt', {}, 'Team'), h('dd', {}, ctx.user.team || '—'))),
+    tokensPanel(),
     h('ul', { class: 'link-cards' },
       h('li', {}, h('a', { href: '/settings/admin', class: 'link-card' },
         h('span', { class: 'link-card-title' }, 'Admin settings'),

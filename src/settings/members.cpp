@@ -1,0 +1,82 @@
+// Accounts: team administration — members, roles and removal.
+#include "settings/accounts.h"
+
+#include "core/email_address.h"
+
+namespace sg::settings {
+namespace {
+
+Error forbidden(const std::string& what) { return Error{"forbidden", "only a team admin may " + what, {}, {}}; }
+Error last_admin() { return Error{"last_admin", "a team must keep at least one admin", {}, {}}; }
+
+}  // namespace
+
+Result<store::User> Accounts::managed_user(const Caller& caller, const std::string& user_id) {
+  if (user_id != caller.user_id && !caller.admin) return forbidden("manage other members");
+  auto user = store_.users().find_by_id(user_id);
+  // Another team's user is reported exactly like one that does not exist.
+  if (!user || user->team_id != caller.team_id) return Error::not_found("no user " + user_id + " in your team");
+  return *user;
+}
+
+Result<std::vector<store::User>> Accounts::members(const Caller& caller) {
+  if (!caller.admin) return forbidden("list the team's members");
+  return store_.users().list(caller.team_id);
+}
+
+Result<store::User> Accounts::set_role(const Caller& caller, const std::string& user_id, Role role) {
+  if (!caller.admin) return forbidden("change roles");
+  auto user = managed_user(caller, user_id);
+  if (!user) return user.error();
+  if (Status s = change_role(*user, role); !s) return s.error();
+  user->role = role;
+  return user;
+}
+
+Status Accounts::remove_user(const Caller& caller, const std::string& user_id) {
+  if (!caller.admin) return forbidden("remove members");
+  auto user = managed_user(caller, user_id);
+  if (!user) return user.error();
+  return remove(*user);
+}
+
+Status Accounts::set_role(const std::string& email, Role role) {
+  auto user = store_.users().find_by_email(lowercase_ascii(email));
+  if (!user) return Error::not_found("no user with email " + email);
+  return change_role(*user, role);
+}
+
+Status Accounts::remove_user(const std::string& email) {
+  auto user = store_.users().find_by_email(lowercase_ascii(email));
+  if (!user) return Error::not_found("no user with email " + email);
+  return remove(*user);
+}
+
+Status Accounts::change_role(const store::User& user, Role role) {
+  std::optional<Error> failure;
+  // Counting and changing in one transaction: two admins demoting each other cannot both win.
+  store_.transaction([&] {
+    if (user.role == Role::Admin && role != Role::Admin && store_.users().count_admins(user.team_id) <= 1) {
+      failure = last_admin();
+      return;
+    }
+    store_.users().set_role(user.id, role);
+  });
+  if (failure) return *failure;
+  return Status::success();
+}
+
+Status Accounts::remove(const store::User& user) {
+  std::optional<Error> failure;
+  store_.transaction([&] {
+    if (user.role == Role::Admin && store_.users().count_admins(user.team_id) <= 1) {
+      failure = last_admin();
+      return;
+    }
+    store_.users().remove(user.id, clock_.now());
+  });
+  if (failure) return *failure;
+  return Status::success();
+}
+
+}  // namespace sg::settings
