@@ -91,14 +91,18 @@ def invalid_bodies(schema, body, prefix=""):
 
 @pytest.fixture
 def world(server, sim):
-    """An admin with a password to sign in with, and a campaign to enroll in."""
+    """An admin with a password to sign in with, a campaign to enroll in, and the admin's
+    own user id (changing one's own role to admin is a valid request)."""
     result = server.cli("user", "add", "--team", "Acme", "--email", "admin@acme.com", "--role", "admin",
                         "--password-stdin", input=PASSWORD + "\n")
     assert result.returncode == 0, result.stderr
     admin = Client(server.url, result.stdout.strip().splitlines()[-1])
     campaign = admin.post("/campaigns", {"name": "Plain", "steps": [{"subject": "Hello", "text": "Hi"}]})
     assert campaign.status_code == 201, campaign.text
-    return {"admin": admin, "anonymous": server.anonymous(), "sim": sim, "campaign": campaign.json()["id"]}
+    users = admin.get("/users")
+    assert users.status_code == 200, users.text
+    return {"admin": admin, "anonymous": server.anonymous(), "sim": sim, "campaign": campaign.json()["id"],
+            "user": users.json()["users"][0]["id"]}
 
 
 def valid_body(path, op, world):
@@ -114,7 +118,8 @@ def valid_body(path, op, world):
 
 def call(world, method, path, op, body):
     client = world["anonymous"] if op.get("security") == [] else world["admin"]
-    return client.request(method, client.base + path.replace("{id}", world["campaign"]), json=body)
+    target = world["user"] if path.startswith("/api/v1/users/") else world["campaign"]
+    return client.request(method, client.base + path.replace("{id}", target), json=body)
 
 
 def assert_invalid(reply, field):

@@ -321,6 +321,7 @@ TEST_F(CampaignEnrollerTest, TheOwnerAndAnAdminMayEnrollAndEachEnrollmentRecords
   ASSERT_TRUE(c);
   auto by_owner = service.enroll(owner, c->id, {person("ann@x.com", "Ann"), person("dan@x.com", "Dan")});
   ASSERT_TRUE(by_owner) << by_owner.error().message;
+  clock.advance(Millis(1000));  // enrollments list in the order they were made
   auto by_admin = service.enroll(caller, c->id, {person("eve@x.com", "Eve")});
   ASSERT_TRUE(by_admin) << by_admin.error().message;
 
