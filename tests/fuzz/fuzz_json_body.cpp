@@ -34,7 +34,7 @@ void read_every_field(const boost::json::object& body) {
   }
   const auto& given = body.at("recipients").as_array();
   FUZZ_REQUIRE(recipients->size() == given.size());
-  // A number among the vars reads as a JSON number again (never "inf"), written plainly.
+  // A number among the vars reads back as a JSON number (never "inf").
   for (size_t i = 0; i < given.size(); ++i)
     for (const auto& [name, value] : (*recipients)[i].vars)
       if (given[i].at("vars").at(name).is_number()) {
