@@ -6,6 +6,7 @@
 
 #include "campaigns/campaign_service.h"
 #include "core/caller.h"
+#include "http/handler_load.h"
 #include "http/router.h"
 #include "obs/metrics.h"
 #include "sending/bulk_send.h"
@@ -23,6 +24,7 @@ struct ApiOptions {
   std::string web_dir;          // static files of the web app; empty = none
   int session_ttl_seconds = 43200;
   size_t max_json_bytes = 1 << 20;  // every body but a CSV import
+  const HandlerLoad* handler_load = nullptr;  // for /readyz; none = never saturated
 };
 
 struct ApiServices {

@@ -82,7 +82,10 @@ class Session : public std::enable_shared_from_this<Session> {
       return write(run_handler(*req), keep_alive, version);
     // Handlers may block; run them off the I/O threads and come back to write.
     asio::post(pool_, [self = shared_from_this(), req, keep_alive, version] {
+      HandlerLoad* load = self->options_.load;
+      if (load) load->enter();
       Response res = self->run_handler(*req);
+      if (load) load->leave();
       asio::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, version] {
         self->write(res, keep_alive, version);
       });
