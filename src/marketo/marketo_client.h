@@ -1,6 +1,6 @@
 // MarketoClient: Sendguard's client for Marketo's REST API (see MARKETO.md).
-// Thread-safe. Caches one Identity token per client id, keeps each Marketo instance
-// within Limits (rate, concurrency, and Sendguard's own daily budget), retries transient
+// Thread-safe. Caches one Identity token per client id, keeps each Marketo instance and
+// client id (limits_key) within Limits (rate, concurrency, and Sendguard's own daily budget), retries transient
 // failures with jittered exponential backoff, and counts every call in Metrics
 // ("sendguard_marketo_calls_total{kind,result}").
 #pragma once
