@@ -6,6 +6,8 @@ set -euo pipefail
 BIN="${SENDGUARD_BIN:-build/sendguard}"
 export SENDGUARD_DB="${SENDGUARD_DB:-./data/sendguard.db}"
 export SENDGUARD_LISTEN="${SENDGUARD_LISTEN:-127.0.0.1:8080}"
+# The demo may connect to a Marketo stand-in on this machine (tests/support/marketo_sim.py).
+export SENDGUARD_ALLOW_LOOPBACK_MARKETO="${SENDGUARD_ALLOW_LOOPBACK_MARKETO:-1}"
 ADMIN_EMAIL="${SENDGUARD_DEMO_ADMIN:-admin@demo.example}"
 
 password_note="(the password printed when the demo admin was created; reset with: $BIN user set-password --email $ADMIN_EMAIL)"

@@ -43,6 +43,15 @@ Setting number(const char* key, const char* env, Int Config::*field, Int min) {
           }};
 }
 
+Setting flag(const char* key, const char* env, bool Config::*field) {
+  return {key, env, [field](const std::string& name, const std::string& v, Config& c) {
+            if (v != "0" && v != "1" && v != "true" && v != "false")
+              return Status(config_error(name + " must be 1, 0, true or false, got '" + v + "'"));
+            c.*field = v == "1" || v == "true";
+            return Status::success();
+          }};
+}
+
 std::vector<Setting> settings() {
   return {
       text("db", "SENDGUARD_DB", &Config::db),
@@ -69,6 +78,8 @@ std::vector<Setting> settings() {
       number("marketo.max_concurrent", "SENDGUARD_MARKETO_MAX_CONCURRENT", &Config::marketo_max_concurrent, 1),
       number("marketo.timeout_ms", "SENDGUARD_MARKETO_TIMEOUT_MS", &Config::marketo_timeout_ms, 100),
       number("marketo.daily_budget", "SENDGUARD_MARKETO_DAILY_BUDGET", &Config::marketo_daily_budget, 0),
+      number("marketo.team_concurrency", "SENDGUARD_MARKETO_TEAM_CONCURRENCY", &Config::marketo_team_concurrency, 1),
+      flag("marketo.allow_loopback", "SENDGUARD_ALLOW_LOOPBACK_MARKETO", &Config::marketo_allow_loopback),
       number("marketo.mirror_interval_seconds", "SENDGUARD_MIRROR_INTERVAL", &Config::mirror_interval_seconds, 1),
       number("marketo.mirror_trust_hours", "SENDGUARD_MIRROR_TRUST_HOURS", &Config::mirror_trust_hours, 1),
       number("outbox.workers", "SENDGUARD_OUTBOX_WORKERS", &Config::outbox_workers, 1),
@@ -83,6 +94,7 @@ std::optional<std::string> toml_text(const toml::table& t, const char* dotted_ke
   if (!node) return std::nullopt;
   if (auto s = node.value<std::string>()) return *s;
   if (auto i = node.value<int64_t>()) return std::to_string(*i);
+  if (auto b = node.value<bool>()) return *b ? "true" : "false";
   return "";  // present but of another type: let the setting reject it
 }
 

@@ -29,7 +29,9 @@ struct Config {
   int marketo_calls_per_20s = 50;
   int marketo_max_concurrent = 5;
   int marketo_timeout_ms = 10000;
-  int marketo_daily_budget = 10000;   // REST calls per instance per US Central day; 0 = unlimited
+  int marketo_daily_budget = 10000;   // REST calls per instance and client id per US Central day; 0 = unlimited
+  int marketo_team_concurrency = 4;   // one team's requests inside Marketo lookups at once (2x more may wait)
+  bool marketo_allow_loopback = false;  // tests and demos: Marketo's stand-in on this machine
   int mirror_interval_seconds = 30;   // how often Marketo's activity feed is read
   int mirror_trust_hours = 24;        // how long a seen "not unsubscribed" is relied on
 

@@ -42,7 +42,9 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   Clock& clock = rt->base_->clock;
   store::Store& store = *rt->base_->store;
 
-  rt->http_client_ = std::make_unique<net::CurlHttpClient>();
+  net::CurlOptions curl;
+  curl.addresses.allow_loopback = config.marketo_allow_loopback;
+  rt->http_client_ = std::make_unique<net::CurlHttpClient>(curl);
   marketo::Limits limits;
   limits.calls_per_window = config.marketo_calls_per_20s;
   limits.max_concurrent = config.marketo_max_concurrent;
@@ -53,8 +55,13 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   rt->marketo_source_ =
       std::make_unique<sending::MarketoSource>(store.connections(), store.marketo_sync(), *rt->marketo_, clock);
   rt->coalesced_marketo_ = std::make_unique<gate::CoalescingSource>(*rt->marketo_source_);
+  // A stalled team holds at most 3 x marketo_team_concurrency handler threads, and only
+  // until its oldest call has run 5 s; then just the calls inside.
+  rt->bounded_marketo_ = std::make_unique<gate::TeamBoundedSource>(
+      *rt->coalesced_marketo_,
+      gate::TeamLimits{config.marketo_team_concurrency, 2 * config.marketo_team_concurrency, Millis{5000}});
   rt->gate_ = std::make_unique<gate::UnsubscribeGate>(
-      *rt->local_source_, *rt->coalesced_marketo_, clock, rt->metrics_,
+      *rt->local_source_, *rt->bounded_marketo_, clock, rt->metrics_,
       gate::GateOptions{Millis(1000LL * config.check_max_age_seconds)});
   sending::MirrorOptions mirror;
   mirror.trust_window = Millis(3600LL * 1000 * config.mirror_trust_hours);
@@ -92,15 +99,11 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   rt->outbox_->on_final([c = rt->campaigns_.get()](const store::EmailRecord& e) { c->email_finished(e); });
   rt->scheduler_ = std::make_unique<campaigns::CampaignScheduler>(*rt->campaigns_,
                                                                   [o = rt->outbox_.get()] { o->wake(); });
-  rt->suppressions_ = std::make_unique<suppressions::SuppressionService>(store, *rt->coalesced_marketo_, clock);
+  rt->suppressions_ = std::make_unique<suppressions::SuppressionService>(store, *rt->bounded_marketo_, clock);
   rt->one_click_ = std::make_unique<sending::OneClickUnsubscribe>(store, *rt->tokens_, clock);
   rt->settings_ = std::make_unique<settings::TeamSettings>(
-      store, *rt->marketo_, clock, [g = rt->gate_.get()](const std::string& team) { g->forget_team(team); });
-  rt->api_ = std::make_unique<http::Api>(
-      http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, *rt->one_click_, *rt->bulk_,
-                        *rt->campaigns_, *rt->suppressions_, store, rt->metrics_,
-                        http::ApiOptions{config.public_url.starts_with("https://"), config.web_dir,
-                                         config.session_ttl_seconds, config.metrics_token, config.public_url}});
+      store, *rt->marketo_, clock, [g = rt->gate_.get()](const std::string& team) { g->forget_team(team); },
+      config.marketo_allow_loopback);
 
   http::ServerOptions server;
   server.host = config.host();
@@ -110,6 +113,14 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   server.large_body_paths = http::Api::large_body_paths();
   server.max_inflight_body_bytes = config.max_inflight_bytes;
   server.max_connections = config.max_connections;
+  rt->handler_load_ = std::make_unique<http::HandlerLoad>(server.handler_threads);
+  server.load = rt->handler_load_.get();
+  http::ApiOptions api_options{config.public_url.starts_with("https://"), config.web_dir,
+                               config.session_ttl_seconds, config.metrics_token, config.public_url};
+  api_options.handler_load = rt->handler_load_.get();
+  rt->api_ = std::make_unique<http::Api>(
+      http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, *rt->one_click_, *rt->bulk_,
+                        *rt->campaigns_, *rt->suppressions_, store, rt->metrics_, api_options});
   http::Api* api = rt->api_.get();
   rt->server_ = std::make_unique<http::Server>(
       server, [api](http::Request& r) { return api->handle(r); },

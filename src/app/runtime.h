@@ -12,6 +12,7 @@
 #include "crypto/secret_key.h"
 #include "crypto/unsubscribe_token.h"
 #include "gate/coalescing_source.h"
+#include "gate/team_bounded_source.h"
 #include "gate/unsubscribe_gate.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -57,6 +58,7 @@ class Runtime {
   std::unique_ptr<sending::LocalListSource> local_source_;
   std::unique_ptr<sending::MarketoSource> marketo_source_;
   std::unique_ptr<gate::CoalescingSource> coalesced_marketo_;
+  std::unique_ptr<gate::TeamBoundedSource> bounded_marketo_;
   std::unique_ptr<gate::UnsubscribeGate> gate_;
   std::unique_ptr<sending::StoreMirror> mirror_;
   std::unique_ptr<mirror::MarketoSync> sync_;
@@ -70,6 +72,7 @@ class Runtime {
   std::unique_ptr<campaigns::CampaignScheduler> scheduler_;
   std::unique_ptr<suppressions::SuppressionService> suppressions_;
   std::unique_ptr<settings::TeamSettings> settings_;
+  std::unique_ptr<http::HandlerLoad> handler_load_;
   std::unique_ptr<http::Api> api_;
   std::unique_ptr<http::Server> server_;
 };

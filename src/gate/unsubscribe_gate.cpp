@@ -2,9 +2,32 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unordered_map>
 #include <unordered_set>
 
 namespace sg::gate {
+namespace {
+
+// Why Marketo could not answer, in words of our own: this reaches API answers and the
+// emails log, and what Marketo's endpoint (or curl) said must not (only the log has it).
+std::string describe_unavailable(const std::string& code) {
+  static const std::unordered_map<std::string, std::string> kWords{
+      {"marketo_unreachable", "the Marketo endpoint could not be reached"},
+      {"marketo_busy", "too many of the team's requests are already waiting on Marketo"},
+      {"marketo_rate_limited", "Marketo's rate limit was reached"},
+      {"marketo_quota_exceeded", "Marketo's daily API quota is spent"},
+      {"marketo_budget_exhausted", "Sendguard's daily budget of Marketo calls is spent"},
+      {"marketo_not_connected", "the team has no Marketo connection"},
+      {"marketo_auth_failed", "Marketo refused the connection's credentials"},
+      {"marketo_token_rejected", "Marketo's REST endpoint refused the connection's token"},
+      {"marketo_access_denied", "the Marketo API user may not read leads"},
+      {"marketo_address_refused", "the Marketo endpoint resolves to an internal address"},
+  };
+  auto it = kWords.find(code);
+  return it == kWords.end() ? "Marketo could not answer (" + code + ")" : it->second;
+}
+
+}  // namespace
 
 Verdict GateAnswer::verdict(const std::string& key) const {
   auto it = verdicts.find(key);
@@ -86,9 +109,9 @@ void UnsubscribeGate::ask_marketo(const std::string& team_id, const TeamPolicy& 
     return;
   }
   answer.marketo_unavailable = true;
-  answer.unavailable_detail = fresh.error().message;
-  spdlog::warn("unsubscribe check: Marketo could not answer for team {} ({}): policy {}", team_id,
-               fresh.error().code, to_string(policy.on_check_unavailable));
+  answer.unavailable_detail = describe_unavailable(fresh.error().code);
+  spdlog::warn("unsubscribe check: Marketo could not answer for team {} ({}: {}): policy {}", team_id,
+               fresh.error().code, fresh.error().message, to_string(policy.on_check_unavailable));
   for (const auto& k : missing) {
     if (policy.on_check_unavailable == FailPolicy::Block) answer.verdicts[k] = Verdict::Unverified;
     else answer.unverified_allowed.push_back(k);

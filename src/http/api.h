@@ -6,6 +6,7 @@
 
 #include "campaigns/campaign_service.h"
 #include "core/caller.h"
+#include "http/handler_load.h"
 #include "http/router.h"
 #include "obs/metrics.h"
 #include "sending/bulk_send.h"
@@ -24,6 +25,7 @@ struct ApiOptions {
   int session_ttl_seconds = 43200;
   std::string metrics_token;  // required as a Bearer token by /metrics; empty: loopback peers only
   std::string public_url;     // browsers' requests must come from its origin (or the Host's)
+  const HandlerLoad* handler_load = nullptr;  // for /readyz; none = never saturated
 };
 
 struct ApiServices {

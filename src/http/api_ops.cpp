@@ -14,8 +14,11 @@ void Api::add_ops_routes() {
     return json_response(200, json::object{{"status", "ok"}});
   });
   add_public("GET", "/readyz", [this](Request&) {
-    bool ok = s_.store.ping();
-    return json_response(ok ? 200 : 503, json::object{{"status", ok ? "ready" : "database unreachable"}});
+    if (!s_.store.ping()) return json_response(503, json::object{{"status", "database unreachable"}});
+    // Every handler thread taken: requests would only queue (see HandlerLoad).
+    const HandlerLoad* load = s_.options.handler_load;
+    if (load && load->saturated()) return json_response(503, json::object{{"status", "handlers busy"}});
+    return json_response(200, json::object{{"status", "ready"}});
   });
   add_public("GET", "/metrics", [this](Request& r) {
     if (auto refused = refuse_metrics_scrape(r, s_.options.metrics_token)) return refusal(*refused);

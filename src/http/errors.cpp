@@ -25,6 +25,10 @@ int status_for(const std::string& code) {
       {"recipient_unsubscribed", 422},
       {"marketo_auth_failed", 422},
       {"marketo_unreachable", 422},
+      {"marketo_rest_auth_failed", 422},
+      {"marketo_rest_unreachable", 422},
+      {"marketo_access_denied", 422},
+      {"marketo_address_refused", 422},
       {"rate_limited", 429},
       {"unsubscribe_check_unavailable", 503},
   };

@@ -219,7 +219,10 @@ class Session : public std::enable_shared_from_this<Session> {
     ++shared_.queued_requests;
     post_guarded(shared_.pool, [self = shared_from_this(), req, keep_alive, version, head] {
       --self->shared_.queued_requests;
+      HandlerLoad* load = self->options().load;
+      if (load) load->enter();
       Response res = self->run_handler(*req);
+      if (load) load->leave();
       asio::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, version, head] {
         self->write(res, keep_alive, version, head, false);
       });

@@ -1,7 +1,8 @@
-// DailyBudget: Sendguard's own ceiling on REST calls per Marketo instance per day, so that
-// its share of the customer's quota leaves the rest to their other integrations. The day
-// ends at midnight US Central, when Marketo resets the quota. Counts calls by kind for
-// Usage. Thread-safe; in memory, so a restart begins the day's count afresh.
+// DailyBudget: Sendguard's own ceiling on REST calls per key (a Marketo instance and client
+// id, see limits_key) per day, so that its share of the customer's quota leaves the rest
+// to their other integrations. The day ends at midnight US Central, when Marketo resets
+// the quota. Counts calls by kind for Usage. Thread-safe; in memory, so a restart begins
+// the day's count afresh.
 #pragma once
 
 #include <cstdint>

@@ -39,6 +39,10 @@ std::string Endpoint::url(std::string_view path) const {
   return origin + base_path + "/" + std::string(path);
 }
 
+std::string limits_key(std::string_view instance, std::string_view client_id) {
+  return std::string(instance) + " client " + std::string(client_id);
+}
+
 Result<Endpoint> parse_endpoint(std::string_view text) {
   text = trim(text);
   auto parsed = boost::urls::parse_uri(text);

@@ -21,4 +21,9 @@ struct Endpoint {
 // Fails with marketo_error when `text` is not an http(s) URL with a host.
 Result<Endpoint> parse_endpoint(std::string_view text);
 
+// What limits, daily budgets and quota blocks are kept per: the REST host together with
+// the API user. The host alone would let a team that names another team's host spend
+// that team's share; a client id counts only once the host accepted its token.
+std::string limits_key(std::string_view instance, std::string_view client_id);
+
 }  // namespace sg::marketo

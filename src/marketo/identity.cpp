@@ -51,16 +51,20 @@ TokenReply read_ok_body(const std::string& body) {
 
 net::Request token_request(const Endpoint& identity, const Credentials& credentials, Millis timeout) {
   net::Request request;
-  request.method = "GET";
-  request.url = identity.url("oauth/token") + "?grant_type=client_credentials&client_id=" +
-                net::url_encode(credentials.client_id) +
-                "&client_secret=" + net::url_encode(credentials.client_secret);
+  request.method = "POST";
+  request.url = identity.url("oauth/token");
+  request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  request.body = "grant_type=client_credentials&client_id=" + net::url_encode(credentials.client_id) +
+                 "&client_secret=" + net::url_encode(credentials.client_secret);
   request.timeout = timeout;
   return request;
 }
 
 TokenReply read_token_reply(const Result<net::Response>& reply) {
   if (!reply) {
+    if (reply.error().code == "address_refused") {
+      return {error("marketo_address_refused", reply.error().message), "address_refused"};
+    }
     return {error("marketo_unreachable", "Marketo Identity unreachable: " + reply.error().message), "transport"};
   }
   const int status = reply->status;

@@ -1,6 +1,6 @@
 // Identity: the OAuth client-credentials exchange of MARKETO.md as pure request building
-// and reply reading; TokenCache does the I/O. The secret travels in the query string
-// because Identity wants it there: never log these requests.
+// and reply reading; TokenCache does the I/O. The credentials travel in a form-encoded
+// POST body, never in the URL (which proxies and access logs record): never log bodies.
 #pragma once
 
 #include <string>

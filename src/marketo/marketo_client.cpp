@@ -37,6 +37,19 @@ Status check_lookable(const std::vector<std::string>& keys) {
 
 Error marketo_error(std::string message) { return Error{"marketo_error", std::move(message), {}, {}}; }
 
+// An address no lead has: looking it up reads the lead database without learning anything.
+const std::vector<std::string> kProbeAddress{"connection-check@sendguard.invalid"};
+
+// What went wrong reading through the REST endpoint, as Client::verify reports it.
+Error rest_failure(Error error) {
+  static const std::map<std::string, std::string> kCodes{{"marketo_token_rejected", "marketo_rest_auth_failed"},
+                                                         {"marketo_access_denied", "marketo_access_denied"},
+                                                         {"marketo_address_refused", "marketo_address_refused"}};
+  auto it = kCodes.find(error.code);
+  error.code = it == kCodes.end() ? "marketo_rest_unreachable" : it->second;
+  return error;
+}
+
 // Runs `each` over consecutive slices of `all` of at most `size` items, stopping at the
 // first failure.
 template <class T, class Each>
@@ -72,6 +85,10 @@ Client::~Client() = default;
 Status Client::verify(const Credentials& credentials) {
   Result<std::string> token = impl_->tokens.fetch(credentials);
   if (!token) return token.error();
+  // Any server can hand out tokens; only a REST endpoint that accepts this one, for the
+  // calls Sendguard makes, shows that the two endpoints and the client id belong together.
+  if (auto leads = unsubscribed_among(credentials, kProbeAddress); !leads) return rest_failure(leads.error());
+  if (auto types = activity_types(credentials); !types) return rest_failure(types.error());
   return Status::success();
 }
 
@@ -177,9 +194,10 @@ Result<std::vector<LeadState>> Client::leads_by_id(const Credentials& credential
   return states;
 }
 
-Usage Client::usage(const std::string& rest_endpoint) const {
+Usage Client::usage(const std::string& rest_endpoint, const std::string& client_id) const {
   Result<Endpoint> endpoint = parse_endpoint(rest_endpoint);
-  return impl_->budget.usage(endpoint ? endpoint->instance : std::string(), impl_->clock.now());
+  return impl_->budget.usage(endpoint ? limits_key(endpoint->instance, client_id) : std::string(),
+                             impl_->clock.now());
 }
 
 }  // namespace sg::marketo

@@ -1,6 +1,6 @@
 // MarketoClient: Sendguard's client for Marketo's REST API (see MARKETO.md).
-// Thread-safe. Caches one Identity token per client id, keeps each Marketo instance
-// within Limits (rate, concurrency, and Sendguard's own daily budget), retries transient
+// Thread-safe. Caches one Identity token per client id, keeps each Marketo instance and
+// client id (limits_key) within Limits (rate, concurrency, and Sendguard's own daily budget), retries transient
 // failures with jittered exponential backoff, and counts every call in Metrics
 // ("sendguard_marketo_calls_total{kind,result}").
 #pragma once
@@ -27,9 +27,10 @@ struct Credentials {
 };
 
 struct Limits {
-  int calls_per_window = 50;       // per Marketo instance (REST host)
+  // Limits and budgets are kept per Marketo instance (REST host) and client id together.
+  int calls_per_window = 50;       // per instance and client id
   Millis window{20000};
-  int max_concurrent = 5;          // per Marketo instance
+  int max_concurrent = 5;          // per instance and client id
   Millis call_timeout{10000};      // each HTTP call
   int max_attempts = 4;            // per logical call, for retryable failures
   Millis initial_backoff{500};
@@ -103,6 +104,10 @@ struct Usage {
 //                           until midnight US Central (Error::retry_after_seconds says when)
 //   marketo_rate_limited    606/615 persisted through every retry, or no limiter slot in time
 //   marketo_access_denied   603
+//   marketo_token_rejected  601/602 again after a token renewal: the REST endpoint does not
+//                           accept the Identity endpoint's tokens
+//   marketo_address_refused the endpoint resolves to an address outbound calls may not reach
+//                           (net::HttpClient's "address_refused"); never retried
 //   marketo_error           anything else (bad JSON, unexpected codes), logged loudly; also,
 //                           before any call, for addresses filterValues cannot carry (a comma),
 //                           listed in Error::recipients, and for arguments Marketo would refuse
@@ -113,7 +118,11 @@ class Client {
   Client(net::HttpClient& http, Clock& clock, Metrics& metrics, Limits limits = {});
   ~Client();
 
-  // Fetches a token with the credentials (no REST call); used to verify a connection.
+  // Verifies a connection: fetches a token with the credentials, then reads through the
+  // REST endpoint with it (a lead lookup and the activity types). Errors: those of a token
+  // (marketo_auth_failed, marketo_unreachable, marketo_address_refused, marketo_error), then
+  // marketo_rest_auth_failed (REST refused the token), marketo_access_denied,
+  // marketo_address_refused, and marketo_rest_unreachable for any other REST failure.
   Status verify(const Credentials& credentials);
 
   // Which of `keys` (lower-cased addresses, no duplicates) Marketo reports unsubscribed:
@@ -138,8 +147,9 @@ class Client {
   // Email and unsubscribed of the leads with `ids`, in batches of 300; unknown ids are absent.
   Result<std::vector<LeadState>> leads_by_id(const Credentials& credentials, const std::vector<int64_t>& ids);
 
-  // Calls made today to the instance of `rest_endpoint` (zero for an unparsable one).
-  Usage usage(const std::string& rest_endpoint) const;
+  // Calls made today by `client_id` to the instance of `rest_endpoint` (zero for an
+  // unparsable one).
+  Usage usage(const std::string& rest_endpoint, const std::string& client_id) const;
 
  private:
   struct Impl;

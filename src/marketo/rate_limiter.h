@@ -1,5 +1,6 @@
-// Rate limiting per Marketo instance (REST host): at most `calls_per_window` call starts
-// in any rolling `window` and at most `max_concurrent` calls in flight (MARKETO.md Limits).
+// Rate limiting per key (a Marketo instance and client id, see limits_key): at most
+// `calls_per_window` call starts in any rolling `window` and at most `max_concurrent`
+// calls in flight (MARKETO.md Limits).
 // CallWindow is the pure, single-threaded bookkeeping; RateLimiter is thread-safe and
 // blocks callers (up to Limits::max_wait_for_slot) until CallWindow lets them start.
 #pragma once

@@ -29,7 +29,7 @@ ReplyVerdict judge_api_error(const ApiError& error) {
   const std::string metric = code.empty() ? "no_code" : code;
   const std::string message = "Marketo error " + metric + ": " + error.message;
   if (code == "601" || code == "602") {
-    return verdict(Next::renew_token, metric, "marketo_error", message + " (after a token renewal)");
+    return verdict(Next::renew_token, metric, "marketo_token_rejected", message + " (after a token renewal)");
   }
   if (kTransient.count(code)) return verdict(Next::retry, metric, "marketo_unreachable", message);
   if (kRateLimited.count(code)) return verdict(Next::retry_slower, metric, "marketo_rate_limited", message);
@@ -42,6 +42,9 @@ ReplyVerdict judge_api_error(const ApiError& error) {
 
 ReplyVerdict judge_reply(const Result<net::Response>& reply) {
   if (!reply) {
+    if (reply.error().code == "address_refused") {
+      return verdict(Next::fail, "address_refused", "marketo_address_refused", reply.error().message);
+    }
     return verdict(Next::retry, "transport", "marketo_unreachable", "Marketo unreachable: " + reply.error().message);
   }
   if (reply->status != 200) return judge_status(reply->status);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "marketo/call_metrics.h"
+#include "marketo/endpoint.h"
 #include "marketo/us_central.h"
 
 namespace sg::marketo {
@@ -48,8 +49,9 @@ RestCaller::RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, To
       backoff_(limits.initial_backoff, limits.max_backoff),
       limiter_(clock, limits) {}
 
-Result<Envelope> RestCaller::call(const Credentials& credentials, const std::string& instance,
+Result<Envelope> RestCaller::call(const Credentials& credentials, const std::string& host,
                                   const net::Request& request, std::string_view kind) {
+  const std::string instance = limits_key(host, credentials.client_id);
   bool renewed = false;
   int failures = 0;
   while (true) {

@@ -29,8 +29,9 @@ class RestCaller {
   RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, TokenCache& tokens, DailyBudget& budget,
              const Limits& limits);
 
-  // `request` lacks authorization; `instance` keys limits and quota; `kind` labels metrics.
-  Result<Envelope> call(const Credentials& credentials, const std::string& instance,
+  // `request` lacks authorization; `host` (Endpoint::instance) with the client id keys
+  // limits, budget and quota (limits_key); `kind` labels metrics.
+  Result<Envelope> call(const Credentials& credentials, const std::string& host,
                         const net::Request& request, std::string_view kind);
 
  private:

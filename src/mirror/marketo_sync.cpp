@@ -50,18 +50,63 @@ void MarketoSync::stop() {
 void MarketoSync::loop() {
   while (true) {
     try {
-      run_once();
+      dispatch();
     } catch (const std::exception& e) {
       spdlog::error("marketo sync: {}", e.what());
     }
     std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, options_.interval, [this] { return stopping_; })) return;
+    if (cv_.wait_for(lock, options_.interval, [this] { return stopping_; })) break;
   }
+  reap(true);
 }
 
 void MarketoSync::run_once() {
-  for (const auto& team : store_.marketo_sync().teams_to_sync()) sync_team(team);
-  write_back();
+  dispatch();
+  reap(true);
+}
+
+void MarketoSync::dispatch() {
+  reap(false);
+  auto& sync = store_.marketo_sync();
+  std::map<std::string, TeamWork> due;
+  for (const auto& team : sync.teams_to_sync()) due[team].follow_feed = true;
+  for (auto& w : sync.due_writebacks(clock_.now(), 300)) due[w.team_id].writebacks.push_back(std::move(w));
+  std::lock_guard lock(mu_);
+  for (auto& [team, work] : due) {
+    if (passes_.count(team)) continue;  // still on its previous pass: a stalled team waits alone
+    if (static_cast<int>(passes_.size()) >= options_.max_parallel_teams) {
+      spdlog::warn("marketo sync: {} teams already syncing; team {} waits for a later pass", passes_.size(), team);
+      continue;
+    }
+    passes_[team] = std::thread([this, team, work = std::move(work)] {
+      run_team(team, work);
+      std::lock_guard done(mu_);
+      ended_.insert(team);
+      pass_ended_.notify_all();
+    });
+  }
+}
+
+void MarketoSync::reap(bool all) {
+  std::unique_lock lock(mu_);
+  while (true) {
+    for (const auto& team : ended_) {
+      passes_[team].join();  // it has ended: joining does not wait
+      passes_.erase(team);
+    }
+    ended_.clear();
+    if (!all || passes_.empty()) return;
+    pass_ended_.wait(lock, [this] { return !ended_.empty(); });
+  }
+}
+
+void MarketoSync::run_team(const std::string& team_id, const TeamWork& work) {
+  try {
+    if (work.follow_feed) sync_team(team_id);
+    if (!work.writebacks.empty()) write_back(team_id, work.writebacks);
+  } catch (const std::exception& e) {
+    spdlog::error("marketo sync: team {}: {}", team_id, e.what());
+  }
 }
 
 std::vector<int> MarketoSync::unsubscribe_type_ids(const std::string& team_id, const marketo::Credentials& creds) {
@@ -136,34 +181,30 @@ void MarketoSync::sync_team(const std::string& team_id) {
   sync.put_sync_state(team_id, state);
 }
 
-void MarketoSync::write_back() {
+void MarketoSync::write_back(const std::string& team, const std::vector<store::WriteBack>& items) {
   auto& sync = store_.marketo_sync();
   TimePoint now = clock_.now();
-  std::map<std::string, std::vector<store::WriteBack>> by_team;
-  for (auto& w : sync.due_writebacks(now, 300)) by_team[w.team_id].push_back(std::move(w));
-  for (const auto& [team, items] : by_team) {
-    auto connection = store_.connections().get(team);
-    if (!connection) {
-      for (const auto& w : items) sync.finish_writeback(w.id, "not_connected", now);
-      continue;
-    }
-    std::vector<std::string> emails;
-    for (const auto& w : items) emails.push_back(w.email);
-    auto results = client_.unsubscribe(sending::credentials_of(*connection), emails, items.front().reason);
-    if (!results) {
-      for (const auto& w : items) {
-        Millis delay = options_.writeback_retry_base;
-        for (int i = 0; i < w.attempts && delay < options_.writeback_retry_max; ++i) delay *= 2;
-        delay = std::max(std::min(delay, options_.writeback_retry_max),
-                         Millis(1000LL * results.error().retry_after_seconds));
-        sync.retry_writeback(w.id, w.attempts + 1, now + delay, results.error().message);
-      }
-      spdlog::warn("marketo write-back for team {} deferred: {}", team, results.error().message);
-      continue;
-    }
-    for (size_t i = 0; i < items.size() && i < results->size(); ++i)
-      sync.finish_writeback(items[i].id, outcome_of((*results)[i]), now);
+  auto connection = store_.connections().get(team);
+  if (!connection) {
+    for (const auto& w : items) sync.finish_writeback(w.id, "not_connected", now);
+    return;
   }
+  std::vector<std::string> emails;
+  for (const auto& w : items) emails.push_back(w.email);
+  auto results = client_.unsubscribe(sending::credentials_of(*connection), emails, items.front().reason);
+  if (!results) {
+    for (const auto& w : items) {
+      Millis delay = options_.writeback_retry_base;
+      for (int i = 0; i < w.attempts && delay < options_.writeback_retry_max; ++i) delay *= 2;
+      delay = std::max(std::min(delay, options_.writeback_retry_max),
+                       Millis(1000LL * results.error().retry_after_seconds));
+      sync.retry_writeback(w.id, w.attempts + 1, now + delay, results.error().message);
+    }
+    spdlog::warn("marketo write-back for team {} deferred: {}", team, results.error().message);
+    return;
+  }
+  for (size_t i = 0; i < items.size() && i < results->size(); ++i)
+    sync.finish_writeback(items[i].id, outcome_of((*results)[i]), now);
 }
 
 }  // namespace sg::mirror

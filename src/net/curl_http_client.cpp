@@ -1,9 +1,12 @@
 #include "net/curl_http_client.h"
 
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,6 +40,34 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
   }
   sink->body->append(data, n);
   return n;
+}
+
+// The address curl is about to connect to, after DNS: checking it here (rather than the
+// host name beforehand) both sees what a name resolved to and pins the call to it.
+struct SocketGate {
+  const AddressPolicy* policy;
+  std::string refusal;  // why the last address was refused; empty when none was
+};
+
+curl_socket_t open_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* gate = static_cast<SocketGate*>(user);
+  std::span<const uint8_t> bytes;
+  if (address->family == AF_INET && address->addrlen >= sizeof(sockaddr_in)) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address->addr);
+    bytes = {reinterpret_cast<const uint8_t*>(&v4->sin_addr), 4};
+  } else if (address->family == AF_INET6 && address->addrlen >= sizeof(sockaddr_in6)) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address->addr);
+    bytes = {reinterpret_cast<const uint8_t*>(&v6->sin6_addr), 16};
+  }
+  if (purpose != CURLSOCKTYPE_IPCXN || bytes.empty()) {
+    gate->refusal = "not an IP connection";
+    return CURL_SOCKET_BAD;
+  }
+  if (auto refused = gate->policy->refusal(bytes)) {
+    gate->refusal = *refused;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype, address->protocol);
 }
 
 void init_curl_once() {
@@ -80,6 +111,7 @@ void set_common(CURL* handle, const CurlOptions& options, const Request& request
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect.count()));
   curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);  // never carry credentials elsewhere
+  curl_easy_setopt(handle, CURLOPT_PROXY, "");  // a proxy would hide the address reached
   curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(handle, CURLOPT_USERAGENT, options.user_agent.c_str());
@@ -142,12 +174,18 @@ Result<Response> CurlHttpClient::send(const Request& request) {
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &write_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+  SocketGate gate{&options_.addresses, {}};
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &open_socket);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &gate);
 
   const CURLcode code = curl_easy_perform(h);
   long status = 0;
   if (code == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   pool_->give_back(std::move(handle), options_.max_idle_handles);
 
+  if (code != CURLE_OK && !gate.refusal.empty()) {
+    return Error{"address_refused", "the host resolves to " + gate.refusal, {}, {}};
+  }
   if (code != CURLE_OK) return transport_error(code, detail, sink.overflow);
   response.status = static_cast<int>(status);
   return response;

@@ -1,6 +1,8 @@
 // CurlHttpClient: HttpClient over libcurl. Thread-safe: each send() borrows an easy
 // handle from a small pool, so connections (and TLS sessions) are reused across calls.
-// Every failure to obtain an HTTP status becomes Error{"transport", <curl's message>}.
+// Every failure to obtain an HTTP status becomes Error{"transport", <curl's message>}; an
+// address the policy refuses is never connected to: Error{"address_refused", <why>}.
+// Environment proxies are ignored, since the policy must see the address actually reached.
 // Destroy only after every send() has returned.
 #pragma once
 
@@ -8,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "net/address_policy.h"
 #include "net/http_client.h"
 
 namespace sg::net {
@@ -18,6 +21,7 @@ struct CurlOptions {
   std::size_t max_response_bytes = 16u << 20;  // a larger body is a transport error
   bool verify_tls = true;
   std::string user_agent = "sendguard";
+  AddressPolicy addresses;  // checked on every address curl is about to connect to
 };
 
 class CurlHttpClient final : public HttpClient {

@@ -17,7 +17,7 @@ bool is_loopback(const boost::urls::url_view& url) {
 
 }  // namespace
 
-Result<std::string> normalize_endpoint(const std::string& field, const std::string& url) {
+Result<std::string> normalize_endpoint(const std::string& field, const std::string& url, bool allow_loopback) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   // Boost.URL 1.81 reads "http://127.0.0.1.example.com/x" as host 127.0.0.1 with path
   // ".example.com/x"; a path after an authority must start with '/', so refuse that.
@@ -25,8 +25,8 @@ Result<std::string> normalize_endpoint(const std::string& field, const std::stri
       (!parsed->encoded_path().empty() && parsed->encoded_path().front() != '/'))
     return Error::invalid(field, field + " must be an absolute URL such as https://123-ABC-456.mktorest.com/rest");
   std::string scheme = parsed->scheme();
-  if (scheme != "https" && !(scheme == "http" && is_loopback(*parsed)))
-    return Error::invalid(field, field + " must use https (http is accepted only for loopback hosts)");
+  if (scheme != "https" && !(scheme == "http" && allow_loopback && is_loopback(*parsed)))
+    return Error::invalid(field, field + " must use https");
   if (parsed->has_query() || parsed->has_fragment() || parsed->has_userinfo())
     return Error::invalid(field, field + " must not contain credentials, a query or a fragment");
   std::string out = url;

@@ -1,6 +1,9 @@
 #include "settings/team_settings.h"
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <map>
 
 namespace sg::settings {
 namespace json = boost::json;
@@ -25,11 +28,33 @@ ConnectionView view_of(const store::MarketoConnection& c) {
   return {c.rest_endpoint, c.identity_endpoint, c.client_id, c.verified_at, {}, {}};
 }
 
+// A failed verification in words of our own: the remote text (and curl's) would tell an
+// admin probing internal hosts what answered there.
+Error connect_failure(const Error& e) {
+  static const std::map<std::string, std::string> kMessages{
+      {"marketo_auth_failed", "Marketo's Identity endpoint refused the client id and secret"},
+      {"marketo_rest_auth_failed",
+       "the REST endpoint did not accept the Identity endpoint's token: both must belong to the same Marketo "
+       "instance"},
+      {"marketo_rest_unreachable", "the Marketo REST endpoint could not be reached or did not answer as Marketo"},
+      {"marketo_access_denied", "the Marketo API user may not read leads and activities"},
+      {"marketo_address_refused",
+       "the Marketo endpoint resolves to a private, loopback, link-local or otherwise internal address"},
+  };
+  auto it = kMessages.find(e.code);
+  if (it != kMessages.end()) return Error{e.code, it->second, {}, {}};
+  return Error{"marketo_unreachable", "the Marketo Identity endpoint could not be reached", {}, {}};
+}
+
 }  // namespace
 
 TeamSettings::TeamSettings(store::Store& store, marketo::Client& marketo, Clock& clock,
-                           std::function<void(const std::string&)> connection_changed)
-    : store_(store), marketo_(marketo), clock_(clock), connection_changed_(std::move(connection_changed)) {}
+                           std::function<void(const std::string&)> connection_changed, bool allow_loopback)
+    : store_(store),
+      marketo_(marketo),
+      clock_(clock),
+      connection_changed_(std::move(connection_changed)),
+      allow_loopback_(allow_loopback) {}
 
 store::UnsubscribeSettings TeamSettings::get(const Caller& caller) {
   return store_.settings().get(caller.team_id);
@@ -74,19 +99,18 @@ Result<store::UnsubscribeSettings> TeamSettings::set_mirror_authoritative(const 
 
 Result<ConnectionView> TeamSettings::connect(const Caller& caller, const ConnectionInput& in) {
   if (!caller.admin) return forbidden("connect Marketo");
-  auto rest = normalize_endpoint("rest_endpoint", in.rest_endpoint);
+  auto rest = normalize_endpoint("rest_endpoint", in.rest_endpoint, allow_loopback_);
   if (!rest) return rest.error();
-  auto identity = normalize_endpoint("identity_endpoint", in.identity_endpoint);
+  auto identity = normalize_endpoint("identity_endpoint", in.identity_endpoint, allow_loopback_);
   if (!identity) return identity.error();
   if (in.client_id.empty()) return Error::invalid("client_id", "client_id is required");
   if (in.client_secret.empty()) return Error::invalid("client_secret", "client_secret is required");
 
   store::MarketoConnection c{*rest, *identity, in.client_id, in.client_secret, clock_.now()};
   if (Status s = marketo_.verify({c.rest_endpoint, c.identity_endpoint, c.client_id, c.client_secret}); !s) {
-    const Error& e = s.error();
-    if (e.code == "marketo_auth_failed")
-      return Error{e.code, "Marketo refused the client id and secret: " + e.message, {}, {}};
-    return Error{"marketo_unreachable", "could not reach Marketo's Identity endpoint: " + e.message, {}, {}};
+    spdlog::warn("team {}: Marketo connection to {} (client {}) refused: {} ({})", caller.team_id, c.rest_endpoint,
+                 c.client_id, s.error().message, s.error().code);
+    return connect_failure(s.error());
   }
   store_.transaction([&] {
     auto before = store_.connections().get(caller.team_id);
@@ -106,7 +130,7 @@ Result<ConnectionView> TeamSettings::connection(const Caller& caller) {
   if (!c) return Error::not_found("the team has no Marketo connection");
   ConnectionView view = view_of(*c);
   view.sync = store_.marketo_sync().sync_state(caller.team_id);
-  view.usage = marketo_.usage(c->rest_endpoint);
+  view.usage = marketo_.usage(c->rest_endpoint, c->client_id);
   return view;
 }
 

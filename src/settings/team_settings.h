@@ -34,9 +34,10 @@ struct ConnectionView {
 
 class TeamSettings {
  public:
-  // `connection_changed` is told the team id whenever its connection changes.
+  // `connection_changed` is told the team id whenever its connection changes;
+  // `allow_loopback` admits http:// endpoints on loopback hosts (tests and demos).
   TeamSettings(store::Store& store, marketo::Client& marketo, Clock& clock,
-               std::function<void(const std::string&)> connection_changed);
+               std::function<void(const std::string&)> connection_changed, bool allow_loopback = false);
 
   store::UnsubscribeSettings get(const Caller& caller);
   // Errors: forbidden, invalid_request, marketo_not_connected.
@@ -45,7 +46,11 @@ class TeamSettings {
   // Whether the gate relies on the mirror's recent "not unsubscribed". Errors: forbidden.
   Result<store::UnsubscribeSettings> set_mirror_authoritative(const Caller& caller, bool authoritative);
 
-  // Errors: forbidden, invalid_request, marketo_auth_failed, marketo_unreachable.
+  // Nothing is saved unless a token was had and the REST endpoint read with it. Errors:
+  // forbidden, invalid_request, and (422) marketo_auth_failed, marketo_unreachable
+  // (Identity), marketo_rest_auth_failed, marketo_rest_unreachable, marketo_access_denied,
+  // marketo_address_refused, each with a message of our own: what the endpoints said is
+  // only logged, never echoed to the caller.
   Result<ConnectionView> connect(const Caller& caller, const ConnectionInput& input);
   // Errors: forbidden, not_found.
   Result<ConnectionView> connection(const Caller& caller);
@@ -60,10 +65,12 @@ class TeamSettings {
   marketo::Client& marketo_;
   Clock& clock_;
   std::function<void(const std::string&)> connection_changed_;
+  const bool allow_loopback_;
 };
 
-// Checks an endpoint URL: absolute, https (http only for loopback hosts), no query or
-// fragment. Returns it without a trailing slash.
-Result<std::string> normalize_endpoint(const std::string& field, const std::string& url);
+// Checks an endpoint URL: absolute, https (http only for loopback hosts, and only when
+// `allow_loopback`), no query or fragment. Returns it without a trailing slash. Which
+// addresses may be reached is judged later, on the resolved address (net::AddressPolicy).
+Result<std::string> normalize_endpoint(const std::string& field, const std::string& url, bool allow_loopback);
 
 }  // namespace sg::settings

@@ -88,6 +88,8 @@ export class Stack {
       SENDGUARD_HOLD_RETRY_BASE_MS: '200',
       SENDGUARD_CHECK_MAX_AGE: '0',
       SENDGUARD_LOG_LEVEL: 'warn',
+      // The Marketo simulator listens on loopback, which production refuses.
+      SENDGUARD_ALLOW_LOOPBACK_MARKETO: '1',
       ...this.extraEnv,
     };
     this.serverLog = path.join(this.dir, 'server.log');

@@ -276,7 +276,9 @@ def test_health_check_answers_promptly_while_marketo_is_slow(server, admin, sim)
     for t in threads:
         t.join()
 
-    assert sorted(replies) == [200] * 24
+    # A team holds only its share of the handlers: beyond it, requests fail fast with the
+    # team's policy (block: 503) instead of queueing for the slow Marketo.
+    assert set(replies) <= {200, 503} and replies.count(200) >= 4, replies
     assert health.status_code == 200
     assert health_seconds < 2, f"/healthz took {health_seconds:.1f} s while checks waited for Marketo"
 

@@ -89,7 +89,7 @@ def sync_passes(sim, passes):
 
 def update_in_marketo(sim, records):
     """What another integration does: updateOnly by lead id through the REST API."""
-    token = requests.get(f"{sim.identity_endpoint}/oauth/token", timeout=10, params={
+    token = requests.post(f"{sim.identity_endpoint}/oauth/token", timeout=10, data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}).json()
     return requests.post(f"{sim.rest_endpoint}/v1/leads.json", timeout=10,
                          headers={"Authorization": f"Bearer {token['access_token']}"},
@@ -313,8 +313,9 @@ def test_sync_status_reports_success_lag_and_errors(make_server, sim, sink):
 
 
 def test_budget_exhaustion_applies_the_team_policy(make_server, sim, sink):
-    # A long interval keeps the sync's own calls out of this small budget.
-    server, admin = start(make_server, sim, env={"SENDGUARD_MARKETO_DAILY_BUDGET": "3",
+    # A long interval keeps the sync's own calls out of this small budget; connecting
+    # spends 2 of its 5 (verifying reads a lead and the activity types).
+    server, admin = start(make_server, sim, env={"SENDGUARD_MARKETO_DAILY_BUDGET": "5",
                                                  "SENDGUARD_MIRROR_INTERVAL": "3600"})
     assert integration(admin)["sync"] == {"last_success_at": None, "lag_seconds": None, "last_error": None,
                                           "last_error_at": None}
@@ -323,7 +324,7 @@ def test_budget_exhaustion_applies_the_team_policy(make_server, sim, sink):
         assert reply.status_code == 202, reply.text
         admin.wait_status(reply.json()["id"], {"sent"})
     usage = integration(admin)["usage"]
-    assert usage == {"calls_today": 3, "daily_budget": 3, "by_kind": {"lookup": 3}}, usage
+    assert usage == {"calls_today": 5, "daily_budget": 5, "by_kind": {"lookup": 4, "activity_types": 1}}, usage
 
     refused = admin.send(["a4@x.com"])
     assert refused.status_code == 503, refused.text
@@ -338,9 +339,9 @@ def test_budget_exhaustion_applies_the_team_policy(make_server, sim, sink):
     email = admin.wait_status(accepted.json()["id"], {"sent"})
     assert email.get("unverified") is True, email
     assert sim.stats()["lookup_calls"] == 3
-    assert integration(admin)["usage"]["calls_today"] == 3
+    assert integration(admin)["usage"]["calls_today"] == 5
 
     metrics = server.raw("GET", "/metrics").text
     lookups = [line for line in metrics.splitlines() if line.startswith("sendguard_marketo_calls_total{")
                and 'kind="lookup"' in line]
-    assert lookups == ['sendguard_marketo_calls_total{kind="lookup",result="success"} 3'], lookups
+    assert lookups == ['sendguard_marketo_calls_total{kind="lookup",result="success"} 4'], lookups

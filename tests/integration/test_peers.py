@@ -34,7 +34,7 @@ def sink():
 
 
 def token(sim, secret=CLIENT_SECRET):
-    return requests.get(f"{sim.identity_endpoint}/oauth/token", timeout=5, params={
+    return requests.post(f"{sim.identity_endpoint}/oauth/token", timeout=5, data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": secret})
 
 

@@ -4,7 +4,9 @@
 Serves the Identity token endpoint, the lead database calls Sendguard makes (lookup by
 email or id with paging, updateOnly write-back) and the activity feed (types, paging
 token, pages of activities) with Marketo's envelope, error codes and limits, so a client
-cannot tell it from a real instance. Every change of a lead's `unsubscribed`, through the
+cannot tell it from a real instance. Like Identity, it takes client credentials only in a
+form-encoded POST body, and each token serves only the REST API of the instance that issued
+it, on behalf of the client id it was issued to. Every change of a lead's `unsubscribed`, through the
 control API or the REST write-back, is logged as activities the feed then serves. A
 control API under /_sim/ seeds leads, changes limits, injects faults and reports what
 clients did.
@@ -97,7 +99,7 @@ MESSAGES = {
     "1003": "Invalid value",
 }
 
-FAULT_KINDS = {"error", "http_status", "timeout", "close", "garbage"}
+FAULT_KINDS = {"error", "http_status", "timeout", "hang", "close", "garbage"}
 FAULT_ENDPOINTS = {"leads", "token", "any"}  # "leads" means every /rest call
 
 
@@ -173,6 +175,7 @@ class Simulator:
     def __init__(self):
         self.lock = threading.Lock()
         self.in_flight = 0  # survives reset: running handlers still decrement it
+        self.release_hangs = threading.Event()
         self.reset()
 
     def reset(self):
@@ -180,13 +183,21 @@ class Simulator:
             self.config = copy.deepcopy(DEFAULT_CONFIG)
             self.leads = []
             self.next_id = 1
-            self.tokens = {}  # token -> expiry (monotonic)
+            self.tokens = {}  # token -> (client id, expiry (monotonic))
             self.client_tokens = {}  # client id -> its latest token
-            self.faults = []  # FIFO of fault dicts with "endpoint" and remaining "count"
+            self.faults = []  # FIFO of fault dicts with "endpoint", remaining "count", "client_id"
+            # Calls hung by a "hang" fault end on reset rather than outlive their test.
+            self.release_hangs.set()
+            self.release_hangs = threading.Event()
             self.pages = {}  # nextPageToken -> (stats key, results not yet returned)
             self.activity_log = []  # oldest first; a paging token is a position in it
             self.recent_calls = collections.deque()  # admitted REST calls in the window
             self.daily_calls = 0
+        self.clear_stats()
+
+    def clear_stats(self):
+        """Forgets what clients did so far; leads, tokens, limits and faults stay."""
+        with self.lock:
             self.stats = {
                 "token_calls": 0,
                 "lookup_calls": 0,  # leads by email, with their further pages
@@ -242,25 +253,30 @@ class Simulator:
                 return None
             now = time.monotonic()
             token = self.client_tokens.get(client_id)
-            if token is None or self.tokens[token] <= now:
+            if token is None or self.tokens[token][1] <= now:
                 token = f"{uuid.uuid4()}:int"
-                self.tokens[token] = now + self.config["token_ttl"]
+                self.tokens[token] = (client_id, now + self.config["token_ttl"])
                 self.client_tokens[client_id] = token
-            return token, int(self.tokens[token] - now)
+            return token, int(self.tokens[token][1] - now)
 
     def expire_tokens(self):
         with self.lock:
             now = time.monotonic()
-            self.tokens = {token: min(expiry, now) for token, expiry in self.tokens.items()}
+            self.tokens = {token: (client, min(expiry, now))
+                           for token, (client, expiry) in self.tokens.items()}
 
-    def authorize(self, header):
+    def token_of(self, header):
+        """(client id, expiry) of the bearer token in `header`; None for one never issued here."""
         # Only the Authorization header counts: the access_token query parameter is gone.
         scheme, _, token = (header or "").partition(" ")
         with self.lock:
-            expiry = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-        if expiry is None:
+            return self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+
+    def authorize(self, header):
+        issued = self.token_of(header)
+        if issued is None:
             raise ApiError("601")
-        if expiry <= time.monotonic():
+        if issued[1] <= time.monotonic():
             raise ApiError("602")
 
     def admit(self):
@@ -299,10 +315,12 @@ class Simulator:
             self.faults.extend(queued)
             return len(self.faults)
 
-    def take_fault(self, endpoint):
+    def take_fault(self, endpoint, client_id):
+        """The next fault for a call of `client_id` (None when unknown) to `endpoint`."""
         with self.lock:
             for fault in self.faults:
-                if fault["endpoint"] in (endpoint, "any"):
+                if fault["endpoint"] in (endpoint, "any") and \
+                        fault.get("client_id") in (None, client_id):
                     fault["count"] -= 1
                     if fault["count"] <= 0:
                         self.faults.remove(fault)
@@ -565,6 +583,10 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "timeout":
             time.sleep(fault.get("seconds", 30))
             return False
+        if kind == "hang":  # accepts and never answers, until the simulator is reset
+            self.server.sim.release_hangs.wait(fault.get("seconds", 300))
+            self.close_connection = True
+            return True
         if kind == "error":
             self.send_envelope(error=ApiError(str(fault["code"])))
         elif kind == "http_status":
@@ -579,10 +601,18 @@ class Handler(BaseHTTPRequestHandler):
     # --- endpoints ---------------------------------------------------------------
 
     def identity(self, url, body):
-        fault = self.server.sim.take_fault("token")
+        # Secrets in a URL end up in proxy and access logs: like a strict Identity, refuse them.
+        if "client_secret" in parse_qs(url.query):
+            return self.send_json({"error": "invalid_request",
+                                   "error_description": "client credentials belong in a form body"},
+                                  400)
+        params = {}
+        if self.command == "POST" and \
+                self.headers.get_content_type() == "application/x-www-form-urlencoded":
+            params = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        fault = self.server.sim.take_fault("token", params.get("client_id"))
         if fault and self.apply_fault(fault):
             return
-        params = self.params(url, body)
         if params.get("grant_type") != "client_credentials":
             return self.send_json({"error": "unsupported_grant_type",
                                    "error_description": "grant_type must be client_credentials"},
@@ -599,7 +629,8 @@ class Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         sim.enter()
         try:
-            fault = sim.take_fault("leads")
+            issued = sim.token_of(self.headers.get("Authorization"))
+            fault = sim.take_fault("leads", issued[0] if issued else None)
             if fault and self.apply_fault(fault):
                 return
             sim.authorize(self.headers.get("Authorization"))
@@ -656,6 +687,9 @@ class Handler(BaseHTTPRequestHandler):
                 reply = {"queued": sim.add_faults(req["faults"], req.get("endpoint", "leads"))}
             elif action == "expire_tokens":
                 sim.expire_tokens()
+                reply = {"ok": True}
+            elif action == "clear_stats":
+                sim.clear_stats()
                 reply = {"ok": True}
             elif action == "stats":
                 reply = sim.snapshot()

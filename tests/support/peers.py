@@ -97,6 +97,10 @@ class MarketoSim(_Peer):
     def faults(self, faults, endpoint="leads"):
         return self._call("faults", {"faults": faults, "endpoint": endpoint})["queued"]
 
+    def clear_stats(self):
+        """Forgets the calls counted so far (connecting verifies with a few), keeping state."""
+        self._call("clear_stats")
+
     def expire_tokens(self):
         self._call("expire_tokens")
 

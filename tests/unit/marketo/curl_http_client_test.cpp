@@ -13,9 +13,16 @@ namespace {
 
 using sg::marketo::test::LoopbackServer;
 
+// The test servers listen on loopback, which production refuses.
+CurlOptions loopback_allowed() {
+  CurlOptions options;
+  options.addresses.allow_loopback = true;
+  return options;
+}
+
 TEST(Unit, CurlGetReturnsStatusAndBodyAndSendsHeaders) {
   LoopbackServer server([](const std::string&) { return LoopbackServer::reply(200, R"({"success":true})"); });
-  CurlHttpClient client;
+  CurlHttpClient client(loopback_allowed());
   Request request;
   request.url = server.url("/rest/v1/leads.json?filterType=email");
   request.headers = {{"Authorization", "Bearer tok-1"}};
@@ -31,7 +38,7 @@ TEST(Unit, CurlGetReturnsStatusAndBodyAndSendsHeaders) {
 
 TEST(Unit, CurlPostSendsTheBodyAsIs) {
   LoopbackServer server([](const std::string&) { return LoopbackServer::reply(200, "{}"); });
-  CurlHttpClient client;
+  CurlHttpClient client(loopback_allowed());
   Request request;
   request.method = "POST";
   request.url = server.url("/rest/v1/leads.json?_method=GET");
@@ -49,7 +56,7 @@ TEST(Unit, CurlPostSendsTheBodyAsIs) {
 
 TEST(Unit, CurlReturnsErrorStatusesAsResponses) {
   LoopbackServer server([](const std::string&) { return LoopbackServer::reply(502, "Bad Gateway"); });
-  CurlHttpClient client;
+  CurlHttpClient client(loopback_allowed());
   Result<Response> response = client.send(Request{"GET", server.url("/x"), {}, "", Millis{5000}});
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(502, response->status);
@@ -58,7 +65,7 @@ TEST(Unit, CurlReturnsErrorStatusesAsResponses) {
 
 TEST(Unit, CurlReportsAnEmptyReplyAsATransportError) {
   LoopbackServer server([](const std::string&) { return std::nullopt; });
-  CurlHttpClient client;
+  CurlHttpClient client(loopback_allowed());
   Result<Response> response = client.send(Request{"GET", server.url("/x"), {}, "", Millis{5000}});
   ASSERT_FALSE(response.ok());
   EXPECT_EQ("transport", response.error().code);
@@ -71,7 +78,7 @@ TEST(Unit, CurlReportsARefusedConnectionAsATransportError) {
     LoopbackServer closed([](const std::string&) { return std::nullopt; });
     url = closed.url("/x");
   }
-  CurlHttpClient client;
+  CurlHttpClient client(loopback_allowed());
   Result<Response> response = client.send(Request{"GET", url, {}, "", Millis{5000}});
   ASSERT_FALSE(response.ok());
   EXPECT_EQ("transport", response.error().code);
@@ -82,7 +89,7 @@ TEST(Unit, CurlHonoursTheRequestTimeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
     return LoopbackServer::reply(200, "late");
   });
-  CurlHttpClient client;
+  CurlHttpClient client(loopback_allowed());
   const auto before = std::chrono::steady_clock::now();
   Result<Response> response = client.send(Request{"GET", server.url("/slow"), {}, "", Millis{100}});
   const auto took = std::chrono::steady_clock::now() - before;
@@ -93,7 +100,7 @@ TEST(Unit, CurlHonoursTheRequestTimeout) {
 
 TEST(Unit, CurlLimitsTheResponseSize) {
   LoopbackServer server([](const std::string&) { return LoopbackServer::reply(200, std::string(5000, 'x')); });
-  CurlOptions options;
+  CurlOptions options = loopback_allowed();
   options.max_response_bytes = 1000;
   CurlHttpClient client(options);
   Result<Response> response = client.send(Request{"GET", server.url("/big"), {}, "", Millis{5000}});
@@ -105,7 +112,7 @@ TEST(Unit, CurlServesManyThreadsAtOnce) {
   LoopbackServer server([](const std::string& request) {
     return LoopbackServer::reply(200, request.substr(4, request.find(' ', 4) - 4));
   });
-  CurlHttpClient client;
+  CurlHttpClient client(loopback_allowed());
   std::atomic<int> good{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 6; ++t) {
@@ -119,6 +126,32 @@ TEST(Unit, CurlServesManyThreadsAtOnce) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(30, good.load());
+}
+
+TEST(Unit, CurlRefusesLoopbackUnlessAllowedWithoutConnecting) {
+  LoopbackServer server([](const std::string&) { return LoopbackServer::reply(200, "{}"); });
+  CurlHttpClient client;
+  const std::string by_address = server.url("/x");
+  const std::string by_name = "http://localhost" + by_address.substr(std::string("http://127.0.0.1").size());
+  for (const std::string& url : {by_address, by_name}) {  // a name is judged by what it resolves to
+    Result<Response> response = client.send(Request{"GET", url, {}, "", Millis{5000}});
+    ASSERT_FALSE(response.ok()) << url;
+    EXPECT_EQ("address_refused", response.error().code) << url;
+    EXPECT_NE(std::string::npos, response.error().message.find("loopback")) << response.error().message;
+  }
+  EXPECT_TRUE(server.requests().empty());
+}
+
+TEST(Unit, CurlRefusesPrivateLinkLocalAndMetadataAddressesBeforeAnyConnection) {
+  // Refused in the socket callback, before a socket exists: nothing leaves this machine.
+  CurlHttpClient client;
+  for (const char* url : {"https://10.0.0.1/rest", "http://169.254.169.254/latest/meta-data/",
+                          "https://192.168.1.1/", "https://172.16.5.4/", "https://[fe80::1]/",
+                          "https://[fd00:ec2::254]/", "https://[::ffff:10.0.0.1]/", "https://0.0.0.0/"}) {
+    Result<Response> response = client.send(Request{"GET", url, {}, "", Millis{5000}});
+    ASSERT_FALSE(response.ok()) << url;
+    EXPECT_EQ("address_refused", response.error().code) << url << ": " << response.error().message;
+  }
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ TEST(Unit, BudgetRefusesEveryKindOfRestCallButNotTokens) {
   EXPECT_EQ("marketo_budget_exhausted", h.client.activity_types(credentials()).error().code);
   EXPECT_EQ("marketo_budget_exhausted", h.client.activities(credentials(), "T", {9}).error().code);
   EXPECT_EQ("marketo_budget_exhausted", h.client.leads_by_id(credentials(), {1}).error().code);
-  EXPECT_TRUE(h.client.verify(credentials()).ok()) << "Identity calls do not count";
+  EXPECT_EQ("marketo_rest_unreachable", h.client.verify(credentials()).error().code)
+      << "verifying reads through REST, within the budget";
   EXPECT_EQ(1u, h.http.requests_to("/rest/").size());
 }
 
@@ -65,7 +66,7 @@ TEST(Unit, BudgetDayEndsAtFiveUtcInSummer) {
   h.clock.set(from_unix_millis(1782907200000));
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   ASSERT_TRUE(h.lookup(kAnn).ok());
-  EXPECT_EQ(from_unix_millis(1782968400000), h.client.usage(credentials().rest_endpoint).day_ends);
+  EXPECT_EQ(from_unix_millis(1782968400000), h.client.usage(credentials().rest_endpoint, credentials().client_id).day_ends);
   h.clock.set(from_unix_millis(1782968400000));
   EXPECT_TRUE(h.lookup(kAnn).ok());
 }
@@ -80,7 +81,7 @@ TEST(Unit, BudgetCountsEveryAttemptRetriesIncluded) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ("marketo_budget_exhausted", result.error().code);
   EXPECT_EQ(2u, h.http.requests_to(kLeadsPath).size());
-  EXPECT_EQ(2, h.client.usage(credentials().rest_endpoint).calls);
+  EXPECT_EQ(2, h.client.usage(credentials().rest_endpoint, credentials().client_id).calls);
 }
 
 TEST(Unit, BudgetIsKeptPerInstance) {
@@ -92,8 +93,24 @@ TEST(Unit, BudgetIsKeptPerInstance) {
   Credentials elsewhere = credentials();
   elsewhere.rest_endpoint = "https://999-XYZ-999.mktorest.com/rest";
   EXPECT_TRUE(h.lookup(kAnn, elsewhere).ok());
-  EXPECT_EQ(1, h.client.usage(elsewhere.rest_endpoint).calls);
-  EXPECT_EQ(1, h.client.usage("https://123-abc-456.MKTOREST.com/rest/").calls) << "the host names the instance";
+  EXPECT_EQ(1, h.client.usage(elsewhere.rest_endpoint, elsewhere.client_id).calls);
+  EXPECT_EQ(1, h.client.usage("https://123-abc-456.MKTOREST.com/rest/", credentials().client_id).calls)
+      << "the host names the instance";
+}
+
+TEST(Unit, BudgetIsKeptPerClientIdOnTheSameHost) {
+  // Given one client id's budget spent, then another client id on the same host still calls.
+  Limits limits;
+  limits.daily_budget = 1;
+  ClientHarness h(limits);
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  ASSERT_EQ("marketo_budget_exhausted", h.lookup(kAnn).error().code);
+  Credentials other = credentials();
+  other.client_id = "client-2";
+  EXPECT_TRUE(h.lookup(kAnn, other).ok());
+  EXPECT_EQ(1, h.client.usage(other.rest_endpoint, other.client_id).calls);
+  EXPECT_EQ(1, h.client.usage(other.rest_endpoint, credentials().client_id).calls);
 }
 
 TEST(Unit, ZeroBudgetIsUnlimited) {
@@ -102,7 +119,7 @@ TEST(Unit, ZeroBudgetIsUnlimited) {
   ClientHarness h(limits);
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(h.lookup(kAnn).ok()) << i;
-  const Usage usage = h.client.usage(credentials().rest_endpoint);
+  const Usage usage = h.client.usage(credentials().rest_endpoint, credentials().client_id);
   EXPECT_EQ(20, usage.calls);
   EXPECT_EQ(0, usage.budget);
 }
@@ -121,7 +138,7 @@ TEST(Unit, UsageCountsTodaysRestCallsByKind) {
   h.http.script(kLeadsPath, {ok(success_json(updated(1)))});
   ASSERT_TRUE(h.client.unsubscribe(credentials(), kAnn, "r").ok());
 
-  const Usage usage = h.client.usage(credentials().rest_endpoint);
+  const Usage usage = h.client.usage(credentials().rest_endpoint, credentials().client_id);
   const std::map<std::string, int64_t> expected{{"activity", 2}, {"activity_types", 1}, {"lead_by_id", 1},
                                                 {"lookup", 1},   {"paging_token", 1},   {"update", 1}};
   EXPECT_EQ(expected, usage.calls_by_kind);
@@ -137,7 +154,7 @@ TEST(Unit, UsageStartsAfreshEachDay) {
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   ASSERT_TRUE(h.lookup(kAnn).ok());
   h.clock.set(kCentralMidnight);
-  const Usage usage = h.client.usage(credentials().rest_endpoint);
+  const Usage usage = h.client.usage(credentials().rest_endpoint, credentials().client_id);
   EXPECT_EQ(0, usage.calls);
   EXPECT_TRUE(usage.calls_by_kind.empty());
   EXPECT_EQ(kCentralMidnight + std::chrono::hours{24}, usage.day_ends);
@@ -146,7 +163,7 @@ TEST(Unit, UsageStartsAfreshEachDay) {
 TEST(Unit, UsageOfAnUnknownEndpointIsZero) {
   ClientHarness h;
   for (const char* endpoint : {"https://never-called.mktorest.com/rest", "not a url"}) {
-    const Usage usage = h.client.usage(endpoint);
+    const Usage usage = h.client.usage(endpoint, "client-1");
     EXPECT_EQ(0, usage.calls) << endpoint;
     EXPECT_EQ(10000, usage.budget);
   }

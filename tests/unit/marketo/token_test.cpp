@@ -23,17 +23,16 @@ TEST(Unit, TokenIsFetchedOnceAndReused) {
   EXPECT_EQ(1u, h.calls("token", "success"));
 }
 
-TEST(Unit, TokenRequestCarriesEncodedClientCredentials) {
+TEST(Unit, TokenRequestCarriesEncodedClientCredentialsInAFormBodyNotTheUrl) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   ASSERT_TRUE(h.lookup(kAnn).ok());
   const auto requests = h.http.requests_to(kTokenPath);
   ASSERT_EQ(1u, requests.size());
-  EXPECT_EQ("GET", requests[0].method);
-  EXPECT_EQ(
-      "https://123-ABC-456.mktorest.com/identity/oauth/token"
-      "?grant_type=client_credentials&client_id=client-1&client_secret=s3cret%26%3D",
-      requests[0].url);
+  EXPECT_EQ("POST", requests[0].method);
+  EXPECT_EQ("https://123-ABC-456.mktorest.com/identity/oauth/token", requests[0].url);
+  EXPECT_EQ("application/x-www-form-urlencoded", header(requests[0], "Content-Type"));
+  EXPECT_EQ("grant_type=client_credentials&client_id=client-1&client_secret=s3cret%26%3D", requests[0].body);
 }
 
 TEST(Unit, TokenIsRenewedWhenLessThanAMinuteRemains) {
@@ -83,7 +82,7 @@ TEST(Unit, TokenRejectedTwiceFailsAfterOneRenewal) {
   h.http.script(kLeadsPath, {ok(error_json("602", "Access token expired"))});
   Result<Keys> result = h.lookup(kAnn);
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ("marketo_error", result.error().code);
+  EXPECT_EQ("marketo_token_rejected", result.error().code);
   EXPECT_EQ(2u, h.http.requests_to(kLeadsPath).size());
   EXPECT_EQ(2u, h.http.requests_to(kTokenPath).size());
 }
@@ -108,12 +107,55 @@ TEST(Unit, VerifyFetchesAFreshTokenAndCachesIt) {
   ClientHarness h;
   h.http.script(kTokenPath, {ok(token_json("tok-1")), ok(token_json("tok-2"))});
   h.http.script(kLeadsPath, {ok(leads_json({}))});
+  h.http.script(kActivityTypesPath, {ok(success_json(""))});
   ASSERT_TRUE(h.lookup(kAnn).ok());
   ASSERT_TRUE(h.client.verify(credentials()).ok());
   EXPECT_EQ(2u, h.http.requests_to(kTokenPath).size()) << "verify bypasses the cache";
   ASSERT_TRUE(h.lookup(kAnn).ok());
   EXPECT_EQ(2u, h.http.requests_to(kTokenPath).size());
   EXPECT_EQ("Bearer tok-2", header(h.http.requests_to(kLeadsPath).back(), "Authorization"));
+}
+
+TEST(Unit, VerifyReadsLeadsAndActivityTypesThroughRestWithTheFreshToken) {
+  ClientHarness h;
+  h.http.script(kTokenPath, {ok(token_json("tok-9"))});
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  h.http.script(kActivityTypesPath, {ok(success_json(""))});
+  ASSERT_TRUE(h.client.verify(credentials()).ok());
+  const auto leads = h.http.requests_to(kLeadsPath);
+  const auto types = h.http.requests_to(kActivityTypesPath);
+  ASSERT_EQ(1u, leads.size());
+  ASSERT_EQ(1u, types.size());
+  EXPECT_EQ("Bearer tok-9", header(leads[0], "Authorization"));
+  EXPECT_EQ("Bearer tok-9", header(types[0], "Authorization"));
+  EXPECT_NE(std::string::npos, (leads[0].url + leads[0].body).find("filterType=email")) << leads[0].url;
+}
+
+TEST(Unit, VerifyNamesWhatFailedOnTheRestSide) {
+  struct Case {
+    Reply leads;
+    const char* code;
+  };
+  for (const Case& c : {Case{ok(error_json("601", "Access token invalid")), "marketo_rest_auth_failed"},
+                        Case{ok(error_json("603", "Access denied")), "marketo_access_denied"},
+                        Case{transport_error(), "marketo_rest_unreachable"},
+                        Case{http(404, "not here"), "marketo_rest_unreachable"},
+                        Case{Error{"address_refused", "10.0.0.1 is private", {}, {}}, "marketo_address_refused"}}) {
+    ClientHarness h;
+    h.http.script(kLeadsPath, {c.leads});
+    Status verified = h.client.verify(credentials());
+    ASSERT_FALSE(verified.ok()) << c.code;
+    EXPECT_EQ(c.code, verified.error().code);
+  }
+}
+
+TEST(Unit, VerifyFailsWhenTheActivityTypesCannotBeRead) {
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  h.http.script(kActivityTypesPath, {ok(error_json("603", "Access denied"))});
+  Status verified = h.client.verify(credentials());
+  ASSERT_FALSE(verified.ok());
+  EXPECT_EQ("marketo_access_denied", verified.error().code);
 }
 
 TEST(Unit, UnreachableIdentityIsRetriedThenReported) {
@@ -143,8 +185,11 @@ TEST(Unit, IdentityGarbageOrOddStatusIsAMarketoError) {
 
 TEST(Unit, TokensAreKeptPerClientIdAndServeOnlyTheirSecret) {
   ClientHarness h;
-  h.http.script("client_id=client-1", {ok(token_json("tok-1")), ok(token_json("tok-1b"))});
-  h.http.script("client_id=client-2", {ok(token_json("tok-2"))});
+  int client_1_fetches = 0;
+  h.http.handle(kTokenPath, [&](const net::Request& request) {
+    if (request.body.find("client_id=client-2") != std::string::npos) return ok(token_json("tok-2"));
+    return ok(token_json(client_1_fetches++ == 0 ? "tok-1" : "tok-1b"));
+  });
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   Credentials other = credentials();
   other.client_id = "client-2";

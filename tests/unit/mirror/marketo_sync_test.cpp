@@ -4,6 +4,10 @@
 // unsubscribes back to Marketo with retries.
 #include "mirror/marketo_sync.h"
 
+#include <chrono>
+#include <future>
+#include <thread>
+
 #include "marketo/fake_http.h"
 #include "marketo/marketo_fixtures.h"
 #include "sending/sending_fixture.h"
@@ -180,6 +184,40 @@ TEST_F(MarketoSyncTest, AnActivitiesErrorIsRecordedAndKeepsTheOldToken) {
   EXPECT_EQ(std::optional<TimePoint>(clock.now()), s.last_error_at);
   EXPECT_TRUE(http.requests_to(paths::kPagingTokenPath).empty());
   EXPECT_TRUE(http.requests_to(paths::kLeadsPath).empty());
+}
+
+TEST_F(MarketoSyncTest, AStalledTeamDoesNotHoldBackAnotherTeamsPass) {
+  // Given a second team on another instance and this team's Marketo not answering, then
+  // the second team's feed is read and recorded while this team's call still waits.
+  const std::string other_rest = "https://999-XYZ-999.mktorest.com/rest";
+  const store::Team other = store->teams().create("Bolt", clock.now());
+  store->settings().put(other.id, {true, FailPolicy::Block}, clock.now());
+  store->connections().put(other.id, {other_rest, "https://999-XYZ-999.mktorest.com/identity", "client-2", "s2",
+                                      clock.now()});
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  http.handle("123-ABC-456.mktorest.com/rest/", [released](const net::Request&) {
+    released.wait();
+    return marketo::test::http(503, "");
+  });
+  http.script("999-XYZ-999.mktorest.com/rest/v1/activities/pagingtoken.json",
+              {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script("999-XYZ-999.mktorest.com/rest/v1/activities/types.json", {ok(types_json())});
+  http.script("999-XYZ-999.mktorest.com/rest/v1/activities.json", {ok(activities_json("", "PT1", false))});
+
+  auto pass = std::async(std::launch::async, [&] { sync.run_once(); });
+  bool other_synced = false;
+  for (int i = 0; i < 2000 && !other_synced; ++i) {
+    other_synced = store->marketo_sync().sync_state(other.id).last_success_at.has_value();
+    if (!other_synced) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const bool stalled_still_waiting = pass.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+  release.set_value();
+  pass.get();
+
+  EXPECT_TRUE(other_synced);
+  EXPECT_TRUE(stalled_still_waiting) << "the stalled team's pass was still under way";
+  EXPECT_EQ(std::optional<std::string>("PT1"), store->marketo_sync().sync_state(other.id).paging_token);
 }
 
 TEST_F(MarketoSyncTest, AFailedLaterPageKeepsThePositionOfTheLastRecordedPage) {
