@@ -98,10 +98,12 @@ struct Usage {
 // Error codes returned:
 //   marketo_auth_failed     Identity refused the credentials (401)
 //   marketo_unreachable     no HTTP answer (refused, timeout, closed) or gateway 5xx after retries
-//   marketo_quota_exceeded  607; no call is made for this instance until midnight US Central
+//   marketo_quota_exceeded  607; no call is made for this instance and client id until
+//                           midnight US Central
 //   marketo_budget_exhausted
-//                           Limits::daily_budget calls were made to the instance today; no call
-//                           until midnight US Central (Error::retry_after_seconds says when)
+//                           Limits::daily_budget calls were made with the client id to the
+//                           instance today; no call until midnight US Central
+//                           (Error::retry_after_seconds says when)
 //   marketo_rate_limited    606/615 persisted through every retry, or no limiter slot in time
 //   marketo_access_denied   603
 //   marketo_token_rejected  601/602 again after a token renewal: the REST endpoint does not
