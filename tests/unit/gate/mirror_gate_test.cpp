@@ -31,7 +31,7 @@ class MirrorGateTest : public ::testing::Test {
 };
 
 TEST_F(MirrorGateTest, AFreshlySyncedUnsubscribeBlocksWithoutAskingMarketo) {
-  mirror.known["gone@x.com"] = {true, false, clock.now() - Millis(10000)};
+  mirror.known["gone@x.com"] = {true, false, clock.now() - Millis(10000), TimePoint{}};
   auto a = gate.check("tm", {true, FailPolicy::Block, false}, {"gone@x.com", "new@x.com"});
   EXPECT_EQ(Verdict::MarketoUnsubscribed, a.verdict("gone@x.com"));
   ASSERT_EQ(1u, marketo.asked.size());
@@ -39,7 +39,7 @@ TEST_F(MirrorGateTest, AFreshlySyncedUnsubscribeBlocksWithoutAskingMarketo) {
 }
 
 TEST_F(MirrorGateTest, AStaleMirrorIsNotUsedUnlessAuthoritative) {
-  mirror.known["gone@x.com"] = {true, false, clock.now() - Millis(120000)};
+  mirror.known["gone@x.com"] = {true, false, clock.now() - Millis(120000), TimePoint{}};
   gate.check("tm", {true, FailPolicy::Block, false}, {"gone@x.com"});
   EXPECT_EQ(1u, marketo.asked.size());  // older than the max age: asked live
   auto a = gate.check("tm", {true, FailPolicy::Block, true}, {"gone@x.com"});
@@ -47,7 +47,7 @@ TEST_F(MirrorGateTest, AStaleMirrorIsNotUsedUnlessAuthoritative) {
 }
 
 TEST_F(MirrorGateTest, TrustedAnswersSkipMarketoOnlyWhenAuthoritative) {
-  mirror.known["seen@x.com"] = {false, true, clock.now()};
+  mirror.known["seen@x.com"] = {false, true, clock.now(), TimePoint{}};
   gate.check("tm", {true, FailPolicy::Block, true}, {"seen@x.com"});
   EXPECT_TRUE(marketo.asked.empty());
   gate.check("tm", {true, FailPolicy::Block, false}, {"seen@x.com"});
@@ -55,14 +55,14 @@ TEST_F(MirrorGateTest, TrustedAnswersSkipMarketoOnlyWhenAuthoritative) {
 }
 
 TEST_F(MirrorGateTest, UntrustedNotUnsubscribedStillAsksMarketo) {
-  mirror.known["old@x.com"] = {false, false, clock.now()};
+  mirror.known["old@x.com"] = {false, false, clock.now(), TimePoint{}};
   marketo.unsubscribed = {"old@x.com"};
   auto a = gate.check("tm", {true, FailPolicy::Block, true}, {"old@x.com"});
   EXPECT_EQ(Verdict::MarketoUnsubscribed, a.verdict("old@x.com"));
 }
 
 TEST_F(MirrorGateTest, CheckOffIgnoresTheMirror) {
-  mirror.known["gone@x.com"] = {true, false, clock.now()};
+  mirror.known["gone@x.com"] = {true, false, clock.now(), TimePoint{}};
   EXPECT_EQ(Verdict::Allowed, gate.check("tm", {false, FailPolicy::Block, true}, {"gone@x.com"}).verdict("gone@x.com"));
 }
 
