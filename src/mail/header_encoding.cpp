@@ -4,7 +4,6 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
-#include <ranges>
 
 namespace sg::mail {
 namespace {
@@ -149,7 +148,8 @@ std::string fold_header(std::string_view name, const std::vector<std::string>& w
   auto last_text = std::find_if(words.rbegin(), words.rend(), [](const std::string& w) { return !w.empty(); });
   auto end = last_text == words.rend() ? std::min(words.begin() + 1, words.end()) : last_text.base();
   bool line_has_text = false;
-  for (const std::string& word : std::ranges::subrange(words.begin(), end)) {
+  for (auto it = words.begin(); it != end; ++it) {
+    const std::string& word = *it;
     if (line_has_text && line + 1 + word.size() > kFoldColumn) {
       out += "\r\n";
       line = 0;

@@ -28,13 +28,14 @@ void check_client_endpoint(std::string_view text) {
   FUZZ_REQUIRE(authority_of(endpoint->url("/v1/leads.json")) == endpoint->instance);
 }
 
-void check_settings_endpoint(const std::string& text) {
-  auto accepted = sg::settings::normalize_endpoint("rest_endpoint", text);
+void check_settings_endpoint(const std::string& text, bool allow_loopback) {
+  auto accepted = sg::settings::normalize_endpoint("rest_endpoint", text, allow_loopback);
   if (!accepted) {
     FUZZ_REQUIRE(accepted.error().field == "rest_endpoint");
     return;
   }
   FUZZ_REQUIRE(!accepted->ends_with('/'));
+  FUZZ_REQUIRE(allow_loopback || accepted->starts_with("https://"));  // http:// only for allowed loopback
   auto called = sg::marketo::parse_endpoint(*accepted);
   FUZZ_REQUIRE(called.ok());
   FUZZ_REQUIRE(called->instance == authority_of(*accepted));
@@ -57,7 +58,8 @@ void check_smtp_url(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
   check_client_endpoint(text);
-  check_settings_endpoint(text);
+  check_settings_endpoint(text, false);
+  check_settings_endpoint(text, true);
   check_smtp_url(text);
   return 0;
 }
