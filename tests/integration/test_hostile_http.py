@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from sendguard import sanitized_build
+
 DECLARED = 66060288  # 63 MiB: under the old 64 MiB limit of every route
 
 
@@ -227,6 +229,9 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# UBSan checks whether memory is readable through a pipe of its own, so with every
+# descriptor taken it reports false errors and stops the server: this runs unsanitized only.
+@pytest.mark.skipif(sanitized_build(), reason="sanitizer runtimes need free descriptors")
 def test_accept_does_not_spin_when_descriptors_run_out(server):
     pid = server.process.pid
     resource.prlimit(pid, resource.RLIMIT_NOFILE, (96, 96))

@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("SENDGUARD_BIN", ROOT / "build" / "sendguard"))
 
 
+def sanitized_build():
+    """True when the binary under test was built with AddressSanitizer (it then links libasan)."""
+    with open(BINARY, "rb") as f:
+        return b"libasan.so" in f.read()
+
+
 class Client:
     """An API client acting as one user (or nobody, when token is None)."""
 
