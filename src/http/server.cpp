@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <functional>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -56,12 +57,16 @@ std::optional<const char*> parse_target(std::string_view target, Request& out) {
   return std::nullopt;
 }
 
-// A string body that grows with the bytes that arrive. Beast's string_body reserves the
-// declared Content-Length at the first body byte, so a request promising 64 MB and sending
-// one byte would cost 64 MB.
-struct GrowingStringBody {
-  using value_type = std::string;
-  static std::uint64_t size(const value_type& body) { return body.size(); }
+// A string body that grows with the bytes that arrive, each chunk charged to the
+// server-wide budget first. Beast's string_body reserves the declared Content-Length at
+// the first body byte, so a request promising 64 MB and sending one byte would cost 64 MB;
+// charging what was declared instead would let idle promises starve every other request.
+struct ArrivingBody {
+  struct value_type {
+    std::string text;
+    std::function<bool(size_t)> charge;  // false: the budget is spent
+  };
+  static std::uint64_t size(const value_type& body) { return body.text.size(); }
 
   class reader {
    public:
@@ -70,11 +75,12 @@ struct GrowingStringBody {
     void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
     template <class ConstBufferSequence>
     size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
-      size_t n = 0;
-      for (auto b : beast::buffers_range_ref(buffers)) {
-        body_.append(static_cast<const char*>(b.data()), b.size());
-        n += b.size();
+      size_t n = beast::buffer_bytes(buffers);
+      if (body_.charge && !body_.charge(n)) {
+        ec = asio::error::no_buffer_space;
+        return 0;
       }
+      for (auto b : beast::buffers_range_ref(buffers)) body_.text.append(static_cast<const char*>(b.data()), b.size());
       ec = {};
       return n;
     }
@@ -186,10 +192,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void read_body(std::shared_ptr<Request> req, size_t limit) {
     if (!parser_->chunked() && may_exceed(limit)) return refuse_too_large();
-    // A chunked body's length is unknown: budget for the most it may be.
-    if (!reserve_body_budget(parser_->chunked() ? limit : parser_->content_length().value_or(0)))
-      return refuse(503, json_error("server_busy", "the server is busy; retry shortly"));
     if (parser_->is_done()) return on_body({}, req);
+    // The parser lives in this session and is only fed while a read holds it alive.
+    parser_->get().body().charge = [this](size_t bytes) { return reserve_body_budget(bytes); };
     parser_->body_limit(limit);
     stream_.expires_after(limit > options().max_body_bytes ? kBodyTimeout : kIdleTimeout);
     bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this(), req](beast::error_code ec, size_t) {
@@ -199,11 +204,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_body(beast::error_code ec, std::shared_ptr<Request> req) {
     if (ec == bhttp::error::body_limit) return refuse_too_large();
+    if (ec == asio::error::no_buffer_space) return refuse(503, json_error("server_busy", "the server is busy; retry shortly"));
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof)
       return close();
     if (ec) return refuse(400, json_error("invalid_request", "malformed HTTP request"));
     auto& raw = parser_->get();
-    req->body = std::move(raw.body());
+    req->body = std::move(raw.body().text);
     bool keep_alive = raw.keep_alive();
     unsigned version = raw.version();
     bool head = req->method == "HEAD";
@@ -252,7 +258,7 @@ class Session : public std::enable_shared_from_this<Session> {
       shared_.inflight_body_bytes -= bytes;
       return false;
     }
-    reserved_body_bytes_ = bytes;
+    reserved_body_bytes_ += bytes;
     return true;
   }
   void release_body_budget() {
@@ -313,7 +319,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<GrowingStringBody>> parser_;
+  std::optional<bhttp::request_parser<ArrivingBody>> parser_;
   Shared& shared_;
   size_t reserved_body_bytes_ = 0;
   std::array<char, 4096> discard_;
@@ -351,8 +357,12 @@ struct Server::Impl {
       if (ec) return back_off(ec);
       accept_backoff = kAcceptBackoffMin;
       // Past the cap the newest connection goes: the ones being served keep their place.
-      if (shared.connections.load() >= shared.options.max_connections) socket.close(ec);
-      else std::make_shared<Session>(std::move(socket), shared)->start();
+      try {
+        if (shared.connections.load() >= shared.options.max_connections) socket.close(ec);
+        else std::make_shared<Session>(std::move(socket), shared)->start();
+      } catch (const std::exception& e) {  // bad_alloc: lose this connection, keep accepting
+        spdlog::error("starting a connection: {}", e.what());
+      }
       accept();
     });
   }

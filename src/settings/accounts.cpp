@@ -105,7 +105,11 @@ Result<WebSession> Accounts::sign_in(const std::string& email, const std::string
   if (Millis wait = throttle_.reserve({pair_key, client_key}, now); wait.count() > 0) return rate_limited(wait, "too many failed sign-ins");
   if (throttle_.recent_failures(account_key, now) >= kSlowAccountAfter) clock_.sleep_for(kSlowAccountDelay);
   auto slot = hash_slots_.acquire();
-  if (!slot) return rate_limited(Millis(1000), "too many sign-ins at once");
+  if (!slot) {  // no password was checked: the attempt counts against nobody
+    throttle_.refund(pair_key);
+    throttle_.refund(client_key);
+    return rate_limited(Millis(1000), "too many sign-ins at once");
+  }
 
   auto user = store_.users().find_by_email(account);
   // An unknown address costs the same hashing time as a wrong password: no user probing.

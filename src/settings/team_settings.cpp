@@ -106,6 +106,20 @@ Result<ConnectionView> TeamSettings::connect(const Caller& caller, const Connect
   if (in.client_id.empty()) return Error::invalid("client_id", "client_id is required");
   if (in.client_secret.empty()) return Error::invalid("client_secret", "client_secret is required");
 
+  {
+    std::lock_guard lock(connecting_mu_);
+    if (!connecting_.insert(caller.team_id).second)
+      return Error{"rate_limited", "the team's Marketo connection is already being verified; retry shortly", {}, {}};
+  }
+  struct Done {
+    TeamSettings& self;
+    const std::string& team;
+    ~Done() {
+      std::lock_guard lock(self.connecting_mu_);
+      self.connecting_.erase(team);
+    }
+  } done{*this, caller.team_id};
+
   store::MarketoConnection c{*rest, *identity, in.client_id, in.client_secret, clock_.now()};
   if (Status s = marketo_.verify({c.rest_endpoint, c.identity_endpoint, c.client_id, c.client_secret}); !s) {
     spdlog::warn("team {}: Marketo connection to {} (client {}) refused: {} ({})", caller.team_id, c.rest_endpoint,

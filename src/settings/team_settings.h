@@ -4,7 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "core/caller.h"
@@ -51,6 +53,7 @@ class TeamSettings {
   // (Identity), marketo_rest_auth_failed, marketo_rest_unreachable, marketo_access_denied,
   // marketo_address_refused, each with a message of our own: what the endpoints said is
   // only logged, never echoed to the caller.
+  // Also rate_limited while another connect of the same team is being verified.
   Result<ConnectionView> connect(const Caller& caller, const ConnectionInput& input);
   // Errors: forbidden, not_found.
   Result<ConnectionView> connection(const Caller& caller);
@@ -66,6 +69,10 @@ class TeamSettings {
   Clock& clock_;
   std::function<void(const std::string&)> connection_changed_;
   const bool allow_loopback_;
+  // Teams whose connection is being verified: one at a time each, so an admin pointing at
+  // an endpoint that never answers holds one handler thread, not all of them.
+  std::mutex connecting_mu_;
+  std::set<std::string> connecting_;
 };
 
 // Checks an endpoint URL: absolute, https (http only for loopback hosts, and only when

@@ -173,12 +173,13 @@ def test_bodies_in_flight_share_one_budget_past_which_requests_get_503(make_serv
     held = []
     try:
         busy = None
-        # Each connection promises a 1 MB body and sends one byte; the budget runs out after
-        # three (the server admits them asynchronously, so keep trying a few more).
+        # Each connection promises a 1 MB body and sends 900 KB of it: the bytes received
+        # count, so the budget runs out during the fourth (keep trying a few more, as the
+        # server reads them asynchronously).
         for _ in range(12):
             sock = connect(server, timeout=2)
             held.append(sock)
-            sock.sendall(post_head("/api/v1/emails", 1000000, token_of(admin)) + b"{")
+            sock.sendall(post_head("/api/v1/emails", 1000000, token_of(admin)) + b"{" + b" " * 899999)
             try:
                 status, _, body, _ = read_full_response(sock)
             except socket.timeout:
@@ -195,6 +196,25 @@ def test_bodies_in_flight_share_one_budget_past_which_requests_get_503(make_serv
     while admin.get("/emails").status_code != 200:
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def test_promised_bytes_that_never_arrive_spend_no_budget(make_server):
+    server = make_server(env={"SENDGUARD_MAX_IMPORT_BYTES": "1500000",
+                              "SENDGUARD_MAX_INFLIGHT_BYTES": "3000000"}).start()
+    admin = server.add_user("Acme", "admin@acme.com", "admin")
+    held = []
+    try:
+        # Ten connections promising 1 MB each and sending one byte: 10 MB promised, 10 bytes sent.
+        for _ in range(10):
+            sock = connect(server, timeout=2)
+            held.append(sock)
+            sock.sendall(post_head("/api/v1/emails", 1000000, token_of(admin)) + b"{")
+        reply = admin.post("/emails", {"workflow": "individual", "source": "api", "to": ["ann@x.com"],
+                                       "subject": "Hi", "text": "Hello"})
+        assert reply.status_code == 202, reply.text
+    finally:
+        for sock in held:
+            sock.close()
 
 
 # --- item 4: metric labels from fixed sets ------------------------------------------------

@@ -330,3 +330,20 @@ def test_failures_are_described_in_our_words_not_the_remote_servers(admin, sim):
     assert "<html>" not in garbage["message"] and "success" not in garbage["message"]
     assert "Bad client credentials" not in refused["message"]
     assert str(port) not in closed["message"] and "onnect" not in closed["message"]
+
+
+def test_one_connection_check_per_team_at_a_time(make_server, sim, two_clients):
+    server = make_server(env={"SENDGUARD_MARKETO_TIMEOUT_MS": "120000"}).start()
+    a = server.add_user("Acme", "admin@acme.com", "admin")
+    hang_marketo_for(sim, TEAM_A)
+    lookups_before = lead_calls(sim)
+    first = Pending(1, lambda i: a.put("/integrations/marketo", connection_body(sim, **TEAM_A), timeout=180))
+    try:
+        wait_until(lambda: lead_calls(sim) > lookups_before, 30, "the first check to reach Marketo and hang")
+        second = connect(a, sim, **TEAM_A)
+
+        assert_error(second, 429, "rate_limited")
+        assert first.done() == 0, "the first check is still waiting on Marketo"
+    finally:
+        sim.reset()  # releases the hung call
+        first.join()
