@@ -39,8 +39,8 @@ std::string Endpoint::url(std::string_view path) const {
   return origin + base_path + "/" + std::string(path);
 }
 
-std::string limits_key(std::string_view instance, std::string_view client_id) {
-  return std::string(instance) + " client " + std::string(client_id);
+std::string limits_key(std::string_view instance, std::string_view client_id, std::string_view identity_instance) {
+  return std::string(instance) + " client " + std::string(client_id) + " via " + std::string(identity_instance);
 }
 
 Result<Endpoint> parse_endpoint(std::string_view text) {

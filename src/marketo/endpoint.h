@@ -22,8 +22,10 @@ struct Endpoint {
 Result<Endpoint> parse_endpoint(std::string_view text);
 
 // What limits, daily budgets and quota blocks are kept per: the REST host together with
-// the API user. The host alone would let a team that names another team's host spend
-// that team's share; a client id counts only once the host accepted its token.
-std::string limits_key(std::string_view instance, std::string_view client_id);
+// the API user and the host its tokens come from. The REST host alone would let a team
+// that names another team's host spend that team's share, and so would a client id (no
+// secret) with tokens from a server of the team's own; the real identity host needs the
+// real secret.
+std::string limits_key(std::string_view instance, std::string_view client_id, std::string_view identity_instance);
 
 }  // namespace sg::marketo

@@ -194,9 +194,9 @@ Result<std::vector<LeadState>> Client::leads_by_id(const Credentials& credential
   return states;
 }
 
-Usage Client::usage(const std::string& rest_endpoint, const std::string& client_id) const {
-  Result<Endpoint> endpoint = parse_endpoint(rest_endpoint);
-  return impl_->budget.usage(endpoint ? limits_key(endpoint->instance, client_id) : std::string(),
+Usage Client::usage(const Credentials& credentials) const {
+  Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
+  return impl_->budget.usage(endpoint ? limits_key_of(credentials, endpoint->instance) : std::string(),
                              impl_->clock.now());
 }
 

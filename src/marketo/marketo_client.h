@@ -149,9 +149,9 @@ class Client {
   // Email and unsubscribed of the leads with `ids`, in batches of 300; unknown ids are absent.
   Result<std::vector<LeadState>> leads_by_id(const Credentials& credentials, const std::vector<int64_t>& ids);
 
-  // Calls made today by `client_id` to the instance of `rest_endpoint` (zero for an
-  // unparsable one).
-  Usage usage(const std::string& rest_endpoint, const std::string& client_id) const;
+  // Calls made today with these credentials' limits key (limits_key; zero for an
+  // unparsable REST endpoint).
+  Usage usage(const Credentials& credentials) const;
 
  private:
   struct Impl;

@@ -49,9 +49,14 @@ RestCaller::RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, To
       backoff_(limits.initial_backoff, limits.max_backoff),
       limiter_(clock, limits) {}
 
+std::string limits_key_of(const Credentials& credentials, std::string_view host) {
+  Result<Endpoint> identity = parse_endpoint(credentials.identity_endpoint);
+  return limits_key(host, credentials.client_id, identity ? identity->instance : credentials.identity_endpoint);
+}
+
 Result<Envelope> RestCaller::call(const Credentials& credentials, const std::string& host,
                                   const net::Request& request, std::string_view kind) {
-  const std::string instance = limits_key(host, credentials.client_id);
+  const std::string instance = limits_key_of(credentials, host);
   bool renewed = false;
   int failures = 0;
   while (true) {

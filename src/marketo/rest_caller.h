@@ -24,13 +24,16 @@
 
 namespace sg::marketo {
 
+// limits_key for calls to `host` with `credentials`.
+std::string limits_key_of(const Credentials& credentials, std::string_view host);
+
 class RestCaller {
  public:
   RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, TokenCache& tokens, DailyBudget& budget,
              const Limits& limits);
 
-  // `request` lacks authorization; `host` (Endpoint::instance) with the client id keys
-  // limits, budget and quota (limits_key); `kind` labels metrics.
+  // `request` lacks authorization; `host` (Endpoint::instance) with the client id and the
+  // identity host keys limits, budget and quota (limits_key_of); `kind` labels metrics.
   Result<Envelope> call(const Credentials& credentials, const std::string& host,
                         const net::Request& request, std::string_view kind);
 

@@ -144,7 +144,7 @@ Result<ConnectionView> TeamSettings::connection(const Caller& caller) {
   if (!c) return Error::not_found("the team has no Marketo connection");
   ConnectionView view = view_of(*c);
   view.sync = store_.marketo_sync().sync_state(caller.team_id);
-  view.usage = marketo_.usage(c->rest_endpoint, c->client_id);
+  view.usage = marketo_.usage({c->rest_endpoint, c->identity_endpoint, c->client_id, c->client_secret});
   return view;
 }
 

@@ -66,7 +66,7 @@ TEST(Unit, BudgetDayEndsAtFiveUtcInSummer) {
   h.clock.set(from_unix_millis(1782907200000));
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   ASSERT_TRUE(h.lookup(kAnn).ok());
-  EXPECT_EQ(from_unix_millis(1782968400000), h.client.usage(credentials().rest_endpoint, credentials().client_id).day_ends);
+  EXPECT_EQ(from_unix_millis(1782968400000), h.client.usage(credentials()).day_ends);
   h.clock.set(from_unix_millis(1782968400000));
   EXPECT_TRUE(h.lookup(kAnn).ok());
 }
@@ -81,7 +81,7 @@ TEST(Unit, BudgetCountsEveryAttemptRetriesIncluded) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ("marketo_budget_exhausted", result.error().code);
   EXPECT_EQ(2u, h.http.requests_to(kLeadsPath).size());
-  EXPECT_EQ(2, h.client.usage(credentials().rest_endpoint, credentials().client_id).calls);
+  EXPECT_EQ(2, h.client.usage(credentials()).calls);
 }
 
 TEST(Unit, BudgetIsKeptPerInstance) {
@@ -93,9 +93,10 @@ TEST(Unit, BudgetIsKeptPerInstance) {
   Credentials elsewhere = credentials();
   elsewhere.rest_endpoint = "https://999-XYZ-999.mktorest.com/rest";
   EXPECT_TRUE(h.lookup(kAnn, elsewhere).ok());
-  EXPECT_EQ(1, h.client.usage(elsewhere.rest_endpoint, elsewhere.client_id).calls);
-  EXPECT_EQ(1, h.client.usage("https://123-abc-456.MKTOREST.com/rest/", credentials().client_id).calls)
-      << "the host names the instance";
+  EXPECT_EQ(1, h.client.usage(elsewhere).calls);
+  Credentials respelled = credentials();
+  respelled.rest_endpoint = "https://123-abc-456.MKTOREST.com/rest/";
+  EXPECT_EQ(1, h.client.usage(respelled).calls) << "the host names the instance";
 }
 
 TEST(Unit, BudgetIsKeptPerClientIdOnTheSameHost) {
@@ -109,8 +110,24 @@ TEST(Unit, BudgetIsKeptPerClientIdOnTheSameHost) {
   Credentials other = credentials();
   other.client_id = "client-2";
   EXPECT_TRUE(h.lookup(kAnn, other).ok());
-  EXPECT_EQ(1, h.client.usage(other.rest_endpoint, other.client_id).calls);
-  EXPECT_EQ(1, h.client.usage(other.rest_endpoint, credentials().client_id).calls);
+  EXPECT_EQ(1, h.client.usage(other).calls);
+  EXPECT_EQ(1, h.client.usage(credentials()).calls);
+}
+
+TEST(Unit, BudgetIsKeptApartForTokensFromAnotherIdentityHost) {
+  // Given a client id's budget spent, then the same client id with tokens from another
+  // identity server (anyone can run one; only the real one knows the secret) still calls,
+  // and its calls never count against the real one's budget.
+  Limits limits;
+  limits.daily_budget = 1;
+  ClientHarness h(limits);
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_TRUE(h.lookup(kAnn).ok());
+  Credentials impostor = credentials();
+  impostor.identity_endpoint = "https://tokens.example.net/identity";
+  EXPECT_TRUE(h.lookup(kAnn, impostor).ok());
+  EXPECT_EQ(1, h.client.usage(impostor).calls);
+  EXPECT_EQ(1, h.client.usage(credentials()).calls);
 }
 
 TEST(Unit, ZeroBudgetIsUnlimited) {
@@ -119,7 +136,7 @@ TEST(Unit, ZeroBudgetIsUnlimited) {
   ClientHarness h(limits);
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(h.lookup(kAnn).ok()) << i;
-  const Usage usage = h.client.usage(credentials().rest_endpoint, credentials().client_id);
+  const Usage usage = h.client.usage(credentials());
   EXPECT_EQ(20, usage.calls);
   EXPECT_EQ(0, usage.budget);
 }
@@ -138,7 +155,7 @@ TEST(Unit, UsageCountsTodaysRestCallsByKind) {
   h.http.script(kLeadsPath, {ok(success_json(updated(1)))});
   ASSERT_TRUE(h.client.unsubscribe(credentials(), kAnn, "r").ok());
 
-  const Usage usage = h.client.usage(credentials().rest_endpoint, credentials().client_id);
+  const Usage usage = h.client.usage(credentials());
   const std::map<std::string, int64_t> expected{{"activity", 2}, {"activity_types", 1}, {"lead_by_id", 1},
                                                 {"lookup", 1},   {"paging_token", 1},   {"update", 1}};
   EXPECT_EQ(expected, usage.calls_by_kind);
@@ -154,7 +171,7 @@ TEST(Unit, UsageStartsAfreshEachDay) {
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   ASSERT_TRUE(h.lookup(kAnn).ok());
   h.clock.set(kCentralMidnight);
-  const Usage usage = h.client.usage(credentials().rest_endpoint, credentials().client_id);
+  const Usage usage = h.client.usage(credentials());
   EXPECT_EQ(0, usage.calls);
   EXPECT_TRUE(usage.calls_by_kind.empty());
   EXPECT_EQ(kCentralMidnight + std::chrono::hours{24}, usage.day_ends);
@@ -163,7 +180,9 @@ TEST(Unit, UsageStartsAfreshEachDay) {
 TEST(Unit, UsageOfAnUnknownEndpointIsZero) {
   ClientHarness h;
   for (const char* endpoint : {"https://never-called.mktorest.com/rest", "not a url"}) {
-    const Usage usage = h.client.usage(endpoint, "client-1");
+    Credentials unknown = credentials();
+    unknown.rest_endpoint = endpoint;
+    const Usage usage = h.client.usage(unknown);
     EXPECT_EQ(0, usage.calls) << endpoint;
     EXPECT_EQ(10000, usage.budget);
   }
