@@ -55,7 +55,8 @@ test('an admin connects Marketo and turns the check on through Settings → Admi
 
   await page.getByLabel('Client secret').fill(CLIENT_SECRET);
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await page.getByTestId('connection-status').filter({ hasText: 'Connected' }).waitFor();
+  // Anchored: "Not connected" contains "connected" too, and verifying takes a moment.
+  await page.getByTestId('connection-status').filter({ hasText: /^Connected/ }).waitFor();
 
   await toggle.click();
   await page.getByRole('status').filter({ hasText: 'The check is on' }).waitFor();
