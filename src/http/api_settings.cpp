@@ -114,8 +114,7 @@ void Api::add_settings_routes() {
     return result ? json_response(200, connection_status_body(*result)) : error_response(result.error());
   });
   add("DELETE", "/integrations/marketo", [this](Request&, const Caller& c) {
-    Status s = s_.settings.disconnect(c);
-    return s ? Response{204, "application/json", "", {}} : error_response(s.error());
+    return no_content(s_.settings.disconnect(c));
   });
 }
 

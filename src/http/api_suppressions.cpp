@@ -46,8 +46,7 @@ void Api::add_suppression_routes() {
     return json_response(added->second ? 201 : 200, entry_body(added->first));
   });
   add("DELETE", "/suppressions/{email}", [this](Request& r, const Caller& c) {
-    Status s = s_.suppressions.remove(c, r.path_params["email"]);
-    return s ? Response{204, "application/json", "", {}} : error_response(s.error());
+    return no_content(s_.suppressions.remove(c, r.path_params["email"]));
   });
   add("POST", std::string(kImportRoute), [this](Request& r, const Caller& c) {
     std::istringstream csv(r.body);

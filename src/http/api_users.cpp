@@ -18,8 +18,6 @@ json::object token_body(const store::ApiToken& t) {
   return {{"id", t.id}, {"name", t.name}, {"user_id", t.user_id}, {"created_at", format_rfc3339(t.created_at)}};
 }
 
-Response no_content(const Status& s) { return s ? Response{204, "application/json", "", {}} : error_response(s.error()); }
-
 }  // namespace
 
 void Api::add_user_routes() {

@@ -51,4 +51,8 @@ Response error_response(const Error& error) {
   return res;
 }
 
+Response no_content(const Status& status) {
+  return status ? Response{204, "application/json", "", {}} : error_response(status.error());
+}
+
 }  // namespace sg::http

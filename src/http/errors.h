@@ -9,5 +9,7 @@ namespace sg::http {
 
 int status_for(const std::string& code);
 Response error_response(const Error& error);
+// 204 with no body when `status` succeeded, else its error.
+Response no_content(const Status& status);
 
 }  // namespace sg::http
