@@ -5,9 +5,12 @@
 
 #include <cassert>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "core/error_codes.h"
 
 namespace sg {
 
@@ -18,12 +21,17 @@ struct Error {
   std::vector<std::string> recipients;  // addresses the error is about, when any
   int retry_after_seconds = 0;          // when trying again later will help
 
+  // Named constructors; `code` is one of errc:: or a vendor's error_codes.h.
+  static Error make(std::string_view code, std::string message) {
+    return Error{std::string(code), std::move(message), {}, {}};
+  }
   static Error invalid(std::string field, std::string message) {
-    return Error{"invalid_request", std::move(message), std::move(field), {}};
+    return Error{std::string(errc::invalid_request), std::move(message), std::move(field), {}};
   }
-  static Error not_found(std::string message = "not found") {
-    return Error{"not_found", std::move(message), {}, {}};
-  }
+  static Error not_found(std::string message = "not found") { return make(errc::not_found, std::move(message)); }
+  static Error unauthorized(std::string message) { return make(errc::unauthorized, std::move(message)); }
+  static Error forbidden(std::string message) { return make(errc::forbidden, std::move(message)); }
+  static Error internal(std::string message) { return make(errc::internal_error, std::move(message)); }
 };
 
 template <class T>

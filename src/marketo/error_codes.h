@@ -1,0 +1,23 @@
+// Error codes of the Marketo adapter: why Marketo could not answer or a connection was
+// refused. API.md documents those that reach callers.
+#pragma once
+
+#include <string_view>
+
+namespace sg::marketo::errc {
+
+inline constexpr std::string_view not_connected = "marketo_not_connected";
+inline constexpr std::string_view unreachable = "marketo_unreachable";
+inline constexpr std::string_view busy = "marketo_busy";
+inline constexpr std::string_view rate_limited = "marketo_rate_limited";
+inline constexpr std::string_view quota_exceeded = "marketo_quota_exceeded";
+inline constexpr std::string_view budget_exhausted = "marketo_budget_exhausted";
+inline constexpr std::string_view auth_failed = "marketo_auth_failed";
+inline constexpr std::string_view token_rejected = "marketo_token_rejected";
+inline constexpr std::string_view access_denied = "marketo_access_denied";
+inline constexpr std::string_view address_refused = "marketo_address_refused";
+inline constexpr std::string_view rest_auth_failed = "marketo_rest_auth_failed";
+inline constexpr std::string_view rest_unreachable = "marketo_rest_unreachable";
+inline constexpr std::string_view error = "marketo_error";
+
+}  // namespace sg::marketo::errc
