@@ -4,6 +4,7 @@
 
 #include "mail/eml_file_transport.h"
 #include "mail/smtp_transport.h"
+#include "marketo/error_codes.h"
 #include "net/curl_http_client.h"
 #include "store/sqlite_store.h"
 
@@ -51,24 +52,26 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   limits.call_timeout = Millis(config.marketo_timeout_ms);
   limits.daily_budget = config.marketo_daily_budget;
   rt->marketo_ = std::make_unique<marketo::Client>(*rt->http_client_, clock, rt->metrics_, limits);
-  rt->local_source_ = std::make_unique<sending::LocalListSource>(store.suppressions());
+  rt->local_source_ = std::make_unique<suppressions::LocalListSource>(store.suppressions());
   rt->marketo_source_ =
-      std::make_unique<sending::MarketoSource>(store.connections(), store.marketo_sync(), *rt->marketo_, clock);
+      std::make_unique<mirror::MarketoSource>(store.connections(), store.marketo_sync(), *rt->marketo_, clock);
   rt->coalesced_marketo_ = std::make_unique<gate::CoalescingSource>(*rt->marketo_source_);
   // A stalled team holds at most 3 x marketo_team_concurrency handler threads, and only
   // until its oldest call has run 5 s; then just the calls inside.
   rt->bounded_marketo_ = std::make_unique<gate::TeamBoundedSource>(
       *rt->coalesced_marketo_,
-      gate::TeamLimits{config.marketo_team_concurrency, 2 * config.marketo_team_concurrency, Millis{5000}});
-  rt->gate_ = std::make_unique<gate::UnsubscribeGate>(
-      *rt->local_source_, *rt->bounded_marketo_, clock, rt->metrics_,
-      gate::GateOptions{Millis(1000LL * config.check_max_age_seconds)});
-  sending::MirrorOptions mirror;
+      gate::TeamLimits{config.marketo_team_concurrency, 2 * config.marketo_team_concurrency, Millis{5000}},
+      Error::make(marketo::errc::busy, "too many of the team's requests are already waiting on Marketo"));
+  mirror::MirrorOptions mirror;
   mirror.trust_window = Millis(3600LL * 1000 * config.mirror_trust_hours);
   // Three missed runs of the sync and the mirror's "not unsubscribed" is no longer relied on.
   mirror.max_sync_age = Millis(3LL * 1000 * config.mirror_interval_seconds + 60000);
-  rt->mirror_ = std::make_unique<sending::StoreMirror>(store.marketo_sync(), clock, mirror);
-  rt->gate_->use_mirror(*rt->mirror_);
+  rt->mirror_ = std::make_unique<mirror::StoreMirror>(store.marketo_sync(), clock, mirror);
+  // The order is the order of asking: the team's own list first, then each vendor.
+  rt->gate_ = std::make_unique<gate::UnsubscribeGate>(
+      std::vector<gate::CheckedSource>{rt->local_source_->checked(),
+                                       mirror::marketo_checked_source(*rt->bounded_marketo_, rt->mirror_.get())},
+      clock, rt->metrics_, gate::GateOptions{Millis(1000LL * config.check_max_age_seconds)});
   rt->sync_ = std::make_unique<mirror::MarketoSync>(
       store, *rt->marketo_, clock, mirror::SyncOptions{Millis(1000LL * config.mirror_interval_seconds)});
 

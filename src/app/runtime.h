@@ -18,14 +18,16 @@
 #include "http/server.h"
 #include "mail/transport.h"
 #include "marketo/marketo_client.h"
+#include "mirror/marketo_source.h"
 #include "mirror/marketo_sync.h"
+#include "mirror/store_mirror.h"
 #include "net/http_client.h"
 #include "obs/metrics.h"
 #include "sending/outbox_worker.h"
 #include "sending/send_service.h"
-#include "sending/sources.h"
 #include "settings/accounts.h"
 #include "settings/team_settings.h"
+#include "suppressions/local_list_source.h"
 #include "store/stores.h"
 
 namespace sg::app {
@@ -55,12 +57,12 @@ class Runtime {
   Metrics metrics_;
   std::unique_ptr<net::HttpClient> http_client_;
   std::unique_ptr<marketo::Client> marketo_;
-  std::unique_ptr<sending::LocalListSource> local_source_;
-  std::unique_ptr<sending::MarketoSource> marketo_source_;
+  std::unique_ptr<suppressions::LocalListSource> local_source_;
+  std::unique_ptr<mirror::MarketoSource> marketo_source_;
   std::unique_ptr<gate::CoalescingSource> coalesced_marketo_;
   std::unique_ptr<gate::TeamBoundedSource> bounded_marketo_;
+  std::unique_ptr<mirror::StoreMirror> mirror_;
   std::unique_ptr<gate::UnsubscribeGate> gate_;
-  std::unique_ptr<sending::StoreMirror> mirror_;
   std::unique_ptr<mirror::MarketoSync> sync_;
   std::unique_ptr<mail::Transport> transport_;
   std::unique_ptr<crypto::UnsubscribeTokens> tokens_;

@@ -7,9 +7,9 @@
 #include <unordered_set>
 
 #include "core/email_address.h"
-#include "core/policy.h"
+#include "core/fate.h"
 #include "crypto/tokens.h"
-#include "sending/sources.h"
+#include "sending/team_policy.h"
 #include "sending/email_factory.h"
 #include "sending/personalize.h"
 #include "sending/send_validation.h"
@@ -189,14 +189,13 @@ int CampaignService::run_due_steps(int limit) {
     email.enrollment_id = enrollment.id;
     email.step_index = enrollment.next_step;
     Verdict v = answers[enrollment.team_id].verdict(lowercase_ascii(enrollment.email));
-    email.reason = reason_of(v);
-    switch (decide(Workflow::Campaign, v)) {
-      case Outcome::Send: break;
-      case Outcome::Hold: email.status = EmailStatus::Held; email.held_since = now; break;
-      default:
-        email.status = EmailStatus::Failed;
-        enrollment.state = store::EnrollmentState::Stopped;
-        enrollment.reason = email.reason;
+    Fate f = fate(Workflow::Campaign, v.finding, Stage::Request);
+    email.reason = v.reason;
+    email.status = f.status;
+    if (f.status == EmailStatus::Held) email.held_since = now;
+    if (f.stops_enrollment) {
+      enrollment.state = store::EnrollmentState::Stopped;
+      enrollment.reason = email.reason;
     }
     enrollment.next_due_at.reset();  // the next step is scheduled once this email is sent
     store_.transaction([&] {

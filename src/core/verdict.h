@@ -1,19 +1,31 @@
-// Verdict: what the gate says about one recipient, after the team's fail policy.
+// Verdict: what the gate says about one recipient, after the team's fail policy. The
+// gate asks a list of sources in turn (a team's own suppression list, then its vendors),
+// so a refusing verdict names the source that refused by that source's reason code.
 #pragma once
 
 #include <string_view>
 
 namespace sg {
 
-enum class Verdict {
-  Allowed,              // no source reports the address unsubscribed
-  MarketoUnsubscribed,  // Marketo says unsubscribed
-  Suppressed,           // on the team's local suppression list
-  Unverified,           // Marketo could not answer and the policy is "block"
+enum class Finding {
+  Allowed,       // no source reports the address unsubscribed
+  Unsubscribed,  // a source reports it unsubscribed (`reason` says which)
+  Unverified,    // a source could not answer and the policy is "block"
 };
 
-// The API reason for a refusing verdict: "marketo_unsubscribed", "suppressed",
-// "check_unavailable"; empty for Allowed.
-std::string_view reason_of(Verdict v);
+// The reason of an Unverified verdict, as API.md spells it.
+inline constexpr std::string_view kCheckUnavailable = "check_unavailable";
+
+struct Verdict {
+  Finding finding = Finding::Allowed;
+  // The API reason code ("suppressed", "marketo_unsubscribed", kCheckUnavailable …);
+  // empty when allowed. Reason codes are static strings owned by their sources.
+  std::string_view reason;
+  // The deciding source's place in the gate's list; when recipients of one email are
+  // refused by several sources, the later source names the email's reason.
+  int source_rank = -1;
+
+  bool allowed() const { return finding == Finding::Allowed; }
+};
 
 }  // namespace sg

@@ -8,8 +8,8 @@ Result<std::unordered_set<std::string>> TeamBoundedSource::unsubscribed_among(co
                                                                               const std::vector<std::string>& keys) {
   const std::optional<Instant> entered = enter(team_id);
   if (!entered) {
-    spdlog::warn("team {}: its Marketo lookups are stalled or too many; failing fast", team_id);
-    return Error{"marketo_busy", "too many of the team's requests are already waiting on Marketo", {}, {}};
+    spdlog::warn("team {}: its lookups are stalled or too many ({}); failing fast", team_id, busy_.code);
+    return busy_;
   }
   struct Exit {
     TeamBoundedSource& self;

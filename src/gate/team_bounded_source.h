@@ -4,8 +4,8 @@
 // answers would hold them all. Per team, at most `limits.slots` callers are inside and at
 // most `limits.waiting` more wait for a slot; a waiter gives up once the team's oldest
 // call inside has run `limits.stall_after` (its Marketo is stalled, not merely busy), and
-// then every newcomer fails at once until that call ends. Failing is marketo_busy, so the
-// team's own fail policy answers (503 for "block", allowed unverified for "send") while
+// then every newcomer fails at once until that call ends. Failing is the `busy` error the
+// source's vendor names (marketo_busy for Marketo), so the team's own fail policy answers (503 for "block", allowed unverified for "send") while
 // other teams are unaffected. Times are real (std::chrono::steady_clock): slots free up
 // as real calls end. Thread-safe; the inner source must outlive it.
 #pragma once
@@ -31,7 +31,8 @@ struct TeamLimits {
 
 class TeamBoundedSource final : public SuppressionSource {
  public:
-  TeamBoundedSource(SuppressionSource& inner, TeamLimits limits) : inner_(inner), limits_(limits) {}
+  TeamBoundedSource(SuppressionSource& inner, TeamLimits limits, Error busy)
+      : inner_(inner), limits_(limits), busy_(std::move(busy)) {}
 
   Result<std::unordered_set<std::string>> unsubscribed_among(
       const std::string& team_id, const std::vector<std::string>& keys) override;
@@ -49,6 +50,7 @@ class TeamBoundedSource final : public SuppressionSource {
 
   SuppressionSource& inner_;
   const TeamLimits limits_;
+  const Error busy_;
   std::mutex mu_;
   std::condition_variable left_;
   std::unordered_map<std::string, Team> teams_;  // GUARDED_BY(mu_); absent = idle

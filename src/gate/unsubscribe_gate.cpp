@@ -2,44 +2,40 @@
 
 #include <spdlog/spdlog.h>
 
-#include <unordered_map>
+#include <algorithm>
+#include <stdexcept>
 #include <unordered_set>
 
 namespace sg::gate {
-namespace {
 
-// Why Marketo could not answer, in words of our own: this reaches API answers and the
-// emails log, and what Marketo's endpoint (or curl) said must not (only the log has it).
-std::string describe_unavailable(const std::string& code) {
-  static const std::unordered_map<std::string, std::string> kWords{
-      {"marketo_unreachable", "the Marketo endpoint could not be reached"},
-      {"marketo_busy", "too many of the team's requests are already waiting on Marketo"},
-      {"marketo_rate_limited", "Marketo's rate limit was reached"},
-      {"marketo_quota_exceeded", "Marketo's daily API quota is spent"},
-      {"marketo_budget_exhausted", "Sendguard's daily budget of Marketo calls is spent"},
-      {"marketo_not_connected", "the team has no Marketo connection"},
-      {"marketo_auth_failed", "Marketo refused the connection's credentials"},
-      {"marketo_token_rejected", "Marketo's REST endpoint refused the connection's token"},
-      {"marketo_access_denied", "the Marketo API user may not read leads"},
-      {"marketo_address_refused", "the Marketo endpoint resolves to an internal address"},
-  };
-  auto it = kWords.find(code);
-  return it == kWords.end() ? "Marketo could not answer (" + code + ")" : it->second;
+SourceUse TeamPolicy::use_of(const std::string& source) const {
+  auto it = sources.find(source);
+  return it == sources.end() ? SourceUse{} : it->second;
 }
-
-}  // namespace
 
 Verdict GateAnswer::verdict(const std::string& key) const {
   auto it = verdicts.find(key);
-  return it == verdicts.end() ? Verdict::Allowed : it->second;
+  return it == verdicts.end() ? Verdict{} : it->second;
 }
 
-UnsubscribeGate::UnsubscribeGate(SuppressionSource& local, SuppressionSource& marketo,
-                                 Clock& clock, Metrics& metrics, GateOptions options)
-    : local_(local), marketo_(marketo), clock_(clock), metrics_(metrics),
-      cache_(options.max_age, options.cache_entries), max_age_(options.max_age) {
+bool GateAnswer::is_unverified_allowed(const std::string& key) const {
+  return std::find(unverified_allowed.begin(), unverified_allowed.end(), key) != unverified_allowed.end();
+}
+
+UnsubscribeGate::UnsubscribeGate(std::vector<CheckedSource> sources, Clock& clock, Metrics& metrics,
+                                 GateOptions options)
+    : clock_(clock), metrics_(metrics), max_age_(options.max_age) {
+  for (auto& s : sources) {
+    auto cache = s.cached ? std::make_unique<FreshnessCache>(options.max_age, options.cache_entries) : nullptr;
+    sources_.push_back({std::move(s), std::move(cache)});
+  }
   metrics_.describe("sendguard_checks_total", "counter",
                     "Recipients checked by the unsubscribe gate, by outcome");
+}
+
+void UnsubscribeGate::forget_team(const std::string& team_id) {
+  for (auto& entry : sources_)
+    if (entry.cache) entry.cache->forget_team(team_id);
 }
 
 GateAnswer UnsubscribeGate::check(const std::string& team_id, const TeamPolicy& policy,
@@ -50,70 +46,93 @@ GateAnswer UnsubscribeGate::check(const std::string& team_id, const TeamPolicy& 
     if (seen.insert(k).second) distinct.push_back(k);
 
   GateAnswer answer;
-  auto local = local_.unsubscribed_among(team_id, distinct);
-  if (!local) throw std::runtime_error("local suppression list: " + local.error().message);
-  std::vector<std::string> for_marketo;
-  for (const auto& k : distinct) {
-    if (local->count(k)) answer.verdicts[k] = Verdict::Suppressed;
-    else {
-      answer.verdicts[k] = Verdict::Allowed;
-      for_marketo.push_back(k);
-    }
+  for (const auto& k : distinct) answer.verdicts[k] = Verdict{};
+  for (size_t rank = 0; rank < sources_.size(); ++rank) {
+    Entry& entry = sources_[rank];
+    if (!entry.source.always_on && !policy.use_of(entry.source.name).on) continue;
+    // A refusal is final; an address another source could not verify may still be refused.
+    std::vector<std::string> open;
+    for (const auto& k : distinct)
+      if (answer.verdicts[k].finding != Finding::Unsubscribed) open.push_back(k);
+    if (open.empty()) break;
+    ask(static_cast<int>(rank), entry, team_id, policy, open, answer);
   }
-  if (policy.marketo_check_enabled && !for_marketo.empty())
-    ask_marketo(team_id, policy, for_marketo, answer);
+  std::erase_if(answer.unverified_allowed, [&](const std::string& k) { return !answer.verdicts[k].allowed(); });
 
-  for (const auto& k : distinct)
-    metrics_.increment("sendguard_checks_total",
-                       {{"outcome", std::string(answer.verdicts[k] == Verdict::Allowed
-                                                    ? "allowed"
-                                                    : reason_of(answer.verdicts[k]))}});
+  for (const auto& k : distinct) {
+    const Verdict& v = answer.verdicts[k];
+    metrics_.increment("sendguard_checks_total", {{"outcome", v.allowed() ? "allowed" : std::string(v.reason)}});
+  }
   return answer;
 }
 
-void UnsubscribeGate::ask_marketo(const std::string& team_id, const TeamPolicy& policy,
-                                  const std::vector<std::string>& keys, GateAnswer& answer) {
-  TimePoint now = clock_.now();
+void UnsubscribeGate::ask(int rank, Entry& entry, const std::string& team_id, const TeamPolicy& policy,
+                          const std::vector<std::string>& keys, GateAnswer& answer) {
+  const Verdict refused{Finding::Unsubscribed, entry.source.reason, rank};
+  std::vector<std::string> missing = not_answered_locally(rank, entry, team_id, policy.use_of(entry.source.name),
+                                                          keys, answer);
+  if (missing.empty()) return;
+
+  auto fresh = entry.source.source->unsubscribed_among(team_id, missing);
+  if (!fresh) {
+    // The team's own list is our database: the fail policy is for vendors' outages only.
+    if (entry.source.always_on) throw std::runtime_error(entry.source.label + ": " + fresh.error().message);
+    return unavailable(entry, team_id, policy, missing, fresh.error(), answer);
+  }
+  TimePoint fetched = clock_.now();
+  for (const auto& k : missing) {
+    bool unsubscribed = fresh->count(k) > 0;
+    if (entry.cache) entry.cache->put(team_id, k, unsubscribed, fetched);
+    if (unsubscribed) answer.verdicts[k] = refused;
+  }
+}
+
+std::vector<std::string> UnsubscribeGate::not_answered_locally(int rank, Entry& entry, const std::string& team_id,
+                                                               const SourceUse& use,
+                                                               const std::vector<std::string>& keys,
+                                                               GateAnswer& answer) {
+  if (!entry.source.mirror && !entry.cache) return keys;
+  const Verdict refused{Finding::Unsubscribed, entry.source.reason, rank};
+  const TimePoint now = clock_.now();
   std::vector<std::string> unanswered;
   std::unordered_map<std::string, TimePoint> learned;  // when the mirror last learned of a key
-  if (mirror_) {
-    auto mirrored = mirror_->mirrored(team_id, keys);
+  if (entry.source.mirror) {
+    auto mirrored = entry.source.mirror->mirrored(team_id, keys);
     for (const auto& k : keys) {
       auto it = mirrored.find(k);
-      bool usable = it != mirrored.end() && (policy.mirror_authoritative || now - it->second.synced_at < max_age_);
-      if (usable && it->second.unsubscribed) answer.verdicts[k] = Verdict::MarketoUnsubscribed;
-      else if (!(usable && it->second.trusted && policy.mirror_authoritative)) unanswered.push_back(k);
+      bool usable = it != mirrored.end() && (use.mirror_authoritative || now - it->second.synced_at < max_age_);
+      if (usable && it->second.unsubscribed) answer.verdicts[k] = refused;
+      else if (!(usable && it->second.trusted && use.mirror_authoritative)) unanswered.push_back(k);
       if (usable) learned[k] = it->second.seen_at;
     }
   } else {
     unanswered = keys;
   }
+  if (!entry.cache) return unanswered;
   std::vector<std::string> missing;
   for (const auto& k : unanswered) {
-    // A cached answer older than what the feed has since reported (a resubscribe) is stale.
+    // A cached answer older than what the mirror has since learned (a resubscribe) is stale.
     auto newer = learned.find(k);
-    auto cached = cache_.get(team_id, k, now, newer == learned.end() ? TimePoint::min() : newer->second);
+    auto cached = entry.cache->get(team_id, k, now, newer == learned.end() ? TimePoint::min() : newer->second);
     if (!cached) missing.push_back(k);
-    else if (*cached) answer.verdicts[k] = Verdict::MarketoUnsubscribed;
+    else if (*cached) answer.verdicts[k] = refused;
   }
-  if (missing.empty()) return;
+  return missing;
+}
 
-  auto fresh = marketo_.unsubscribed_among(team_id, missing);
-  if (fresh) {
-    TimePoint fetched = clock_.now();
-    for (const auto& k : missing) {
-      bool unsubscribed = fresh->count(k) > 0;
-      cache_.put(team_id, k, unsubscribed, fetched);
-      if (unsubscribed) answer.verdicts[k] = Verdict::MarketoUnsubscribed;
-    }
-    return;
+void UnsubscribeGate::unavailable(const Entry& entry, const std::string& team_id, const TeamPolicy& policy,
+                                  const std::vector<std::string>& keys, const Error& error, GateAnswer& answer) {
+  const CheckedSource& source = entry.source;
+  std::string words = source.describe_unavailable ? source.describe_unavailable(error.code) : "";
+  if (!answer.unavailable) {
+    answer.unavailable = true;
+    answer.unavailable_source = source.label;
+    answer.unavailable_detail = words.empty() ? source.label + " could not answer (" + error.code + ")" : words;
   }
-  answer.marketo_unavailable = true;
-  answer.unavailable_detail = describe_unavailable(fresh.error().code);
-  spdlog::warn("unsubscribe check: Marketo could not answer for team {} ({}: {}): policy {}", team_id,
-               fresh.error().code, fresh.error().message, to_string(policy.on_check_unavailable));
-  for (const auto& k : missing) {
-    if (policy.on_check_unavailable == FailPolicy::Block) answer.verdicts[k] = Verdict::Unverified;
+  spdlog::warn("unsubscribe check: {} could not answer for team {} ({}: {}): policy {}", source.label, team_id,
+               error.code, error.message, to_string(policy.on_check_unavailable));
+  for (const auto& k : keys) {
+    if (policy.on_check_unavailable == FailPolicy::Block) answer.verdicts[k] = {Finding::Unverified, kCheckUnavailable};
     else answer.unverified_allowed.push_back(k);
   }
 }

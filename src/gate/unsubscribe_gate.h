@@ -1,11 +1,12 @@
-// UnsubscribeGate: the one check every email passes. For a team and a set of
-// addresses it answers a Verdict per address from the local suppression list and,
-// when the team's check is on, the mirror of Marketo and then Marketo itself (through the
-// freshness cache, one batched request for all addresses not answered before), then
-// applies the fail policy.
+// UnsubscribeGate: the one check every email passes. For a team and a set of addresses
+// it asks its sources in order — the team's own suppression list first, then each source
+// the team has turned on (through its mirror and the freshness cache when it has them),
+// each only for the addresses no earlier source refused, in one batched request — and
+// answers a Verdict per address after the team's fail policy.
 // Thread-safe; sources must outlive the gate.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -13,56 +14,69 @@
 #include "core/clock.h"
 #include "core/email_status.h"
 #include "core/verdict.h"
+#include "gate/checked_source.h"
 #include "gate/freshness_cache.h"
-#include "gate/mirror.h"
-#include "gate/suppression_source.h"
 #include "obs/metrics.h"
 
 namespace sg::gate {
 
 struct GateOptions {
-  Millis max_age{60000};  // how long a Marketo answer may be reused; 0 = never
+  Millis max_age{60000};  // how long a cached source's answer may be reused; 0 = never
   size_t cache_entries = 200000;
 };
 
-struct TeamPolicy {
-  bool marketo_check_enabled = false;
-  FailPolicy on_check_unavailable = FailPolicy::Block;
+// How a team uses one optional source.
+struct SourceUse {
+  bool on = false;
   bool mirror_authoritative = false;  // rely on the mirror's recent "not unsubscribed"
+};
+
+struct TeamPolicy {
+  FailPolicy on_check_unavailable = FailPolicy::Block;
+  std::unordered_map<std::string, SourceUse> sources;  // by CheckedSource::name; absent = off
+
+  SourceUse use_of(const std::string& source) const;
 };
 
 struct GateAnswer {
   std::unordered_map<std::string, Verdict> verdicts;  // by lower-cased address
-  bool marketo_unavailable = false;  // Marketo could not answer for some addresses
-  std::string unavailable_detail;    // why, for logs and error messages
+  bool unavailable = false;        // a source could not answer for some addresses
+  std::string unavailable_source;  // its label
+  std::string unavailable_detail;  // why, for logs and error messages
   // Addresses let through unverified because the policy is "send".
   std::vector<std::string> unverified_allowed;
 
   Verdict verdict(const std::string& key) const;
+  bool is_unverified_allowed(const std::string& key) const;
 };
 
 class UnsubscribeGate {
  public:
-  UnsubscribeGate(SuppressionSource& local, SuppressionSource& marketo, Clock& clock,
-                  Metrics& metrics, GateOptions options);
+  UnsubscribeGate(std::vector<CheckedSource> sources, Clock& clock, Metrics& metrics, GateOptions options);
 
   // `keys` are lower-cased addresses; duplicates are asked once.
-  GateAnswer check(const std::string& team_id, const TeamPolicy& policy,
-                   const std::vector<std::string>& keys);
-  void forget_team(const std::string& team_id) { cache_.forget_team(team_id); }
-  // Consults `mirror` before the cache and Marketo; it must outlive the gate.
-  void use_mirror(Mirror& mirror) { mirror_ = &mirror; }
+  GateAnswer check(const std::string& team_id, const TeamPolicy& policy, const std::vector<std::string>& keys);
+  // Drops a team's cached answers, e.g. when a connection of the team changes.
+  void forget_team(const std::string& team_id);
 
  private:
-  void ask_marketo(const std::string& team_id, const TeamPolicy& policy,
-                   const std::vector<std::string>& keys, GateAnswer& answer);
+  struct Entry {
+    CheckedSource source;
+    std::unique_ptr<FreshnessCache> cache;  // when source.cached
+  };
+  // Asks one source about `keys`, writing its refusals into `answer`.
+  void ask(int rank, Entry& entry, const std::string& team_id, const TeamPolicy& policy,
+           const std::vector<std::string>& keys, GateAnswer& answer);
+  // What the source's mirror and cache cannot answer; their refusals go into `answer`.
+  std::vector<std::string> not_answered_locally(int rank, Entry& entry, const std::string& team_id,
+                                                const SourceUse& use, const std::vector<std::string>& keys,
+                                                GateAnswer& answer);
+  void unavailable(const Entry& entry, const std::string& team_id, const TeamPolicy& policy,
+                   const std::vector<std::string>& keys, const Error& error, GateAnswer& answer);
 
-  SuppressionSource& local_;
-  SuppressionSource& marketo_;
+  std::vector<Entry> sources_;
   Clock& clock_;
   Metrics& metrics_;
-  FreshnessCache cache_;
-  Mirror* mirror_ = nullptr;
   const Millis max_age_;
 };
 

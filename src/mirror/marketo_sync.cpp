@@ -5,7 +5,7 @@
 #include <set>
 
 #include "core/email_address.h"
-#include "sending/sources.h"
+#include "mirror/marketo_source.h"
 
 namespace sg::mirror {
 namespace {
@@ -134,7 +134,7 @@ void MarketoSync::sync_team(const std::string& team_id) {
   auto& sync = store_.marketo_sync();
   auto connection = store_.connections().get(team_id);
   if (!connection) return;
-  auto creds = sending::credentials_of(*connection);
+  auto creds = credentials_of(*connection);
   auto state = sync.sync_state(team_id);
   auto fail = [&](const Error& e) {
     state.last_error = e.message;
@@ -191,7 +191,7 @@ void MarketoSync::write_back(const std::string& team, const std::vector<store::W
   }
   std::vector<std::string> emails;
   for (const auto& w : items) emails.push_back(w.email);
-  auto results = client_.unsubscribe(sending::credentials_of(*connection), emails, items.front().reason);
+  auto results = client_.unsubscribe(credentials_of(*connection), emails, items.front().reason);
   if (!results) {
     for (const auto& w : items) {
       Millis delay = options_.writeback_retry_base;

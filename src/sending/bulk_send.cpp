@@ -4,13 +4,13 @@
 #include <unordered_map>
 
 #include "core/email_address.h"
-#include "core/policy.h"
+#include "core/fate.h"
 #include "crypto/tokens.h"
 #include "sending/email_factory.h"
 #include "sending/idempotent_answer.h"
 #include "sending/personalize.h"
 #include "sending/send_validation.h"
-#include "sending/sources.h"
+#include "sending/team_policy.h"
 
 namespace sg::sending {
 namespace json = boost::json;
@@ -129,18 +129,13 @@ Result<BulkAccepted> BulkSendService::send(const Caller& caller, const BulkReque
                            options_.mail_domain, now);
     email.bulk_id = accepted.id;
     Verdict v = answer.verdict(p.address.key());
-    switch (decide(request.mode, v)) {
-      case Outcome::Send: break;
-      case Outcome::DropSilently: email.status = EmailStatus::Suppressed; break;
-      case Outcome::Hold: email.status = EmailStatus::Held; email.held_since = now; break;
-      default: email.status = EmailStatus::Failed; break;
-    }
-    email.reason = reason_of(v);
-    email.unverified = std::find(answer.unverified_allowed.begin(), answer.unverified_allowed.end(),
-                                 p.address.key()) != answer.unverified_allowed.end();
+    Fate f = fate(request.mode, v.finding, Stage::Request);
+    email.status = f.status;
+    if (f.status == EmailStatus::Held) email.held_since = now;
+    email.reason = v.reason;
+    email.unverified = answer.is_unverified_allowed(p.address.key());
     any_unverified = any_unverified || email.unverified;
-    if (!(request.mode == Workflow::Group && email.status == EmailStatus::Suppressed))
-      accepted.emails.push_back({p.address.original(), email.id, email.status, email.reason});
+    if (f.seen_by_sender) accepted.emails.push_back({p.address.original(), email.id, email.status, email.reason});
     emails.push_back(std::move(email));
   }
 

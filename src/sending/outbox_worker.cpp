@@ -6,9 +6,9 @@
 #include <atomic>
 
 #include "core/email_address.h"
-#include "core/policy.h"
+#include "core/fate.h"
 #include "mail/message.h"
-#include "sending/sources.h"
+#include "sending/team_policy.h"
 
 namespace sg::sending {
 
@@ -134,7 +134,7 @@ void OutboxWorker::process(store::EmailRecord email, const Prechecked& prechecke
   auto known = prechecked.by_team.find(email.team_id);
   gate::GateAnswer answer;
   if (known != prechecked.by_team.end() &&
-      (known->second.marketo_unavailable || clock_.now() - prechecked.at <= options_.precheck_reuse)) {
+      (known->second.unavailable || clock_.now() - prechecked.at <= options_.precheck_reuse)) {
     answer = known->second;
   } else {
     auto settings = store_.settings().get(email.team_id);
@@ -143,19 +143,19 @@ void OutboxWorker::process(store::EmailRecord email, const Prechecked& prechecke
   bool must_hold = false;
   for (const auto& key : keys) {
     Verdict v = answer.verdict(key);
-    switch (decide(email.workflow, v)) {
-      case Outcome::Send: break;
-      case Outcome::DropSilently: return finish(email, EmailStatus::Suppressed, std::string(reason_of(v)));
-      case Outcome::Hold:
-      case Outcome::Unavailable: must_hold = true; break;
-      default: return finish(email, EmailStatus::Failed, std::string(reason_of(v)));
+    Fate f = fate(email.workflow, v.finding, Stage::Delivery);
+    switch (f.status) {
+      case EmailStatus::Queued: break;
+      case EmailStatus::Held: must_hold = true; break;
+      case EmailStatus::Sent:
+      case EmailStatus::Failed:
+      case EmailStatus::Suppressed:
+      case EmailStatus::Blocked: return finish(email, f.status, std::string(v.reason));
     }
   }
   if (must_hold) return hold(email, answer.unavailable_detail);
   for (const auto& key : keys)
-    if (std::find(answer.unverified_allowed.begin(), answer.unverified_allowed.end(), key) !=
-        answer.unverified_allowed.end())
-      email.unverified = true;
+    if (answer.is_unverified_allowed(key)) email.unverified = true;
   email.held_since.reset();
   deliver(email, pending);
 }

@@ -2,12 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/policy.h"
+#include "core/fate.h"
 #include "crypto/tokens.h"
 #include "sending/email_factory.h"
 #include "sending/idempotent_answer.h"
 #include "sending/send_validation.h"
-#include "sending/sources.h"
+#include "sending/team_policy.h"
 
 namespace sg::sending {
 namespace {
@@ -92,11 +92,11 @@ Result<std::vector<CheckResult>> SendService::check(const Caller& caller,
   std::vector<CheckResult> out;
   for (size_t i = 0; i < parsed->size(); ++i) {
     Verdict v = answer.verdict(keys[i]);
-    if (v == Verdict::Unverified)
-      return Error{"unsubscribe_check_unavailable",
-                   "could not verify unsubscribe status with Marketo: " + answer.unavailable_detail,
-                   {}, {}};
-    out.push_back({recipients[i], v == Verdict::Allowed, std::string(reason_of(v))});
+    if (v.finding == Finding::Unverified)
+      return Error::make(errc::unsubscribe_check_unavailable, "could not verify unsubscribe status with " +
+                                                                  answer.unavailable_source + ": " +
+                                                                  answer.unavailable_detail);
+    out.push_back({recipients[i], v.allowed(), std::string(v.reason)});
   }
   return out;
 }
@@ -123,18 +123,21 @@ Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const 
   if (!recipients) return recipients.error();
   auto answer = gate_.check(caller.team_id, policy_of(caller.team_id), recipients->keys);
 
+  // The whole email shares one fate: refused if any recipient refuses it.
   std::vector<std::string> refused;
+  Verdict deciding;  // of a refused recipient, naming the email's reason
   bool unavailable = false;
-  std::string reason;
   for (const auto& a : recipients->all) {
     Verdict v = answer.verdict(a.key());
-    Outcome o = decide(request.workflow, v);
-    if (o == Outcome::RefuseRequest) {
-      if (std::find(refused.begin(), refused.end(), a.original()) == refused.end())
-        refused.push_back(a.original());
-      if (reason.empty() || v == Verdict::MarketoUnsubscribed) reason = reason_of(v);
+    switch (fate(request.workflow, v.finding, Stage::Request).refusal) {
+      case Refusal::None: break;
+      case Refusal::Unsubscribed:
+        if (std::find(refused.begin(), refused.end(), a.original()) == refused.end())
+          refused.push_back(a.original());
+        if (deciding.reason.empty() || v.source_rank > deciding.source_rank) deciding = v;
+        break;
+      case Refusal::Unavailable: unavailable = true; break;
     }
-    unavailable = unavailable || o == Outcome::Unavailable;
   }
 
   TimePoint now = clock_.now();
@@ -146,16 +149,16 @@ Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const 
 
   Result<SendAccepted> result = SendAccepted{email.id, EmailStatus::Queued};
   if (!refused.empty()) {
-    email.status = EmailStatus::Blocked;
-    email.reason = reason;
-    result = Error{"recipient_unsubscribed",
+    email.status = fate(request.workflow, Finding::Unsubscribed, Stage::Request).status;
+    email.reason = deciding.reason;
+    result = Error{std::string(errc::recipient_unsubscribed),
                    "not sent: unsubscribed recipient(s): " + names(refused), {}, refused};
   } else if (unavailable) {
-    email.status = EmailStatus::Blocked;
-    email.reason = "check_unavailable";
-    result = Error{"unsubscribe_check_unavailable",
-                   "not sent: could not verify unsubscribe status with Marketo (" +
-                       answer.unavailable_detail + "); try again later", {}, {}};
+    email.status = fate(request.workflow, Finding::Unverified, Stage::Request).status;
+    email.reason = kCheckUnavailable;
+    result = Error::make(errc::unsubscribe_check_unavailable,
+                         "not sent: could not verify unsubscribe status with " + answer.unavailable_source + " (" +
+                             answer.unavailable_detail + "); try again later");
   }
 
   std::optional<Result<SendAccepted>> earlier;

@@ -7,7 +7,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "gate/suppression_source.h"
+#include "gate/checked_source.h"
 
 namespace sg::test {
 
@@ -18,7 +18,7 @@ class FakeSource final : public gate::SuppressionSource {
     std::lock_guard lock(mu);
     asked.push_back(keys);
     teams.push_back(team_id);
-    if (failing) return Error{"marketo_unreachable", "simulated outage", {}, {}};
+    if (failing) return Error::make(failure_code, "simulated outage");
     std::unordered_set<std::string> out;
     for (const auto& k : keys)
       if (unsubscribed.count(k)) out.insert(k);
@@ -28,8 +28,33 @@ class FakeSource final : public gate::SuppressionSource {
   std::mutex mu;
   std::unordered_set<std::string> unsubscribed;
   bool failing = false;
+  std::string failure_code = "marketo_unreachable";
   std::vector<std::vector<std::string>> asked;
   std::vector<std::string> teams;
 };
+
+// `source` as the gate lists it: optional (on when the team's policy names it), cached.
+inline gate::CheckedSource checked(FakeSource& source, std::string name, std::string_view reason,
+                                   gate::Mirror* mirror = nullptr) {
+  gate::CheckedSource s;
+  s.name = name;
+  s.label = name;
+  s.reason = reason;
+  s.source = &source;
+  s.cached = true;
+  s.mirror = mirror;
+  return s;
+}
+
+// `source` as the team's own list: always on, never cached.
+inline gate::CheckedSource checked_local(FakeSource& source) {
+  gate::CheckedSource s;
+  s.name = "suppression_list";
+  s.label = "the suppression list";
+  s.reason = "suppressed";
+  s.source = &source;
+  s.always_on = true;
+  return s;
+}
 
 }  // namespace sg::test

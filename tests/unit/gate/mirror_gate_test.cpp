@@ -20,50 +20,57 @@ class FakeMirror final : public Mirror {
   std::unordered_map<std::string, MirrorAnswer> known;
 };
 
+TeamPolicy policy(bool marketo_on, FailPolicy on_unavailable, bool authoritative) {
+  TeamPolicy p;
+  p.on_check_unavailable = on_unavailable;
+  p.sources["marketo"] = {marketo_on, authoritative};
+  return p;
+}
+
 class MirrorGateTest : public ::testing::Test {
  protected:
-  MirrorGateTest() { gate.use_mirror(mirror); }
   test::FakeSource local, marketo;
   test::FakeClock clock;
   Metrics metrics;
   FakeMirror mirror;
-  UnsubscribeGate gate{local, marketo, clock, metrics, GateOptions{Millis(60000)}};
+  UnsubscribeGate gate{{test::checked_local(local), test::checked(marketo, "marketo", "marketo_unsubscribed", &mirror)},
+                       clock, metrics, GateOptions{Millis(60000)}};
 };
 
 TEST_F(MirrorGateTest, AFreshlySyncedUnsubscribeBlocksWithoutAskingMarketo) {
   mirror.known["gone@x.com"] = {true, false, clock.now() - Millis(10000), TimePoint{}};
-  auto a = gate.check("tm", {true, FailPolicy::Block, false}, {"gone@x.com", "new@x.com"});
-  EXPECT_EQ(Verdict::MarketoUnsubscribed, a.verdict("gone@x.com"));
+  auto a = gate.check("tm", policy(true, FailPolicy::Block, false), {"gone@x.com", "new@x.com"});
+  EXPECT_EQ("marketo_unsubscribed", a.verdict("gone@x.com").reason);
   ASSERT_EQ(1u, marketo.asked.size());
   EXPECT_EQ((std::vector<std::string>{"new@x.com"}), marketo.asked[0]);
 }
 
 TEST_F(MirrorGateTest, AStaleMirrorIsNotUsedUnlessAuthoritative) {
   mirror.known["gone@x.com"] = {true, false, clock.now() - Millis(120000), TimePoint{}};
-  gate.check("tm", {true, FailPolicy::Block, false}, {"gone@x.com"});
+  gate.check("tm", policy(true, FailPolicy::Block, false), {"gone@x.com"});
   EXPECT_EQ(1u, marketo.asked.size());  // older than the max age: asked live
-  auto a = gate.check("tm", {true, FailPolicy::Block, true}, {"gone@x.com"});
-  EXPECT_EQ(Verdict::MarketoUnsubscribed, a.verdict("gone@x.com"));
+  auto a = gate.check("tm", policy(true, FailPolicy::Block, true), {"gone@x.com"});
+  EXPECT_EQ("marketo_unsubscribed", a.verdict("gone@x.com").reason);
 }
 
 TEST_F(MirrorGateTest, TrustedAnswersSkipMarketoOnlyWhenAuthoritative) {
   mirror.known["seen@x.com"] = {false, true, clock.now(), TimePoint{}};
-  gate.check("tm", {true, FailPolicy::Block, true}, {"seen@x.com"});
+  gate.check("tm", policy(true, FailPolicy::Block, true), {"seen@x.com"});
   EXPECT_TRUE(marketo.asked.empty());
-  gate.check("tm", {true, FailPolicy::Block, false}, {"seen@x.com"});
+  gate.check("tm", policy(true, FailPolicy::Block, false), {"seen@x.com"});
   EXPECT_EQ(1u, marketo.asked.size());
 }
 
 TEST_F(MirrorGateTest, UntrustedNotUnsubscribedStillAsksMarketo) {
   mirror.known["old@x.com"] = {false, false, clock.now(), TimePoint{}};
   marketo.unsubscribed = {"old@x.com"};
-  auto a = gate.check("tm", {true, FailPolicy::Block, true}, {"old@x.com"});
-  EXPECT_EQ(Verdict::MarketoUnsubscribed, a.verdict("old@x.com"));
+  auto a = gate.check("tm", policy(true, FailPolicy::Block, true), {"old@x.com"});
+  EXPECT_EQ("marketo_unsubscribed", a.verdict("old@x.com").reason);
 }
 
 TEST_F(MirrorGateTest, CheckOffIgnoresTheMirror) {
   mirror.known["gone@x.com"] = {true, false, clock.now(), TimePoint{}};
-  EXPECT_EQ(Verdict::Allowed, gate.check("tm", {false, FailPolicy::Block, true}, {"gone@x.com"}).verdict("gone@x.com"));
+  EXPECT_TRUE(gate.check("tm", policy(false, FailPolicy::Block, true), {"gone@x.com"}).verdict("gone@x.com").allowed());
 }
 
 }  // namespace

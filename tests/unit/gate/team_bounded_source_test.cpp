@@ -44,6 +44,7 @@ class HangingSource final : public SuppressionSource {
 
 const std::vector<std::string> kKeys{"a@x.com"};
 constexpr Millis kNever{3600 * 1000};
+const Error kBusy = Error::make("marketo_busy", "too many waiting");
 
 std::future<Answer> ask_async(TeamBoundedSource& source, const std::string& team) {
   return std::async(std::launch::async, [&source, team] { return source.unsubscribed_among(team, kKeys); });
@@ -51,7 +52,7 @@ std::future<Answer> ask_async(TeamBoundedSource& source, const std::string& team
 
 TEST(Unit, TeamBoundedSourceFailsFastBeyondTheTeamsShareAndServesOthers) {
   HangingSource inner;
-  TeamBoundedSource bounded(inner, TeamLimits{2, 0, kNever});
+  TeamBoundedSource bounded(inner, TeamLimits{2, 0, kNever}, kBusy);
   auto first = ask_async(bounded, "slow");
   auto second = ask_async(bounded, "slow");
   inner.wait_for_hanging(2);
@@ -69,7 +70,7 @@ TEST(Unit, TeamBoundedSourceFailsFastBeyondTheTeamsShareAndServesOthers) {
 
 TEST(Unit, TeamBoundedSourceLetsAWaitingCallerInWhenASlotFrees) {
   HangingSource inner;
-  TeamBoundedSource bounded(inner, TeamLimits{1, 1, kNever});
+  TeamBoundedSource bounded(inner, TeamLimits{1, 1, kNever}, kBusy);
   auto holder = ask_async(bounded, "slow");
   inner.wait_for_hanging(1);
   auto waiter = ask_async(bounded, "slow");
@@ -80,7 +81,7 @@ TEST(Unit, TeamBoundedSourceLetsAWaitingCallerInWhenASlotFrees) {
 
 TEST(Unit, TeamBoundedSourceGivesUpWaitingOnceTheTeamsOldestCallStalls) {
   HangingSource inner;
-  TeamBoundedSource bounded(inner, TeamLimits{1, 5, Millis{20}});
+  TeamBoundedSource bounded(inner, TeamLimits{1, 5, Millis{20}}, kBusy);
   auto holder = ask_async(bounded, "slow");
   inner.wait_for_hanging(1);
 

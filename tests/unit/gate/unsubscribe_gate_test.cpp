@@ -11,26 +11,38 @@ namespace {
 using test::FakeClock;
 using test::FakeSource;
 
+// A team's policy with the "marketo" source on or off.
+TeamPolicy policy(bool marketo_on, FailPolicy on_unavailable = FailPolicy::Block) {
+  TeamPolicy p;
+  p.on_check_unavailable = on_unavailable;
+  p.sources["marketo"] = {marketo_on, false};
+  return p;
+}
+
+std::vector<CheckedSource> two_sources(FakeSource& local, FakeSource& marketo) {
+  return {test::checked_local(local), test::checked(marketo, "marketo", "marketo_unsubscribed")};
+}
+
 class GateTest : public ::testing::Test {
  protected:
-  GateAnswer check(const std::vector<std::string>& keys, TeamPolicy policy = {true, FailPolicy::Block},
+  GateAnswer check(const std::vector<std::string>& keys, TeamPolicy p = policy(true),
                    const std::string& team = "tm_1") {
-    return gate.check(team, policy, keys);
+    return gate.check(team, p, keys);
   }
 
   FakeSource local, marketo;
   FakeClock clock;
   Metrics metrics;
-  UnsubscribeGate gate{local, marketo, clock, metrics, GateOptions{Millis(60000)}};
+  UnsubscribeGate gate{two_sources(local, marketo), clock, metrics, GateOptions{Millis(60000)}};
 };
 
 TEST_F(GateTest, VerdictPerAddressFromBothSources) {
   local.unsubscribed = {"local@x.com"};
   marketo.unsubscribed = {"mkto@x.com"};
   auto a = check({"local@x.com", "mkto@x.com", "ok@x.com"});
-  EXPECT_EQ(Verdict::Suppressed, a.verdict("local@x.com"));
-  EXPECT_EQ(Verdict::MarketoUnsubscribed, a.verdict("mkto@x.com"));
-  EXPECT_EQ(Verdict::Allowed, a.verdict("ok@x.com"));
+  EXPECT_EQ("suppressed", a.verdict("local@x.com").reason);
+  EXPECT_EQ("marketo_unsubscribed", a.verdict("mkto@x.com").reason);
+  EXPECT_TRUE(a.verdict("ok@x.com").allowed());
   // Locally suppressed addresses cost no Marketo lookup.
   ASSERT_EQ(1u, marketo.asked.size());
   EXPECT_EQ((std::vector<std::string>{"mkto@x.com", "ok@x.com"}), marketo.asked[0]);
@@ -45,10 +57,10 @@ TEST_F(GateTest, DuplicatesAreAskedOnce) {
 TEST_F(GateTest, CheckOffNeverAsksMarketo) {
   marketo.unsubscribed = {"a@x.com"};
   local.unsubscribed = {"l@x.com"};
-  auto a = check({"a@x.com", "l@x.com"}, TeamPolicy{false, FailPolicy::Block});
+  auto a = check({"a@x.com", "l@x.com"}, policy(false));
   EXPECT_TRUE(marketo.asked.empty());
-  EXPECT_EQ(Verdict::Allowed, a.verdict("a@x.com"));
-  EXPECT_EQ(Verdict::Suppressed, a.verdict("l@x.com"));  // the local list always applies
+  EXPECT_TRUE(a.verdict("a@x.com").allowed());
+  EXPECT_EQ("suppressed", a.verdict("l@x.com").reason);  // the local list always applies
 }
 
 TEST_F(GateTest, AnswersAreReusedWithinMaxAgeOnly) {
@@ -57,14 +69,14 @@ TEST_F(GateTest, AnswersAreReusedWithinMaxAgeOnly) {
   clock.advance(Millis(59000));
   auto again = check({"a@x.com", "b@x.com"});
   EXPECT_EQ(1u, marketo.asked.size());
-  EXPECT_EQ(Verdict::MarketoUnsubscribed, again.verdict("a@x.com"));
+  EXPECT_EQ("marketo_unsubscribed", again.verdict("a@x.com").reason);
 
   clock.advance(Millis(1000));
   marketo.unsubscribed = {"b@x.com"};  // a resubscribed, b unsubscribed meanwhile
   auto fresh = check({"a@x.com", "b@x.com"});
   EXPECT_EQ(2u, marketo.asked.size());
-  EXPECT_EQ(Verdict::Allowed, fresh.verdict("a@x.com"));
-  EXPECT_EQ(Verdict::MarketoUnsubscribed, fresh.verdict("b@x.com"));
+  EXPECT_TRUE(fresh.verdict("a@x.com").allowed());
+  EXPECT_EQ("marketo_unsubscribed", fresh.verdict("b@x.com").reason);
 }
 
 TEST_F(GateTest, OnlyUncachedAddressesAreLookedUp) {
@@ -78,16 +90,16 @@ TEST(Gate, MaxAgeZeroAsksEveryTime) {
   FakeSource local, marketo;
   FakeClock clock;
   Metrics metrics;
-  UnsubscribeGate gate{local, marketo, clock, metrics, GateOptions{Millis(0)}};
-  gate.check("tm_1", {true, FailPolicy::Block}, {"a@x.com"});
-  gate.check("tm_1", {true, FailPolicy::Block}, {"a@x.com"});
+  UnsubscribeGate gate{two_sources(local, marketo), clock, metrics, GateOptions{Millis(0)}};
+  gate.check("tm_1", policy(true), {"a@x.com"});
+  gate.check("tm_1", policy(true), {"a@x.com"});
   EXPECT_EQ(2u, marketo.asked.size());
 }
 
 TEST_F(GateTest, TeamsDoNotShareAnswers) {
   marketo.unsubscribed = {"a@x.com"};
-  check({"a@x.com"}, {true, FailPolicy::Block}, "tm_1");
-  check({"a@x.com"}, {true, FailPolicy::Block}, "tm_2");
+  check({"a@x.com"}, policy(true), "tm_1");
+  check({"a@x.com"}, policy(true), "tm_2");
   EXPECT_EQ((std::vector<std::string>{"tm_1", "tm_2"}), marketo.teams);
 }
 
@@ -102,18 +114,19 @@ TEST_F(GateTest, OutageWithBlockPolicyIsUnverified) {
   marketo.failing = true;
   local.unsubscribed = {"l@x.com"};
   auto a = check({"a@x.com", "l@x.com"});
-  EXPECT_TRUE(a.marketo_unavailable);
-  // In words of our own: what the endpoint said reaches only the log.
-  EXPECT_EQ("the Marketo endpoint could not be reached", a.unavailable_detail);
-  EXPECT_EQ(Verdict::Unverified, a.verdict("a@x.com"));
-  EXPECT_EQ(Verdict::Suppressed, a.verdict("l@x.com"));
+  EXPECT_TRUE(a.unavailable);
+  // Without words of the source's own, a sentence naming it; what it said reaches only the log.
+  EXPECT_EQ("marketo could not answer (marketo_unreachable)", a.unavailable_detail);
+  EXPECT_EQ("marketo", a.unavailable_source);
+  EXPECT_EQ(Finding::Unverified, a.verdict("a@x.com").finding);
+  EXPECT_EQ("suppressed", a.verdict("l@x.com").reason);
   EXPECT_TRUE(a.unverified_allowed.empty());
 }
 
 TEST_F(GateTest, OutageWithSendPolicyAllowsAndSaysSo) {
   marketo.failing = true;
-  auto a = check({"a@x.com"}, TeamPolicy{true, FailPolicy::Send});
-  EXPECT_EQ(Verdict::Allowed, a.verdict("a@x.com"));
+  auto a = check({"a@x.com"}, policy(true, FailPolicy::Send));
+  EXPECT_TRUE(a.verdict("a@x.com").allowed());
   EXPECT_EQ((std::vector<std::string>{"a@x.com"}), a.unverified_allowed);
 }
 
@@ -122,7 +135,7 @@ TEST_F(GateTest, FailedLookupsAreNotCached) {
   check({"a@x.com"});
   marketo.failing = false;
   marketo.unsubscribed = {"a@x.com"};
-  EXPECT_EQ(Verdict::MarketoUnsubscribed, check({"a@x.com"}).verdict("a@x.com"));
+  EXPECT_EQ("marketo_unsubscribed", check({"a@x.com"}).verdict("a@x.com").reason);
 }
 
 TEST_F(GateTest, CountsOutcomes) {
@@ -130,6 +143,64 @@ TEST_F(GateTest, CountsOutcomes) {
   check({"u@x.com", "ok@x.com", "ok2@x.com"});
   EXPECT_EQ(2u, metrics.counter("sendguard_checks_total", {{"outcome", "allowed"}}));
   EXPECT_EQ(1u, metrics.counter("sendguard_checks_total", {{"outcome", "marketo_unsubscribed"}}));
+}
+
+// A third source, as Salesforce would be: asked after the others, for what they left open.
+class ThreeSourceTest : public ::testing::Test {
+ protected:
+  TeamPolicy both_on(FailPolicy on_unavailable = FailPolicy::Block) {
+    TeamPolicy p = policy(true, on_unavailable);
+    p.sources["crm"] = {true, false};
+    return p;
+  }
+
+  FakeSource local, marketo, crm;
+  FakeClock clock;
+  Metrics metrics;
+  UnsubscribeGate gate{{test::checked_local(local), test::checked(marketo, "marketo", "marketo_unsubscribed"),
+                        test::checked(crm, "crm", "crm_opted_out")},
+                       clock, metrics, GateOptions{Millis(60000)}};
+};
+
+TEST_F(ThreeSourceTest, EachSourceIsAskedOnlyForWhatEarlierOnesLeftOpenAndNamesItsReason) {
+  local.unsubscribed = {"l@x.com"};
+  marketo.unsubscribed = {"m@x.com"};
+  crm.unsubscribed = {"c@x.com", "m@x.com"};
+  auto a = gate.check("tm", both_on(), {"l@x.com", "m@x.com", "c@x.com", "ok@x.com"});
+  EXPECT_EQ("suppressed", a.verdict("l@x.com").reason);
+  EXPECT_EQ("marketo_unsubscribed", a.verdict("m@x.com").reason);
+  EXPECT_EQ("crm_opted_out", a.verdict("c@x.com").reason);
+  EXPECT_EQ(2, a.verdict("c@x.com").source_rank);
+  EXPECT_TRUE(a.verdict("ok@x.com").allowed());
+  ASSERT_EQ(1u, crm.asked.size());
+  EXPECT_EQ((std::vector<std::string>{"c@x.com", "ok@x.com"}), crm.asked[0]);
+  EXPECT_EQ(1u, metrics.counter("sendguard_checks_total", {{"outcome", "crm_opted_out"}}));
+}
+
+TEST_F(ThreeSourceTest, ASourceTheTeamHasNotTurnedOnIsNeverAsked) {
+  crm.unsubscribed = {"c@x.com"};
+  auto a = gate.check("tm", policy(true), {"c@x.com"});
+  EXPECT_TRUE(crm.asked.empty());
+  EXPECT_TRUE(a.verdict("c@x.com").allowed());
+}
+
+TEST_F(ThreeSourceTest, AnAddressOneSourceCouldNotVerifyIsStillRefusedByAnother) {
+  marketo.failing = true;
+  crm.unsubscribed = {"c@x.com"};
+  auto a = gate.check("tm", both_on(), {"c@x.com", "ok@x.com"});
+  EXPECT_EQ("crm_opted_out", a.verdict("c@x.com").reason);
+  EXPECT_EQ(Finding::Unverified, a.verdict("ok@x.com").finding);
+  EXPECT_EQ("marketo", a.unavailable_source);
+
+  // With policy "send", a refused address is not also reported as let through unverified.
+  auto sent = gate.check("tm", both_on(FailPolicy::Send), {"c@x.com", "ok@x.com"});
+  EXPECT_EQ("crm_opted_out", sent.verdict("c@x.com").reason);
+  EXPECT_EQ((std::vector<std::string>{"ok@x.com"}), sent.unverified_allowed);
+}
+
+TEST_F(ThreeSourceTest, TheTeamsOwnListFailingIsAnErrorNotAnUnverifiedSend) {
+  local.failing = true;
+  EXPECT_THROW(gate.check("tm", both_on(FailPolicy::Send), {"a@x.com"}), std::runtime_error);
 }
 
 TEST(FreshnessCache, EvictsStaleThenEverythingWhenFull) {

@@ -49,7 +49,9 @@ class SendingTest : public ::testing::Test {
   sg::test::FakeSource local, marketo;
   sg::test::RecordingTransport transport;
   Metrics metrics;
-  gate::UnsubscribeGate gate{local, marketo, clock, metrics, gate::GateOptions{Millis(0)}};
+  // Named as the server names Marketo, so the team's stored settings switch it on.
+  gate::UnsubscribeGate gate{{sg::test::checked_local(local), sg::test::checked(marketo, "marketo", "marketo_unsubscribed")},
+                             clock, metrics, gate::GateOptions{Millis(0)}};
   crypto::UnsubscribeTokens tokens{key};
   Caller caller;
   int wakes = 0;

@@ -1,0 +1,20 @@
+#include "mirror/store_mirror.h"
+
+namespace sg::mirror {
+
+std::unordered_map<std::string, gate::MirrorAnswer> StoreMirror::mirrored(const std::string& team_id,
+                                                                         const std::vector<std::string>& keys) {
+  TimePoint now = clock_.now();
+  auto state = sync_.sync_state(team_id);
+  bool following = state.last_success_at && now - *state.last_success_at <= options_.max_sync_age;
+  std::unordered_map<std::string, gate::MirrorAnswer> out;
+  // Only a followed feed keeps the copy current (a resubscribe would have arrived); when
+  // the sync is failing the gate asks Marketo instead.
+  if (!following) return out;
+  for (const auto& [key, entry] : sync_.mirrored(team_id, keys))
+    out[key] = {entry.unsubscribed, !entry.unsubscribed && now - entry.seen_at <= options_.trust_window,
+                *state.last_success_at, entry.seen_at};
+  return out;
+}
+
+}  // namespace sg::mirror

@@ -1,0 +1,21 @@
+#include "suppressions/local_list_source.h"
+
+namespace sg::suppressions {
+
+Result<std::unordered_set<std::string>> LocalListSource::unsubscribed_among(
+    const std::string& team_id, const std::vector<std::string>& keys) {
+  auto found = list_.suppressed_among(team_id, keys);
+  return std::unordered_set<std::string>(found.begin(), found.end());
+}
+
+gate::CheckedSource LocalListSource::checked() {
+  gate::CheckedSource s;
+  s.name = "suppression_list";
+  s.label = "the team's suppression list";
+  s.reason = kSuppressedReason;
+  s.source = this;
+  s.always_on = true;
+  return s;
+}
+
+}  // namespace sg::suppressions
