@@ -91,7 +91,7 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
   if (!campaign) return campaign.error();
   // The emails go out From: the owner, so only the owner (or an admin) may choose who gets them.
   if (!caller.admin && caller.user_id != campaign->user_id)
-    return Error{"forbidden", "only the campaign's owner or a team admin may enroll people in it", {}, {}};
+    return Error::forbidden("only the campaign's owner or a team admin may enroll people in it");
   if (people.empty()) return Error::invalid("recipients", "recipients must list at least one person");
   if (people.size() > kMaxEnrollmentsPerRequest)
     return Error::invalid("recipients", "at most " + std::to_string(kMaxEnrollmentsPerRequest) + " people per request");
@@ -130,8 +130,9 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
     auto already = store_.campaigns().active_among(campaign->id, keys);
     for (auto& key : already) key = people[seen[key]].email;  // as the caller spelled it
     if (!already.empty()) {
-      conflict = Error{"already_enrolled", "already active in this campaign: " + already.front() +
-                                               (already.size() > 1 ? " and others" : ""), {}, already};
+      conflict = Error::make(errc::already_enrolled, "already active in this campaign: " + already.front() +
+                                                         (already.size() > 1 ? " and others" : ""))
+                     .about(already);
       return;
     }
     for (const auto& e : out) store_.campaigns().add_enrollment(e);

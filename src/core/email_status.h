@@ -13,7 +13,7 @@ std::optional<EmailStatus> parse_email_status(std::string_view text);
 // Final states never change again; queued and held ones will be retried.
 bool is_final(EmailStatus s);
 
-// What the gate does when Marketo cannot answer: refuse/hold ("block") or let the
+// What the gate does when a source cannot answer: refuse/hold ("block") or let the
 // email go unverified ("send").
 enum class FailPolicy { Block, Send };
 std::string_view to_string(FailPolicy p);

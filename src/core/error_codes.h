@@ -1,6 +1,6 @@
 // The stable error codes of the core and the HTTP API (API.md, "Errors"): one name per
 // code, so callers compare and construct errors without spelling strings. Codes that
-// belong to one vendor live beside its adapter (marketo/error_codes.h).
+// belong to one vendor live in that vendor's folder.
 #pragma once
 
 #include <string_view>

@@ -32,6 +32,11 @@ struct Error {
   static Error unauthorized(std::string message) { return make(errc::unauthorized, std::move(message)); }
   static Error forbidden(std::string message) { return make(errc::forbidden, std::move(message)); }
   static Error internal(std::string message) { return make(errc::internal_error, std::move(message)); }
+  // The same error, about these addresses.
+  Error about(std::vector<std::string> addresses) && {
+    recipients = std::move(addresses);
+    return std::move(*this);
+  }
 };
 
 template <class T>

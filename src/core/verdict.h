@@ -18,8 +18,8 @@ inline constexpr std::string_view kCheckUnavailable = "check_unavailable";
 
 struct Verdict {
   Finding finding = Finding::Allowed;
-  // The API reason code ("suppressed", "marketo_unsubscribed", kCheckUnavailable …);
-  // empty when allowed. Reason codes are static strings owned by their sources.
+  // The API reason code: the deciding source's ("suppressed" for the team's own list), or
+  // kCheckUnavailable; empty when allowed. Reason codes are static strings owned by sources.
   std::string_view reason;
   // The deciding source's place in the gate's list; when recipients of one email are
   // refused by several sources, the later source names the email's reason.

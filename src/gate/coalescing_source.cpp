@@ -48,11 +48,11 @@ void CoalescingSource::run_batch(const std::string& team_id, std::unique_lock<st
       if (seen.insert(k).second) keys.push_back(k);
 
   lock.unlock();
-  Result<std::unordered_set<std::string>> answer = Error{"internal_error", "lookup did not run", {}, {}};
+  Result<std::unordered_set<std::string>> answer = Error::internal("lookup did not run");
   try {
     answer = inner_.unsubscribed_among(team_id, keys);
   } catch (const std::exception& e) {
-    answer = Error{"internal_error", e.what(), {}, {}};
+    answer = Error::internal(e.what());
   }
   lock.lock();
 

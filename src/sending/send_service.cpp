@@ -151,8 +151,8 @@ Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const 
   if (!refused.empty()) {
     email.status = fate(request.workflow, Finding::Unsubscribed, Stage::Request).status;
     email.reason = deciding.reason;
-    result = Error{std::string(errc::recipient_unsubscribed),
-                   "not sent: unsubscribed recipient(s): " + names(refused), {}, refused};
+    result = Error::make(errc::recipient_unsubscribed, "not sent: unsubscribed recipient(s): " + names(refused))
+                 .about(refused);
   } else if (unavailable) {
     email.status = fate(request.workflow, Finding::Unverified, Stage::Request).status;
     email.reason = kCheckUnavailable;
