@@ -7,6 +7,7 @@
 
 #include "app/cli.h"
 #include "app/runtime.h"
+#include "marketo/error_codes.h"
 #include "suppressions/suppression_service.h"
 
 namespace sg::app {
@@ -21,7 +22,7 @@ class NoMarketo final : public gate::SuppressionSource {
  public:
   Result<std::unordered_set<std::string>> unsubscribed_among(const std::string&,
                                                              const std::vector<std::string>&) override {
-    return Error{"marketo_unreachable", "Marketo is not consulted from the command line", {}, {}};
+    return Error::make(marketo::errc::unreachable, "Marketo is not consulted from the command line");
   }
 };
 

@@ -10,7 +10,7 @@
 namespace sg::app {
 namespace {
 
-Error config_error(std::string message) { return Error{"config_error", std::move(message), {}, {}}; }
+Error config_error(std::string message) { return Error::make(errc::config_error, std::move(message)); }
 
 template <class Int>
 Status parse_int(const std::string& name, const std::string& text, Int min, Int& out) {

@@ -28,7 +28,7 @@ Result<std::unique_ptr<StoreRuntime>> StoreRuntime::open(const Config& config) {
   try {
     rt->store = store::open_sqlite_store(config.db, *rt->key);
   } catch (const std::exception& e) {
-    return Error{"config_error", e.what(), {}, {}};
+    return Error::make(errc::config_error, e.what());
   }
   rt->accounts = std::make_unique<settings::Accounts>(*rt->store, rt->clock,
                                                      Millis(1000LL * config.session_ttl_seconds));
@@ -77,7 +77,7 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
 
   if (config.smtp_url) {
     auto smtp = mail::SmtpTransport::create(*config.smtp_url);
-    if (!smtp) return Error{"config_error", "SENDGUARD_SMTP_URL: " + smtp.error().message, {}, {}};
+    if (!smtp) return Error::make(errc::config_error, "SENDGUARD_SMTP_URL: " + smtp.error().message);
     rt->transport_ = std::move(*smtp);
   } else {
     rt->transport_ = std::make_unique<mail::EmlFileTransport>(config.mail_dir);

@@ -1,6 +1,7 @@
 // The stable error codes of the core and the HTTP API (API.md, "Errors"): one name per
 // code, so callers compare and construct errors without spelling strings. Codes that
-// belong to one vendor live in that vendor's folder.
+// belong to one vendor live in that vendor's folder, and those one module keeps to
+// itself in that module (net/error_codes.h, crypto/error_codes.h).
 #pragma once
 
 #include <string_view>
@@ -26,9 +27,5 @@ inline constexpr std::string_view unsubscribe_check_unavailable = "unsubscribe_c
 inline constexpr std::string_view server_busy = "server_busy";
 inline constexpr std::string_view internal_error = "internal_error";
 inline constexpr std::string_view config_error = "config_error";
-inline constexpr std::string_view decrypt_failed = "decrypt_failed";
-inline constexpr std::string_view transport = "transport";
-inline constexpr std::string_view address_refused = "address_refused";
-inline constexpr std::string_view invalid_response = "invalid_response";
 
 }  // namespace sg::errc

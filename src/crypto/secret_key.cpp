@@ -10,6 +10,8 @@
 #include <fstream>
 #include <mutex>
 
+#include "crypto/error_codes.h"
+
 namespace sg::crypto {
 
 void init() {
@@ -26,7 +28,7 @@ Result<SecretKey> read_key(const std::filesystem::path& file) {
   std::array<unsigned char, SecretKey::kSize> bytes{};
   in.read(reinterpret_cast<char*>(bytes.data()), bytes.size());
   if (in.gcount() != static_cast<std::streamsize>(bytes.size()))
-    return Error{"config_error", "secret key file " + file.string() + " must hold 32 bytes", {}, {}};
+    return Error::make(sg::errc::config_error, "secret key file " + file.string() + " must hold 32 bytes");
   return SecretKey::from_bytes(bytes);
 }
 
@@ -39,14 +41,14 @@ Status write_new_key(const std::filesystem::path& file) {
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return Status::success();
-    return Error{"config_error", "cannot create secret key file " + file.string() + ": " +
-                                     std::strerror(errno), {}, {}};
+    return Error::make(sg::errc::config_error,
+                       "cannot create secret key file " + file.string() + ": " + std::strerror(errno));
   }
   bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) &&
             ::fsync(fd) == 0;
   ::close(fd);
   sodium_memzero(bytes.data(), bytes.size());
-  if (!ok) return Error{"config_error", "cannot write secret key file " + file.string(), {}, {}};
+  if (!ok) return Error::make(sg::errc::config_error, "cannot write secret key file " + file.string());
   return Status::success();
 }
 
@@ -72,14 +74,14 @@ std::string SecretKey::seal(std::string_view plaintext) const {
 
 Result<std::string> SecretKey::open(std::string_view sealed) const {
   constexpr size_t overhead = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
-  if (sealed.size() < overhead) return Error{"decrypt_failed", "sealed data too short", {}, {}};
+  if (sealed.size() < overhead) return Error::make(errc::decrypt_failed, "sealed data too short");
   std::string out(sealed.size() - overhead, '\0');
   const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
   if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()),
                                  nonce + crypto_secretbox_NONCEBYTES,
                                  sealed.size() - crypto_secretbox_NONCEBYTES, nonce,
                                  bytes_.data()) != 0)
-    return Error{"decrypt_failed", "sealed data is not authentic", {}, {}};
+    return Error::make(errc::decrypt_failed, "sealed data is not authentic");
   return out;
 }
 

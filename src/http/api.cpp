@@ -39,7 +39,7 @@ Response Api::handle(Request& request) {
 }
 
 Result<Caller> Api::authenticate(const Request& request) {
-  Error unauthorized{"unauthorized", "sign in, or send a valid API token (Authorization: Bearer <token>)", {}, {}};
+  const Error unauthorized = Error::unauthorized("sign in, or send a valid API token (Authorization: Bearer <token>)");
   if (request.header("authorization")) {
     auto token = request.bearer_token();
     auto caller = token ? s_.accounts.authenticate(*token) : std::nullopt;
@@ -54,7 +54,7 @@ Result<Caller> Api::authenticate(const Request& request) {
   if (!origin_allowed(request, s_.options.public_url)) return cross_site_error();
   // A cookie rides along on cross-site requests; the CSRF header cannot.
   if (request.header("x-csrf-token") != session->csrf_token)
-    return Error{"csrf_failed", "this request lacks the X-CSRF-Token of your session; reload the page", {}, {}};
+    return Error::make(errc::csrf_failed, "this request lacks the X-CSRF-Token of your session; reload the page");
   return session->caller;
 }
 

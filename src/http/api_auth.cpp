@@ -33,7 +33,8 @@ bool is_json(const Request& r) {
 void Api::add_auth_routes() {
   add_public("POST", "/api/v1/auth/login", [this](Request& r) {
     if (!is_json(r))
-      return error_response(Error{"unsupported_media_type", "sign in with a JSON body (Content-Type: application/json)", {}, {}});
+      return error_response(
+          Error::make(errc::unsupported_media_type, "sign in with a JSON body (Content-Type: application/json)"));
     if (!origin_allowed(r, s_.options.public_url)) return error_response(cross_site_error());
     auto body = parse_object(r);
     if (!body) return error_response(body.error());
@@ -53,7 +54,7 @@ void Api::add_auth_routes() {
   add_public("GET", "/api/v1/auth/me", [this](Request& r) {
     auto cookie = r.cookie("sg_session");
     auto session = cookie ? s_.accounts.session(*cookie) : std::nullopt;
-    if (!session) return error_response(Error{"unauthorized", "not signed in", {}, {}});
+    if (!session) return error_response(Error::unauthorized("not signed in"));
     return json_response(200, session_body(*session));
   });
   // Public, so that a session that already ended still gets its cookie cleared.

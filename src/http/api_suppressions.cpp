@@ -64,7 +64,7 @@ void Api::add_suppression_routes() {
   add("GET", "/suppressions/export", [this](Request& r, const Caller& c) {
     // HEAD would have to build the whole export only to drop it.
     if (r.method == "HEAD") {
-      Response res = error_response(Error{"method_not_allowed", "HEAD is not supported on " + r.path, {}, {}});
+      Response res = error_response(Error::make(errc::method_not_allowed, "HEAD is not supported on " + r.path));
       res.headers.emplace_back("Allow", "GET");
       return res;
     }

@@ -1,36 +1,39 @@
 #include "http/errors.h"
 
 #include <boost/json.hpp>
+#include <string_view>
 #include <unordered_map>
+
+#include "marketo/error_codes.h"
 
 namespace sg::http {
 
 int status_for(const std::string& code) {
-  static const std::unordered_map<std::string, int> kStatus{
-      {"invalid_request", 400},
-      {"unauthorized", 401},
-      {"forbidden", 403},
-      {"csrf_failed", 403},
-      {"not_found", 404},
-      {"method_not_allowed", 405},
-      {"marketo_not_connected", 409},
-      {"check_enabled", 409},
-      {"idempotency_key_reused", 409},
-      {"user_exists", 409},
-      {"last_admin", 409},
-      {"already_enrolled", 409},
-      {"marketo_unsubscribed", 409},
-      {"payload_too_large", 413},
-      {"unsupported_media_type", 415},
-      {"recipient_unsubscribed", 422},
-      {"marketo_auth_failed", 422},
-      {"marketo_unreachable", 422},
-      {"marketo_rest_auth_failed", 422},
-      {"marketo_rest_unreachable", 422},
-      {"marketo_access_denied", 422},
-      {"marketo_address_refused", 422},
-      {"rate_limited", 429},
-      {"unsubscribe_check_unavailable", 503},
+  static const std::unordered_map<std::string_view, int> kStatus{
+      {errc::invalid_request, 400},
+      {errc::unauthorized, 401},
+      {errc::forbidden, 403},
+      {errc::csrf_failed, 403},
+      {errc::not_found, 404},
+      {errc::method_not_allowed, 405},
+      {marketo::errc::not_connected, 409},
+      {errc::check_enabled, 409},
+      {errc::idempotency_key_reused, 409},
+      {errc::user_exists, 409},
+      {errc::last_admin, 409},
+      {errc::already_enrolled, 409},
+      {marketo::errc::unsubscribed, 409},
+      {errc::payload_too_large, 413},
+      {errc::unsupported_media_type, 415},
+      {errc::recipient_unsubscribed, 422},
+      {marketo::errc::auth_failed, 422},
+      {marketo::errc::unreachable, 422},
+      {marketo::errc::rest_auth_failed, 422},
+      {marketo::errc::rest_unreachable, 422},
+      {marketo::errc::access_denied, 422},
+      {marketo::errc::address_refused, 422},
+      {errc::rate_limited, 429},
+      {errc::unsubscribe_check_unavailable, 503},
   };
   auto it = kStatus.find(code);
   return it == kStatus.end() ? 500 : it->second;

@@ -27,7 +27,7 @@ bool origin_allowed(const Request& request, std::string_view public_url) {
 }
 
 Error cross_site_error() {
-  return Error{"csrf_failed", "the request comes from another site (its Origin is not this server's)", {}, {}};
+  return Error::make(errc::csrf_failed, "the request comes from another site (its Origin is not this server's)");
 }
 
 }  // namespace sg::http

@@ -43,8 +43,8 @@ Response Router::dispatch(Request& request, std::string& matched_pattern) const 
     allowed += (allowed.empty() ? "" : ", ") + e.method;
   }
   if (!allowed.empty()) {
-    Response res = error_response(
-        Error{"method_not_allowed", request.method + " is not supported on " + request.path, {}, {}});
+    Response res =
+        error_response(Error::make(errc::method_not_allowed, request.method + " is not supported on " + request.path));
     res.headers.emplace_back("Allow", allowed);
     return res;
   }

@@ -39,8 +39,8 @@ constexpr auto kLingerTimeout = std::chrono::seconds(2);
 constexpr auto kAcceptBackoffMin = std::chrono::milliseconds(50);
 constexpr auto kAcceptBackoffMax = std::chrono::milliseconds(500);
 
-std::string json_error(const char* code, const char* message) {
-  return std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + "\"}}";
+std::string json_error(std::string_view code, const char* message) {
+  return std::string(R"({"error":{"code":")").append(code) + R"(","message":")" + message + "\"}}";
 }
 
 // Splits the target into a decoded path and query parameters; on failure the message to answer.
@@ -156,12 +156,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof)
       return close();
     if (ec == bhttp::error::body_limit) return refuse_too_large();
-    if (ec) return refuse(400, json_error("invalid_request", "malformed HTTP request"));
+    if (ec) return refuse(400, json_error(errc::invalid_request, "malformed HTTP request"));
 
     auto req = std::make_shared<Request>();
     auto& raw = parser_->get();
     req->method = std::string(raw.method_string());
-    if (auto problem = parse_target(raw.target(), *req)) return refuse(400, json_error("invalid_request", *problem));
+    if (auto problem = parse_target(raw.target(), *req)) {
+      return refuse(400, json_error(errc::invalid_request, *problem));
+    }
     for (const auto& field : raw) {
       std::string name(field.name_string());
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -204,10 +206,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_body(beast::error_code ec, std::shared_ptr<Request> req) {
     if (ec == bhttp::error::body_limit) return refuse_too_large();
-    if (ec == asio::error::no_buffer_space) return refuse(503, json_error("server_busy", "the server is busy; retry shortly"));
+    if (ec == asio::error::no_buffer_space) {
+      return refuse(503, json_error(errc::server_busy, "the server is busy; retry shortly"));
+    }
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof)
       return close();
-    if (ec) return refuse(400, json_error("invalid_request", "malformed HTTP request"));
+    if (ec) return refuse(400, json_error(errc::invalid_request, "malformed HTTP request"));
     auto& raw = parser_->get();
     req->body = std::move(raw.body().text);
     bool keep_alive = raw.keep_alive();
@@ -217,7 +221,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (std::find(inline_paths.begin(), inline_paths.end(), req->path) != inline_paths.end())
       return write(run_handler(*req), keep_alive, version, head, false);
     if (shared_.queued_requests.load() >= options().max_queued_requests) {
-      Response busy{503, "application/json", json_error("server_busy", "the server is busy; retry shortly"), {}};
+      Response busy{503, "application/json", json_error(errc::server_busy, "the server is busy; retry shortly"), {}};
       busy.headers.emplace_back("Retry-After", "1");
       return write(busy, keep_alive, version, head, false);
     }
@@ -243,14 +247,14 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (...) {
       spdlog::error("{} {}: unknown exception", req.method, req.path);
     }
-    return Response{500, "application/json", json_error("internal_error", "internal server error"), {}};
+    return Response{500, "application/json", json_error(errc::internal_error, "internal server error"), {}};
   }
 
   // Answers before the body was read (or after it failed): the connection cannot be reused.
   void refuse(int status, std::string body) {
     write(Response{status, "application/json", std::move(body), {}}, false, 11, false, true);
   }
-  void refuse_too_large() { refuse(413, json_error("payload_too_large", "the request body is too large")); }
+  void refuse_too_large() { refuse(413, json_error(errc::payload_too_large, "the request body is too large")); }
 
   bool reserve_body_budget(size_t bytes) {
     size_t total = shared_.inflight_body_bytes.fetch_add(bytes) + bytes;
@@ -390,7 +394,7 @@ Status Server::listen() {
   const auto& options = impl_->shared.options;
   const std::string& host = options.host;
   auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
-  if (ec) return Error{"config_error", "invalid listen address " + options.host, {}, {}};
+  if (ec) return Error::make(errc::config_error, "invalid listen address " + options.host);
   tcp::endpoint endpoint(address, options.port);
   auto& a = impl_->acceptor;
   a.open(endpoint.protocol(), ec);
@@ -398,8 +402,8 @@ Status Server::listen() {
   if (!ec) a.bind(endpoint, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    return Error{"config_error", "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " +
-                                     ec.message(), {}, {}};
+    return Error::make(errc::config_error,
+                       "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
   return Status::success();
 }
 

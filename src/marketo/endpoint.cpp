@@ -4,6 +4,7 @@
 #include <boost/url/url_view.hpp>
 
 #include "core/email_address.h"
+#include "marketo/error_codes.h"
 
 namespace sg::marketo {
 
@@ -29,7 +30,7 @@ std::string without_empty_segments(std::string_view path) {
 }
 
 Error bad_endpoint(std::string_view text) {
-  return Error{"marketo_error", "not an http(s) endpoint URL: " + std::string(text), {}, {}};
+  return Error::make(errc::error, "not an http(s) endpoint URL: " + std::string(text));
 }
 
 }  // namespace

@@ -9,12 +9,13 @@
 #include <boost/json/value.hpp>
 
 #include "core/email_address.h"
+#include "marketo/error_codes.h"
 
 namespace sg::marketo {
 
 namespace {
 
-Error invalid(std::string message) { return Error{"invalid_response", std::move(message), {}, {}}; }
+Error invalid(std::string message) { return Error::make(errc::invalid_response, std::move(message)); }
 
 std::vector<ApiError> read_errors(const boost::json::value* errors) {
   std::vector<ApiError> out;

@@ -27,7 +27,7 @@ struct Envelope {
   std::string next_page_token;
 };
 
-// Fails with code "invalid_response" when `body` is not a JSON object with the shape above.
+// Fails with errc::invalid_response when `body` is not a JSON object with the shape above.
 Result<Envelope> parse_envelope(std::string_view body);
 
 // Lenient boolean: JSON true, or the strings "true"/"1" some integrations send; else false.

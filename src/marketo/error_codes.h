@@ -1,5 +1,6 @@
 // Error codes of the Marketo adapter: why Marketo could not answer or a connection was
-// refused. API.md documents those that reach callers.
+// refused, and the reason Marketo gives for holding mail back. API.md documents those that
+// reach callers.
 #pragma once
 
 #include <string_view>
@@ -19,5 +20,8 @@ inline constexpr std::string_view address_refused = "marketo_address_refused";
 inline constexpr std::string_view rest_auth_failed = "marketo_rest_auth_failed";
 inline constexpr std::string_view rest_unreachable = "marketo_rest_unreachable";
 inline constexpr std::string_view error = "marketo_error";
+inline constexpr std::string_view unsubscribed = "marketo_unsubscribed";
+// A reply that is not Marketo's JSON envelope; reported to callers as `error`.
+inline constexpr std::string_view invalid_response = "invalid_response";
 
 }  // namespace sg::marketo::errc

@@ -5,6 +5,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "marketo/error_codes.h"
+#include "net/error_codes.h"
+
 namespace sg::marketo {
 
 namespace {
@@ -26,23 +29,19 @@ Millis seconds_field(const boost::json::value& root, const char* name) {
   return Millis{std::min(seconds, kOneDay) * 1000};  // bounded: a wild value must not overflow
 }
 
-Error error(std::string code, std::string message) {
-  return Error{std::move(code), std::move(message), {}, {}};
-}
-
 TokenReply refused(const std::string& body) {
   boost::system::error_code ec;
   const boost::json::value root = boost::json::parse(body, ec);
   std::string description = ec ? std::string() : string_field(root, "error_description");
   if (description.empty()) description = "Marketo Identity refused the client credentials";
-  return {error("marketo_auth_failed", std::move(description)), "http_401"};
+  return {Error::make(errc::auth_failed, std::move(description)), "http_401"};
 }
 
 TokenReply read_ok_body(const std::string& body) {
   boost::system::error_code ec;
   const boost::json::value root = boost::json::parse(body, ec);
   if (ec || !root.is_object() || string_field(root, "access_token").empty()) {
-    return {error("marketo_error", "Marketo Identity sent no access token"), "invalid_response"};
+    return {Error::make(errc::error, "Marketo Identity sent no access token"), "invalid_response"};
   }
   return {Token{string_field(root, "access_token"), seconds_field(root, "expires_in")}, "success"};
 }
@@ -62,18 +61,20 @@ net::Request token_request(const Endpoint& identity, const Credentials& credenti
 
 TokenReply read_token_reply(const Result<net::Response>& reply) {
   if (!reply) {
-    if (reply.error().code == "address_refused") {
-      return {error("marketo_address_refused", reply.error().message), "address_refused"};
+    if (reply.error().code == net::errc::address_refused) {
+      return {Error::make(errc::address_refused, reply.error().message), "address_refused"};
     }
-    return {error("marketo_unreachable", "Marketo Identity unreachable: " + reply.error().message), "transport"};
+    return {Error::make(errc::unreachable, "Marketo Identity unreachable: " + reply.error().message), "transport"};
   }
   const int status = reply->status;
   const std::string metric = "http_" + std::to_string(status);
   if (status == 401) return refused(reply->body);
   if (status == 502 || status == 503 || status == 504) {
-    return {error("marketo_unreachable", "Marketo Identity answered HTTP " + std::to_string(status)), metric};
+    return {Error::make(errc::unreachable, "Marketo Identity answered HTTP " + std::to_string(status)), metric};
   }
-  if (status != 200) return {error("marketo_error", "Marketo Identity answered HTTP " + std::to_string(status)), metric};
+  if (status != 200) {
+    return {Error::make(errc::error, "Marketo Identity answered HTTP " + std::to_string(status)), metric};
+  }
   return read_ok_body(reply->body);
 }
 

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "marketo/envelope.h"
+#include "marketo/error_codes.h"
 
 namespace sg::marketo {
 
@@ -72,11 +73,8 @@ net::Request unsubscribe_by_id(const Endpoint& rest, std::span<const int64_t> id
 
 Result<std::vector<RecordOutcome>> record_outcomes(const boost::json::array& result, std::size_t records) {
   if (result.size() != records) {
-    return Error{"marketo_error",
-                 "Marketo answered " + std::to_string(result.size()) + " results for " + std::to_string(records) +
-                     " updated records",
-                 {},
-                 {}};
+    return Error::make(errc::error, "Marketo answered " + std::to_string(result.size()) + " results for " +
+                                        std::to_string(records) + " updated records");
   }
   std::vector<RecordOutcome> out;
   out.reserve(records);

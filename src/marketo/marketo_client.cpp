@@ -11,6 +11,7 @@
 #include "marketo/call_metrics.h"
 #include "marketo/daily_budget.h"
 #include "marketo/endpoint.h"
+#include "marketo/error_codes.h"
 #include "marketo/lead_lookup.h"
 #include "marketo/lead_pages.h"
 #include "marketo/lead_update.h"
@@ -31,22 +32,23 @@ Status check_lookable(const std::vector<std::string>& keys) {
   }
   if (unaskable.empty()) return Status::success();
   spdlog::warn("marketo lookup refused: {} address(es) contain a comma", unaskable.size());
-  return Error{"marketo_error", "Marketo cannot be asked about an address containing a comma", {},
-               std::move(unaskable)};
+  Error error = Error::make(errc::error, "Marketo cannot be asked about an address containing a comma");
+  error.recipients = std::move(unaskable);
+  return error;
 }
 
-Error marketo_error(std::string message) { return Error{"marketo_error", std::move(message), {}, {}}; }
+Error marketo_error(std::string message) { return Error::make(errc::error, std::move(message)); }
 
 // An address no lead has: looking it up reads the lead database without learning anything.
 const std::vector<std::string> kProbeAddress{"connection-check@sendguard.invalid"};
 
 // What went wrong reading through the REST endpoint, as Client::verify reports it.
 Error rest_failure(Error error) {
-  static const std::map<std::string, std::string> kCodes{{"marketo_token_rejected", "marketo_rest_auth_failed"},
-                                                         {"marketo_access_denied", "marketo_access_denied"},
-                                                         {"marketo_address_refused", "marketo_address_refused"}};
+  static const std::map<std::string_view, std::string_view> kCodes{{errc::token_rejected, errc::rest_auth_failed},
+                                                                   {errc::access_denied, errc::access_denied},
+                                                                   {errc::address_refused, errc::address_refused}};
   auto it = kCodes.find(error.code);
-  error.code = it == kCodes.end() ? "marketo_rest_unreachable" : it->second;
+  error.code = it == kCodes.end() ? errc::rest_unreachable : it->second;
   return error;
 }
 

@@ -109,7 +109,7 @@ struct Usage {
 //   marketo_token_rejected  601/602 again after a token renewal: the REST endpoint does not
 //                           accept the Identity endpoint's tokens
 //   marketo_address_refused the endpoint resolves to an address outbound calls may not reach
-//                           (net::HttpClient's "address_refused"); never retried
+//                           (net::errc::address_refused); never retried
 //   marketo_error           anything else (bad JSON, unexpected codes), logged loudly; also,
 //                           before any call, for addresses filterValues cannot carry (a comma),
 //                           listed in Error::recipients, and for arguments Marketo would refuse

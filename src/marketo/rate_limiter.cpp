@@ -4,6 +4,8 @@
 #include <cassert>
 #include <chrono>
 
+#include "marketo/error_codes.h"
+
 namespace sg::marketo {
 
 CallWindow::CallWindow(int calls_per_window, Millis window, int max_concurrent)
@@ -93,7 +95,7 @@ Result<RateLimiter::Permit> RateLimiter::acquire(const std::string& key) {
     // instead of holding the caller's thread for nothing.
     const bool hopeless = *wait != CallWindow::kUntilRelease && *wait > left;
     if (left <= Millis{0} || hopeless) {
-      return Error{"marketo_rate_limited", "no Marketo call slot for " + key + " in time", {}, {}};
+      return Error::make(errc::rate_limited, "no Marketo call slot for " + key + " in time");
     }
     if (*wait == CallWindow::kUntilRelease) {
       waited += wait_for_release(lock, *inst, left);

@@ -2,24 +2,27 @@
 
 #include <set>
 
+#include "marketo/error_codes.h"
+#include "net/error_codes.h"
+
 namespace sg::marketo {
 
 namespace {
 
-ReplyVerdict verdict(Next next, std::string metric, std::string code, std::string message) {
-  return ReplyVerdict{next, std::move(metric), Error{std::move(code), std::move(message), {}, {}}, {}};
+ReplyVerdict verdict(Next next, std::string metric, std::string_view code, std::string message) {
+  return ReplyVerdict{next, std::move(metric), Error::make(code, std::move(message)), {}};
 }
 
 ReplyVerdict judge_status(int status) {
   const std::string metric = "http_" + std::to_string(status);
   const std::string message = "Marketo answered HTTP " + std::to_string(status);
   // Not documented for REST calls; a gateway in front of Marketo may answer so.
-  if (status == 401) return verdict(Next::renew_token, metric, "marketo_error", message + " after a token renewal");
-  if (status == 429) return verdict(Next::retry_slower, metric, "marketo_rate_limited", message);
+  if (status == 401) return verdict(Next::renew_token, metric, errc::error, message + " after a token renewal");
+  if (status == 429) return verdict(Next::retry_slower, metric, errc::rate_limited, message);
   if (status == 502 || status == 503 || status == 504) {
-    return verdict(Next::retry, metric, "marketo_unreachable", message);
+    return verdict(Next::retry, metric, errc::unreachable, message);
   }
-  return verdict(Next::fail, metric, "marketo_error", message);  // 413, 414, and the unexpected
+  return verdict(Next::fail, metric, errc::error, message);  // 413, 414, and the unexpected
 }
 
 ReplyVerdict judge_api_error(const ApiError& error) {
@@ -29,28 +32,28 @@ ReplyVerdict judge_api_error(const ApiError& error) {
   const std::string metric = code.empty() ? "no_code" : code;
   const std::string message = "Marketo error " + metric + ": " + error.message;
   if (code == "601" || code == "602") {
-    return verdict(Next::renew_token, metric, "marketo_token_rejected", message + " (after a token renewal)");
+    return verdict(Next::renew_token, metric, errc::token_rejected, message + " (after a token renewal)");
   }
-  if (kTransient.count(code)) return verdict(Next::retry, metric, "marketo_unreachable", message);
-  if (kRateLimited.count(code)) return verdict(Next::retry_slower, metric, "marketo_rate_limited", message);
-  if (code == "607") return verdict(Next::stop_for_today, metric, "marketo_quota_exceeded", message);
-  if (code == "603") return verdict(Next::fail, metric, "marketo_access_denied", message);
-  return verdict(Next::fail, metric, "marketo_error", message);  // 609, 610, 612, 613, 1003, unknown
+  if (kTransient.count(code)) return verdict(Next::retry, metric, errc::unreachable, message);
+  if (kRateLimited.count(code)) return verdict(Next::retry_slower, metric, errc::rate_limited, message);
+  if (code == "607") return verdict(Next::stop_for_today, metric, errc::quota_exceeded, message);
+  if (code == "603") return verdict(Next::fail, metric, errc::access_denied, message);
+  return verdict(Next::fail, metric, errc::error, message);  // 609, 610, 612, 613, 1003, unknown
 }
 
 }  // namespace
 
 ReplyVerdict judge_reply(const Result<net::Response>& reply) {
   if (!reply) {
-    if (reply.error().code == "address_refused") {
-      return verdict(Next::fail, "address_refused", "marketo_address_refused", reply.error().message);
+    if (reply.error().code == net::errc::address_refused) {
+      return verdict(Next::fail, "address_refused", errc::address_refused, reply.error().message);
     }
-    return verdict(Next::retry, "transport", "marketo_unreachable", "Marketo unreachable: " + reply.error().message);
+    return verdict(Next::retry, "transport", errc::unreachable, "Marketo unreachable: " + reply.error().message);
   }
   if (reply->status != 200) return judge_status(reply->status);
   Result<Envelope> envelope = parse_envelope(reply->body);
   if (!envelope) {
-    return verdict(Next::retry, "invalid_response", "marketo_error",
+    return verdict(Next::retry, "invalid_response", errc::error,
                    "Marketo sent an unreadable reply: " + envelope.error().message);
   }
   if (!envelope->success) {

@@ -7,6 +7,7 @@
 
 #include "marketo/call_metrics.h"
 #include "marketo/endpoint.h"
+#include "marketo/error_codes.h"
 #include "marketo/us_central.h"
 
 namespace sg::marketo {
@@ -14,17 +15,14 @@ namespace sg::marketo {
 namespace {
 
 Error quota_error(const std::string& instance, TimePoint until) {
-  return Error{"marketo_quota_exceeded",
-               "Marketo daily API quota of " + instance + " is spent; calls resume at " + format_rfc3339(until),
-               {}, {}};
+  return Error::make(errc::quota_exceeded,
+                     "Marketo daily API quota of " + instance + " is spent; calls resume at " + format_rfc3339(until));
 }
 
 Error budget_error(const std::string& instance, TimePoint now) {
   const TimePoint until = next_us_central_midnight(now);
-  Error error{"marketo_budget_exhausted",
-              "Sendguard's daily budget of Marketo calls to " + instance + " is spent; calls resume at " +
-                  format_rfc3339(until),
-              {}, {}};
+  Error error = Error::make(errc::budget_exhausted, "Sendguard's daily budget of Marketo calls to " + instance +
+                                                        " is spent; calls resume at " + format_rfc3339(until));
   error.retry_after_seconds = static_cast<int>(std::chrono::ceil<std::chrono::seconds>(until - now).count());
   return error;
 }
@@ -32,7 +30,7 @@ Error budget_error(const std::string& instance, TimePoint now) {
 // A token that could not be had is judged like a reply: Identity being unreachable is
 // transient, refused credentials are not.
 ReplyVerdict token_failure(const Error& error) {
-  const Next next = error.code == "marketo_unreachable" ? Next::retry : Next::fail;
+  const Next next = error.code == errc::unreachable ? Next::retry : Next::fail;
   return ReplyVerdict{next, "token_" + error.code, error, {}};
 }
 
@@ -133,8 +131,8 @@ std::optional<Error> RestCaller::spend_budget(const std::string& instance, std::
 
 Error RestCaller::fail(const std::string& instance, const ReplyVerdict& verdict, std::string_view kind) {
   // The budget was announced once, when spent; repeating it for every refused call is noise.
-  if (verdict.error.code == "marketo_budget_exhausted") return verdict.error;
-  const bool loud = verdict.error.code != "marketo_unreachable" && verdict.error.code != "marketo_rate_limited";
+  if (verdict.error.code == errc::budget_exhausted) return verdict.error;
+  const bool loud = verdict.error.code != errc::unreachable && verdict.error.code != errc::rate_limited;
   spdlog::log(loud ? spdlog::level::err : spdlog::level::warn, "marketo {} call to {} failed: {} ({})", kind,
               instance, verdict.error.message, verdict.error.code);
   return verdict.error;

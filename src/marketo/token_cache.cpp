@@ -2,6 +2,7 @@
 
 #include "marketo/call_metrics.h"
 #include "marketo/endpoint.h"
+#include "marketo/error_codes.h"
 #include "marketo/identity.h"
 
 namespace sg::marketo {
@@ -60,7 +61,7 @@ Result<std::string> TokenCache::fetch_into(Entry& entry, const Credentials& cred
     TokenReply reply = read_token_reply(http_.send(request));
     count_call(metrics_, kTokenKind, reply.metric_result);
     if (!reply.token) {
-      if (reply.token.error().code == "marketo_auth_failed") entry.token.clear();
+      if (reply.token.error().code == errc::auth_failed) entry.token.clear();
       return reply.token.error();
     }
     const Token& token = *reply.token;

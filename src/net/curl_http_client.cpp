@@ -120,10 +120,10 @@ void set_common(CURL* handle, const CurlOptions& options, const Request& request
 }
 
 Error transport_error(CURLcode code, const char* detail, bool overflow) {
-  if (overflow) return Error{"transport", "response body too large", {}, {}};
+  if (overflow) return Error::make(errc::transport, "response body too large");
   std::string message = curl_easy_strerror(code);
   if (detail[0] != '\0') message += std::string(": ") + detail;
-  return Error{"transport", std::move(message), {}, {}};
+  return Error::make(errc::transport, std::move(message));
 }
 
 }  // namespace
@@ -161,7 +161,7 @@ CurlHttpClient::~CurlHttpClient() = default;
 
 Result<Response> CurlHttpClient::send(const Request& request) {
   EasyHandle handle = pool_->take();
-  if (!handle) return Error{"transport", "could not create a curl handle", {}, {}};
+  if (!handle) return Error::make(errc::transport, "could not create a curl handle");
 
   Response response;
   BodySink sink{&response.body, options_.max_response_bytes};
@@ -184,7 +184,7 @@ Result<Response> CurlHttpClient::send(const Request& request) {
   pool_->give_back(std::move(handle), options_.max_idle_handles);
 
   if (code != CURLE_OK && !gate.refusal.empty()) {
-    return Error{"address_refused", "the host resolves to " + gate.refusal, {}, {}};
+    return Error::make(errc::address_refused, "the host resolves to " + gate.refusal);
   }
   if (code != CURLE_OK) return transport_error(code, detail, sink.overflow);
   response.status = static_cast<int>(status);

@@ -1,7 +1,7 @@
 // CurlHttpClient: HttpClient over libcurl. Thread-safe: each send() borrows an easy
 // handle from a small pool, so connections (and TLS sessions) are reused across calls.
-// Every failure to obtain an HTTP status becomes Error{"transport", <curl's message>}; an
-// address the policy refuses is never connected to: Error{"address_refused", <why>}.
+// Every failure to obtain an HTTP status becomes errc::transport with curl's message; an
+// address the policy refuses is never connected to: errc::address_refused, saying why.
 // Environment proxies are ignored, since the policy must see the address actually reached.
 // Destroy only after every send() has returned.
 #pragma once

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "net/error_codes.h"
 
 namespace sg::net {
 
@@ -28,8 +29,8 @@ class HttpClient {
  public:
   virtual ~HttpClient() = default;
   // Any HTTP status is a successful Result; a failure to get one (connection refused,
-  // timeout, closed connection) is Error{"transport", ...}, and a refusal to connect to
-  // the address the host resolved to (see address_policy.h) is Error{"address_refused", ...}.
+  // timeout, closed connection) is an errc::transport error, and a refusal to connect to
+  // the address the host resolved to (see address_policy.h) is errc::address_refused.
   virtual Result<Response> send(const Request& request) = 0;
 };
 

@@ -20,7 +20,7 @@ Caller caller_of(const store::User& u) { return {u.id, u.team_id, u.email, u.rol
 
 Error rate_limited(Millis wait, const std::string& why) {
   int seconds = static_cast<int>((wait.count() + 999) / 1000);
-  Error e{"rate_limited", why + "; try again in " + std::to_string(seconds) + " s", {}, {}};
+  Error e = Error::make(errc::rate_limited, why + "; try again in " + std::to_string(seconds) + " s");
   e.retry_after_seconds = seconds;
   return e;
 }
@@ -44,7 +44,8 @@ Result<CreatedUser> Accounts::add_user(const NewUser& request) {
   TimePoint now = clock_.now();
   store_.transaction([&] {
     if (store_.users().find_by_email(email->key())) {
-      failure = Error{"user_exists", "a user with email " + email->original() + " already exists", "email", {}};
+      failure = Error::make(errc::user_exists, "a user with email " + email->original() + " already exists");
+      failure->field = "email";
       return;
     }
     auto team = store_.teams().find_by_name(request.team_name);
@@ -119,7 +120,7 @@ Result<WebSession> Accounts::sign_in(const std::string& email, const std::string
   slot.reset();
   if (!ok) {
     throttle_.failed(account_key, clock_.now());
-    return Error{"unauthorized", "the email or password is not right", {}, {}};
+    return Error::unauthorized("the email or password is not right");
   }
   throttle_.succeeded(pair_key);
   throttle_.succeeded(account_key);

@@ -6,8 +6,8 @@
 namespace sg::settings {
 namespace {
 
-Error forbidden(const std::string& what) { return Error{"forbidden", "only a team admin may " + what, {}, {}}; }
-Error last_admin() { return Error{"last_admin", "a team must keep at least one admin", {}, {}}; }
+Error forbidden(const std::string& what) { return Error::forbidden("only a team admin may " + what); }
+Error last_admin() { return Error::make(errc::last_admin, "a team must keep at least one admin"); }
 
 }  // namespace
 

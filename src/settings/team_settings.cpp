@@ -5,13 +5,13 @@
 
 #include <map>
 
+#include "marketo/error_codes.h"
+
 namespace sg::settings {
 namespace json = boost::json;
 namespace {
 
-Error forbidden(const std::string& what) {
-  return Error{"forbidden", "only a team admin may " + what, {}, {}};
-}
+Error forbidden(const std::string& what) { return Error::forbidden("only a team admin may " + what); }
 
 std::string settings_json(const store::UnsubscribeSettings& s) {
   return json::serialize(json::object{{"marketo_check_enabled", s.marketo_check_enabled},
@@ -31,19 +31,19 @@ ConnectionView view_of(const store::MarketoConnection& c) {
 // A failed verification in words of our own: the remote text (and curl's) would tell an
 // admin probing internal hosts what answered there.
 Error connect_failure(const Error& e) {
-  static const std::map<std::string, std::string> kMessages{
-      {"marketo_auth_failed", "Marketo's Identity endpoint refused the client id and secret"},
-      {"marketo_rest_auth_failed",
+  static const std::map<std::string_view, std::string> kMessages{
+      {marketo::errc::auth_failed, "Marketo's Identity endpoint refused the client id and secret"},
+      {marketo::errc::rest_auth_failed,
        "the REST endpoint did not accept the Identity endpoint's token: both must belong to the same Marketo "
        "instance"},
-      {"marketo_rest_unreachable", "the Marketo REST endpoint could not be reached or did not answer as Marketo"},
-      {"marketo_access_denied", "the Marketo API user may not read leads and activities"},
-      {"marketo_address_refused",
+      {marketo::errc::rest_unreachable, "the Marketo REST endpoint could not be reached or did not answer as Marketo"},
+      {marketo::errc::access_denied, "the Marketo API user may not read leads and activities"},
+      {marketo::errc::address_refused,
        "the Marketo endpoint resolves to a private, loopback, link-local or otherwise internal address"},
   };
   auto it = kMessages.find(e.code);
-  if (it != kMessages.end()) return Error{e.code, it->second, {}, {}};
-  return Error{"marketo_unreachable", "the Marketo Identity endpoint could not be reached", {}, {}};
+  if (it != kMessages.end()) return Error::make(e.code, it->second);
+  return Error::make(marketo::errc::unreachable, "the Marketo Identity endpoint could not be reached");
 }
 
 }  // namespace
@@ -70,8 +70,8 @@ Result<store::UnsubscribeSettings> TeamSettings::change(const Caller& caller, co
     if (change.on_check_unavailable) after.on_check_unavailable = *change.on_check_unavailable;
     if (after.marketo_check_enabled && !before.marketo_check_enabled &&
         !store_.connections().get(caller.team_id)) {
-      failure = Error{"marketo_not_connected",
-                      "connect Marketo (PUT /api/v1/integrations/marketo) before enabling the check", {}, {}};
+      failure = Error::make(marketo::errc::not_connected,
+                            "connect Marketo (PUT /api/v1/integrations/marketo) before enabling the check");
       return;
     }
     store_.settings().put(caller.team_id, after, clock_.now());
@@ -109,7 +109,7 @@ Result<ConnectionView> TeamSettings::connect(const Caller& caller, const Connect
   {
     std::lock_guard lock(connecting_mu_);
     if (!connecting_.insert(caller.team_id).second)
-      return Error{"rate_limited", "the team's Marketo connection is already being verified; retry shortly", {}, {}};
+      return Error::make(errc::rate_limited, "the team's Marketo connection is already being verified; retry shortly");
   }
   struct Done {
     TeamSettings& self;
@@ -158,7 +158,7 @@ Status TeamSettings::disconnect(const Caller& caller) {
       return;
     }
     if (store_.settings().get(caller.team_id).marketo_check_enabled) {
-      failure = Error{"check_enabled", "turn the Marketo unsubscribe check off before disconnecting", {}, {}};
+      failure = Error::make(errc::check_enabled, "turn the Marketo unsubscribe check off before disconnecting");
       return;
     }
     store_.connections().remove(caller.team_id);

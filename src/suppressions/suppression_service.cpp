@@ -5,6 +5,7 @@
 #include "core/email_address.h"
 #include "crypto/tokens.h"
 #include "core/utf8.h"
+#include "marketo/error_codes.h"
 #include "suppressions/csv.h"
 
 namespace sg::suppressions {
@@ -19,7 +20,7 @@ constexpr size_t kMaxInvalidListed = 100;
 constexpr size_t kMaxEchoedCell = 200;  // bytes of a rejected cell echoed in the report
 const std::string kNoCell;
 
-Error forbidden(const std::string& what) { return Error{"forbidden", "only a team admin may " + what, {}, {}}; }
+Error forbidden(const std::string& what) { return Error::forbidden("only a team admin may " + what); }
 
 std::string lower(std::string s) { return lowercase_ascii(s); }
 
@@ -113,11 +114,14 @@ Status SuppressionService::remove(const Caller& caller, const std::string& email
   if (store_.connections().get(caller.team_id)) {
     auto marketo = marketo_.unsubscribed_among(caller.team_id, {key});
     if (!marketo)
-      return Error{"unsubscribe_check_unavailable",
-                   "could not ask Marketo whether " + email + " is still unsubscribed; try again later", {}, {}};
-    if (marketo->count(key))
-      return Error{"marketo_unsubscribed", email + " is still unsubscribed in Marketo; resubscribe it there first",
-                   {}, {entry->email}};
+      return Error::make(errc::unsubscribe_check_unavailable,
+                         "could not ask Marketo whether " + email + " is still unsubscribed; try again later");
+    if (marketo->count(key)) {
+      Error still = Error::make(marketo::errc::unsubscribed,
+                                email + " is still unsubscribed in Marketo; resubscribe it there first");
+      still.recipients = {entry->email};
+      return still;
+    }
   }
   store_.transaction([&] {
     store_.suppressions().remove(caller.team_id, key);

@@ -9,7 +9,7 @@ using namespace test;  // the doubles and fixtures of this folder
 
 const std::vector<int> kUnsubscribeTypes{9, 13};
 
-TEST(Unit, PagingTokenAsksForActivitiesSinceTheInstant) {
+TEST(MarketoActivityFeed, PagingTokenAsksForActivitiesSinceTheInstant) {
   ClientHarness h;
   h.http.script(kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"GIYDAOBN"})")});
   Result<std::string> token = h.client.paging_token(credentials(), from_unix_millis(1764144000000));
@@ -25,7 +25,7 @@ TEST(Unit, PagingTokenAsksForActivitiesSinceTheInstant) {
   EXPECT_EQ(1u, h.calls("paging_token", "success"));
 }
 
-TEST(Unit, PagingTokenMissingFromTheReplyIsAMarketoError) {
+TEST(MarketoActivityFeed, PagingTokenMissingFromTheReplyIsAMarketoError) {
   ClientHarness h;
   h.http.script(kPagingTokenPath, {ok(R"({"requestId":"1","success":true})")});
   Result<std::string> token = h.client.paging_token(credentials(), h.clock.now());
@@ -33,7 +33,7 @@ TEST(Unit, PagingTokenMissingFromTheReplyIsAMarketoError) {
   EXPECT_EQ("marketo_error", token.error().code);
 }
 
-TEST(Unit, ActivityTypesReadIdNameAndPrimaryAttribute) {
+TEST(MarketoActivityFeed, ActivityTypesReadIdNameAndPrimaryAttribute) {
   ClientHarness h;
   h.http.script(
       kActivityTypesPath,
@@ -57,7 +57,7 @@ TEST(Unit, ActivityTypesReadIdNameAndPrimaryAttribute) {
   EXPECT_EQ(1u, h.calls("activity_types", "success"));
 }
 
-TEST(Unit, ActivitiesAskForTheTypesFromTheTokenInPagesOfThreeHundred) {
+TEST(MarketoActivityFeed, ActivitiesAskForTheTypesFromTheTokenInPagesOfThreeHundred) {
   ClientHarness h;
   h.http.script(
       kActivitiesPath,
@@ -92,7 +92,7 @@ TEST(Unit, ActivitiesAskForTheTypesFromTheTokenInPagesOfThreeHundred) {
   EXPECT_EQ(1u, h.calls("activity", "success"));
 }
 
-TEST(Unit, ActivitiesAreReadPageByPageWhileMoreResultHolds) {
+TEST(MarketoActivityFeed, ActivitiesAreReadPageByPageWhileMoreResultHolds) {
   // Given a short page with moreResult, then one without a "result" at all: a reader
   // following next_token while `more` gets every activity and ends on the last token.
   ClientHarness h;
@@ -116,7 +116,7 @@ TEST(Unit, ActivitiesAreReadPageByPageWhileMoreResultHolds) {
   EXPECT_EQ(3u, h.calls("activity", "success"));
 }
 
-TEST(Unit, ActivitiesWithoutANextPageTokenResumeFromTheSameToken) {
+TEST(MarketoActivityFeed, ActivitiesWithoutANextPageTokenResumeFromTheSameToken) {
   ClientHarness h;
   h.http.script(kActivitiesPath, {ok(success_json(activity_json(1, 10, 9, "x"), R"(,"moreResult":true)"))});
   Result<ActivityPage> page = h.client.activities(credentials(), "T1", kUnsubscribeTypes);
@@ -126,7 +126,7 @@ TEST(Unit, ActivitiesWithoutANextPageTokenResumeFromTheSameToken) {
   EXPECT_EQ(1u, page->items.size());
 }
 
-TEST(Unit, ActivitiesLeaveOutItemsWithoutIdLeadOrType) {
+TEST(MarketoActivityFeed, ActivitiesLeaveOutItemsWithoutIdLeadOrType) {
   ClientHarness h;
   h.http.script(kActivitiesPath, {ok(activities_json(R"({"id":1,"activityTypeId":9},{"leadId":2,"activityTypeId":9},)" +
                                                          activity_json(3, 30, 13, "Unsubscribed") + R"(,"junk")",
@@ -137,7 +137,7 @@ TEST(Unit, ActivitiesLeaveOutItemsWithoutIdLeadOrType) {
   EXPECT_EQ(3, page->items[0].id);
 }
 
-TEST(Unit, ActivitiesRefuseArgumentsMarketoWouldRejectWithoutCalling) {
+TEST(MarketoActivityFeed, ActivitiesRefuseArgumentsMarketoWouldRejectWithoutCalling) {
   ClientHarness h;
   const std::vector<int> eleven{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
   for (auto [token, types] :
@@ -149,7 +149,7 @@ TEST(Unit, ActivitiesRefuseArgumentsMarketoWouldRejectWithoutCalling) {
   EXPECT_TRUE(h.http.requests().empty());
 }
 
-TEST(Unit, ActivityCallsAreRetriedLikeLookups) {
+TEST(MarketoActivityFeed, ActivityCallsAreRetriedLikeLookups) {
   ClientHarness h;
   h.http.script(kActivitiesPath, {ok(error_json("604")), ok(activities_json("", "T2", false))});
   Result<ActivityPage> page = h.client.activities(credentials(), "T1", kUnsubscribeTypes);
@@ -159,7 +159,7 @@ TEST(Unit, ActivityCallsAreRetriedLikeLookups) {
   EXPECT_EQ(1u, h.calls("activity", "success"));
 }
 
-TEST(Unit, LeadsByIdReadEmailAndUnsubscribed) {
+TEST(MarketoLeadsById, LeadsByIdReadEmailAndUnsubscribed) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(success_json(R"({"id":10,"email":"Ann@X.com","unsubscribed":true},)"
                                              R"({"id":"11","email":"bob@y.com","unsubscribed":false},)"
@@ -183,7 +183,7 @@ TEST(Unit, LeadsByIdReadEmailAndUnsubscribed) {
   EXPECT_EQ(0u, h.calls("lookup", "success"));
 }
 
-TEST(Unit, LeadsByIdBatchesThreeHundredIdsPerCall) {
+TEST(MarketoLeadsById, LeadsByIdBatchesThreeHundredIdsPerCall) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(success_json(""))});
   std::vector<int64_t> ids;
@@ -197,7 +197,7 @@ TEST(Unit, LeadsByIdBatchesThreeHundredIdsPerCall) {
   EXPECT_NE(std::string::npos, requests[2].url.find("filterValues=601&"));
 }
 
-TEST(Unit, LeadsByIdOfNoIdsCallsNothing) {
+TEST(MarketoLeadsById, LeadsByIdOfNoIdsCallsNothing) {
   ClientHarness h;
   auto leads = h.client.leads_by_id(credentials(), {});
   ASSERT_TRUE(leads.ok());

@@ -13,7 +13,7 @@ AddressClass classify(const char* text) {
   return classify_address(address.to_v6().to_bytes());
 }
 
-TEST(Unit, AddressClassesCoverPrivateLinkLocalLoopbackAndMetadataRanges) {
+TEST(AddressPolicy, AddressClassesCoverPrivateLinkLocalLoopbackAndMetadataRanges) {
   struct Case {
     const char* address;
     AddressClass expected;
@@ -49,7 +49,7 @@ TEST(Unit, AddressClassesCoverPrivateLinkLocalLoopbackAndMetadataRanges) {
   }
 }
 
-TEST(Unit, AddressPolicyAllowsOnlyGlobalAddressesAndLoopbackWhenAsked) {
+TEST(AddressPolicy, AddressPolicyAllowsOnlyGlobalAddressesAndLoopbackWhenAsked) {
   const auto bytes = [](const char* text) { return boost::asio::ip::make_address_v4(text).to_bytes(); };
   AddressPolicy production;
   EXPECT_FALSE(production.refusal(bytes("93.184.216.34")));
@@ -63,7 +63,7 @@ TEST(Unit, AddressPolicyAllowsOnlyGlobalAddressesAndLoopbackWhenAsked) {
   EXPECT_TRUE(tests.refusal(bytes("169.254.169.254")));
 }
 
-TEST(Unit, AddressOfAnUnknownLengthIsRefused) {
+TEST(AddressPolicy, AddressOfAnUnknownLengthIsRefused) {
   const uint8_t five[5] = {1, 2, 3, 4, 5};
   EXPECT_EQ(AddressClass::reserved, classify_address(five));
   EXPECT_TRUE(AddressPolicy{.allow_loopback = true}.refusal(five));

@@ -5,7 +5,7 @@
 namespace sg::marketo {
 namespace {
 
-TEST(Unit, BackoffDoublesUpToTheCapWithJitterInTheUpperHalf) {
+TEST(Backoff, BackoffDoublesUpToTheCapWithJitterInTheUpperHalf) {
   const Backoff low(Millis{500}, Millis{8000}, [] { return 0.0; });
   const Backoff high(Millis{500}, Millis{8000}, [] { return 0.999999; });
   const long long caps[] = {500, 1000, 2000, 4000, 8000, 8000, 8000};
@@ -15,12 +15,12 @@ TEST(Unit, BackoffDoublesUpToTheCapWithJitterInTheUpperHalf) {
   }
 }
 
-TEST(Unit, BackoffSurvivesHugeRetryNumbers) {
+TEST(Backoff, BackoffSurvivesHugeRetryNumbers) {
   const Backoff backoff(Millis{500}, Millis{8000}, [] { return 0.5; });
   EXPECT_EQ(6000, backoff.delay(1000000).count());
 }
 
-TEST(Unit, BackoffDefaultRandomnessStaysWithinBounds) {
+TEST(Backoff, BackoffDefaultRandomnessStaysWithinBounds) {
   const Backoff backoff(Millis{100}, Millis{1000});
   for (int i = 0; i < 200; ++i) {
     const Millis delay = backoff.delay(3);

@@ -20,7 +20,7 @@ CurlOptions loopback_allowed() {
   return options;
 }
 
-TEST(Unit, CurlGetReturnsStatusAndBodyAndSendsHeaders) {
+TEST(CurlHttpClient, CurlGetReturnsStatusAndBodyAndSendsHeaders) {
   LoopbackServer server([](const std::string&) { return LoopbackServer::reply(200, R"({"success":true})"); });
   CurlHttpClient client(loopback_allowed());
   Request request;
@@ -36,7 +36,7 @@ TEST(Unit, CurlGetReturnsStatusAndBodyAndSendsHeaders) {
   EXPECT_NE(std::string::npos, received[0].find("\r\nAuthorization: Bearer tok-1\r\n"));
 }
 
-TEST(Unit, CurlPostSendsTheBodyAsIs) {
+TEST(CurlHttpClient, CurlPostSendsTheBodyAsIs) {
   LoopbackServer server([](const std::string&) { return LoopbackServer::reply(200, "{}"); });
   CurlHttpClient client(loopback_allowed());
   Request request;
@@ -54,7 +54,7 @@ TEST(Unit, CurlPostSendsTheBodyAsIs) {
   EXPECT_EQ(request.body, received.substr(received.find("\r\n\r\n") + 4));
 }
 
-TEST(Unit, CurlReturnsErrorStatusesAsResponses) {
+TEST(CurlHttpClient, CurlReturnsErrorStatusesAsResponses) {
   LoopbackServer server([](const std::string&) { return LoopbackServer::reply(502, "Bad Gateway"); });
   CurlHttpClient client(loopback_allowed());
   Result<Response> response = client.send(Request{"GET", server.url("/x"), {}, "", Millis{5000}});
@@ -63,7 +63,7 @@ TEST(Unit, CurlReturnsErrorStatusesAsResponses) {
   EXPECT_EQ("Bad Gateway", response->body);
 }
 
-TEST(Unit, CurlReportsAnEmptyReplyAsATransportError) {
+TEST(CurlHttpClient, CurlReportsAnEmptyReplyAsATransportError) {
   LoopbackServer server([](const std::string&) { return std::nullopt; });
   CurlHttpClient client(loopback_allowed());
   Result<Response> response = client.send(Request{"GET", server.url("/x"), {}, "", Millis{5000}});
@@ -72,7 +72,7 @@ TEST(Unit, CurlReportsAnEmptyReplyAsATransportError) {
   EXPECT_FALSE(response.error().message.empty());
 }
 
-TEST(Unit, CurlReportsARefusedConnectionAsATransportError) {
+TEST(CurlHttpClient, CurlReportsARefusedConnectionAsATransportError) {
   std::string url;
   {
     LoopbackServer closed([](const std::string&) { return std::nullopt; });
@@ -84,7 +84,7 @@ TEST(Unit, CurlReportsARefusedConnectionAsATransportError) {
   EXPECT_EQ("transport", response.error().code);
 }
 
-TEST(Unit, CurlHonoursTheRequestTimeout) {
+TEST(CurlHttpClient, CurlHonoursTheRequestTimeout) {
   LoopbackServer server([](const std::string&) {
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
     return LoopbackServer::reply(200, "late");
@@ -98,7 +98,7 @@ TEST(Unit, CurlHonoursTheRequestTimeout) {
   EXPECT_LT(took, std::chrono::milliseconds(500));
 }
 
-TEST(Unit, CurlLimitsTheResponseSize) {
+TEST(CurlHttpClient, CurlLimitsTheResponseSize) {
   LoopbackServer server([](const std::string&) { return LoopbackServer::reply(200, std::string(5000, 'x')); });
   CurlOptions options = loopback_allowed();
   options.max_response_bytes = 1000;
@@ -108,7 +108,7 @@ TEST(Unit, CurlLimitsTheResponseSize) {
   EXPECT_EQ("transport", response.error().code);
 }
 
-TEST(Unit, CurlServesManyThreadsAtOnce) {
+TEST(CurlHttpClient, CurlServesManyThreadsAtOnce) {
   LoopbackServer server([](const std::string& request) {
     return LoopbackServer::reply(200, request.substr(4, request.find(' ', 4) - 4));
   });
@@ -128,7 +128,7 @@ TEST(Unit, CurlServesManyThreadsAtOnce) {
   EXPECT_EQ(30, good.load());
 }
 
-TEST(Unit, CurlRefusesLoopbackUnlessAllowedWithoutConnecting) {
+TEST(CurlHttpClient, CurlRefusesLoopbackUnlessAllowedWithoutConnecting) {
   LoopbackServer server([](const std::string&) { return LoopbackServer::reply(200, "{}"); });
   CurlHttpClient client;
   const std::string by_address = server.url("/x");
@@ -142,7 +142,7 @@ TEST(Unit, CurlRefusesLoopbackUnlessAllowedWithoutConnecting) {
   EXPECT_TRUE(server.requests().empty());
 }
 
-TEST(Unit, CurlRefusesPrivateLinkLocalAndMetadataAddressesBeforeAnyConnection) {
+TEST(CurlHttpClient, CurlRefusesPrivateLinkLocalAndMetadataAddressesBeforeAnyConnection) {
   // Refused in the socket callback, before a socket exists: nothing leaves this machine.
   CurlHttpClient client;
   for (const char* url : {"https://10.0.0.1/rest", "http://169.254.169.254/latest/meta-data/",

@@ -13,7 +13,7 @@ const std::vector<std::string> kAnn{"ann@x.com"};
 const TimePoint kWinterMorning = from_unix_millis(1768478400000);    // 2026-01-15T12:00Z, 06:00 CST
 const TimePoint kCentralMidnight = from_unix_millis(1768543200000);  // 2026-01-16T06:00Z
 
-TEST(Unit, BudgetRefusesCallsOnceTheDaysAreSpent) {
+TEST(DailyBudget, BudgetRefusesCallsOnceTheDaysAreSpent) {
   // Given a budget of 3, then the fourth call of the day is refused without reaching Marketo.
   Limits limits;
   limits.daily_budget = 3;
@@ -29,7 +29,7 @@ TEST(Unit, BudgetRefusesCallsOnceTheDaysAreSpent) {
   EXPECT_EQ(3u, h.calls("lookup", "success"));
 }
 
-TEST(Unit, BudgetRefusesEveryKindOfRestCallButNotTokens) {
+TEST(DailyBudget, BudgetRefusesEveryKindOfRestCallButNotTokens) {
   Limits limits;
   limits.daily_budget = 1;
   ClientHarness h(limits);
@@ -45,7 +45,7 @@ TEST(Unit, BudgetRefusesEveryKindOfRestCallButNotTokens) {
   EXPECT_EQ(1u, h.http.requests_to("/rest/").size());
 }
 
-TEST(Unit, BudgetResetsAtMidnightUsCentral) {
+TEST(DailyBudget, BudgetResetsAtMidnightUsCentral) {
   Limits limits;
   limits.daily_budget = 1;
   ClientHarness h(limits);
@@ -58,7 +58,7 @@ TEST(Unit, BudgetResetsAtMidnightUsCentral) {
   EXPECT_EQ("marketo_budget_exhausted", h.lookup(kAnn).error().code) << "the new day has its own budget";
 }
 
-TEST(Unit, BudgetDayEndsAtFiveUtcInSummer) {
+TEST(DailyBudget, BudgetDayEndsAtFiveUtcInSummer) {
   // Given 2026-07-01T12:00Z (CDT, UTC-5), then the day ends at 2026-07-02T05:00Z.
   Limits limits;
   limits.daily_budget = 1;
@@ -71,7 +71,7 @@ TEST(Unit, BudgetDayEndsAtFiveUtcInSummer) {
   EXPECT_TRUE(h.lookup(kAnn).ok());
 }
 
-TEST(Unit, BudgetCountsEveryAttemptRetriesIncluded) {
+TEST(DailyBudget, BudgetCountsEveryAttemptRetriesIncluded) {
   // Given a budget of 2 and Marketo timing out, then the retries stop at the budget.
   Limits limits;
   limits.daily_budget = 2;
@@ -84,7 +84,7 @@ TEST(Unit, BudgetCountsEveryAttemptRetriesIncluded) {
   EXPECT_EQ(2, h.client.usage(credentials()).calls);
 }
 
-TEST(Unit, BudgetIsKeptPerInstance) {
+TEST(DailyBudget, BudgetIsKeptPerInstance) {
   Limits limits;
   limits.daily_budget = 1;
   ClientHarness h(limits);
@@ -99,7 +99,7 @@ TEST(Unit, BudgetIsKeptPerInstance) {
   EXPECT_EQ(1, h.client.usage(respelled).calls) << "the host names the instance";
 }
 
-TEST(Unit, BudgetIsKeptPerClientIdOnTheSameHost) {
+TEST(DailyBudget, BudgetIsKeptPerClientIdOnTheSameHost) {
   // Given one client id's budget spent, then another client id on the same host still calls.
   Limits limits;
   limits.daily_budget = 1;
@@ -114,7 +114,7 @@ TEST(Unit, BudgetIsKeptPerClientIdOnTheSameHost) {
   EXPECT_EQ(1, h.client.usage(credentials()).calls);
 }
 
-TEST(Unit, BudgetIsKeptApartForTokensFromAnotherIdentityHost) {
+TEST(DailyBudget, BudgetIsKeptApartForTokensFromAnotherIdentityHost) {
   // Given a client id's budget spent, then the same client id with tokens from another
   // identity server (anyone can run one; only the real one knows the secret) still calls,
   // and its calls never count against the real one's budget.
@@ -130,7 +130,7 @@ TEST(Unit, BudgetIsKeptApartForTokensFromAnotherIdentityHost) {
   EXPECT_EQ(1, h.client.usage(credentials()).calls);
 }
 
-TEST(Unit, ZeroBudgetIsUnlimited) {
+TEST(DailyBudget, ZeroBudgetIsUnlimited) {
   Limits limits;
   limits.daily_budget = 0;
   ClientHarness h(limits);
@@ -141,7 +141,7 @@ TEST(Unit, ZeroBudgetIsUnlimited) {
   EXPECT_EQ(0, usage.budget);
 }
 
-TEST(Unit, UsageCountsTodaysRestCallsByKind) {
+TEST(DailyBudget, UsageCountsTodaysRestCallsByKind) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   h.http.script(kPagingTokenPath, {ok(R"({"success":true,"nextPageToken":"T1"})")});
@@ -166,7 +166,7 @@ TEST(Unit, UsageCountsTodaysRestCallsByKind) {
   EXPECT_EQ(1u, h.calls("token", "success"));
 }
 
-TEST(Unit, UsageStartsAfreshEachDay) {
+TEST(DailyBudget, UsageStartsAfreshEachDay) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   ASSERT_TRUE(h.lookup(kAnn).ok());
@@ -177,7 +177,7 @@ TEST(Unit, UsageStartsAfreshEachDay) {
   EXPECT_EQ(kCentralMidnight + std::chrono::hours{24}, usage.day_ends);
 }
 
-TEST(Unit, UsageOfAnUnknownEndpointIsZero) {
+TEST(DailyBudget, UsageOfAnUnknownEndpointIsZero) {
   ClientHarness h;
   for (const char* endpoint : {"https://never-called.mktorest.com/rest", "not a url"}) {
     Credentials unknown = credentials();
@@ -188,7 +188,7 @@ TEST(Unit, UsageOfAnUnknownEndpointIsZero) {
   }
 }
 
-TEST(Unit, DailyBudgetMarksTheLastCallThenRefuses) {
+TEST(DailyBudget, DailyBudgetMarksTheLastCallThenRefuses) {
   DailyBudget budget(2);
   EXPECT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kWinterMorning));
   EXPECT_EQ(DailyBudget::Spend::last, budget.try_spend("a", "update", kWinterMorning));

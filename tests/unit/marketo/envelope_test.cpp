@@ -7,7 +7,7 @@
 namespace sg::marketo {
 namespace {
 
-TEST(Unit, EnvelopeReadsASuccessfulPage) {
+TEST(Envelope, EnvelopeReadsASuccessfulPage) {
   Result<Envelope> envelope = parse_envelope(
       R"({"requestId":"d612#1","success":true,"result":[{"id":1},{"id":2}],"moreResult":true,"nextPageToken":"GIYD"})");
   ASSERT_TRUE(envelope.ok());
@@ -18,7 +18,7 @@ TEST(Unit, EnvelopeReadsASuccessfulPage) {
   EXPECT_TRUE(envelope->errors.empty());
 }
 
-TEST(Unit, EnvelopeToleratesAbsentFields) {
+TEST(Envelope, EnvelopeToleratesAbsentFields) {
   Result<Envelope> envelope = parse_envelope(R"({"success":true})");
   ASSERT_TRUE(envelope.ok());
   EXPECT_TRUE(envelope->result.empty());
@@ -26,7 +26,7 @@ TEST(Unit, EnvelopeToleratesAbsentFields) {
   EXPECT_EQ("", envelope->next_page_token);
 }
 
-TEST(Unit, EnvelopeReadsErrorCodesAsStringsOrNumbers) {
+TEST(Envelope, EnvelopeReadsErrorCodesAsStringsOrNumbers) {
   Result<Envelope> envelope =
       parse_envelope(R"({"success":false,"errors":[{"code":"606","message":"Max rate limit"},{"code":615}]})");
   ASSERT_TRUE(envelope.ok());
@@ -37,7 +37,7 @@ TEST(Unit, EnvelopeReadsErrorCodesAsStringsOrNumbers) {
   EXPECT_EQ("615", envelope->errors[1].code);
 }
 
-TEST(Unit, EnvelopeRejectsGarbage) {
+TEST(Envelope, EnvelopeRejectsGarbage) {
   for (const char* body : {"", "<html>502 Bad Gateway</html>", "[1,2]", R"({"success":true,"result":{}})",
                            R"({"success":true,"result":[)"}) {
     Result<Envelope> envelope = parse_envelope(body);
@@ -46,7 +46,7 @@ TEST(Unit, EnvelopeRejectsGarbage) {
   }
 }
 
-TEST(Unit, TruthyAcceptsBooleansAndTrueStrings) {
+TEST(EnvelopeValues, TruthyAcceptsBooleansAndTrueStrings) {
   const boost::json::value yes = true, no = false, text_yes = "true", text_one = "1", text_no = "false", null;
   EXPECT_TRUE(truthy(&yes));
   EXPECT_TRUE(truthy(&text_yes));
@@ -57,7 +57,7 @@ TEST(Unit, TruthyAcceptsBooleansAndTrueStrings) {
   EXPECT_FALSE(truthy(nullptr));
 }
 
-TEST(Unit, TextOfWritesScalarsAsText) {
+TEST(EnvelopeValues, TextOfWritesScalarsAsText) {
   const boost::json::value text = "Unsubscribed", yes = true, number = 12, fraction = 1.5, null;
   EXPECT_EQ("Unsubscribed", text_of(&text));
   EXPECT_EQ("true", text_of(&yes));
@@ -67,7 +67,7 @@ TEST(Unit, TextOfWritesScalarsAsText) {
   EXPECT_EQ("", text_of(nullptr));
 }
 
-TEST(Unit, IntegerOfAcceptsWholeNumbersAndDigitStrings) {
+TEST(EnvelopeValues, IntegerOfAcceptsWholeNumbersAndDigitStrings) {
   const boost::json::value small = 318581, whole = 318581.0, digits = "318581", fraction = 1.5, words = "12a",
                            empty = "", huge = std::numeric_limits<uint64_t>::max();
   EXPECT_EQ(318581, integer_of(&small));

@@ -30,7 +30,7 @@ class CapturedLog {
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
 };
 
-TEST(Unit, TransientCodesAreRetriedWithBackoff) {
+TEST(MarketoErrorCodes, TransientCodesAreRetriedWithBackoff) {
   for (const char* code : {"604", "606", "608", "611", "615", "713"}) {
     ClientHarness h;
     h.http.script(kLeadsPath, {ok(error_json(code)), ok(leads_json({{"ann@x.com", "true"}}))});
@@ -45,7 +45,7 @@ TEST(Unit, TransientCodesAreRetriedWithBackoff) {
   }
 }
 
-TEST(Unit, PersistentTransientCodesEndUnreachableOrRateLimited) {
+TEST(MarketoErrorCodes, PersistentTransientCodesEndUnreachableOrRateLimited) {
   for (auto [code, expected] : {std::pair<const char*, const char*>{"604", "marketo_unreachable"},
                                 {"608", "marketo_unreachable"},
                                 {"611", "marketo_unreachable"},
@@ -62,7 +62,7 @@ TEST(Unit, PersistentTransientCodesEndUnreachableOrRateLimited) {
   }
 }
 
-TEST(Unit, RetriesBackOffExponentiallyWithinTheCap) {
+TEST(MarketoErrorCodes, RetriesBackOffExponentiallyWithinTheCap) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(error_json("604"))});
   ASSERT_FALSE(h.lookup(kAnn).ok());
@@ -75,7 +75,7 @@ TEST(Unit, RetriesBackOffExponentiallyWithinTheCap) {
   }
 }
 
-TEST(Unit, GatewayErrorsAreRetriedThenUnreachable) {
+TEST(MarketoErrorCodes, GatewayErrorsAreRetriedThenUnreachable) {
   for (int status : {502, 503, 504}) {
     ClientHarness h;
     h.http.script(kLeadsPath, {http(status, "<html>Bad Gateway</html>"), ok(leads_json({}))});
@@ -90,7 +90,7 @@ TEST(Unit, GatewayErrorsAreRetriedThenUnreachable) {
   }
 }
 
-TEST(Unit, TransportErrorsAreRetriedThenUnreachable) {
+TEST(MarketoErrorCodes, TransportErrorsAreRetriedThenUnreachable) {
   ClientHarness h;
   h.http.script(kLeadsPath, {transport_error("Connection refused")});
   Result<Keys> result = h.lookup(kAnn);
@@ -100,7 +100,7 @@ TEST(Unit, TransportErrorsAreRetriedThenUnreachable) {
   EXPECT_EQ(4u, h.calls("lookup", "transport"));
 }
 
-TEST(Unit, GarbageBodiesAreRetriedThenAMarketoError) {
+TEST(MarketoErrorCodes, GarbageBodiesAreRetriedThenAMarketoError) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok("<html>maintenance</html>"), ok(leads_json({}))});
   ASSERT_TRUE(h.lookup(kAnn).ok());
@@ -113,7 +113,7 @@ TEST(Unit, GarbageBodiesAreRetriedThenAMarketoError) {
   EXPECT_EQ(4u, persistent.calls("lookup", "invalid_response"));
 }
 
-TEST(Unit, AccessDeniedFailsAtOnce) {
+TEST(MarketoErrorCodes, AccessDeniedFailsAtOnce) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(error_json("603", "Access denied"))});
   Result<Keys> result = h.lookup(kAnn);
@@ -123,7 +123,7 @@ TEST(Unit, AccessDeniedFailsAtOnce) {
   EXPECT_TRUE(h.clock.sleeps().empty());
 }
 
-TEST(Unit, BugCodesAndUnknownCodesFailLoudlyAtOnce) {
+TEST(MarketoErrorCodes, BugCodesAndUnknownCodesFailLoudlyAtOnce) {
   for (const char* code : {"609", "610", "612", "613", "1003", "9999"}) {
     CapturedLog log;
     ClientHarness h;
@@ -137,7 +137,7 @@ TEST(Unit, BugCodesAndUnknownCodesFailLoudlyAtOnce) {
   }
 }
 
-TEST(Unit, FailedEnvelopeWithoutErrorsIsAMarketoError) {
+TEST(MarketoErrorCodes, FailedEnvelopeWithoutErrorsIsAMarketoError) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(R"({"requestId":"1","success":false})")});
   Result<Keys> result = h.lookup(kAnn);
@@ -146,7 +146,7 @@ TEST(Unit, FailedEnvelopeWithoutErrorsIsAMarketoError) {
   EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size());
 }
 
-TEST(Unit, TooLargeRequestsAreAMarketoError) {
+TEST(MarketoErrorCodes, TooLargeRequestsAreAMarketoError) {
   for (int status : {413, 414}) {
     ClientHarness h;
     h.http.script(kLeadsPath, {http(status, "")});
@@ -157,7 +157,7 @@ TEST(Unit, TooLargeRequestsAreAMarketoError) {
   }
 }
 
-TEST(Unit, QuotaReachedBlocksTheInstanceUntilCentralMidnight) {
+TEST(MarketoErrorCodes, QuotaReachedBlocksTheInstanceUntilCentralMidnight) {
   // Given 607 at 2026-01-15T12:00Z (06:00 CST), then nothing is sent to the instance
   // until 2026-01-16T06:00Z, the next midnight in US Central.
   ClientHarness h;
@@ -185,7 +185,7 @@ TEST(Unit, QuotaReachedBlocksTheInstanceUntilCentralMidnight) {
   EXPECT_EQ(Keys{"ann@x.com"}, *after);
 }
 
-TEST(Unit, RetriesAreLoggedWithTheirCodeAndNoSecrets) {
+TEST(MarketoErrorCodes, RetriesAreLoggedWithTheirCodeAndNoSecrets) {
   CapturedLog log;
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(error_json("606")), ok(error_json("604")), ok(leads_json({}))});
@@ -199,7 +199,7 @@ TEST(Unit, RetriesAreLoggedWithTheirCodeAndNoSecrets) {
   EXPECT_EQ(std::string::npos, text.find("ann@x.com"));
 }
 
-TEST(Unit, MetricIsDescribedAsACounter) {
+TEST(MarketoCallMetrics, MetricIsDescribedAsACounter) {
   ClientHarness h;
   EXPECT_NE(std::string::npos, h.metrics.render().find("# TYPE sendguard_marketo_calls_total counter"));
 }

@@ -8,7 +8,7 @@ namespace {
 
 using namespace test;  // the doubles and fixtures of this folder
 
-TEST(Unit, LookupAsksForEmailAndUnsubscribedWithABearerToken) {
+TEST(MarketoLookup, LookupAsksForEmailAndUnsubscribedWithABearerToken) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({{"bob@y.com", "true"}}))});
   Result<Keys> result = h.lookup({"ann+tag@x.com", "bob@y.com"});
@@ -26,7 +26,7 @@ TEST(Unit, LookupAsksForEmailAndUnsubscribedWithABearerToken) {
   EXPECT_EQ(1u, h.calls("lookup", "success"));
 }
 
-TEST(Unit, LookupNeverSendsTheTokenInAUrl) {
+TEST(MarketoLookup, LookupNeverSendsTheTokenInAUrl) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(error_json("601")), ok(leads_json({}, "P2")), ok(leads_json({}))});
   ASSERT_TRUE(h.lookup(addresses(301)).ok());
@@ -39,7 +39,7 @@ TEST(Unit, LookupNeverSendsTheTokenInAUrl) {
   for (const auto& request : requests) EXPECT_EQ("Bearer tok-1", header(request, "Authorization"));
 }
 
-TEST(Unit, LookupEmitsNoDoubleSlashWhenEndpointsEndInSlash) {
+TEST(MarketoLookup, LookupEmitsNoDoubleSlashWhenEndpointsEndInSlash) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   Credentials slashed = credentials();
@@ -53,7 +53,7 @@ TEST(Unit, LookupEmitsNoDoubleSlashWhenEndpointsEndInSlash) {
   }
 }
 
-TEST(Unit, LookupOfNoKeysCallsNothing) {
+TEST(MarketoLookup, LookupOfNoKeysCallsNothing) {
   ClientHarness h;
   Result<Keys> result = h.lookup({});
   ASSERT_TRUE(result.ok());
@@ -61,7 +61,7 @@ TEST(Unit, LookupOfNoKeysCallsNothing) {
   EXPECT_TRUE(h.http.requests().empty());
 }
 
-TEST(Unit, LookupBatchesThreeHundredKeysPerCall) {
+TEST(MarketoLookup, LookupBatchesThreeHundredKeysPerCall) {
   for (auto [keys, calls] : {std::pair<size_t, size_t>{300, 1}, {301, 2}, {900, 3}, {901, 4}}) {
     ClientHarness h;
     h.http.script(kLeadsPath, {ok(leads_json({}))});
@@ -77,7 +77,7 @@ TEST(Unit, LookupBatchesThreeHundredKeysPerCall) {
   }
 }
 
-TEST(Unit, LookupCollectsUnsubscribedAcrossBatches) {
+TEST(MarketoLookup, LookupCollectsUnsubscribedAcrossBatches) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({{"person0@example.com", "true"}})),
                              ok(leads_json({{"person300@example.com", "true"}}))});
@@ -86,7 +86,7 @@ TEST(Unit, LookupCollectsUnsubscribedAcrossBatches) {
   EXPECT_EQ((Keys{"person0@example.com", "person300@example.com"}), *result);
 }
 
-TEST(Unit, LookupPostsWithMethodGetWhenTheUriWouldPassEightKilobytes) {
+TEST(MarketoLookup, LookupPostsWithMethodGetWhenTheUriWouldPassEightKilobytes) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({{"person7@a-rather-long-domain-name-for-testing.example.com", "true"}}))});
   const auto keys = addresses(300, "a-rather-long-domain-name-for-testing.example.com");
@@ -104,7 +104,7 @@ TEST(Unit, LookupPostsWithMethodGetWhenTheUriWouldPassEightKilobytes) {
   EXPECT_EQ(300u, filter_value_count(requests[0]));
 }
 
-TEST(Unit, LookupRequestSwitchesToPostJustPastEightKilobytes) {
+TEST(MarketoLookup, LookupRequestSwitchesToPostJustPastEightKilobytes) {
   // Given one key whose length puts the GET URL at exactly 8192 bytes, then GET;
   // one more byte, then POST.
   const Endpoint rest = parse_endpoint("https://123-ABC-456.mktorest.com/rest").value();
@@ -116,7 +116,7 @@ TEST(Unit, LookupRequestSwitchesToPostJustPastEightKilobytes) {
   EXPECT_EQ("POST", leads_request(rest, LeadQuery{"email", longer, kUnsubscribeFields}, "").method);
 }
 
-TEST(Unit, LookupFollowsNextPageTokens) {
+TEST(MarketoLookup, LookupFollowsNextPageTokens) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({{"ann@x.com", "false"}}, "PAGE+2"))});
   h.http.script("nextPageToken=PAGE%2B2", {ok(leads_json({{"ann@x.com", "true"}}, "PAGE3"))});
@@ -129,14 +129,14 @@ TEST(Unit, LookupFollowsNextPageTokens) {
   for (const auto& request : requests) EXPECT_EQ(3u, filter_value_count(request));
 }
 
-TEST(Unit, LookupStopsPagingWhenTheTokenRepeats) {
+TEST(MarketoLookup, LookupStopsPagingWhenTheTokenRepeats) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({}, "SAME"))});
   ASSERT_TRUE(h.lookup({"ann@x.com"}).ok());
   EXPECT_EQ(2u, h.http.requests_to(kLeadsPath).size());
 }
 
-TEST(Unit, LookupCountsAnAddressUnsubscribedWhenAnyOfItsLeadsIs) {
+TEST(MarketoLookup, LookupCountsAnAddressUnsubscribedWhenAnyOfItsLeadsIs) {
   for (const auto& leads : {std::vector<Lead>{{"ann@x.com", "true"}, {"ann@x.com", "false"}},
                             std::vector<Lead>{{"ann@x.com", "false"}, {"ann@x.com", "true"}},
                             std::vector<Lead>{{"ann@x.com", "null"}, {"ann@x.com", "true"}}}) {
@@ -148,7 +148,7 @@ TEST(Unit, LookupCountsAnAddressUnsubscribedWhenAnyOfItsLeadsIs) {
   }
 }
 
-TEST(Unit, LookupMatchesEmailsCaseInsensitively) {
+TEST(MarketoLookup, LookupMatchesEmailsCaseInsensitively) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({{"Ann@X.com", "true"}, {"BOB@Y.COM", "false"}}))});
   Result<Keys> result = h.lookup({"ann@x.com", "bob@y.com"});
@@ -156,7 +156,7 @@ TEST(Unit, LookupMatchesEmailsCaseInsensitively) {
   EXPECT_EQ(Keys{"ann@x.com"}, *result);
 }
 
-TEST(Unit, LookupReadsUnsubscribedLeniently) {
+TEST(MarketoLookup, LookupReadsUnsubscribedLeniently) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({{"a@x.com", "true"},
                                             {"b@x.com", "\"true\""},
@@ -170,7 +170,7 @@ TEST(Unit, LookupReadsUnsubscribedLeniently) {
   EXPECT_EQ((Keys{"a@x.com", "b@x.com", "c@x.com"}), *result);
 }
 
-TEST(Unit, LookupIgnoresLeadsThatWereNotAskedFor) {
+TEST(MarketoLookup, LookupIgnoresLeadsThatWereNotAskedFor) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({{"stranger@x.com", "true"}, {"ann@x.com", "false"}}))});
   Result<Keys> result = h.lookup({"ann@x.com"});
@@ -178,7 +178,7 @@ TEST(Unit, LookupIgnoresLeadsThatWereNotAskedFor) {
   EXPECT_TRUE(result->empty());
 }
 
-TEST(Unit, LookupTreatsAnEmptyOrAbsentResultAsNobodyUnsubscribed) {
+TEST(MarketoLookup, LookupTreatsAnEmptyOrAbsentResultAsNobodyUnsubscribed) {
   for (const char* body : {R"({"requestId":"1","success":true,"result":[]})", R"({"requestId":"1","success":true})"}) {
     ClientHarness h;
     h.http.script(kLeadsPath, {ok(body)});
@@ -188,7 +188,7 @@ TEST(Unit, LookupTreatsAnEmptyOrAbsentResultAsNobodyUnsubscribed) {
   }
 }
 
-TEST(Unit, LookupRefusesAddressesACommaWouldSplitNamingThem) {
+TEST(MarketoLookup, LookupRefusesAddressesACommaWouldSplitNamingThem) {
   // A quoted local part may hold a comma, which filterValues reads as a separator.
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({}))});
@@ -199,7 +199,7 @@ TEST(Unit, LookupRefusesAddressesACommaWouldSplitNamingThem) {
   EXPECT_TRUE(h.http.requests().empty());
 }
 
-TEST(Unit, LookupRejectsAnInvalidRestEndpointWithoutCalling) {
+TEST(MarketoLookup, LookupRejectsAnInvalidRestEndpointWithoutCalling) {
   ClientHarness h;
   Credentials broken = credentials();
   broken.rest_endpoint = "123-ABC-456.mktorest.com/rest";
@@ -209,7 +209,7 @@ TEST(Unit, LookupRejectsAnInvalidRestEndpointWithoutCalling) {
   EXPECT_TRUE(h.http.requests().empty());
 }
 
-TEST(Unit, LookupStaysWithinTheCallsPerWindow) {
+TEST(MarketoLookup, LookupStaysWithinTheCallsPerWindow) {
   // Given 2 calls per 20 s, then the third batch waits for the window to roll.
   Limits limits;
   limits.calls_per_window = 2;

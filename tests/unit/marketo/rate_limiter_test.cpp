@@ -14,7 +14,7 @@ namespace {
 
 using sg::test::FakeClock;
 
-TEST(Unit, CallWindowAllowsNStartsPerRollingWindow) {
+TEST(CallWindow, CallWindowAllowsNStartsPerRollingWindow) {
   CallWindow window(3, Millis{1000}, 10);
   const TimePoint t0 = from_unix_millis(0);
   for (int i = 0; i < 3; ++i) {
@@ -28,7 +28,7 @@ TEST(Unit, CallWindowAllowsNStartsPerRollingWindow) {
   EXPECT_FALSE(window.wait_needed(t0 + Millis{1000}));
 }
 
-TEST(Unit, CallWindowNeverExceedsTheRateOverAnyWindow) {
+TEST(CallWindow, CallWindowNeverExceedsTheRateOverAnyWindow) {
   // Given a caller that starts whenever allowed, polling every 7 ms for 10 s,
   // then no interval of one window ever holds more than N starts.
   const int n = 5;
@@ -46,7 +46,7 @@ TEST(Unit, CallWindowNeverExceedsTheRateOverAnyWindow) {
   for (size_t i = n; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - n], span);
 }
 
-TEST(Unit, CallWindowBlocksOnConcurrencyUntilACallFinishes) {
+TEST(CallWindow, CallWindowBlocksOnConcurrencyUntilACallFinishes) {
   CallWindow window(100, Millis{1000}, 2);
   const TimePoint t0 = from_unix_millis(0);
   window.start(t0);
@@ -57,7 +57,7 @@ TEST(Unit, CallWindowBlocksOnConcurrencyUntilACallFinishes) {
   EXPECT_EQ(1, window.in_flight());
 }
 
-TEST(Unit, CallWindowPauseHoldsEveryStartBack) {
+TEST(CallWindow, CallWindowPauseHoldsEveryStartBack) {
   CallWindow window(100, Millis{1000}, 10);
   const TimePoint t0 = from_unix_millis(0);
   window.pause_until(t0 + Millis{2500});
@@ -66,7 +66,7 @@ TEST(Unit, CallWindowPauseHoldsEveryStartBack) {
   EXPECT_FALSE(window.wait_needed(t0 + Millis{2500}));
 }
 
-TEST(Unit, RateLimiterWaitsOutTheWindowOnTheClock) {
+TEST(RateLimiter, RateLimiterWaitsOutTheWindowOnTheClock) {
   FakeClock clock;
   Limits limits;
   limits.calls_per_window = 2;
@@ -81,7 +81,7 @@ TEST(Unit, RateLimiterWaitsOutTheWindowOnTheClock) {
   EXPECT_EQ(std::vector<Millis>{Millis{20000}}, clock.sleeps());
 }
 
-TEST(Unit, RateLimiterKeepsInstancesApart) {
+TEST(RateLimiter, RateLimiterKeepsInstancesApart) {
   FakeClock clock;
   Limits limits;
   limits.calls_per_window = 1;
@@ -91,7 +91,7 @@ TEST(Unit, RateLimiterKeepsInstancesApart) {
   EXPECT_TRUE(clock.sleeps().empty());
 }
 
-TEST(Unit, RateLimiterGivesUpAtOnceWhenTheWindowOpensTooLate) {
+TEST(RateLimiter, RateLimiterGivesUpAtOnceWhenTheWindowOpensTooLate) {
   FakeClock clock;
   Limits limits;
   limits.calls_per_window = 1;
@@ -105,7 +105,7 @@ TEST(Unit, RateLimiterGivesUpAtOnceWhenTheWindowOpensTooLate) {
   EXPECT_TRUE(clock.sleeps().empty()) << "the window cannot open within 5 s: no point waiting";
 }
 
-TEST(Unit, RateLimiterWaitsWhenTheWindowOpensWithinMaxWait) {
+TEST(RateLimiter, RateLimiterWaitsWhenTheWindowOpensWithinMaxWait) {
   FakeClock clock;
   Limits limits;
   limits.calls_per_window = 1;
@@ -117,7 +117,7 @@ TEST(Unit, RateLimiterWaitsWhenTheWindowOpensWithinMaxWait) {
   EXPECT_EQ(std::vector<Millis>{Millis{5000}}, clock.sleeps());
 }
 
-TEST(Unit, RateLimiterPauseDelaysTheNextCall) {
+TEST(RateLimiter, RateLimiterPauseDelaysTheNextCall) {
   FakeClock clock;
   RateLimiter limiter(clock, Limits{});
   limiter.pause("a", Millis{1500});
@@ -125,7 +125,7 @@ TEST(Unit, RateLimiterPauseDelaysTheNextCall) {
   EXPECT_EQ(std::vector<Millis>{Millis{1500}}, clock.sleeps());
 }
 
-TEST(Unit, RateLimiterGivesUpWhenEveryConcurrentSlotStaysTaken) {
+TEST(RateLimiter, RateLimiterGivesUpWhenEveryConcurrentSlotStaysTaken) {
   SystemClock clock;
   Limits limits;
   limits.max_concurrent = 1;
@@ -138,7 +138,7 @@ TEST(Unit, RateLimiterGivesUpWhenEveryConcurrentSlotStaysTaken) {
   EXPECT_EQ("marketo_rate_limited", second.error().code);
 }
 
-TEST(Unit, RateLimiterHoldsRateAndConcurrencyAcrossThreads) {
+TEST(RateLimiter, RateLimiterHoldsRateAndConcurrencyAcrossThreads) {
   // Given 6 threads making 2 calls each through 3 calls per 150 ms and 2 concurrent,
   // then no window of 150 ms holds more than 3 starts and no more than 2 run at once.
   SystemClock clock;

@@ -12,7 +12,7 @@ using namespace test;  // the doubles and fixtures of this folder
 
 const std::vector<std::string> kAnn{"ann@x.com"};
 
-TEST(Unit, TokenIsFetchedOnceAndReused) {
+TEST(MarketoTokens, TokenIsFetchedOnceAndReused) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   ASSERT_TRUE(h.lookup(kAnn).ok());
@@ -23,7 +23,7 @@ TEST(Unit, TokenIsFetchedOnceAndReused) {
   EXPECT_EQ(1u, h.calls("token", "success"));
 }
 
-TEST(Unit, TokenRequestCarriesEncodedClientCredentialsInAFormBodyNotTheUrl) {
+TEST(MarketoTokens, TokenRequestCarriesEncodedClientCredentialsInAFormBodyNotTheUrl) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   ASSERT_TRUE(h.lookup(kAnn).ok());
@@ -35,7 +35,7 @@ TEST(Unit, TokenRequestCarriesEncodedClientCredentialsInAFormBodyNotTheUrl) {
   EXPECT_EQ("grant_type=client_credentials&client_id=client-1&client_secret=s3cret%26%3D", requests[0].body);
 }
 
-TEST(Unit, TokenIsRenewedWhenLessThanAMinuteRemains) {
+TEST(MarketoTokens, TokenIsRenewedWhenLessThanAMinuteRemains) {
   // Given a token for 3599 s, then it serves until 61 s remain and is renewed at 59 s.
   ClientHarness h;
   h.http.script(kTokenPath, {ok(token_json("tok-1", 3599)), ok(token_json("tok-2", 3599))});
@@ -50,7 +50,7 @@ TEST(Unit, TokenIsRenewedWhenLessThanAMinuteRemains) {
   EXPECT_EQ("Bearer tok-2", header(h.http.requests_to(kLeadsPath).back(), "Authorization"));
 }
 
-TEST(Unit, TokenWithZeroExpiryIsAskedForAgain) {
+TEST(MarketoTokens, TokenWithZeroExpiryIsAskedForAgain) {
   ClientHarness h;
   h.http.script(kTokenPath, {ok(token_json("tok-old", 0)), ok(token_json("tok-new", 3599))});
   h.http.script(kLeadsPath, {ok(leads_json({}))});
@@ -59,7 +59,7 @@ TEST(Unit, TokenWithZeroExpiryIsAskedForAgain) {
   EXPECT_EQ("Bearer tok-new", header(h.http.requests_to(kLeadsPath).at(0), "Authorization"));
 }
 
-TEST(Unit, TokenExpiredOrInvalidIsRenewedAndTheCallRetriedOnce) {
+TEST(MarketoTokens, TokenExpiredOrInvalidIsRenewedAndTheCallRetriedOnce) {
   for (const char* code : {"601", "602"}) {
     ClientHarness h;
     h.http.script(kTokenPath, {ok(token_json("tok-1")), ok(token_json("tok-2"))});
@@ -76,7 +76,7 @@ TEST(Unit, TokenExpiredOrInvalidIsRenewedAndTheCallRetriedOnce) {
   }
 }
 
-TEST(Unit, TokenRejectedTwiceFailsAfterOneRenewal) {
+TEST(MarketoTokens, TokenRejectedTwiceFailsAfterOneRenewal) {
   ClientHarness h;
   h.http.script(kTokenPath, {ok(token_json("tok-1")), ok(token_json("tok-2"))});
   h.http.script(kLeadsPath, {ok(error_json("602", "Access token expired"))});
@@ -87,7 +87,7 @@ TEST(Unit, TokenRejectedTwiceFailsAfterOneRenewal) {
   EXPECT_EQ(2u, h.http.requests_to(kTokenPath).size());
 }
 
-TEST(Unit, BadCredentialsFailWithIdentitysDescription) {
+TEST(MarketoTokens, BadCredentialsFailWithIdentitysDescription) {
   ClientHarness h;
   h.http.script(kTokenPath, {http(401, R"({"error":"unauthorized","error_description":"Bad client credentials"})")});
   Result<Keys> result = h.lookup(kAnn);
@@ -103,7 +103,7 @@ TEST(Unit, BadCredentialsFailWithIdentitysDescription) {
   EXPECT_EQ(2u, h.calls("token", "http_401"));
 }
 
-TEST(Unit, VerifyFetchesAFreshTokenAndCachesIt) {
+TEST(MarketoVerify, VerifyFetchesAFreshTokenAndCachesIt) {
   ClientHarness h;
   h.http.script(kTokenPath, {ok(token_json("tok-1")), ok(token_json("tok-2"))});
   h.http.script(kLeadsPath, {ok(leads_json({}))});
@@ -116,7 +116,7 @@ TEST(Unit, VerifyFetchesAFreshTokenAndCachesIt) {
   EXPECT_EQ("Bearer tok-2", header(h.http.requests_to(kLeadsPath).back(), "Authorization"));
 }
 
-TEST(Unit, VerifyReadsLeadsAndActivityTypesThroughRestWithTheFreshToken) {
+TEST(MarketoVerify, VerifyReadsLeadsAndActivityTypesThroughRestWithTheFreshToken) {
   ClientHarness h;
   h.http.script(kTokenPath, {ok(token_json("tok-9"))});
   h.http.script(kLeadsPath, {ok(leads_json({}))});
@@ -131,7 +131,7 @@ TEST(Unit, VerifyReadsLeadsAndActivityTypesThroughRestWithTheFreshToken) {
   EXPECT_NE(std::string::npos, (leads[0].url + leads[0].body).find("filterType=email")) << leads[0].url;
 }
 
-TEST(Unit, VerifyNamesWhatFailedOnTheRestSide) {
+TEST(MarketoVerify, VerifyNamesWhatFailedOnTheRestSide) {
   struct Case {
     Reply leads;
     const char* code;
@@ -149,7 +149,7 @@ TEST(Unit, VerifyNamesWhatFailedOnTheRestSide) {
   }
 }
 
-TEST(Unit, VerifyFailsWhenTheActivityTypesCannotBeRead) {
+TEST(MarketoVerify, VerifyFailsWhenTheActivityTypesCannotBeRead) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   h.http.script(kActivityTypesPath, {ok(error_json("603", "Access denied"))});
@@ -158,7 +158,7 @@ TEST(Unit, VerifyFailsWhenTheActivityTypesCannotBeRead) {
   EXPECT_EQ("marketo_access_denied", verified.error().code);
 }
 
-TEST(Unit, UnreachableIdentityIsRetriedThenReported) {
+TEST(MarketoTokens, UnreachableIdentityIsRetriedThenReported) {
   ClientHarness h;
   h.http.script(kTokenPath, {transport_error()});
   Result<Keys> result = h.lookup(kAnn);
@@ -173,7 +173,7 @@ TEST(Unit, UnreachableIdentityIsRetriedThenReported) {
   EXPECT_EQ(5u, h.calls("token", "transport"));
 }
 
-TEST(Unit, IdentityGarbageOrOddStatusIsAMarketoError) {
+TEST(MarketoTokens, IdentityGarbageOrOddStatusIsAMarketoError) {
   for (Reply reply : {ok("<html>oops</html>"), ok(R"({"token_type":"bearer"})"), http(500, "")}) {
     ClientHarness h;
     h.http.script(kTokenPath, {reply});
@@ -183,7 +183,7 @@ TEST(Unit, IdentityGarbageOrOddStatusIsAMarketoError) {
   }
 }
 
-TEST(Unit, TokensAreKeptPerClientIdAndServeOnlyTheirSecret) {
+TEST(MarketoTokens, TokensAreKeptPerClientIdAndServeOnlyTheirSecret) {
   ClientHarness h;
   int client_1_fetches = 0;
   h.http.handle(kTokenPath, [&](const net::Request& request) {
@@ -204,7 +204,7 @@ TEST(Unit, TokensAreKeptPerClientIdAndServeOnlyTheirSecret) {
   EXPECT_EQ((std::vector<std::string>{"Bearer tok-1", "Bearer tok-2", "Bearer tok-1", "Bearer tok-1b"}), used);
 }
 
-TEST(Unit, ConcurrentCallersShareOneTokenFetch) {
+TEST(MarketoTokens, ConcurrentCallersShareOneTokenFetch) {
   ClientHarness h;
   h.http.handle(kTokenPath, [](const net::Request&) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a slow Identity

@@ -19,7 +19,7 @@ TimePoint utc(int year, int month, int day, int hour, int minute = 0) {
 
 std::string next_midnight(TimePoint t) { return format_rfc3339(next_us_central_midnight(t)); }
 
-TEST(Unit, CentralOffsetFollowsUsDaylightRules) {
+TEST(UsCentral, CentralOffsetFollowsUsDaylightRules) {
   EXPECT_EQ(Millis{-6 * 3600000}, us_central_offset(utc(2026, 1, 15, 12)));
   EXPECT_EQ(Millis{-5 * 3600000}, us_central_offset(utc(2026, 7, 1, 12)));
   // 2026: daylight time from Sunday 8 March 08:00 UTC to Sunday 1 November 07:00 UTC.
@@ -34,7 +34,7 @@ TEST(Unit, CentralOffsetFollowsUsDaylightRules) {
   EXPECT_EQ(Millis{-6 * 3600000}, us_central_offset(utc(2027, 11, 7, 7, 0)));
 }
 
-TEST(Unit, CentralMidnightInWinterAndSummer) {
+TEST(UsCentral, CentralMidnightInWinterAndSummer) {
   EXPECT_EQ("2026-01-16T06:00:00Z", next_midnight(utc(2026, 1, 15, 12)));
   EXPECT_EQ("2026-07-01T05:00:00Z", next_midnight(utc(2026, 7, 1, 3)));   // 22:00 CDT on 30 June
   EXPECT_EQ("2026-07-02T05:00:00Z", next_midnight(utc(2026, 7, 1, 5)));   // exactly midnight: the next one
@@ -42,13 +42,13 @@ TEST(Unit, CentralMidnightInWinterAndSummer) {
   EXPECT_EQ("2028-03-01T06:00:00Z", next_midnight(utc(2028, 2, 29, 12)));  // leap day
 }
 
-TEST(Unit, CentralMidnightAcrossSpringForward) {
+TEST(UsCentral, CentralMidnightAcrossSpringForward) {
   EXPECT_EQ("2026-03-08T06:00:00Z", next_midnight(utc(2026, 3, 8, 5)));      // 23:00 CST on 7 March
   EXPECT_EQ("2026-03-09T05:00:00Z", next_midnight(utc(2026, 3, 8, 7, 30)));  // 01:30 CST on 8 March
   EXPECT_EQ("2026-03-09T05:00:00Z", next_midnight(utc(2026, 3, 8, 9)));      // 04:00 CDT on 8 March
 }
 
-TEST(Unit, CentralMidnightAcrossFallBack) {
+TEST(UsCentral, CentralMidnightAcrossFallBack) {
   EXPECT_EQ("2026-11-01T05:00:00Z", next_midnight(utc(2026, 10, 31, 12)));   // 07:00 CDT on 31 October
   EXPECT_EQ("2026-11-02T06:00:00Z", next_midnight(utc(2026, 11, 1, 6, 30)));  // first 01:30, CDT
   EXPECT_EQ("2026-11-02T06:00:00Z", next_midnight(utc(2026, 11, 1, 7, 30)));  // second 01:30, CST

@@ -30,7 +30,7 @@ Reply shared_address_marketo(const net::Request& request) {
   return ok(success_json(skipped("1007", "Multiple lead match lookup criteria") + "," + updated(5)));
 }
 
-TEST(Unit, UnsubscribePostsUpdateOnlyByEmailWithTheReason) {
+TEST(MarketoWriteBack, UnsubscribePostsUpdateOnlyByEmailWithTheReason) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(success_json(updated(1141)))});
   auto result = h.client.unsubscribe(credentials(), {"ann@x.com"}, kReason);
@@ -51,7 +51,7 @@ TEST(Unit, UnsubscribePostsUpdateOnlyByEmailWithTheReason) {
   EXPECT_EQ(1u, h.calls("update", "success"));
 }
 
-TEST(Unit, UnsubscribeReportsEachRecordInInputOrder) {
+TEST(MarketoWriteBack, UnsubscribeReportsEachRecordInInputOrder) {
   ClientHarness h;
   h.http.script(kLeadsPath,
                 {ok(success_json(skipped("1004") + "," + updated(7) + "," + skipped("1003", "Invalid value")))});
@@ -67,7 +67,7 @@ TEST(Unit, UnsubscribeReportsEachRecordInInputOrder) {
   EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size()) << "only 1007 needs more calls";
 }
 
-TEST(Unit, UnsubscribeUpdatesEachLeadOfASharedAddressById) {
+TEST(MarketoWriteBack, UnsubscribeUpdatesEachLeadOfASharedAddressById) {
   // Given dup@x.com matching two leads (1007), then their ids are looked up by email and
   // both leads are updated by id; the address is reported updated with both ids.
   ClientHarness h;
@@ -94,7 +94,7 @@ TEST(Unit, UnsubscribeUpdatesEachLeadOfASharedAddressById) {
   EXPECT_EQ(1u, h.calls("lookup", "success"));
 }
 
-TEST(Unit, UnsubscribeOfASharedAddressKeepsWhatRemainsOfItsLeads) {
+TEST(MarketoWriteBack, UnsubscribeOfASharedAddressKeepsWhatRemainsOfItsLeads) {
   // Given lead 12 deleted between the lookup and the update (1004), then the address is
   // still updated, through lead 11 alone; with no lead left at all, it is not found.
   ClientHarness h;
@@ -112,7 +112,7 @@ TEST(Unit, UnsubscribeOfASharedAddressKeepsWhatRemainsOfItsLeads) {
   ASSERT_EQ(1u, matching(h.http, by_id).size());
 }
 
-TEST(Unit, UnsubscribeOfASharedAddressIsRejectedWhenALeadRefusesTheUpdate) {
+TEST(MarketoWriteBack, UnsubscribeOfASharedAddressIsRejectedWhenALeadRefusesTheUpdate) {
   ClientHarness h;
   h.http.handle(kLeadsPath, [](const net::Request& request) {
     if (request.method == "GET")
@@ -126,7 +126,7 @@ TEST(Unit, UnsubscribeOfASharedAddressIsRejectedWhenALeadRefusesTheUpdate) {
   EXPECT_EQ("1003 Invalid value", (*result)[0].reason);
 }
 
-TEST(Unit, UnsubscribeOfASharedAddressWithACommaIsRejectedWithoutALookup) {
+TEST(MarketoWriteBack, UnsubscribeOfASharedAddressWithACommaIsRejectedWithoutALookup) {
   // filterValues would split "ann,sales"@x.com in two, so its leads cannot be found.
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(success_json(skipped("1007")))});
@@ -137,7 +137,7 @@ TEST(Unit, UnsubscribeOfASharedAddressWithACommaIsRejectedWithoutALookup) {
   EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size());
 }
 
-TEST(Unit, UnsubscribeBatchesThreeHundredRecordsPerCall) {
+TEST(MarketoWriteBack, UnsubscribeBatchesThreeHundredRecordsPerCall) {
   ClientHarness h;
   h.http.handle(kLeadsPath, [](const net::Request& request) {
     const size_t records = std::count(request.body.begin(), request.body.end(), '@');
@@ -156,7 +156,7 @@ TEST(Unit, UnsubscribeBatchesThreeHundredRecordsPerCall) {
   EXPECT_EQ(1, std::count(requests[1].body.begin(), requests[1].body.end(), '@'));
 }
 
-TEST(Unit, UnsubscribeRetriesAndRenewsTheTokenLikeALookup) {
+TEST(MarketoWriteBack, UnsubscribeRetriesAndRenewsTheTokenLikeALookup) {
   ClientHarness h;
   h.http.script(kTokenPath, {ok(token_json("tok-1")), ok(token_json("tok-2"))});
   h.http.script(kLeadsPath, {ok(error_json("606")), ok(error_json("601")), ok(success_json(updated(1)))});
@@ -170,7 +170,7 @@ TEST(Unit, UnsubscribeRetriesAndRenewsTheTokenLikeALookup) {
   EXPECT_EQ(1u, h.calls("update", "601"));
 }
 
-TEST(Unit, UnsubscribeFailsWithTheCallsError) {
+TEST(MarketoWriteBack, UnsubscribeFailsWithTheCallsError) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(error_json("603", "Access denied"))});
   auto result = h.client.unsubscribe(credentials(), {"ann@x.com"}, kReason);
@@ -178,7 +178,7 @@ TEST(Unit, UnsubscribeFailsWithTheCallsError) {
   EXPECT_EQ("marketo_access_denied", result.error().code);
 }
 
-TEST(Unit, UnsubscribeFailsWhenResultsCannotBeMatchedToRecords) {
+TEST(MarketoWriteBack, UnsubscribeFailsWhenResultsCannotBeMatchedToRecords) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(success_json(updated(1)))});
   auto result = h.client.unsubscribe(credentials(), {"ann@x.com", "bob@y.com"}, kReason);
@@ -186,7 +186,7 @@ TEST(Unit, UnsubscribeFailsWhenResultsCannotBeMatchedToRecords) {
   EXPECT_EQ("marketo_error", result.error().code);
 }
 
-TEST(Unit, UnsubscribeOfNoEmailsCallsNothing) {
+TEST(MarketoWriteBack, UnsubscribeOfNoEmailsCallsNothing) {
   ClientHarness h;
   auto result = h.client.unsubscribe(credentials(), {}, kReason);
   ASSERT_TRUE(result.ok());

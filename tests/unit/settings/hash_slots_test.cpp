@@ -12,7 +12,7 @@
 namespace sg::settings {
 namespace {
 
-TEST(Unit, HashSlotsNeverLetMoreThanTheirCountRunAtOnce) {
+TEST(HashSlots, HashSlotsNeverLetMoreThanTheirCountRunAtOnce) {
   HashSlots slots(2, Millis(60000));
   std::atomic<int> running{0}, most{0};
   std::vector<std::thread> threads;
@@ -31,7 +31,7 @@ TEST(Unit, HashSlotsNeverLetMoreThanTheirCountRunAtOnce) {
   EXPECT_LE(most.load(), 2);
 }
 
-TEST(Unit, HashSlotsTurnACallerAwayWhenAllStayTaken) {
+TEST(HashSlots, HashSlotsTurnACallerAwayWhenAllStayTaken) {
   HashSlots slots(2, Millis(20));
   auto a = slots.acquire();
   auto b = slots.acquire();
@@ -42,7 +42,7 @@ TEST(Unit, HashSlotsTurnACallerAwayWhenAllStayTaken) {
   EXPECT_TRUE(slots.acquire()) << "a released slot is free again";
 }
 
-TEST(Unit, HashSlotsHandAReleasedSlotToAWaiter) {
+TEST(HashSlots, HashSlotsHandAReleasedSlotToAWaiter) {
   HashSlots slots(1, Millis(60000));
   auto held = slots.acquire();
   ASSERT_TRUE(held);

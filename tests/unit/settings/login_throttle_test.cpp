@@ -18,19 +18,19 @@ void fail_times(LoginThrottle& throttle, const std::string& key, int n, TimePoin
   for (int i = 0; i < n; ++i) throttle.failed(key, at);
 }
 
-TEST(Unit, ThrottleLetsAnUnknownKeyGoAhead) {
+TEST(LoginThrottle, ThrottleLetsAnUnknownKeyGoAhead) {
   LoginThrottle throttle;
   EXPECT_EQ(Millis(0), throttle.wait_for("account:ann@x.com", t0));
 }
 
-TEST(Unit, ThrottleLetsFourFailuresGoWithoutWaiting) {
+TEST(LoginThrottle, ThrottleLetsFourFailuresGoWithoutWaiting) {
   LoginThrottle throttle;
   fail_times(throttle, "k", LoginThrottle::kFreeFailures, t0);
   EXPECT_EQ(4, LoginThrottle::kFreeFailures);
   EXPECT_EQ(Millis(0), throttle.wait_for("k", t0));
 }
 
-TEST(Unit, ThrottleMakesTheFifthFailureWaitThirtySeconds) {
+TEST(LoginThrottle, ThrottleMakesTheFifthFailureWaitThirtySeconds) {
   LoginThrottle throttle;
   fail_times(throttle, "k", 5, t0);
   EXPECT_EQ(Millis(seconds(30)), throttle.wait_for("k", t0));
@@ -38,7 +38,7 @@ TEST(Unit, ThrottleMakesTheFifthFailureWaitThirtySeconds) {
   EXPECT_EQ(Millis(0), throttle.wait_for("k", t0 + seconds(30)));
 }
 
-TEST(Unit, ThrottleDoublesTheWaitWithEachFurtherFailureUpToFifteenMinutes) {
+TEST(LoginThrottle, ThrottleDoublesTheWaitWithEachFurtherFailureUpToFifteenMinutes) {
   LoginThrottle throttle;
   fail_times(throttle, "k", 4, t0);
   std::vector<Millis> waits;
@@ -51,14 +51,14 @@ TEST(Unit, ThrottleDoublesTheWaitWithEachFurtherFailureUpToFifteenMinutes) {
             waits);
 }
 
-TEST(Unit, ThrottleKeepsKeysApart) {
+TEST(LoginThrottle, ThrottleKeepsKeysApart) {
   LoginThrottle throttle;
   fail_times(throttle, "account:ann@x.com", 5, t0);
   EXPECT_EQ(Millis(0), throttle.wait_for("account:bob@x.com", t0));
   EXPECT_EQ(Millis(0), throttle.wait_for("client:10.0.0.1", t0));
 }
 
-TEST(Unit, ThrottleSuccessClearsTheKey) {
+TEST(LoginThrottle, ThrottleSuccessClearsTheKey) {
   LoginThrottle throttle;
   fail_times(throttle, "k", 5, t0);
   throttle.succeeded("k");
@@ -67,7 +67,7 @@ TEST(Unit, ThrottleSuccessClearsTheKey) {
   EXPECT_EQ(Millis(0), throttle.wait_for("k", t0)) << "counting starts over";
 }
 
-TEST(Unit, ThrottleForgetsFailuresOlderThanFifteenMinutes) {
+TEST(LoginThrottle, ThrottleForgetsFailuresOlderThanFifteenMinutes) {
   // Given four failures, then a fifth 16 minutes later, then it is the first of a new
   // window and costs no wait.
   LoginThrottle throttle;
@@ -76,7 +76,7 @@ TEST(Unit, ThrottleForgetsFailuresOlderThanFifteenMinutes) {
   EXPECT_EQ(Millis(0), throttle.wait_for("k", t0 + minutes(16)));
 }
 
-TEST(Unit, ThrottleKeepsSlowingAGuesserWhoWaitsOutEveryLock) {
+TEST(LoginThrottle, ThrottleKeepsSlowingAGuesserWhoWaitsOutEveryLock) {
   // Given a guesser who fails five times, then fails again each time the lock runs out
   // (after 30, 60, 120 and 240 s), then their failure at 930 s is the fifth within the
   // last 15 minutes (at 30, 90, 210, 450 and 930 s): it must be made to wait. Counting
@@ -95,7 +95,7 @@ TEST(Unit, ThrottleKeepsSlowingAGuesserWhoWaitsOutEveryLock) {
   EXPECT_GT(throttle.wait_for("k", at), Millis(0)) << "failure at +" << (at - t0) / seconds(1) << " s";
 }
 
-TEST(Unit, ThrottleReserveCountsTheAttemptBeforeItIsMade) {
+TEST(LoginThrottle, ThrottleReserveCountsTheAttemptBeforeItIsMade) {
   LoginThrottle throttle;
   for (int i = 0; i < 5; ++i) ASSERT_EQ(Millis(0), throttle.reserve({"pair", "client"}, t0)) << "attempt " << i + 1;
   EXPECT_EQ(Millis(seconds(30)), throttle.reserve({"pair", "client"}, t0)) << "the sixth must wait";
@@ -103,14 +103,14 @@ TEST(Unit, ThrottleReserveCountsTheAttemptBeforeItIsMade) {
   EXPECT_EQ(5, throttle.recent_failures("client", t0));
 }
 
-TEST(Unit, ThrottleReserveRefusesWhenAnyKeyIsLockedAndCountsNone) {
+TEST(LoginThrottle, ThrottleReserveRefusesWhenAnyKeyIsLockedAndCountsNone) {
   LoginThrottle throttle;
   fail_times(throttle, "client", 5, t0);
   EXPECT_EQ(Millis(seconds(30)), throttle.reserve({"pair", "client"}, t0));
   EXPECT_EQ(0, throttle.recent_failures("pair", t0));
 }
 
-TEST(Unit, ThrottleRefundTakesBackOneReservedAttemptAndItsLock) {
+TEST(LoginThrottle, ThrottleRefundTakesBackOneReservedAttemptAndItsLock) {
   LoginThrottle throttle;
   fail_times(throttle, "client", 4, t0);
   ASSERT_EQ(Millis(0), throttle.reserve({"client"}, t0));
@@ -120,7 +120,7 @@ TEST(Unit, ThrottleRefundTakesBackOneReservedAttemptAndItsLock) {
   EXPECT_EQ(4, throttle.recent_failures("client", t0));
 }
 
-TEST(Unit, ThrottleForgetsRecentFailuresAfterTheWindow) {
+TEST(LoginThrottle, ThrottleForgetsRecentFailuresAfterTheWindow) {
   LoginThrottle throttle;
   fail_times(throttle, "k", 3, t0);
   EXPECT_EQ(3, throttle.recent_failures("k", t0 + minutes(15)));

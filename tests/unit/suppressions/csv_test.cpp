@@ -27,56 +27,56 @@ std::string written(const std::vector<Record>& records) {
 
 // --- reading ---
 
-TEST(Unit, CsvReadsPlainFieldsSeparatedByCommas) {
+TEST(Csv, CsvReadsPlainFieldsSeparatedByCommas) {
   EXPECT_EQ((std::vector<Record>{{"ann@x.com", "left", "2026"}}), read_all("ann@x.com,left,2026\n"));
 }
 
-TEST(Unit, CsvReadsNothingFromAnEmptyStream) {
+TEST(Csv, CsvReadsNothingFromAnEmptyStream) {
   std::istringstream in("");
   EXPECT_EQ(std::nullopt, read_csv_record(in));
 }
 
-TEST(Unit, CsvReadsALastRecordWithoutALineEnd) {
+TEST(Csv, CsvReadsALastRecordWithoutALineEnd) {
   EXPECT_EQ((std::vector<Record>{{"a", "b"}, {"c", "d"}}), read_all("a,b\nc,d"));
 }
 
-TEST(Unit, CsvAcceptsLfAndCrlfLineEndsAlike) {
+TEST(Csv, CsvAcceptsLfAndCrlfLineEndsAlike) {
   EXPECT_EQ((std::vector<Record>{{"a", "1"}, {"b", "2"}, {"c", "3"}}), read_all("a,1\r\nb,2\nc,3\r\n"));
 }
 
-TEST(Unit, CsvTreatsALoneCrAsALineEnd) {
+TEST(Csv, CsvTreatsALoneCrAsALineEnd) {
   EXPECT_EQ((std::vector<Record>{{"a"}, {"b"}}), read_all("a\rb\r"));
 }
 
-TEST(Unit, CsvKeepsCommasInsideQuotedFields) {
+TEST(Csv, CsvKeepsCommasInsideQuotedFields) {
   EXPECT_EQ((std::vector<Record>{{"Doe, Jane", "jane@x.com"}}), read_all("\"Doe, Jane\",jane@x.com\r\n"));
 }
 
-TEST(Unit, CsvReadsADoubledQuoteAsOneQuote) {
+TEST(Csv, CsvReadsADoubledQuoteAsOneQuote) {
   EXPECT_EQ((std::vector<Record>{{"said \"stop\"", "x"}}), read_all("\"said \"\"stop\"\"\",x\n"));
   EXPECT_EQ((std::vector<Record>{{"\""}}), read_all("\"\"\"\"\n"));
 }
 
-TEST(Unit, CsvKeepsLineEndsInsideQuotedFields) {
+TEST(Csv, CsvKeepsLineEndsInsideQuotedFields) {
   // Given a quoted reason spanning an LF and a CRLF, then it stays one record whose
   // field keeps both line ends, and the next line is the next record.
   EXPECT_EQ((std::vector<Record>{{"a@x.com", "line 1\nline 2\r\nline 3"}, {"b@x.com", ""}}),
             read_all("a@x.com,\"line 1\nline 2\r\nline 3\"\r\nb@x.com,\r\n"));
 }
 
-TEST(Unit, CsvReadsEmptyFieldsWhereverTheyAre) {
+TEST(Csv, CsvReadsEmptyFieldsWhereverTheyAre) {
   EXPECT_EQ((std::vector<Record>{{"", "b", ""}}), read_all(",b,\n"));
   EXPECT_EQ((std::vector<Record>{{"", ""}}), read_all(",\n"));
   EXPECT_EQ((std::vector<Record>{{"a", "", "c"}}), read_all("a,,c\n"));
   EXPECT_EQ((std::vector<Record>{{""}}), read_all("\"\"\n"));
 }
 
-TEST(Unit, CsvReadsABlankLineAsOneEmptyField) {
+TEST(Csv, CsvReadsABlankLineAsOneEmptyField) {
   EXPECT_EQ((std::vector<Record>{{"a"}, {""}, {"b"}}), read_all("a\n\nb\n"));
   EXPECT_EQ((std::vector<Record>{{"a"}, {""}, {"b"}}), read_all("a\r\n\r\nb\r\n"));
 }
 
-TEST(Unit, CsvReadsRecordsOneAtATime) {
+TEST(Csv, CsvReadsRecordsOneAtATime) {
   std::istringstream in("h1,h2\r\nv1,v2\r\n");
   EXPECT_EQ((Record{"h1", "h2"}), read_csv_record(in));
   EXPECT_EQ((Record{"v1", "v2"}), read_csv_record(in));
@@ -84,28 +84,28 @@ TEST(Unit, CsvReadsRecordsOneAtATime) {
   EXPECT_EQ(std::nullopt, read_csv_record(in)) << "the end stays the end";
 }
 
-TEST(Unit, CsvKeepsSpacesAroundUnquotedFields) {
+TEST(Csv, CsvKeepsSpacesAroundUnquotedFields) {
   EXPECT_EQ((std::vector<Record>{{" a ", " b"}}), read_all(" a , b\n"));
 }
 
 // --- writing ---
 
-TEST(Unit, CsvWritesPlainFieldsAsIsEndingWithCrlf) {
+TEST(Csv, CsvWritesPlainFieldsAsIsEndingWithCrlf) {
   EXPECT_EQ("ann@x.com,manual,left the company\r\n", written({{"ann@x.com", "manual", "left the company"}}));
 }
 
-TEST(Unit, CsvWritesEmptyFieldsAsNothing) {
+TEST(Csv, CsvWritesEmptyFieldsAsNothing) {
   EXPECT_EQ(",b,\r\n", written({{"", "b", ""}}));
   EXPECT_EQ("\r\n", written({{""}}));
 }
 
-TEST(Unit, CsvQuotesFieldsWithCommasQuotesOrLineEnds) {
+TEST(Csv, CsvQuotesFieldsWithCommasQuotesOrLineEnds) {
   EXPECT_EQ("\"Doe, Jane\"\r\n", written({{"Doe, Jane"}}));
   EXPECT_EQ("\"said \"\"stop\"\"\"\r\n", written({{"said \"stop\""}}));
   EXPECT_EQ("\"a\nb\",\"c\rd\"\r\n", written({{"a\nb", "c\rd"}}));
 }
 
-TEST(Unit, CsvGuardsFormulaLeadingCellsWithAnApostropheInQuotes) {
+TEST(Csv, CsvGuardsFormulaLeadingCellsWithAnApostropheInQuotes) {
   // Given cells a spreadsheet would run as formulas, then each is quoted with a leading
   // apostrophe, so the spreadsheet shows it as text.
   EXPECT_EQ("\"'=HYPERLINK(\"\"http://evil\"\")\"\r\n", written({{"=HYPERLINK(\"http://evil\")"}}));
@@ -113,16 +113,16 @@ TEST(Unit, CsvGuardsFormulaLeadingCellsWithAnApostropheInQuotes) {
   EXPECT_EQ("\"'=1,2\"\r\n", written({{"=1,2"}}));
 }
 
-TEST(Unit, CsvGuardsCellsLeadingWithTabOrCarriageReturnAsOwaspAdvises) {
+TEST(Csv, CsvGuardsCellsLeadingWithTabOrCarriageReturnAsOwaspAdvises) {
   EXPECT_EQ("\"'\tcmd|' /C calc'!A0\"\r\n", written({{"\tcmd|' /C calc'!A0"}}));
   EXPECT_EQ("\"'\r=1+1\"\r\n", written({{"\r=1+1"}}));
 }
 
-TEST(Unit, CsvLeavesFormulaCharactersAloneAfterTheFirst) {
+TEST(Csv, CsvLeavesFormulaCharactersAloneAfterTheFirst) {
   EXPECT_EQ("a=b,x+y@z.com,a-b\r\n", written({{"a=b", "x+y@z.com", "a-b"}}));
 }
 
-TEST(Unit, CsvRoundTripsWhatItWrites) {
+TEST(Csv, CsvRoundTripsWhatItWrites) {
   const std::vector<Record> records{{"email", "source", "reason"},
                                     {"ann@x.com", "manual", "said \"no more\", twice"},
                                     {"bob@y.com", "import", "line 1\nline 2\r\nline 3"},
@@ -131,7 +131,7 @@ TEST(Unit, CsvRoundTripsWhatItWrites) {
   EXPECT_EQ(records, read_all(written(records)));
 }
 
-TEST(Unit, CsvReadsAGuardedFormulaCellBackWithItsApostrophe) {
+TEST(Csv, CsvReadsAGuardedFormulaCellBackWithItsApostrophe) {
   EXPECT_EQ((std::vector<Record>{{"'=1+1", "x"}}), read_all(written({{"=1+1", "x"}})));
 }
 
