@@ -80,7 +80,7 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
     if (!smtp) return Error::make(errc::config_error, "SENDGUARD_SMTP_URL: " + smtp.error().message);
     rt->transport_ = std::move(*smtp);
   } else {
-    rt->transport_ = std::make_unique<mail::EmlFileTransport>(config.mail_dir);
+    rt->transport_ = std::make_unique<mail::EmlFileTransport>(config.mail_dir, clock);
   }
   rt->tokens_ = std::make_unique<crypto::UnsubscribeTokens>(*rt->base_->key);
 
@@ -107,6 +107,8 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   rt->settings_ = std::make_unique<settings::TeamSettings>(
       store, *rt->marketo_, clock, [g = rt->gate_.get()](const std::string& team) { g->forget_team(team); },
       config.marketo_allow_loopback);
+  rt->audit_log_ = std::make_unique<settings::AuditLog>(store.audit());
+  rt->dashboard_ = std::make_unique<stats::DashboardService>(store.emails(), clock);
 
   http::ServerOptions server;
   server.host = config.host();
@@ -123,7 +125,8 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   api_options.handler_load = rt->handler_load_.get();
   rt->api_ = std::make_unique<http::Api>(
       http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, *rt->one_click_, *rt->bulk_,
-                        *rt->campaigns_, *rt->suppressions_, store, rt->metrics_, api_options});
+                        *rt->campaigns_, *rt->suppressions_, *rt->audit_log_, *rt->dashboard_, store, rt->metrics_,
+                        api_options});
   http::Api* api = rt->api_.get();
   rt->server_ = std::make_unique<http::Server>(
       server, [api](http::Request& r) { return api->handle(r); },

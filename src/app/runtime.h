@@ -26,7 +26,9 @@
 #include "sending/outbox_worker.h"
 #include "sending/send_service.h"
 #include "settings/accounts.h"
+#include "settings/audit_log.h"
 #include "settings/team_settings.h"
+#include "stats/dashboard_service.h"
 #include "suppressions/local_list_source.h"
 #include "store/stores.h"
 
@@ -74,6 +76,8 @@ class Runtime {
   std::unique_ptr<campaigns::CampaignScheduler> scheduler_;
   std::unique_ptr<suppressions::SuppressionService> suppressions_;
   std::unique_ptr<settings::TeamSettings> settings_;
+  std::unique_ptr<settings::AuditLog> audit_log_;
+  std::unique_ptr<stats::DashboardService> dashboard_;
   std::unique_ptr<http::HandlerLoad> handler_load_;
   std::unique_ptr<http::Api> api_;
   std::unique_ptr<http::Server> server_;

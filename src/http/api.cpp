@@ -69,8 +69,7 @@ std::vector<std::string> Api::large_body_paths() { return {std::string(kApiPrefi
 std::optional<Response> Api::admit_large_body(const Request& request) {
   auto caller = authenticate(request);
   if (!caller) return refusal(caller.error());
-  if (!caller->admin)
-    return refusal(Error{"forbidden", "only a team admin may import a suppression list", {}, {}});
+  if (Status may = require_admin(*caller, "import a suppression list"); !may) return refusal(may.error());
   return std::nullopt;
 }
 

@@ -1,5 +1,8 @@
 // Api: the HTTP API of API.md on top of the application services. Handlers are thin:
-// authenticate, parse, call one service, map the result. Thread-safe once built.
+// authenticate, parse, call one service, map the result. Services own authorization; a
+// route that reads a body or query for an admin-only action first asks the service's
+// may_*() so that a non-admin is refused (403) before its input is judged (400).
+// Thread-safe once built.
 #pragma once
 
 #include <optional>
@@ -13,7 +16,9 @@
 #include "sending/one_click.h"
 #include "sending/send_service.h"
 #include "settings/accounts.h"
+#include "settings/audit_log.h"
 #include "settings/team_settings.h"
+#include "stats/dashboard_service.h"
 #include "store/stores.h"
 #include "suppressions/suppression_service.h"
 
@@ -36,6 +41,8 @@ struct ApiServices {
   sending::BulkSendService& bulk;
   campaigns::CampaignService& campaigns;
   suppressions::SuppressionService& suppressions;
+  settings::AuditLog& audit;
+  stats::DashboardService& dashboard;
   store::Store& store;
   Metrics& metrics;
   ApiOptions options;

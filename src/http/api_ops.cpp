@@ -8,6 +8,17 @@
 
 namespace sg::http {
 namespace json = boost::json;
+namespace {
+
+json::object audit_entry_body(const store::AuditEntry& e) {
+  return {{"action", e.action},
+          {"actor", e.actor_email ? json::value(*e.actor_email) : json::value(nullptr)},
+          {"at", format_rfc3339(e.at)},
+          {"before", e.before_json ? json::parse(*e.before_json) : json::value(nullptr)},
+          {"after", e.after_json ? json::parse(*e.after_json) : json::value(nullptr)}};
+}
+
+}  // namespace
 
 void Api::add_ops_routes() {
   add_public("GET", "/healthz", [](Request&) {
@@ -31,16 +42,10 @@ void Api::add_ops_routes() {
     return Response{200, "text/plain; version=0.0.4", s_.metrics.render(), {}};
   });
   add("GET", "/audit", [this](Request&, const Caller& c) {
-    if (!c.admin) return error_response(Error{"forbidden", "only a team admin may read the audit log", {}, {}});
+    auto recent = s_.audit.recent(c);
+    if (!recent) return error_response(recent.error());
     json::array entries;
-    for (const auto& e : s_.store.audit().recent(c.team_id, 200)) {
-      json::object o{{"action", e.action},
-                     {"actor", e.actor_email ? json::value(*e.actor_email) : json::value(nullptr)},
-                     {"at", format_rfc3339(e.at)},
-                     {"before", e.before_json ? json::parse(*e.before_json) : json::value(nullptr)},
-                     {"after", e.after_json ? json::parse(*e.after_json) : json::value(nullptr)}};
-      entries.push_back(std::move(o));
-    }
+    for (const auto& e : *recent) entries.push_back(audit_entry_body(e));
     return json_response(200, json::object{{"entries", std::move(entries)}});
   });
 }

@@ -18,6 +18,8 @@ json::value time_or_null(const std::optional<TimePoint>& t) {
   return t ? json::value(format_rfc3339(*t)) : json::value(nullptr);
 }
 
+json::value number_or_null(const std::optional<int64_t>& n) { return n ? json::value(*n) : json::value(nullptr); }
+
 json::object connection_body(const settings::ConnectionView& c) {
   return {{"rest_endpoint", c.rest_endpoint},
           {"identity_endpoint", c.identity_endpoint},
@@ -30,13 +32,9 @@ json::object connection_body(const settings::ConnectionView& c) {
 json::object connection_status_body(const settings::ConnectionView& c) {
   json::object by_kind;
   for (const auto& [kind, n] : c.usage.calls_by_kind) by_kind[kind] = n;
-  json::value lag = nullptr;
-  if (c.sync.last_success_at)
-    lag = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *c.sync.last_success_at)
-              .count();
   json::object o = connection_body(c);
   o["sync"] = json::object{{"last_success_at", time_or_null(c.sync.last_success_at)},
-                                {"lag_seconds", lag},
+                                {"lag_seconds", number_or_null(c.sync_lag_seconds)},
                                 {"last_error", c.sync.last_error.empty() ? json::value(nullptr) : json::value(c.sync.last_error)},
                                 {"last_error_at", time_or_null(c.sync.last_error_at)}};
   o["usage"] = json::object{{"calls_today", c.usage.calls},
@@ -82,7 +80,7 @@ void Api::add_settings_routes() {
     return json_response(200, settings_body(s_.settings.get(c)));
   });
   add("PUT", "/settings/unsubscribe", [this](Request& r, const Caller& c) {
-    if (!c.admin) return error_response(Error{"forbidden", "only a team admin may change the unsubscribe settings", {}, {}});
+    if (Status may = s_.settings.may_change(c); !may) return error_response(may.error());
     auto change = parse_change(r);
     if (!change) return error_response(change.error());
     auto result = s_.settings.change(c, *change);
@@ -92,7 +90,7 @@ void Api::add_settings_routes() {
     return json_response(200, json::object{{"authoritative", s_.settings.get(c).mirror_authoritative}});
   });
   add("PUT", "/settings/mirror", [this](Request& r, const Caller& c) {
-    if (!c.admin) return error_response(Error{"forbidden", "only a team admin may change how the mirror is used", {}, {}});
+    if (Status may = s_.settings.may_set_mirror(c); !may) return error_response(may.error());
     auto body = parse_object(r);
     if (!body) return error_response(body.error());
     auto authoritative = optional_bool(*body, "authoritative");
@@ -103,7 +101,7 @@ void Api::add_settings_routes() {
     return json_response(200, json::object{{"authoritative", result->mirror_authoritative}});
   });
   add("PUT", "/integrations/marketo", [this](Request& r, const Caller& c) {
-    if (!c.admin) return error_response(Error{"forbidden", "only a team admin may connect Marketo", {}, {}});
+    if (Status may = s_.settings.may_connect(c); !may) return error_response(may.error());
     auto in = parse_connection(r);
     if (!in) return error_response(in.error());
     auto result = s_.settings.connect(c, *in);

@@ -34,7 +34,7 @@ void Api::add_suppression_routes() {
     return json_response(200, o);
   });
   add("POST", "/suppressions", [this](Request& r, const Caller& c) {
-    if (!c.admin) return error_response(Error{"forbidden", "only a team admin may add to the suppression list", {}, {}});
+    if (Status may = s_.suppressions.may_add(c); !may) return error_response(may.error());
     auto body = parse_object(r);
     if (!body) return error_response(body.error());
     auto email = required_string(*body, "email");

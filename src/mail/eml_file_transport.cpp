@@ -58,9 +58,6 @@ void sync_directory(const fs::path& dir) {
 
 }  // namespace
 
-EmlFileTransport::EmlFileTransport(std::filesystem::path dir)
-    : dir_(std::move(dir)), clock_(system_clock_) {}
-
 EmlFileTransport::EmlFileTransport(std::filesystem::path dir, const Clock& clock)
     : dir_(std::move(dir)), clock_(clock) {}
 

@@ -14,9 +14,8 @@ namespace sg::mail {
 
 class EmlFileTransport final : public Transport {
  public:
-  // The directory is created on first delivery when missing.
-  explicit EmlFileTransport(std::filesystem::path dir);
-  // `clock` names the files and must outlive this transport.
+  // The directory is created on first delivery when missing. `clock` names the files and
+  // must outlive this transport.
   EmlFileTransport(std::filesystem::path dir, const Clock& clock);
 
   // On success the detail is the written file's path.
@@ -24,7 +23,6 @@ class EmlFileTransport final : public Transport {
 
  private:
   const std::filesystem::path dir_;
-  SystemClock system_clock_;
   const Clock& clock_;
 };
 

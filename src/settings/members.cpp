@@ -6,13 +6,13 @@
 namespace sg::settings {
 namespace {
 
-Error forbidden(const std::string& what) { return Error::forbidden("only a team admin may " + what); }
 Error last_admin() { return Error::make(errc::last_admin, "a team must keep at least one admin"); }
 
 }  // namespace
 
 Result<store::User> Accounts::managed_user(const Caller& caller, const std::string& user_id) {
-  if (user_id != caller.user_id && !caller.admin) return forbidden("manage other members");
+  if (user_id != caller.user_id)
+    if (Status may = require_admin(caller, "manage other members"); !may) return may.error();
   auto user = store_.users().find_by_id(user_id);
   // Another team's user is reported exactly like one that does not exist.
   if (!user || user->team_id != caller.team_id) return Error::not_found("no user " + user_id + " in your team");
@@ -20,12 +20,12 @@ Result<store::User> Accounts::managed_user(const Caller& caller, const std::stri
 }
 
 Result<std::vector<store::User>> Accounts::members(const Caller& caller) {
-  if (!caller.admin) return forbidden("list the team's members");
+  if (Status may = require_admin(caller, "list the team's members"); !may) return may.error();
   return store_.users().list(caller.team_id);
 }
 
 Result<store::User> Accounts::set_role(const Caller& caller, const std::string& user_id, Role role) {
-  if (!caller.admin) return forbidden("change roles");
+  if (Status may = require_admin(caller, "change roles"); !may) return may.error();
   auto user = managed_user(caller, user_id);
   if (!user) return user.error();
   if (Status s = change_role(*user, role); !s) return s.error();
@@ -34,7 +34,7 @@ Result<store::User> Accounts::set_role(const Caller& caller, const std::string& 
 }
 
 Status Accounts::remove_user(const Caller& caller, const std::string& user_id) {
-  if (!caller.admin) return forbidden("remove members");
+  if (Status may = require_admin(caller, "remove members"); !may) return may.error();
   auto user = managed_user(caller, user_id);
   if (!user) return user.error();
   return remove(*user);

@@ -11,8 +11,6 @@ namespace sg::settings {
 namespace json = boost::json;
 namespace {
 
-Error forbidden(const std::string& what) { return Error::forbidden("only a team admin may " + what); }
-
 std::string settings_json(const store::UnsubscribeSettings& s) {
   return json::serialize(json::object{{"marketo_check_enabled", s.marketo_check_enabled},
                                       {"on_check_unavailable", std::string(to_string(s.on_check_unavailable))}});
@@ -60,8 +58,18 @@ store::UnsubscribeSettings TeamSettings::get(const Caller& caller) {
   return store_.settings().get(caller.team_id);
 }
 
+Status TeamSettings::may_change(const Caller& caller) const {
+  return require_admin(caller, "change the unsubscribe settings");
+}
+
+Status TeamSettings::may_set_mirror(const Caller& caller) const {
+  return require_admin(caller, "change how the mirror is used");
+}
+
+Status TeamSettings::may_connect(const Caller& caller) const { return require_admin(caller, "connect Marketo"); }
+
 Result<store::UnsubscribeSettings> TeamSettings::change(const Caller& caller, const SettingsChange& change) {
-  if (!caller.admin) return forbidden("change the unsubscribe settings");
+  if (Status may = may_change(caller); !may) return may.error();
   std::optional<Error> failure;
   store::UnsubscribeSettings before, after;
   store_.transaction([&] {
@@ -83,7 +91,7 @@ Result<store::UnsubscribeSettings> TeamSettings::change(const Caller& caller, co
 }
 
 Result<store::UnsubscribeSettings> TeamSettings::set_mirror_authoritative(const Caller& caller, bool authoritative) {
-  if (!caller.admin) return forbidden("change how the Marketo mirror is used");
+  if (Status may = may_set_mirror(caller); !may) return may.error();
   store::UnsubscribeSettings after;
   store_.transaction([&] {
     after = store_.settings().get(caller.team_id);
@@ -98,7 +106,7 @@ Result<store::UnsubscribeSettings> TeamSettings::set_mirror_authoritative(const 
 }
 
 Result<ConnectionView> TeamSettings::connect(const Caller& caller, const ConnectionInput& in) {
-  if (!caller.admin) return forbidden("connect Marketo");
+  if (Status may = may_connect(caller); !may) return may.error();
   auto rest = normalize_endpoint("rest_endpoint", in.rest_endpoint, allow_loopback_);
   if (!rest) return rest.error();
   auto identity = normalize_endpoint("identity_endpoint", in.identity_endpoint, allow_loopback_);
@@ -139,17 +147,20 @@ Result<ConnectionView> TeamSettings::connect(const Caller& caller, const Connect
 }
 
 Result<ConnectionView> TeamSettings::connection(const Caller& caller) {
-  if (!caller.admin) return forbidden("view the Marketo connection");
+  if (Status may = require_admin(caller, "view the Marketo connection"); !may) return may.error();
   auto c = store_.connections().get(caller.team_id);
   if (!c) return Error::not_found("the team has no Marketo connection");
   ConnectionView view = view_of(*c);
   view.sync = store_.marketo_sync().sync_state(caller.team_id);
+  if (view.sync.last_success_at)
+    view.sync_lag_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - *view.sync.last_success_at).count();
   view.usage = marketo_.usage({c->rest_endpoint, c->identity_endpoint, c->client_id, c->client_secret});
   return view;
 }
 
 Status TeamSettings::disconnect(const Caller& caller) {
-  if (!caller.admin) return forbidden("disconnect Marketo");
+  if (Status may = require_admin(caller, "disconnect Marketo"); !may) return may;
   std::optional<Error> failure;
   store_.transaction([&] {
     auto before = store_.connections().get(caller.team_id);

@@ -31,6 +31,7 @@ struct ConnectionView {
   std::string rest_endpoint, identity_endpoint, client_id;
   TimePoint verified_at;
   store::SyncState sync;  // the activity feed: last success, last error
+  std::optional<int64_t> sync_lag_seconds;  // since the last success, when there was one
   marketo::Usage usage;   // calls made today against the daily budget
 };
 
@@ -42,6 +43,13 @@ class TeamSettings {
                std::function<void(const std::string&)> connection_changed, bool allow_loopback = false);
 
   store::UnsubscribeSettings get(const Caller& caller);
+
+  // Whether `caller` may change the settings, the mirror's use or the connection (the
+  // methods below check it themselves): lets the API refuse before it reads a body.
+  Status may_change(const Caller& caller) const;
+  Status may_set_mirror(const Caller& caller) const;
+  Status may_connect(const Caller& caller) const;
+
   // Errors: forbidden, invalid_request, marketo_not_connected.
   Result<store::UnsubscribeSettings> change(const Caller& caller, const SettingsChange& change);
 

@@ -20,8 +20,6 @@ constexpr size_t kMaxInvalidListed = 100;
 constexpr size_t kMaxEchoedCell = 200;  // bytes of a rejected cell echoed in the report
 const std::string kNoCell;
 
-Error forbidden(const std::string& what) { return Error::forbidden("only a team admin may " + what); }
-
 std::string lower(std::string s) { return lowercase_ascii(s); }
 
 // Where the address and the reason are: a header naming "email" (and "reason"), or else
@@ -89,9 +87,13 @@ Result<Page> SuppressionService::list(const Caller& caller, const std::string& s
   return page;
 }
 
+Status SuppressionService::may_add(const Caller& caller) const {
+  return require_admin(caller, "add to the suppression list");
+}
+
 Result<std::pair<store::Suppression, bool>> SuppressionService::add(const Caller& caller, const std::string& email,
                                                                     const std::string& reason) {
-  if (!caller.admin) return forbidden("add to the suppression list");
+  if (Status may = may_add(caller); !may) return may.error();
   auto address = EmailAddress::parse(email);
   if (!address) return Error::invalid("email", address.error().message);
   if (reason.size() > kMaxReason) return Error::invalid("reason", "reason must be at most 500 characters");
@@ -107,7 +109,7 @@ Result<std::pair<store::Suppression, bool>> SuppressionService::add(const Caller
 }
 
 Status SuppressionService::remove(const Caller& caller, const std::string& email) {
-  if (!caller.admin) return forbidden("remove from the suppression list");
+  if (Status may = require_admin(caller, "remove from the suppression list"); !may) return may;
   std::string key = lowercase_ascii(email);
   auto entry = store_.suppressions().find(caller.team_id, key);
   if (!entry) return Error::not_found(email + " is not on the suppression list");
@@ -133,7 +135,7 @@ Status SuppressionService::remove(const Caller& caller, const std::string& email
 
 Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::istream& csv,
                                                     const std::function<void(int64_t)>& progress) {
-  if (!caller.admin) return forbidden("import to the suppression list");
+  if (Status may = require_admin(caller, "import to the suppression list"); !may) return may.error();
   ImportReport report;
   if (csv.peek() == 0xEF) {  // a UTF-8 byte order mark, as spreadsheets write one
     char bom[3];
@@ -195,7 +197,7 @@ Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::i
 }
 
 Status SuppressionService::export_csv(const Caller& caller, std::ostream& out) {
-  if (!caller.admin) return forbidden("export the suppression list");
+  if (Status may = require_admin(caller, "export the suppression list"); !may) return may;
   write_csv_record(out, {"email", "source", "reason", "created_by", "created_at"});
   std::string after;
   while (true) {

@@ -48,6 +48,9 @@ class SuppressionService {
   // invalid_request (limit outside 1..500, a cursor this service did not return).
   Result<Page> list(const Caller& caller, const std::string& search, const std::string& cursor,
                     std::optional<int> limit);
+  // Whether `caller` may add entries (add() checks it too): lets the API refuse before it
+  // reads the body.
+  Status may_add(const Caller& caller) const;
   // Errors: forbidden, invalid_request. The bool is true when the address was new.
   Result<std::pair<store::Suppression, bool>> add(const Caller& caller, const std::string& email,
                                                   const std::string& reason);

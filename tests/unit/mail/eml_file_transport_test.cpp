@@ -88,7 +88,8 @@ TEST(EmlFileTransport, UnwritableDirectoryIsATemporaryFailureNamingTheOsError) {
   TempDir tmp;
   fs::path blocker = tmp.path() / "not-a-dir";
   std::ofstream(blocker) << "x";
-  EmlFileTransport transport(blocker / "eml");
+  FixedClock clock;
+  EmlFileTransport transport(blocker / "eml", clock);
   DeliveryResult result = transport.deliver(kEnvelope, "mime");
   EXPECT_EQ(DeliveryStatus::TemporaryFailure, result.status);
   EXPECT_NE(std::string::npos, result.detail.find("Not a directory")) << result.detail;
@@ -98,6 +99,7 @@ TEST(EmlFileTransport, UnwritableDirectoryIsATemporaryFailureNamingTheOsError) {
 TEST(EmlFileTransport, FailedWriteLeavesNoPartialOrTempFile) {
   // Given a file size limit below the message size, write() fails part way (EFBIG)
   TempDir tmp;
+  FixedClock clock;
   struct sigaction ignore{}, previous{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGXFSZ, &ignore, &previous);
@@ -106,7 +108,7 @@ TEST(EmlFileTransport, FailedWriteLeavesNoPartialOrTempFile) {
   rlimit small = old_limit;
   small.rlim_cur = 10;
   ::setrlimit(RLIMIT_FSIZE, &small);
-  DeliveryResult result = EmlFileTransport(tmp.path()).deliver(kEnvelope, std::string(100, 'x'));
+  DeliveryResult result = EmlFileTransport(tmp.path(), clock).deliver(kEnvelope, std::string(100, 'x'));
   ::setrlimit(RLIMIT_FSIZE, &old_limit);
   ::sigaction(SIGXFSZ, &previous, nullptr);
 
