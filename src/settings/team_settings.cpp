@@ -23,7 +23,7 @@ std::string connection_json(const ConnectionView& c) {
 }
 
 ConnectionView view_of(const store::MarketoConnection& c) {
-  return {c.rest_endpoint, c.identity_endpoint, c.client_id, c.verified_at, {}, {}};
+  return {c.rest_endpoint, c.identity_endpoint, c.client_id, c.verified_at, {}, {}, {}};
 }
 
 // A failed verification in words of our own: the remote text (and curl's) would tell an
