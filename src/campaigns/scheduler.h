@@ -3,33 +3,28 @@
 // it stopped and no step is sent twice.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <functional>
 
 #include "campaigns/campaign_service.h"
+#include "core/background_loop.h"
 
 namespace sg::campaigns {
 
 class CampaignScheduler {
  public:
-  CampaignScheduler(CampaignService& service, std::function<void()> wake_outbox, Millis interval = Millis(500))
-      : service_(service), wake_outbox_(std::move(wake_outbox)), interval_(interval) {}
+  CampaignScheduler(CampaignService& service, std::function<void()> wake_outbox, Millis interval = Millis(500));
   ~CampaignScheduler() { stop(); }
 
   void start();
-  void stop();
+  void stop() { loop_.stop(); }
 
  private:
-  void loop();
+  // Turns up to one batch of due steps into emails; true when a full batch suggests more.
+  bool run_batch();
 
   CampaignService& service_;
   std::function<void()> wake_outbox_;
-  const Millis interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
-  std::thread thread_;
+  BackgroundLoop loop_;
 };
 
 }  // namespace sg::campaigns

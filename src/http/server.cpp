@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "core/utf8.h"
+#include "http/errors.h"
 
 namespace sg::http {
 namespace asio = boost::asio;
@@ -40,7 +41,7 @@ constexpr auto kAcceptBackoffMin = std::chrono::milliseconds(50);
 constexpr auto kAcceptBackoffMax = std::chrono::milliseconds(500);
 
 std::string json_error(std::string_view code, const char* message) {
-  return std::string(R"({"error":{"code":")").append(code) + R"(","message":")" + message + "\"}}";
+  return error_response(Error::make(code, message)).body;
 }
 
 // Splits the target into a decoded path and query parameters; on failure the message to answer.

@@ -3,18 +3,14 @@
 #include <algorithm>
 #include <random>
 
+#include "core/backoff.h"
+
 namespace sg::marketo {
 
 Backoff::Backoff(Millis initial, Millis max, Random random)
     : initial_(std::max(initial, Millis{1})), max_(std::max(max, initial_)), random_(std::move(random)) {}
 
-Millis Backoff::delay(int retry) const {
-  const int doublings = std::clamp(retry - 1, 0, 30);  // past 2^30 the cap has long won
-  const double cap = std::min(static_cast<double>(max_.count()),
-                              static_cast<double>(initial_.count()) * static_cast<double>(1LL << doublings));
-  const double r = std::clamp(random_(), 0.0, 1.0);
-  return Millis{static_cast<long long>(cap / 2 + r * cap / 2)};
-}
+Millis Backoff::delay(int retry) const { return equal_jitter(capped_backoff(initial_, max_, retry), random_()); }
 
 double Backoff::uniform_random() {
   thread_local std::mt19937_64 engine{std::random_device{}()};

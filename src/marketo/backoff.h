@@ -1,6 +1,6 @@
-// Backoff: delays between retries, exponential with "equal jitter" (half fixed, half
-// random) so that callers hitting the same limit spread out yet never retry at once.
-// Thread-safe when its random source is; the default one is.
+// Backoff: delays between Marketo retries, core/backoff.h's capped doubling with its
+// equal jitter drawn from a random source. Thread-safe when its random source is; the
+// default one is.
 #pragma once
 
 #include <functional>

@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <set>
 
+#include "core/backoff.h"
 #include "core/email_address.h"
 #include "mirror/marketo_source.h"
 
@@ -30,33 +32,19 @@ std::string outcome_of(const marketo::WriteBackResult& r) {
 
 }  // namespace
 
+MarketoSync::MarketoSync(store::Store& store, marketo::Client& client, Clock& clock, SyncOptions options)
+    : store_(store), client_(client), clock_(clock), options_(options),
+      loop_(options.interval, [](const std::exception& e) { spdlog::error("marketo sync: {}", e.what()); }) {}
+
 void MarketoSync::start() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = false;
-  }
-  thread_ = std::thread([this] { loop(); });
+  loop_.start([this] {
+    dispatch();
+    return false;  // the next pass waits for the interval
+  });
 }
 
 void MarketoSync::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void MarketoSync::loop() {
-  while (true) {
-    try {
-      dispatch();
-    } catch (const std::exception& e) {
-      spdlog::error("marketo sync: {}", e.what());
-    }
-    std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, options_.interval, [this] { return stopping_; })) break;
-  }
+  loop_.stop();
   reap(true);
 }
 
@@ -194,10 +182,8 @@ void MarketoSync::write_back(const std::string& team, const std::vector<store::W
   auto results = client_.unsubscribe(credentials_of(*connection), emails, items.front().reason);
   if (!results) {
     for (const auto& w : items) {
-      Millis delay = options_.writeback_retry_base;
-      for (int i = 0; i < w.attempts && delay < options_.writeback_retry_max; ++i) delay *= 2;
-      delay = std::max(std::min(delay, options_.writeback_retry_max),
-                       Millis(1000LL * results.error().retry_after_seconds));
+      Millis delay = std::max(capped_backoff(options_.writeback_retry_base, options_.writeback_retry_max, w.attempts + 1),
+                              Millis(1000LL * results.error().retry_after_seconds));
       sync.retry_writeback(w.id, w.attempts + 1, now + delay, results.error().message);
     }
     spdlog::warn("marketo write-back for team {} deferred: {}", team, results.error().message);

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/background_loop.h"
 #include "core/clock.h"
 #include "marketo/marketo_client.h"
 #include "store/stores.h"
@@ -32,8 +33,7 @@ struct SyncOptions {
 
 class MarketoSync {
  public:
-  MarketoSync(store::Store& store, marketo::Client& client, Clock& clock, SyncOptions options)
-      : store_(store), client_(client), clock_(clock), options_(options) {}
+  MarketoSync(store::Store& store, marketo::Client& client, Clock& clock, SyncOptions options);
   ~MarketoSync() { stop(); }
 
   void start();
@@ -43,7 +43,6 @@ class MarketoSync {
   void run_once();
 
  private:
-  void loop();
   // Starts a pass for each team due one whose previous pass has ended.
   void dispatch();
   // Joins the threads of passes that ended (all of them when `all`, waiting).
@@ -62,13 +61,11 @@ class MarketoSync {
   Clock& clock_;
   const SyncOptions options_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;                          // GUARDED_BY(mu_)
   std::map<std::string, std::vector<int>> types_;  // GUARDED_BY(mu_): confirmed type ids per team
   std::map<std::string, std::thread> passes_;      // GUARDED_BY(mu_): per team, while running or unjoined
   std::set<std::string> ended_;                    // GUARDED_BY(mu_): teams whose pass ended, to join
   std::condition_variable pass_ended_;
-  std::thread thread_;
+  BackgroundLoop loop_;
 };
 
 }  // namespace sg::mirror

@@ -7,7 +7,7 @@
 #include "core/fate.h"
 #include "crypto/tokens.h"
 #include "sending/email_factory.h"
-#include "sending/idempotent_answer.h"
+#include "sending/idempotency.h"
 #include "sending/personalize.h"
 #include "sending/send_validation.h"
 #include "sending/team_policy.h"
@@ -98,16 +98,12 @@ BulkSendService::BulkSendService(store::Store& store, gate::UnsubscribeGate& gat
       wake_outbox_(std::move(wake_outbox)) {}
 
 Result<BulkAccepted> BulkSendService::send(const Caller& caller, const BulkRequest& request) {
-  std::string digest;
-  if (request.idempotency_key) {
-    if (request.idempotency_key->empty() || request.idempotency_key->size() > 255)
-      return Error::invalid("idempotency_key", "idempotency_key must be 1 to 255 characters");
-    digest = digest_of(request);
-    if (auto seen = store_.idempotency().find(caller.user_id, bulk_key(*request.idempotency_key))) {
-      if (seen->request_hash != digest)
-        return Error{"idempotency_key_reused", "this idempotency_key was already used for a different send", {}, {}};
-      return decode(seen->body_json);
-    }
+  auto key = IdempotencyKey::open(store_.idempotency(), caller.user_id, request.idempotency_key, kBulkSendKeys,
+                                  [&] { return digest_of(request); });
+  if (!key) return key.error();
+  if (auto seen = key->earlier()) {
+    if (!*seen) return seen->error();
+    return decode((*seen)->body_json);
   }
   auto prepared = prepare(request, options_);
   if (!prepared) return prepared.error();
@@ -135,26 +131,24 @@ Result<BulkAccepted> BulkSendService::send(const Caller& caller, const BulkReque
     email.reason = v.reason;
     email.unverified = answer.is_unverified_allowed(p.address.key());
     any_unverified = any_unverified || email.unverified;
-    if (f.seen_by_sender) accepted.emails.push_back({p.address.original(), email.id, email.status, email.reason});
+    email.silent = !f.seen_by_sender;
+    if (!email.silent) accepted.emails.push_back({p.address.original(), email.id, email.status, email.reason});
     emails.push_back(std::move(email));
   }
 
   std::optional<BulkAccepted> earlier;
   store_.transaction([&] {
-    if (request.idempotency_key) {
-      if (auto seen = store_.idempotency().find(caller.user_id, bulk_key(*request.idempotency_key))) {
-        earlier = decode(seen->body_json);
-        return;
-      }
-      store_.idempotency().put(caller.user_id, bulk_key(*request.idempotency_key),
-                               {digest, 1, encode(accepted)}, now);
+    if (auto twin = key->twin()) {
+      earlier = decode(twin->body_json);
+      return;
     }
+    key->put({key->digest(), 1, encode(accepted)}, now);
     store_.emails().insert_bulk(accepted.id, caller.team_id, caller.user_id, request.mode, request.source,
                                 static_cast<int64_t>(emails.size()), now);
     for (const auto& e : emails) store_.emails().insert(e);
     if (any_unverified)
       store_.audit().append({caller.team_id, caller.user_id, caller.email, "bulk_send.accepted_unverified",
-                             std::nullopt, "{\"bulk_id\":\"" + accepted.id + "\"}", now});
+                             std::nullopt, json::serialize(json::object{{"bulk_id", accepted.id}}), now});
   });
   if (earlier) return *earlier;
   for (const auto& e : emails)

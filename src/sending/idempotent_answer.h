@@ -12,9 +12,6 @@ namespace sg::sending {
 
 store::StoredResponse remember(const Result<SendAccepted>& answer, const std::string& request_hash);
 Result<SendAccepted> replay(const store::StoredResponse& stored);
-// The stored form of a caller's key: single and bulk sends each have their own key space.
-inline std::string single_send_key(const std::string& key) { return "email:" + key; }
-inline std::string bulk_key(const std::string& key) { return "bulk:" + key; }
 
 // A digest of everything a send request asks for, to spot a key reused for another send.
 std::string request_digest(const SendRequest& request);

@@ -1,10 +1,13 @@
 #include "sending/outbox_worker.h"
 
+#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
+#include <thread>
 
+#include "core/backoff.h"
 #include "core/email_address.h"
 #include "core/fate.h"
 #include "mail/message.h"
@@ -16,7 +19,8 @@ OutboxWorker::OutboxWorker(store::Store& store, gate::UnsubscribeGate& gate,
                            mail::Transport& transport, const crypto::UnsubscribeTokens& tokens,
                            Clock& clock, Metrics& metrics, OutboxOptions options)
     : store_(store), gate_(gate), transport_(transport), tokens_(tokens), clock_(clock),
-      metrics_(metrics), options_(std::move(options)) {
+      metrics_(metrics), options_(std::move(options)),
+      loop_(options_.idle_poll, [](const std::exception& e) { spdlog::error("outbox: {}", e.what()); }) {
   metrics_.describe("sendguard_deliveries_total", "counter",
                     "Outbox results per email: sent, failed, suppressed, held, retry");
 }
@@ -25,49 +29,12 @@ OutboxWorker::~OutboxWorker() { stop(); }
 
 void OutboxWorker::start() {
   stop_requested_ = false;
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = false;
-  }
-  threads_.emplace_back([this] { loop(); });
+  loop_.start([this] { return run_once() > 0; });
 }
 
 void OutboxWorker::stop() {
   stop_requested_ = true;  // the batch in hand is handed back rather than finished
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& t : threads_) t.join();
-  threads_.clear();
-}
-
-void OutboxWorker::wake() {
-  {
-    std::lock_guard lock(mu_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
-
-void OutboxWorker::loop() {
-  while (true) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
-    int done = 0;
-    try {
-      done = run_once();
-    } catch (const std::exception& e) {
-      spdlog::error("outbox: {}", e.what());
-    }
-    if (done > 0) continue;
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, options_.idle_poll, [this] { return stopping_ || woken_; });
-    woken_ = false;
-  }
+  loop_.stop();
 }
 
 namespace {
@@ -150,7 +117,9 @@ void OutboxWorker::process(store::EmailRecord email, const Prechecked& prechecke
       case EmailStatus::Sent:
       case EmailStatus::Failed:
       case EmailStatus::Suppressed:
-      case EmailStatus::Blocked: return finish(email, f.status, std::string(v.reason));
+      case EmailStatus::Blocked:
+        email.silent = !f.seen_by_sender;
+        return finish(email, f.status, std::string(v.reason));
     }
   }
   if (must_hold) return hold(email, answer.unavailable_detail);
@@ -178,7 +147,7 @@ void OutboxWorker::deliver(store::EmailRecord& email, const std::vector<std::str
         return finish(email, EmailStatus::Failed, "smtp_unavailable: " + result.detail);
       email.status = EmailStatus::Queued;
       email.reason = "smtp_retrying: " + result.detail;
-      email.next_attempt_at = clock_.now() + backoff(options_.retry_base, options_.retry_max, email.attempts);
+      email.next_attempt_at = clock_.now() + capped_backoff(options_.retry_base, options_.retry_max, email.attempts);
       metrics_.increment("sendguard_deliveries_total", {{"result", "retry"}});
       spdlog::warn("email {} to {} deferred (attempt {}): {}", email.id, rcpt, email.attempts, result.detail);
       return store_.emails().update_delivery(email);
@@ -189,7 +158,7 @@ void OutboxWorker::deliver(store::EmailRecord& email, const std::vector<std::str
   email.sent_at = clock_.now();
   if (email.unverified)
     store_.audit().append({email.team_id, std::nullopt, std::nullopt, "email.sent_unverified", std::nullopt,
-                           "{\"email_id\":\"" + email.id + "\"}", *email.sent_at});
+                           boost::json::serialize(boost::json::object{{"email_id", email.id}}), *email.sent_at});
   finish(email, EmailStatus::Sent, "");
 }
 
@@ -217,12 +186,6 @@ void OutboxWorker::hold(store::EmailRecord& email, const std::string& detail) {
   store_.emails().update_delivery(email);
   metrics_.increment("sendguard_deliveries_total", {{"result", "held"}});
   spdlog::warn("email {} held: Marketo could not answer ({})", email.id, detail);
-}
-
-Millis OutboxWorker::backoff(Millis base, Millis max, int attempt) const {
-  Millis delay = base;
-  for (int i = 1; i < attempt && delay < max; ++i) delay *= 2;
-  return std::min(delay, max);
 }
 
 }  // namespace sg::sending

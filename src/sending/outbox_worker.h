@@ -8,14 +8,12 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "core/background_loop.h"
 #include "core/clock.h"
 #include "crypto/unsubscribe_token.h"
 #include "gate/unsubscribe_gate.h"
@@ -50,7 +48,7 @@ class OutboxWorker {
 
   void start();
   void stop();   // waits for in-flight deliveries to finish
-  void wake();   // new work arrived
+  void wake() { loop_.wake(); }  // new work arrived
 
   // Claims and processes one batch of due emails; returns how many. For tests.
   int run_once();
@@ -58,7 +56,6 @@ class OutboxWorker {
   void on_final(std::function<void(const store::EmailRecord&)> hook) { on_final_ = std::move(hook); }
 
  private:
-  void loop();
   struct Prechecked {
     std::map<std::string, gate::GateAnswer> by_team;
     TimePoint at;
@@ -68,7 +65,6 @@ class OutboxWorker {
   void deliver(store::EmailRecord& email, const std::vector<std::string>& recipients);
   void finish(store::EmailRecord& email, EmailStatus status, std::string reason);
   void hold(store::EmailRecord& email, const std::string& detail);
-  Millis backoff(Millis base, Millis max, int attempt) const;
 
   store::Store& store_;
   gate::UnsubscribeGate& gate_;
@@ -78,13 +74,9 @@ class OutboxWorker {
   Metrics& metrics_;
   const OutboxOptions options_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
-  bool woken_ = false;     // GUARDED_BY(mu_)
   std::atomic<bool> stop_requested_{false};
-  std::vector<std::thread> threads_;
   std::function<void(const store::EmailRecord&)> on_final_;  // set before start()
+  BackgroundLoop loop_;  // last: stopped before the members its rounds use are destroyed
 };
 
 }  // namespace sg::sending

@@ -1,15 +1,18 @@
 #include "sending/send_service.h"
 
+#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/fate.h"
 #include "crypto/tokens.h"
 #include "sending/email_factory.h"
 #include "sending/idempotent_answer.h"
+#include "sending/idempotency.h"
 #include "sending/send_validation.h"
 #include "sending/team_policy.h"
 
 namespace sg::sending {
+namespace json = boost::json;
 namespace {
 
 constexpr int kDefaultPageSize = 50;
@@ -102,23 +105,18 @@ Result<std::vector<CheckResult>> SendService::check(const Caller& caller,
 }
 
 Result<SendAccepted> SendService::send(const Caller& caller, const SendRequest& request) {
-  std::string digest;
-  if (request.idempotency_key) {
-    if (request.idempotency_key->empty() || request.idempotency_key->size() > 255)
-      return Error::invalid("idempotency_key", "idempotency_key must be 1 to 255 characters");
-    digest = request_digest(request);
-    if (auto seen = store_.idempotency().find(caller.user_id, single_send_key(*request.idempotency_key))) {
-      if (seen->request_hash != digest)
-        return Error{"idempotency_key_reused",
-                     "this idempotency_key was already used for a different email", {}, {}};
-      return replay(*seen);
-    }
+  auto key = IdempotencyKey::open(store_.idempotency(), caller.user_id, request.idempotency_key, kSingleSendKeys,
+                                  [&] { return request_digest(request); });
+  if (!key) return key.error();
+  if (auto seen = key->earlier()) {
+    if (!*seen) return seen->error();
+    return replay(**seen);
   }
-  return decide_and_record(caller, request, digest);
+  return decide_and_record(caller, request, *key);
 }
 
 Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const SendRequest& request,
-                                                    const std::string& digest) {
+                                                    const IdempotencyKey& key) {
   auto recipients = validate(request, options_);
   if (!recipients) return recipients.error();
   auto answer = gate_.check(caller.team_id, policy_of(caller.team_id), recipients->keys);
@@ -163,20 +161,16 @@ Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const 
 
   std::optional<Result<SendAccepted>> earlier;
   store_.transaction([&] {
-    if (request.idempotency_key) {
-      // A concurrent twin may have won the race since the first look.
-      if (auto seen = store_.idempotency().find(caller.user_id, single_send_key(*request.idempotency_key))) {
-        earlier = replay(*seen);
-        return;
-      }
-      // A 503 is not remembered: the same key may be retried once Marketo answers.
-      if (!unavailable || !refused.empty())
-        store_.idempotency().put(caller.user_id, single_send_key(*request.idempotency_key), remember(result, digest), now);
+    if (auto twin = key.twin()) {
+      earlier = replay(*twin);
+      return;
     }
+    // A 503 is not remembered: the same key may be retried once Marketo answers.
+    if (!unavailable || !refused.empty()) key.put(remember(result, key.digest()), now);
     store_.emails().insert(email);
     if (email.unverified)
       store_.audit().append({caller.team_id, caller.user_id, caller.email, "email.accepted_unverified",
-                             std::nullopt, "{\"email_id\":\"" + email.id + "\"}", now});
+                             std::nullopt, json::serialize(json::object{{"email_id", email.id}}), now});
   });
   if (earlier) return *earlier;
 
@@ -188,9 +182,9 @@ Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const 
 
 Result<store::EmailRecord> SendService::get(const Caller& caller, const std::string& id) {
   auto email = store_.emails().find(caller.team_id, id);
-  // Another user's email is "not found" to a non-admin: its existence is not theirs to know.
-  bool silent_drop = email && email->workflow == Workflow::Group && email->status == EmailStatus::Suppressed;
-  if (!email || (!caller.admin && (email->user_id != caller.user_id || silent_drop)))
+  // Another user's email, or a silent one, is "not found" to a non-admin: its existence is
+  // not theirs to know.
+  if (!email || (!caller.admin && (email->user_id != caller.user_id || email->silent)))
     return Error::not_found("no email with id " + id);
   return *email;
 }

@@ -14,6 +14,7 @@
 #include "core/result.h"
 #include "gate/unsubscribe_gate.h"
 #include "obs/metrics.h"
+#include "sending/idempotency.h"
 #include "sending/send_request.h"
 #include "store/stores.h"
 
@@ -55,7 +56,7 @@ class SendService {
 
  private:
   Result<SendAccepted> decide_and_record(const Caller& caller, const SendRequest& request,
-                                         const std::string& request_hash);
+                                         const IdempotencyKey& key);
 
   store::Store& store_;
   gate::UnsubscribeGate& gate_;

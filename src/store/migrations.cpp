@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 6> kMigrations{R"sql(
+constexpr std::array<std::string_view, 7> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -197,6 +197,11 @@ UPDATE api_tokens SET id = 'tk_' || lower(hex(randomblob(16)));
 CREATE UNIQUE INDEX api_tokens_id ON api_tokens(id);
 CREATE INDEX api_tokens_user ON api_tokens(user_id, created_at);
 CREATE INDEX sessions_user ON sessions(user_id);
+)sql", R"sql(
+-- Whether an email is hidden from its sender (only admins see it), stored rather than
+-- worked out again by every query: so far, a group email's silently dropped recipient.
+ALTER TABLE emails ADD COLUMN silent INTEGER NOT NULL DEFAULT 0;
+UPDATE emails SET silent = 1 WHERE workflow = 'group' AND status = 'suppressed';
 )sql"};
 
 }  // namespace

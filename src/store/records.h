@@ -59,6 +59,7 @@ struct EmailRecord {
   int attempts = 0;
   std::vector<std::string> delivered;  // recipients already handed to the relay
   bool unverified = false;             // went out without an answer from Marketo (policy "send")
+  bool silent = false;                 // hidden from the sender: only admins see it
   std::optional<std::string> bulk_id;        // set for select & send and group emails
   std::optional<std::string> enrollment_id;  // set for campaign emails
   std::optional<int64_t> step_index;         // the campaign step, from 0
@@ -71,7 +72,7 @@ struct EmailFilter {
   std::optional<Workflow> workflow;
   int limit = 50;
   std::optional<std::pair<int64_t, std::string>> after;  // (created_at ms, id) of the last row seen
-  bool include_silent_drops = true;  // false hides suppressed group recipients (admins only see them)
+  bool include_silent_drops = true;  // false hides silent emails (admins only see them)
 };
 
 struct AuditEntry {

@@ -9,7 +9,7 @@ namespace {
 constexpr const char* kColumns =
     "id, team_id, user_id, workflow, source, from_addr, to_json, cc_json, bcc_json, subject, "
     "text_body, html_body, status, reason, message_id, created_at, sent_at, held_since, "
-    "next_attempt_at, attempts, delivered_json, unverified, bulk_id, enrollment_id, step_index";
+    "next_attempt_at, attempts, delivered_json, unverified, bulk_id, enrollment_id, step_index, silent";
 
 EmailRecord read_email(Stmt& s) {
   EmailRecord e;
@@ -38,6 +38,7 @@ EmailRecord read_email(Stmt& s) {
   e.bulk_id = s.opt_text(22);
   e.enrollment_id = s.opt_text(23);
   e.step_index = s.opt_integer(24);
+  e.silent = s.integer(25) != 0;
   return e;
 }
 
@@ -51,14 +52,14 @@ std::optional<std::string> opt_reason(const std::string& reason) {
 void SqliteEmails::insert(const EmailRecord& e) {
   auto lock = db_.lock();
   db_.prepare(std::string("INSERT INTO emails (") + kColumns +
-              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind_all(e.id, e.team_id, e.user_id, std::string(to_string(e.workflow)),
                 std::string(to_string(e.source)), e.from, to_json_array(e.to),
                 to_json_array(e.cc), to_json_array(e.bcc), e.subject, e.text, e.html,
                 std::string(to_string(e.status)), opt_reason(e.reason), e.message_id,
                 to_unix_millis(e.created_at), opt_ms(e.sent_at), opt_ms(e.held_since),
                 to_unix_millis(e.next_attempt_at), e.attempts, to_json_array(e.delivered),
-                e.unverified, e.bulk_id, e.enrollment_id, e.step_index)
+                e.unverified, e.bulk_id, e.enrollment_id, e.step_index, e.silent)
       .run();
 }
 
@@ -77,7 +78,7 @@ std::vector<EmailRecord> SqliteEmails::list(const EmailFilter& f) {
                        " FROM emails WHERE team_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
                        " AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR workflow = ?4)"
                        " AND (?5 IS NULL OR created_at < ?5 OR (created_at = ?5 AND id < ?6))"
-                       " AND (?8 OR NOT (workflow = 'group' AND status = 'suppressed'))"
+                       " AND (?8 OR NOT silent)"
                        " ORDER BY created_at DESC, id DESC LIMIT ?7");
   std::optional<std::string> status, workflow, after_id;
   std::optional<int64_t> after_ms;
@@ -110,11 +111,11 @@ std::vector<EmailRecord> SqliteEmails::claim_due(TimePoint now, Millis lease, in
 void SqliteEmails::update_delivery(const EmailRecord& e) {
   auto lock = db_.lock();
   db_.prepare("UPDATE emails SET status = ?, reason = ?, sent_at = ?, held_since = ?, "
-              "next_attempt_at = ?, attempts = ?, delivered_json = ?, unverified = ?, "
+              "next_attempt_at = ?, attempts = ?, delivered_json = ?, unverified = ?, silent = ?, "
               "claimed_until = 0 WHERE id = ?")
       .bind_all(std::string(to_string(e.status)), opt_reason(e.reason), opt_ms(e.sent_at),
                 opt_ms(e.held_since), to_unix_millis(e.next_attempt_at), e.attempts,
-                to_json_array(e.delivered), e.unverified, e.id)
+                to_json_array(e.delivered), e.unverified, e.silent, e.id)
       .run();
 }
 

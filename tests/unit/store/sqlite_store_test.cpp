@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "crypto/secret_key.h"
+#include "store/sqlite_db.h"
 #include "store/sqlite_store.h"
 
 namespace sg::store {
@@ -221,6 +222,61 @@ TEST_F(StoreTest, ReopeningKeepsDataAndSchema) {
   store = open_sqlite_store((dir / "db.sqlite").string(), test_key());
   EXPECT_TRUE(store->emails().find(team.id, "em_1"));
   EXPECT_TRUE(store->ping());
+}
+
+TEST_F(StoreTest, SilentEmailsAreListedOnlyWithSilentDrops) {
+  auto shown = email("em_shown", now);
+  auto silent = email("em_silent", now + Millis(1));
+  silent.workflow = Workflow::Group;
+  silent.status = EmailStatus::Suppressed;
+  silent.silent = true;
+  store->emails().insert(shown);
+  store->emails().insert(silent);
+  EXPECT_TRUE(store->emails().find(team.id, "em_silent")->silent);
+  EXPECT_FALSE(store->emails().find(team.id, "em_shown")->silent);
+
+  EmailFilter all{team.id, std::nullopt, std::nullopt, std::nullopt, 10, std::nullopt};
+  EXPECT_EQ(2u, store->emails().list(all).size());
+  all.include_silent_drops = false;
+  auto listed = store->emails().list(all);
+  ASSERT_EQ(1u, listed.size());
+  EXPECT_EQ("em_shown", listed[0].id);
+}
+
+TEST_F(StoreTest, SilenceIsWrittenByUpdateDelivery) {
+  auto e = email("em_1", now);
+  e.workflow = Workflow::Group;
+  store->emails().insert(e);
+  e.status = EmailStatus::Suppressed;
+  e.silent = true;
+  store->emails().update_delivery(e);
+  EXPECT_TRUE(store->emails().find(team.id, "em_1")->silent);
+}
+
+TEST_F(StoreTest, MigrationMarksEarlierGroupDropsSilent) {
+  // Given emails recorded before the column existed: the newest migration (which adds it)
+  // is undone by hand, then applied again on reopening.
+  auto dropped = email("em_dropped", now);
+  dropped.workflow = Workflow::Group;
+  dropped.status = EmailStatus::Suppressed;
+  auto group_sent = email("em_group_sent", now);
+  group_sent.workflow = Workflow::Group;
+  group_sent.status = EmailStatus::Sent;
+  auto failed = email("em_failed", now);
+  failed.workflow = Workflow::SelectAndSend;
+  failed.status = EmailStatus::Failed;
+  for (const auto& e : {dropped, group_sent, failed}) store->emails().insert(e);
+  store.reset();
+  {
+    SqliteDb db((dir / "db.sqlite").string());
+    auto lock = db.lock();
+    db.exec("ALTER TABLE emails DROP COLUMN silent; "
+            "DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)");
+  }
+  store = open_sqlite_store((dir / "db.sqlite").string(), test_key());
+  EXPECT_TRUE(store->emails().find(team.id, "em_dropped")->silent);
+  EXPECT_FALSE(store->emails().find(team.id, "em_group_sent")->silent);
+  EXPECT_FALSE(store->emails().find(team.id, "em_failed")->silent);
 }
 
 }  // namespace
