@@ -7,7 +7,7 @@
 
 #include "core/email_address.h"
 #include "core/policy.h"
-#include "mail/message.h"
+#include "mail/mime.h"
 #include "sending/sources.h"
 
 namespace sg::sending {
