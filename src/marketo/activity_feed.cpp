@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 
 #include "marketo/envelope.h"
+#include "net/url_encode.h"
 
 namespace sg::marketo {
 

@@ -5,6 +5,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "net/url_encode.h"
+
 namespace sg::marketo {
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include "core/email_address.h"
 #include "marketo/envelope.h"
+#include "net/url_encode.h"
 
 namespace sg::marketo {
 

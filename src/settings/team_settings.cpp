@@ -5,6 +5,8 @@
 
 #include <map>
 
+#include "settings/endpoint_url.h"
+
 namespace sg::settings {
 namespace json = boost::json;
 namespace {
