@@ -3,7 +3,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "marketo/envelope.h"
+#include "marketo/reply_envelope.h"
 
 namespace sg::marketo {
 

@@ -13,9 +13,9 @@
 #include "core/result.h"
 #include "marketo/backoff.h"
 #include "marketo/daily_budget.h"
-#include "marketo/envelope.h"
 #include "marketo/quota_blocks.h"
 #include "marketo/rate_limiter.h"
+#include "marketo/reply_envelope.h"
 #include "marketo/reply_policy.h"
 #include "marketo/token_cache.h"
 #include "marketo/types.h"
@@ -34,7 +34,7 @@ class RestCaller {
 
   // `request` lacks authorization; `host` (Endpoint::instance) with the client id and the
   // identity host keys limits, budget and quota (limits_key_of); `kind` labels metrics.
-  Result<Envelope> call(const Credentials& credentials, const std::string& host,
+  Result<ReplyEnvelope> call(const Credentials& credentials, const std::string& host,
                              const net::Request& request, std::string_view kind);
 
  private:

@@ -1,4 +1,4 @@
-#include "marketo/envelope.h"
+#include "marketo/reply_envelope.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@ namespace sg::marketo {
 namespace {
 
 TEST(Unit, EnvelopeReadsASuccessfulPage) {
-  Result<Envelope> envelope = parse_envelope(
+  Result<ReplyEnvelope> envelope = parse_reply_envelope(
       R"({"requestId":"d612#1","success":true,"result":[{"id":1},{"id":2}],"moreResult":true,"nextPageToken":"GIYD"})");
   ASSERT_TRUE(envelope.ok());
   EXPECT_TRUE(envelope->success);
@@ -19,7 +19,7 @@ TEST(Unit, EnvelopeReadsASuccessfulPage) {
 }
 
 TEST(Unit, EnvelopeToleratesAbsentFields) {
-  Result<Envelope> envelope = parse_envelope(R"({"success":true})");
+  Result<ReplyEnvelope> envelope = parse_reply_envelope(R"({"success":true})");
   ASSERT_TRUE(envelope.ok());
   EXPECT_TRUE(envelope->result.empty());
   EXPECT_FALSE(envelope->more_result);
@@ -27,8 +27,8 @@ TEST(Unit, EnvelopeToleratesAbsentFields) {
 }
 
 TEST(Unit, EnvelopeReadsErrorCodesAsStringsOrNumbers) {
-  Result<Envelope> envelope =
-      parse_envelope(R"({"success":false,"errors":[{"code":"606","message":"Max rate limit"},{"code":615}]})");
+  Result<ReplyEnvelope> envelope =
+      parse_reply_envelope(R"({"success":false,"errors":[{"code":"606","message":"Max rate limit"},{"code":615}]})");
   ASSERT_TRUE(envelope.ok());
   EXPECT_FALSE(envelope->success);
   ASSERT_EQ(2u, envelope->errors.size());
@@ -40,7 +40,7 @@ TEST(Unit, EnvelopeReadsErrorCodesAsStringsOrNumbers) {
 TEST(Unit, EnvelopeRejectsGarbage) {
   for (const char* body : {"", "<html>502 Bad Gateway</html>", "[1,2]", R"({"success":true,"result":{}})",
                            R"({"success":true,"result":[)"}) {
-    Result<Envelope> envelope = parse_envelope(body);
+    Result<ReplyEnvelope> envelope = parse_reply_envelope(body);
     ASSERT_FALSE(envelope.ok()) << body;
     EXPECT_EQ("invalid_response", envelope.error().code);
   }
