@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from assertions import assert_one_line_error
 from sendguard import Client
 
 PASSWORD = "correct horse 1"
@@ -37,12 +38,6 @@ def sign_in_from(server, source, email, password=PASSWORD):
         return reply.status, json.loads(reply.read() or b"null")
     finally:
         conn.close()
-
-
-def assert_one_line_error(result):
-    assert result.returncode != 0, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].strip(), result.stderr
 
 
 def user_id(admin, email):

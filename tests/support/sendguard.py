@@ -14,6 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("SENDGUARD_BIN", ROOT / "build" / "sendguard"))
 
 
+def connection_body(sim, **overrides):
+    """The body of PUT /integrations/marketo for the simulator; a field overridden with None is left out."""
+    body = {"rest_endpoint": sim.rest_endpoint, "identity_endpoint": sim.identity_endpoint,
+            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not None}
+
+
 def sanitized_build():
     """True when the binary under test was built with AddressSanitizer (it then links libasan)."""
     with open(BINARY, "rb") as f:
@@ -48,10 +56,8 @@ class Client:
         return self.request("DELETE", path, **kw)
 
     # Shortcuts for the set-up most tests need.
-    def connect_marketo(self, sim, secret=CLIENT_SECRET):
-        return self.put("/integrations/marketo", {
-            "rest_endpoint": sim.rest_endpoint, "identity_endpoint": sim.identity_endpoint,
-            "client_id": CLIENT_ID, "client_secret": secret})
+    def connect_marketo(self, sim, **overrides):
+        return self.put("/integrations/marketo", connection_body(sim, **overrides))
 
     def enable_check(self, sim, policy="block"):
         """Connects and turns the check on; the simulator's call counts then start from zero,
@@ -154,6 +160,11 @@ class Sendguard:
         result = self.cli("user", "add", "--team", team, "--email", email, "--role", role)
         assert result.returncode == 0, result.stderr
         return Client(self.url, result.stdout.strip().splitlines()[-1])
+
+    def stored_bytes(self):
+        """The database as it lies on disk: the main file and its write-ahead log."""
+        base = self.dir / "sendguard.db"
+        return b"".join(p.read_bytes() for p in (base, base.with_name(base.name + "-wal")) if p.exists())
 
     def anonymous(self):
         return Client(self.url)
