@@ -12,7 +12,10 @@
 
 namespace sg::crypto {
 
-// Must be called once before any other function of this module (libsodium init).
+// Starts libsodium, aborting when it cannot (no safe random numbers). Only the first call
+// does anything, so any thread may call it any number of times. SecretKey::load_or_create
+// and the functions of tokens.h call it themselves; call it before sealing with a key made
+// by SecretKey::from_bytes.
 void init();
 
 class SecretKey {

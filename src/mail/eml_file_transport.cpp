@@ -61,7 +61,7 @@ void sync_directory(const fs::path& dir) {
 EmlFileTransport::EmlFileTransport(std::filesystem::path dir, const Clock& clock)
     : dir_(std::move(dir)), clock_(clock) {}
 
-DeliveryResult EmlFileTransport::deliver(const Envelope&, std::string_view mime) {
+DeliveryResult EmlFileTransport::deliver(const SmtpEnvelope&, std::string_view mime) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return os_failure("create directory", dir_, ec);

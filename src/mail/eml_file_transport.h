@@ -19,7 +19,7 @@ class EmlFileTransport final : public Transport {
   EmlFileTransport(std::filesystem::path dir, const Clock& clock);
 
   // On success the detail is the written file's path.
-  DeliveryResult deliver(const Envelope& envelope, std::string_view mime) override;
+  DeliveryResult deliver(const SmtpEnvelope& envelope, std::string_view mime) override;
 
  private:
   const std::filesystem::path dir_;

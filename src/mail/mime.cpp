@@ -1,10 +1,11 @@
+#include "mail/mime.h"
+
 #include <algorithm>
 #include <string>
 
 #include "core/email_address.h"
 #include "crypto/tokens.h"
 #include "mail/header_encoding.h"
-#include "mail/message.h"
 #include "mail/quoted_printable.h"
 
 namespace sg::mail {

@@ -76,7 +76,7 @@ bool valid_envelope_address(std::string_view address) {
                      [](char c) { return c >= 0x20 && c <= 0x7E && c != '<' && c != '>'; });
 }
 
-std::optional<DeliveryResult> check_envelope(const Envelope& envelope) {
+std::optional<DeliveryResult> check_envelope(const SmtpEnvelope& envelope) {
   if (envelope.rcpt_to.empty())
     return DeliveryResult{DeliveryStatus::PermanentFailure, "no recipients"};
   if (!valid_envelope_address(envelope.mail_from))
@@ -87,7 +87,7 @@ std::optional<DeliveryResult> check_envelope(const Envelope& envelope) {
   return std::nullopt;
 }
 
-RecipientList recipient_list(const Envelope& envelope) {
+RecipientList recipient_list(const SmtpEnvelope& envelope) {
   RecipientList list(nullptr, &curl_slist_free_all);
   for (const std::string& rcpt : envelope.rcpt_to) {
     curl_slist* grown = curl_slist_append(list.get(), ("<" + rcpt + ">").c_str());
@@ -156,7 +156,7 @@ SmtpTransport::SmtpTransport(SmtpUrl url, SmtpOptions options)
 
 SmtpTransport::~SmtpTransport() = default;
 
-DeliveryResult SmtpTransport::deliver(const Envelope& envelope, std::string_view mime) {
+DeliveryResult SmtpTransport::deliver(const SmtpEnvelope& envelope, std::string_view mime) {
   if (std::optional<DeliveryResult> bad = check_envelope(envelope)) return *bad;
   RecipientList recipients = recipient_list(envelope);
   Handle handle = acquire();

@@ -38,7 +38,7 @@ class SmtpTransport final : public Transport {
   SmtpTransport(const SmtpTransport&) = delete;
   SmtpTransport& operator=(const SmtpTransport&) = delete;
 
-  DeliveryResult deliver(const Envelope& envelope, std::string_view mime) override;
+  DeliveryResult deliver(const SmtpEnvelope& envelope, std::string_view mime) override;
 
  private:
   struct HandleDeleter {

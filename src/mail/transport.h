@@ -8,7 +8,9 @@
 
 namespace sg::mail {
 
-struct Envelope {
+// Who the message goes to, as told to the SMTP peer (MAIL FROM, RCPT TO); its To and Cc
+// headers are only shown to the reader.
+struct SmtpEnvelope {
   std::string mail_from;
   std::vector<std::string> rcpt_to;
 };
@@ -23,7 +25,7 @@ struct DeliveryResult {
 class Transport {
  public:
   virtual ~Transport() = default;
-  virtual DeliveryResult deliver(const Envelope& envelope, std::string_view mime) = 0;
+  virtual DeliveryResult deliver(const SmtpEnvelope& envelope, std::string_view mime) = 0;
 };
 
 }  // namespace sg::mail

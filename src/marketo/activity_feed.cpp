@@ -5,7 +5,8 @@
 
 #include <boost/json/object.hpp>
 
-#include "marketo/envelope.h"
+#include "marketo/reply_envelope.h"
+#include "net/url_encode.h"
 
 namespace sg::marketo {
 

@@ -12,7 +12,7 @@
 
 #include "core/clock.h"
 #include "marketo/endpoint.h"
-#include "marketo/marketo_client.h"
+#include "marketo/types.h"
 #include "net/http_client.h"
 
 namespace sg::marketo {

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "core/clock.h"
-#include "marketo/marketo_client.h"
+#include "marketo/types.h"
 
 namespace sg::marketo {
 

@@ -7,6 +7,7 @@
 
 #include "marketo/error_codes.h"
 #include "net/error_codes.h"
+#include "net/url_encode.h"
 
 namespace sg::marketo {
 

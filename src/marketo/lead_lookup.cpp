@@ -1,7 +1,8 @@
 #include "marketo/lead_lookup.h"
 
 #include "core/email_address.h"
-#include "marketo/envelope.h"
+#include "marketo/reply_envelope.h"
+#include "net/url_encode.h"
 
 namespace sg::marketo {
 

@@ -12,7 +12,7 @@
 #include <boost/json/array.hpp>
 
 #include "marketo/endpoint.h"
-#include "marketo/marketo_client.h"
+#include "marketo/types.h"
 #include "net/http_client.h"
 
 namespace sg::marketo {

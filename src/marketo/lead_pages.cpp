@@ -9,7 +9,8 @@ Result<boost::json::array> fetch_leads(RestCaller& rest, const Credentials& cred
   boost::json::array leads;
   std::string page_token;
   while (true) {
-    Result<Envelope> page = rest.call(credentials, endpoint.instance, leads_request(endpoint, query, page_token), kind);
+    Result<ReplyEnvelope> page =
+        rest.call(credentials, endpoint.instance, leads_request(endpoint, query, page_token), kind);
     if (!page) return page.error();
     for (auto& lead : page->result) leads.push_back(std::move(lead));
     if (!page->more_result || page->next_page_token.empty() || page->next_page_token == page_token) return leads;

@@ -3,8 +3,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "marketo/envelope.h"
 #include "marketo/error_codes.h"
+#include "marketo/reply_envelope.h"
 
 namespace sg::marketo {
 

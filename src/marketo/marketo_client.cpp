@@ -136,7 +136,7 @@ Result<std::vector<WriteBackResult>> Client::unsubscribe(const Credentials& cred
 Result<std::string> Client::paging_token(const Credentials& credentials, TimePoint since) {
   Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
   if (!endpoint) return endpoint.error();
-  Result<Envelope> reply =
+  Result<ReplyEnvelope> reply =
       impl_->rest.call(credentials, endpoint->instance, paging_token_request(*endpoint, since), kPagingTokenKind);
   if (!reply) return reply.error();
   if (reply->next_page_token.empty()) return marketo_error("Marketo sent no nextPageToken for the activity feed");
@@ -146,7 +146,7 @@ Result<std::string> Client::paging_token(const Credentials& credentials, TimePoi
 Result<std::vector<ActivityType>> Client::activity_types(const Credentials& credentials) {
   Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
   if (!endpoint) return endpoint.error();
-  Result<Envelope> reply =
+  Result<ReplyEnvelope> reply =
       impl_->rest.call(credentials, endpoint->instance, activity_types_request(*endpoint), kActivityTypesKind);
   if (!reply) return reply.error();
   return read_activity_types(reply->result);
@@ -160,7 +160,7 @@ Result<ActivityPage> Client::activities(const Credentials& credentials, const st
   }
   Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
   if (!endpoint) return endpoint.error();
-  Result<Envelope> reply =
+  Result<ReplyEnvelope> reply =
       impl_->rest.call(credentials, endpoint->instance, activities_request(*endpoint, token, type_ids), kActivityKind);
   if (!reply) return reply.error();
   ActivityPage page{reply->next_page_token, reply->more_result, read_activities(reply->result)};

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -14,86 +13,11 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "marketo/types.h"
 #include "net/http_client.h"
 #include "obs/metrics.h"
 
 namespace sg::marketo {
-
-struct Credentials {
-  std::string rest_endpoint;      // e.g. https://123-ABC-456.mktorest.com/rest
-  std::string identity_endpoint;  // e.g. https://123-ABC-456.mktorest.com/identity
-  std::string client_id;
-  std::string client_secret;
-};
-
-struct Limits {
-  // Limits and budgets are kept per Marketo instance (REST host) and client id together.
-  int calls_per_window = 50;       // per instance and client id
-  Millis window{20000};
-  int max_concurrent = 5;          // per instance and client id
-  Millis call_timeout{10000};      // each HTTP call
-  int max_attempts = 4;            // per logical call, for retryable failures
-  Millis initial_backoff{500};
-  Millis max_backoff{8000};
-  Millis max_wait_for_slot{30000}; // longest a call waits for the limiter before giving up
-  // REST calls per instance per day (midnight to midnight US Central, as Marketo's quota);
-  // a share of the quota every integration of the customer draws on. 0 = unlimited.
-  int daily_budget = 10000;
-};
-
-// The unsubscribe write-back's outcome for one address.
-enum class WriteBackStatus {
-  updated,    // every lead with the address is now unsubscribed
-  not_found,  // no lead has the address (1004)
-  rejected,   // Marketo refused the record; `reason` says why
-};
-
-struct WriteBackResult {
-  std::string email;  // as given
-  WriteBackStatus status = WriteBackStatus::rejected;
-  std::vector<int64_t> lead_ids;  // the leads updated: several when the address is shared (1007)
-  std::string reason;             // "<code> <message>" when rejected
-};
-
-struct ActivityType {
-  int id = 0;
-  std::string name;               // "Unsubscribe Email"
-  std::string primary_attribute;  // its primary attribute's name; empty when it has none
-};
-
-struct ActivityAttribute {
-  std::string name;   // "New Value"
-  std::string value;  // JSON scalars as text: true -> "true", 12 -> "12", null -> ""
-};
-
-struct Activity {
-  int64_t id = 0;
-  int64_t lead_id = 0;
-  int type_id = 0;
-  std::string date;                     // activityDate as Marketo wrote it (RFC 3339)
-  std::string primary_attribute_value;  // for Change Data Value: the field, "Unsubscribed"
-  std::vector<ActivityAttribute> attributes;
-};
-
-struct ActivityPage {
-  std::string next_token;  // where the next page starts; keep it even when `more` is false
-  bool more = false;       // more activities are ready now
-  std::vector<Activity> items;
-};
-
-struct LeadState {
-  int64_t id = 0;
-  std::string email;
-  bool unsubscribed = false;
-};
-
-// REST calls made to one instance during the current US Central day.
-struct Usage {
-  std::map<std::string, int64_t> calls_by_kind;  // metric kinds: lookup, update, activity, ...
-  int64_t calls = 0;                             // their sum; Identity calls are free
-  int64_t budget = 0;                            // Limits::daily_budget; 0 = unlimited
-  TimePoint day_ends{};                          // the next midnight US Central
-};
 
 // Error codes returned:
 //   marketo_auth_failed     Identity refused the credentials (401)

@@ -15,7 +15,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
-#include "marketo/marketo_client.h"
+#include "marketo/types.h"
 
 namespace sg::marketo {
 

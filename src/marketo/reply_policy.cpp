@@ -51,7 +51,7 @@ ReplyVerdict judge_reply(const Result<net::Response>& reply) {
     return verdict(Next::retry, "transport", errc::unreachable, "Marketo unreachable: " + reply.error().message);
   }
   if (reply->status != 200) return judge_status(reply->status);
-  Result<Envelope> envelope = parse_envelope(reply->body);
+  Result<ReplyEnvelope> envelope = parse_reply_envelope(reply->body);
   if (!envelope) {
     return verdict(Next::retry, "invalid_response", errc::error,
                    "Marketo sent an unreadable reply: " + envelope.error().message);

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/result.h"
-#include "marketo/envelope.h"
+#include "marketo/reply_envelope.h"
 #include "net/http_client.h"
 
 namespace sg::marketo {
@@ -24,7 +24,7 @@ struct ReplyVerdict {
   Next next = Next::fail;
   std::string metric_result;  // "success", "<code>", "http_<status>", "transport", "invalid_response"
   Error error;                // returned when this ends the call (for retries: when attempts run out)
-  Envelope envelope;          // Next::use only
+  ReplyEnvelope envelope;     // Next::use only
 };
 
 ReplyVerdict judge_reply(const Result<net::Response>& reply);

@@ -52,8 +52,8 @@ std::string limits_key_of(const Credentials& credentials, std::string_view host)
   return limits_key(host, credentials.client_id, identity ? identity->instance : credentials.identity_endpoint);
 }
 
-Result<Envelope> RestCaller::call(const Credentials& credentials, const std::string& host,
-                                  const net::Request& request, std::string_view kind) {
+Result<ReplyEnvelope> RestCaller::call(const Credentials& credentials, const std::string& host,
+                                       const net::Request& request, std::string_view kind) {
   const std::string instance = limits_key_of(credentials, host);
   bool renewed = false;
   int failures = 0;

@@ -13,12 +13,12 @@
 #include "core/result.h"
 #include "marketo/backoff.h"
 #include "marketo/daily_budget.h"
-#include "marketo/envelope.h"
-#include "marketo/marketo_client.h"
 #include "marketo/quota_blocks.h"
 #include "marketo/rate_limiter.h"
+#include "marketo/reply_envelope.h"
 #include "marketo/reply_policy.h"
 #include "marketo/token_cache.h"
+#include "marketo/types.h"
 #include "net/http_client.h"
 #include "obs/metrics.h"
 
@@ -34,8 +34,8 @@ class RestCaller {
 
   // `request` lacks authorization; `host` (Endpoint::instance) with the client id and the
   // identity host keys limits, budget and quota (limits_key_of); `kind` labels metrics.
-  Result<Envelope> call(const Credentials& credentials, const std::string& host,
-                        const net::Request& request, std::string_view kind);
+  Result<ReplyEnvelope> call(const Credentials& credentials, const std::string& host,
+                             const net::Request& request, std::string_view kind);
 
  private:
   ReplyVerdict attempt(const std::string& instance, const net::Request& request, const std::string& token,

@@ -11,7 +11,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
-#include "marketo/marketo_client.h"
+#include "marketo/types.h"
 #include "net/http_client.h"
 #include "obs/metrics.h"
 

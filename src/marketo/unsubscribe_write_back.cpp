@@ -52,7 +52,7 @@ Result<Outcomes> update_by_id(RestCaller& rest, const Credentials& credentials, 
   Outcomes outcomes;
   for (std::size_t first = 0; first < ids.size(); first += kMaxRecordsPerUpdate) {
     const auto batch = ids.subspan(first, std::min(kMaxRecordsPerUpdate, ids.size() - first));
-    Result<Envelope> reply =
+    Result<ReplyEnvelope> reply =
         rest.call(credentials, endpoint.instance, unsubscribe_by_id(endpoint, batch, reason), kUpdateKind);
     if (!reply) return reply.error();
     Result<std::vector<RecordOutcome>> read = record_outcomes(reply->result, batch.size());
@@ -108,7 +108,7 @@ Result<std::vector<WriteBackResult>> write_back_unsubscribes(RestCaller& rest, c
                                                              const Endpoint& endpoint,
                                                              std::span<const std::string> emails,
                                                              std::string_view reason) {
-  Result<Envelope> reply =
+  Result<ReplyEnvelope> reply =
       rest.call(credentials, endpoint.instance, unsubscribe_by_email(endpoint, emails, reason), kUpdateKind);
   if (!reply) return reply.error();
   Result<std::vector<RecordOutcome>> outcomes = record_outcomes(reply->result, emails.size());

@@ -10,8 +10,8 @@
 
 #include "core/result.h"
 #include "marketo/endpoint.h"
-#include "marketo/marketo_client.h"
 #include "marketo/rest_caller.h"
+#include "marketo/types.h"
 
 namespace sg::marketo {
 

@@ -34,7 +34,4 @@ class HttpClient {
   virtual Result<Response> send(const Request& request) = 0;
 };
 
-// Percent-encodes for a query string or form body (RFC 3986 unreserved kept).
-std::string url_encode(std::string_view text);
-
 }  // namespace sg::net

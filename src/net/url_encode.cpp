@@ -1,7 +1,4 @@
-#include <string>
-#include <string_view>
-
-#include "net/http_client.h"
+#include "net/url_encode.h"
 
 namespace sg::net {
 

@@ -10,7 +10,7 @@
 #include "core/backoff.h"
 #include "core/email_address.h"
 #include "core/fate.h"
-#include "mail/message.h"
+#include "mail/mime.h"
 #include "sending/team_policy.h"
 
 namespace sg::sending {

@@ -1,6 +1,6 @@
-#include <boost/url/parse.hpp>
+#include "settings/endpoint_url.h"
 
-#include "settings/team_settings.h"
+#include <boost/url/parse.hpp>
 
 namespace sg::settings {
 namespace {

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "marketo/error_codes.h"
+#include "settings/endpoint_url.h"
 
 namespace sg::settings {
 namespace json = boost::json;

@@ -83,9 +83,4 @@ class TeamSettings {
   std::set<std::string> connecting_;
 };
 
-// Checks an endpoint URL: absolute, https (http only for loopback hosts, and only when
-// `allow_loopback`), no query or fragment. Returns it without a trailing slash. Which
-// addresses may be reached is judged later, on the resolved address (net::AddressPolicy).
-Result<std::string> normalize_endpoint(const std::string& field, const std::string& url, bool allow_loopback);
-
 }  // namespace sg::settings

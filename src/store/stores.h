@@ -86,9 +86,9 @@ class EmailStore {
   // Records that one more recipient was handed to the relay (crash safety).
   virtual void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) = 0;
   virtual std::vector<std::pair<std::string, int64_t>> count_by_status() = 0;
-  // The parent row of a select & send or group email's per-recipient emails.
   // Blocked, failed and suppressed emails of a team since `since`, counted per day.
   virtual std::vector<BlockStat> block_stats(const std::string& team_id, TimePoint since) = 0;
+  // The parent row of a select & send or group email's per-recipient emails.
   virtual void insert_bulk(const std::string& id, const std::string& team_id, const std::string& user_id,
                            Workflow mode, Source source, int64_t recipients, TimePoint now) = 0;
 };

@@ -4,11 +4,11 @@
 
 #include "fuzz_input.h"
 #include "marketo/activity_feed.h"
-#include "marketo/envelope.h"
+#include "marketo/reply_envelope.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sg::marketo;
-  auto envelope = parse_envelope(std::string_view(reinterpret_cast<const char*>(data), size));
+  auto envelope = parse_reply_envelope(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!envelope) return 0;
   auto activities = read_activities(envelope->result);
   auto types = read_activity_types(envelope->result);

@@ -7,7 +7,7 @@
 #include "fuzz_input.h"
 #include "mail/smtp_url.h"
 #include "marketo/endpoint.h"
-#include "settings/team_settings.h"
+#include "settings/endpoint_url.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 
 #include "fuzz_input.h"
 #include "mail/header_encoding.h"
-#include "mail/message.h"
+#include "mail/mime.h"
 #include "mail/mime_reader.h"
 
 namespace {

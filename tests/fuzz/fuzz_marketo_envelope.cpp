@@ -2,7 +2,7 @@
 #include <boost/json.hpp>
 
 #include "fuzz_input.h"
-#include "marketo/envelope.h"
+#include "marketo/reply_envelope.h"
 
 namespace {
 
@@ -17,7 +17,7 @@ void read_scalars(const boost::json::value& value) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto envelope = parse_envelope(std::string_view(reinterpret_cast<const char*>(data), size));
+  auto envelope = parse_reply_envelope(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!envelope) {
     FUZZ_REQUIRE(envelope.error().code == "invalid_response");
     return 0;

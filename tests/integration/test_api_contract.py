@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from assertions import assert_invalid
 from peers import CLIENT_ID, CLIENT_SECRET
 from sendguard import Client
 
@@ -120,12 +121,6 @@ def call(world, method, path, op, body):
     client = world["anonymous"] if op.get("security") == [] else world["admin"]
     target = world["user"] if path.startswith("/api/v1/users/") else world["campaign"]
     return client.request(method, client.base + path.replace("{id}", target), json=body)
-
-
-def assert_invalid(reply, field):
-    assert reply.status_code == 400, reply.text
-    error = reply.json()["error"]
-    assert (error["code"], error.get("field")) == ("invalid_request", field), error
 
 
 @pytest.mark.parametrize("method,path,op", list(json_operations()))

@@ -1,6 +1,7 @@
 """API tokens and team boundaries: who may see and change what."""
 import pytest
 
+from assertions import assert_error
 from sendguard import Client
 
 PROTECTED = [("GET", "/settings/unsubscribe", None),
@@ -13,19 +14,6 @@ PROTECTED = [("GET", "/settings/unsubscribe", None),
              ("GET", "/integrations/marketo", None),
              ("DELETE", "/integrations/marketo", None),
              ("GET", "/audit", None)]
-
-
-def assert_error(reply, status, code):
-    assert reply.status_code == status, reply.text
-    error = reply.json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    return error
-
-
-def stored_bytes(server):
-    base = server.dir / "sendguard.db"
-    return b"".join(p.read_bytes() for p in (base, base.with_name(base.name + "-wal")) if p.exists())
 
 
 def email_ids(client):
@@ -234,7 +222,7 @@ def test_api_tokens_are_stored_hashed(server, admin, user):
     assert admin.get("/settings/unsubscribe").status_code == 200
     assert user.get("/settings/unsubscribe").status_code == 200
 
-    stored = stored_bytes(server)
+    stored = server.stored_bytes()
 
     assert b"admin@acme.com" in stored
     for token in (admin.token, user.token):

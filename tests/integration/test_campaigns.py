@@ -11,6 +11,7 @@ from email.parser import BytesParser
 import pytest
 import requests
 
+from assertions import assert_invalid
 from sendguard import Client
 
 # Every step asks Marketo afresh, so an unsubscribe between steps is seen at once.
@@ -28,15 +29,6 @@ ROOMY = [TWO_STEPS[0], {**TWO_STEPS[1], "delay_seconds": 3}]
 
 PEOPLE = [("ann@prospects.example", "Ann"), ("Bob@Prospects.example", "Bob"),
           ("cid@prospects.example", "Cid")]
-
-
-def assert_invalid(reply, field):
-    assert reply.status_code == 400, reply.text
-    error = reply.json()["error"]
-    assert error["code"] == "invalid_request", error
-    assert error["field"] == field, error
-    assert isinstance(error["message"], str) and error["message"]
-    return error
 
 
 def create_campaign(client, steps=None, name="Spring outreach"):

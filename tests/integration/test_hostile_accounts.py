@@ -6,25 +6,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 
-from sendguard import Client
-
-PASSWORD = "correct horse 1"
-
-
-def add_with_password(server, team, email, role):
-    result = server.cli("user", "add", "--team", team, "--email", email, "--role", role,
-                        "--password-stdin", input=PASSWORD + "\n")
-    assert result.returncode == 0, result.stderr
-    return Client(server.url, result.stdout.strip().splitlines()[-1])
-
-
-def sign_in(server, email, password=PASSWORD, **kw):
-    http_session = requests.Session()
-    r = http_session.post(f"{server.url}/api/v1/auth/login", json={"email": email, "password": password},
-                          timeout=30, **kw)
-    return http_session, r
+from assertions import assert_one_line_error
+from sendguard import PASSWORD, Client
 
 
 def sign_in_from(server, source, email, password=PASSWORD):
@@ -39,12 +23,6 @@ def sign_in_from(server, source, email, password=PASSWORD):
         conn.close()
 
 
-def assert_one_line_error(result):
-    assert result.returncode != 0, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].strip(), result.stderr
-
-
 def user_id(admin, email):
     users = admin.get("/users").json()["users"]
     return next(u["id"] for u in users if u["email"] == email)
@@ -53,22 +31,22 @@ def user_id(admin, email):
 # --- 10: the throttle cannot be raced -------------------------------------------------
 
 def test_thirty_parallel_wrong_guesses_get_at_most_five_password_checks(server):
-    add_with_password(server, "Acme", "ann@acme.com", "user")
+    server.add_user("Acme", "ann@acme.com", "user", PASSWORD)
     with ThreadPoolExecutor(max_workers=30) as pool:
-        replies = list(pool.map(lambda i: sign_in(server, "ann@acme.com", f"guess {i}")[1], range(30)))
+        replies = list(pool.map(lambda i: server.sign_in("ann@acme.com", f"guess {i}")[1], range(30)))
     checked = [r for r in replies if r.status_code == 401]
     refused = [r for r in replies if r.status_code == 429]
     assert 1 <= len(checked) <= 5, [r.status_code for r in replies]
     assert len(checked) + len(refused) == 30, [r.status_code for r in replies]
     assert all(r.json()["error"]["code"] == "rate_limited" for r in refused)
-    _, right = sign_in(server, "ann@acme.com")
+    _, right = server.sign_in("ann@acme.com")
     assert right.status_code == 429  # the guesser's address stays locked out of the account
 
 
 # --- 11: nobody can lock the owner out ------------------------------------------------
 
 def test_an_attacker_using_up_the_guesses_does_not_lock_the_owner_out(server):
-    add_with_password(server, "Acme", "ann@acme.com", "user")
+    server.add_user("Acme", "ann@acme.com", "user", PASSWORD)
     for i in range(5):
         status, _ = sign_in_from(server, "127.0.0.1", "ann@acme.com", f"guess {i}")
         assert status == 401
@@ -82,15 +60,15 @@ def test_an_attacker_using_up_the_guesses_does_not_lock_the_owner_out(server):
 # --- 12: credentials can be revoked ---------------------------------------------------
 
 def test_a_new_password_from_the_command_line_ends_the_sessions(server):
-    add_with_password(server, "Acme", "ann@acme.com", "user")
-    http_session, r = sign_in(server, "ann@acme.com")
+    server.add_user("Acme", "ann@acme.com", "user", PASSWORD)
+    http_session, r = server.sign_in("ann@acme.com")
     assert r.status_code == 200
     me = f"{server.url}/api/v1/auth/me"
     assert http_session.get(me, timeout=10).status_code == 200
     result = server.cli("user", "set-password", "--email", "ann@acme.com", input="another password\n")
     assert result.returncode == 0, result.stderr
     assert http_session.get(me, timeout=10).status_code == 401
-    assert sign_in(server, "ann@acme.com", "another password")[1].status_code == 200
+    assert server.sign_in("ann@acme.com", "another password")[1].status_code == 200
 
 
 @pytest.mark.parametrize("command,option", [(["token", "list"], "--email"), (["token", "revoke"], "The token's id"),
@@ -157,8 +135,8 @@ def test_admins_list_members_and_change_roles_but_keep_one_admin(server, admin, 
 
 
 def test_removing_a_user_ends_its_credentials_and_keeps_its_emails(server, admin):
-    sam = add_with_password(server, "Acme", "sam@acme.com", "user")
-    http_session, r = sign_in(server, "sam@acme.com")
+    sam = server.add_user("Acme", "sam@acme.com", "user", PASSWORD)
+    http_session, r = server.sign_in("sam@acme.com")
     assert r.status_code == 200
     sent = sam.send(["someone@example.com"])
     assert sent.status_code in (200, 201, 202), sent.text
@@ -169,7 +147,7 @@ def test_removing_a_user_ends_its_credentials_and_keeps_its_emails(server, admin
     assert admin.delete(f"/users/{user_id(admin, 'sam@acme.com')}").status_code == 204
     assert sam.get("/settings/unsubscribe").status_code == 401
     assert http_session.get(f"{server.url}/api/v1/auth/me", timeout=10).status_code == 401
-    assert sign_in(server, "sam@acme.com")[1].status_code == 401
+    assert server.sign_in("sam@acme.com")[1].status_code == 401
     assert [u["email"] for u in admin.get("/users").json()["users"]] == ["admin@acme.com"]
     assert admin.get(f"/emails/{email_id}").status_code == 200  # the log keeps what was sent
 
@@ -217,7 +195,7 @@ def test_tokens_are_listed_without_values_created_once_and_revoked(server, admin
 # --- 13: login CSRF and foreign origins -----------------------------------------------
 
 def test_sign_in_requires_a_json_body(server):
-    add_with_password(server, "Acme", "ann@acme.com", "user")
+    server.add_user("Acme", "ann@acme.com", "user", PASSWORD)
     body = json.dumps({"email": "ann@acme.com", "password": PASSWORD})
     for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
         headers = {"Content-Type": content_type} if content_type else {}
@@ -229,18 +207,18 @@ def test_sign_in_requires_a_json_body(server):
 
 
 def test_sign_in_from_a_foreign_origin_is_refused(server):
-    add_with_password(server, "Acme", "ann@acme.com", "user")
-    _, evil = sign_in(server, "ann@acme.com", headers={"Origin": "https://evil.example"})
+    server.add_user("Acme", "ann@acme.com", "user", PASSWORD)
+    _, evil = server.sign_in("ann@acme.com", headers={"Origin": "https://evil.example"})
     assert evil.status_code == 403 and "Set-Cookie" not in evil.headers
-    _, null_origin = sign_in(server, "ann@acme.com", headers={"Origin": "null"})
+    _, null_origin = server.sign_in("ann@acme.com", headers={"Origin": "null"})
     assert null_origin.status_code == 403
-    _, own = sign_in(server, "ann@acme.com", headers={"Origin": server.url})
+    _, own = server.sign_in("ann@acme.com", headers={"Origin": server.url})
     assert own.status_code == 200
 
 
 def test_cookie_requests_from_a_foreign_origin_are_refused_even_with_the_csrf_token(server):
-    add_with_password(server, "Acme", "ann@acme.com", "admin")
-    http_session, r = sign_in(server, "ann@acme.com")
+    server.add_user("Acme", "ann@acme.com", "admin", PASSWORD)
+    http_session, r = server.sign_in("ann@acme.com")
     csrf = r.json()["csrf_token"]
     url = f"{server.url}/api/v1/settings/unsubscribe"
     evil = http_session.put(url, json={"on_check_unavailable": "send"},
@@ -262,8 +240,8 @@ def test_sign_out_with_an_unknown_session_still_clears_the_cookie(server):
 
 def test_sign_out_after_the_session_expired_still_clears_the_cookie(make_server):
     server = make_server(env={"SENDGUARD_SESSION_TTL": "1"}).start()
-    add_with_password(server, "Acme", "ann@acme.com", "user")
-    http_session, r = sign_in(server, "ann@acme.com")
+    server.add_user("Acme", "ann@acme.com", "user", PASSWORD)
+    http_session, r = server.sign_in("ann@acme.com")
     assert r.status_code == 200
     time.sleep(1.5)
     assert http_session.get(f"{server.url}/api/v1/auth/me", timeout=10).status_code == 401
@@ -275,8 +253,8 @@ def test_sign_out_after_the_session_expired_still_clears_the_cookie(make_server)
 
 
 def test_sign_out_of_a_live_session_still_needs_the_csrf_token(server):
-    add_with_password(server, "Acme", "ann@acme.com", "user")
-    http_session, r = sign_in(server, "ann@acme.com")
+    server.add_user("Acme", "ann@acme.com", "user", PASSWORD)
+    http_session, r = server.sign_in("ann@acme.com")
     cookie = r.cookies["sg_session"]
     forged = server.raw("POST", "/api/v1/auth/logout", headers={"Cookie": f"sg_session={cookie}"})
     assert forged.status_code == 403

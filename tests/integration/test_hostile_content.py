@@ -4,19 +4,11 @@ huge or non-UTF-8 cells, spreadsheet formulas in exports, and subjects that fold
 import csv
 import io
 
+from assertions import assert_invalid
+
 PARTIAL = "{{>p}}"
 ISSUE_DEEP = "{{#a}}" * 20000 + "x" + "{{/a}}" * 20000  # the issue's 240 KB text: a stack overflow
 DEEP = "{{#a}}" * 5000 + "x" + "{{/a}}" * 5000  # 60 KB, within the size limit
-
-
-def assert_invalid(reply, field, *words):
-    assert reply.status_code == 400, reply.text
-    error = reply.json()["error"]
-    assert error["code"] == "invalid_request", error
-    assert error["field"] == field, error
-    for word in words:
-        assert word in error["message"], error
-    return error
 
 
 def assert_alive(server, client):

@@ -12,35 +12,16 @@ from datetime import datetime
 import pytest
 import requests
 
+from assertions import assert_error, assert_not_connected
 from peers import CLIENT_ID, CLIENT_SECRET, MarketoSim, free_port
+from sendguard import connection_body
 
 TEAM_A = {"client_id": "client-a", "client_secret": "secret-a-7Qx"}
 TEAM_B = {"client_id": "client-b", "client_secret": "secret-b-2Lm"}
 
 
-def connection_body(sim, **overrides):
-    body = {"rest_endpoint": sim.rest_endpoint, "identity_endpoint": sim.identity_endpoint,
-            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
-    body.update(overrides)
-    return body
-
-
-def connect(client, sim, **overrides):
-    return client.put("/integrations/marketo", connection_body(sim, **overrides))
-
-
-def assert_error(reply, status, code):
-    assert reply.status_code == status, reply.text
-    assert reply.json()["error"]["code"] == code, reply.text
-    return reply.json()["error"]
-
-
-def assert_not_connected(admin):
-    assert admin.get("/integrations/marketo").status_code == 404
-
-
 def enable_check(admin, sim, credentials, policy="block"):
-    reply = connect(admin, sim, **credentials)
+    reply = admin.connect_marketo(sim, **credentials)
     assert reply.status_code == 200, reply.text
     reply = admin.put("/settings/unsubscribe", {"marketo_check_enabled": True, "on_check_unavailable": policy})
     assert reply.status_code == 200, reply.text
@@ -78,7 +59,7 @@ def two_clients(sim):
 # --- 18: the client secret never travels in a URL -------------------------------------
 
 def test_token_request_carries_the_secret_in_a_form_body_not_the_url(admin, sim):
-    assert connect(admin, sim).status_code == 200
+    assert admin.connect_marketo(sim).status_code == 200
 
     token_calls = [c for c in sim.stats()["calls"] if c["path"] == "/identity/oauth/token"]
     assert token_calls
@@ -105,7 +86,7 @@ def test_rest_endpoint_that_refuses_the_identity_endpoints_token_is_refused_at_c
     enable_check(a, sim, {})
     other_sim.reset()
     # B names A's REST host, and an Identity endpoint that hands B tokens for A's client id.
-    reply = connect(b, sim, identity_endpoint=other_sim.identity_endpoint)
+    reply = b.connect_marketo(sim, identity_endpoint=other_sim.identity_endpoint)
 
     error = assert_error(reply, 422, "marketo_rest_auth_failed")
     assert "Access token invalid" not in error["message"]
@@ -116,7 +97,7 @@ def test_rest_endpoint_that_refuses_the_identity_endpoints_token_is_refused_at_c
 def test_rest_endpoint_that_cannot_be_reached_is_refused_at_connect(admin, sim):
     port = free_port()
 
-    error = assert_error(connect(admin, sim, rest_endpoint=f"http://127.0.0.1:{port}/rest"),
+    error = assert_error(admin.connect_marketo(sim, rest_endpoint=f"http://127.0.0.1:{port}/rest"),
                          422, "marketo_rest_unreachable")
 
     assert str(port) not in error["message"]
@@ -126,7 +107,7 @@ def test_rest_endpoint_that_cannot_be_reached_is_refused_at_connect(admin, sim):
 def test_rest_endpoint_answering_access_denied_is_refused_at_connect(admin, sim):
     sim.faults([{"kind": "error", "code": "603", "count": 10}])
 
-    assert_error(connect(admin, sim), 422, "marketo_access_denied")
+    assert_error(admin.connect_marketo(sim), 422, "marketo_access_denied")
 
     assert_not_connected(admin)
 
@@ -288,7 +269,7 @@ INTERNAL = ["https://10.0.0.1", "https://169.254.169.254", "https://192.168.1.1"
 
 @pytest.mark.parametrize("base", INTERNAL)
 def test_identity_endpoint_on_an_internal_address_is_refused(admin, sim, base):
-    reply = connect(admin, sim, rest_endpoint=f"{base}/rest", identity_endpoint=f"{base}/identity")
+    reply = admin.connect_marketo(sim, rest_endpoint=f"{base}/rest", identity_endpoint=f"{base}/identity")
 
     assert_error(reply, 422, "marketo_address_refused")
     assert_not_connected(admin)
@@ -296,7 +277,7 @@ def test_identity_endpoint_on_an_internal_address_is_refused(admin, sim, base):
 
 @pytest.mark.parametrize("base", ["https://10.0.0.1", "https://169.254.169.254", "https://192.168.1.1"])
 def test_rest_endpoint_on_an_internal_address_is_refused(admin, sim, base):
-    reply = connect(admin, sim, rest_endpoint=f"{base}/rest")
+    reply = admin.connect_marketo(sim, rest_endpoint=f"{base}/rest")
 
     assert_error(reply, 422, "marketo_address_refused")
     assert_not_connected(admin)
@@ -306,11 +287,11 @@ def test_loopback_is_refused_unless_allowed(make_server, sim):
     server = make_server(env={"SENDGUARD_ALLOW_LOOPBACK_MARKETO": "0"}).start()
     admin = server.add_user("Acme", "admin@acme.com", "admin")
 
-    by_address = connect(admin, sim, rest_endpoint=f"https://127.0.0.1:{sim.port}/rest",
+    by_address = admin.connect_marketo(sim, rest_endpoint=f"https://127.0.0.1:{sim.port}/rest",
                          identity_endpoint=f"https://127.0.0.1:{sim.port}/identity")
-    by_name = connect(admin, sim, rest_endpoint=f"https://localhost:{sim.port}/rest",
+    by_name = admin.connect_marketo(sim, rest_endpoint=f"https://localhost:{sim.port}/rest",
                       identity_endpoint=f"https://localhost:{sim.port}/identity")
-    plain_http = connect(admin, sim)
+    plain_http = admin.connect_marketo(sim)
 
     assert_error(by_address, 422, "marketo_address_refused")
     assert_error(by_name, 422, "marketo_address_refused")  # judged after resolving the name
@@ -321,10 +302,10 @@ def test_loopback_is_refused_unless_allowed(make_server, sim):
 
 def test_failures_are_described_in_our_words_not_the_remote_servers(admin, sim):
     sim.faults([{"kind": "garbage", "count": 10}])
-    garbage = assert_error(connect(admin, sim), 422, "marketo_rest_unreachable")
-    refused = assert_error(connect(admin, sim, client_secret="wrong"), 422, "marketo_auth_failed")
+    garbage = assert_error(admin.connect_marketo(sim), 422, "marketo_rest_unreachable")
+    refused = assert_error(admin.connect_marketo(sim, client_secret="wrong"), 422, "marketo_auth_failed")
     port = free_port()
-    closed = assert_error(connect(admin, sim, identity_endpoint=f"http://127.0.0.1:{port}/identity"),
+    closed = assert_error(admin.connect_marketo(sim, identity_endpoint=f"http://127.0.0.1:{port}/identity"),
                           422, "marketo_unreachable")
 
     assert "<html>" not in garbage["message"] and "success" not in garbage["message"]
@@ -340,7 +321,7 @@ def test_one_connection_check_per_team_at_a_time(make_server, sim, two_clients):
     first = Pending(1, lambda i: a.put("/integrations/marketo", connection_body(sim, **TEAM_A), timeout=180))
     try:
         wait_until(lambda: lead_calls(sim) > lookups_before, 30, "the first check to reach Marketo and hang")
-        second = connect(a, sim, **TEAM_A)
+        second = a.connect_marketo(sim, **TEAM_A)
 
         assert_error(second, 429, "rate_limited")
         assert first.done() == 0, "the first check is still waiting on Marketo"

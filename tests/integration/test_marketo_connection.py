@@ -4,7 +4,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from peers import CLIENT_ID, CLIENT_SECRET, free_port
+from assertions import assert_error, assert_not_connected
+from peers import free_port
+from sendguard import connection_body
 
 # A secret nobody could find by accident in a file or a reply.
 SECRET = "zq7-Ultra-Secret-Marketo-Value-41x"
@@ -12,42 +14,14 @@ CLIENT = "sendguard-integration-client-9f3"
 FIELDS = ("rest_endpoint", "identity_endpoint", "client_id", "client_secret")
 
 
-def connection_body(sim, **overrides):
-    body = {"rest_endpoint": sim.rest_endpoint, "identity_endpoint": sim.identity_endpoint,
-            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
-    body.update(overrides)
-    return {k: v for k, v in body.items() if v is not None}
-
-
-def connect(client, sim, **overrides):
-    return client.put("/integrations/marketo", connection_body(sim, **overrides))
-
-
 def use_distinct_credentials(sim):
     sim.config(clients={CLIENT: SECRET})
     return {"client_id": CLIENT, "client_secret": SECRET}
 
 
-def assert_error(reply, status, code):
-    assert reply.status_code == status, reply.text
-    error = reply.json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    return error
-
-
-def assert_not_connected(admin):
-    assert_error(admin.get("/integrations/marketo"), 404, "not_found")
-
-
 def parse_rfc3339_utc(text):
     assert text.endswith("Z") or text.endswith("+00:00"), text
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def stored_bytes(server):
-    base = server.dir / "sendguard.db"
-    return b"".join(p.read_bytes() for p in (base, base.with_name(base.name + "-wal")) if p.exists())
 
 
 CONNECTION_FIELDS = ("rest_endpoint", "identity_endpoint", "client_id", "connected", "verified_at")
@@ -59,7 +33,7 @@ def connection_part(body):
 
 
 def test_get_adds_sync_status_and_usage(admin, sim):
-    connect(admin, sim)
+    admin.connect_marketo(sim)
     body = admin.get("/integrations/marketo").json()
     assert set(body) == set(CONNECTION_FIELDS) | {"sync", "usage"}
     assert set(body["sync"]) == {"last_success_at", "lag_seconds", "last_error", "last_error_at"}
@@ -70,7 +44,7 @@ def test_get_adds_sync_status_and_usage(admin, sim):
 def test_connect_returns_the_connection_without_the_secret(admin, sim):
     creds = use_distinct_credentials(sim)
 
-    reply = connect(admin, sim, **creds)
+    reply = admin.connect_marketo(sim, **creds)
 
     assert reply.status_code == 200, reply.text
     body = reply.json()
@@ -87,14 +61,14 @@ def test_connect_returns_the_connection_without_the_secret(admin, sim):
 def test_connect_verifies_the_credentials_with_marketo(admin, sim):
     before = sim.stats()["token_calls"]
 
-    assert connect(admin, sim).status_code == 200
+    assert admin.connect_marketo(sim).status_code == 200
 
     assert sim.stats()["token_calls"] == before + 1
 
 
 def test_get_returns_the_saved_connection_without_the_secret(admin, sim):
     creds = use_distinct_credentials(sim)
-    saved = connect(admin, sim, **creds).json()
+    saved = admin.connect_marketo(sim, **creds).json()
 
     reply = admin.get("/integrations/marketo")
 
@@ -108,8 +82,8 @@ def test_get_without_connection_is_404(admin):
 
 
 def test_bad_credentials_are_422_marketo_auth_failed_and_nothing_is_saved(admin, sim):
-    assert_error(connect(admin, sim, client_secret="wrong-secret"), 422, "marketo_auth_failed")
-    assert_error(connect(admin, sim, client_id="unknown-client"), 422, "marketo_auth_failed")
+    assert_error(admin.connect_marketo(sim, client_secret="wrong-secret"), 422, "marketo_auth_failed")
+    assert_error(admin.connect_marketo(sim, client_id="unknown-client"), 422, "marketo_auth_failed")
 
     assert_not_connected(admin)
     assert_error(admin.put("/settings/unsubscribe", {"marketo_check_enabled": True}),
@@ -117,19 +91,19 @@ def test_bad_credentials_are_422_marketo_auth_failed_and_nothing_is_saved(admin,
 
 
 def test_failed_reconnect_keeps_the_previous_connection(admin, sim):
-    saved = connect(admin, sim).json()
+    saved = admin.connect_marketo(sim).json()
 
-    assert_error(connect(admin, sim, client_id="someone-else", client_secret="nope"),
+    assert_error(admin.connect_marketo(sim, client_id="someone-else", client_secret="nope"),
                  422, "marketo_auth_failed")
 
     assert connection_part(admin.get("/integrations/marketo").json()) == saved
 
 
 def test_reconnect_replaces_the_connection(admin, sim):
-    assert connect(admin, sim).status_code == 200
+    assert admin.connect_marketo(sim).status_code == 200
     creds = use_distinct_credentials(sim)
 
-    reply = connect(admin, sim, **creds)
+    reply = admin.connect_marketo(sim, **creds)
 
     assert reply.status_code == 200, reply.text
     assert admin.get("/integrations/marketo").json()["client_id"] == CLIENT
@@ -139,7 +113,7 @@ def test_checks_use_the_replacement_credentials_after_a_reconnect(admin, sim):
     sim.add_leads([{"email": "gone@example.com", "unsubscribed": True}])
     admin.enable_check(sim)
     creds = use_distinct_credentials(sim)  # the first client id stops working
-    assert connect(admin, sim, **creds).status_code == 200
+    assert admin.connect_marketo(sim, **creds).status_code == 200
     sim.expire_tokens()
 
     check = admin.post("/checks", {"recipients": ["gone@example.com"], "source": "gmail"})
@@ -152,7 +126,7 @@ def test_checks_use_the_replacement_credentials_after_a_reconnect(admin, sim):
 def test_closed_identity_port_is_422_marketo_unreachable_and_nothing_is_saved(admin, sim):
     closed = f"http://127.0.0.1:{free_port()}/identity"
 
-    assert_error(connect(admin, sim, identity_endpoint=closed), 422, "marketo_unreachable")
+    assert_error(admin.connect_marketo(sim, identity_endpoint=closed), 422, "marketo_unreachable")
 
     assert_not_connected(admin)
 
@@ -162,7 +136,7 @@ def test_closed_identity_port_is_422_marketo_unreachable_and_nothing_is_saved(ad
 def test_identity_endpoint_failing_is_422_marketo_unreachable(admin, sim, fault):
     sim.faults([fault], endpoint="token")
 
-    assert_error(connect(admin, sim), 422, "marketo_unreachable")
+    assert_error(admin.connect_marketo(sim), 422, "marketo_unreachable")
 
     assert_not_connected(admin)
 
@@ -172,7 +146,7 @@ def test_plain_http_to_a_non_loopback_host_is_400_naming_the_field(admin, sim, f
     before = sim.stats()["token_calls"]
     url = "http://example.com/rest" if field == "rest_endpoint" else "http://example.com/identity"
 
-    error = assert_error(connect(admin, sim, **{field: url}), 400, "invalid_request")
+    error = assert_error(admin.connect_marketo(sim, **{field: url}), 400, "invalid_request")
 
     assert error["field"] == field
     assert sim.stats()["token_calls"] == before
@@ -183,7 +157,7 @@ def test_plain_http_to_a_non_loopback_host_is_400_naming_the_field(admin, sim, f
                                  "http://127.0.0.1@example.com/rest", "http://127.0.0.1:80@example.com/rest",
                                  "HTTP://example.com/rest", "http://0.0.0.0/rest"])
 def test_plain_http_to_a_host_that_only_looks_loopback_is_400(admin, sim, url):
-    error = assert_error(connect(admin, sim, rest_endpoint=url), 400, "invalid_request")
+    error = assert_error(admin.connect_marketo(sim, rest_endpoint=url), 400, "invalid_request")
     assert error["field"] == "rest_endpoint"
     assert_not_connected(admin)
 
@@ -192,7 +166,7 @@ def test_plain_http_to_localhost_is_accepted(admin, sim):
     rest = f"http://localhost:{sim.port}/rest"
     identity = f"http://localhost:{sim.port}/identity"
 
-    reply = connect(admin, sim, rest_endpoint=rest, identity_endpoint=identity)
+    reply = admin.connect_marketo(sim, rest_endpoint=rest, identity_endpoint=identity)
 
     assert reply.status_code == 200, reply.text
     assert (reply.json()["rest_endpoint"], reply.json()["identity_endpoint"]) == (rest, identity)
@@ -202,7 +176,7 @@ def test_plain_http_to_localhost_is_accepted(admin, sim):
                                  "https://", "javascript:alert(1)"])
 @pytest.mark.parametrize("field", ["rest_endpoint", "identity_endpoint"])
 def test_endpoint_that_is_not_an_http_url_is_400_naming_the_field(admin, sim, field, url):
-    error = assert_error(connect(admin, sim, **{field: url}), 400, "invalid_request")
+    error = assert_error(admin.connect_marketo(sim, **{field: url}), 400, "invalid_request")
     assert error["field"] == field
     assert_not_connected(admin)
 
@@ -220,14 +194,14 @@ def test_missing_field_is_400_naming_it(admin, sim, missing):
 
 @pytest.mark.parametrize("field", FIELDS)
 def test_empty_field_is_400_naming_it(admin, sim, field):
-    error = assert_error(connect(admin, sim, **{field: ""}), 400, "invalid_request")
+    error = assert_error(admin.connect_marketo(sim, **{field: ""}), 400, "invalid_request")
     assert error["field"] == field
     assert_not_connected(admin)
 
 
 @pytest.mark.parametrize("field", FIELDS)
 def test_non_string_field_is_400_naming_it(admin, sim, field):
-    error = assert_error(connect(admin, sim, **{field: 42}), 400, "invalid_request")
+    error = assert_error(admin.connect_marketo(sim, **{field: 42}), 400, "invalid_request")
     assert error["field"] == field
     assert_not_connected(admin)
 
@@ -242,7 +216,7 @@ def test_malformed_json_is_400(admin):
 def test_trailing_slashes_are_normalised_so_no_double_slash_reaches_marketo(admin, sim):
     sim.add_leads([{"email": "gone@example.com", "unsubscribed": True}])
 
-    reply = connect(admin, sim, rest_endpoint=sim.rest_endpoint + "/",
+    reply = admin.connect_marketo(sim, rest_endpoint=sim.rest_endpoint + "/",
                     identity_endpoint=sim.identity_endpoint + "/")
     assert reply.status_code == 200, reply.text
     assert reply.json()["rest_endpoint"] == sim.rest_endpoint
@@ -285,7 +259,7 @@ def test_delete_after_disabling_the_check_removes_the_connection(admin, sim):
 
 def test_connect_and_disconnect_are_audit_logged_without_the_secret(admin, sim):
     creds = use_distinct_credentials(sim)
-    connect(admin, sim, **creds)
+    admin.connect_marketo(sim, **creds)
     assert admin.delete("/integrations/marketo").status_code == 204
 
     reply = admin.get("/audit")
@@ -302,23 +276,23 @@ def test_connect_and_disconnect_are_audit_logged_without_the_secret(admin, sim):
 
 
 def test_user_cannot_connect_read_or_delete_the_connection(admin, user, sim):
-    assert_error(connect(user, sim), 403, "forbidden")
+    assert_error(user.connect_marketo(sim), 403, "forbidden")
     assert_not_connected(admin)
 
-    saved = connect(admin, sim).json()
+    saved = admin.connect_marketo(sim).json()
     assert_error(user.get("/integrations/marketo"), 403, "forbidden")
     assert_error(user.delete("/integrations/marketo"), 403, "forbidden")
-    assert_error(connect(user, sim, client_id="x", client_secret="y"), 403, "forbidden")
+    assert_error(user.connect_marketo(sim, client_id="x", client_secret="y"), 403, "forbidden")
 
     assert connection_part(admin.get("/integrations/marketo").json()) == saved
 
 
 def test_secret_is_not_stored_in_plaintext(server, admin, sim):
     creds = use_distinct_credentials(sim)
-    assert connect(admin, sim, **creds).status_code == 200
+    assert admin.connect_marketo(sim, **creds).status_code == 200
     assert admin.put("/settings/unsubscribe", {"marketo_check_enabled": True}).status_code == 200
 
-    stored = stored_bytes(server)
+    stored = server.stored_bytes()
 
     assert CLIENT.encode() in stored
     assert SECRET.encode() not in stored
@@ -329,7 +303,7 @@ def test_secret_key_file_is_created_with_mode_0600(make_server, tmp_path, sim):
     key_file = tmp_path / "sendguard-secret.key"
     server = make_server(env={"SENDGUARD_SECRET_KEY_FILE": str(key_file)}).start()
     admin = server.add_user("Acme", "admin@acme.com", "admin")
-    assert connect(admin, sim).status_code == 200
+    assert admin.connect_marketo(sim).status_code == 200
 
     assert key_file.is_file()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -342,7 +316,7 @@ def test_stored_secret_still_works_after_a_restart(make_server, tmp_path, sim):
                               "SENDGUARD_CHECK_MAX_AGE": "0"}).start()
     admin = server.add_user("Acme", "admin@acme.com", "admin")
     creds = use_distinct_credentials(sim)
-    assert connect(admin, sim, **creds).status_code == 200
+    assert admin.connect_marketo(sim, **creds).status_code == 200
     assert admin.put("/settings/unsubscribe", {"marketo_check_enabled": True}).status_code == 200
     key = key_file.read_bytes()
     server.stop()

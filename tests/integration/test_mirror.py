@@ -7,12 +7,12 @@ unsubscribes are written back to Marketo (updateOnly by email; 1007 resolved to 
 retried until accepted. A daily budget caps Sendguard's Marketo calls; past it the team's
 policy applies.
 """
-import re
 import time
 
 import requests
 
 from peers import CLIENT_ID, CLIENT_SECRET
+from sendguard import delivered_link
 
 FAST = {"SENDGUARD_MIRROR_INTERVAL": "1"}
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
@@ -52,16 +52,6 @@ def wait_for_sync(admin, timeout=10):
     """The sync status once the feed has been read successfully."""
     return wait_until(lambda: (s := integration(admin)["sync"])["last_success_at"] and s, timeout,
                       "first successful sync")
-
-
-def delivered_link(admin, sink, to, count=1):
-    """Sends to `to` and returns the one-click link of the delivered message."""
-    reply = admin.send([to])
-    assert reply.status_code == 202, reply.text
-    admin.wait_status(reply.json()["id"], {"sent"})
-    msg = sink.wait_for(count)[-1]["msg"]
-    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    return re.fullmatch(r"<(.+)>", msg["List-Unsubscribe"]).group(1)
 
 
 def set_authoritative(admin, on):

@@ -1,16 +1,7 @@
 """One-click unsubscribe (RFC 8058) from a delivered message's List-Unsubscribe header."""
-import re
-
 import requests
 
-
-def delivered_link(admin, sink, to):
-    r = admin.send([to])
-    assert r.status_code == 202, r.text
-    admin.wait_status(r.json()["id"], {"sent"})
-    msg = sink.wait_for(1)[-1]["msg"]
-    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    return re.fullmatch(r"<(.+)>", msg["List-Unsubscribe"]).group(1)
+from sendguard import delivered_link
 
 
 def test_get_only_shows_a_page_and_post_unsubscribes(server, admin, sink):

@@ -3,6 +3,8 @@ import json
 
 import pytest
 
+from assertions import assert_error
+
 DEFAULTS = {"marketo_check_enabled": False, "on_check_unavailable": "block"}
 SETTINGS_CHANGED = "settings.unsubscribe.updated"
 
@@ -17,14 +19,6 @@ def audit_entries(admin, action=SETTINGS_CHANGED):
     reply = admin.get("/audit")
     assert reply.status_code == 200, reply.text
     return [e for e in reply.json()["entries"] if e["action"] == action]
-
-
-def assert_error(reply, status, code):
-    assert reply.status_code == status, reply.text
-    error = reply.json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    return error
 
 
 def test_defaults_are_check_off_and_policy_block(admin):

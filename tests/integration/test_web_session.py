@@ -1,24 +1,12 @@
 """The web app's sign-in: cookie session, CSRF, throttling, expiry; the dashboard's stats."""
 import time
 
-import requests
-
-
-def add_with_password(server, team, email, role, password="correct horse 1"):
-    result = server.cli("user", "add", "--team", team, "--email", email, "--role", role,
-                        "--password-stdin", input=password + "\n")
-    assert result.returncode == 0, result.stderr
-
-
-def sign_in(server, email, password="correct horse 1"):
-    http = requests.Session()
-    r = http.post(f"{server.url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=10)
-    return http, r
+from sendguard import PASSWORD
 
 
 def test_sign_in_sets_a_strict_http_only_cookie_and_returns_the_csrf_token(server):
-    add_with_password(server, "Acme", "Ann@Acme.com", "admin")
-    http, r = sign_in(server, "ann@acme.com")
+    server.add_user("Acme", "Ann@Acme.com", "admin", PASSWORD)
+    http, r = server.sign_in("ann@acme.com")
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["user"]["email"] == "Ann@Acme.com"
@@ -34,8 +22,8 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_returns_the_csrf_token(serve
 
 
 def test_state_changes_with_the_cookie_need_the_csrf_header(server):
-    add_with_password(server, "Acme", "ann@acme.com", "admin")
-    http, r = sign_in(server, "ann@acme.com")
+    server.add_user("Acme", "ann@acme.com", "admin", PASSWORD)
+    http, r = server.sign_in("ann@acme.com")
     csrf = r.json()["csrf_token"]
     url = f"{server.url}/api/v1/settings/unsubscribe"
     refused = http.put(url, json={"on_check_unavailable": "send"}, timeout=10)
@@ -48,27 +36,27 @@ def test_state_changes_with_the_cookie_need_the_csrf_header(server):
 
 
 def test_wrong_password_and_unknown_user_look_the_same(server):
-    add_with_password(server, "Acme", "ann@acme.com", "user")
-    _, wrong = sign_in(server, "ann@acme.com", "not the password")
-    _, unknown = sign_in(server, "nobody@acme.com", "whatever")
+    server.add_user("Acme", "ann@acme.com", "user", PASSWORD)
+    _, wrong = server.sign_in("ann@acme.com", "not the password")
+    _, unknown = server.sign_in("nobody@acme.com", "whatever")
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json()["error"]["message"] == unknown.json()["error"]["message"]
     assert "Set-Cookie" not in wrong.headers
 
 
 def test_repeated_failures_are_slowed_down(server):
-    add_with_password(server, "Acme", "ann@acme.com", "user")
-    codes = [sign_in(server, "ann@acme.com", f"guess {i}")[1].status_code for i in range(5)]
+    server.add_user("Acme", "ann@acme.com", "user", PASSWORD)
+    codes = [server.sign_in("ann@acme.com", f"guess {i}")[1].status_code for i in range(5)]
     assert codes == [401, 401, 401, 401, 401]
-    _, limited = sign_in(server, "ann@acme.com")  # even the right password must wait now
+    _, limited = server.sign_in("ann@acme.com")  # even the right password must wait now
     assert limited.status_code == 429
     assert limited.json()["error"]["code"] == "rate_limited"
     assert int(limited.headers["Retry-After"]) > 0
 
 
 def test_sign_out_ends_the_session(server):
-    add_with_password(server, "Acme", "ann@acme.com", "user")
-    http, r = sign_in(server, "ann@acme.com")
+    server.add_user("Acme", "ann@acme.com", "user", PASSWORD)
+    http, r = server.sign_in("ann@acme.com")
     out = http.post(f"{server.url}/api/v1/auth/logout", headers={"X-CSRF-Token": r.json()["csrf_token"]}, timeout=10)
     assert out.status_code == 204
     assert "Max-Age=0" in out.headers["Set-Cookie"]
@@ -78,8 +66,8 @@ def test_sign_out_ends_the_session(server):
 
 def test_sessions_expire(make_server):
     server = make_server(env={"SENDGUARD_SESSION_TTL": "1"}).start()
-    add_with_password(server, "Acme", "ann@acme.com", "user")
-    http, r = sign_in(server, "ann@acme.com")
+    server.add_user("Acme", "ann@acme.com", "user", PASSWORD)
+    http, r = server.sign_in("ann@acme.com")
     assert r.status_code == 200
     time.sleep(1.5)
     assert http.get(f"{server.url}/api/v1/settings/unsubscribe", timeout=10).status_code == 401
@@ -87,7 +75,7 @@ def test_sessions_expire(make_server):
 
 def test_users_without_a_password_cannot_sign_in(server):
     server.add_user("Acme", "token-only@acme.com", "user")
-    _, r = sign_in(server, "token-only@acme.com", "")
+    _, r = server.sign_in("token-only@acme.com", "")
     assert r.status_code in (400, 401)
 
 

@@ -1,5 +1,6 @@
 """Starts the real `sendguard` binary for black-box tests and talks to it over HTTP."""
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -12,6 +13,25 @@ from peers import CLIENT_ID, CLIENT_SECRET, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("SENDGUARD_BIN", ROOT / "build" / "sendguard"))
+PASSWORD = "correct horse 1"  # what users made with a password sign in with
+
+
+def connection_body(sim, **overrides):
+    """The body of PUT /integrations/marketo for the simulator; a field overridden with None is left out."""
+    body = {"rest_endpoint": sim.rest_endpoint, "identity_endpoint": sim.identity_endpoint,
+            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def delivered_link(client, sink, to, count=1):
+    """Sends to `to`, waits for the `count`th delivery and returns its one-click unsubscribe link."""
+    reply = client.send([to])
+    assert reply.status_code == 202, reply.text
+    client.wait_status(reply.json()["id"], {"sent"})
+    msg = sink.wait_for(count)[-1]["msg"]
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    return re.fullmatch(r"<(.+)>", msg["List-Unsubscribe"]).group(1)
 
 
 def sanitized_build():
@@ -48,10 +68,8 @@ class Client:
         return self.request("DELETE", path, **kw)
 
     # Shortcuts for the set-up most tests need.
-    def connect_marketo(self, sim, secret=CLIENT_SECRET):
-        return self.put("/integrations/marketo", {
-            "rest_endpoint": sim.rest_endpoint, "identity_endpoint": sim.identity_endpoint,
-            "client_id": CLIENT_ID, "client_secret": secret})
+    def connect_marketo(self, sim, **overrides):
+        return self.put("/integrations/marketo", connection_body(sim, **overrides))
 
     def enable_check(self, sim, policy="block"):
         """Connects and turns the check on; the simulator's call counts then start from zero,
@@ -149,11 +167,28 @@ class Sendguard:
         return subprocess.run([str(BINARY), *args], env=self.env, input=input,
                               capture_output=True, text=True, timeout=60)
 
-    def add_user(self, team, email, role="user"):
-        """Creates the user and returns an API client acting as it."""
-        result = self.cli("user", "add", "--team", team, "--email", email, "--role", role)
+    def add_user(self, team, email, role="user", password=None):
+        """Creates the user (who may sign in with `password` when given) and returns an API
+        client acting as it."""
+        args = ["user", "add", "--team", team, "--email", email, "--role", role]
+        if password is None:
+            result = self.cli(*args)
+        else:
+            result = self.cli(*args, "--password-stdin", input=password + "\n")
         assert result.returncode == 0, result.stderr
         return Client(self.url, result.stdout.strip().splitlines()[-1])
+
+    def stored_bytes(self):
+        """The database as it lies on disk: the main file and its write-ahead log."""
+        base = self.dir / "sendguard.db"
+        return b"".join(p.read_bytes() for p in (base, base.with_name(base.name + "-wal")) if p.exists())
+
+    def sign_in(self, email, password=PASSWORD, **kw):
+        """Signs in through the web app's login; returns (the session holding its cookie, the reply)."""
+        kw.setdefault("timeout", 30)
+        session = requests.Session()
+        reply = session.post(f"{self.url}/api/v1/auth/login", json={"email": email, "password": password}, **kw)
+        return session, reply
 
     def anonymous(self):
         return Client(self.url)

@@ -13,11 +13,11 @@ namespace sg::test {
 class RecordingTransport final : public mail::Transport {
  public:
   struct Sent {
-    mail::Envelope envelope;
+    mail::SmtpEnvelope envelope;
     std::string mime;
   };
 
-  mail::DeliveryResult deliver(const mail::Envelope& envelope, std::string_view mime) override {
+  mail::DeliveryResult deliver(const mail::SmtpEnvelope& envelope, std::string_view mime) override {
     std::lock_guard lock(mu);
     if (!failures.empty()) {
       auto f = failures.front();

@@ -51,7 +51,7 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
-const Envelope kEnvelope = {"ann@acme.com", {"bob@example.com"}};
+const SmtpEnvelope kEnvelope = {"ann@acme.com", {"bob@example.com"}};
 
 TEST(EmlFileTransport, WritesExactlyTheMimeBytesUnderATimestampedName) {
   TempDir tmp;

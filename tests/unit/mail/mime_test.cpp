@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "mail/message.h"
+#include "mail/mime.h"
 #include "mime_reader.h"
 
 namespace sg::mail {

@@ -17,7 +17,7 @@ using test_support::FakeSmtpServer;
 const std::string kMime =
     "Subject: hi\r\n\r\nline one\r\n.leading dot survives dot-stuffing\r\n.\r\nend\r\n";
 
-Envelope envelope() { return {"ann@acme.com", {"bob@example.com", "cy@example.com"}}; }
+SmtpEnvelope envelope() { return {"ann@acme.com", {"bob@example.com", "cy@example.com"}}; }
 
 std::unique_ptr<SmtpTransport> transport_for(const std::string& url, SmtpOptions options = {}) {
   Result<std::unique_ptr<SmtpTransport>> transport = SmtpTransport::create(url, options);
@@ -149,7 +149,7 @@ TEST(SmtpTransport, RequiredStarttlsNotOfferedIsTemporaryAndSendsNothing) {
 TEST(SmtpTransport, InjectedEnvelopeAddressIsRefusedWithoutConnecting) {
   FakeSmtpServer server;
   std::unique_ptr<SmtpTransport> transport = transport_for(server.url());
-  Envelope bad = {"ann@acme.com", {"bob@example.com>\r\nRCPT TO:<evil@x.com"}};
+  SmtpEnvelope bad = {"ann@acme.com", {"bob@example.com>\r\nRCPT TO:<evil@x.com"}};
   EXPECT_EQ(DeliveryStatus::PermanentFailure, transport->deliver(bad, kMime).status);
   EXPECT_EQ(DeliveryStatus::PermanentFailure,
             transport->deliver({"ann@acme.com", {}}, kMime).status);

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "net/http_client.h"
+#include "net/url_encode.h"
 
 namespace sg::marketo {
 namespace {

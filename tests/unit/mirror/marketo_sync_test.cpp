@@ -85,7 +85,7 @@ class MarketoSyncTest : public sending::test::SendingTest {
   };
   // A write-back as the database holds it (the store has no reader for finished ones).
   std::vector<WriteBackRow> writebacks() {
-    store::SqliteDb db((dir_ / "db.sqlite").string());
+    store::SqliteDb db(db_file.path());
     auto lock = db.lock();
     auto s = db.prepare("SELECT attempts, next_attempt_at, last_error, outcome, done_at FROM marketo_writebacks "
                         "ORDER BY id");

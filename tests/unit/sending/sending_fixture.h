@@ -4,34 +4,23 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "fakes/fake_clock.h"
 #include "fakes/fake_sources.h"
 #include "fakes/recording_transport.h"
+#include "fakes/temp_store.h"
 #include "sending/outbox_worker.h"
 #include "sending/send_service.h"
-#include "store/sqlite_store.h"
 
 namespace sg::sending::test {
 
 class SendingTest : public ::testing::Test {
  protected:
-  // The store is built in the constructor so derived fixtures can bind services to it.
+  // The store opens with the fixture and is seeded here, so derived fixtures can bind services to it.
   SendingTest() {
-    crypto::init();
-    dir_ = std::filesystem::temp_directory_path() /
-           (std::string("sg-sending-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    store = store::open_sqlite_store((dir_ / "db.sqlite").string(), key);
     auto team = store->teams().create("Acme", clock.now());
     caller = {"us_1", team.id, "ann@acme.com", true};
     store->users().create({"us_1", team.id, "ann@acme.com", Role::Admin, std::nullopt}, clock.now());
     store->settings().put(team.id, {true, FailPolicy::Block}, clock.now());
-  }
-  ~SendingTest() override {
-    store.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   SendRequest request(std::vector<std::string> to) {
@@ -42,9 +31,9 @@ class SendingTest : public ::testing::Test {
     return r;
   }
 
-  std::filesystem::path dir_;
+  sg::test::TempStore db_file;
   crypto::SecretKey key = crypto::SecretKey::from_bytes({});
-  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::Store> store = db_file.open(key);
   sg::test::FakeClock clock;
   sg::test::FakeSource local, marketo;
   sg::test::RecordingTransport transport;

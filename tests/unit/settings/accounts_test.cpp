@@ -5,13 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <filesystem>
 #include <thread>
 
 #include "crypto/secret_key.h"
 #include "crypto/tokens.h"
 #include "fakes/fake_clock.h"
-#include "store/sqlite_store.h"
+#include "fakes/temp_store.h"
 
 namespace sg::settings {
 namespace {
@@ -23,19 +22,7 @@ const std::string kPassword = "correct horse battery";
 
 class AccountsTest : public ::testing::Test {
  protected:
-  AccountsTest() {
-    crypto::init();
-    dir_ = std::filesystem::temp_directory_path() /
-           (std::string("sg-accounts-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    store = store::open_sqlite_store((dir_ / "db.sqlite").string(), key);
-    accounts = std::make_unique<Accounts>(*store, clock, Millis(hours(1)));
-  }
-  ~AccountsTest() override {
-    accounts.reset();
-    store.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  AccountsTest() { accounts = std::make_unique<Accounts>(*store, clock, Millis(hours(1))); }
 
   CreatedUser created(NewUser user) {
     auto u = accounts->add_user(user);
@@ -61,9 +48,9 @@ class AccountsTest : public ::testing::Test {
     }
   }
 
-  std::filesystem::path dir_;
+  sg::test::TempStore db_file;
   crypto::SecretKey key = crypto::SecretKey::from_bytes({});
-  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::Store> store = db_file.open(key);
   sg::test::FakeClock clock;
   std::unique_ptr<Accounts> accounts;
 };

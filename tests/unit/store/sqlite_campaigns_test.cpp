@@ -3,10 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "crypto/secret_key.h"
-#include "store/sqlite_store.h"
+#include "fakes/temp_store.h"
 
 namespace sg::store {
 namespace {
@@ -18,20 +17,11 @@ using std::chrono::minutes;
 class SqliteCampaignsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    crypto::init();
-    dir = std::filesystem::temp_directory_path() /
-          ("sg-campaigns-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir);
-    store = open_sqlite_store((dir / "db.sqlite").string(), crypto::SecretKey::from_bytes({}));
+    store = db_file.open(crypto::SecretKey::from_bytes({}));
     team = store->teams().create("Acme", now);
     other_team = store->teams().create("Globex", now);
     store->users().create({"us_1", team.id, "ann@acme.com", Role::Admin, std::nullopt}, now);
     store->users().create({"us_2", other_team.id, "gus@globex.com", Role::Admin, std::nullopt}, now);
-  }
-  void TearDown() override {
-    store.reset();
-    std::filesystem::remove_all(dir);
   }
 
   CampaignStore& campaigns() { return store->campaigns(); }
@@ -53,7 +43,7 @@ class SqliteCampaignsTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path dir;
+  sg::test::TempStore db_file;
   std::unique_ptr<Store> store;
   TimePoint now = from_unix_millis(1'800'000'000'123);
   Team team, other_team;

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "crypto/secret_key.h"
+#include "fakes/temp_store.h"
 #include "store/sqlite_db.h"
-#include "store/sqlite_store.h"
 
 namespace sg::store {
 namespace {
@@ -21,18 +21,9 @@ crypto::SecretKey test_key() {
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    crypto::init();
-    dir = std::filesystem::temp_directory_path() /
-          ("sg-store-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir);
-    store = open_sqlite_store((dir / "db.sqlite").string(), test_key());
+    store = db_file.open(test_key());
     team = store->teams().create("Acme", now);
     store->users().create({"us_1", team.id, "Ann@Acme.com", Role::Admin, std::nullopt}, now);
-  }
-  void TearDown() override {
-    store.reset();
-    std::filesystem::remove_all(dir);
   }
 
   EmailRecord email(const std::string& id, TimePoint created) {
@@ -48,7 +39,7 @@ class StoreTest : public ::testing::Test {
     return e;
   }
 
-  std::filesystem::path dir;
+  sg::test::TempStore db_file;
   std::unique_ptr<Store> store;
   TimePoint now = from_unix_millis(1'800'000'000'000);
   Team team;
@@ -110,7 +101,7 @@ TEST_F(StoreTest, ClientSecretIsSealedAtRest) {
   EXPECT_EQ("s3cr3t-value", c->client_secret);
   store.reset();  // flush the WAL into the main file
   std::string bytes;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+  for (const auto& entry : std::filesystem::directory_iterator(db_file.dir())) {
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
@@ -219,7 +210,7 @@ TEST_F(StoreTest, SuppressionsMatchCaseInsensitively) {
 
 TEST_F(StoreTest, ReopeningKeepsDataAndSchema) {
   store->emails().insert(email("em_1", now));
-  store = open_sqlite_store((dir / "db.sqlite").string(), test_key());
+  store = db_file.open(test_key());
   EXPECT_TRUE(store->emails().find(team.id, "em_1"));
   EXPECT_TRUE(store->ping());
 }
@@ -268,12 +259,12 @@ TEST_F(StoreTest, MigrationMarksEarlierGroupDropsSilent) {
   for (const auto& e : {dropped, group_sent, failed}) store->emails().insert(e);
   store.reset();
   {
-    SqliteDb db((dir / "db.sqlite").string());
+    SqliteDb db(db_file.path());
     auto lock = db.lock();
     db.exec("ALTER TABLE emails DROP COLUMN silent; "
             "DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)");
   }
-  store = open_sqlite_store((dir / "db.sqlite").string(), test_key());
+  store = db_file.open(test_key());
   EXPECT_TRUE(store->emails().find(team.id, "em_dropped")->silent);
   EXPECT_FALSE(store->emails().find(team.id, "em_group_sent")->silent);
   EXPECT_FALSE(store->emails().find(team.id, "em_failed")->silent);

@@ -1,4 +1,4 @@
-// Envelope: the JSON wrapper of every Marketo REST reply, read leniently (MARKETO.md:
+// ReplyEnvelope: the JSON wrapper of every Marketo REST reply, read leniently (MARKETO.md:
 // errors, moreResult and nextPageToken may be absent; codes are strings). Pure.
 #pragma once
 
@@ -19,7 +19,7 @@ struct ApiError {
   std::string message;
 };
 
-struct Envelope {
+struct ReplyEnvelope {
   bool success = false;
   std::vector<ApiError> errors;
   boost::json::array result;  // empty when absent
@@ -28,7 +28,7 @@ struct Envelope {
 };
 
 // Fails with errc::invalid_response when `body` is not a JSON object with the shape above.
-Result<Envelope> parse_envelope(std::string_view body);
+Result<ReplyEnvelope> parse_reply_envelope(std::string_view body);
 
 // Lenient boolean: JSON true, or the strings "true"/"1" some integrations send; else false.
 bool truthy(const boost::json::value* value);

@@ -1,4 +1,4 @@
-#include "marketo/envelope.h"
+#include "marketo/reply_envelope.h"
 
 #include <charconv>
 #include <cmath>
@@ -74,13 +74,13 @@ std::optional<int64_t> integer_of(const boost::json::value* value) {
   return std::nullopt;
 }
 
-Result<Envelope> parse_envelope(std::string_view body) {
+Result<ReplyEnvelope> parse_reply_envelope(std::string_view body) {
   boost::system::error_code ec;
   boost::json::value root = boost::json::parse(body, ec);
   if (ec || !root.is_object()) return invalid("reply is not a JSON object");
   auto& object = root.get_object();
 
-  Envelope envelope;
+  ReplyEnvelope envelope;
   envelope.success = truthy(object.if_contains("success"));
   envelope.errors = read_errors(object.if_contains("errors"));
   envelope.more_result = truthy(object.if_contains("moreResult"));

@@ -1,4 +1,4 @@
-#include "marketo/envelope.h"
+#include "marketo/reply_envelope.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 namespace sg::marketo {
 namespace {
 
-TEST(Envelope, EnvelopeReadsASuccessfulPage) {
-  Result<Envelope> envelope = parse_envelope(
+TEST(ReplyEnvelope, EnvelopeReadsASuccessfulPage) {
+  Result<ReplyEnvelope> envelope = parse_reply_envelope(
       R"({"requestId":"d612#1","success":true,"result":[{"id":1},{"id":2}],"moreResult":true,"nextPageToken":"GIYD"})");
   ASSERT_TRUE(envelope.ok());
   EXPECT_TRUE(envelope->success);
@@ -18,17 +18,17 @@ TEST(Envelope, EnvelopeReadsASuccessfulPage) {
   EXPECT_TRUE(envelope->errors.empty());
 }
 
-TEST(Envelope, EnvelopeToleratesAbsentFields) {
-  Result<Envelope> envelope = parse_envelope(R"({"success":true})");
+TEST(ReplyEnvelope, EnvelopeToleratesAbsentFields) {
+  Result<ReplyEnvelope> envelope = parse_reply_envelope(R"({"success":true})");
   ASSERT_TRUE(envelope.ok());
   EXPECT_TRUE(envelope->result.empty());
   EXPECT_FALSE(envelope->more_result);
   EXPECT_EQ("", envelope->next_page_token);
 }
 
-TEST(Envelope, EnvelopeReadsErrorCodesAsStringsOrNumbers) {
-  Result<Envelope> envelope =
-      parse_envelope(R"({"success":false,"errors":[{"code":"606","message":"Max rate limit"},{"code":615}]})");
+TEST(ReplyEnvelope, EnvelopeReadsErrorCodesAsStringsOrNumbers) {
+  Result<ReplyEnvelope> envelope =
+      parse_reply_envelope(R"({"success":false,"errors":[{"code":"606","message":"Max rate limit"},{"code":615}]})");
   ASSERT_TRUE(envelope.ok());
   EXPECT_FALSE(envelope->success);
   ASSERT_EQ(2u, envelope->errors.size());
@@ -37,10 +37,10 @@ TEST(Envelope, EnvelopeReadsErrorCodesAsStringsOrNumbers) {
   EXPECT_EQ("615", envelope->errors[1].code);
 }
 
-TEST(Envelope, EnvelopeRejectsGarbage) {
+TEST(ReplyEnvelope, EnvelopeRejectsGarbage) {
   for (const char* body : {"", "<html>502 Bad Gateway</html>", "[1,2]", R"({"success":true,"result":{}})",
                            R"({"success":true,"result":[)"}) {
-    Result<Envelope> envelope = parse_envelope(body);
+    Result<ReplyEnvelope> envelope = parse_reply_envelope(body);
     ASSERT_FALSE(envelope.ok()) << body;
     EXPECT_EQ("invalid_response", envelope.error().code);
   }

@@ -1,0 +1,31 @@
+"""Assertions the integration tests share: the API's error shape and the CLI's one-line errors."""
+
+
+def assert_error(reply, status, code):
+    """The reply is an API error with this status and code and a message; returns the error."""
+    assert reply.status_code == status, reply.text
+    error = reply.json()["error"]
+    assert error["code"] == code, reply.text
+    assert isinstance(error["message"], str) and error["message"], reply.text
+    return error
+
+
+def assert_invalid(reply, field, *words):
+    """The reply refuses the request naming `field`, with each of `words` in its message."""
+    error = assert_error(reply, 400, "invalid_request")
+    assert error.get("field") == field, error
+    for word in words:
+        assert word in error["message"], error
+    return error
+
+
+def assert_not_connected(client):
+    assert_error(client.get("/integrations/marketo"), 404, "not_found")
+
+
+def assert_one_line_error(result):
+    """The CLI failed with exactly one non-blank line on stderr; returns that line."""
+    assert result.returncode != 0, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].strip(), result.stderr
+    return lines[0]
