@@ -184,7 +184,7 @@ int CampaignService::run_due_steps(int limit) {
       continue;
     }
     Caller sender{campaign->user_id, campaign->team_id, campaign->from_email, false};
-    auto email = sending::new_email(sender, Workflow::Campaign, Source::WebApp,
+    auto email = sending::new_email(sender, Workflow::Campaign, store::Source::WebApp,
                                     {{enrollment.email}, {}, {}, content->subject, content->text, content->html},
                                     options_.mail_domain, now);
     email.enrollment_id = enrollment.id;

@@ -1,12 +1,11 @@
 #include "core/email_status.h"
 
-#include <array>
-#include <utility>
+#include "core/wire_names.h"
 
 namespace sg {
 namespace {
 
-constexpr std::array<std::pair<EmailStatus, std::string_view>, 6> kStatuses{{
+constexpr WireNames<EmailStatus, 6> kStatuses{{
     {EmailStatus::Queued, "queued"},
     {EmailStatus::Held, "held"},
     {EmailStatus::Sent, "sent"},
@@ -17,17 +16,8 @@ constexpr std::array<std::pair<EmailStatus, std::string_view>, 6> kStatuses{{
 
 }  // namespace
 
-std::string_view to_string(EmailStatus s) {
-  for (const auto& [value, name] : kStatuses)
-    if (value == s) return name;
-  return "unknown";
-}
-
-std::optional<EmailStatus> parse_email_status(std::string_view text) {
-  for (const auto& [value, name] : kStatuses)
-    if (name == text) return value;
-  return std::nullopt;
-}
+std::string_view to_string(EmailStatus s) { return name_of(kStatuses, s); }
+std::optional<EmailStatus> parse_email_status(std::string_view text) { return value_of(kStatuses, text); }
 
 bool is_final(EmailStatus s) { return s != EmailStatus::Queued && s != EmailStatus::Held; }
 

@@ -44,7 +44,7 @@ Result<sending::SendRequest> parse_send(const Request& r) {
   req.workflow = workflow->value_or(Workflow::Individual);
   auto source = optional_source(*body);
   if (!source) return source.error();
-  req.source = source->value_or(Source::Api);
+  req.source = source->value_or(store::Source::Api);
   for (auto [field, target] : {std::pair{"to", &req.to}, {"cc", &req.cc}, {"bcc", &req.bcc}}) {
     auto list = string_list(*body, field);
     if (!list) return list.error();

@@ -58,8 +58,8 @@ Result<std::optional<bool>> optional_bool(const json::object& o, const char* fie
   return std::optional<bool>((*v)->as_bool());
 }
 
-Result<std::optional<Source>> optional_source(const json::object& o) {
-  return optional_enum(o, "source", parse_source, "\"web_app\", \"gmail\", \"outlook\", \"salesforce\", \"api\"");
+Result<std::optional<store::Source>> optional_source(const json::object& o) {
+  return optional_enum(o, "source", store::parse_source, "\"web_app\", \"gmail\", \"outlook\", \"salesforce\", \"api\"");
 }
 
 Status read_strings(const json::object& o, std::initializer_list<std::pair<const char*, std::string*>> fields) {

@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "core/workflow.h"
 #include "http/types.h"
+#include "store/send_source.h"
 
 namespace sg::http {
 
@@ -41,7 +42,7 @@ auto optional_enum(const boost::json::object& o, const char* field, Parse parse,
   return value;
 }
 // The `source` field of /checks, /emails and /bulk-sends.
-Result<std::optional<Source>> optional_source(const boost::json::object& o);
+Result<std::optional<store::Source>> optional_source(const boost::json::object& o);
 // Reads each named optional string field into its target ("" when absent).
 Status read_strings(const boost::json::object& o,
                     std::initializer_list<std::pair<const char*, std::string*>> fields);

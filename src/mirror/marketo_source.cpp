@@ -2,8 +2,6 @@
 
 #include <unordered_map>
 
-#include "marketo/error_codes.h"
-
 namespace sg::mirror {
 
 marketo::Credentials credentials_of(const store::MarketoConnection& c) {
@@ -44,7 +42,7 @@ gate::CheckedSource marketo_checked_source(gate::SuppressionSource& asked, gate:
   gate::CheckedSource s;
   s.name = kMarketoSourceName;
   s.label = "Marketo";
-  s.reason = kMarketoUnsubscribedReason;
+  s.reason = marketo::errc::unsubscribed;
   s.source = &asked;
   s.cached = true;
   s.mirror = mirror;

@@ -4,13 +4,13 @@
 #pragma once
 
 #include "gate/checked_source.h"
+#include "marketo/error_codes.h"
 #include "marketo/marketo_client.h"
 #include "store/stores.h"
 
 namespace sg::mirror {
 
 inline constexpr std::string_view kMarketoSourceName = "marketo";
-inline constexpr std::string_view kMarketoUnsubscribedReason = "marketo_unsubscribed";
 
 class MarketoSource final : public gate::SuppressionSource {
  public:

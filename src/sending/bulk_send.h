@@ -26,7 +26,7 @@ struct BulkRecipient {
 
 struct BulkRequest {
   Workflow mode = Workflow::SelectAndSend;
-  Source source = Source::WebApp;
+  store::Source source = store::Source::WebApp;
   std::vector<BulkRecipient> recipients;
   std::string subject, text, html;
   std::optional<std::string> idempotency_key;

@@ -4,7 +4,7 @@
 
 namespace sg::sending {
 
-store::EmailRecord new_email(const Caller& caller, Workflow workflow, Source source,
+store::EmailRecord new_email(const Caller& caller, Workflow workflow, store::Source source,
                              EmailContent content, const std::string& mail_domain, TimePoint now) {
   store::EmailRecord email;
   email.id = crypto::random_id("em_");

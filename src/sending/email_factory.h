@@ -14,7 +14,7 @@ struct EmailContent {
 };
 
 // A queued email from `caller`, due now; callers adjust status and links as needed.
-store::EmailRecord new_email(const Caller& caller, Workflow workflow, Source source,
+store::EmailRecord new_email(const Caller& caller, Workflow workflow, store::Source source,
                              EmailContent content, const std::string& mail_domain, TimePoint now);
 
 }  // namespace sg::sending

@@ -8,12 +8,13 @@
 
 #include "core/email_status.h"
 #include "core/workflow.h"
+#include "store/send_source.h"
 
 namespace sg::sending {
 
 struct SendRequest {
   Workflow workflow = Workflow::Individual;
-  Source source = Source::Api;
+  store::Source source = store::Source::Api;
   std::vector<std::string> to, cc, bcc;
   std::string subject, text, html;
   std::optional<std::string> idempotency_key;

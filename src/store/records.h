@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/email_status.h"
 #include "core/workflow.h"
+#include "store/send_source.h"
 
 namespace sg::store {
 

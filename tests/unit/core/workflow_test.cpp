@@ -1,4 +1,4 @@
-// Wire names of workflows, sources and statuses.
+// Wire names of workflows and statuses.
 #include <gtest/gtest.h>
 
 #include "core/email_status.h"
@@ -11,10 +11,7 @@ TEST(Workflow, NamesRoundTrip) {
   for (auto w : {Workflow::Individual, Workflow::Plugin, Workflow::Campaign, Workflow::SelectAndSend,
                  Workflow::Group})
     EXPECT_EQ(w, parse_workflow(to_string(w)));
-  for (auto s : {Source::WebApp, Source::Gmail, Source::Outlook, Source::Salesforce, Source::Api})
-    EXPECT_EQ(s, parse_source(to_string(s)));
   EXPECT_FALSE(parse_workflow("Individual"));
-  EXPECT_FALSE(parse_source("thunderbird"));
   EXPECT_TRUE(is_interactive(Workflow::Plugin));
   EXPECT_FALSE(is_interactive(Workflow::Group));
 }

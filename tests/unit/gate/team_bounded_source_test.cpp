@@ -50,7 +50,7 @@ std::future<Answer> ask_async(TeamBoundedSource& source, const std::string& team
   return std::async(std::launch::async, [&source, team] { return source.unsubscribed_among(team, kKeys); });
 }
 
-TEST(Unit, TeamBoundedSourceFailsFastBeyondTheTeamsShareAndServesOthers) {
+TEST(TeamBoundedSource, FailsFastBeyondTheTeamsShareAndServesOthers) {
   HangingSource inner;
   TeamBoundedSource bounded(inner, TeamLimits{2, 0, kNever}, kBusy);
   auto first = ask_async(bounded, "slow");
@@ -68,7 +68,7 @@ TEST(Unit, TeamBoundedSourceFailsFastBeyondTheTeamsShareAndServesOthers) {
   EXPECT_TRUE(bounded.unsubscribed_among("slow", kKeys).ok()) << "finished calls give their slots back";
 }
 
-TEST(Unit, TeamBoundedSourceLetsAWaitingCallerInWhenASlotFrees) {
+TEST(TeamBoundedSource, LetsAWaitingCallerInWhenASlotFrees) {
   HangingSource inner;
   TeamBoundedSource bounded(inner, TeamLimits{1, 1, kNever}, kBusy);
   auto holder = ask_async(bounded, "slow");
@@ -79,7 +79,7 @@ TEST(Unit, TeamBoundedSourceLetsAWaitingCallerInWhenASlotFrees) {
   EXPECT_TRUE(waiter.get().ok());
 }
 
-TEST(Unit, TeamBoundedSourceGivesUpWaitingOnceTheTeamsOldestCallStalls) {
+TEST(TeamBoundedSource, GivesUpWaitingOnceTheTeamsOldestCallStalls) {
   HangingSource inner;
   TeamBoundedSource bounded(inner, TeamLimits{1, 5, Millis{20}}, kBusy);
   auto holder = ask_async(bounded, "slow");

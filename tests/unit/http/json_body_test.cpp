@@ -115,7 +115,7 @@ TEST(JsonBody, WrongTypesNameTheFieldOrTheElement) {
 TEST(JsonBody, AnEnumFieldMustBeOneOfItsValues) {
   auto gmail = optional_source(object(R"({"source": "gmail"})"));
   ASSERT_TRUE(gmail);
-  EXPECT_EQ(Source::Gmail, **gmail);
+  EXPECT_EQ(store::Source::Gmail, **gmail);
   for (const char* json : {R"({"source": "fax"})", R"({"source": null})", R"({"source": 3})"}) {
     auto bad = optional_source(object(json));
     ASSERT_FALSE(bad) << json;

@@ -62,7 +62,7 @@ TEST_F(BulkSendTest, SelectAndSendQueuesOnePersonalizedEmailPerPerson) {
   EXPECT_EQ("Hello Ann", ann.text);
   EXPECT_EQ("<p>Hello Ann</p>", ann.html);
   EXPECT_EQ(Workflow::SelectAndSend, ann.workflow);
-  EXPECT_EQ(Source::WebApp, ann.source);
+  EXPECT_EQ(store::Source::WebApp, ann.source);
   EXPECT_EQ("ann@acme.com", ann.from);
   EXPECT_EQ(std::optional<std::string>(r->id), ann.bulk_id);
   EXPECT_EQ(EmailStatus::Queued, ann.status);
