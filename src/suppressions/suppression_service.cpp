@@ -7,6 +7,7 @@
 #include "core/utf8.h"
 #include "marketo/error_codes.h"
 #include "suppressions/csv.h"
+#include "suppressions/local_list_source.h"
 
 namespace sg::suppressions {
 namespace json = boost::json;
@@ -102,7 +103,7 @@ Result<std::pair<store::Suppression, bool>> SuppressionService::add(const Caller
   store_.transaction([&] {
     added = store_.suppressions().add(caller.team_id, address->original(), "manual", reason, caller.email, now);
     if (!added) return;
-    store_.campaigns().stop_for_address(caller.team_id, address->key(), "suppressed", now);
+    store_.campaigns().stop_for_address(caller.team_id, address->key(), std::string(kSuppressedReason), now);
     audit(caller, "suppressions.added", json::serialize(json::object{{"email", address->original()}, {"reason", reason}}));
   });
   return std::pair{*store_.suppressions().find(caller.team_id, address->key()), added};
