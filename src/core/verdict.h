@@ -19,7 +19,7 @@ inline constexpr std::string_view kCheckUnavailable = "check_unavailable";
 struct Verdict {
   Finding finding = Finding::Allowed;
   // The API reason code: the deciding source's ("suppressed" for the team's own list), or
-  // kCheckUnavailable; empty when allowed. Reason codes are static strings owned by sources.
+  // kCheckUnavailable; empty when allowed. Views the gate's copy: valid while the gate is.
   std::string_view reason;
   // The deciding source's place in the gate's list; when recipients of one email are
   // refused by several sources, the later source names the email's reason.

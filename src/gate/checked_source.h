@@ -12,9 +12,9 @@
 namespace sg::gate {
 
 struct CheckedSource {
-  std::string name;         // the key of the team's policy for it (TeamPolicy::sources)
-  std::string label;        // how people call it, in messages and logs ("Marketo")
-  std::string_view reason;  // the API reason code of an address it reports; a static string
+  std::string name;    // the key of the team's policy for it (TeamPolicy::sources); unique
+  std::string label;   // how people call it, in messages and logs ("Marketo")
+  std::string reason;  // the API reason code of an address it reports
   SuppressionSource* source = nullptr;
   bool always_on = false;    // applies whatever the team's settings (the team's own list)
   bool cached = false;       // answers are reused through the freshness cache (remote, metered)

@@ -1,4 +1,4 @@
-// FreshnessCache: Marketo's recent answers per (team, address), reused while younger
+// FreshnessCache: a remote source's recent answers per (team, address), reused while younger
 // than max_age so repeated sends do not spend API calls. Bounded in size: when full,
 // stale entries go first, then everything. Thread-safe.
 #pragma once
@@ -22,7 +22,7 @@ class FreshnessCache {
   std::optional<bool> get(const std::string& team_id, const std::string& key, TimePoint now,
                           TimePoint newer_than) const;
   void put(const std::string& team_id, const std::string& key, bool unsubscribed, TimePoint now);
-  // Drops a team's answers, e.g. when its Marketo connection changes.
+  // Drops a team's answers, e.g. when its connection to the source changes.
   void forget_team(const std::string& team_id);
   bool enabled() const { return max_age_.count() > 0; }
 

@@ -1,5 +1,5 @@
 // SuppressionSource: anything that can say which addresses of a team are unsubscribed
-// (the local suppression list, Marketo). Implementations are thread-safe.
+// (the team's own suppression list, a vendor). Implementations are thread-safe.
 #pragma once
 
 #include <string>

@@ -1,12 +1,12 @@
 // TeamBoundedSource: bounds how many threads one team can hold inside the inner source.
-// A lookup holds its thread for as long as Marketo takes to answer, and handler threads
-// are shared by every team: without a bound, one team whose Marketo accepts and never
+// A lookup holds its thread for as long as the vendor takes to answer, and handler threads
+// are shared by every team: without a bound, one team whose vendor accepts and never
 // answers would hold them all. Per team, at most `limits.slots` callers are inside and at
 // most `limits.waiting` more wait for a slot; a waiter gives up once the team's oldest
-// call inside has run `limits.stall_after` (its Marketo is stalled, not merely busy), and
+// call inside has run `limits.stall_after` (its vendor is stalled, not merely busy), and
 // then every newcomer fails at once until that call ends. Failing is the `busy` error the
-// source's vendor names (marketo_busy for Marketo), so the team's own fail policy answers (503 for "block", allowed unverified for "send") while
-// other teams are unaffected. Times are real (std::chrono::steady_clock): slots free up
+// vendor names (marketo_busy for Marketo), so the team's own fail policy answers (503 for
+// "block", allowed unverified for "send") while other teams are unaffected. Times are real (std::chrono::steady_clock): slots free up
 // as real calls end. Thread-safe; the inner source must outlive it.
 #pragma once
 

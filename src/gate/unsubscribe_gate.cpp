@@ -25,7 +25,11 @@ bool GateAnswer::is_unverified_allowed(const std::string& key) const {
 UnsubscribeGate::UnsubscribeGate(std::vector<CheckedSource> sources, Clock& clock, Metrics& metrics,
                                  GateOptions options)
     : clock_(clock), metrics_(metrics), max_age_(options.max_age) {
+  std::unordered_set<std::string> names;
   for (auto& s : sources) {
+    if (s.name.empty() || s.reason.empty() || !s.source)
+      throw std::invalid_argument("a gate source needs a name, a reason and a source: \"" + s.name + "\"");
+    if (!names.insert(s.name).second) throw std::invalid_argument("two gate sources named \"" + s.name + "\"");
     auto cache = s.cached ? std::make_unique<FreshnessCache>(options.max_age, options.cache_entries) : nullptr;
     sources_.push_back({std::move(s), std::move(cache)});
   }

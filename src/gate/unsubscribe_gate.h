@@ -52,6 +52,8 @@ struct GateAnswer {
 
 class UnsubscribeGate {
  public:
+  // Throws std::invalid_argument for a source without a name or reason, or a name twice:
+  // a team's policy finds a source by its name, and a mistyped one would never be asked.
   UnsubscribeGate(std::vector<CheckedSource> sources, Clock& clock, Metrics& metrics, GateOptions options);
 
   // `keys` are lower-cased addresses; duplicates are asked once.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <stdexcept>
 #include <thread>
 
 #include "core/backoff.h"
@@ -95,7 +96,7 @@ void OutboxWorker::process(store::EmailRecord email, const Prechecked& prechecke
   std::vector<std::string> keys;
   for (const auto& r : pending) keys.push_back(lowercase_ascii(r));
 
-  // The batch's answer is used while seconds old, or when Marketo could not give one (the
+  // The batch's answer is used while seconds old, or when a source could not give one (the
   // email is then held without asking again); later, the gate is asked again, normally
   // from the cache that answer filled.
   auto known = prechecked.by_team.find(email.team_id);
@@ -114,7 +115,7 @@ void OutboxWorker::process(store::EmailRecord email, const Prechecked& prechecke
     switch (f.status) {
       case EmailStatus::Queued: break;
       case EmailStatus::Held: must_hold = true; break;
-      case EmailStatus::Sent:
+      case EmailStatus::Sent: throw std::logic_error("fate() never decides that an email was sent");
       case EmailStatus::Failed:
       case EmailStatus::Suppressed:
       case EmailStatus::Blocked:
@@ -122,7 +123,7 @@ void OutboxWorker::process(store::EmailRecord email, const Prechecked& prechecke
         return finish(email, f.status, std::string(v.reason));
     }
   }
-  if (must_hold) return hold(email, answer.unavailable_detail);
+  if (must_hold) return hold(email, answer);
   for (const auto& key : keys)
     if (answer.is_unverified_allowed(key)) email.unverified = true;
   email.held_since.reset();
@@ -173,19 +174,20 @@ void OutboxWorker::finish(store::EmailRecord& email, EmailStatus status, std::st
   if (status != EmailStatus::Sent) spdlog::info("email {} {}: {}", email.id, to_string(status), email.reason);
 }
 
-void OutboxWorker::hold(store::EmailRecord& email, const std::string& detail) {
+void OutboxWorker::hold(store::EmailRecord& email, const gate::GateAnswer& answer) {
   TimePoint now = clock_.now();
   if (!email.held_since) email.held_since = now;
   if (now - *email.held_since >= options_.max_hold)
-    return finish(email, EmailStatus::Failed, "check_unavailable");
+    return finish(email, EmailStatus::Failed, std::string(kCheckUnavailable));
   email.status = EmailStatus::Held;
-  email.reason = "check_unavailable";
+  email.reason = kCheckUnavailable;
   // Waiting as long as the email has been held so far doubles the interval each time.
   auto held_for = std::chrono::duration_cast<Millis>(now - *email.held_since);
   email.next_attempt_at = now + std::clamp(held_for, options_.hold_retry_base, options_.hold_retry_max);
   store_.emails().update_delivery(email);
   metrics_.increment("sendguard_deliveries_total", {{"result", "held"}});
-  spdlog::warn("email {} held: Marketo could not answer ({})", email.id, detail);
+  spdlog::warn("email {} held: {} could not answer ({})", email.id, answer.unavailable_source,
+               answer.unavailable_detail);
 }
 
 }  // namespace sg::sending

@@ -64,7 +64,7 @@ class OutboxWorker {
   void process(store::EmailRecord email, const Prechecked& prechecked);
   void deliver(store::EmailRecord& email, const std::vector<std::string>& recipients);
   void finish(store::EmailRecord& email, EmailStatus status, std::string reason);
-  void hold(store::EmailRecord& email, const std::string& detail);
+  void hold(store::EmailRecord& email, const gate::GateAnswer& answer);
 
   store::Store& store_;
   gate::UnsubscribeGate& gate_;

@@ -59,7 +59,7 @@ struct EmailRecord {
   TimePoint next_attempt_at;
   int attempts = 0;
   std::vector<std::string> delivered;  // recipients already handed to the relay
-  bool unverified = false;             // went out without an answer from Marketo (policy "send")
+  bool unverified = false;             // went out without every source's answer (policy "send")
   bool silent = false;                 // hidden from the sender: only admins see it
   std::optional<std::string> bulk_id;        // set for select & send and group emails
   std::optional<std::string> enrollment_id;  // set for campaign emails

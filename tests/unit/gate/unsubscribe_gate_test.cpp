@@ -203,6 +203,18 @@ TEST_F(ThreeSourceTest, TheTeamsOwnListFailingIsAnErrorNotAnUnverifiedSend) {
   EXPECT_THROW(gate.check("tm", both_on(FailPolicy::Send), {"a@x.com"}), std::runtime_error);
 }
 
+TEST(Gate, RefusesSourcesWithoutANameOrWithTheSameName) {
+  FakeSource a, b;
+  FakeClock clock;
+  Metrics metrics;
+  auto build = [&](std::vector<CheckedSource> sources) { UnsubscribeGate(std::move(sources), clock, metrics, {}); };
+  EXPECT_THROW(build({test::checked(a, "", "x_unsubscribed")}), std::invalid_argument);
+  EXPECT_THROW(build({test::checked(a, "crm", "")}), std::invalid_argument);
+  EXPECT_THROW(build({test::checked(a, "crm", "crm_opted_out"), test::checked(b, "crm", "crm_opted_out")}),
+               std::invalid_argument);
+  EXPECT_NO_THROW(build({test::checked_local(a), test::checked(b, "crm", "crm_opted_out")}));
+}
+
 TEST(FreshnessCache, EvictsStaleThenEverythingWhenFull) {
   FreshnessCache cache(Millis(1000), 2);
   TimePoint t0 = from_unix_millis(1'000'000);

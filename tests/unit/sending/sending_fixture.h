@@ -7,6 +7,7 @@
 #include "fakes/fake_clock.h"
 #include "fakes/fake_sources.h"
 #include "fakes/recording_transport.h"
+#include "mirror/marketo_source.h"
 #include "fakes/temp_store.h"
 #include "sending/outbox_worker.h"
 #include "sending/send_service.h"
@@ -39,7 +40,8 @@ class SendingTest : public ::testing::Test {
   sg::test::RecordingTransport transport;
   Metrics metrics;
   // Named as the server names Marketo, so the team's stored settings switch it on.
-  gate::UnsubscribeGate gate{{sg::test::checked_local(local), sg::test::checked(marketo, "marketo", "marketo_unsubscribed")},
+  gate::UnsubscribeGate gate{{sg::test::checked_local(local),
+                              sg::test::checked(marketo, std::string(mirror::kMarketoSourceName), "marketo_unsubscribed")},
                              clock, metrics, gate::GateOptions{Millis(0)}};
   crypto::UnsubscribeTokens tokens{key};
   Caller caller;
