@@ -66,7 +66,7 @@ void MarketoSync::dispatch() {
       spdlog::warn("marketo sync: {} teams already syncing; team {} waits for a later pass", passes_.size(), team);
       continue;
     }
-    passes_[team] = std::thread([this, team, work = std::move(work)] {
+    passes_[team] = std::thread([this, team = team, work = std::move(work)] {
       run_team(team, work);
       std::lock_guard done(mu_);
       ended_.insert(team);
