@@ -40,98 +40,110 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   auto base = StoreRuntime::open(config);
   if (!base) return base.error();
   rt->base_ = std::move(*base);
-  Clock& clock = rt->base_->clock;
-  store::Store& store = *rt->base_->store;
+  rt->build_marketo_and_gate();
+  if (Status s = rt->build_transport(); !s) return s.error();
+  rt->build_services();
+  rt->build_server();
+  return rt;
+}
 
+void Runtime::build_marketo_and_gate() {
+  Clock& clock = base_->clock;
+  store::Store& store = *base_->store;
   net::CurlOptions curl;
-  curl.addresses.allow_loopback = config.marketo_allow_loopback;
-  rt->http_client_ = std::make_unique<net::CurlHttpClient>(curl);
+  curl.addresses.allow_loopback = config_.marketo_allow_loopback;
+  http_client_ = std::make_unique<net::CurlHttpClient>(curl);
   marketo::Limits limits;
-  limits.calls_per_window = config.marketo_calls_per_20s;
-  limits.max_concurrent = config.marketo_max_concurrent;
-  limits.call_timeout = Millis(config.marketo_timeout_ms);
-  limits.daily_budget = config.marketo_daily_budget;
-  rt->marketo_ = std::make_unique<marketo::Client>(*rt->http_client_, clock, rt->metrics_, limits);
-  rt->local_source_ = std::make_unique<suppressions::LocalListSource>(store.suppressions());
-  rt->marketo_source_ =
-      std::make_unique<mirror::MarketoSource>(store.connections(), store.marketo_sync(), *rt->marketo_, clock);
-  rt->coalesced_marketo_ = std::make_unique<gate::CoalescingSource>(*rt->marketo_source_);
+  limits.calls_per_window = config_.marketo_calls_per_20s;
+  limits.max_concurrent = config_.marketo_max_concurrent;
+  limits.call_timeout = Millis(config_.marketo_timeout_ms);
+  limits.daily_budget = config_.marketo_daily_budget;
+  marketo_ = std::make_unique<marketo::Client>(*http_client_, clock, metrics_, limits);
+  local_source_ = std::make_unique<suppressions::LocalListSource>(store.suppressions());
+  marketo_source_ =
+      std::make_unique<mirror::MarketoSource>(store.connections(), store.marketo_sync(), *marketo_, clock);
+  coalesced_marketo_ = std::make_unique<gate::CoalescingSource>(*marketo_source_);
   // A stalled team holds at most 3 x marketo_team_concurrency handler threads, and only
   // until its oldest call has run 5 s; then just the calls inside.
-  rt->bounded_marketo_ = std::make_unique<gate::TeamBoundedSource>(
-      *rt->coalesced_marketo_,
-      gate::TeamLimits{config.marketo_team_concurrency, 2 * config.marketo_team_concurrency, Millis{5000}},
+  bounded_marketo_ = std::make_unique<gate::TeamBoundedSource>(
+      *coalesced_marketo_,
+      gate::TeamLimits{config_.marketo_team_concurrency, 2 * config_.marketo_team_concurrency, Millis{5000}},
       Error::make(marketo::errc::busy, "too many of the team's requests are already waiting on Marketo"));
   mirror::MirrorOptions mirror;
-  mirror.trust_window = Millis(3600LL * 1000 * config.mirror_trust_hours);
+  mirror.trust_window = Millis(3600LL * 1000 * config_.mirror_trust_hours);
   // Three missed runs of the sync and the mirror's "not unsubscribed" is no longer relied on.
-  mirror.max_sync_age = Millis(3LL * 1000 * config.mirror_interval_seconds + 60000);
-  rt->mirror_ = std::make_unique<mirror::StoreMirror>(store.marketo_sync(), clock, mirror);
+  mirror.max_sync_age = Millis(3LL * 1000 * config_.mirror_interval_seconds + 60000);
+  mirror_ = std::make_unique<mirror::StoreMirror>(store.marketo_sync(), clock, mirror);
   // The order is the order of asking: the team's own list first, then each vendor.
-  rt->gate_ = std::make_unique<gate::UnsubscribeGate>(
-      std::vector<gate::CheckedSource>{rt->local_source_->checked(),
-                                       mirror::marketo_checked_source(*rt->bounded_marketo_, rt->mirror_.get())},
-      clock, rt->metrics_, gate::GateOptions{Millis(1000LL * config.check_max_age_seconds)});
-  rt->sync_ = std::make_unique<mirror::MarketoSync>(
-      store, *rt->marketo_, clock, mirror::SyncOptions{Millis(1000LL * config.mirror_interval_seconds)});
+  gate_ = std::make_unique<gate::UnsubscribeGate>(
+      std::vector<gate::CheckedSource>{local_source_->checked(),
+                                       mirror::marketo_checked_source(*bounded_marketo_, mirror_.get())},
+      clock, metrics_, gate::GateOptions{Millis(1000LL * config_.check_max_age_seconds)});
+  sync_ = std::make_unique<mirror::MarketoSync>(
+      store, *marketo_, clock, mirror::SyncOptions{Millis(1000LL * config_.mirror_interval_seconds)});
+}
 
-  if (config.smtp_url) {
-    auto smtp = mail::SmtpTransport::create(*config.smtp_url);
+Status Runtime::build_transport() {
+  if (config_.smtp_url) {
+    auto smtp = mail::SmtpTransport::create(*config_.smtp_url);
     if (!smtp) return Error::make(errc::config_error, "SENDGUARD_SMTP_URL: " + smtp.error().message);
-    rt->transport_ = std::move(*smtp);
+    transport_ = std::move(*smtp);
   } else {
-    rt->transport_ = std::make_unique<mail::EmlFileTransport>(config.mail_dir, clock);
+    transport_ = std::make_unique<mail::EmlFileTransport>(config_.mail_dir, base_->clock);
   }
-  rt->tokens_ = std::make_unique<crypto::UnsubscribeTokens>(*rt->base_->key);
+  return Status::success();
+}
 
+void Runtime::build_services() {
+  Clock& clock = base_->clock;
+  store::Store& store = *base_->store;
+  tokens_ = std::make_unique<crypto::UnsubscribeTokens>(*base_->key);
   sending::OutboxOptions outbox;
-  outbox.workers = config.outbox_workers;
-  outbox.retry_base = Millis(config.retry_base_ms);
-  outbox.hold_retry_base = Millis(config.hold_retry_base_ms);
-  outbox.max_hold = Millis(3600LL * 1000 * config.max_hold_hours);
-  outbox.public_url = config.public_url;
-  rt->outbox_ = std::make_unique<sending::OutboxWorker>(store, *rt->gate_, *rt->transport_, *rt->tokens_,
-                                                        clock, rt->metrics_, outbox);
+  outbox.workers = config_.outbox_workers;
+  outbox.retry_base = Millis(config_.retry_base_ms);
+  outbox.hold_retry_base = Millis(config_.hold_retry_base_ms);
+  outbox.max_hold = Millis(3600LL * 1000 * config_.max_hold_hours);
+  outbox.public_url = config_.public_url;
+  outbox_ = std::make_unique<sending::OutboxWorker>(store, *gate_, *transport_, *tokens_, clock, metrics_, outbox);
   sending::SendOptions send_options;
-  send_options.mail_domain = host_of(config.public_url);
-  rt->sending_ = std::make_unique<sending::SendService>(store, *rt->gate_, clock, rt->metrics_, send_options,
-                                                        [o = rt->outbox_.get()] { o->wake(); });
-  rt->bulk_ = std::make_unique<sending::BulkSendService>(store, *rt->gate_, clock, rt->metrics_, send_options,
-                                                         [o = rt->outbox_.get()] { o->wake(); });
-  rt->campaigns_ = std::make_unique<campaigns::CampaignService>(store, *rt->gate_, clock, rt->metrics_, send_options);
-  rt->outbox_->on_final([c = rt->campaigns_.get()](const store::EmailRecord& e) { c->email_finished(e); });
-  rt->scheduler_ = std::make_unique<campaigns::CampaignScheduler>(*rt->campaigns_,
-                                                                  [o = rt->outbox_.get()] { o->wake(); });
-  rt->suppressions_ = std::make_unique<suppressions::SuppressionService>(store, *rt->bounded_marketo_, clock);
-  rt->one_click_ = std::make_unique<sending::OneClickUnsubscribe>(store, *rt->tokens_, clock);
-  rt->settings_ = std::make_unique<settings::TeamSettings>(
-      store, *rt->marketo_, clock, [g = rt->gate_.get()](const std::string& team) { g->forget_team(team); },
-      config.marketo_allow_loopback);
-  rt->audit_log_ = std::make_unique<settings::AuditLog>(store.audit());
-  rt->dashboard_ = std::make_unique<stats::DashboardService>(store.emails(), clock);
+  send_options.mail_domain = host_of(config_.public_url);
+  sending_ = std::make_unique<sending::SendService>(store, *gate_, clock, metrics_, send_options,
+                                                    [o = outbox_.get()] { o->wake(); });
+  bulk_ = std::make_unique<sending::BulkSendService>(store, *gate_, clock, metrics_, send_options,
+                                                     [o = outbox_.get()] { o->wake(); });
+  campaigns_ = std::make_unique<campaigns::CampaignService>(store, *gate_, clock, metrics_, send_options);
+  outbox_->on_final([c = campaigns_.get()](const store::EmailRecord& e) { c->email_finished(e); });
+  scheduler_ = std::make_unique<campaigns::CampaignScheduler>(*campaigns_, [o = outbox_.get()] { o->wake(); });
+  suppressions_ = std::make_unique<suppressions::SuppressionService>(store, *bounded_marketo_, clock);
+  one_click_ = std::make_unique<sending::OneClickUnsubscribe>(store, *tokens_, clock);
+  settings_ = std::make_unique<settings::TeamSettings>(
+      store, *marketo_, clock, [g = gate_.get()](const std::string& team) { g->forget_team(team); },
+      config_.marketo_allow_loopback);
+  audit_log_ = std::make_unique<settings::AuditLog>(store.audit());
+  dashboard_ = std::make_unique<stats::DashboardService>(store.emails(), clock);
+}
 
+void Runtime::build_server() {
   http::ServerOptions server;
-  server.host = config.host();
-  server.port = config.port();
-  server.max_body_bytes = config.max_body_bytes;
-  server.max_large_body_bytes = config.max_import_bytes;
+  server.host = config_.host();
+  server.port = config_.port();
+  server.max_body_bytes = config_.max_body_bytes;
+  server.max_large_body_bytes = config_.max_import_bytes;
   server.large_body_paths = http::Api::large_body_paths();
-  server.max_inflight_body_bytes = config.max_inflight_bytes;
-  server.max_connections = config.max_connections;
-  rt->handler_load_ = std::make_unique<http::HandlerLoad>(server.handler_threads);
-  server.load = rt->handler_load_.get();
-  http::ApiOptions api_options{config.public_url.starts_with("https://"), config.web_dir,
-                               config.session_ttl_seconds, config.metrics_token, config.public_url};
-  api_options.handler_load = rt->handler_load_.get();
-  rt->api_ = std::make_unique<http::Api>(
-      http::ApiServices{*rt->base_->accounts, *rt->settings_, *rt->sending_, *rt->one_click_, *rt->bulk_,
-                        *rt->campaigns_, *rt->suppressions_, *rt->audit_log_, *rt->dashboard_, store, rt->metrics_,
-                        api_options});
-  http::Api* api = rt->api_.get();
-  rt->server_ = std::make_unique<http::Server>(
+  server.max_inflight_body_bytes = config_.max_inflight_bytes;
+  server.max_connections = config_.max_connections;
+  handler_load_ = std::make_unique<http::HandlerLoad>(server.handler_threads);
+  server.load = handler_load_.get();
+  http::ApiOptions api_options{config_.public_url.starts_with("https://"), config_.web_dir,
+                               config_.session_ttl_seconds, config_.metrics_token, config_.public_url};
+  api_options.handler_load = handler_load_.get();
+  api_ = std::make_unique<http::Api>(http::ApiServices{*base_->accounts, *settings_, *sending_, *one_click_, *bulk_,
+                                                       *campaigns_, *suppressions_, *audit_log_, *dashboard_,
+                                                       *base_->store, metrics_, api_options});
+  http::Api* api = api_.get();
+  server_ = std::make_unique<http::Server>(
       server, [api](http::Request& r) { return api->handle(r); },
       [api](const http::Request& r) { return api->admit_large_body(r); });
-  return rt;
 }
 
 Status Runtime::serve() {

@@ -53,6 +53,11 @@ class Runtime {
 
  private:
   explicit Runtime(const Config& config) : config_(config) {}
+  // The steps of build(), in order; each uses what the earlier ones built.
+  void build_marketo_and_gate();
+  Status build_transport();  // Errors: config_error (a bad SMTP URL).
+  void build_services();
+  void build_server();
 
   Config config_;
   std::unique_ptr<StoreRuntime> base_;

@@ -49,6 +49,60 @@ Result<sending::Personalized> render_step(const store::CampaignStep& step,
   return p->render(vars);
 }
 
+Result<std::vector<sending::Personalizer>> compile_steps(const store::Campaign& campaign) {
+  std::vector<sending::Personalizer> steps;
+  for (size_t i = 0; i < campaign.steps.size(); ++i) {
+    auto p = compile_step(campaign.steps[i], i);
+    if (!p) return p.error();
+    steps.push_back(std::move(p).value());
+  }
+  return steps;
+}
+
+struct NewEnrollments {
+  std::vector<store::Enrollment> enrollments;
+  std::vector<std::string> keys;                 // lower-cased addresses, in order
+  std::unordered_map<std::string, size_t> seen;  // by key: the person's index
+};
+
+// Every step must render for every person. Errors: invalid_request naming the recipient.
+Result<NewEnrollments> new_enrollments(const Caller& caller, const store::Campaign& campaign,
+                                       const std::vector<NewEnrollment>& people,
+                                       std::vector<sending::Personalizer>& steps, size_t max_subject_bytes,
+                                       TimePoint now) {
+  NewEnrollments out;
+  for (size_t i = 0; i < people.size(); ++i) {
+    std::string where = "recipients[" + std::to_string(i) + "]";
+    auto address = EmailAddress::parse(people[i].email);
+    if (!address) return Error::invalid(where + ".email", where + ".email: " + address.error().message);
+    if (!out.seen.emplace(address->key(), i).second)
+      return Error::invalid(where + ".email", where + ".email repeats an earlier recipient (" + address->original() + ")");
+    for (auto& step : steps) {
+      auto rendered = step.render(people[i].vars);
+      if (!rendered)
+        return Error::invalid(where + ".vars", where + " (" + address->original() + ") has " + rendered.error().message);
+      if (Status ok = sending::check_header_value(where + ".vars", rendered->subject, max_subject_bytes); !ok)
+        return Error::invalid(where + ".vars", "the personalized subject for " + where + ": " + ok.error().message);
+    }
+    out.keys.push_back(address->key());
+    out.enrollments.push_back({crypto::random_id("en_"), campaign.id, caller.team_id, address->original(),
+                               vars_to_json(people[i].vars), store::EnrollmentState::Active, "", 0,
+                               now + std::chrono::seconds(campaign.steps[0].delay_seconds), now, caller.user_id});
+  }
+  return out;
+}
+
+store::EmailRecord step_email(const store::Campaign& campaign, const store::Enrollment& enrollment,
+                              const sending::Personalized& content, const std::string& mail_domain, TimePoint now) {
+  Caller sender{campaign.user_id, campaign.team_id, campaign.from_email, false};
+  auto email = sending::new_email(sender, Workflow::Campaign, store::Source::WebApp,
+                                  {{enrollment.email}, {}, {}, content.subject, content.text, content.html},
+                                  mail_domain, now);
+  email.enrollment_id = enrollment.id;
+  email.step_index = enrollment.next_step;
+  return email;
+}
+
 }  // namespace
 
 CampaignService::CampaignService(store::Store& store, gate::UnsubscribeGate& gate, Clock& clock,
@@ -96,51 +150,29 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
   if (people.size() > kMaxEnrollmentsPerRequest)
     return Error::invalid("recipients", "at most " + std::to_string(kMaxEnrollmentsPerRequest) + " people per request");
 
-  std::vector<sending::Personalizer> steps;
-  for (size_t i = 0; i < campaign->steps.size(); ++i) {
-    auto p = compile_step(campaign->steps[i], i);
-    if (!p) return p.error();
-    steps.push_back(std::move(p).value());
-  }
+  auto steps = compile_steps(*campaign);
+  if (!steps) return steps.error();
 
   TimePoint now = clock_.now();
-  std::vector<store::Enrollment> out;
-  std::vector<std::string> keys;
-  std::unordered_map<std::string, size_t> seen;
-  for (size_t i = 0; i < people.size(); ++i) {
-    std::string where = "recipients[" + std::to_string(i) + "]";
-    auto address = EmailAddress::parse(people[i].email);
-    if (!address) return Error::invalid(where + ".email", where + ".email: " + address.error().message);
-    if (!seen.emplace(address->key(), i).second)
-      return Error::invalid(where + ".email", where + ".email repeats an earlier recipient (" + address->original() + ")");
-    for (auto& step : steps) {
-      auto rendered = step.render(people[i].vars);
-      if (!rendered)
-        return Error::invalid(where + ".vars", where + " (" + address->original() + ") has " + rendered.error().message);
-      if (Status ok = sending::check_header_value(where + ".vars", rendered->subject, options_.max_subject_bytes); !ok)
-        return Error::invalid(where + ".vars", "the personalized subject for " + where + ": " + ok.error().message);
-    }
-    keys.push_back(address->key());
-    out.push_back({crypto::random_id("en_"), campaign->id, caller.team_id, address->original(),
-                   vars_to_json(people[i].vars), store::EnrollmentState::Active, "", 0,
-                   now + std::chrono::seconds(campaign->steps[0].delay_seconds), now, caller.user_id});
-  }
+  auto batch = new_enrollments(caller, *campaign, people, *steps, options_.max_subject_bytes, now);
+  if (!batch) return batch.error();
   std::optional<Error> conflict;
   store_.transaction([&] {
-    auto already = store_.campaigns().active_among(campaign->id, keys);
-    for (auto& key : already) key = people[seen[key]].email;  // as the caller spelled it
+    auto already = store_.campaigns().active_among(campaign->id, batch->keys);
+    for (auto& key : already) key = people[batch->seen[key]].email;  // as the caller spelled it
     if (!already.empty()) {
       conflict = Error::make(errc::already_enrolled, "already active in this campaign: " + already.front() +
                                                          (already.size() > 1 ? " and others" : ""))
                      .about(already);
       return;
     }
-    for (const auto& e : out) store_.campaigns().add_enrollment(e);
-    store_.audit().append({caller.team_id, caller.user_id, caller.email, "campaigns.enrolled", std::nullopt,
-                           json::serialize(json::object{{"campaign_id", campaign->id}, {"count", out.size()}}), now});
+    for (const auto& e : batch->enrollments) store_.campaigns().add_enrollment(e);
+    store_.audit().append(
+        {caller.team_id, caller.user_id, caller.email, "campaigns.enrolled", std::nullopt,
+         json::serialize(json::object{{"campaign_id", campaign->id}, {"count", batch->enrollments.size()}}), now});
   });
   if (conflict) return *conflict;
-  return out;
+  return std::move(batch->enrollments);
 }
 
 Result<std::vector<store::Enrollment>> CampaignService::enrollments(const Caller& caller,
@@ -155,6 +187,19 @@ int CampaignService::run_due_steps(int limit) {
   auto due = store_.campaigns().due(now, limit);
   if (due.empty()) return 0;
 
+  auto answers = ask_gate(due);
+  std::unordered_map<std::string, std::optional<store::Campaign>> campaigns;
+  for (auto& enrollment : due) {
+    auto& campaign = campaigns.try_emplace(enrollment.campaign_id,
+                                           store_.campaigns().find(enrollment.team_id, enrollment.campaign_id))
+                         .first->second;
+    run_step(enrollment, campaign, answers[enrollment.team_id], now);
+  }
+  return static_cast<int>(due.size());
+}
+
+std::unordered_map<std::string, gate::GateAnswer> CampaignService::ask_gate(
+    const std::vector<store::Enrollment>& due) {
   std::unordered_map<std::string, std::vector<std::string>> keys_by_team;
   for (const auto& e : due) keys_by_team[e.team_id].push_back(lowercase_ascii(e.email));
   std::unordered_map<std::string, gate::GateAnswer> answers;
@@ -162,53 +207,45 @@ int CampaignService::run_due_steps(int limit) {
     auto s = store_.settings().get(team);
     answers[team] = gate_.check(team, sending::team_policy(s), keys);
   }
+  return answers;
+}
 
-  std::unordered_map<std::string, std::optional<store::Campaign>> campaigns;
-  for (auto& enrollment : due) {
-    auto& campaign = campaigns.try_emplace(enrollment.campaign_id,
-                                           store_.campaigns().find(enrollment.team_id, enrollment.campaign_id))
-                         .first->second;
-    if (!campaign || enrollment.next_step >= static_cast<int64_t>(campaign->steps.size())) {
-      enrollment.state = store::EnrollmentState::Finished;
-      enrollment.next_due_at.reset();
-      store_.campaigns().update(enrollment, now);
-      continue;
-    }
-    const auto& step = campaign->steps[static_cast<size_t>(enrollment.next_step)];
-    auto content = render_step(step, vars_from_json(enrollment.vars_json));
-    if (!content) {
-      enrollment.state = store::EnrollmentState::Stopped;
-      enrollment.reason = "template_error";
-      enrollment.next_due_at.reset();
-      store_.campaigns().update(enrollment, now);
-      continue;
-    }
-    Caller sender{campaign->user_id, campaign->team_id, campaign->from_email, false};
-    auto email = sending::new_email(sender, Workflow::Campaign, store::Source::WebApp,
-                                    {{enrollment.email}, {}, {}, content->subject, content->text, content->html},
-                                    options_.mail_domain, now);
-    email.enrollment_id = enrollment.id;
-    email.step_index = enrollment.next_step;
-    Verdict v = answers[enrollment.team_id].verdict(lowercase_ascii(enrollment.email));
-    Fate f = fate(Workflow::Campaign, v.finding, Stage::Request);
-    email.reason = v.reason;
-    email.status = f.status;
-    if (f.status == EmailStatus::Held) email.held_since = now;
-    if (f.stops_enrollment) {
-      enrollment.state = store::EnrollmentState::Stopped;
-      enrollment.reason = email.reason;
-    }
-    enrollment.next_due_at.reset();  // the next step is scheduled once this email is sent
-    store_.transaction([&] {
-      // A concurrent stop (an unsubscribe) wins over the scheduler.
-      auto current = store_.campaigns().find_enrollment(enrollment.id);
-      if (!current || current->state != store::EnrollmentState::Active || !current->next_due_at) return;
-      store_.emails().insert(email);
-      store_.campaigns().update(enrollment, now);
-    });
-    metrics_.increment("sendguard_emails_total", {{"status", std::string(to_string(email.status))}});
+void CampaignService::run_step(store::Enrollment& enrollment, const std::optional<store::Campaign>& campaign,
+                               const gate::GateAnswer& answer, TimePoint now) {
+  if (!campaign || enrollment.next_step >= static_cast<int64_t>(campaign->steps.size())) {
+    enrollment.state = store::EnrollmentState::Finished;
+    enrollment.next_due_at.reset();
+    store_.campaigns().update(enrollment, now);
+    return;
   }
-  return static_cast<int>(due.size());
+  const auto& step = campaign->steps[static_cast<size_t>(enrollment.next_step)];
+  auto content = render_step(step, vars_from_json(enrollment.vars_json));
+  if (!content) {
+    enrollment.state = store::EnrollmentState::Stopped;
+    enrollment.reason = "template_error";
+    enrollment.next_due_at.reset();
+    store_.campaigns().update(enrollment, now);
+    return;
+  }
+  auto email = step_email(*campaign, enrollment, *content, options_.mail_domain, now);
+  Verdict v = answer.verdict(lowercase_ascii(enrollment.email));
+  Fate f = fate(Workflow::Campaign, v.finding, Stage::Request);
+  email.reason = v.reason;
+  email.status = f.status;
+  if (f.status == EmailStatus::Held) email.held_since = now;
+  if (f.stops_enrollment) {
+    enrollment.state = store::EnrollmentState::Stopped;
+    enrollment.reason = email.reason;
+  }
+  enrollment.next_due_at.reset();  // the next step is scheduled once this email is sent
+  store_.transaction([&] {
+    // A concurrent stop (an unsubscribe) wins over the scheduler.
+    auto current = store_.campaigns().find_enrollment(enrollment.id);
+    if (!current || current->state != store::EnrollmentState::Active || !current->next_due_at) return;
+    store_.emails().insert(email);
+    store_.campaigns().update(enrollment, now);
+  });
+  metrics_.increment("sendguard_emails_total", {{"status", std::string(to_string(email.status))}});
 }
 
 void CampaignService::email_finished(const store::EmailRecord& email) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/caller.h"
@@ -54,6 +55,13 @@ class CampaignService {
   void email_finished(const store::EmailRecord& email);
 
  private:
+  // One gate call per team over its due enrollments; answers by team id.
+  std::unordered_map<std::string, gate::GateAnswer> ask_gate(const std::vector<store::Enrollment>& due);
+  // Queues the enrollment's next step (failed or held as the gate answers), or finishes
+  // or stops it; `campaign` is nullopt when it no longer exists.
+  void run_step(store::Enrollment& enrollment, const std::optional<store::Campaign>& campaign,
+                const gate::GateAnswer& answer, TimePoint now);
+
   store::Store& store_;
   gate::UnsubscribeGate& gate_;
   Clock& clock_;

@@ -19,7 +19,9 @@ Api::Api(ApiServices services) : s_(services) {
   add_auth_routes();
   add_stats_routes();
   add_suppression_routes();
+  add_suppression_csv_routes();
   add_user_routes();
+  add_token_routes();
 }
 
 Response Api::handle(Request& request) {

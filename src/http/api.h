@@ -72,7 +72,9 @@ class Api {
   void add_auth_routes();
   void add_stats_routes();
   void add_suppression_routes();
+  void add_suppression_csv_routes();
   void add_user_routes();
+  void add_token_routes();
   // Bearer token, or session cookie (with the CSRF header and, when sent, a same-site
   // Origin on state-changing requests).
   Result<Caller> authenticate(const Request& request);

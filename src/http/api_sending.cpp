@@ -35,6 +35,24 @@ json::object email_body(const store::EmailRecord& e) {
   return o;
 }
 
+json::object email_page_body(const sending::EmailPage& page) {
+  json::array emails;
+  for (const auto& e : page.emails) emails.push_back(email_body(e));
+  json::object o{{"emails", std::move(emails)}, {"next_cursor", nullptr}};
+  if (page.next_cursor) o["next_cursor"] = *page.next_cursor;
+  return o;
+}
+
+json::array check_results_body(const std::vector<sending::CheckResult>& results) {
+  json::array out;
+  for (const auto& res : results) {
+    json::object o{{"email", res.email}, {"allowed", res.allowed}};
+    if (!res.allowed) o["reason"] = res.reason;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 Result<sending::SendRequest> parse_send(const Request& r) {
   auto body = parse_object(r);
   if (!body) return body.error();
@@ -71,13 +89,7 @@ void Api::add_sending_routes() {
     if (!source) return error_response(source.error());
     auto results = s_.sending.check(c, *recipients);
     if (!results) return error_response(results.error());
-    json::array out;
-    for (const auto& res : *results) {
-      json::object o{{"email", res.email}, {"allowed", res.allowed}};
-      if (!res.allowed) o["reason"] = res.reason;
-      out.push_back(std::move(o));
-    }
-    return json_response(200, json::object{{"results", std::move(out)}});
+    return json_response(200, json::object{{"results", check_results_body(*results)}});
   });
 
   add("POST", "/emails", [this](Request& r, const Caller& c) {
@@ -94,11 +106,7 @@ void Api::add_sending_routes() {
     sending::ListQuery q{r.param("status"), r.param("workflow"), cursor_param(r), *limit};
     auto page = s_.sending.list(c, q);
     if (!page) return error_response(page.error());
-    json::array emails;
-    for (const auto& e : page->emails) emails.push_back(email_body(e));
-    json::object o{{"emails", std::move(emails)}, {"next_cursor", nullptr}};
-    if (page->next_cursor) o["next_cursor"] = *page->next_cursor;
-    return json_response(200, o);
+    return json_response(200, email_page_body(*page));
   });
 
   add("GET", "/emails/{id}", [this](Request& r, const Caller& c) {

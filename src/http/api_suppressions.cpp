@@ -48,6 +48,9 @@ void Api::add_suppression_routes() {
   add("DELETE", "/suppressions/{email}", [this](Request& r, const Caller& c) {
     return no_content(s_.suppressions.remove(c, r.path_params["email"]));
   });
+}
+
+void Api::add_suppression_csv_routes() {
   add("POST", std::string(kImportRoute), [this](Request& r, const Caller& c) {
     std::istringstream csv(r.body);
     auto report = s_.suppressions.import_csv(c, csv);

@@ -42,7 +42,9 @@ void Api::add_user_routes() {
   add("DELETE", "/users/{id}", [this](Request& r, const Caller& c) {
     return no_content(s_.accounts.remove_user(c, r.path_params["id"]));
   });
+}
 
+void Api::add_token_routes() {
   add("GET", "/tokens", [this](Request& r, const Caller& c) {
     auto tokens = s_.accounts.tokens(c, r.param("user_id"));
     if (!tokens) return error_response(tokens.error());

@@ -140,26 +140,7 @@ void MarketoSync::sync_team(const std::string& team_id) {
   for (int page_no = 0; page_no < options_.max_pages_per_run; ++page_no) {
     auto page = client_.activities(creds, *state.paging_token, types);
     if (!page) return fail(page.error());
-    std::set<int64_t> lead_ids;
-    for (const auto& a : page->items)
-      if (is_unsubscribe_change(a, types)) lead_ids.insert(a.lead_id);
-    if (!lead_ids.empty()) {
-      auto leads = client_.leads_by_id(creds, {lead_ids.begin(), lead_ids.end()});
-      if (!leads) return fail(leads.error());
-      std::set<std::string> addresses;
-      for (const auto& lead : *leads)
-        if (!lead.email.empty()) addresses.insert(lowercase_ascii(lead.email));
-      // The address's state now, over every lead that has it (MARKETO.md: unsubscribed when
-      // any is), rather than the activity's: that also settles out-of-order changes.
-      std::vector<std::string> keys(addresses.begin(), addresses.end());
-      auto unsubscribed = keys.empty() ? Result<std::unordered_set<std::string>>(std::unordered_set<std::string>{})
-                                       : client_.unsubscribed_among(creds, keys);
-      if (!unsubscribed) return fail(unsubscribed.error());
-      TimePoint now = clock_.now();
-      store_.transaction([&] {
-        for (const auto& key : keys) sync.mirror(team_id, key, unsubscribed->count(key) > 0, now);
-      });
-    }
+    if (Status s = mirror_changes(team_id, creds, page->items, types); !s) return fail(s.error());
     state.paging_token = page->next_token;  // advanced only once the page is recorded
     sync.put_sync_state(team_id, state);
     if (!page->more) break;
@@ -167,6 +148,31 @@ void MarketoSync::sync_team(const std::string& team_id) {
   state.last_success_at = clock_.now();
   state.last_error.clear();
   sync.put_sync_state(team_id, state);
+}
+
+Status MarketoSync::mirror_changes(const std::string& team_id, const marketo::Credentials& creds,
+                                   const std::vector<marketo::Activity>& activities, const std::vector<int>& types) {
+  std::set<int64_t> lead_ids;
+  for (const auto& a : activities)
+    if (is_unsubscribe_change(a, types)) lead_ids.insert(a.lead_id);
+  if (lead_ids.empty()) return Status::success();
+  auto leads = client_.leads_by_id(creds, {lead_ids.begin(), lead_ids.end()});
+  if (!leads) return leads.error();
+  std::set<std::string> addresses;
+  for (const auto& lead : *leads)
+    if (!lead.email.empty()) addresses.insert(lowercase_ascii(lead.email));
+  // The address's state now, over every lead that has it (MARKETO.md: unsubscribed when
+  // any is), rather than the activity's: that also settles out-of-order changes.
+  std::vector<std::string> keys(addresses.begin(), addresses.end());
+  auto unsubscribed = keys.empty() ? Result<std::unordered_set<std::string>>(std::unordered_set<std::string>{})
+                                   : client_.unsubscribed_among(creds, keys);
+  if (!unsubscribed) return unsubscribed.error();
+  TimePoint now = clock_.now();
+  auto& sync = store_.marketo_sync();
+  store_.transaction([&] {
+    for (const auto& key : keys) sync.mirror(team_id, key, unsubscribed->count(key) > 0, now);
+  });
+  return Status::success();
 }
 
 void MarketoSync::write_back(const std::string& team, const std::vector<store::WriteBack>& items) {

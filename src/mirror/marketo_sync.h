@@ -53,6 +53,9 @@ class MarketoSync {
   };
   void run_team(const std::string& team_id, const TeamWork& work);
   void sync_team(const std::string& team_id);
+  // Records in the mirror the addresses of the leads whose unsubscribe changed in `activities`.
+  Status mirror_changes(const std::string& team_id, const marketo::Credentials& creds,
+                        const std::vector<marketo::Activity>& activities, const std::vector<int>& types);
   void write_back(const std::string& team_id, const std::vector<store::WriteBack>& items);
   std::vector<int> unsubscribe_type_ids(const std::string& team_id, const marketo::Credentials& creds);
 

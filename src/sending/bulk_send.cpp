@@ -60,6 +60,37 @@ Result<std::vector<Prepared>> prepare(const BulkRequest& r, const SendOptions& o
   return out;
 }
 
+struct Batch {
+  BulkAccepted accepted;  // the request's answer
+  std::vector<store::EmailRecord> emails;
+  bool any_unverified = false;
+};
+
+// One email per recipient, its fate given by the gate's verdict; moves the content out of `prepared`.
+Batch build_emails(const Caller& caller, const BulkRequest& request, std::vector<Prepared>& prepared,
+                   const gate::GateAnswer& answer, const std::string& mail_domain, TimePoint now) {
+  Batch b{{crypto::random_id("bk_"), {}}, {}, false};
+  b.emails.reserve(prepared.size());
+  for (auto& p : prepared) {
+    auto email = new_email(caller, request.mode, request.source,
+                           {{p.address.original()}, {}, {}, std::move(p.content.subject),
+                            std::move(p.content.text), std::move(p.content.html)},
+                           mail_domain, now);
+    email.bulk_id = b.accepted.id;
+    Verdict v = answer.verdict(p.address.key());
+    Fate f = fate(request.mode, v.finding, Stage::Request);
+    email.status = f.status;
+    if (f.status == EmailStatus::Held) email.held_since = now;
+    email.reason = v.reason;
+    email.unverified = answer.is_unverified_allowed(p.address.key());
+    b.any_unverified = b.any_unverified || email.unverified;
+    email.silent = !f.seen_by_sender;
+    if (!email.silent) b.accepted.emails.push_back({p.address.original(), email.id, email.status, email.reason});
+    b.emails.push_back(std::move(email));
+  }
+  return b;
+}
+
 std::string digest_of(const BulkRequest& r) {
   json::array recipients;
   for (const auto& p : r.recipients) {
@@ -114,27 +145,7 @@ Result<BulkAccepted> BulkSendService::send(const Caller& caller, const BulkReque
   auto answer = gate_.check(caller.team_id, team_policy(settings), keys);
 
   TimePoint now = clock_.now();
-  BulkAccepted accepted{crypto::random_id("bk_"), {}};
-  std::vector<store::EmailRecord> emails;
-  emails.reserve(prepared->size());
-  bool any_unverified = false;
-  for (auto& p : *prepared) {
-    auto email = new_email(caller, request.mode, request.source,
-                           {{p.address.original()}, {}, {}, std::move(p.content.subject),
-                            std::move(p.content.text), std::move(p.content.html)},
-                           options_.mail_domain, now);
-    email.bulk_id = accepted.id;
-    Verdict v = answer.verdict(p.address.key());
-    Fate f = fate(request.mode, v.finding, Stage::Request);
-    email.status = f.status;
-    if (f.status == EmailStatus::Held) email.held_since = now;
-    email.reason = v.reason;
-    email.unverified = answer.is_unverified_allowed(p.address.key());
-    any_unverified = any_unverified || email.unverified;
-    email.silent = !f.seen_by_sender;
-    if (!email.silent) accepted.emails.push_back({p.address.original(), email.id, email.status, email.reason});
-    emails.push_back(std::move(email));
-  }
+  Batch batch = build_emails(caller, request, *prepared, answer, options_.mail_domain, now);
 
   std::optional<BulkAccepted> earlier;
   store_.transaction([&] {
@@ -142,19 +153,19 @@ Result<BulkAccepted> BulkSendService::send(const Caller& caller, const BulkReque
       earlier = decode(twin->body_json);
       return;
     }
-    key->put({key->digest(), 1, encode(accepted)}, now);
-    store_.emails().insert_bulk(accepted.id, caller.team_id, caller.user_id, request.mode, request.source,
-                                static_cast<int64_t>(emails.size()), now);
-    for (const auto& e : emails) store_.emails().insert(e);
-    if (any_unverified)
+    key->put({key->digest(), 1, encode(batch.accepted)}, now);
+    store_.emails().insert_bulk(batch.accepted.id, caller.team_id, caller.user_id, request.mode, request.source,
+                                static_cast<int64_t>(batch.emails.size()), now);
+    for (const auto& e : batch.emails) store_.emails().insert(e);
+    if (batch.any_unverified)
       store_.audit().append({caller.team_id, caller.user_id, caller.email, "bulk_send.accepted_unverified",
-                             std::nullopt, json::serialize(json::object{{"bulk_id", accepted.id}}), now});
+                             std::nullopt, json::serialize(json::object{{"bulk_id", batch.accepted.id}}), now});
   });
   if (earlier) return *earlier;
-  for (const auto& e : emails)
+  for (const auto& e : batch.emails)
     metrics_.increment("sendguard_emails_total", {{"status", std::string(to_string(e.status))}});
   wake_outbox_();
-  return accepted;
+  return std::move(batch.accepted);
 }
 
 }  // namespace sg::sending

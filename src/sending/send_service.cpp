@@ -45,6 +45,30 @@ Result<Recipients> validate(const SendRequest& r, const SendOptions& options) {
   return out;
 }
 
+// The whole email shares one fate: refused if any recipient refuses it.
+struct Judgement {
+  std::vector<std::string> refused;
+  Verdict deciding;  // of a refused recipient, naming the email's reason
+  bool unavailable = false;
+};
+
+Judgement judge(Workflow workflow, const std::vector<EmailAddress>& recipients, const gate::GateAnswer& answer) {
+  Judgement j;
+  for (const auto& a : recipients) {
+    Verdict v = answer.verdict(a.key());
+    switch (fate(workflow, v.finding, Stage::Request).refusal) {
+      case Refusal::None: break;
+      case Refusal::Unsubscribed:
+        if (std::find(j.refused.begin(), j.refused.end(), a.original()) == j.refused.end())
+          j.refused.push_back(a.original());
+        if (j.deciding.reason.empty() || v.source_rank > j.deciding.source_rank) j.deciding = v;
+        break;
+      case Refusal::Unavailable: j.unavailable = true; break;
+    }
+  }
+  return j;
+}
+
 std::string names(const std::vector<std::string>& list) {
   std::string out;
   for (const auto& s : list) out += (out.empty() ? "" : ", ") + s;
@@ -121,22 +145,7 @@ Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const 
   if (!recipients) return recipients.error();
   auto answer = gate_.check(caller.team_id, policy_of(caller.team_id), recipients->keys);
 
-  // The whole email shares one fate: refused if any recipient refuses it.
-  std::vector<std::string> refused;
-  Verdict deciding;  // of a refused recipient, naming the email's reason
-  bool unavailable = false;
-  for (const auto& a : recipients->all) {
-    Verdict v = answer.verdict(a.key());
-    switch (fate(request.workflow, v.finding, Stage::Request).refusal) {
-      case Refusal::None: break;
-      case Refusal::Unsubscribed:
-        if (std::find(refused.begin(), refused.end(), a.original()) == refused.end())
-          refused.push_back(a.original());
-        if (deciding.reason.empty() || v.source_rank > deciding.source_rank) deciding = v;
-        break;
-      case Refusal::Unavailable: unavailable = true; break;
-    }
-  }
+  auto [refused, deciding, unavailable] = judge(request.workflow, recipients->all, answer);
 
   TimePoint now = clock_.now();
   store::EmailRecord email = new_email(
@@ -159,14 +168,20 @@ Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const 
                              answer.unavailable_detail + "); try again later");
   }
 
+  // A 503 is not remembered: the same key may be retried once Marketo answers.
+  return record(caller, key, email, result, !unavailable || !refused.empty(), now);
+}
+
+Result<SendAccepted> SendService::record(const Caller& caller, const IdempotencyKey& key,
+                                         const store::EmailRecord& email, const Result<SendAccepted>& result,
+                                         bool remembered, TimePoint now) {
   std::optional<Result<SendAccepted>> earlier;
   store_.transaction([&] {
     if (auto twin = key.twin()) {
       earlier = replay(*twin);
       return;
     }
-    // A 503 is not remembered: the same key may be retried once Marketo answers.
-    if (!unavailable || !refused.empty()) key.put(remember(result, key.digest()), now);
+    if (remembered) key.put(remember(result, key.digest()), now);
     store_.emails().insert(email);
     if (email.unverified)
       store_.audit().append({caller.team_id, caller.user_id, caller.email, "email.accepted_unverified",

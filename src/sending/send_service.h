@@ -57,6 +57,11 @@ class SendService {
  private:
   Result<SendAccepted> decide_and_record(const Caller& caller, const SendRequest& request,
                                          const IdempotencyKey& key);
+  // Stores `email` with the key's answer (when `remembered`) in one transaction, then wakes
+  // the outbox for a queued email; unless the key's twin got there first: then the twin's
+  // answer is the result.
+  Result<SendAccepted> record(const Caller& caller, const IdempotencyKey& key, const store::EmailRecord& email,
+                              const Result<SendAccepted>& result, bool remembered, TimePoint now);
 
   store::Store& store_;
   gate::UnsubscribeGate& gate_;

@@ -60,6 +60,42 @@ std::string address_cell(const std::string& cell) {
   return v;
 }
 
+void skip_byte_order_mark(std::istream& csv) {
+  if (csv.peek() == 0xEF) {  // a UTF-8 byte order mark, as spreadsheets write one
+    char bom[3];
+    csv.read(bom, 3);
+    if (std::string_view(bom, 3) != "\xEF\xBB\xBF") csv.seekg(0);
+  }
+}
+
+using NumberedRow = std::pair<int64_t, std::vector<std::string>>;  // line number, cells
+
+// Adds each row's address with its reason, counting into `report` what it did.
+void add_rows(store::SuppressionStore& list, const Caller& caller, const Columns& cols,
+              const std::vector<NumberedRow>& rows, TimePoint now, ImportReport& report) {
+  for (const auto& [at, row] : rows) {
+    std::string value = cols.email < row.size() ? address_cell(row[cols.email]) : "";
+    const std::string& reason_cell = cols.reason && *cols.reason < row.size() ? row[*cols.reason] : kNoCell;
+    auto address = EmailAddress::parse(value);
+    // Cells are stored only when they are UTF-8 (JSON answers and exports must be).
+    const char* refused = !is_valid_utf8(value)         ? "the email cell is not valid UTF-8"
+                          : !address                   ? "not an email address"
+                          : !is_valid_utf8(reason_cell) ? "the reason cell is not valid UTF-8"
+                                                       : nullptr;
+    if (refused) {
+      if (report.invalid.size() < kMaxInvalidListed)
+        report.invalid.push_back({at, sanitize_utf8(value, kMaxEchoedCell), refused});
+      ++report.invalid_count;
+      continue;
+    }
+    std::string reason = truncate_utf8(reason_cell, kMaxReason);
+    if (list.add(caller.team_id, address->original(), "import", reason, caller.email, now))
+      ++report.added;
+    else
+      ++report.already_listed;
+  }
+}
+
 // Bytes of `in` read so far, also once it reached its end.
 int64_t position(std::istream& in) {
   auto pos = in.tellg();
@@ -138,11 +174,7 @@ Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::i
                                                     const std::function<void(int64_t)>& progress) {
   if (Status may = require_admin(caller, "import to the suppression list"); !may) return may.error();
   ImportReport report;
-  if (csv.peek() == 0xEF) {  // a UTF-8 byte order mark, as spreadsheets write one
-    char bom[3];
-    csv.read(bom, 3);
-    if (std::string_view(bom, 3) != "\xEF\xBB\xBF") csv.seekg(0);
-  }
+  skip_byte_order_mark(csv);
   auto first = read_csv_record(csv);
   if (!first) return report;
   Columns cols = columns_of(*first);
@@ -151,31 +183,9 @@ Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::i
 
   TimePoint now = clock_.now();
   int64_t line = 1;
-  std::vector<std::pair<int64_t, std::vector<std::string>>> chunk;
+  std::vector<NumberedRow> chunk;
   auto flush = [&] {
-    store_.transaction([&] {
-      for (auto& [at, row] : chunk) {
-        std::string value = cols.email < row.size() ? address_cell(row[cols.email]) : "";
-        const std::string& reason_cell = cols.reason && *cols.reason < row.size() ? row[*cols.reason] : kNoCell;
-        auto address = EmailAddress::parse(value);
-        // Cells are stored only when they are UTF-8 (JSON answers and exports must be).
-        const char* refused = !is_valid_utf8(value)         ? "the email cell is not valid UTF-8"
-                              : !address                   ? "not an email address"
-                              : !is_valid_utf8(reason_cell) ? "the reason cell is not valid UTF-8"
-                                                           : nullptr;
-        if (refused) {
-          if (report.invalid.size() < kMaxInvalidListed)
-            report.invalid.push_back({at, sanitize_utf8(value, kMaxEchoedCell), refused});
-          ++report.invalid_count;
-          continue;
-        }
-        std::string reason = truncate_utf8(reason_cell, kMaxReason);
-        if (store_.suppressions().add(caller.team_id, address->original(), "import", reason, caller.email, now))
-          ++report.added;
-        else
-          ++report.already_listed;
-      }
-    });
+    store_.transaction([&] { add_rows(store_.suppressions(), caller, cols, chunk, now, report); });
     chunk.clear();
     if (progress) progress(position(csv));
   };
