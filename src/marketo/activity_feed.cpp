@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "marketo/error_codes.h"
 #include "marketo/reply_envelope.h"
 #include "net/url_encode.h"
 
@@ -29,11 +30,10 @@ std::string primary_attribute_name(const boost::json::value* primary) {
 }
 
 std::optional<Activity> read_activity(const boost::json::object& item) {
-  const auto id = integer_of(item.if_contains("id"));
   const auto lead_id = integer_of(item.if_contains("leadId"));
   const auto type_id = integer_of(item.if_contains("activityTypeId"));
-  if (!id || !lead_id || !type_id) return std::nullopt;
-  return Activity{*id,
+  if (!lead_id || !type_id) return std::nullopt;
+  return Activity{text_of(item.if_contains("marketoGUID")),
                   *lead_id,
                   static_cast<int>(*type_id),
                   text_of(item.if_contains("activityDate")),
@@ -77,12 +77,16 @@ std::vector<ActivityType> read_activity_types(const boost::json::array& result) 
   return out;
 }
 
-std::vector<Activity> read_activities(const boost::json::array& result) {
+Result<std::vector<Activity>> read_activities(const boost::json::array& result) {
   std::vector<Activity> out;
-  for (const auto& item : result) {
-    const auto* object = item.if_object();
-    if (object == nullptr) continue;
-    if (std::optional<Activity> activity = read_activity(*object)) out.push_back(std::move(*activity));
+  for (std::size_t i = 0; i < result.size(); ++i) {
+    const auto* object = result[i].if_object();
+    std::optional<Activity> activity = object ? read_activity(*object) : std::nullopt;
+    if (!activity)
+      return Error::make(errc::invalid_response, "activity " + std::to_string(i + 1) + " of " +
+                                                     std::to_string(result.size()) +
+                                                     " in the page has no leadId or activityTypeId");
+    out.push_back(std::move(*activity));
   }
   return out;
 }

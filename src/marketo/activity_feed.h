@@ -28,6 +28,8 @@ net::Request activities_request(const Endpoint& rest, std::string_view page_toke
 // Types and activities without a readable id (and, for activities, lead and type) are
 // left out: nothing could be done with them.
 std::vector<ActivityType> read_activity_types(const boost::json::array& result);
-std::vector<Activity> read_activities(const boost::json::array& result);
+// Every item, or an error naming the first one without a lead or a type: a page read in
+// part would let the mirror miss an unsubscribe while the sync looks healthy.
+Result<std::vector<Activity>> read_activities(const boost::json::array& result);
 
 }  // namespace sg::marketo

@@ -163,11 +163,12 @@ Result<ActivityPage> Client::activities(const Credentials& credentials, const st
   Result<ReplyEnvelope> reply =
       impl_->rest.call(credentials, endpoint->instance, activities_request(*endpoint, token, type_ids), kActivityKind);
   if (!reply) return reply.error();
-  ActivityPage page{reply->next_page_token, reply->more_result, read_activities(reply->result)};
-  if (page.items.size() < reply->result.size()) {
-    spdlog::warn("marketo activities from {}: {} of {} unreadable, skipped", endpoint->instance,
-                 reply->result.size() - page.items.size(), reply->result.size());
+  Result<std::vector<Activity>> items = read_activities(reply->result);
+  if (!items) {
+    spdlog::warn("marketo activities from {}: {}", endpoint->instance, items.error().message);
+    return items.error();
   }
+  ActivityPage page{reply->next_page_token, reply->more_result, std::move(*items)};
   // Without a token to continue from, the next read starts where this one did: activities
   // may come twice, but none is lost.
   if (page.next_token.empty()) {

@@ -58,8 +58,11 @@ struct ActivityAttribute {
   std::string value;  // JSON scalars as text: true -> "true", 12 -> "12", null -> ""
 };
 
+// An activity as the feed gives it. Instances on Marketo's Activity Service may leave out
+// the integer `id` and identify an activity only by `marketoGUID`, so neither is required:
+// what the mirror needs is the lead and the type.
 struct Activity {
-  int64_t id = 0;
+  std::string marketo_guid;  // empty when the instance gave none
   int64_t lead_id = 0;
   int type_id = 0;
   std::string date;                     // activityDate as Marketo wrote it (RFC 3339)

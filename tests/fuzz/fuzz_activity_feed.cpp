@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!envelope) return 0;
   auto activities = read_activities(envelope->result);
   auto types = read_activity_types(envelope->result);
-  FUZZ_REQUIRE(activities.size() <= envelope->result.size() && types.size() <= envelope->result.size());
+  FUZZ_REQUIRE((!activities || activities->size() == envelope->result.size()) && types.size() <= envelope->result.size());
 
   static const Endpoint rest = *parse_endpoint("https://123-abc-456.mktorest.com/rest");
   const int type_ids[] = {24, 37};

@@ -273,6 +273,37 @@ def test_an_address_stays_blocked_while_any_of_its_leads_is_unsubscribed(make_se
     assert admin.send(["pair@x.com"]).status_code == 422
 
 
+def test_activities_without_an_integer_id_still_reach_the_mirror(make_server, sim, sink):
+    # An instance on Marketo's Activity Service: activities carry marketoGUID but no "id".
+    sim.config(activity_fields_dropped=["id"])
+    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600"})
+    sim.add_leads([{"email": "ann@x.com"}])
+    assert check(admin, "ann@x.com")["allowed"]
+    wait_for_sync(admin)
+
+    sim.set_unsubscribed("ann@x.com")
+    wait_until(lambda: not check(admin, "ann@x.com")["allowed"], 10, "the mirror to learn the unsubscribe")
+    assert integration(admin)["sync"]["last_error"] is None
+
+
+def test_a_page_with_an_unreadable_activity_is_a_sync_failure_not_a_quiet_skip(make_server, sim, sink):
+    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600"})
+    sim.add_leads([{"email": "ann@x.com"}])
+    assert check(admin, "ann@x.com")["allowed"]
+    wait_for_sync(admin)
+
+    sim.config(activity_fields_dropped=["leadId"])
+    sim.set_unsubscribed("ann@x.com")
+    failed = wait_until(lambda: (s := integration(admin)["sync"])["last_error"] and s, 10, "a sync error")
+    assert "leadId" in failed["last_error"], failed
+    assert check(admin, "ann@x.com")["allowed"]  # nothing learned from a page read in part
+
+    # Readable again: the same page is read from where the feed stopped, and nothing is lost.
+    sim.config(activity_fields_dropped=[])
+    wait_until(lambda: not check(admin, "ann@x.com")["allowed"], 10, "the mirror to learn the unsubscribe")
+    assert wait_until(lambda: (s := integration(admin)["sync"])["last_error"] is None and s, 10, "recovery")
+
+
 # --- sync status and the daily budget ----------------------------------------------
 
 def test_sync_status_reports_success_lag_and_errors(make_server, sim, sink):

@@ -42,6 +42,9 @@ DEFAULT_CONFIG = {
     "daily_quota": 50000,
     "page_size": 300,
     "activity_page_size": 300,  # most activities per page, whatever batchSize asks for
+    # Fields left out of every activity served: ["id"] is an instance on the Activity
+    # Service (only marketoGUID identifies an activity); ["leadId"] an unreadable page.
+    "activity_fields_dropped": [],
     "latency_ms": 0,
 }
 
@@ -493,7 +496,8 @@ class Simulator:
                 activity = log[position]["activity"]
                 position += 1
                 if activity["activityTypeId"] in type_ids:
-                    items.append(copy.deepcopy(activity))
+                    items.append({k: copy.deepcopy(v) for k, v in activity.items()
+                                  if k not in self.config["activity_fields_dropped"]})
             more = any(entry["activity"]["activityTypeId"] in type_ids for entry in log[position:])
             reply = {"nextPageToken": page_token(position), "moreResult": more}
             if items:  # Marketo leaves "result" out of an empty page

@@ -78,7 +78,7 @@ TEST(MarketoActivityFeed, ActivitiesAskForTheTypesFromTheTokenInPagesOfThreeHund
   EXPECT_FALSE(page->more);
   ASSERT_EQ(1u, page->items.size());
   const Activity& item = page->items[0];
-  EXPECT_EQ(501, item.id);
+  EXPECT_EQ("501", item.marketo_guid);
   EXPECT_EQ(318581, item.lead_id);
   EXPECT_EQ(13, item.type_id);
   EXPECT_EQ("2026-01-15T11:59:00Z", item.date);
@@ -102,16 +102,16 @@ TEST(MarketoActivityFeed, ActivitiesAreReadPageByPageWhileMoreResultHolds) {
                           "T2", true))});
   h.http.script("nextPageToken=T2", {ok(activities_json(activity_json(3, 11, 13, "Unsubscribed"), "T3", true))});
   h.http.script("nextPageToken=T3", {ok(activities_json("", "T4", false))});
-  std::vector<int64_t> ids;
+  std::vector<std::string> ids;
   std::string token = "T1";
   while (true) {
     Result<ActivityPage> page = h.client.activities(credentials(), token, kUnsubscribeTypes);
     ASSERT_TRUE(page.ok());
-    for (const Activity& item : page->items) ids.push_back(item.id);
+    for (const Activity& item : page->items) ids.push_back(item.marketo_guid);
     token = page->next_token;
     if (!page->more) break;
   }
-  EXPECT_EQ((std::vector<int64_t>{1, 2, 3}), ids);
+  EXPECT_EQ((std::vector<std::string>{"1", "2", "3"}), ids);
   EXPECT_EQ("T4", token);
   EXPECT_EQ(3u, h.calls("activity", "success"));
 }
@@ -126,15 +126,35 @@ TEST(MarketoActivityFeed, ActivitiesWithoutANextPageTokenResumeFromTheSameToken)
   EXPECT_EQ(1u, page->items.size());
 }
 
-TEST(MarketoActivityFeed, ActivitiesLeaveOutItemsWithoutIdLeadOrType) {
+TEST(MarketoActivityFeed, ActivitiesWithoutAnIntegerIdAreReadByLeadTypeAndGuid) {
+  // Activity Service instances may send no "id"; "marketoGUID" identifies the activity.
   ClientHarness h;
-  h.http.script(kActivitiesPath, {ok(activities_json(R"({"id":1,"activityTypeId":9},{"leadId":2,"activityTypeId":9},)" +
-                                                         activity_json(3, 30, 13, "Unsubscribed") + R"(,"junk")",
-                                                     "T2", false))});
+  h.http.script(kActivitiesPath,
+                {ok(activities_json(R"({"marketoGUID":"3f0c-11","leadId":30,"activityTypeId":13,)"
+                                    R"("activityDate":"2026-01-15T11:59:00Z","primaryAttributeValue":"Unsubscribed",)"
+                                    R"("attributes":[{"name":"New Value","value":true}]},)"
+                                    R"({"leadId":31,"activityTypeId":9})",
+                                    "T2", false))});
   Result<ActivityPage> page = h.client.activities(credentials(), "T1", kUnsubscribeTypes);
   ASSERT_TRUE(page.ok());
-  ASSERT_EQ(1u, page->items.size());
-  EXPECT_EQ(3, page->items[0].id);
+  ASSERT_EQ(2u, page->items.size());
+  EXPECT_EQ("3f0c-11", page->items[0].marketo_guid);
+  EXPECT_EQ(30, page->items[0].lead_id);
+  EXPECT_EQ(13, page->items[0].type_id);
+  EXPECT_EQ("", page->items[1].marketo_guid);
+  EXPECT_EQ(31, page->items[1].lead_id);
+}
+
+TEST(MarketoActivityFeed, APageWithAnItemWithoutLeadOrTypeFailsRatherThanSkipIt) {
+  for (const std::string bad : {R"({"id":1,"activityTypeId":9})", R"({"id":2,"leadId":2})", R"("junk")"}) {
+    ClientHarness h;
+    h.http.script(kActivitiesPath,
+                  {ok(activities_json(activity_json(3, 30, 13, "Unsubscribed") + "," + bad, "T2", false))});
+    Result<ActivityPage> page = h.client.activities(credentials(), "T1", kUnsubscribeTypes);
+    ASSERT_FALSE(page.ok()) << bad;
+    EXPECT_EQ("invalid_response", page.error().code);
+    EXPECT_NE(std::string::npos, page.error().message.find("activity 2 of 2")) << page.error().message;
+  }
 }
 
 TEST(MarketoActivityFeed, ActivitiesRefuseArgumentsMarketoWouldRejectWithoutCalling) {
