@@ -62,6 +62,37 @@ Status in_batches(std::span<const T> all, std::size_t size, Each each) {
   return Status::success();
 }
 
+// What a lookup learned: the unsubscribed among the keys, and the keys Marketo could not
+// answer for.
+struct LookupAnswer {
+  std::unordered_set<std::string> unsubscribed;
+  std::vector<std::string> unanswerable;
+};
+
+// Looks up `batch`; on 1003 (more than 1,000 leads match the filter) asks about each half,
+// down to single addresses, so that one address many leads share costs only itself its
+// answer. Any other failure ends the lookup.
+Status look_up_splitting(RestCaller& rest, const Credentials& credentials, const Endpoint& endpoint,
+                         std::span<const std::string> batch, const std::unordered_set<std::string>& wanted,
+                         LookupAnswer& answer) {
+  Result<boost::json::array> leads =
+      fetch_leads(rest, credentials, endpoint, LeadQuery{"email", batch, kUnsubscribeFields}, kLookupKind);
+  if (leads) {
+    for (std::string& key : unsubscribed_leads(*leads, wanted)) answer.unsubscribed.insert(std::move(key));
+    return Status::success();
+  }
+  if (leads.error().code != errc::invalid_data) return leads.error();
+  if (batch.size() == 1) {
+    answer.unanswerable.push_back(batch.front());
+    return Status::success();
+  }
+  const std::size_t half = batch.size() / 2;
+  if (Status done = look_up_splitting(rest, credentials, endpoint, batch.first(half), wanted, answer); !done) {
+    return done;
+  }
+  return look_up_splitting(rest, credentials, endpoint, batch.subspan(half), wanted, answer);
+}
+
 }  // namespace
 
 struct Client::Impl {
@@ -96,23 +127,24 @@ Status Client::verify(const Credentials& credentials) {
 
 Result<std::unordered_set<std::string>> Client::unsubscribed_among(const Credentials& credentials,
                                                                    const std::vector<std::string>& keys) {
-  std::unordered_set<std::string> unsubscribed;
-  if (keys.empty()) return unsubscribed;
+  if (keys.empty()) return std::unordered_set<std::string>{};
   Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
   if (!endpoint) return endpoint.error();
   if (Status lookable = check_lookable(keys); !lookable) return lookable.error();
   std::unordered_set<std::string> wanted;
   for (const std::string& key : keys) wanted.insert(lowercase_ascii(key));
 
-  Status done = in_batches<std::string>(keys, kMaxKeysPerLookup, [&](std::span<const std::string> batch) -> Status {
-    Result<boost::json::array> leads =
-        fetch_leads(impl_->rest, credentials, *endpoint, LeadQuery{"email", batch, kUnsubscribeFields}, kLookupKind);
-    if (!leads) return leads.error();
-    for (std::string& key : unsubscribed_leads(*leads, wanted)) unsubscribed.insert(std::move(key));
-    return Status::success();
+  LookupAnswer answer;
+  Status done = in_batches<std::string>(keys, kMaxKeysPerLookup, [&](std::span<const std::string> batch) {
+    return look_up_splitting(impl_->rest, credentials, *endpoint, batch, wanted, answer);
   });
   if (!done) return done.error();
-  return unsubscribed;
+  if (!answer.unanswerable.empty()) {
+    spdlog::warn("marketo lookup: {} address(es) match more than 1,000 leads each", answer.unanswerable.size());
+    return Error::make(errc::too_many_matches, "more than 1,000 Marketo leads share each of these addresses")
+        .about(std::move(answer.unanswerable));
+  }
+  return std::move(answer.unsubscribed);
 }
 
 Result<std::vector<WriteBackResult>> Client::unsubscribe(const Credentials& credentials,
