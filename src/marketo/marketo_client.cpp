@@ -9,6 +9,7 @@
 #include "core/email_address.h"
 #include "marketo/activity_feed.h"
 #include "marketo/call_metrics.h"
+#include "marketo/crowded_addresses.h"
 #include "marketo/daily_budget.h"
 #include "marketo/endpoint.h"
 #include "marketo/error_codes.h"
@@ -100,12 +101,17 @@ struct Client::Impl {
       : clock(clock),
         tokens(http, clock, metrics, limits.call_timeout),
         budget(limits.daily_budget),
-        rest(http, clock, metrics, tokens, budget, limits) {}
+        rest(http, clock, metrics, tokens, budget, limits),
+        crowded(kRememberCrowded) {}
+
+  // Leads are rarely merged or deleted by the thousand: an hour spares the splitting.
+  static constexpr Millis kRememberCrowded{3600 * 1000};
 
   Clock& clock;
   TokenCache tokens;
   DailyBudget budget;
   RestCaller rest;
+  CrowdedAddresses crowded;
 };
 
 Client::Client(net::HttpClient& http, Clock& clock, Metrics& metrics, Limits limits)
@@ -134,11 +140,17 @@ Result<std::unordered_set<std::string>> Client::unsubscribed_among(const Credent
   std::unordered_set<std::string> wanted;
   for (const std::string& key : keys) wanted.insert(lowercase_ascii(key));
 
+  // Addresses found crowded lately are not asked again: each would halve its batch anew.
+  const std::string instance = limits_key_of(credentials, endpoint->instance);
+  std::pair<std::vector<std::string>, std::vector<std::string>> known =
+      impl_->crowded.split(instance, keys, impl_->clock.now());
   LookupAnswer answer;
-  Status done = in_batches<std::string>(keys, kMaxKeysPerLookup, [&](std::span<const std::string> batch) {
+  Status done = in_batches<std::string>(known.second, kMaxKeysPerLookup, [&](std::span<const std::string> batch) {
     return look_up_splitting(impl_->rest, credentials, *endpoint, batch, wanted, answer);
   });
   if (!done) return done.error();
+  impl_->crowded.add(instance, answer.unanswerable, impl_->clock.now());
+  answer.unanswerable.insert(answer.unanswerable.end(), known.first.begin(), known.first.end());
   if (!answer.unanswerable.empty()) {
     spdlog::warn("marketo lookup: {} address(es) match more than 1,000 leads each", answer.unanswerable.size());
     return Error::make(errc::too_many_matches, "more than 1,000 Marketo leads share each of these addresses")

@@ -228,6 +228,23 @@ TEST(MarketoLookup, LookupSplitsABatchOnTooManyMatchesAndNamesOnlyTheSharedAddre
                           [](const net::Request& r) { return filter_value_count(r) == 1; }));
 }
 
+TEST(MarketoLookup, LookupRemembersASharedAddressForAnHourInsteadOfSplittingAgain) {
+  ClientHarness h;
+  std::vector<std::string> keys = addresses(300);
+  h.http.handle(kLeadsPath, [&](const net::Request& r) { return too_many_for(r, keys[7], keys[200]); });
+  ASSERT_FALSE(h.lookup(keys).ok());
+  const size_t splitting = h.http.requests_to(kLeadsPath).size();
+
+  Result<Keys> again = h.lookup(keys);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(std::vector<std::string>{keys[7]}, again.error().recipients);
+  EXPECT_EQ(splitting + 1, h.http.requests_to(kLeadsPath).size()) << "one call for the 299 others";
+
+  h.clock.advance(Millis(3600 * 1000));
+  ASSERT_FALSE(h.lookup(keys).ok());
+  EXPECT_GT(h.http.requests_to(kLeadsPath).size(), splitting + 2) << "asked again after an hour";
+}
+
 TEST(MarketoLookup, LookupWithoutTheSharedAddressAnswersInOneCall) {
   ClientHarness h;
   std::vector<std::string> keys = addresses(300);
