@@ -8,13 +8,13 @@ void CrowdedAddresses::add(const std::string& instance, const std::vector<std::s
   for (const std::string& key : keys) until_[{instance, key}] = now + remember_for_;
 }
 
-std::pair<std::vector<std::string>, std::vector<std::string>> CrowdedAddresses::split(
-    const std::string& instance, const std::vector<std::string>& keys, TimePoint now) const {
-  std::pair<std::vector<std::string>, std::vector<std::string>> out;
+std::vector<std::string> CrowdedAddresses::among(const std::string& instance, const std::vector<std::string>& keys,
+                                                 TimePoint now) const {
+  std::vector<std::string> out;
   std::lock_guard lock(mu_);
   for (const std::string& key : keys) {
     auto it = until_.find({instance, key});
-    (it != until_.end() && it->second > now ? out.first : out.second).push_back(key);
+    if (it != until_.end() && it->second > now) out.push_back(key);
   }
   return out;
 }

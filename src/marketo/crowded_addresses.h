@@ -6,7 +6,6 @@
 #include <map>
 #include <mutex>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -18,10 +17,9 @@ class CrowdedAddresses {
   explicit CrowdedAddresses(Millis remember_for) : remember_for_(remember_for) {}
 
   void add(const std::string& instance, const std::vector<std::string>& keys, TimePoint now);
-  // `keys` split into those remembered as crowded on `instance` at `now` and the others.
-  std::pair<std::vector<std::string>, std::vector<std::string>> split(const std::string& instance,
-                                                                       const std::vector<std::string>& keys,
-                                                                       TimePoint now) const;
+  // Those of `keys` remembered as crowded on `instance` at `now`.
+  std::vector<std::string> among(const std::string& instance, const std::vector<std::string>& keys,
+                                 TimePoint now) const;
 
  private:
   const Millis remember_for_;

@@ -63,6 +63,11 @@ Status in_batches(std::span<const T> all, std::size_t size, Each each) {
   return Status::success();
 }
 
+Error crowded_error(std::vector<std::string> keys) {
+  return Error::make(errc::too_many_matches, "more than 1,000 Marketo leads share each of these addresses")
+      .about(std::move(keys));
+}
+
 // What a lookup learned: the unsubscribed among the keys, and the keys Marketo could not
 // answer for.
 struct LookupAnswer {
@@ -140,21 +145,20 @@ Result<std::unordered_set<std::string>> Client::unsubscribed_among(const Credent
   std::unordered_set<std::string> wanted;
   for (const std::string& key : keys) wanted.insert(lowercase_ascii(key));
 
-  // Addresses found crowded lately are not asked again: each would halve its batch anew.
+  // Addresses found crowded lately are named at once, without a call: each would halve
+  // its batch anew, and the caller asks again about the others.
   const std::string instance = limits_key_of(credentials, endpoint->instance);
-  std::pair<std::vector<std::string>, std::vector<std::string>> known =
-      impl_->crowded.split(instance, keys, impl_->clock.now());
+  std::vector<std::string> crowded = impl_->crowded.among(instance, keys, impl_->clock.now());
+  if (!crowded.empty()) return crowded_error(std::move(crowded));
   LookupAnswer answer;
-  Status done = in_batches<std::string>(known.second, kMaxKeysPerLookup, [&](std::span<const std::string> batch) {
+  Status done = in_batches<std::string>(keys, kMaxKeysPerLookup, [&](std::span<const std::string> batch) {
     return look_up_splitting(impl_->rest, credentials, *endpoint, batch, wanted, answer);
   });
   if (!done) return done.error();
-  impl_->crowded.add(instance, answer.unanswerable, impl_->clock.now());
-  answer.unanswerable.insert(answer.unanswerable.end(), known.first.begin(), known.first.end());
   if (!answer.unanswerable.empty()) {
     spdlog::warn("marketo lookup: {} address(es) match more than 1,000 leads each", answer.unanswerable.size());
-    return Error::make(errc::too_many_matches, "more than 1,000 Marketo leads share each of these addresses")
-        .about(std::move(answer.unanswerable));
+    impl_->crowded.add(instance, answer.unanswerable, impl_->clock.now());
+    return crowded_error(std::move(answer.unanswerable));
   }
   return std::move(answer.unsubscribed);
 }

@@ -262,3 +262,13 @@ def test_an_address_more_than_1000_leads_share_fails_closed_alone(start, sim, si
     assert status[gone] == ("failed", "marketo_unsubscribed")
     assert {status[a] for a in people if a != gone} == {("queued", None)}
     assert set(sim.stats()["errors_by_code"]) == {"1003"}
+
+    # Remembered: a later check with the shared address costs one call, for the others.
+    deadline = time.monotonic() + 60
+    while admin.get("/emails", params={"status": "queued"}).json()["emails"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    before = leads_calls(sim.stats())
+    check = admin.post("/checks", {"recipients": [shared, gone, "new@x.example"]})
+    assert leads_calls(sim.stats()) == before + 1
+    assert check.status_code == 503, check.text
