@@ -272,3 +272,25 @@ def test_an_address_more_than_1000_leads_share_fails_closed_alone(start, sim, si
     check = admin.post("/checks", {"recipients": [shared, gone, "new@x.example"]})
     assert leads_calls(sim.stats()) == before + 1
     assert check.status_code == 503, check.text
+
+
+def test_rate_limit_606_makes_the_feed_wait_out_the_window_then_read_on(start, sim, sink):
+    server, admin = start(env={"SENDGUARD_MIRROR_INTERVAL": "1"})
+    deadline = time.monotonic() + 20
+    while sim.stats()["activity_calls"] < 2:  # the feed is being read
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    sim.faults([{"kind": "error", "code": "606", "count": 1}])
+    while sim.stats()["errors_by_code"].get("606") != 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    calls = sim.stats()["rest_calls"]
+
+    time.sleep(15)  # well inside the 20 s window
+    assert sim.stats()["rest_calls"] == calls, "a call to Marketo inside the rate-limit window"
+
+    deadline = time.monotonic() + 30
+    while sim.stats()["rest_calls"] == calls:  # then the feed goes on, without an error
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert sim.stats()["errors_by_code"] == {"606": 1}
