@@ -69,12 +69,12 @@ int OutboxWorker::run_once() {
       for (const auto& email : rest) store_.emails().release_claim(email.id);
       break;
     }
-    rest = rest.subspan(deliver_slice(rest.first(sizer.next(rest.size())), sizer));
+    rest = rest.subspan(deliver_slice(rest.first(sizer.next(rest.size())), deadline, sizer));
   }
   return static_cast<int>(batch.size());
 }
 
-size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, SliceSizer& sizer) {
+size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, TimePoint deadline, SliceSizer& sizer) {
   const Prechecked prechecked = precheck(slice);
   std::mutex mu;
   size_t next = 0;
@@ -96,7 +96,7 @@ size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, SliceSiz
   auto work = [&] {
     while (std::optional<size_t> i = take()) {
       try {
-        if (stop_requested_) store_.emails().release_claim(slice[*i].id);
+        if (clock_.now() >= deadline || stop_requested_) store_.emails().release_claim(slice[*i].id);
         else process(std::move(slice[*i]), prechecked.by_team.at(slice[*i].team_id));
       } catch (const std::exception& e) {
         // The lease runs out and another attempt follows; nothing is lost.

@@ -64,8 +64,9 @@ class OutboxWorker {
     std::map<std::string, gate::GateAnswer> by_team;
     TimePoint at{};  // when the answers came
   };
-  // Delivers the emails of `slice` that can start on its answer; returns how many did.
-  size_t deliver_slice(std::span<store::EmailRecord> slice, SliceSizer& sizer);
+  // Delivers (or, past `deadline`, hands back) the emails of `slice` that can start on its
+  // answer; returns how many it took.
+  size_t deliver_slice(std::span<store::EmailRecord> slice, TimePoint deadline, SliceSizer& sizer);
   Prechecked precheck(std::span<const store::EmailRecord> slice);
   void process(store::EmailRecord email, const gate::GateAnswer& answer);
   void deliver(store::EmailRecord& email, const std::vector<std::string>& recipients);
