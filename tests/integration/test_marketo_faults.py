@@ -265,7 +265,7 @@ def test_an_address_more_than_1000_leads_share_fails_closed_alone(start, sim, si
     assert status[shared] == ("held", "check_unavailable")
     assert status[gone] == ("failed", "marketo_unsubscribed")
     assert {status[a] for a in people if a != gone} == {("queued", None)}
-    assert set(sim.stats()["errors_by_code"]) == {"1003"}
+    assert sim.stats()["errors_by_code"]["1003"] >= 1
 
     # Remembered: a later check with the shared address costs one call, for the others.
     deadline = time.monotonic() + 60
