@@ -13,7 +13,9 @@ namespace sg::gate {
 class SuppressionSource {
  public:
   virtual ~SuppressionSource() = default;
-  // `keys` are lower-cased and distinct. An Error means the source could not answer.
+  // `keys` are lower-cased and distinct. An Error means the source could not answer; one
+  // naming some of `keys` (Error::recipients) could not answer for those, and the gate asks
+  // again about the others.
   virtual Result<std::unordered_set<std::string>> unsubscribed_among(
       const std::string& team_id, const std::vector<std::string>& keys) = 0;
 };

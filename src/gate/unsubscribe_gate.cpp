@@ -70,6 +70,19 @@ GateAnswer UnsubscribeGate::check(const std::string& team_id, const TeamPolicy& 
   return answer;
 }
 
+namespace {
+
+// `keys` split into those among `named` and the others, each in the order of `keys`.
+std::pair<std::vector<std::string>, std::vector<std::string>> split_named(const std::vector<std::string>& keys,
+                                                                         const std::vector<std::string>& named) {
+  std::pair<std::vector<std::string>, std::vector<std::string>> out;
+  for (const auto& k : keys)
+    (std::find(named.begin(), named.end(), k) != named.end() ? out.first : out.second).push_back(k);
+  return out;
+}
+
+}  // namespace
+
 void UnsubscribeGate::ask(int rank, Entry& entry, const std::string& team_id, const TeamPolicy& policy,
                           const std::vector<std::string>& keys, GateAnswer& answer) {
   const Verdict refused{Finding::Unsubscribed, entry.source.reason, rank};
@@ -81,7 +94,13 @@ void UnsubscribeGate::ask(int rank, Entry& entry, const std::string& team_id, co
   if (!fresh) {
     // The team's own list is our database: the fail policy is for vendors' outages only.
     if (entry.source.always_on) throw std::runtime_error(entry.source.label + ": " + fresh.error().message);
-    return unavailable(entry, team_id, policy, missing, fresh.error(), answer);
+    // A source that names the addresses it cannot answer for fails only for them.
+    auto [named, others] = split_named(missing, fresh.error().recipients);
+    if (named.empty() || others.empty()) return unavailable(entry, team_id, policy, missing, fresh.error(), answer);
+    unavailable(entry, team_id, policy, named, fresh.error(), answer);
+    missing = std::move(others);
+    fresh = entry.source.source->unsubscribed_among(team_id, missing);
+    if (!fresh) return unavailable(entry, team_id, policy, missing, fresh.error(), answer);
   }
   TimePoint fetched = clock_.now();
   for (const auto& k : missing) {

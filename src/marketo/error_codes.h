@@ -20,6 +20,10 @@ inline constexpr std::string_view address_refused = "marketo_address_refused";
 inline constexpr std::string_view rest_auth_failed = "marketo_rest_auth_failed";
 inline constexpr std::string_view rest_unreachable = "marketo_rest_unreachable";
 inline constexpr std::string_view error = "marketo_error";
+// 1003, "Invalid data"; on a lookup: more than 1,000 leads match the filter.
+inline constexpr std::string_view invalid_data = "marketo_invalid_data";
+// Addresses each shared by more than 1,000 leads: Marketo cannot be asked about them.
+inline constexpr std::string_view too_many_matches = "marketo_too_many_matches";
 inline constexpr std::string_view unsubscribed = "marketo_unsubscribed";
 // A reply that is not Marketo's JSON envelope; reported to callers as `error`.
 inline constexpr std::string_view invalid_response = "invalid_response";

@@ -9,6 +9,7 @@
 #include "core/email_address.h"
 #include "marketo/activity_feed.h"
 #include "marketo/call_metrics.h"
+#include "marketo/crowded_addresses.h"
 #include "marketo/daily_budget.h"
 #include "marketo/endpoint.h"
 #include "marketo/error_codes.h"
@@ -62,6 +63,42 @@ Status in_batches(std::span<const T> all, std::size_t size, Each each) {
   return Status::success();
 }
 
+Error crowded_error(std::vector<std::string> keys) {
+  return Error::make(errc::too_many_matches, "more than 1,000 Marketo leads share each of these addresses")
+      .about(std::move(keys));
+}
+
+// What a lookup learned: the unsubscribed among the keys, and the keys Marketo could not
+// answer for.
+struct LookupAnswer {
+  std::unordered_set<std::string> unsubscribed;
+  std::vector<std::string> unanswerable;
+};
+
+// Looks up `batch`; on 1003 (more than 1,000 leads match the filter) asks about each half,
+// down to single addresses, so that one address many leads share costs only itself its
+// answer. Any other failure ends the lookup.
+Status look_up_splitting(RestCaller& rest, const Credentials& credentials, const Endpoint& endpoint,
+                         std::span<const std::string> batch, const std::unordered_set<std::string>& wanted,
+                         LookupAnswer& answer) {
+  Result<boost::json::array> leads =
+      fetch_leads(rest, credentials, endpoint, LeadQuery{"email", batch, kUnsubscribeFields}, kLookupKind);
+  if (leads) {
+    for (std::string& key : unsubscribed_leads(*leads, wanted)) answer.unsubscribed.insert(std::move(key));
+    return Status::success();
+  }
+  if (leads.error().code != errc::invalid_data) return leads.error();
+  if (batch.size() == 1) {
+    answer.unanswerable.push_back(batch.front());
+    return Status::success();
+  }
+  const std::size_t half = batch.size() / 2;
+  if (Status done = look_up_splitting(rest, credentials, endpoint, batch.first(half), wanted, answer); !done) {
+    return done;
+  }
+  return look_up_splitting(rest, credentials, endpoint, batch.subspan(half), wanted, answer);
+}
+
 }  // namespace
 
 struct Client::Impl {
@@ -69,12 +106,17 @@ struct Client::Impl {
       : clock(clock),
         tokens(http, clock, metrics, limits.call_timeout),
         budget(limits.daily_budget),
-        rest(http, clock, metrics, tokens, budget, limits) {}
+        rest(http, clock, metrics, tokens, budget, limits),
+        crowded(kRememberCrowded) {}
+
+  // Leads are rarely merged or deleted by the thousand: an hour spares the splitting.
+  static constexpr Millis kRememberCrowded{3600 * 1000};
 
   Clock& clock;
   TokenCache tokens;
   DailyBudget budget;
   RestCaller rest;
+  CrowdedAddresses crowded;
 };
 
 Client::Client(net::HttpClient& http, Clock& clock, Metrics& metrics, Limits limits)
@@ -96,23 +138,29 @@ Status Client::verify(const Credentials& credentials) {
 
 Result<std::unordered_set<std::string>> Client::unsubscribed_among(const Credentials& credentials,
                                                                    const std::vector<std::string>& keys) {
-  std::unordered_set<std::string> unsubscribed;
-  if (keys.empty()) return unsubscribed;
+  if (keys.empty()) return std::unordered_set<std::string>{};
   Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
   if (!endpoint) return endpoint.error();
   if (Status lookable = check_lookable(keys); !lookable) return lookable.error();
   std::unordered_set<std::string> wanted;
   for (const std::string& key : keys) wanted.insert(lowercase_ascii(key));
 
-  Status done = in_batches<std::string>(keys, kMaxKeysPerLookup, [&](std::span<const std::string> batch) -> Status {
-    Result<boost::json::array> leads =
-        fetch_leads(impl_->rest, credentials, *endpoint, LeadQuery{"email", batch, kUnsubscribeFields}, kLookupKind);
-    if (!leads) return leads.error();
-    for (std::string& key : unsubscribed_leads(*leads, wanted)) unsubscribed.insert(std::move(key));
-    return Status::success();
+  // Addresses found crowded lately are named at once, without a call: each would halve
+  // its batch anew, and the caller asks again about the others.
+  const std::string instance = limits_key_of(credentials, endpoint->instance);
+  std::vector<std::string> crowded = impl_->crowded.among(instance, keys, impl_->clock.now());
+  if (!crowded.empty()) return crowded_error(std::move(crowded));
+  LookupAnswer answer;
+  Status done = in_batches<std::string>(keys, kMaxKeysPerLookup, [&](std::span<const std::string> batch) {
+    return look_up_splitting(impl_->rest, credentials, *endpoint, batch, wanted, answer);
   });
   if (!done) return done.error();
-  return unsubscribed;
+  if (!answer.unanswerable.empty()) {
+    spdlog::warn("marketo lookup: {} address(es) match more than 1,000 leads each", answer.unanswerable.size());
+    impl_->crowded.add(instance, answer.unanswerable, impl_->clock.now());
+    return crowded_error(std::move(answer.unanswerable));
+  }
+  return std::move(answer.unsubscribed);
 }
 
 Result<std::vector<WriteBackResult>> Client::unsubscribe(const Credentials& credentials,

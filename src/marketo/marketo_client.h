@@ -23,12 +23,19 @@ namespace sg::marketo {
 //   marketo_auth_failed     Identity refused the credentials (401)
 //   marketo_unreachable     no HTTP answer (refused, timeout, closed) or gateway 5xx after retries
 //   marketo_quota_exceeded  607; no call is made for this instance and client id until
-//                           midnight US Central
+//                           midnight US Central, or for an hour when the 607 came within two
+//                           hours of that reset (quota_blocks.h)
 //   marketo_budget_exhausted
 //                           Limits::daily_budget calls were made with the client id to the
 //                           instance today; no call until midnight US Central
 //                           (Error::retry_after_seconds says when)
-//   marketo_rate_limited    606/615 persisted through every retry, or no limiter slot in time
+//   marketo_rate_limited    606/615 persisted through every retry, or no limiter slot in time;
+//                           a 606 holds every call to the instance back one window (20 s):
+//                           lookups fail at once then and while it lasts, other calls wait
+//   marketo_invalid_data    1003 (outside lookups, which split their batch on it)
+//   marketo_too_many_matches
+//                           a lookup's addresses that more than 1,000 leads share each (1003
+//                           even alone), listed in Error::recipients
 //   marketo_access_denied   603
 //   marketo_token_rejected  601/602 again after a token renewal: the REST endpoint does not
 //                           accept the Identity endpoint's tokens
@@ -52,7 +59,8 @@ class Client {
   Status verify(const Credentials& credentials);
 
   // Which of `keys` (lower-cased addresses, no duplicates) Marketo reports unsubscribed:
-  // any matching lead with unsubscribed=true, matched case-insensitively. Batches of 300.
+  // any matching lead with unsubscribed=true, matched case-insensitively. Batches of 300,
+  // halved on 1003 down to single addresses.
   Result<std::unordered_set<std::string>> unsubscribed_among(const Credentials& credentials,
                                                              const std::vector<std::string>& keys);
 

@@ -2,7 +2,14 @@
 
 #include <algorithm>
 
+#include "marketo/us_central.h"
+
 namespace sg::marketo {
+
+TimePoint quota_resumes_at(TimePoint now) {
+  if (now - last_us_central_midnight(now) < kResetUncertainty) return now + kQuotaRecheck;
+  return next_us_central_midnight(now);
+}
 
 void QuotaBlocks::block_until(const std::string& instance, TimePoint until) {
   std::lock_guard lock(mu_);

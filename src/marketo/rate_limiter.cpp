@@ -79,7 +79,7 @@ std::shared_ptr<RateLimiter::Instance> RateLimiter::instance(const std::string& 
   return slot;
 }
 
-Result<RateLimiter::Permit> RateLimiter::acquire(const std::string& key) {
+Result<RateLimiter::Permit> RateLimiter::acquire(const std::string& key, bool waits_out_pause) {
   std::shared_ptr<Instance> inst = instance(key);
   std::unique_lock lock(inst->mu);
   Millis waited{0};
@@ -89,6 +89,9 @@ Result<RateLimiter::Permit> RateLimiter::acquire(const std::string& key) {
     if (!wait) {
       inst->window.start(now);
       return Permit(inst, now);
+    }
+    if (!waits_out_pause && inst->window.paused_at(now)) {
+      return Error::make(errc::rate_limited, "Marketo calls to " + key + " are held back after a rate limit (606)");
     }
     const Millis left = limits_.max_wait_for_slot - waited;
     // A window slot cannot open sooner than predicted: when that is too late, say so now

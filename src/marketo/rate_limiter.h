@@ -32,6 +32,7 @@ class CallWindow {
   void finish();
   // No call starts before `until`: caution after Marketo said 606/615.
   void pause_until(TimePoint until);
+  bool paused_at(TimePoint now) const { return paused_until_ > now; }
   int in_flight() const { return in_flight_; }
 
  private:
@@ -67,9 +68,10 @@ class RateLimiter {
   RateLimiter(Clock& clock, const Limits& limits);
 
   // Waits for a slot on `instance`; marketo_rate_limited when none came within
-  // max_wait_for_slot, or at once when the window cannot open in time. Window waits use
-  // Clock::sleep_for; concurrency waits use a condition variable in real time.
-  Result<Permit> acquire(const std::string& instance);
+  // max_wait_for_slot, or at once when the window cannot open in time or, for a caller that
+  // cannot wait out a pause (`waits_out_pause` false), while the instance is paused.
+  // Window waits use Clock::sleep_for; concurrency waits use a condition variable in real time.
+  Result<Permit> acquire(const std::string& instance, bool waits_out_pause = true);
   void pause(const std::string& instance, Millis duration);
 
  private:

@@ -26,8 +26,9 @@ ReplyVerdict judge_status(int status) {
 }
 
 ReplyVerdict judge_api_error(const ApiError& error) {
-  static const std::set<std::string> kTransient{"604", "608", "611", "713"};
-  static const std::set<std::string> kRateLimited{"606", "615"};
+  // 614 "Invalid subscription" is, per Adobe's error-code page, usually a temporary
+  // inaccessibility of the subscription.
+  static const std::set<std::string> kTransient{"604", "608", "611", "614", "713"};
   const std::string& code = error.code;
   const std::string metric = code.empty() ? "no_code" : code;
   const std::string message = "Marketo error " + metric + ": " + error.message;
@@ -35,10 +36,12 @@ ReplyVerdict judge_api_error(const ApiError& error) {
     return verdict(Next::renew_token, metric, errc::token_rejected, message + " (after a token renewal)");
   }
   if (kTransient.count(code)) return verdict(Next::retry, metric, errc::unreachable, message);
-  if (kRateLimited.count(code)) return verdict(Next::retry_slower, metric, errc::rate_limited, message);
+  if (code == "606") return verdict(Next::wait_window, metric, errc::rate_limited, message);
+  if (code == "615") return verdict(Next::retry_slower, metric, errc::rate_limited, message);
   if (code == "607") return verdict(Next::stop_for_today, metric, errc::quota_exceeded, message);
   if (code == "603") return verdict(Next::fail, metric, errc::access_denied, message);
-  return verdict(Next::fail, metric, errc::error, message);  // 609, 610, 612, 613, 1003, unknown
+  if (code == "1003") return verdict(Next::fail, metric, errc::invalid_data, message);
+  return verdict(Next::fail, metric, errc::error, message);  // 609, 610, 612, 613, unknown
 }
 
 }  // namespace

@@ -14,8 +14,10 @@ namespace sg::marketo {
 enum class Next {
   use,             // success: envelope holds the reply
   renew_token,     // 601/602: renew the token and retry once
-  retry,           // transient (604, 608, 611, 713, 502-504, transport, garbage): back off
-  retry_slower,    // rate limited (606, 615): back off, and hold the instance back too
+  retry,           // transient (604, 608, 611, 614, 713, 502-504, transport, garbage): back off
+  retry_slower,    // too many calls at once (615, HTTP 429): back off, and hold the instance back too
+  wait_window,     // 606: the rolling window is full, and a call within it fails again: hold
+                   // the instance back a whole window
   stop_for_today,  // 607: no more calls to the instance until midnight US Central
   fail,            // 603, bugs, unknown codes, other HTTP statuses
 };

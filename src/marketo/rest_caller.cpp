@@ -19,6 +19,10 @@ Error quota_error(const std::string& instance, TimePoint until) {
                      "Marketo daily API quota of " + instance + " is spent; calls resume at " + format_rfc3339(until));
 }
 
+// Lookups answer a person or an email about to go out: rather than wait out a rate-limit
+// hold, they fail and the team's fail policy applies. Background work waits.
+bool waits_out_rate_limits(std::string_view kind) { return kind != kLookupKind; }
+
 Error budget_error(const std::string& instance, TimePoint now) {
   const TimePoint until = next_us_central_midnight(now);
   Error error = Error::make(errc::budget_exhausted, "Sendguard's daily budget of Marketo calls to " + instance +
@@ -74,6 +78,10 @@ Result<ReplyEnvelope> RestCaller::call(const Credentials& credentials, const std
         if (++failures >= limits_.max_attempts) return fail(instance, verdict, kind);
         wait_before_retry(instance, verdict, failures, kind);
         continue;
+      case Next::wait_window:
+        if (++failures >= limits_.max_attempts) return fail(instance, verdict, kind);
+        if (!hold_back_a_window(instance, verdict, kind)) return fail(instance, verdict, kind);
+        continue;
       case Next::stop_for_today:
         return stop_for_today(instance, verdict);
       case Next::fail:
@@ -84,7 +92,7 @@ Result<ReplyEnvelope> RestCaller::call(const Credentials& credentials, const std
 
 ReplyVerdict RestCaller::attempt(const std::string& instance, const net::Request& request, const std::string& token,
                                  std::string_view kind) {
-  Result<RateLimiter::Permit> permit = limiter_.acquire(instance);
+  Result<RateLimiter::Permit> permit = limiter_.acquire(instance, waits_out_rate_limits(kind));
   if (!permit) return ReplyVerdict{Next::fail, "", permit.error(), {}};
   // Spent only with a slot in hand: a call the limiter turned away was never made.
   if (std::optional<Error> refused = spend_budget(instance, kind)) return ReplyVerdict{Next::fail, "", *refused, {}};
@@ -106,8 +114,17 @@ void RestCaller::wait_before_retry(const std::string& instance, const ReplyVerdi
   clock_.sleep_for(delay);
 }
 
+bool RestCaller::hold_back_a_window(const std::string& instance, const ReplyVerdict& verdict,
+                                    std::string_view kind) {
+  limiter_.pause(instance, limits_.window);
+  const bool waits = waits_out_rate_limits(kind);
+  spdlog::warn("marketo {} call to {} rate limited ({}): no call to it for {} ms{}", kind, instance,
+               verdict.metric_result, limits_.window.count(), waits ? ", then a retry" : "");
+  return waits;
+}
+
 Error RestCaller::stop_for_today(const std::string& instance, const ReplyVerdict& verdict) {
-  const TimePoint until = next_us_central_midnight(clock_.now());
+  const TimePoint until = quota_resumes_at(clock_.now());
   quota_.block_until(instance, until);
   spdlog::warn("marketo daily quota of {} spent ({}); no calls until {}", instance, verdict.error.message,
                format_rfc3339(until));
@@ -132,7 +149,10 @@ std::optional<Error> RestCaller::spend_budget(const std::string& instance, std::
 Error RestCaller::fail(const std::string& instance, const ReplyVerdict& verdict, std::string_view kind) {
   // The budget was announced once, when spent; repeating it for every refused call is noise.
   if (verdict.error.code == errc::budget_exhausted) return verdict.error;
-  const bool loud = verdict.error.code != errc::unreachable && verdict.error.code != errc::rate_limited;
+  // A lookup's 1003 is answered by splitting the batch (Client::unsubscribed_among).
+  const bool expected = verdict.error.code == errc::unreachable || verdict.error.code == errc::rate_limited ||
+                        (verdict.error.code == errc::invalid_data && kind == kLookupKind);
+  const bool loud = !expected;
   spdlog::log(loud ? spdlog::level::err : spdlog::level::warn, "marketo {} call to {} failed: {} ({})", kind,
               instance, verdict.error.message, verdict.error.code);
   return verdict.error;

@@ -1,7 +1,7 @@
 // RestCaller: one logical Marketo REST call with everything around it: the instance's
 // quota block, a token (Bearer header only), a limiter slot, the daily budget (every HTTP
-// attempt counts, retries too), the error table, one token renewal, and jittered retries
-// up to Limits::max_attempts. Thread-safe.
+// attempt counts, retries too), the error table, one token renewal, jittered retries up to
+// Limits::max_attempts, and a whole window's hold of the instance after a 606. Thread-safe.
 // Borrows the HttpClient, Clock, Metrics, TokenCache and DailyBudget; they must outlive it.
 #pragma once
 
@@ -42,6 +42,9 @@ class RestCaller {
                        std::string_view kind);
   void wait_before_retry(const std::string& instance, const ReplyVerdict& verdict, int failures,
                          std::string_view kind);
+  // Holds every call to the instance back one rate-limit window; whether this caller waits
+  // it out and retries.
+  bool hold_back_a_window(const std::string& instance, const ReplyVerdict& verdict, std::string_view kind);
   Error stop_for_today(const std::string& instance, const ReplyVerdict& verdict);
   Error fail(const std::string& instance, const ReplyVerdict& verdict, std::string_view kind);
   // The refusal when the instance's daily budget is spent; otherwise counts the call.

@@ -28,6 +28,14 @@ bool daylight_at_midnight(sys_days local_day) {
   return local_day > second_sunday_of_march(y) && local_day <= first_sunday_of_november(y);
 }
 
+// 00:00 local on `local_day`, as a UTC instant.
+TimePoint midnight_of(sys_days local_day) {
+  const hours offset = daylight_at_midnight(local_day) ? kDaylight : kStandard;
+  return TimePoint{local_day} - offset;
+}
+
+sys_days local_day_of(TimePoint t) { return std::chrono::floor<days>(t + us_central_offset(t)); }
+
 }  // namespace
 
 Millis us_central_offset(TimePoint t) {
@@ -38,11 +46,8 @@ Millis us_central_offset(TimePoint t) {
   return (t >= starts && t < ends) ? kDaylight : kStandard;
 }
 
-TimePoint next_us_central_midnight(TimePoint t) {
-  const TimePoint local = t + us_central_offset(t);
-  const sys_days tomorrow = std::chrono::floor<days>(local) + days{1};
-  const hours offset = daylight_at_midnight(tomorrow) ? kDaylight : kStandard;
-  return TimePoint{tomorrow} - offset;
-}
+TimePoint next_us_central_midnight(TimePoint t) { return midnight_of(local_day_of(t) + days{1}); }
+
+TimePoint last_us_central_midnight(TimePoint t) { return midnight_of(local_day_of(t)); }
 
 }  // namespace sg::marketo

@@ -12,5 +12,7 @@ Millis us_central_offset(TimePoint t);
 
 // The first midnight in US Central strictly after `t`, as a UTC instant.
 TimePoint next_us_central_midnight(TimePoint t);
+// The last midnight in US Central at or before `t`, as a UTC instant.
+TimePoint last_us_central_midnight(TimePoint t);
 
 }  // namespace sg::marketo

@@ -33,6 +33,7 @@ std::string describe_marketo_unavailable(std::string_view code) {
       {errc::token_rejected, "Marketo's REST endpoint refused the connection's token"},
       {errc::access_denied, "the Marketo API user may not read leads"},
       {errc::address_refused, "the Marketo endpoint resolves to an internal address"},
+      {errc::too_many_matches, "more than 1,000 Marketo leads share the address"},
   };
   auto it = kWords.find(code);
   return it == kWords.end() ? "" : std::string(it->second);

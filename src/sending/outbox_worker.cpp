@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -57,57 +59,76 @@ int OutboxWorker::run_once() {
   TimePoint claimed_at = clock_.now();
   auto batch = store_.emails().claim_due(claimed_at, options_.lease, options_.claim_batch);
   if (batch.empty()) return 0;
-  auto prechecked = precheck(batch);
   // An email not started before this deadline goes back to the queue, so that no email is
   // still being delivered when its lease runs out and another worker may claim it.
   TimePoint deadline = claimed_at + options_.lease - options_.lease_margin;
-  std::atomic<size_t> next{0};
+  SliceSizer sizer(options_.precheck_reuse, static_cast<size_t>(std::max(1, options_.workers)));
+  std::span<store::EmailRecord> rest(batch);
+  while (!rest.empty()) {
+    if (clock_.now() >= deadline || stop_requested_) {
+      for (const auto& email : rest) store_.emails().release_claim(email.id);
+      break;
+    }
+    rest = rest.subspan(deliver_slice(rest.first(sizer.next(rest.size())), deadline, sizer));
+  }
+  return static_cast<int>(batch.size());
+}
+
+size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, TimePoint deadline, SliceSizer& sizer) {
+  const Prechecked prechecked = precheck(slice);
+  std::mutex mu;
+  size_t next = 0;
+  bool closed = false;
+  // The next email to start on this slice's answer, or none: the slice is done, or its
+  // answer grew too old and the emails left join the next slice's check.
+  auto take = [&]() -> std::optional<size_t> {
+    std::lock_guard lock(mu);
+    if (closed || next == slice.size()) return std::nullopt;
+    Millis age = std::chrono::duration_cast<Millis>(clock_.now() - prechecked.at);
+    bool unavailable = prechecked.by_team.at(slice[next].team_id).unavailable;
+    if (!may_start_on(age, options_.precheck_reuse, unavailable, next == 0)) {
+      closed = true;
+      sizer.record(next, age);
+      return std::nullopt;
+    }
+    return next++;
+  };
   auto work = [&] {
-    for (size_t i; (i = next++) < batch.size();) {
+    while (std::optional<size_t> i = take()) {
       try {
-        if (clock_.now() >= deadline || stop_requested_) store_.emails().release_claim(batch[i].id);
-        else process(std::move(batch[i]), prechecked);
+        if (clock_.now() >= deadline || stop_requested_) store_.emails().release_claim(slice[*i].id);
+        else process(std::move(slice[*i]), prechecked.by_team.at(slice[*i].team_id));
       } catch (const std::exception& e) {
         // The lease runs out and another attempt follows; nothing is lost.
-        spdlog::error("outbox: email {}: {}", batch[i].id, e.what());
+        spdlog::error("outbox: email {}: {}", slice[*i].id, e.what());
       }
     }
   };
-  size_t parallel = std::min(batch.size(), static_cast<size_t>(std::max(1, options_.workers)));
+  size_t parallel = std::min(slice.size(), static_cast<size_t>(std::max(1, options_.workers)));
   std::vector<std::thread> helpers;
   for (size_t t = 1; t < parallel; ++t) helpers.emplace_back(work);
   work();
   for (auto& t : helpers) t.join();
-  return static_cast<int>(batch.size());
+  if (!closed) sizer.record(next, std::chrono::duration_cast<Millis>(clock_.now() - prechecked.at));
+  return next;
 }
 
-OutboxWorker::Prechecked OutboxWorker::precheck(const std::vector<store::EmailRecord>& batch) {
+OutboxWorker::Prechecked OutboxWorker::precheck(std::span<const store::EmailRecord> slice) {
   std::map<std::string, std::vector<std::string>> keys_by_team;
-  for (const auto& email : batch)
+  for (const auto& email : slice)
     for (const auto& r : pending_recipients(email)) keys_by_team[email.team_id].push_back(lowercase_ascii(r));
-  Prechecked out{{}, clock_.now()};
+  Prechecked out;
   for (const auto& [team, keys] : keys_by_team)
     out.by_team[team] = gate_.check(team, team_policy(store_.settings().get(team)), keys);
+  // Counted from the answer, as a check made just before delivery would be.
+  out.at = clock_.now();
   return out;
 }
 
-void OutboxWorker::process(store::EmailRecord email, const Prechecked& prechecked) {
+void OutboxWorker::process(store::EmailRecord email, const gate::GateAnswer& answer) {
   std::vector<std::string> pending = pending_recipients(email);
   std::vector<std::string> keys;
   for (const auto& r : pending) keys.push_back(lowercase_ascii(r));
-
-  // The batch's answer is used while seconds old, or when a source could not give one (the
-  // email is then held without asking again); later, the gate is asked again, normally
-  // from the cache that answer filled.
-  auto known = prechecked.by_team.find(email.team_id);
-  gate::GateAnswer answer;
-  if (known != prechecked.by_team.end() &&
-      (known->second.unavailable || clock_.now() - prechecked.at <= options_.precheck_reuse)) {
-    answer = known->second;
-  } else {
-    auto settings = store_.settings().get(email.team_id);
-    answer = gate_.check(email.team_id, team_policy(settings), keys);
-  }
   bool must_hold = false;
   for (const auto& key : keys) {
     Verdict v = answer.verdict(key);

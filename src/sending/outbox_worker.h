@@ -1,8 +1,10 @@
 // OutboxWorker: delivers queued emails. A dispatcher thread leases a batch of due emails
-// (up to 300, one Marketo batch), asks the gate about all their recipients at once, then
-// delivers the batch on `workers` threads: each email passes the gate again just before
-// delivery (normally answered from the cache the batch filled), goes to each remaining
-// recipient through the Transport, and ends sent / failed / suppressed / held. A lease that
+// (up to 300, one Marketo batch) and delivers it in slices (delivery_slices.h): the gate is
+// asked about all the recipients of a slice at once, just before the slice is handed to
+// `workers` threads, and an email starts only while that answer is at most precheck_reuse
+// old; the emails a slice could not start in time join the next slice's check. Each email
+// goes to each remaining recipient through the Transport and ends sent / failed /
+// suppressed / held. A lease that
 // runs out (crash) makes the email due again; recipients already handed to the relay are
 // remembered, so at most those on the wire at a crash are sent twice.
 #pragma once
@@ -10,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,7 @@
 #include "gate/unsubscribe_gate.h"
 #include "mail/transport.h"
 #include "obs/metrics.h"
+#include "sending/delivery_slices.h"
 #include "store/stores.h"
 
 namespace sg::sending {
@@ -28,7 +32,7 @@ struct OutboxOptions {
   int claim_batch = 300;
   Millis lease{5 * 60 * 1000};
   Millis lease_margin{2 * 60 * 1000};  // longer than one delivery may take (SMTP timeout)
-  Millis precheck_reuse{2000};         // the batch's answer counts as "just before delivery" this long
+  Millis precheck_reuse{2000};         // a slice's answer counts as "just before delivery" this long
   Millis idle_poll{500};
   int max_delivery_attempts = 8;      // temporary SMTP failures before giving up
   Millis retry_base{5000};            // first retry delay; doubles per attempt
@@ -58,10 +62,13 @@ class OutboxWorker {
  private:
   struct Prechecked {
     std::map<std::string, gate::GateAnswer> by_team;
-    TimePoint at;
+    TimePoint at{};  // when the answers came
   };
-  Prechecked precheck(const std::vector<store::EmailRecord>& batch);
-  void process(store::EmailRecord email, const Prechecked& prechecked);
+  // Delivers (or, past `deadline`, hands back) the emails of `slice` that can start on its
+  // answer; returns how many it took.
+  size_t deliver_slice(std::span<store::EmailRecord> slice, TimePoint deadline, SliceSizer& sizer);
+  Prechecked precheck(std::span<const store::EmailRecord> slice);
+  void process(store::EmailRecord email, const gate::GateAnswer& answer);
   void deliver(store::EmailRecord& email, const std::vector<std::string>& recipients);
   void finish(store::EmailRecord& email, EmailStatus status, std::string reason);
   void hold(store::EmailRecord& email, const gate::GateAnswer& answer);

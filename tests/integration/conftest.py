@@ -33,6 +33,7 @@ def sim(sim_process):
 def sink(sink_process):
     sink_process.clear()
     sink_process.set_mode("")
+    sink_process.set_delay(0)
     return sink_process
 
 

@@ -5,9 +5,9 @@ import pytest
 
 TRANSIENT = [
     {"kind": "error", "code": "604"},
-    {"kind": "error", "code": "606"},
     {"kind": "error", "code": "608"},
     {"kind": "error", "code": "611"},
+    {"kind": "error", "code": "614"},  # Invalid subscription: usually temporary
     {"kind": "error", "code": "615"},
     {"kind": "error", "code": "713"},
     {"kind": "http_status", "status": 502},
@@ -211,3 +211,90 @@ def test_access_token_travels_only_in_the_authorization_header(start, sim, sink)
         assert "access_token" not in call["query"], call
         scheme, _, token = (call["auth"] or "").partition(" ")
         assert scheme == "Bearer" and token.endswith(":int"), call
+
+
+# --- Marketo's own windows -------------------------------------------------------------
+
+def leads_calls(stats):
+    return sum(1 for c in stats["calls"] if c["path"] == "/rest/v1/leads.json")
+
+
+def test_rate_limit_606_gets_the_fail_policy_at_once_and_holds_marketo_back_a_window(start, sim, sink):
+    # Strict: every call is refused and counted, so any retry inside the window fails too.
+    server, admin = start(policy="block")
+    sim.config(rate_limit_calls=0, rate_limit_counts_refused=True)
+
+    limited = admin.send(["c@x.com"])
+    held_back = admin.post("/checks", {"recipients": ["d@x.com"]})
+
+    assert limited.status_code == 503, limited.text
+    assert limited.json()["error"]["code"] == "unsubscribe_check_unavailable"
+    assert held_back.status_code == 503, held_back.text
+    # Neither retried nor asked again within the window.
+    assert leads_calls(sim.stats()) == 1
+
+
+def test_rate_limit_606_with_policy_send_is_accepted_unverified(start, sim, sink):
+    server, admin = start(policy="send")
+    sim.faults([{"kind": "error", "code": "606", "count": 1}])
+
+    reply = admin.send(["ann@x.com"])
+
+    assert reply.status_code == 202, reply.text
+    deadline = time.monotonic() + 10
+    while sim.stats()["errors_by_code"] != {"606": 1}:  # the simulator counts after answering
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert leads_calls(sim.stats()) <= 1  # the lookup is not retried inside the window
+
+
+def test_an_address_more_than_1000_leads_share_fails_closed_alone(start, sim, sink):
+    # Strict: Marketo answers 1003 when more than 1,000 leads match one lookup.
+    server, admin = start(policy="block")
+    sim.config(lookup_match_limit=1000)
+    shared = "info@big.example"
+    people = [f"p{i:03d}@x.example" for i in range(298)]
+    gone = people[17]
+    sim.add_leads([{"email": shared} for _ in range(1001)] +
+                  [{"email": a, "unsubscribed": a == gone} for a in people])
+
+    reply = admin.bulk("select_and_send", people[:150] + [shared] + people[150:])
+
+    assert reply.status_code == 202, reply.text
+    status = {e["email"]: (e["status"], e.get("reason")) for e in reply.json()["emails"]}
+    assert status[shared] == ("held", "check_unavailable")
+    assert status[gone] == ("failed", "marketo_unsubscribed")
+    assert {status[a] for a in people if a != gone} == {("queued", None)}
+    assert sim.stats()["errors_by_code"]["1003"] >= 1
+
+    # Remembered: a later check with the shared address costs one call, for the others.
+    deadline = time.monotonic() + 60
+    while admin.get("/emails", params={"status": "queued"}).json()["emails"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    before = leads_calls(sim.stats())
+    check = admin.post("/checks", {"recipients": [shared, gone, "new@x.example"]})
+    assert leads_calls(sim.stats()) == before + 1
+    assert check.status_code == 503, check.text
+
+
+def test_rate_limit_606_makes_the_feed_wait_out_the_window_then_read_on(start, sim, sink):
+    server, admin = start(env={"SENDGUARD_MIRROR_INTERVAL": "1"})
+    deadline = time.monotonic() + 20
+    while sim.stats()["activity_calls"] < 2:  # the feed is being read
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    sim.faults([{"kind": "error", "code": "606", "count": 1}])
+    while sim.stats()["errors_by_code"].get("606") != 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    calls = sim.stats()["rest_calls"]
+
+    time.sleep(15)  # well inside the 20 s window
+    assert sim.stats()["rest_calls"] == calls, "a call to Marketo inside the rate-limit window"
+
+    deadline = time.monotonic() + 30
+    while sim.stats()["rest_calls"] == calls:  # then the feed goes on, without an error
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert sim.stats()["errors_by_code"] == {"606": 1}

@@ -156,6 +156,28 @@ def test_rate_limit_is_enforced(marketo):
     assert stats["rest_calls"] == 4
 
 
+def test_strict_rate_limit_counts_refused_calls_so_a_retry_inside_the_window_fails_again(marketo):
+    marketo.config(rate_limit_calls=2, rate_limit_window_seconds=3, rate_limit_counts_refused=True)
+    bearer = token(marketo).json()["access_token"]
+    code = lambda: lookup(marketo, ["a@x.test"], bearer=bearer).json().get("errors", [{}])[0].get("code")
+    assert [code(), code(), code()] == [None, None, "606"]
+    began = time.monotonic()
+    while time.monotonic() - began < 2:  # retries inside the window keep it full
+        assert code() == "606"
+        time.sleep(0.2)
+    time.sleep(3.2)  # a whole quiet window
+    assert code() is None
+
+
+def test_strict_lookup_with_more_than_1000_matching_leads_is_1003(marketo):
+    marketo.config(lookup_match_limit=1000)
+    marketo.add_leads([{"email": "info@big.test"} for _ in range(1001)] + [{"email": "a@x.test"}])
+    reply = lookup(marketo, ["a@x.test", "info@big.test"])
+    assert error_code(reply) == "1003"
+    assert reply.json()["errors"][0]["message"] == "Too many results match the filter"
+    assert lookup(marketo, ["a@x.test"]).json()["success"] is True
+
+
 def test_concurrency_limit_is_enforced(marketo):
     marketo.config(max_concurrent=2, latency_ms=300)
     bearer = token(marketo).json()["access_token"]

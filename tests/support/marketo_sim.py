@@ -46,6 +46,13 @@ DEFAULT_CONFIG = {
     # Service (only marketoGUID identifies an activity); ["leadId"] an unreadable page.
     "activity_fields_dropped": [],
     "latency_ms": 0,
+    # Strict: a lookup whose filter more than this many leads match fails with 1003 "Too many
+    # results match the filter" (MARKETO.md "1003 on lookups", from Adobe's Error Codes page
+    # and its Leads page); None matches without limit.
+    "lookup_match_limit": None,
+    # Strict: a call refused with 606 still counts in the rolling window, so a retry inside
+    # the window fails again (MARKETO.md "606"; node-marketo waits the whole 20 s for it).
+    "rate_limit_counts_refused": False,
 }
 
 MAX_ACTIVITY_TYPE_IDS = 10
@@ -97,6 +104,7 @@ MESSAGES = {
     "611": "System error",
     "612": "Invalid Content Type",
     "613": "Invalid Multipart Request",
+    "614": "Invalid Subscription",
     "615": "Concurrent access limit reached",
     "713": "Transient Error",
     "1003": "Invalid value",
@@ -295,10 +303,16 @@ class Simulator:
             while self.recent_calls and self.recent_calls[0] <= now - window:
                 self.recent_calls.popleft()
             if len(self.recent_calls) >= cfg["rate_limit_calls"]:
+                self.count_refused_call(now)
                 raise ApiError("606", f"Max rate limit '{cfg['rate_limit_calls']}' exceeded "
                                       f"with in '{window}' secs", limit=True)
             self.recent_calls.append(now)
             self.daily_calls += 1
+
+    def count_refused_call(self, now):
+        """Under rate_limit_counts_refused, a 606 keeps the window full. Lock held."""
+        if self.config["rate_limit_counts_refused"]:
+            self.recent_calls.append(now)
 
     # --- faults ------------------------------------------------------------------
 
@@ -390,9 +404,17 @@ class Simulator:
         wanted = {match_key(field, v) for v in values}
         fields = [f.strip() for f in params.get("fields", DEFAULT_FIELDS).split(",")
                   if f.strip() and f.strip() != "id"]
+        matches = [lead for lead in self.leads if match_key(field, lead[field]) in wanted]
+        self.check_match_limit(len(matches))
         return [{"id": lead["id"], **{f: None if lead.get(f) in (None, "") else lead[f]
                                       for f in fields}}
-                for lead in self.leads if match_key(field, lead[field]) in wanted]
+                for lead in matches]
+
+    def check_match_limit(self, matched):
+        """Under lookup_match_limit, too many matching leads fail the whole call. Lock held."""
+        limit = self.config["lookup_match_limit"]
+        if limit is not None and matched > limit:
+            raise ApiError("1003", "Too many results match the filter")
 
     def update(self, request):
         """POST leads.json with action updateOnly, the write-back Sendguard uses."""

@@ -168,6 +168,10 @@ class SmtpSink(_Peer):
             raise ValueError(f"sink mode must be one of {SINK_MODES}")
         (self.root / "sink-mode").write_text(mode)
 
+    def set_delay(self, millis):
+        """Each message waits `millis` before the sink answers its DATA."""
+        (self.root / "sink-delay").write_text(str(int(millis)))
+
     def stop(self):
         super().stop()
         if self._owns_root:

@@ -5,7 +5,8 @@ Each accepted DATA becomes <n>.eml (the bytes as received) and <n>.json (the env
 --maildir, each written atomically, sidecar first, so a reader that sees the .eml also
 finds its .json. Faults: a recipient whose local part starts with "reject-perm" or
 "reject-temp" is refused at RCPT; the file "sink-mode" beside the maildir switches every
-DATA to "tempfail" (451), "permfail" (554) or "drop" (connection closed, nothing kept).
+DATA to "tempfail" (451), "permfail" (554) or "drop" (connection closed, nothing kept);
+the file "sink-delay" holds milliseconds each DATA waits before its answer (a slow relay).
 
 Usage: smtp_sink.py --port N --maildir DIR   (0 picks a free port; prints "LISTENING <port>")
 """
@@ -25,6 +26,7 @@ class Sink:
     def __init__(self, maildir):
         self.maildir = maildir
         self.mode_file = maildir.parent / "sink-mode"
+        self.delay_file = maildir.parent / "sink-delay"
         # Continue numbering after a restart on the same maildir instead of overwriting.
         numbers = [int(p.stem) for p in maildir.glob("*.eml") if p.stem.isdigit()]
         self.next_number = max(numbers, default=0) + 1
@@ -39,6 +41,7 @@ class Sink:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay_seconds())
         mode = self.mode()
         if mode == "tempfail":
             return "451 4.3.0 try again later"
@@ -61,6 +64,12 @@ class Sink:
             return self.mode_file.read_text().strip()
         except FileNotFoundError:
             return ""
+
+    def delay_seconds(self):
+        try:
+            return int(self.delay_file.read_text().strip() or 0) / 1000
+        except FileNotFoundError:
+            return 0
 
     def write(self, name, data):
         temp = self.maildir / f".{name}.tmp"

@@ -1,5 +1,6 @@
 // Recording fakes for the gate's suppression sources: a fixed set of unsubscribed
-// addresses, every question recorded, and an optional failure to answer.
+// addresses, every question recorded, and an optional failure to answer (for everything, or
+// naming the addresses it cannot answer for).
 #pragma once
 
 #include <mutex>
@@ -19,6 +20,10 @@ class FakeSource final : public gate::SuppressionSource {
     asked.push_back(keys);
     teams.push_back(team_id);
     if (failing) return Error::make(failure_code, "simulated outage");
+    std::vector<std::string> named;
+    for (const auto& k : keys)
+      if (unanswerable.count(k)) named.push_back(k);
+    if (!named.empty()) return Error::make(failure_code, "cannot answer for some").about(std::move(named));
     std::unordered_set<std::string> out;
     for (const auto& k : keys)
       if (unsubscribed.count(k)) out.insert(k);
@@ -28,6 +33,7 @@ class FakeSource final : public gate::SuppressionSource {
   std::mutex mu;
   std::unordered_set<std::string> unsubscribed;
   bool failing = false;
+  std::unordered_set<std::string> unanswerable;  // a question naming any fails, naming them
   std::string failure_code = "marketo_unreachable";
   std::vector<std::vector<std::string>> asked;
   std::vector<std::string> teams;

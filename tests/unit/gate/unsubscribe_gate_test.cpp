@@ -123,6 +123,27 @@ TEST_F(GateTest, OutageWithBlockPolicyIsUnverified) {
   EXPECT_TRUE(a.unverified_allowed.empty());
 }
 
+TEST_F(GateTest, ASourceNamingWhatItCannotAnswerFailsForThoseOnlyAndIsAskedAboutTheOthers) {
+  marketo.unanswerable = {"shared@x.com"};
+  marketo.unsubscribed = {"gone@x.com"};
+  auto a = check({"shared@x.com", "gone@x.com", "ok@x.com"});
+  EXPECT_EQ(Finding::Unverified, a.verdict("shared@x.com").finding);
+  EXPECT_EQ("marketo_unsubscribed", a.verdict("gone@x.com").reason);
+  EXPECT_TRUE(a.verdict("ok@x.com").allowed());
+  EXPECT_TRUE(a.unavailable);
+  ASSERT_EQ(2u, marketo.asked.size());
+  EXPECT_EQ((std::vector<std::string>{"gone@x.com", "ok@x.com"}), marketo.asked[1]);
+}
+
+TEST_F(GateTest, ASourceFailingAgainForTheOthersLeavesThemUnverified) {
+  marketo.unanswerable = {"shared@x.com", "ok@x.com"};
+  marketo.failure_code = "marketo_too_many_matches";
+  auto a = check({"shared@x.com", "ok@x.com"});
+  EXPECT_EQ(Finding::Unverified, a.verdict("shared@x.com").finding);
+  EXPECT_EQ(Finding::Unverified, a.verdict("ok@x.com").finding);
+  EXPECT_EQ(1u, marketo.asked.size()) << "every address named: nobody left to ask again";
+}
+
 TEST_F(GateTest, OutageWithSendPolicyAllowsAndSaysSo) {
   marketo.failing = true;
   auto a = check({"a@x.com"}, policy(true, FailPolicy::Send));

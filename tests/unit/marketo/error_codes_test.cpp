@@ -31,7 +31,7 @@ class CapturedLog {
 };
 
 TEST(MarketoErrorCodes, TransientCodesAreRetriedWithBackoff) {
-  for (const char* code : {"604", "606", "608", "611", "615", "713"}) {
+  for (const char* code : {"604", "608", "611", "614", "615", "713"}) {
     ClientHarness h;
     h.http.script(kLeadsPath, {ok(error_json(code)), ok(leads_json({{"ann@x.com", "true"}}))});
     Result<Keys> result = h.lookup(kAnn);
@@ -49,8 +49,8 @@ TEST(MarketoErrorCodes, PersistentTransientCodesEndUnreachableOrRateLimited) {
   for (auto [code, expected] : {std::pair<const char*, const char*>{"604", "marketo_unreachable"},
                                 {"608", "marketo_unreachable"},
                                 {"611", "marketo_unreachable"},
+                                {"614", "marketo_unreachable"},
                                 {"713", "marketo_unreachable"},
-                                {"606", "marketo_rate_limited"},
                                 {"615", "marketo_rate_limited"}}) {
     ClientHarness h;
     h.http.script(kLeadsPath, {ok(error_json(code))});
@@ -124,7 +124,7 @@ TEST(MarketoErrorCodes, AccessDeniedFailsAtOnce) {
 }
 
 TEST(MarketoErrorCodes, BugCodesAndUnknownCodesFailLoudlyAtOnce) {
-  for (const char* code : {"609", "610", "612", "613", "1003", "9999"}) {
+  for (const char* code : {"609", "610", "612", "613", "9999"}) {
     CapturedLog log;
     ClientHarness h;
     h.http.script(kLeadsPath, {ok(error_json(code, "Invalid JSON"))});
@@ -188,11 +188,11 @@ TEST(MarketoErrorCodes, QuotaReachedBlocksTheInstanceUntilCentralMidnight) {
 TEST(MarketoErrorCodes, RetriesAreLoggedWithTheirCodeAndNoSecrets) {
   CapturedLog log;
   ClientHarness h;
-  h.http.script(kLeadsPath, {ok(error_json("606")), ok(error_json("604")), ok(leads_json({}))});
+  h.http.script(kLeadsPath, {ok(error_json("615")), ok(error_json("604")), ok(leads_json({}))});
   ASSERT_TRUE(h.lookup(kAnn).ok());
   const std::string text = log.text();
   EXPECT_NE(std::string::npos, text.find("[warning]"));
-  EXPECT_NE(std::string::npos, text.find("606"));
+  EXPECT_NE(std::string::npos, text.find("615"));
   EXPECT_NE(std::string::npos, text.find("604"));
   EXPECT_EQ(std::string::npos, text.find("tok-1"));
   EXPECT_EQ(std::string::npos, text.find("s3cret"));
@@ -202,6 +202,61 @@ TEST(MarketoErrorCodes, RetriesAreLoggedWithTheirCodeAndNoSecrets) {
 TEST(MarketoCallMetrics, MetricIsDescribedAsACounter) {
   ClientHarness h;
   EXPECT_NE(std::string::npos, h.metrics.render().find("# TYPE sendguard_marketo_calls_total counter"));
+}
+
+TEST(MarketoErrorCodes, RateLimitHoldsTheInstanceAWindowAndALookupFailsAtOnce) {
+  ClientHarness h;
+  h.http.script(kLeadsPath, {ok(error_json("606", "Max rate limit '100' exceeded with in '20' secs")),
+                             ok(leads_json({{"ann@x.com", "true"}}))});
+  Result<Keys> first = h.lookup(kAnn);
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ("marketo_rate_limited", first.error().code);
+  EXPECT_TRUE(h.clock.sleeps().empty()) << "a lookup does not wait out the window";
+
+  h.clock.advance(Limits{}.window - Millis(1));
+  Result<Keys> held = h.lookup(kAnn);
+  ASSERT_FALSE(held.ok());
+  EXPECT_EQ("marketo_rate_limited", held.error().code);
+  EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size()) << "no call within the window";
+
+  h.clock.advance(Millis(1));
+  Result<Keys> after = h.lookup(kAnn);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(Keys{"ann@x.com"}, *after);
+}
+
+TEST(MarketoErrorCodes, RateLimitMakesBackgroundCallsWaitAWholeWindowThenRetry) {
+  ClientHarness h;
+  h.http.script(kPagingTokenPath,
+                {ok(error_json("606")), ok(R"({"requestId":"1","success":true,"nextPageToken":"GIYDAOBN"})")});
+  const TimePoint start = h.clock.now();
+  ASSERT_TRUE(h.client.paging_token(credentials(), start).ok());
+  EXPECT_EQ(2u, h.http.requests_to(kPagingTokenPath).size());
+  EXPECT_GE(h.clock.now() - start, Limits{}.window);
+}
+
+TEST(MarketoErrorCodes, ManyLeadsMatchingIsInvalidDataOutsideLookups) {
+  ClientHarness h;
+  h.http.script(kActivityTypesPath, {ok(error_json("1003", "Invalid data"))});
+  Result<std::vector<ActivityType>> result = h.client.activity_types(credentials());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ("marketo_invalid_data", result.error().code);
+  EXPECT_EQ(1u, h.http.requests_to(kActivityTypesPath).size());
+}
+
+TEST(MarketoErrorCodes, QuotaReachedSoonAfterTheComputedResetIsAskedAgainWithinTheHour) {
+  // 607 at 2026-07-15T05:30Z, half an hour after midnight CDT: Marketo's "12:00AM CST"
+  // may still be half an hour away, so the instance is asked again at 06:30Z.
+  ClientHarness h;
+  h.clock.set(from_unix_millis(1784093400000));
+  h.http.script(kLeadsPath, {ok(error_json("607", "Daily quota reached")), ok(leads_json({}))});
+  Result<Keys> first = h.lookup(kAnn);
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ("marketo_quota_exceeded", first.error().code);
+  EXPECT_NE(std::string::npos, first.error().message.find("2026-07-15T06:30:00Z")) << first.error().message;
+  h.clock.advance(Millis(3600 * 1000));
+  EXPECT_TRUE(h.lookup(kAnn).ok());
+  EXPECT_EQ(2u, h.http.requests_to(kLeadsPath).size());
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "client_harness.h"
 #include "marketo/lead_lookup.h"
+#include "net/url_encode.h"
 
 namespace sg::marketo {
 namespace {
@@ -197,6 +200,59 @@ TEST(MarketoLookup, LookupRefusesAddressesACommaWouldSplitNamingThem) {
   EXPECT_EQ("marketo_error", result.error().code);
   EXPECT_EQ(std::vector<std::string>{"\"ann,sales\"@x.com"}, result.error().recipients);
   EXPECT_TRUE(h.http.requests().empty());
+}
+
+// Marketo's 1003 for a filter more than 1,000 leads match: any query naming `shared`.
+Reply too_many_for(const net::Request& request, const std::string& shared, const std::string& unsubscribed) {
+  const std::string& text = request.method == "GET" ? request.url : request.body;
+  if (text.find(net::url_encode(shared)) != std::string::npos) {
+    return ok(error_json("1003", "Too many results match the filter"));
+  }
+  if (text.find(net::url_encode(unsubscribed)) != std::string::npos) return ok(leads_json({{unsubscribed, "true"}}));
+  return ok(leads_json({}));
+}
+
+TEST(MarketoLookup, LookupSplitsABatchOnTooManyMatchesAndNamesOnlyTheSharedAddress) {
+  ClientHarness h;
+  std::vector<std::string> keys = addresses(300);
+  h.http.handle(kLeadsPath, [&](const net::Request& r) { return too_many_for(r, keys[7], keys[200]); });
+  Result<Keys> result = h.lookup(keys);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ("marketo_too_many_matches", result.error().code);
+  EXPECT_EQ(std::vector<std::string>{keys[7]}, result.error().recipients);
+  const auto requests = h.http.requests_to(kLeadsPath);
+  // Halves down to the one address: 300, 150+150, 75+75, ... 2+2 (1+1 at the end), 1+1.
+  EXPECT_LE(requests.size(), 2u * 9 + 1);
+  EXPECT_EQ(300u, filter_value_count(requests[0]));
+  EXPECT_TRUE(std::any_of(requests.begin(), requests.end(),
+                          [](const net::Request& r) { return filter_value_count(r) == 1; }));
+}
+
+TEST(MarketoLookup, LookupRemembersASharedAddressForAnHourInsteadOfSplittingAgain) {
+  ClientHarness h;
+  std::vector<std::string> keys = addresses(300);
+  h.http.handle(kLeadsPath, [&](const net::Request& r) { return too_many_for(r, keys[7], keys[200]); });
+  ASSERT_FALSE(h.lookup(keys).ok());
+  const size_t splitting = h.http.requests_to(kLeadsPath).size();
+
+  Result<Keys> again = h.lookup(keys);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(std::vector<std::string>{keys[7]}, again.error().recipients);
+  EXPECT_EQ(splitting, h.http.requests_to(kLeadsPath).size()) << "named without a call";
+
+  h.clock.advance(Millis(3600 * 1000));
+  ASSERT_FALSE(h.lookup(keys).ok());
+  EXPECT_EQ(2 * splitting, h.http.requests_to(kLeadsPath).size()) << "split again after an hour";
+}
+
+TEST(MarketoLookup, LookupWithoutTheSharedAddressAnswersInOneCall) {
+  ClientHarness h;
+  std::vector<std::string> keys = addresses(300);
+  h.http.handle(kLeadsPath, [&](const net::Request& r) { return too_many_for(r, "nobody@x.com", keys[200]); });
+  Result<Keys> result = h.lookup(keys);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(Keys{keys[200]}, *result);
+  EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size());
 }
 
 TEST(MarketoLookup, LookupRejectsAnInvalidRestEndpointWithoutCalling) {

@@ -125,6 +125,19 @@ TEST(RateLimiter, RateLimiterPauseDelaysTheNextCall) {
   EXPECT_EQ(std::vector<Millis>{Millis{1500}}, clock.sleeps());
 }
 
+TEST(RateLimiter, RateLimiterTurnsAwayAtOnceACallerThatCannotWaitOutAPause) {
+  FakeClock clock;
+  RateLimiter limiter(clock, Limits{});
+  limiter.pause("i", Millis{20000});
+  Result<RateLimiter::Permit> impatient = limiter.acquire("i", false);
+  ASSERT_FALSE(impatient.ok());
+  EXPECT_EQ("marketo_rate_limited", impatient.error().code);
+  EXPECT_TRUE(clock.sleeps().empty());
+  EXPECT_TRUE(limiter.acquire("i", true).ok());
+  EXPECT_GE(clock.now() - from_unix_millis(1768478400000), Millis{20000});
+  EXPECT_TRUE(limiter.acquire("i", false).ok()) << "the pause is over";
+}
+
 TEST(RateLimiter, RateLimiterGivesUpWhenEveryConcurrentSlotStaysTaken) {
   SystemClock clock;
   Limits limits;

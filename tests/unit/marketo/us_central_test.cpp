@@ -1,5 +1,7 @@
 #include "marketo/us_central.h"
 
+#include "marketo/quota_blocks.h"
+
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -53,6 +55,26 @@ TEST(UsCentral, CentralMidnightAcrossFallBack) {
   EXPECT_EQ("2026-11-02T06:00:00Z", next_midnight(utc(2026, 11, 1, 6, 30)));  // first 01:30, CDT
   EXPECT_EQ("2026-11-02T06:00:00Z", next_midnight(utc(2026, 11, 1, 7, 30)));  // second 01:30, CST
   EXPECT_EQ("2026-11-02T06:00:00Z", next_midnight(utc(2026, 11, 2, 5, 30)));  // 23:30 CST on 1 November
+}
+
+TEST(UsCentral, LastCentralMidnightIsTheOneAtOrBefore) {
+  auto last = [](TimePoint t) { return format_rfc3339(last_us_central_midnight(t)); };
+  EXPECT_EQ("2026-01-15T06:00:00Z", last(utc(2026, 1, 15, 12)));
+  EXPECT_EQ("2026-07-01T05:00:00Z", last(utc(2026, 7, 1, 5)));  // exactly midnight: itself
+  EXPECT_EQ("2026-06-30T05:00:00Z", last(utc(2026, 7, 1, 4, 59)));
+  EXPECT_EQ("2026-11-01T05:00:00Z", last(utc(2026, 11, 1, 7, 30)));  // second 01:30, CST
+}
+
+TEST(UsCentral, QuotaSpentLongAfterTheResetWaitsForTheNextMidnight) {
+  EXPECT_EQ("2026-01-16T06:00:00Z", format_rfc3339(quota_resumes_at(utc(2026, 1, 15, 12))));
+  EXPECT_EQ("2026-07-16T05:00:00Z", format_rfc3339(quota_resumes_at(utc(2026, 7, 15, 7))));
+}
+
+TEST(UsCentral, QuotaSpentSoonAfterTheComputedResetIsAskedAgainHourly) {
+  // Midnight CDT is 05:00Z; "12:00AM CST" read literally is 06:00Z.
+  EXPECT_EQ("2026-07-15T06:30:00Z", format_rfc3339(quota_resumes_at(utc(2026, 7, 15, 5, 30))));
+  EXPECT_EQ("2026-07-15T07:59:00Z", format_rfc3339(quota_resumes_at(utc(2026, 7, 15, 6, 59))));
+  EXPECT_EQ("2026-01-15T07:10:00Z", format_rfc3339(quota_resumes_at(utc(2026, 1, 15, 6, 10))));
 }
 
 }  // namespace

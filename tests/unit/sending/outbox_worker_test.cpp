@@ -1,5 +1,7 @@
 #include "sending/outbox_worker.h"
 
+#include <functional>
+
 #include "sending/sending_fixture.h"
 
 namespace sg::sending::test {
@@ -57,6 +59,54 @@ TEST_F(OutboxTest, UnsubscribedSinceAcceptanceIsNotDelivered) {
   EXPECT_TRUE(transport.sent.empty());
   EXPECT_EQ(EmailStatus::Failed, email(id).status);
   EXPECT_EQ("marketo_unsubscribed", email(id).reason);
+}
+
+// Delivers through the recording transport, each email taking a second of the fake clock,
+// and runs `before_each` first.
+class SlowTransport final : public mail::Transport {
+ public:
+  SlowTransport(sg::test::RecordingTransport& inner, sg::test::FakeClock& clock) : inner_(inner), clock_(clock) {}
+  mail::DeliveryResult deliver(const mail::SmtpEnvelope& envelope, std::string_view mime) override {
+    if (before_each) before_each();
+    clock_.advance(Millis(1000));
+    return inner_.deliver(envelope, mime);
+  }
+  std::function<void()> before_each;
+
+ private:
+  sg::test::RecordingTransport& inner_;
+  sg::test::FakeClock& clock_;
+};
+
+class SlowOutboxTest : public OutboxTest {
+ protected:
+  SlowTransport slow{transport, clock};
+  OutboxWorker slow_outbox{*store, gate, slow, tokens, clock, metrics, options()};
+};
+
+TEST_F(SlowOutboxTest, ASlowBatchIsReCheckedOncePerWindowNeverPerEmail) {
+  for (int i = 0; i < 10; ++i) queue({"p" + std::to_string(i) + "@x.com"});
+  marketo.asked.clear();  // the questions of acceptance
+  EXPECT_EQ(10, slow_outbox.run_once());
+  EXPECT_EQ(10u, transport.sent.size());
+  // Three emails start within each 2 s window; later slices hold twice the two a window
+  // measured (three in three seconds): slices of 10, 4, 4 and 1 addresses.
+  std::vector<size_t> sizes;
+  for (const auto& asked : marketo.asked) sizes.push_back(asked.size());
+  EXPECT_EQ((std::vector<size_t>{10, 4, 4, 1}), sizes);
+}
+
+TEST_F(SlowOutboxTest, AnUnsubscribeDuringASlowBatchStopsTheEmailsOfLaterSlices) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(queue({"p" + std::to_string(i) + "@x.com"}));
+  size_t delivered = 0;
+  slow.before_each = [&] {
+    if (++delivered == 2) marketo.unsubscribed = {"p5@x.com"};
+  };
+  slow_outbox.run_once();
+  EXPECT_EQ(5u, transport.sent.size());
+  EXPECT_EQ(EmailStatus::Failed, email(ids[5]).status);
+  EXPECT_EQ("marketo_unsubscribed", email(ids[5]).reason);
 }
 
 TEST_F(OutboxTest, TemporaryFailureRetriesWithBackoffThenGivesUp) {
