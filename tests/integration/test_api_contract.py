@@ -164,8 +164,13 @@ def test_nullable_fields_accept_null_as_absent(world):
                   for field in nullable_fields(p.values[2]["requestBody"]["content"]["application/json"]["schema"])}
     # Each one is exercised below; a newly nullable field needs its own check here.
     assert documented == {("POST /api/v1/suppressions", "reason"), ("POST /api/v1/bulk-sends", "recipients[0].vars"),
-                          ("POST /api/v1/campaigns/{id}/enrollments", "recipients[0].vars")}
+                          ("POST /api/v1/campaigns/{id}/enrollments", "recipients[0].vars"),
+                          ("POST /api/v1/hooks/marketo/{hook_id}", "leadId")}
     admin = world["admin"]
+    hook = webhook(world)
+    reply = requests.post(hook["url"], json={"email": "nulled@example.com", "unsubscribed": False, "leadId": None},
+                          headers={hook["header"]: hook["secret"]}, timeout=30)
+    assert reply.status_code == 204, reply.text
     reply = admin.post("/suppressions", {"email": "nulled@example.com", "reason": None})
     assert reply.status_code == 201, reply.text
     assert reply.json()["reason"] is None
