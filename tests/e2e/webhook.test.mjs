@@ -2,24 +2,20 @@
 // secret once with the payload template, sees Marketo's call arrive, and deletes it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Stack, signIn, screenshot, pageFetch, CLIENT_ID, CLIENT_SECRET } from './harness.mjs';
+import { Stack, signIn, screenshot, pageFetch } from './harness.mjs';
 
 const stack = new Stack();
 const ADMIN = 'ada@acme.example';
 
 before(async () => {
   await stack.start();
-  stack.addUser('Acme', ADMIN, 'admin');
+  await stack.connectMarketo(stack.addUser('Acme', ADMIN, 'admin'));
 });
 after(async () => { await stack.stop(); });
 
 test('an admin sets up the Marketo webhook and sees when Marketo last called', async () => {
   const page = await stack.newPage();
   await signIn(page, ADMIN);
-  const connected = await pageFetch(page, 'PUT', '/integrations/marketo', { body: {
-    rest_endpoint: `${stack.simUrl}/rest`, identity_endpoint: `${stack.simUrl}/identity`,
-    client_id: CLIENT_ID, client_secret: CLIENT_SECRET } });
-  assert.equal(connected.status, 200);
   await page.goto('/settings/admin/unsubscribe/integrations');
   const panel = page.locator('#marketo-webhook');
   await panel.getByTestId('webhook-status').filter({ hasText: 'No webhook yet' }).waitFor();

@@ -32,7 +32,8 @@ export function webhookPanel(initial) {
         h('dt', {}, 'Header'), h('dd', {}, webhook.header),
         h('dt', {}, 'Created'), h('dd', {}, timeEl(webhook.created_at)),
         h('dt', {}, 'Last call from Marketo'), h('dd', { 'data-testid': 'webhook-last-call' },
-          webhook.last_call_at ? timeEl(webhook.last_call_at) : 'None yet')));
+          webhook.last_call_at ? timeEl(webhook.last_call_at) : 'None yet')),
+        h('p', { class: 'hint' }, 'Rotating gives a new URL and secret at once: update the webhook in Marketo right after.'));
     } else {
       panel.append(h('p', { 'data-testid': 'webhook-status' }, 'No webhook yet.'));
     }
@@ -45,7 +46,7 @@ export function webhookPanel(initial) {
     }
     const status = h('div', { class: 'form-status' }, message || null);
     panel.append(h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'button-primary', onclick: create }, webhook ? 'Rotate the secret' : 'Create webhook'),
+      h('button', { type: 'button', class: 'button-primary', onclick: create }, webhook ? 'Rotate URL and secret' : 'Create webhook'),
       webhook ? h('button', { type: 'button', class: 'button-danger-quiet', onclick: remove }, 'Delete') : null), status);
   }
 
