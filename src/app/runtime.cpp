@@ -146,9 +146,9 @@ void Runtime::build_server() {
   http::ApiOptions api_options{config_.public_url.starts_with("https://"), config_.web_dir,
                                config_.session_ttl_seconds, config_.metrics_token, config_.public_url};
   api_options.handler_load = handler_load_.get();
-  api_ = std::make_unique<http::Api>(http::ApiServices{*base_->accounts, *settings_, *webhooks_, *sending_, *one_click_, *bulk_,
-                                                       *campaigns_, *suppressions_, *audit_log_, *dashboard_,
-                                                       *base_->store, metrics_, api_options});
+  api_ = std::make_unique<http::Api>(http::ApiServices{*base_->accounts, *settings_, *webhooks_, *sending_,
+                                                       *one_click_, *bulk_, *campaigns_, *suppressions_, *audit_log_,
+                                                       *dashboard_, *base_->store, metrics_, api_options});
   http::Api* api = api_.get();
   server_ = std::make_unique<http::Server>(
       server, [api](http::Request& r) { return api->handle(r); },

@@ -36,7 +36,9 @@ bool SqliteWebhooks::remove(const std::string& team_id) {
 
 void SqliteWebhooks::called(const std::string& hook_id, TimePoint now) {
   auto lock = db_.lock();
-  db_.prepare("UPDATE marketo_webhooks SET last_call_at = ? WHERE hook_id = ?").bind_all(to_unix_millis(now), hook_id).run();
+  db_.prepare("UPDATE marketo_webhooks SET last_call_at = ? WHERE hook_id = ?")
+      .bind_all(to_unix_millis(now), hook_id)
+      .run();
 }
 
 }  // namespace sg::store
