@@ -6,6 +6,7 @@ unsubscribe refuses the team's next send at once, without waiting for the activi
 import requests
 
 from assertions import assert_error, assert_invalid
+import test_mirror
 from test_mirror import check, wait_until
 
 HEADER = "X-Sendguard-Webhook-Secret"
@@ -207,3 +208,21 @@ def test_simulated_trigger_campaign_refuses_the_next_send_without_the_feed(make_
     lookups = sim.stats()["lookup_calls"]
     assert admin.send(["ann@x.com"]).status_code == 202
     assert sim.stats()["lookup_calls"] == lookups + 1
+
+
+def test_an_authoritative_mirror_is_overruled_at_once(make_server, sim):
+    """With the feed followed and the mirror trusted, the webhook's unsubscribe wins over
+    the mirror's recent "not unsubscribed" before the feed has anything to say. No cache
+    (max age 0): the mirror alone answers."""
+    server, admin = test_mirror.start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "0"})
+    test_mirror.wait_for_sync(admin)
+    test_mirror.set_authoritative(admin, True)
+    hook = create(admin)
+    sim.add_leads([{"email": "ann@x.com"}])
+    assert check(admin, "ann@x.com")["allowed"]
+    lookups = sim.stats()["lookup_calls"]
+    assert check(admin, "ann@x.com")["allowed"]
+    assert sim.stats()["lookup_calls"] == lookups  # answered by the mirror
+    assert call(hook["url"], hook["secret"], {"email": "ann@x.com", "unsubscribed": True}).status_code == 204
+    assert check(admin, "ann@x.com") == {"email": "ann@x.com", "allowed": False, "reason": "marketo_unsubscribed"}
+    assert sim.stats()["lookup_calls"] == lookups
