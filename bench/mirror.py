@@ -19,6 +19,10 @@ Starts the Marketo simulator (30 ms latency per REST call, 10 concurrent; the 10
       check stopped them.
   (d) the sync's own cost: its Marketo calls by kind over the run, and the feed reads a
       day at its interval.
+  (e) (c) with the webhook: the default-interval server's team creates its Marketo webhook
+      and the simulator calls it on every unsubscribe, as a trigger campaign would; the
+      time from the unsubscribe to the first refused send, a send every 0.05 s. Goal:
+      median under 1 s.
 
 The simulator's rolling window and the server's limiter are raised to 10,000 calls / 20 s
 because (b) makes thousands of lookups a minute: this benchmark counts calls, and with
@@ -56,6 +60,8 @@ FAST_TRIALS = 8
 DEFAULT_TRIALS = 3
 POLL = {FAST_INTERVAL: 0.1, DEFAULT_INTERVAL: 0.5}  # seconds between sends awaiting the refusal
 SEED = 8058              # the unsubscribes' offsets into the sync interval are drawn from it
+WEBHOOK_TRIALS = 5
+WEBHOOK_POLL = 0.05
 REFUSAL_TIMEOUT = 120
 SYNC_TIMEOUT = 2 * DEFAULT_INTERVAL + 15
 DRAIN_TIMEOUT = 120
@@ -67,6 +73,10 @@ def steady_address(i):
 
 def slow_address(i):
     return f"slow{i:03d}@mirror-example.com"
+
+
+def webhook_address(i):
+    return f"hooked{i:03d}@mirror-example.com"
 
 
 def per_thousand(count, sends):
@@ -119,7 +129,8 @@ class Bench(BenchBase):
 
     def seed(self):
         self.sim.add_leads([{"email": steady_address(i)} for i in range(ADDRESSES)]
-                           + [{"email": slow_address(i)} for i in range(DEFAULT_TRIALS)])
+                           + [{"email": slow_address(i)} for i in range(DEFAULT_TRIALS)]
+                           + [{"email": webhook_address(i)} for i in range(WEBHOOK_TRIALS)])
 
     def sends(self, team, recipients, count, tag):
         """`count` POST /emails over SEND_THREADS threads cycling over `recipients`; status counts."""
@@ -158,7 +169,7 @@ class Bench(BenchBase):
         return total
 
     # (c) -------------------------------------------------------------------------
-    def time_to_refusal(self, team, addresses, tag):
+    def time_to_refusal(self, team, addresses, tag, poll=None):
         """Per address: (seconds from the unsubscribe to the first 422, ids of sends accepted before)."""
         team.set_authoritative(True)
         # Steady state: each address sent to once (a lookup), then answered by the mirror.
@@ -184,7 +195,7 @@ class Bench(BenchBase):
                     elapsed = None
                     break
                 accepted.append(reply.json()["id"])
-                time.sleep(POLL[team.interval])
+                time.sleep(poll or POLL[team.interval])
             # Each server's sync reads a reported address once by email (unsubscribed while
             # any lead is), and both servers here follow the one simulator; the sends ask nothing.
             self.expect(lookups.delta()["lookup_calls"] <= 2, f"{tag} {address}: lookups while waiting")
@@ -192,16 +203,28 @@ class Bench(BenchBase):
         team.wait_for_outbox()
         return trials
 
-    def report_refusals(self, label, team, trials):
+    def report_refusals(self, label, team, trials, poll=None, how=""):
         times = [t for t, _ in trials if t is not None]
         accepted = [i for _, ids in trials for i in ids]
         outcomes = Counter(team.admin.get(f"/emails/{i}").json()["status"] for i in accepted)
-        where = f"SENDGUARD_MIRROR_INTERVAL={team.interval}"
+        where = f"SENDGUARD_MIRROR_INTERVAL={team.interval}{how}"
         if times:
             self.row(f"{label} {where}: unsubscribe to first refused send, min / median / max "
-                     f"({len(times)} addresses, a send every {POLL[team.interval]:g} s)", seconds(times))
+                     f"({len(times)} addresses, a send every {poll or POLL[team.interval]:g} s)", seconds(times))
         self.row(f"{label} {where}: sends accepted after the unsubscribe (all trials), final status",
                  f"{len(accepted)}" + (f" ({fmt_counts(outcomes)})" if accepted else ""))
+
+    # (e) -------------------------------------------------------------------------
+    def webhook_refusals(self, label, team):
+        reply = team.admin.post("/integrations/marketo/webhook")
+        self.expect(reply.status_code == 201, f"{label} creating the webhook: {reply.status_code} {reply.text}")
+        hook = reply.json()
+        self.sim.add_webhook(hook["url"], {hook["header"]: hook["secret"]}, hook["payload_template"])
+        addresses = [webhook_address(i) for i in range(WEBHOOK_TRIALS)]
+        trials = self.time_to_refusal(team, addresses, label, WEBHOOK_POLL)
+        self.report_refusals(label, team, trials, WEBHOOK_POLL, " with the webhook")
+        times = [t for t, _ in trials if t is not None]
+        self.expect(times and statistics.median(times) < 1, f"{label} median unsubscribe-to-refusal {times}")
 
     # (d) -------------------------------------------------------------------------
     def sync_cost(self, label, team):
@@ -238,6 +261,7 @@ def measure(sim, sink, start):
     default_trials = bench.time_to_refusal(default, [slow_address(i) for i in range(DEFAULT_TRIALS)], "(c)")
     bench.report_refusals("(c)", default, default_trials)
 
+    bench.webhook_refusals("(e)", default)
     bench.sync_cost("(d)", fast)
     bench.sync_cost("(d)", default)
     bench.load = (load_before, os.getloadavg()[0])

@@ -119,6 +119,15 @@ void Runtime::build_services() {
   settings_ = std::make_unique<settings::TeamSettings>(
       store, *marketo_, clock, [g = gate_.get()](const std::string& team) { g->forget_team(team); },
       config_.marketo_allow_loopback);
+  settings::WebhookHooks webhook_hooks;
+  // "Marketo" is the label of the gate's Marketo source (mirror::marketo_checked_source).
+  webhook_hooks.heard = [g = gate_.get()](const std::string& team, const std::string& key, bool unsubscribed) {
+    g->pushed("Marketo", team, key, unsubscribed);
+  };
+  // WEBHOOK NUDGE: a call should return the team's feed polling to its base interval;
+  // connect it to the sync's nudge(team) here. A no-op until then.
+  webhook_hooks.called = [](const std::string&) {};
+  webhooks_ = std::make_unique<settings::MarketoWebhooks>(store, clock, std::move(webhook_hooks));
   audit_log_ = std::make_unique<settings::AuditLog>(store.audit());
   dashboard_ = std::make_unique<stats::DashboardService>(store.emails(), clock);
 }
@@ -137,9 +146,9 @@ void Runtime::build_server() {
   http::ApiOptions api_options{config_.public_url.starts_with("https://"), config_.web_dir,
                                config_.session_ttl_seconds, config_.metrics_token, config_.public_url};
   api_options.handler_load = handler_load_.get();
-  api_ = std::make_unique<http::Api>(http::ApiServices{*base_->accounts, *settings_, *sending_, *one_click_, *bulk_,
-                                                       *campaigns_, *suppressions_, *audit_log_, *dashboard_,
-                                                       *base_->store, metrics_, api_options});
+  api_ = std::make_unique<http::Api>(http::ApiServices{*base_->accounts, *settings_, *webhooks_, *sending_,
+                                                       *one_click_, *bulk_, *campaigns_, *suppressions_, *audit_log_,
+                                                       *dashboard_, *base_->store, metrics_, api_options});
   http::Api* api = api_.get();
   server_ = std::make_unique<http::Server>(
       server, [api](http::Request& r) { return api->handle(r); },

@@ -27,6 +27,7 @@
 #include "sending/send_service.h"
 #include "settings/accounts.h"
 #include "settings/audit_log.h"
+#include "settings/marketo_webhooks.h"
 #include "settings/team_settings.h"
 #include "stats/dashboard_service.h"
 #include "suppressions/local_list_source.h"
@@ -81,6 +82,7 @@ class Runtime {
   std::unique_ptr<campaigns::CampaignScheduler> scheduler_;
   std::unique_ptr<suppressions::SuppressionService> suppressions_;
   std::unique_ptr<settings::TeamSettings> settings_;
+  std::unique_ptr<settings::MarketoWebhooks> webhooks_;
   std::unique_ptr<settings::AuditLog> audit_log_;
   std::unique_ptr<stats::DashboardService> dashboard_;
   std::unique_ptr<http::HandlerLoad> handler_load_;

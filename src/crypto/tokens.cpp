@@ -57,6 +57,11 @@ std::string token_hash(std::string_view token) {
   return hex;
 }
 
+bool same_hash(std::string_view a, std::string_view b) {
+  init();
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 std::string hash_password(std::string_view password) {
   init();
   char out[crypto_pwhash_STRBYTES];

@@ -17,6 +17,8 @@ std::string random_id(std::string_view prefix);
 std::string random_token(std::string_view prefix);
 // Hex BLAKE2b of a high-entropy token: fast and safe for random tokens (no salt needed).
 std::string token_hash(std::string_view token);
+// Whether two token hashes are equal, in time independent of where they differ.
+bool same_hash(std::string_view a, std::string_view b);
 
 // argon2id (libsodium's interactive limits); the result embeds salt and parameters.
 std::string hash_password(std::string_view password);

@@ -25,6 +25,11 @@ void FreshnessCache::put(const std::string& team_id, const std::string& key, boo
   entries_[key_of(team_id, key)] = Entry{unsubscribed, now};
 }
 
+void FreshnessCache::forget(const std::string& team_id, const std::string& key) {
+  std::lock_guard lock(mu_);
+  entries_.erase(key_of(team_id, key));
+}
+
 void FreshnessCache::forget_team(const std::string& team_id) {
   std::lock_guard lock(mu_);
   std::string prefix = team_id + '\n';

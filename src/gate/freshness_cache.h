@@ -22,6 +22,8 @@ class FreshnessCache {
   std::optional<bool> get(const std::string& team_id, const std::string& key, TimePoint now,
                           TimePoint newer_than) const;
   void put(const std::string& team_id, const std::string& key, bool unsubscribed, TimePoint now);
+  // Drops one address's answer, so the next check asks the source again.
+  void forget(const std::string& team_id, const std::string& key);
   // Drops a team's answers, e.g. when its connection to the source changes.
   void forget_team(const std::string& team_id);
   bool enabled() const { return max_age_.count() > 0; }

@@ -42,6 +42,15 @@ void UnsubscribeGate::forget_team(const std::string& team_id) {
     if (entry.cache) entry.cache->forget_team(team_id);
 }
 
+void UnsubscribeGate::pushed(const std::string& label, const std::string& team_id, const std::string& key,
+                             bool unsubscribed) {
+  for (auto& entry : sources_) {
+    if (!entry.cache || entry.source.label != label) continue;
+    if (unsubscribed) entry.cache->put(team_id, key, true, clock_.now());
+    else entry.cache->forget(team_id, key);
+  }
+}
+
 GateAnswer UnsubscribeGate::check(const std::string& team_id, const TeamPolicy& policy,
                                   const std::vector<std::string>& keys) {
   std::vector<std::string> distinct;

@@ -60,6 +60,10 @@ class UnsubscribeGate {
   GateAnswer check(const std::string& team_id, const TeamPolicy& policy, const std::vector<std::string>& keys);
   // Drops a team's cached answers, e.g. when a connection of the team changes.
   void forget_team(const std::string& team_id);
+  // News pushed by the source labelled `label` (a webhook) about one address: an
+  // unsubscribe becomes its cached answer at once; anything else only drops the cached
+  // answer, so the next check asks the source (news never lifts a refusal by itself).
+  void pushed(const std::string& label, const std::string& team_id, const std::string& key, bool unsubscribed);
 
  private:
   struct Entry {

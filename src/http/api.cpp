@@ -22,6 +22,7 @@ Api::Api(ApiServices services) : s_(services) {
   add_suppression_csv_routes();
   add_user_routes();
   add_token_routes();
+  add_webhook_routes();
 }
 
 Response Api::handle(Request& request) {

@@ -5,6 +5,7 @@
 // Thread-safe once built.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <optional>
 
 #include "campaigns/campaign_service.h"
@@ -17,6 +18,7 @@
 #include "sending/send_service.h"
 #include "settings/accounts.h"
 #include "settings/audit_log.h"
+#include "settings/marketo_webhooks.h"
 #include "settings/team_settings.h"
 #include "stats/dashboard_service.h"
 #include "store/stores.h"
@@ -36,6 +38,7 @@ struct ApiOptions {
 struct ApiServices {
   settings::Accounts& accounts;
   settings::TeamSettings& settings;
+  settings::MarketoWebhooks& webhooks;
   sending::SendService& sending;
   sending::OneClickUnsubscribe& one_click;
   sending::BulkSendService& bulk;
@@ -75,6 +78,10 @@ class Api {
   void add_suppression_csv_routes();
   void add_user_routes();
   void add_token_routes();
+  void add_webhook_routes();
+  // The team's Marketo webhook as GET /integrations/marketo shows it, or null.
+  boost::json::value webhook_status(const std::string& team_id);
+  std::string webhook_url(const std::string& hook_id) const;
   // Bearer token, or session cookie (with the CSRF header and, when sent, a same-site
   // Origin on state-changing requests).
   Result<Caller> authenticate(const Request& request);

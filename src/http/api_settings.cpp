@@ -109,7 +109,10 @@ void Api::add_settings_routes() {
   });
   add("GET", "/integrations/marketo", [this](Request&, const Caller& c) {
     auto result = s_.settings.connection(c);
-    return result ? json_response(200, connection_status_body(*result)) : error_response(result.error());
+    if (!result) return error_response(result.error());
+    json::object body = connection_status_body(*result);
+    body["webhook"] = webhook_status(c.team_id);
+    return json_response(200, body);
   });
   add("DELETE", "/integrations/marketo", [this](Request&, const Caller& c) {
     return no_content(s_.settings.disconnect(c));

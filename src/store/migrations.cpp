@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 7> kMigrations{R"sql(
+constexpr std::array<std::string_view, 8> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -202,6 +202,15 @@ CREATE INDEX sessions_user ON sessions(user_id);
 -- worked out again by every query: so far, a group email's silently dropped recipient.
 ALTER TABLE emails ADD COLUMN silent INTEGER NOT NULL DEFAULT 0;
 UPDATE emails SET silent = 1 WHERE workflow = 'group' AND status = 'suppressed';
+)sql", R"sql(
+-- A team's Marketo webhook: its public id in the URL and the hash of its secret.
+CREATE TABLE IF NOT EXISTS marketo_webhooks (
+  team_id TEXT PRIMARY KEY REFERENCES teams(id),
+  hook_id TEXT NOT NULL UNIQUE,
+  secret_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_call_at INTEGER
+);
 )sql"};
 
 }  // namespace

@@ -76,6 +76,15 @@ struct EmailFilter {
   bool include_silent_drops = true;  // false hides silent emails (admins only see them)
 };
 
+// A team's Marketo webhook: the id in its URL and the hash of its secret (never the secret).
+struct MarketoWebhook {
+  std::string team_id;
+  std::string hook_id;
+  std::string secret_hash;
+  TimePoint created_at;
+  std::optional<TimePoint> last_call_at;
+};
+
 struct AuditEntry {
   std::string team_id;
   std::optional<std::string> actor_user_id;

@@ -155,4 +155,17 @@ class SqliteMarketoSync final : public MarketoSyncStore {
   SqliteDb& db_;
 };
 
+class SqliteWebhooks final : public WebhookStore {
+ public:
+  explicit SqliteWebhooks(SqliteDb& db) : db_(db) {}
+  void put(const MarketoWebhook& hook) override;
+  std::optional<MarketoWebhook> of_team(const std::string& team_id) override;
+  std::optional<MarketoWebhook> find(const std::string& hook_id) override;
+  bool remove(const std::string& team_id) override;
+  void called(const std::string& hook_id, TimePoint now) override;
+ private:
+  std::optional<MarketoWebhook> one(const char* where, const std::string& value);
+  SqliteDb& db_;
+};
+
 }  // namespace sg::store

@@ -10,7 +10,8 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(const std::string& path, const crypto::SecretKey& key)
       : db_(path), teams_(db_), users_(db_), settings_(db_), connections_(db_, key), emails_(db_),
-        idempotency_(db_), audit_(db_), suppressions_(db_), campaigns_(db_), marketo_sync_(db_) {
+        idempotency_(db_), audit_(db_), suppressions_(db_), campaigns_(db_), marketo_sync_(db_),
+        webhooks_(db_) {
     migrate(db_);
   }
 
@@ -24,6 +25,7 @@ class SqliteStore final : public Store {
   SuppressionStore& suppressions() override { return suppressions_; }
   CampaignStore& campaigns() override { return campaigns_; }
   MarketoSyncStore& marketo_sync() override { return marketo_sync_; }
+  WebhookStore& webhooks() override { return webhooks_; }
 
   void transaction(const std::function<void()>& work) override {
     Transaction tx(db_);
@@ -53,6 +55,7 @@ class SqliteStore final : public Store {
   SqliteSuppressions suppressions_;
   SqliteCampaigns campaigns_;
   SqliteMarketoSync marketo_sync_;
+  SqliteWebhooks webhooks_;
 };
 
 }  // namespace

@@ -167,6 +167,17 @@ class MarketoSyncStore {
                                                                const std::vector<std::string>& email_keys) = 0;
 };
 
+// Each team's Marketo webhook (at most one; creating another replaces it).
+class WebhookStore {
+ public:
+  virtual ~WebhookStore() = default;
+  virtual void put(const MarketoWebhook& hook) = 0;
+  virtual std::optional<MarketoWebhook> of_team(const std::string& team_id) = 0;
+  virtual std::optional<MarketoWebhook> find(const std::string& hook_id) = 0;
+  virtual bool remove(const std::string& team_id) = 0;
+  virtual void called(const std::string& hook_id, TimePoint now) = 0;
+};
+
 // All repositories of one database, plus atomic units of work across them.
 class Store {
  public:
@@ -181,6 +192,7 @@ class Store {
   virtual SuppressionStore& suppressions() = 0;
   virtual CampaignStore& campaigns() = 0;
   virtual MarketoSyncStore& marketo_sync() = 0;
+  virtual WebhookStore& webhooks() = 0;
   // Runs `work` atomically: every write in it lands, or none does (on exception).
   virtual void transaction(const std::function<void()>& work) = 0;
   // True when the database answers a trivial query.

@@ -6,6 +6,7 @@ parameter is enforced as documented, and the paged lists read `limit` and `curso
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 from assertions import assert_invalid
@@ -117,7 +118,18 @@ def valid_body(path, op, world):
     return body
 
 
+def webhook(world):
+    """The team's Marketo webhook, created once: the hook route's credential is its secret."""
+    if "webhook" not in world:
+        assert world["admin"].connect_marketo(world["sim"]).status_code == 200
+        world["webhook"] = world["admin"].post("/integrations/marketo/webhook").json()
+    return world["webhook"]
+
+
 def call(world, method, path, op, body):
+    if "{hook_id}" in path:
+        hook = webhook(world)
+        return requests.request(method, hook["url"], json=body, headers={hook["header"]: hook["secret"]}, timeout=30)
     client = world["anonymous"] if op.get("security") == [] else world["admin"]
     target = world["user"] if path.startswith("/api/v1/users/") else world["campaign"]
     return client.request(method, client.base + path.replace("{id}", target), json=body)
@@ -152,8 +164,13 @@ def test_nullable_fields_accept_null_as_absent(world):
                   for field in nullable_fields(p.values[2]["requestBody"]["content"]["application/json"]["schema"])}
     # Each one is exercised below; a newly nullable field needs its own check here.
     assert documented == {("POST /api/v1/suppressions", "reason"), ("POST /api/v1/bulk-sends", "recipients[0].vars"),
-                          ("POST /api/v1/campaigns/{id}/enrollments", "recipients[0].vars")}
+                          ("POST /api/v1/campaigns/{id}/enrollments", "recipients[0].vars"),
+                          ("POST /api/v1/hooks/marketo/{hook_id}", "leadId")}
     admin = world["admin"]
+    hook = webhook(world)
+    reply = requests.post(hook["url"], json={"email": "nulled@example.com", "unsubscribed": False, "leadId": None},
+                          headers={hook["header"]: hook["secret"]}, timeout=30)
+    assert reply.status_code == 204, reply.text
     reply = admin.post("/suppressions", {"email": "nulled@example.com", "reason": None})
     assert reply.status_code == 201, reply.text
     assert reply.json()["reason"] is None

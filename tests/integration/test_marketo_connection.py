@@ -28,14 +28,15 @@ CONNECTION_FIELDS = ("rest_endpoint", "identity_endpoint", "client_id", "connect
 
 
 def connection_part(body):
-    """GET adds sync status and usage to what PUT returned; this is the part they share."""
+    """GET adds sync status, usage and the webhook to what PUT returned; this is the part they share."""
     return {k: body[k] for k in CONNECTION_FIELDS}
 
 
 def test_get_adds_sync_status_and_usage(admin, sim):
     admin.connect_marketo(sim)
     body = admin.get("/integrations/marketo").json()
-    assert set(body) == set(CONNECTION_FIELDS) | {"sync", "usage"}
+    assert set(body) == set(CONNECTION_FIELDS) | {"sync", "usage", "webhook"}
+    assert body["webhook"] is None  # see test_marketo_webhook.py
     assert set(body["sync"]) == {"last_success_at", "lag_seconds", "last_error", "last_error_at"}
     assert set(body["usage"]) == {"calls_today", "daily_budget", "by_kind"}
     assert body["usage"]["daily_budget"] == 10000

@@ -23,6 +23,8 @@ import secrets
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -204,6 +206,7 @@ class Simulator:
             self.activity_log = []  # oldest first; a paging token is a position in it
             self.recent_calls = collections.deque()  # admitted REST calls in the window
             self.daily_calls = 0
+            self.webhooks, self.webhook_calls = [], []
         self.clear_stats()
 
     def clear_stats(self):
@@ -464,6 +467,7 @@ class Simulator:
                            {"name": "Old Value", "value": old},
                            {"name": "Reason", "value": reason},
                            {"name": "Source", "value": source}], now)
+        self.fire_webhooks(lead)
 
     def log_activity(self, lead_id, type_id, primary, attributes, ts):
         """Appends to the activity log; the caller holds the lock."""
@@ -471,6 +475,60 @@ class Simulator:
             "id": len(self.activity_log) + 1, "marketoGUID": str(uuid.uuid4()), "leadId": lead_id,
             "activityDate": rfc3339(ts), "activityTypeId": type_id,
             "primaryAttributeValue": primary, "attributes": attributes}})
+
+    # --- webhooks (a trigger campaign's Call Webhook step) ---------------------------
+
+    def add_webhook(self, spec):
+        """What an admin builds in Marketo: a webhook (URL, custom headers, payload template)
+        called by a trigger campaign on "Data Value Changes: Unsubscribed". Follows Adobe's
+        "Create a Webhook" and "Custom Headers" pages (Marketo Engage docs): POST, a JSON
+        payload template with {{lead.*}} tokens, any headers; no retry of a failed call."""
+        host = urlsplit(spec["url"]).hostname
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the simulator calls webhooks on loopback only")
+        if not isinstance(spec.get("payload_template"), str):
+            raise ValueError("payload_template (a string) is required")
+        hook = {"url": spec["url"], "headers": dict(spec.get("headers", {})),
+                "payload_template": spec["payload_template"]}
+        with self.lock:
+            self.webhooks.append(hook)
+        return hook
+
+    def fire_webhooks(self, lead):
+        """Calls every webhook about `lead` off the caller's thread, as Marketo's campaign
+        runs after the change; the caller holds the lock."""
+        for hook in self.webhooks:
+            threading.Thread(target=self.call_webhook, args=(hook, dict(lead)), daemon=True).start()
+
+    @staticmethod
+    def render_tokens(template, lead):
+        """Marketo's token rendering: string values arrive wrapped in double quotes (JSON
+        escaped), numbers and booleans bare (Adobe, "Create a Webhook": "string tokens are
+        automatically quoted")."""
+        fields = {"lead.Email Address": lead["email"], "lead.Unsubscribed": bool(lead["unsubscribed"]),
+                  "lead.Id": lead["id"]}
+        for token, value in fields.items():
+            template = template.replace("{{" + token + "}}", json.dumps(value))
+        return template
+
+    def call_webhook(self, hook, lead):
+        body = self.render_tokens(hook["payload_template"], lead).encode()
+        request = urllib.request.Request(hook["url"], data=body, method="POST",
+                                         headers={"Content-Type": "application/json", **hook["headers"]})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:  # Marketo waits up to 30 s
+                status = reply.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except OSError as error:
+            status = str(error)
+        with self.lock:
+            self.webhook_calls.append({"url": hook["url"], "email": lead["email"],
+                                       "unsubscribed": bool(lead["unsubscribed"]), "status": status})
+
+    def webhook_state(self):
+        with self.lock:
+            return {"webhooks": list(self.webhooks), "calls": list(self.webhook_calls)}
 
     def add_activities(self, specs):
         """Logs activities as given (other types, other leads) to test filtering."""
@@ -707,6 +765,10 @@ class Handler(BaseHTTPRequestHandler):
                          else sim.all_activities()}
             elif action == "unsubscribe":
                 reply = {"leads": sim.set_unsubscribed(req["email"], bool(req["unsubscribed"]))}
+            elif action == "webhooks":
+                if self.command == "POST":
+                    sim.add_webhook(req)
+                reply = sim.webhook_state()
             elif action == "config":
                 reply = {"config": sim.set_config(req)}
             elif action == "faults":

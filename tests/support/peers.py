@@ -120,6 +120,17 @@ class MarketoSim(_Peer):
         "attributes"}), e.g. of other types to check filtering; returns them as logged."""
         return self._call("activities", {"activities": activities})["activities"]
 
+    def add_webhook(self, url, headers, payload_template):
+        """Registers a webhook the simulator calls on every change of a lead's unsubscribed,
+        as a Marketo trigger campaign with a Call Webhook step would."""
+        return self._call("webhooks", {"url": url, "headers": headers, "payload_template": payload_template})
+
+    def webhook_calls(self):
+        """The simulator's webhook calls so far: url, email, unsubscribed, status."""
+        reply = self._http.get(f"{self.url}/_sim/webhooks", timeout=10)
+        reply.raise_for_status()
+        return reply.json()["calls"]
+
     def stop(self):
         self._http.close()
         super().stop()

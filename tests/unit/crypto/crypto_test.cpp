@@ -75,3 +75,17 @@ TEST(UnsubscribeTokens, ScopedOpaqueAndUnforgeable) {
 
 }  // namespace
 }  // namespace sg::crypto
+
+namespace sg::crypto {
+namespace {
+
+TEST(Tokens, SameHashComparesWholeHashes) {
+  std::string h = token_hash("whs_a");
+  EXPECT_TRUE(same_hash(h, token_hash("whs_a")));
+  EXPECT_FALSE(same_hash(h, token_hash("whs_b")));
+  EXPECT_FALSE(same_hash(h, h.substr(0, h.size() - 1)));
+  EXPECT_FALSE(same_hash(h, ""));
+}
+
+}  // namespace
+}  // namespace sg::crypto

@@ -110,6 +110,25 @@ TEST_F(GateTest, ForgetTeamDropsItsCachedAnswers) {
   EXPECT_EQ(2u, marketo.asked.size());
 }
 
+TEST_F(GateTest, APushedUnsubscribeRefusesWithoutALookup) {
+  check({"a@x.com"});  // cached: not unsubscribed
+  gate.pushed("marketo", "tm_1", "a@x.com", true);
+  auto a = check({"a@x.com"});
+  EXPECT_EQ("marketo_unsubscribed", a.verdict("a@x.com").reason);
+  EXPECT_EQ(1u, marketo.asked.size());
+  EXPECT_TRUE(check({"a@x.com"}, policy(true), "tm_2").verdict("a@x.com").allowed());  // only that team
+}
+
+TEST_F(GateTest, APushedResubscribeOnlyMakesTheNextCheckAsk) {
+  marketo.unsubscribed = {"a@x.com"};
+  check({"a@x.com"});
+  gate.pushed("marketo", "tm_1", "a@x.com", false);
+  gate.pushed("other", "tm_1", "a@x.com", true);  // news of another source changes nothing here
+  auto a = check({"a@x.com"});
+  EXPECT_EQ(2u, marketo.asked.size());
+  EXPECT_EQ("marketo_unsubscribed", a.verdict("a@x.com").reason);  // the source still says so
+}
+
 TEST_F(GateTest, OutageWithBlockPolicyIsUnverified) {
   marketo.failing = true;
   local.unsubscribed = {"l@x.com"};

@@ -5,6 +5,7 @@ import { h, field, notice, timeEl, clear } from '../dom.js';
 import { get, put, del, ApiError } from '../api.js';
 import { sentence } from '../words.js';
 import { tokensPanel } from './api-tokens.js';
+import { webhookPanel } from './marketo-webhook.js';
 
 const LEVELS = [
   { path: '/settings', label: 'Settings' },
@@ -312,7 +313,8 @@ async function integrations(ctx) {
     tabs('Integrations'),
     readOnly ? readOnlyNotice() : null,
     checkSection,
-    connectionSection);
+    connectionSection,
+    connection && !readOnly ? webhookPanel(connection.webhook) : null);
 }
 
 function connectError(err) {
