@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 7> kMigrations{R"sql(
+constexpr std::array<std::string_view, 8> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -202,6 +202,23 @@ CREATE INDEX sessions_user ON sessions(user_id);
 -- worked out again by every query: so far, a group email's silently dropped recipient.
 ALTER TABLE emails ADD COLUMN silent INTEGER NOT NULL DEFAULT 0;
 UPDATE emails SET silent = 1 WHERE workflow = 'group' AND status = 'suppressed';
+)sql", R"sql(
+-- Where each team's one-off seed of its mirror from a bulk export stands.
+CREATE TABLE marketo_seed (
+  team_id TEXT PRIMARY KEY REFERENCES teams(id),
+  instance TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  export_id TEXT,
+  polls INTEGER NOT NULL DEFAULT 0,
+  window_end INTEGER,
+  empty_windows INTEGER NOT NULL DEFAULT 0,
+  addresses INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  next_step_at INTEGER,
+  started_at INTEGER,
+  finished_at INTEGER,
+  last_error TEXT
+);
 )sql"};
 
 }  // namespace

@@ -245,8 +245,8 @@ TEST_F(StoreTest, SilenceIsWrittenByUpdateDelivery) {
 }
 
 TEST_F(StoreTest, MigrationMarksEarlierGroupDropsSilent) {
-  // Given emails recorded before the column existed: the newest migration (which adds it)
-  // is undone by hand, then applied again on reopening.
+  // Given emails recorded before the column existed: the migration that adds it (7) and
+  // the ones after it are undone by hand, then applied again on reopening.
   auto dropped = email("em_dropped", now);
   dropped.workflow = Workflow::Group;
   dropped.status = EmailStatus::Suppressed;
@@ -261,13 +261,54 @@ TEST_F(StoreTest, MigrationMarksEarlierGroupDropsSilent) {
   {
     SqliteDb db(db_file.path());
     auto lock = db.lock();
-    db.exec("ALTER TABLE emails DROP COLUMN silent; "
-            "DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)");
+    db.exec("ALTER TABLE emails DROP COLUMN silent; DROP TABLE marketo_seed; "
+            "DELETE FROM schema_migrations WHERE version >= 7");
   }
   store = db_file.open(test_key());
   EXPECT_TRUE(store->emails().find(team.id, "em_dropped")->silent);
   EXPECT_FALSE(store->emails().find(team.id, "em_group_sent")->silent);
   EXPECT_FALSE(store->emails().find(team.id, "em_failed")->silent);
+}
+
+TEST_F(StoreTest, MirrorSeedStateIsKeptPerTeam) {
+  EXPECT_EQ(SeedPhase::not_started, store->marketo_sync().seed_state(team.id).phase) << "never seeded";
+  SeedState running;
+  running.instance = "https://123-ABC-456.mktorest.com/rest";
+  running.phase = SeedPhase::running;
+  running.export_id = "ex-1";
+  running.polls = 3;
+  running.window_end = now;
+  running.empty_windows = 2;
+  running.addresses = 51;
+  running.failures = 1;
+  running.next_step_at = now + Millis(60000);
+  running.started_at = now - Millis(1000);
+  running.last_error = "Marketo error 1029: Too many jobs in queue";
+  store->marketo_sync().put_seed_state(team.id, running);
+  SeedState read = store->marketo_sync().seed_state(team.id);
+  EXPECT_EQ(running.instance, read.instance);
+  EXPECT_EQ(SeedPhase::running, read.phase);
+  EXPECT_EQ(running.export_id, read.export_id);
+  EXPECT_EQ(3, read.polls);
+  EXPECT_EQ(running.window_end, read.window_end);
+  EXPECT_EQ(2, read.empty_windows);
+  EXPECT_EQ(51, read.addresses);
+  EXPECT_EQ(1, read.failures);
+  EXPECT_EQ(running.next_step_at, read.next_step_at);
+  EXPECT_EQ(running.started_at, read.started_at);
+  EXPECT_EQ(std::nullopt, read.finished_at);
+  EXPECT_EQ(running.last_error, read.last_error);
+
+  running.phase = SeedPhase::done;
+  running.export_id.reset();
+  running.last_error.clear();
+  running.finished_at = now;
+  store->marketo_sync().put_seed_state(team.id, running);
+  read = store->marketo_sync().seed_state(team.id);
+  EXPECT_EQ(SeedPhase::done, read.phase);
+  EXPECT_EQ(std::nullopt, read.export_id);
+  EXPECT_EQ("", read.last_error);
+  EXPECT_EQ(std::optional<TimePoint>(now), read.finished_at);
 }
 
 }  // namespace
