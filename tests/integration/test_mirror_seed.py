@@ -121,10 +121,9 @@ def test_connecting_another_instance_seeds_again(make_server, sim, sink):
                                                 "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
     assert reply.status_code == 200, reply.text
     assert seed_of(admin)["state"] in ("not_started", "running")
-    wait_until(lambda: sim.stats()["export_create_calls"] > jobs, 30, "an export from the new instance")
-    again = seed_of(admin)
-    assert again["state"] == "running" and again["finished_at"] is None
-    assert again["started_at"] >= first["finished_at"]
+    again = wait_seed(admin, "running", timeout=30)
+    assert again["finished_at"] is None and again["started_at"] >= first["finished_at"]
+    assert sim.stats()["export_create_calls"] > jobs, "an export from the new instance"
 
 
 def test_the_seed_waits_for_the_check(make_server, sim, sink):
