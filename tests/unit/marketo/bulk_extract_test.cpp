@@ -123,6 +123,17 @@ TEST(MarketoBulkExtract, AnEnvelopeWhereTheFileWasDueIsAnError) {
   EXPECT_EQ(1u, h.calls("bulk_export", "1003"));
 }
 
+TEST(MarketoBulkExtract, AGatewayErrorOnTheFileIsRetriedLikeAnyCall) {
+  ClientHarness h;
+  h.http.script(std::string(kJobPath) + "file.json",
+                {http(502, "<html>Bad Gateway</html>"), ok("email,unsubscribed\nann@x.com,true\n")});
+  auto rows = h.client.lead_export_rows(credentials(), "ex-1");
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  EXPECT_EQ((std::vector<std::string>{"ann@x.com"}), rows->unsubscribed);
+  EXPECT_EQ(1u, h.calls("bulk_export", "http_502"));
+  EXPECT_EQ(1u, h.calls("bulk_export", "success"));
+}
+
 TEST(MarketoBulkExtract, AnEmptyExportIsAHeaderAlone) {
   auto rows = read_export_file("email,unsubscribed\n");
   ASSERT_TRUE(rows.ok());
