@@ -82,6 +82,8 @@ std::vector<Setting> settings() {
       flag("marketo.allow_loopback", "SENDGUARD_ALLOW_LOOPBACK_MARKETO", &Config::marketo_allow_loopback),
       number("marketo.mirror_interval_seconds", "SENDGUARD_MIRROR_INTERVAL", &Config::mirror_interval_seconds, 1),
       number("marketo.mirror_trust_hours", "SENDGUARD_MIRROR_TRUST_HOURS", &Config::mirror_trust_hours, 1),
+      flag("marketo.mirror_seed", "SENDGUARD_MIRROR_SEED", &Config::mirror_seed),
+      number("marketo.mirror_seed_poll_ms", "SENDGUARD_MIRROR_SEED_POLL_MS", &Config::mirror_seed_poll_ms, 10),
       number("outbox.workers", "SENDGUARD_OUTBOX_WORKERS", &Config::outbox_workers, 1),
       number("outbox.retry_base_ms", "SENDGUARD_RETRY_BASE_MS", &Config::retry_base_ms, 10),
       number("outbox.hold_retry_base_ms", "SENDGUARD_HOLD_RETRY_BASE_MS", &Config::hold_retry_base_ms, 10),

@@ -34,6 +34,8 @@ struct Config {
   bool marketo_allow_loopback = false;  // tests and demos: Marketo's stand-in on this machine
   int mirror_interval_seconds = 30;   // how often Marketo's activity feed is read
   int mirror_trust_hours = 24;        // how long a seen "not unsubscribed" is relied on
+  bool mirror_seed = true;            // seed each team's mirror once from a bulk export of its leads
+  int mirror_seed_poll_ms = 60000;    // between reads of an export's status (Marketo updates it once a minute)
 
   int outbox_workers = 4;
   int retry_base_ms = 5000;

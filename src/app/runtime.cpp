@@ -81,6 +81,13 @@ void Runtime::build_marketo_and_gate() {
       clock, metrics_, gate::GateOptions{Millis(1000LL * config_.check_max_age_seconds)});
   sync_ = std::make_unique<mirror::MarketoSync>(
       store, *marketo_, clock, mirror::SyncOptions{Millis(1000LL * config_.mirror_interval_seconds)});
+  if (config_.mirror_seed) {
+    mirror::SeedOptions seed;
+    seed.poll_interval = Millis(config_.mirror_seed_poll_ms);
+    seed.retry_base = seed.poll_interval;
+    seed_ = std::make_unique<mirror::MirrorSeed>(store, *marketo_, clock, seed);
+    sync_->seed_with(seed_.get());
+  }
 }
 
 Status Runtime::build_transport() {

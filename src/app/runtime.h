@@ -71,6 +71,7 @@ class Runtime {
   std::unique_ptr<gate::TeamBoundedSource> bounded_marketo_;
   std::unique_ptr<mirror::StoreMirror> mirror_;
   std::unique_ptr<gate::UnsubscribeGate> gate_;
+  std::unique_ptr<mirror::MirrorSeed> seed_;
   std::unique_ptr<mirror::MarketoSync> sync_;
   std::unique_ptr<mail::Transport> transport_;
   std::unique_ptr<crypto::UnsubscribeTokens> tokens_;

@@ -28,6 +28,14 @@ json::object connection_body(const settings::ConnectionView& c) {
           {"verified_at", format_rfc3339(c.verified_at)}};
 }
 
+json::object seed_body(const store::SeedState& s) {
+  return {{"state", store::seed_phase_name(s.phase)},
+          {"addresses", s.addresses},
+          {"started_at", time_or_null(s.started_at)},
+          {"finished_at", time_or_null(s.finished_at)},
+          {"error", s.last_error.empty() ? json::value(nullptr) : json::value(s.last_error)}};
+}
+
 // GET adds how the mirror's sync is doing and the calls made today.
 json::object connection_status_body(const settings::ConnectionView& c) {
   json::object by_kind;
@@ -40,6 +48,7 @@ json::object connection_status_body(const settings::ConnectionView& c) {
   o["usage"] = json::object{{"calls_today", c.usage.calls},
                             {"daily_budget", c.usage.budget},
                             {"by_kind", std::move(by_kind)}};
+  o["seed"] = seed_body(c.seed);
   return o;
 }
 

@@ -7,7 +7,7 @@ namespace sg::marketo {
 void describe_calls(Metrics& metrics) {
   metrics.describe(std::string(kCallsMetric), "counter",
                    "HTTP calls to Marketo by kind (token, lookup, update, activity, activity_types, "
-                   "paging_token, lead_by_id) and result");
+                   "paging_token, lead_by_id, bulk_export) and result");
 }
 
 void count_call(Metrics& metrics, std::string_view kind, std::string_view result) {

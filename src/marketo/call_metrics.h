@@ -19,6 +19,7 @@ inline constexpr std::string_view kActivityKind = "activity";             // a p
 inline constexpr std::string_view kActivityTypesKind = "activity_types";  // the instance's types
 inline constexpr std::string_view kPagingTokenKind = "paging_token";      // where the feed starts
 inline constexpr std::string_view kLeadByIdKind = "lead_by_id";           // activities' leads
+inline constexpr std::string_view kBulkExportKind = "bulk_export";        // a lead export job and its file
 
 void describe_calls(Metrics& metrics);
 void count_call(Metrics& metrics, std::string_view kind, std::string_view result);

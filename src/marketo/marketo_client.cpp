@@ -245,6 +245,39 @@ Result<std::vector<LeadState>> Client::leads_by_id(const Credentials& credential
   return states;
 }
 
+Result<ExportJob> Client::start_lead_export(const Credentials& credentials, const ExportWindow& window) {
+  if (window.end < window.start || window.end - window.start > kMaxExportWindow)
+    return marketo_error("an export's createdAt range must run forward over at most 31 days");
+  Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
+  if (!endpoint) return endpoint.error();
+  auto job = [&](const net::Request& request) -> Result<ExportJob> {
+    Result<ReplyEnvelope> reply = impl_->rest.call(credentials, endpoint->instance, request, kBulkExportKind);
+    if (!reply) return reply.error();
+    return read_export_job(reply->result);
+  };
+  Result<ExportJob> created = job(export_create_request(*endpoint, window));
+  if (!created) return created.error();
+  return job(export_enqueue_request(*endpoint, created->id));
+}
+
+Result<ExportJob> Client::lead_export_status(const Credentials& credentials, const std::string& export_id) {
+  Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
+  if (!endpoint) return endpoint.error();
+  Result<ReplyEnvelope> reply = impl_->rest.call(credentials, endpoint->instance,
+                                                 export_status_request(*endpoint, export_id), kBulkExportKind);
+  if (!reply) return reply.error();
+  return read_export_job(reply->result);
+}
+
+Result<ExportRows> Client::lead_export_rows(const Credentials& credentials, const std::string& export_id) {
+  Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
+  if (!endpoint) return endpoint.error();
+  Result<std::string> file = impl_->rest.call_for_file(credentials, endpoint->instance,
+                                                       export_file_request(*endpoint, export_id), kBulkExportKind);
+  if (!file) return file.error();
+  return read_export_file(*file);
+}
+
 Usage Client::usage(const Credentials& credentials) const {
   Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
   return impl_->budget.usage(endpoint ? limits_key_of(credentials, endpoint->instance) : std::string(),

@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "marketo/bulk_extract.h"
 #include "marketo/types.h"
 #include "net/http_client.h"
 #include "obs/metrics.h"
@@ -80,6 +81,16 @@ class Client {
 
   // Email and unsubscribed of the leads with `ids`, in batches of 300; unknown ids are absent.
   Result<std::vector<LeadState>> leads_by_id(const Credentials& credentials, const std::vector<int64_t>& ids);
+
+  // Bulk Lead Extract (bulk_extract.h). start_lead_export creates an export of the leads
+  // created in `window` and enqueues it; lead_export_status reads how it is doing, and
+  // lead_export_rows reads its file once completed. Every call counts against the daily
+  // budget (kind bulk_export). Marketo's refusals, such as 1029 (too many jobs queued, or
+  // the day's export allowance spent) and 1003 (a bad filter), are marketo_error naming
+  // the code.
+  Result<ExportJob> start_lead_export(const Credentials& credentials, const ExportWindow& window);
+  Result<ExportJob> lead_export_status(const Credentials& credentials, const std::string& export_id);
+  Result<ExportRows> lead_export_rows(const Credentials& credentials, const std::string& export_id);
 
   // Calls made today with these credentials' limits key (limits_key; zero for an
   // unparsable REST endpoint).

@@ -10,7 +10,7 @@ namespace sg::marketo {
 namespace {
 
 ReplyVerdict verdict(Next next, std::string metric, std::string_view code, std::string message) {
-  return ReplyVerdict{next, std::move(metric), Error::make(code, std::move(message)), {}};
+  return ReplyVerdict{next, std::move(metric), Error::make(code, std::move(message)), {}, {}};
 }
 
 ReplyVerdict judge_status(int status) {
@@ -64,6 +64,18 @@ ReplyVerdict judge_reply(const Result<net::Response>& reply) {
   }
   ReplyVerdict ok = verdict(Next::use, "success", "", "");
   ok.envelope = std::move(envelope).value();
+  return ok;
+}
+
+ReplyVerdict judge_file_reply(const Result<net::Response>& reply) {
+  const bool file = reply && reply->status == 200 && !reply->body.starts_with('{');
+  if (!file) {
+    ReplyVerdict judged = judge_reply(reply);
+    if (judged.next != Next::use) return judged;
+    return verdict(Next::fail, "invalid_response", errc::error, "Marketo sent a JSON reply where a file was due");
+  }
+  ReplyVerdict ok = verdict(Next::use, "success", "", "");
+  ok.file = reply->body;
   return ok;
 }
 

@@ -27,8 +27,13 @@ struct ReplyVerdict {
   std::string metric_result;  // "success", "<code>", "http_<status>", "transport", "invalid_response"
   Error error;                // returned when this ends the call (for retries: when attempts run out)
   ReplyEnvelope envelope;     // Next::use only
+  std::string file;           // Next::use of judge_file_reply only: the body as sent
 };
 
 ReplyVerdict judge_reply(const Result<net::Response>& reply);
+// For calls that answer with a file (a bulk export's CSV): a 200 whose body is not a JSON
+// object is the file; anything else is judged as judge_reply does, and a successful
+// envelope where a file was due is an error.
+ReplyVerdict judge_file_reply(const Result<net::Response>& reply);
 
 }  // namespace sg::marketo

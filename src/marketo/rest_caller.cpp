@@ -35,7 +35,7 @@ Error budget_error(const std::string& instance, TimePoint now) {
 // transient, refused credentials are not.
 ReplyVerdict token_failure(const Error& error) {
   const Next next = error.code == errc::unreachable ? Next::retry : Next::fail;
-  return ReplyVerdict{next, "token_" + error.code, error, {}};
+  return ReplyVerdict{next, "token_" + error.code, error, {}, {}};
 }
 
 }  // namespace
@@ -58,16 +58,30 @@ std::string limits_key_of(const Credentials& credentials, std::string_view host)
 
 Result<ReplyEnvelope> RestCaller::call(const Credentials& credentials, const std::string& host,
                                        const net::Request& request, std::string_view kind) {
+  Result<ReplyVerdict> verdict = run(credentials, host, request, kind, judge_reply);
+  if (!verdict) return verdict.error();
+  return std::move(verdict->envelope);
+}
+
+Result<std::string> RestCaller::call_for_file(const Credentials& credentials, const std::string& host,
+                                              const net::Request& request, std::string_view kind) {
+  Result<ReplyVerdict> verdict = run(credentials, host, request, kind, judge_file_reply);
+  if (!verdict) return verdict.error();
+  return std::move(verdict->file);
+}
+
+Result<ReplyVerdict> RestCaller::run(const Credentials& credentials, const std::string& host,
+                                     const net::Request& request, std::string_view kind, Judge judge) {
   const std::string instance = limits_key_of(credentials, host);
   bool renewed = false;
   int failures = 0;
   while (true) {
     if (auto until = quota_.blocked_until(instance, clock_.now())) return quota_error(instance, *until);
     Result<std::string> token = tokens_.get(credentials);
-    ReplyVerdict verdict = token ? attempt(instance, request, *token, kind) : token_failure(token.error());
+    ReplyVerdict verdict = token ? attempt(instance, request, *token, kind, judge) : token_failure(token.error());
     switch (verdict.next) {
       case Next::use:
-        return std::move(verdict.envelope);
+        return verdict;
       case Next::renew_token:
         if (renewed) return fail(instance, verdict, kind);
         renewed = true;
@@ -91,15 +105,16 @@ Result<ReplyEnvelope> RestCaller::call(const Credentials& credentials, const std
 }
 
 ReplyVerdict RestCaller::attempt(const std::string& instance, const net::Request& request, const std::string& token,
-                                 std::string_view kind) {
+                                 std::string_view kind, Judge judge) {
   Result<RateLimiter::Permit> permit = limiter_.acquire(instance, waits_out_rate_limits(kind));
-  if (!permit) return ReplyVerdict{Next::fail, "", permit.error(), {}};
+  if (!permit) return ReplyVerdict{Next::fail, "", permit.error(), {}, {}};
   // Spent only with a slot in hand: a call the limiter turned away was never made.
-  if (std::optional<Error> refused = spend_budget(instance, kind)) return ReplyVerdict{Next::fail, "", *refused, {}};
+  if (std::optional<Error> refused = spend_budget(instance, kind))
+    return ReplyVerdict{Next::fail, "", *refused, {}, {}};
   net::Request authorized = request;
   authorized.headers.emplace_back("Authorization", "Bearer " + token);
   authorized.timeout = limits_.call_timeout;
-  ReplyVerdict verdict = judge_reply(http_.send(authorized));
+  ReplyVerdict verdict = judge(http_.send(authorized));
   count_call(metrics_, kind, verdict.metric_result);
   return verdict;
 }

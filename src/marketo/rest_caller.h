@@ -36,10 +36,16 @@ class RestCaller {
   // identity host keys limits, budget and quota (limits_key_of); `kind` labels metrics.
   Result<ReplyEnvelope> call(const Credentials& credentials, const std::string& host,
                              const net::Request& request, std::string_view kind);
+  // The same for a call that answers with a file (judge_file_reply): its body.
+  Result<std::string> call_for_file(const Credentials& credentials, const std::string& host,
+                                    const net::Request& request, std::string_view kind);
 
  private:
+  using Judge = ReplyVerdict (*)(const Result<net::Response>&);
+  Result<ReplyVerdict> run(const Credentials& credentials, const std::string& host, const net::Request& request,
+                           std::string_view kind, Judge judge);
   ReplyVerdict attempt(const std::string& instance, const net::Request& request, const std::string& token,
-                       std::string_view kind);
+                       std::string_view kind, Judge judge);
   void wait_before_retry(const std::string& instance, const ReplyVerdict& verdict, int failures,
                          std::string_view kind);
   // Holds every call to the instance back one rate-limit window; whether this caller waits

@@ -91,6 +91,7 @@ void MarketoSync::reap(bool all) {
 void MarketoSync::run_team(const std::string& team_id, const TeamWork& work) {
   try {
     if (work.follow_feed) sync_team(team_id);
+    if (work.follow_feed && seed_) seed_->step(team_id);
     if (!work.writebacks.empty()) write_back(team_id, work.writebacks);
   } catch (const std::exception& e) {
     spdlog::error("marketo sync: team {}: {}", team_id, e.what());

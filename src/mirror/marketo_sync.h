@@ -19,6 +19,7 @@
 #include "core/background_loop.h"
 #include "core/clock.h"
 #include "marketo/marketo_client.h"
+#include "mirror/mirror_seed.h"
 #include "store/stores.h"
 
 namespace sg::mirror {
@@ -41,6 +42,8 @@ class MarketoSync {
   // One pass over every team with the check on or a due write-back; returns when the
   // pass is done. For tests.
   void run_once();
+  // Each pass of a team with the check on also moves its mirror seed on; call before start().
+  void seed_with(MirrorSeed* seed) { seed_ = seed; }
 
  private:
   // Starts a pass for each team due one whose previous pass has ended.
@@ -68,6 +71,7 @@ class MarketoSync {
   std::map<std::string, std::thread> passes_;      // GUARDED_BY(mu_): per team, while running or unjoined
   std::set<std::string> ended_;                    // GUARDED_BY(mu_): teams whose pass ended, to join
   std::condition_variable pass_ended_;
+  MirrorSeed* seed_ = nullptr;
   BackgroundLoop loop_;
 };
 

@@ -24,7 +24,7 @@ std::string connection_json(const ConnectionView& c) {
 }
 
 ConnectionView view_of(const store::MarketoConnection& c) {
-  return {c.rest_endpoint, c.identity_endpoint, c.client_id, c.verified_at, {}, {}, {}};
+  return {c.rest_endpoint, c.identity_endpoint, c.client_id, c.verified_at, {}, {}, {}, {}};
 }
 
 // A failed verification in words of our own: the remote text (and curl's) would tell an
@@ -157,6 +157,8 @@ Result<ConnectionView> TeamSettings::connection(const Caller& caller) {
     view.sync_lag_seconds =
         std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - *view.sync.last_success_at).count();
   view.usage = marketo_.usage({c->rest_endpoint, c->identity_endpoint, c->client_id, c->client_secret});
+  view.seed = store_.marketo_sync().seed_state(caller.team_id);
+  if (view.seed.instance != c->rest_endpoint) view.seed = {};
   return view;
 }
 

@@ -33,6 +33,7 @@ struct ConnectionView {
   store::SyncState sync;  // the activity feed: last success, last error
   std::optional<int64_t> sync_lag_seconds;  // since the last success, when there was one
   marketo::Usage usage;   // calls made today against the daily budget
+  store::SeedState seed;  // the mirror's seed from this instance (not_started when from another)
 };
 
 class TeamSettings {

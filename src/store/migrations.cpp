@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 8> kMigrations{R"sql(
+constexpr std::array<std::string_view, 9> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -210,6 +210,23 @@ CREATE TABLE IF NOT EXISTS marketo_webhooks (
   secret_hash TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   last_call_at INTEGER
+);
+)sql", R"sql(
+-- Where each team's one-off seed of its mirror from a bulk export stands.
+CREATE TABLE marketo_seed (
+  team_id TEXT PRIMARY KEY REFERENCES teams(id),
+  instance TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  export_id TEXT,
+  polls INTEGER NOT NULL DEFAULT 0,
+  window_end INTEGER,
+  empty_windows INTEGER NOT NULL DEFAULT 0,
+  addresses INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  next_step_at INTEGER,
+  started_at INTEGER,
+  finished_at INTEGER,
+  last_error TEXT
 );
 )sql"};
 

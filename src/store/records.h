@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -151,6 +152,27 @@ struct SyncState {
   std::optional<TimePoint> last_success_at;
   std::string last_error;
   std::optional<TimePoint> last_error_at;
+};
+
+// The one-off copy of Marketo's unsubscribed addresses into a team's mirror (see
+// mirror/mirror_seed.h): where it is, so that a restart resumes it.
+enum class SeedPhase { not_started, running, done, failed };
+inline constexpr std::string_view kSeedPhaseNames[] = {"not_started", "running", "done", "failed"};
+inline std::string_view seed_phase_name(SeedPhase phase) { return kSeedPhaseNames[static_cast<int>(phase)]; }
+
+struct SeedState {
+  std::string instance;  // the REST endpoint being (or last) seeded; another one starts afresh
+  SeedPhase phase = SeedPhase::not_started;
+  std::optional<std::string> export_id;   // the export job being waited on
+  int polls = 0;                          // status reads of that job so far
+  std::optional<TimePoint> window_end;    // the createdAt range being exported ends here
+  int empty_windows = 0;                  // windows in a row that held no lead
+  int64_t addresses = 0;                  // unsubscribed addresses recorded so far
+  int failures = 0;                       // failed attempts in a row
+  std::optional<TimePoint> next_step_at;  // no call before then (poll interval, retry backoff)
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> finished_at;
+  std::string last_error;
 };
 
 struct MirrorEntry {

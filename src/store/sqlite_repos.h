@@ -151,6 +151,8 @@ class SqliteMarketoSync final : public MarketoSyncStore {
   void mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed, TimePoint now) override;
   std::unordered_map<std::string, MirrorEntry> mirrored(const std::string& team_id,
                                                        const std::vector<std::string>& email_keys) override;
+  SeedState seed_state(const std::string& team_id) override;  // in sqlite_marketo_seed.cpp
+  void put_seed_state(const std::string& team_id, const SeedState& state) override;
  private:
   SqliteDb& db_;
 };

@@ -165,6 +165,8 @@ class MarketoSyncStore {
   virtual void mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed, TimePoint now) = 0;
   virtual std::unordered_map<std::string, MirrorEntry> mirrored(const std::string& team_id,
                                                                const std::vector<std::string>& email_keys) = 0;
+  virtual SeedState seed_state(const std::string& team_id) = 0;  // not_started when never seeded
+  virtual void put_seed_state(const std::string& team_id, const SeedState& state) = 0;
 };
 
 // Each team's Marketo webhook (at most one; creating another replaces it).

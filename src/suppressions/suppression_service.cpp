@@ -6,7 +6,7 @@
 #include "crypto/tokens.h"
 #include "core/utf8.h"
 #include "marketo/error_codes.h"
-#include "suppressions/csv.h"
+#include "core/csv.h"
 #include "suppressions/local_list_source.h"
 
 namespace sg::suppressions {

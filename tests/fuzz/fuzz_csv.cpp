@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "fuzz_input.h"
-#include "suppressions/csv.h"
+#include "core/csv.h"
 
 namespace {
 
@@ -18,20 +18,20 @@ bool same_cell(const std::string& written, const std::string& read) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::istringstream upload(std::string(reinterpret_cast<const char*>(data), size));
   std::vector<Record> records;
-  while (auto record = sg::suppressions::read_csv_record(upload)) {
+  while (auto record = sg::read_csv_record(upload)) {
     FUZZ_REQUIRE(!record->empty());
     records.push_back(std::move(*record));
   }
 
   std::ostringstream exported;
-  for (const Record& record : records) sg::suppressions::write_csv_record(exported, record);
+  for (const Record& record : records) sg::write_csv_record(exported, record);
   std::istringstream again(exported.str());
   for (const Record& record : records) {
-    auto reread = sg::suppressions::read_csv_record(again);
+    auto reread = sg::read_csv_record(again);
     FUZZ_REQUIRE(reread.has_value());
     FUZZ_REQUIRE(reread->size() == record.size());
     for (size_t i = 0; i < record.size(); ++i) FUZZ_REQUIRE(same_cell(record[i], (*reread)[i]));
   }
-  FUZZ_REQUIRE(!sg::suppressions::read_csv_record(again).has_value());
+  FUZZ_REQUIRE(!sg::read_csv_record(again).has_value());
   return 0;
 }

@@ -17,7 +17,10 @@ import argparse
 import base64
 import collections
 import copy
+import csv
 import datetime
+import hashlib
+import io
 import json
 import secrets
 import sys
@@ -55,6 +58,13 @@ DEFAULT_CONFIG = {
     # Strict: a call refused with 606 still counts in the rolling window, so a retry inside
     # the window fails again (MARKETO.md "606"; node-marketo waits the whole 20 s for it).
     "rate_limit_counts_refused": False,
+    # Bulk Lead Extract: status reads a job spends Queued, then Processing; the next N
+    # enqueued jobs end Failed; filters the subscription lacks (Adobe: updatedAt and smart
+    # lists are not on every subscription, error 1035); the day's export allowance.
+    "export_status_reads": 2,
+    "export_fail_next": 0,
+    "export_unsupported_filters": ["updatedAt", "smartListId", "smartListName"],
+    "export_daily_bytes": 500 * 1024 * 1024,
 }
 
 MAX_ACTIVITY_TYPE_IDS = 10
@@ -182,6 +192,61 @@ def batch_size(text):
     return int(text)
 
 
+# --- Bulk Lead Extract ---------------------------------------------------------------
+# After Adobe's "Bulk Extract" and "Bulk Lead Extract" pages (experienceleague.adobe.com/en/
+# docs/marketo-developer/marketo/rest/bulk-extract/): endpoints under /bulk (not /rest),
+# one filter per job (createdAt, updatedAt, staticListId/Name, smartListId/Name), date
+# ranges of at most 31 days in ISO 8601 without milliseconds, jobs Created -> Queued ->
+# Processing -> Completed (or Failed/Cancelled), 2 processing and 10 queued at most (1029
+# "Too many jobs in queue"), 500 MB of files a day (1029 "Export daily quota exceeded"),
+# and a CSV file with a header row of the fields' REST names. Reply bodies follow the
+# recorded create/status replies in snaplogic's Marketo bulk-extract notes
+# (exportId, format, status, createdAt, then queuedAt, startedAt, finishedAt,
+# numberOfRecords, fileSize, fileChecksum). Codes Adobe does not document for a case (a
+# bad filter value, an unknown exportId, a file asked for too early) are 1003 "Invalid value".
+BULK_LEAD_EXPORT = "/bulk/v1/leads/export/"
+EXPORT_FILTERS = {"createdAt", "updatedAt", "staticListId", "staticListName", "smartListId", "smartListName"}
+EXPORT_FORMATS = {"CSV": ",", "TSV": "\t", "SSV": " "}
+MAX_EXPORT_DAYS = 31
+MAX_QUEUED_EXPORTS = 10
+MAX_PROCESSING_EXPORTS = 2
+
+
+class ExportFile:
+    """A bulk export's file: sent as it is, not in the JSON envelope."""
+
+    def __init__(self, data):
+        self.data = data
+
+
+def export_time(text, name):
+    """An export filter's date-time as epoch seconds: ISO 8601, without milliseconds."""
+    if not isinstance(text, str) or "." in text:
+        raise ApiError("1003", f"{name} must be an ISO 8601 date-time without milliseconds")
+    return parse_since(text)
+
+
+def export_range(spec, name):
+    """(start, end) of a createdAt/updatedAt filter; at most 31 days, forward."""
+    if not isinstance(spec, dict) or set(spec) != {"startAt", "endAt"}:
+        raise ApiError("1003", f"{name} takes startAt and endAt")
+    start, end = export_time(spec["startAt"], "startAt"), export_time(spec["endAt"], "endAt")
+    if end < start:
+        raise ApiError("1003", "endAt is before startAt")
+    if end - start > MAX_EXPORT_DAYS * 86400:
+        raise ApiError("1003", f"{name} date range must be {MAX_EXPORT_DAYS} days or fewer")
+    return start, end
+
+
+def csv_value(value):
+    """A lead field as Marketo writes it in an export: empty for null, lower-case booleans."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 class Simulator:
     """All simulator state. Thread-safe: one lock, never held while sleeping."""
 
@@ -207,6 +272,7 @@ class Simulator:
             self.recent_calls = collections.deque()  # admitted REST calls in the window
             self.daily_calls = 0
             self.webhooks, self.webhook_calls = [], []
+            self.exports = {}  # exportId -> bulk lead export job
         self.clear_stats()
 
     def clear_stats(self):
@@ -221,6 +287,10 @@ class Simulator:
                 "activity_calls": 0,
                 "activity_types_calls": 0,
                 "paging_token_calls": 0,
+                "export_create_calls": 0,
+                "export_enqueue_calls": 0,
+                "export_status_calls": 0,
+                "export_file_calls": 0,
                 "rest_calls": 0,
                 "errors_by_code": collections.Counter(),
                 "limit_errors": {"606": 0, "615": 0, "607": 0},
@@ -355,7 +425,7 @@ class Simulator:
         with self.lock:
             created = []
             for spec in specs:
-                lead = {**LEAD_DEFAULTS, **spec, "id": self.next_id}
+                lead = {**LEAD_DEFAULTS, "createdAt": rfc3339(time.time()), **spec, "id": self.next_id}
                 self.next_id += 1
                 self.leads.append(lead)
                 created.append(dict(lead))
@@ -584,6 +654,118 @@ class Simulator:
                 reply["result"] = items
             return reply
 
+    # --- bulk lead export ----------------------------------------------------------
+
+    def create_export(self, request):
+        """POST bulk/v1/leads/export/create.json: a job in state Created."""
+        with self.lock:
+            self.stats["export_create_calls"] += 1
+        if not isinstance(request, dict):
+            raise ApiError("1003", "The request body must be a JSON object")
+        fields = request.get("fields")
+        if not isinstance(fields, list) or not fields or not all(isinstance(f, str) for f in fields):
+            raise ApiError("1003", "fields must be a non-empty list of field names")
+        known = set(LEAD_DEFAULTS) | {"email", "id", "createdAt", "updatedAt", "firstName", "lastName"}
+        unknown = [f for f in fields if f not in known]
+        if unknown:
+            raise ApiError("1003", f"Invalid fields: {','.join(unknown)}")
+        fmt = request.get("format", "CSV")
+        if fmt not in EXPORT_FORMATS:
+            raise ApiError("1003", f"format must be one of {sorted(EXPORT_FORMATS)}")
+        filters = request.get("filter")
+        if not isinstance(filters, dict) or len(filters) != 1:
+            raise ApiError("1003", "Exactly one filter type is required")
+        [(kind, spec)] = filters.items()
+        if kind not in EXPORT_FILTERS:
+            raise ApiError("1003", f"Invalid filter type: {kind}")
+        with self.lock:
+            if kind in self.config["export_unsupported_filters"]:
+                raise ApiError("1035", "Unsupported filter type for target subscription")
+            if kind not in ("createdAt", "updatedAt"):
+                raise ApiError("1003", f"No list matches the {kind} filter")
+            self.check_export_allowance()
+            job = {"exportId": str(uuid.uuid4()), "format": fmt, "status": "Created",
+                   "createdAt": rfc3339(time.time()), "fields": fields,
+                   "range": export_range(spec, kind), "reads": 0}
+            self.exports[job["exportId"]] = job
+            return {"result": [self.export_view(job)]}
+
+    def check_export_allowance(self):
+        """The caller holds the lock."""
+        spent = sum(job.get("fileSize", 0) for job in self.exports.values())
+        if spent >= self.config["export_daily_bytes"]:
+            raise ApiError("1029", "Export daily quota exceeded")
+
+    def export_job(self, export_id):
+        """The caller holds the lock."""
+        job = self.exports.get(export_id)
+        if job is None:
+            raise ApiError("1003", f"Export id {export_id} not found")
+        return job
+
+    def export_view(self, job):
+        """A job as Marketo shows it: internal bookkeeping left out."""
+        return {k: v for k, v in job.items() if k not in ("fields", "range", "reads", "file", "fail")}
+
+    def enqueue_export(self, export_id):
+        with self.lock:
+            self.stats["export_enqueue_calls"] += 1
+            job = self.export_job(export_id)
+            if job["status"] != "Created":
+                raise ApiError("1029", f"Export job {export_id} is already {job['status']}")
+            self.check_export_allowance()
+            waiting = [j for j in self.exports.values() if j["status"] in ("Queued", "Processing")]
+            if len(waiting) >= MAX_QUEUED_EXPORTS:
+                raise ApiError("1029", "Too many jobs in queue")
+            job.update(status="Queued", queuedAt=rfc3339(time.time()), reads=0)
+            if self.config["export_fail_next"] > 0:
+                self.config["export_fail_next"] -= 1
+                job["fail"] = True
+            return {"result": [self.export_view(job)]}
+
+    def export_status(self, export_id):
+        """GET .../status.json; each read moves the job on once it has sat its reads."""
+        with self.lock:
+            self.stats["export_status_calls"] += 1
+            job = self.export_job(export_id)
+            job["reads"] += 1
+            if job["reads"] > self.config["export_status_reads"]:
+                self.progress_export(job)
+            return {"result": [self.export_view(job)]}
+
+    def progress_export(self, job):
+        """The caller holds the lock."""
+        now = time.time()
+        processing = sum(1 for j in self.exports.values() if j["status"] == "Processing")
+        if job["status"] == "Queued" and processing < MAX_PROCESSING_EXPORTS:
+            # The file holds the leads matching the filter when processing starts.
+            job.update(status="Processing", startedAt=rfc3339(now), reads=0, file=self.export_file_of(job))
+        elif job["status"] == "Processing" and job.get("fail"):
+            job.update(status="Failed", finishedAt=rfc3339(now), errorMsg="Export failed")
+        elif job["status"] == "Processing":
+            data = job["file"]
+            job.update(status="Completed", finishedAt=rfc3339(now), numberOfRecords=data.count(b"\n") - 1,
+                       fileSize=len(data), fileChecksum="sha256:" + hashlib.sha256(data).hexdigest())
+
+    def export_file_of(self, job):
+        """The caller holds the lock."""
+        start, end = job["range"]
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=EXPORT_FORMATS[job["format"]], lineterminator="\n")
+        writer.writerow(job["fields"])
+        for lead in self.leads:
+            if start <= parse_since(lead["createdAt"]) <= end:
+                writer.writerow([csv_value(lead.get(f)) for f in job["fields"]])
+        return out.getvalue().encode()
+
+    def export_file(self, export_id):
+        with self.lock:
+            self.stats["export_file_calls"] += 1
+            job = self.export_job(export_id)
+            if job["status"] != "Completed":
+                raise ApiError("1003", f"Export job {export_id} is not completed")
+            return ExportFile(job["file"])
+
     def set_config(self, changes):
         unknown = set(changes) - set(DEFAULT_CONFIG)
         if unknown:
@@ -602,7 +784,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/_sim/"):
             return self.control(url.path[len("/_sim/"):], body)
         kind = ("token" if url.path == "/identity/oauth/token"
-                else "leads" if url.path.startswith("/rest/") else None)
+                else "leads" if url.path.startswith(("/rest/", "/bulk/")) else None)
         if kind is None:
             return self.send(404)
         self.server.sim.record_call(kind, self.command, url, self.headers.get("Authorization"))
@@ -720,7 +902,10 @@ class Handler(BaseHTTPRequestHandler):
             sim.authorize(self.headers.get("Authorization"))
             sim.admit()
             time.sleep(sim.config["latency_ms"] / 1000)
-            self.send_envelope(self.rest_call(url, body))
+            reply = self.rest_call(url, body)
+            if isinstance(reply, ExportFile):
+                return self.send(200, reply.data, "text/csv;charset=UTF-8")
+            self.send_envelope(reply)
         except ApiError as error:
             self.send_envelope(error=error)
         finally:
@@ -733,6 +918,8 @@ class Handler(BaseHTTPRequestHandler):
                           "/rest/v1/activities.json": sim.activities}
         if url.path in activity_calls and self.command == "GET":
             return activity_calls[url.path](self.params(url, b""))
+        if url.path.startswith(BULK_LEAD_EXPORT):
+            return self.bulk_lead_export(url, body)
         if url.path != "/rest/v1/leads.json":
             raise ApiError("610")
         content_type = self.headers.get_content_type()
@@ -749,6 +936,24 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise ApiError("609") from None
         return self.server.sim.update(request)
+
+    def bulk_lead_export(self, url, body):
+        """POST create.json, POST {id}/enqueue.json, GET {id}/status.json, GET {id}/file.json."""
+        sim = self.server.sim
+        rest = url.path[len(BULK_LEAD_EXPORT):]
+        if rest == "create.json" and self.command == "POST":
+            if self.headers.get_content_type() != "application/json":
+                raise ApiError("612")
+            try:
+                return sim.create_export(json.loads(body))
+            except ValueError:
+                raise ApiError("609") from None
+        export_id, _, action = rest.partition("/")
+        actions = {("enqueue.json", "POST"): sim.enqueue_export, ("status.json", "GET"): sim.export_status,
+                   ("file.json", "GET"): sim.export_file}
+        if (action, self.command) not in actions:
+            raise ApiError("610")
+        return actions[(action, self.command)](export_id)
 
     def control(self, action, body):
         sim = self.server.sim

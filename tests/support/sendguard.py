@@ -125,6 +125,9 @@ class Sendguard:
             "SENDGUARD_LOG_LEVEL": "warn",
             # The Marketo simulator listens on loopback, which production refuses.
             "SENDGUARD_ALLOW_LOOPBACK_MARKETO": "1",
+            # Off unless a test seeds: a seed's bulk-export calls would blur the exact call
+            # counts and small budgets other tests rely on (test_mirror_seed.py turns it on).
+            "SENDGUARD_MIRROR_SEED": "0",
         })
         if smtp_url:
             self.env["SENDGUARD_SMTP_URL"] = smtp_url

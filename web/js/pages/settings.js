@@ -210,12 +210,27 @@ async function integrations(ctx) {
           h('dt', {}, 'REST endpoint'), h('dd', {}, connection.rest_endpoint),
           h('dt', {}, 'Identity endpoint'), h('dd', {}, connection.identity_endpoint),
           h('dt', {}, 'Client ID'), h('dd', {}, connection.client_id)),
+        seedStatus(connection.seed),
         disconnectControls());
     } else {
       connectionSection.append(h('p', { 'data-testid': 'connection-status' }, h('span', { class: 'dot', 'aria-hidden': 'true' }),
         'Not connected. Enter the API details of a LaunchPoint custom service from Marketo (Admin → Web Services shows the endpoints).'));
     }
     connectionSection.append(connectionForm());
+  }
+
+  // The one-off copy of every address Marketo holds as unsubscribed into Sendguard's mirror.
+  function seedStatus(seed) {
+    if (!seed) return null;  // a PUT's answer has no status: the next load shows it
+    const copied = `${seed.addresses} unsubscribed address${seed.addresses === 1 ? '' : 'es'}`;
+    const words = {
+      not_started: ['Starts once the check is on.'],
+      running: [`In progress: ${copied} copied so far.`],
+      done: [`Done: ${copied} copied, finished `, timeEl(seed.finished_at), '.'],
+      failed: [`Paused after an error, retried automatically (${copied} copied so far): ${seed.error}`],
+    };
+    return h('p', { class: 'hint', 'data-testid': 'seed-status' },
+      'Copy of Marketo\'s unsubscribed people: ', ...words[seed.state]);
   }
 
   function disconnectControls() {

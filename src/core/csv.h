@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sg::suppressions {
+namespace sg {
 
 // The next record of `in`, or nullopt at the end. A quoted field may span lines.
 std::optional<std::vector<std::string>> read_csv_record(std::istream& in);
@@ -19,4 +19,4 @@ void write_csv_record(std::ostream& out, const std::vector<std::string>& fields)
 // True when a spreadsheet would read `cell` as a formula: it starts with = + - @ TAB or CR.
 bool starts_like_formula(std::string_view cell);
 
-}  // namespace sg::suppressions
+}  // namespace sg

@@ -1,12 +1,12 @@
 // The CSV reader and writer of the suppression list's import and export: RFC 4180
 // quoting, CRLF or LF line ends, and the formula guard on written cells.
-#include "suppressions/csv.h"
+#include "core/csv.h"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-namespace sg::suppressions {
+namespace sg {
 namespace {
 
 using Record = std::vector<std::string>;
@@ -136,4 +136,4 @@ TEST(Csv, CsvReadsAGuardedFormulaCellBackWithItsApostrophe) {
 }
 
 }  // namespace
-}  // namespace sg::suppressions
+}  // namespace sg

@@ -1,6 +1,6 @@
-#include "suppressions/csv.h"
+#include "core/csv.h"
 
-namespace sg::suppressions {
+namespace sg {
 
 std::optional<std::vector<std::string>> read_csv_record(std::istream& in) {
   if (in.peek() == std::char_traits<char>::eof()) return std::nullopt;
@@ -49,4 +49,4 @@ void write_csv_record(std::ostream& out, const std::vector<std::string>& fields)
   out << "\r\n";
 }
 
-}  // namespace sg::suppressions
+}  // namespace sg
