@@ -46,6 +46,8 @@ DEFAULT_CONFIG = {
     # Service (only marketoGUID identifies an activity); ["leadId"] an unreadable page.
     "activity_fields_dropped": [],
     "latency_ms": 0,
+    # API role permissions of client ids, e.g. {"sg-client": ["read_lead"]}; see Simulator.permit.
+    "client_permissions": {},
 }
 
 MAX_ACTIVITY_TYPE_IDS = 10
@@ -281,6 +283,24 @@ class Simulator:
             raise ApiError("601")
         if issued[1] <= time.monotonic():
             raise ApiError("602")
+
+    # Adobe, "Descriptions of Role Permissions" (Access API group) and KB ka-29391: a call
+    # the API user's role does not permit fails with 603 "Access denied". Read-Write Lead
+    # includes reading; a client id left out of "client_permissions" may do everything.
+    PERMISSIONS = {"read_lead", "write_lead", "read_activity"}
+
+    def permit(self, client_id, command, url):
+        allowed = self.config["client_permissions"].get(client_id)
+        if allowed is None:
+            return
+        if url.path.startswith("/rest/v1/activities"):
+            needed = {"read_activity"}
+        elif command == "POST" and parse_qs(url.query).get("_method") != ["GET"]:
+            needed = {"write_lead"}
+        else:
+            needed = {"read_lead", "write_lead"}
+        if not needed & set(allowed):
+            raise ApiError("603")
 
     def admit(self):
         """Enforces the instance limits on a REST call already counted in flight."""
@@ -638,6 +658,7 @@ class Handler(BaseHTTPRequestHandler):
             if fault and self.apply_fault(fault):
                 return
             sim.authorize(self.headers.get("Authorization"))
+            sim.permit(issued[0], self.command, url)
             sim.admit()
             time.sleep(sim.config["latency_ms"] / 1000)
             self.send_envelope(self.rest_call(url, body))

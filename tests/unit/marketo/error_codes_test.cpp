@@ -124,7 +124,7 @@ TEST(MarketoErrorCodes, AccessDeniedFailsAtOnce) {
 }
 
 TEST(MarketoErrorCodes, BugCodesAndUnknownCodesFailLoudlyAtOnce) {
-  for (const char* code : {"609", "610", "612", "613", "1003", "9999"}) {
+  for (const char* code : {"609", "612", "613", "1003", "9999"}) {
     CapturedLog log;
     ClientHarness h;
     h.http.script(kLeadsPath, {ok(error_json(code, "Invalid JSON"))});
@@ -202,6 +202,18 @@ TEST(MarketoErrorCodes, RetriesAreLoggedWithTheirCodeAndNoSecrets) {
 TEST(MarketoCallMetrics, MetricIsDescribedAsACounter) {
   ClientHarness h;
   EXPECT_NE(std::string::npos, h.metrics.render().find("# TYPE sendguard_marketo_calls_total counter"));
+}
+
+// A wrong REST URL: Marketo answers 610 for an unknown API path, a gateway 404.
+TEST(MarketoErrorCodes, UnknownResourceIsRestNotFoundAtOnce) {
+  for (Reply reply : {ok(error_json("610", "Requested resource not found")), http(404, "")}) {
+    ClientHarness h;
+    h.http.script(kLeadsPath, {reply});
+    Result<Keys> result = h.lookup(kAnn);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ("marketo_rest_not_found", result.error().code);
+    EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size());
+  }
 }
 
 }  // namespace
