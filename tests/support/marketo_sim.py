@@ -12,6 +12,8 @@ control API under /_sim/ seeds leads, changes limits, injects faults and reports
 clients did.
 
 Usage: marketo_sim.py --port N   (0 picks a free port; prints "LISTENING <port>" first)
+       [--config JSON]  (config changes applied at start, as POST /_sim/config takes them)
+       [--demo]         (seeds DEMO_PEOPLE: a stand-in Marketo for trying Sendguard out)
 """
 import argparse
 import base64
@@ -735,13 +737,34 @@ class Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+# A few people to try Sendguard with; one has unsubscribed, so the check refuses mail to her.
+DEMO_PEOPLE = [
+    {"email": "ann.buyer@example.com", "firstName": "Ann", "lastName": "Buyer"},
+    {"email": "bo.prospect@example.com", "firstName": "Bo", "lastName": "Prospect"},
+    {"email": "una.unsubscribed@example.com", "firstName": "Una", "lastName": "Unsubscribed",
+     "unsubscribed": True},
+]
+
+
+def start_sim(args):
+    """The simulator as the command line asks: --config changes, --demo people."""
+    sim = Simulator()
+    if args.config:
+        sim.set_config(json.loads(args.config))
+    if args.demo:
+        sim.add_leads(DEMO_PEOPLE)
+    return sim
+
+
 def main():
     parser = argparse.ArgumentParser(description="Marketo REST simulator")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--config", help="JSON object of config changes, as /_sim/config takes")
+    parser.add_argument("--demo", action="store_true", help="seed a few sample people, one unsubscribed")
     args = parser.parse_args()
     server = Server((args.host, args.port), Handler)
-    server.sim = Simulator()
+    server.sim = start_sim(args)
     print(f"LISTENING {server.server_address[1]}", flush=True)
     server.serve_forever()
 
