@@ -13,6 +13,7 @@ def checks_of(reply):
 
 
 def test_a_good_connection_lists_every_check_and_warns_about_the_write_back(admin, sim):
+    sim.clear_stats()
     reply = admin.connect_marketo(sim)
     assert reply.status_code == 200, reply.text
     checks = checks_of(reply)
@@ -22,6 +23,8 @@ def test_a_good_connection_lists_every_check_and_warns_about_the_write_back(admi
     assert checks["write_back"]["ok"] is None
     assert "Read-Write Lead" in checks["write_back"]["warning"]
     assert sim.activities() == [], "checking changes no lead"
+    stats = sim.stats()
+    assert (stats["token_calls"], stats["rest_calls"], stats["update_calls"]) == (1, 2, 0)
 
 
 @pytest.mark.parametrize("granted,failing,permission", [
@@ -42,7 +45,9 @@ def test_each_missing_read_permission_is_named_and_nothing_is_saved(admin, sim, 
 
 def test_a_role_without_any_read_names_both(admin, sim):
     sim.config(client_permissions={CLIENT: []})
+    sim.clear_stats()
     checks = checks_of(admin.connect_marketo(sim))
+    assert sim.stats()["rest_calls"] == 2, "603 is not retried"
     assert checks["lead_lookup"]["ok"] is False and checks["activity_read"]["ok"] is False
     assert_not_connected(admin)
 
