@@ -29,7 +29,7 @@ class Demo:
                        SENDGUARD_LISTEN=f"127.0.0.1:{self.port}",
                        SENDGUARD_DEMO_MARKETO_PORT=str(self.marketo_port), **env)
         with open(self.out, "wb") as out:
-            # A session of its own: Ctrl-C reaches the script's whole process group.
+            # A process group of its own, as a terminal gives it: Ctrl-C reaches all of it.
             self.proc = subprocess.Popen(["bash", str(ROOT / "scripts/run-demo.sh")], env=environ, cwd=tmp_path,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.token = self.await_output(r"Admin API token: (\S+)").group(1)
