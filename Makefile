@@ -1,4 +1,5 @@
-# Sendguard — `make run` serves on the embedded SQLite default; `make test` runs every test.
+# Sendguard — `make run` serves on the embedded SQLite default (a new database gets a demo team
+# connected to a demo Marketo, see scripts/run-demo.sh); `make test` runs every test.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz

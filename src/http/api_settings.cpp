@@ -52,6 +52,34 @@ json::object connection_status_body(const settings::ConnectionView& c) {
   return o;
 }
 
+json::value ok_or_null(const std::optional<bool>& ok) { return ok ? json::value(*ok) : json::value(nullptr); }
+
+// Each check of a connect: {"name", "ok": true|false|null, "code"?, "message"?, "warning"?}.
+json::array checks_body(const std::vector<marketo::ConnectionCheck>& checks) {
+  json::array list;
+  for (const marketo::ConnectionCheck& check : checks) {
+    json::object o{{"name", check.name}, {"ok", ok_or_null(check.ok)}};
+    for (auto [key, text] : {std::pair{"code", &check.code}, {"message", &check.message}, {"warning", &check.warning}})
+      if (!text->empty()) o[key] = *text;
+    list.push_back(std::move(o));
+  }
+  return list;
+}
+
+// A connect's answer: the connection, or the error; either carries the checks made.
+Response connect_response(const settings::ConnectOutcome& outcome) {
+  if (outcome.view) {
+    json::object body = connection_body(*outcome.view);
+    body["checks"] = checks_body(outcome.checks);
+    return json_response(200, body);
+  }
+  const Error& error = outcome.view.error();
+  if (outcome.checks.empty()) return error_response(error);  // refused before any check
+  json::object body = error_body(error);
+  body["checks"] = checks_body(outcome.checks);
+  return json_response(status_for(error.code), body);
+}
+
 Result<settings::SettingsChange> parse_change(const Request& r) {
   auto body = parse_object(r);
   if (!body) return body.error();
@@ -113,8 +141,7 @@ void Api::add_settings_routes() {
     if (Status may = s_.settings.may_connect(c); !may) return error_response(may.error());
     auto in = parse_connection(r);
     if (!in) return error_response(in.error());
-    auto result = s_.settings.connect(c, *in);
-    return result ? json_response(200, connection_body(*result)) : error_response(result.error());
+    return connect_response(s_.settings.connect(c, *in));
   });
   add("GET", "/integrations/marketo", [this](Request&, const Caller& c) {
     auto result = s_.settings.connection(c);

@@ -39,7 +39,7 @@ int status_for(const std::string& code) {
   return it == kStatus.end() ? 500 : it->second;
 }
 
-Response error_response(const Error& error) {
+boost::json::object error_body(const Error& error) {
   boost::json::object inner{{"code", error.code}, {"message", error.message}};
   if (!error.field.empty()) inner["field"] = error.field;
   if (!error.recipients.empty()) {
@@ -47,9 +47,13 @@ Response error_response(const Error& error) {
     for (const auto& r : error.recipients) list.emplace_back(r);
     inner["recipients"] = std::move(list);
   }
+  return {{"error", std::move(inner)}};
+}
+
+Response error_response(const Error& error) {
   Response res;
   res.status = status_for(error.code);
-  res.body = boost::json::serialize(boost::json::object{{"error", std::move(inner)}});
+  res.body = boost::json::serialize(error_body(error));
   if (error.retry_after_seconds > 0) res.headers.emplace_back("Retry-After", std::to_string(error.retry_after_seconds));
   return res;
 }

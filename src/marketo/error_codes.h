@@ -19,6 +19,8 @@ inline constexpr std::string_view access_denied = "marketo_access_denied";
 inline constexpr std::string_view address_refused = "marketo_address_refused";
 inline constexpr std::string_view rest_auth_failed = "marketo_rest_auth_failed";
 inline constexpr std::string_view rest_unreachable = "marketo_rest_unreachable";
+// 610 or HTTP 404: the REST endpoint has no such API (a wrong REST URL).
+inline constexpr std::string_view rest_not_found = "marketo_rest_not_found";
 inline constexpr std::string_view error = "marketo_error";
 // 1003, "Invalid data"; on a lookup: more than 1,000 leads match the filter.
 inline constexpr std::string_view invalid_data = "marketo_invalid_data";

@@ -53,6 +53,11 @@ Error rest_failure(Error error) {
   return error;
 }
 
+template <class T>
+Status status_of(const Result<T>& result) {
+  return result ? Status::success() : Status(result.error());
+}
+
 // Runs `each` over consecutive slices of `all` of at most `size` items, stopping at the
 // first failure.
 template <class T, class Each>
@@ -126,14 +131,27 @@ Client::Client(net::HttpClient& http, Clock& clock, Metrics& metrics, Limits lim
 
 Client::~Client() = default;
 
-Status Client::verify(const Credentials& credentials) {
+ConnectionReport Client::verify(const Credentials& credentials) {
+  ConnectionReport report;
   Result<std::string> token = impl_->tokens.fetch(credentials);
-  if (!token) return token.error();
+  report.checks.push_back(token_check(status_of(token)));
+  if (!token) {
+    report.failure = token.error();
+    for (std::string_view name : {kLeadLookupCheck, kActivityReadCheck, kWriteBackCheck})
+      report.checks.push_back(not_tried(name));
+    return report;
+  }
   // Any server can hand out tokens; only a REST endpoint that accepts this one, for the
   // calls Sendguard makes, shows that the two endpoints and the client id belong together.
-  if (auto leads = unsubscribed_among(credentials, kProbeAddress); !leads) return rest_failure(leads.error());
-  if (auto types = activity_types(credentials); !types) return rest_failure(types.error());
-  return Status::success();
+  // Both reads are made even when the first fails, so every missing permission is named.
+  Status leads = status_of(unsubscribed_among(credentials, kProbeAddress));
+  Status types = status_of(activity_types(credentials));
+  report.checks.push_back(read_check(kLeadLookupCheck, leads, "Read-Only Lead"));
+  report.checks.push_back(read_check(kActivityReadCheck, types, "Read-Only Activity"));
+  report.checks.push_back(write_back_check());
+  if (!leads) report.failure = rest_failure(leads.error());
+  else if (!types) report.failure = rest_failure(types.error());
+  return report;
 }
 
 Result<std::unordered_set<std::string>> Client::unsubscribed_among(const Credentials& credentials,

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "marketo/bulk_extract.h"
+#include "marketo/connection_checks.h"
 #include "marketo/types.h"
 #include "net/http_client.h"
 #include "obs/metrics.h"
@@ -53,11 +54,12 @@ class Client {
   ~Client();
 
   // Verifies a connection: fetches a token with the credentials, then reads through the
-  // REST endpoint with it (a lead lookup and the activity types). Errors: those of a token
-  // (marketo_auth_failed, marketo_unreachable, marketo_address_refused, marketo_error), then
+  // REST endpoint with it (a lead lookup and the activity types), reporting each check.
+  // The report's error, if any: those of a token (marketo_auth_failed, marketo_unreachable,
+  // marketo_address_refused, marketo_error), then, of the first failed read,
   // marketo_rest_auth_failed (REST refused the token), marketo_access_denied,
   // marketo_address_refused, and marketo_rest_unreachable for any other REST failure.
-  Status verify(const Credentials& credentials);
+  ConnectionReport verify(const Credentials& credentials);
 
   // Which of `keys` (lower-cased addresses, no duplicates) Marketo reports unsubscribed:
   // any matching lead with unsubscribed=true, matched case-insensitively. Batches of 300,

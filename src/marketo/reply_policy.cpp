@@ -18,6 +18,7 @@ ReplyVerdict judge_status(int status) {
   const std::string message = "Marketo answered HTTP " + std::to_string(status);
   // Not documented for REST calls; a gateway in front of Marketo may answer so.
   if (status == 401) return verdict(Next::renew_token, metric, errc::error, message + " after a token renewal");
+  if (status == 404) return verdict(Next::fail, metric, errc::rest_not_found, message);
   if (status == 429) return verdict(Next::retry_slower, metric, errc::rate_limited, message);
   if (status == 502 || status == 503 || status == 504) {
     return verdict(Next::retry, metric, errc::unreachable, message);
@@ -41,7 +42,8 @@ ReplyVerdict judge_api_error(const ApiError& error) {
   if (code == "607") return verdict(Next::stop_for_today, metric, errc::quota_exceeded, message);
   if (code == "603") return verdict(Next::fail, metric, errc::access_denied, message);
   if (code == "1003") return verdict(Next::fail, metric, errc::invalid_data, message);
-  return verdict(Next::fail, metric, errc::error, message);  // 609, 610, 612, 613, unknown
+  if (code == "610") return verdict(Next::fail, metric, errc::rest_not_found, message);
+  return verdict(Next::fail, metric, errc::error, message);  // 609, 612, 613, unknown
 }
 
 }  // namespace

@@ -106,19 +106,20 @@ Result<store::UnsubscribeSettings> TeamSettings::set_mirror_authoritative(const 
   return after;
 }
 
-Result<ConnectionView> TeamSettings::connect(const Caller& caller, const ConnectionInput& in) {
-  if (Status may = may_connect(caller); !may) return may.error();
+ConnectOutcome TeamSettings::connect(const Caller& caller, const ConnectionInput& in) {
+  if (Status may = may_connect(caller); !may) return {may.error(), {}};
   auto rest = normalize_endpoint("rest_endpoint", in.rest_endpoint, allow_loopback_);
-  if (!rest) return rest.error();
+  if (!rest) return {rest.error(), {}};
   auto identity = normalize_endpoint("identity_endpoint", in.identity_endpoint, allow_loopback_);
-  if (!identity) return identity.error();
-  if (in.client_id.empty()) return Error::invalid("client_id", "client_id is required");
-  if (in.client_secret.empty()) return Error::invalid("client_secret", "client_secret is required");
+  if (!identity) return {identity.error(), {}};
+  if (in.client_id.empty()) return {Error::invalid("client_id", "client_id is required"), {}};
+  if (in.client_secret.empty()) return {Error::invalid("client_secret", "client_secret is required"), {}};
 
   {
     std::lock_guard lock(connecting_mu_);
     if (!connecting_.insert(caller.team_id).second)
-      return Error::make(errc::rate_limited, "the team's Marketo connection is already being verified; retry shortly");
+      return {Error::make(errc::rate_limited, "the team's Marketo connection is already being verified; retry shortly"),
+              {}};
   }
   struct Done {
     TeamSettings& self;
@@ -130,10 +131,12 @@ Result<ConnectionView> TeamSettings::connect(const Caller& caller, const Connect
   } done{*this, caller.team_id};
 
   store::MarketoConnection c{*rest, *identity, in.client_id, in.client_secret, clock_.now()};
-  if (Status s = marketo_.verify({c.rest_endpoint, c.identity_endpoint, c.client_id, c.client_secret}); !s) {
+  marketo::ConnectionReport report =
+      marketo_.verify({c.rest_endpoint, c.identity_endpoint, c.client_id, c.client_secret});
+  if (!report.ok()) {
     spdlog::warn("team {}: Marketo connection to {} (client {}) refused: {} ({})", caller.team_id, c.rest_endpoint,
-                 c.client_id, s.error().message, s.error().code);
-    return connect_failure(s.error());
+                 c.client_id, report.error().message, report.error().code);
+    return {connect_failure(report.error()), std::move(report.checks)};
   }
   store_.transaction([&] {
     auto before = store_.connections().get(caller.team_id);
@@ -144,7 +147,7 @@ Result<ConnectionView> TeamSettings::connect(const Caller& caller, const Connect
           connection_json(view_of(c)));
   });
   connection_changed_(caller.team_id);
-  return view_of(c);
+  return {view_of(c), std::move(report.checks)};
 }
 
 Result<ConnectionView> TeamSettings::connection(const Caller& caller) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/caller.h"
 #include "core/clock.h"
@@ -36,6 +37,12 @@ struct ConnectionView {
   store::SeedState seed;  // the mirror's seed from this instance (not_started when from another)
 };
 
+// A connect's answer and, once the credentials were tried, what each check found.
+struct ConnectOutcome {
+  Result<ConnectionView> view;
+  std::vector<marketo::ConnectionCheck> checks;
+};
+
 class TeamSettings {
  public:
   // `connection_changed` is told the team id whenever its connection changes;
@@ -57,13 +64,14 @@ class TeamSettings {
   // Whether the gate relies on the mirror's recent "not unsubscribed". Errors: forbidden.
   Result<store::UnsubscribeSettings> set_mirror_authoritative(const Caller& caller, bool authoritative);
 
-  // Nothing is saved unless a token was had and the REST endpoint read with it. Errors:
+  // Nothing is saved unless a token was had and the REST endpoint read with it (the lead
+  // lookup and the activity types); the write-back's permission only warns. Errors:
   // forbidden, invalid_request, and (422) marketo_auth_failed, marketo_unreachable
   // (Identity), marketo_rest_auth_failed, marketo_rest_unreachable, marketo_access_denied,
   // marketo_address_refused, each with a message of our own: what the endpoints said is
   // only logged, never echoed to the caller.
   // Also rate_limited while another connect of the same team is being verified.
-  Result<ConnectionView> connect(const Caller& caller, const ConnectionInput& input);
+  ConnectOutcome connect(const Caller& caller, const ConnectionInput& input);
   // Errors: forbidden, not_found.
   Result<ConnectionView> connection(const Caller& caller);
   // Errors: forbidden, not_found, check_enabled.

@@ -52,11 +52,19 @@ test('an admin connects Marketo and turns the check on through Settings → Admi
   await page.getByLabel('Client secret').fill('not-the-secret');
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await page.getByRole('alert').filter({ hasText: 'Marketo refused the client ID and secret' }).waitFor();
+  // Each check is listed: the token failed, the reads were not tried without one.
+  const checks = page.getByTestId('connection-checks');
+  await checks.locator('[data-check="token"][data-state="failed"]').waitFor();
+  await checks.locator('[data-check="lead_lookup"][data-state="not known"]').waitFor();
 
   await page.getByLabel('Client secret').fill(CLIENT_SECRET);
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   // Anchored: "Not connected" contains "connected" too, and verifying takes a moment.
   await page.getByTestId('connection-status').filter({ hasText: /^Connected/ }).waitFor();
+  // The reads pass; the write-back's permission cannot be known without writing: a warning.
+  for (const name of ['token', 'lead_lookup', 'activity_read'])
+    await checks.locator(`[data-check="${name}"][data-state="passed"]`).waitFor();
+  await checks.locator('[data-check="write_back"][data-state="not known"]').filter({ hasText: 'Read-Write Lead' }).waitFor();
 
   await toggle.click();
   await page.getByRole('status').filter({ hasText: 'The check is on' }).waitFor();

@@ -50,7 +50,7 @@ def test_connect_returns_the_connection_without_the_secret(admin, sim):
 
     assert reply.status_code == 200, reply.text
     body = reply.json()
-    assert set(body) == {"rest_endpoint", "identity_endpoint", "client_id", "connected", "verified_at"}
+    assert set(body) == {"rest_endpoint", "identity_endpoint", "client_id", "connected", "verified_at", "checks"}
     assert body["rest_endpoint"] == sim.rest_endpoint
     assert body["identity_endpoint"] == sim.identity_endpoint
     assert body["client_id"] == CLIENT
@@ -70,7 +70,7 @@ def test_connect_verifies_the_credentials_with_marketo(admin, sim):
 
 def test_get_returns_the_saved_connection_without_the_secret(admin, sim):
     creds = use_distinct_credentials(sim)
-    saved = admin.connect_marketo(sim, **creds).json()
+    saved = connection_part(admin.connect_marketo(sim, **creds).json())
 
     reply = admin.get("/integrations/marketo")
 
@@ -93,7 +93,7 @@ def test_bad_credentials_are_422_marketo_auth_failed_and_nothing_is_saved(admin,
 
 
 def test_failed_reconnect_keeps_the_previous_connection(admin, sim):
-    saved = admin.connect_marketo(sim).json()
+    saved = connection_part(admin.connect_marketo(sim).json())
 
     assert_error(admin.connect_marketo(sim, client_id="someone-else", client_secret="nope"),
                  422, "marketo_auth_failed")
@@ -281,7 +281,7 @@ def test_user_cannot_connect_read_or_delete_the_connection(admin, user, sim):
     assert_error(user.connect_marketo(sim), 403, "forbidden")
     assert_not_connected(admin)
 
-    saved = admin.connect_marketo(sim).json()
+    saved = connection_part(admin.connect_marketo(sim).json())
     assert_error(user.get("/integrations/marketo"), 403, "forbidden")
     assert_error(user.delete("/integrations/marketo"), 403, "forbidden")
     assert_error(user.connect_marketo(sim, client_id="x", client_secret="y"), 403, "forbidden")

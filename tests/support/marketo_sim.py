@@ -12,6 +12,8 @@ control API under /_sim/ seeds leads, changes limits, injects faults and reports
 clients did.
 
 Usage: marketo_sim.py --port N   (0 picks a free port; prints "LISTENING <port>" first)
+       [--config JSON]  (config changes applied at start, as POST /_sim/config takes them)
+       [--demo]         (seeds DEMO_PEOPLE: a stand-in Marketo for trying Sendguard out)
 """
 import argparse
 import base64
@@ -65,6 +67,8 @@ DEFAULT_CONFIG = {
     "export_fail_next": 0,
     "export_unsupported_filters": ["updatedAt", "smartListId", "smartListName"],
     "export_daily_bytes": 500 * 1024 * 1024,
+    # API role permissions of client ids, e.g. {"sg-client": ["read_lead"]}; see Simulator.permit.
+    "client_permissions": {},
 }
 
 MAX_ACTIVITY_TYPE_IDS = 10
@@ -362,6 +366,24 @@ class Simulator:
             raise ApiError("601")
         if issued[1] <= time.monotonic():
             raise ApiError("602")
+
+    # Adobe, "Descriptions of Role Permissions" (Access API group) and KB ka-29391: a call
+    # the API user's role does not permit fails with 603 "Access denied". Read-Write Lead
+    # includes reading; a client id left out of "client_permissions" may do everything.
+    PERMISSIONS = {"read_lead", "write_lead", "read_activity"}
+
+    def permit(self, client_id, command, url):
+        allowed = self.config["client_permissions"].get(client_id)
+        if allowed is None:
+            return
+        if url.path.startswith("/rest/v1/activities"):
+            needed = {"read_activity"}
+        elif command == "POST" and parse_qs(url.query).get("_method") != ["GET"]:
+            needed = {"write_lead"}
+        else:
+            needed = {"read_lead", "write_lead"}
+        if not needed & set(allowed):
+            raise ApiError("603")
 
     def admit(self):
         """Enforces the instance limits on a REST call already counted in flight."""
@@ -900,6 +922,7 @@ class Handler(BaseHTTPRequestHandler):
             if fault and self.apply_fault(fault):
                 return
             sim.authorize(self.headers.get("Authorization"))
+            sim.permit(issued[0], self.command, url)
             sim.admit()
             time.sleep(sim.config["latency_ms"] / 1000)
             reply = self.rest_call(url, body)
@@ -1003,13 +1026,34 @@ class Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+# A few people to try Sendguard with; one has unsubscribed, so the check refuses mail to her.
+DEMO_PEOPLE = [
+    {"email": "ann.buyer@example.com", "firstName": "Ann", "lastName": "Buyer"},
+    {"email": "bo.prospect@example.com", "firstName": "Bo", "lastName": "Prospect"},
+    {"email": "una.unsubscribed@example.com", "firstName": "Una", "lastName": "Unsubscribed",
+     "unsubscribed": True},
+]
+
+
+def start_sim(args):
+    """The simulator as the command line asks: --config changes, --demo people."""
+    sim = Simulator()
+    if args.config:
+        sim.set_config(json.loads(args.config))
+    if args.demo:
+        sim.add_leads(DEMO_PEOPLE)
+    return sim
+
+
 def main():
     parser = argparse.ArgumentParser(description="Marketo REST simulator")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--config", help="JSON object of config changes, as /_sim/config takes")
+    parser.add_argument("--demo", action="store_true", help="seed a few sample people, one unsubscribed")
     args = parser.parse_args()
     server = Server((args.host, args.port), Handler)
-    server.sim = Simulator()
+    server.sim = start_sim(args)
     print(f"LISTENING {server.server_address[1]}", flush=True)
     server.serve_forever()
 

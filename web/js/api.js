@@ -13,6 +13,7 @@ export class ApiError extends Error {
     this.code = err.code || (status === 0 ? 'network_error' : 'http_' + status);
     this.field = err.field || null;
     this.recipients = err.recipients || [];
+    this.body = body || null; // the whole answer, for routes that add to the error
     this.retryAfter = retryAfter ? Number(retryAfter) : null;
     this.handled = false; // set when the app already reacted (e.g. showed sign-in)
   }

@@ -124,7 +124,7 @@ TEST(MarketoErrorCodes, AccessDeniedFailsAtOnce) {
 }
 
 TEST(MarketoErrorCodes, BugCodesAndUnknownCodesFailLoudlyAtOnce) {
-  for (const char* code : {"609", "610", "612", "613", "9999"}) {
+  for (const char* code : {"609", "612", "613", "9999"}) {
     CapturedLog log;
     ClientHarness h;
     h.http.script(kLeadsPath, {ok(error_json(code, "Invalid JSON"))});
@@ -257,6 +257,18 @@ TEST(MarketoErrorCodes, QuotaReachedSoonAfterTheComputedResetIsAskedAgainWithinT
   h.clock.advance(Millis(3600 * 1000));
   EXPECT_TRUE(h.lookup(kAnn).ok());
   EXPECT_EQ(2u, h.http.requests_to(kLeadsPath).size());
+}
+
+// A wrong REST URL: Marketo answers 610 for an unknown API path, a gateway 404.
+TEST(MarketoErrorCodes, UnknownResourceIsRestNotFoundAtOnce) {
+  for (Reply reply : {ok(error_json("610", "Requested resource not found")), http(404, "")}) {
+    ClientHarness h;
+    h.http.script(kLeadsPath, {reply});
+    Result<Keys> result = h.lookup(kAnn);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ("marketo_rest_not_found", result.error().code);
+    EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size());
+  }
 }
 
 }  // namespace

@@ -97,7 +97,7 @@ TEST(MarketoTokens, BadCredentialsFailWithIdentitysDescription) {
   EXPECT_TRUE(h.http.requests_to(kLeadsPath).empty());
   EXPECT_EQ(1u, h.http.requests_to(kTokenPath).size()) << "refused credentials are not retried";
 
-  Status verified = h.client.verify(credentials());
+  marketo::ConnectionReport verified = h.client.verify(credentials());
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ("marketo_auth_failed", verified.error().code);
   EXPECT_EQ(2u, h.calls("token", "http_401"));
@@ -143,7 +143,8 @@ TEST(MarketoVerify, VerifyNamesWhatFailedOnTheRestSide) {
                         Case{Error{"address_refused", "10.0.0.1 is private", {}, {}}, "marketo_address_refused"}}) {
     ClientHarness h;
     h.http.script(kLeadsPath, {c.leads});
-    Status verified = h.client.verify(credentials());
+    h.http.script(kActivityTypesPath, {ok(success_json(""))});
+    marketo::ConnectionReport verified = h.client.verify(credentials());
     ASSERT_FALSE(verified.ok()) << c.code;
     EXPECT_EQ(c.code, verified.error().code);
   }
@@ -153,7 +154,7 @@ TEST(MarketoVerify, VerifyFailsWhenTheActivityTypesCannotBeRead) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(leads_json({}))});
   h.http.script(kActivityTypesPath, {ok(error_json("603", "Access denied"))});
-  Status verified = h.client.verify(credentials());
+  marketo::ConnectionReport verified = h.client.verify(credentials());
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ("marketo_access_denied", verified.error().code);
 }
@@ -167,7 +168,7 @@ TEST(MarketoTokens, UnreachableIdentityIsRetriedThenReported) {
   EXPECT_EQ(4u, h.http.requests_to(kTokenPath).size());
   EXPECT_TRUE(h.http.requests_to(kLeadsPath).empty());
 
-  Status verified = h.client.verify(credentials());
+  marketo::ConnectionReport verified = h.client.verify(credentials());
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ("marketo_unreachable", verified.error().code);
   EXPECT_EQ(5u, h.calls("token", "transport"));
@@ -177,7 +178,7 @@ TEST(MarketoTokens, IdentityGarbageOrOddStatusIsAMarketoError) {
   for (Reply reply : {ok("<html>oops</html>"), ok(R"({"token_type":"bearer"})"), http(500, "")}) {
     ClientHarness h;
     h.http.script(kTokenPath, {reply});
-    Status verified = h.client.verify(credentials());
+    marketo::ConnectionReport verified = h.client.verify(credentials());
     ASSERT_FALSE(verified.ok());
     EXPECT_EQ("marketo_error", verified.error().code);
   }

@@ -1,7 +1,7 @@
 // Settings → Admin settings → Unsubscribe → Integrations: the "Marketo unsubscribe
 // check" switch, the policy when Marketo cannot answer, and the Marketo connection.
 // Members who are not admins see the same settings read-only, with the reason.
-import { h, field, notice, timeEl, clear } from '../dom.js';
+import { h, field, notice, timeEl, clear, append } from '../dom.js';
 import { get, put, del, ApiError } from '../api.js';
 import { sentence } from '../words.js';
 import { tokensPanel } from './api-tokens.js';
@@ -299,9 +299,10 @@ async function integrations(ctx) {
       try {
         connection = await put('/integrations/marketo', Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.control.value.trim()])));
         renderConnection();
-        connectionSection.append(notice('success', settings.marketo_check_enabled
+        append(connectionSection, [notice('success', settings.marketo_check_enabled
           ? 'Connected. Marketo accepted the client ID and secret.'
-          : 'Connected. Marketo accepted the client ID and secret. You can now turn on the Marketo unsubscribe check above.'));
+          : 'Connected. Marketo accepted the client ID and secret. You can now turn on the Marketo unsubscribe check above.'),
+        connectionChecksList(connection.checks)]);
         clear(switchMessage);
         connectionSection.focus();
         return;
@@ -309,7 +310,7 @@ async function integrations(ctx) {
         if (err.handled) return;
         const target = err.field && fields[err.field];
         if (target) target.setError(`${sentence(err.message)} Correct it and press Connect again.`);
-        clear(status, notice('error', connectError(err)));
+        clear(status, notice('error', connectError(err)), connectionChecksList(err.body && err.body.checks));
         (target ? target.control : secret.control).focus();
       }
       submit.disabled = false;
@@ -330,6 +331,27 @@ async function integrations(ctx) {
     checkSection,
     connectionSection,
     connection && !readOnly ? webhookPanel(connection.webhook) : null);
+}
+
+// What connecting checked: a tick, a cross with the reason, or a question mark with what is
+// not known (the write-back's permission cannot be tested without writing).
+const CHECK_LABELS = {
+  token: 'Client ID and secret (Identity token)',
+  lead_lookup: 'Reading people (Read-Only Lead)',
+  activity_read: 'Reading activities (Read-Only Activity)',
+  write_back: 'Updating people for one-click unsubscribes (Read-Write Lead)',
+};
+
+function connectionChecksList(checks) {
+  if (!checks || !checks.length) return null;
+  return h('ul', { class: 'connection-checks', 'data-testid': 'connection-checks', 'aria-label': 'What connecting checked' },
+    ...checks.map((c) => {
+      const [mark, state] = c.ok === true ? ['✓', 'passed'] : c.ok === false ? ['✗', 'failed'] : ['?', 'not known'];
+      const why = c.message || c.warning;
+      return h('li', { 'data-check': c.name, 'data-state': state },
+        h('span', { role: 'img', 'aria-label': `${state}:`, title: state }, mark), ' ',
+        CHECK_LABELS[c.name] || c.name, why ? ` — ${sentence(why)}` : '');
+    }));
 }
 
 function connectError(err) {
