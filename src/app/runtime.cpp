@@ -80,7 +80,9 @@ void Runtime::build_marketo_and_gate() {
                                        mirror::marketo_checked_source(*bounded_marketo_, mirror_.get())},
       clock, metrics_, gate::GateOptions{Millis(1000LL * config_.check_max_age_seconds)});
   sync_ = std::make_unique<mirror::MarketoSync>(
-      store, *marketo_, clock, mirror::SyncOptions{Millis(1000LL * config_.mirror_interval_seconds)});
+      store, *marketo_, clock, mirror::SyncOptions{.interval = Millis(1000LL * config_.mirror_interval_seconds),
+                                          .max_backoff_factor = config_.mirror_max_backoff,
+                                          .reread_every = Millis(1000LL * config_.mirror_reread_seconds)});
 }
 
 Status Runtime::build_transport() {

@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 7> kMigrations{R"sql(
+constexpr std::array<std::string_view, 8> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -202,6 +202,12 @@ CREATE INDEX sessions_user ON sessions(user_id);
 -- worked out again by every query: so far, a group email's silently dropped recipient.
 ALTER TABLE emails ADD COLUMN silent INTEGER NOT NULL DEFAULT 0;
 UPDATE emails SET silent = 1 WHERE workflow = 'group' AND status = 'suppressed';
+)sql", R"sql(
+-- The activity feed's last confirmed page, from where a refused paging token is replaced,
+-- and when and why that last happened (shown in the sync status).
+ALTER TABLE marketo_sync ADD COLUMN confirmed_at INTEGER;
+ALTER TABLE marketo_sync ADD COLUMN restarted_at INTEGER;
+ALTER TABLE marketo_sync ADD COLUMN restart_reason TEXT;
 )sql"};
 
 }  // namespace

@@ -142,6 +142,11 @@ struct SyncState {
   std::optional<TimePoint> last_success_at;
   std::string last_error;
   std::optional<TimePoint> last_error_at;
+  std::optional<TimePoint> confirmed_at;  // when the feed's last page was recorded
+  // The last time Marketo refused the paging token and the feed took a new one from
+  // confirmed_at, and Marketo's words for it.
+  std::optional<TimePoint> restarted_at;
+  std::string restart_reason;
 };
 
 struct MirrorEntry {

@@ -120,6 +120,10 @@ class MarketoSim(_Peer):
         "attributes"}), e.g. of other types to check filtering; returns them as logged."""
         return self._call("activities", {"activities": activities})["activities"]
 
+    def expire_paging_tokens(self):
+        """Every activity paging token issued so far is refused from now on."""
+        self._call("expire_paging_tokens")
+
     def stop(self):
         self._http.close()
         super().stop()
