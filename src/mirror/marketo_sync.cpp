@@ -209,7 +209,7 @@ MarketoSync::Pass MarketoSync::sync_team(const std::string& team_id) {
     if (!mirrored) return fail(mirrored.error());
     changes = changes || *mirrored;
     state.paging_token = page->next_token;  // advanced only once the page is recorded
-    state.confirmed_at = clock_.now();
+    if (!page->more) state.confirmed_at = clock_.now();  // everything logged until now is read
     sync.put_sync_state(team_id, state);
     if (!page->more) break;
   }

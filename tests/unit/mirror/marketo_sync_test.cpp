@@ -142,6 +142,7 @@ TEST_F(MarketoSyncTest, RunOnceKeepsThePagingTokenAndRecordsTheSuccess) {
   store::SyncState s = state();
   EXPECT_EQ(std::optional<std::string>("PT2"), s.paging_token);
   EXPECT_EQ(std::optional<TimePoint>(clock.now()), s.last_success_at);
+  EXPECT_EQ(std::optional<TimePoint>(clock.now()), s.confirmed_at);
   EXPECT_EQ("", s.last_error);
   EXPECT_EQ(std::nullopt, s.last_error_at);
 }
@@ -488,6 +489,7 @@ TEST_F(MarketoSyncTest, OneRunReadsAtMostMaxPagesPerTeam) {
   limited.run_once();
   EXPECT_EQ(2u, http.requests_to(paths::kActivitiesPath).size());
   EXPECT_EQ(std::optional<std::string>("P2"), state().paging_token);
+  EXPECT_EQ(std::nullopt, state().confirmed_at) << "not read to its end: a restart must not start past P2";
 }
 
 TEST_F(MarketoSyncTest, TeamsWithTheCheckOffOrWithoutAConnectionAreNotFollowed) {
