@@ -212,6 +212,8 @@ ALTER TABLE marketo_sync ADD COLUMN restart_reason TEXT;
 
 }  // namespace
 
+std::string_view migration_sql(int version) { return kMigrations.at(static_cast<size_t>(version - 1)); }
+
 int migrate(SqliteDb& db) {
   auto lock = db.lock();
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
