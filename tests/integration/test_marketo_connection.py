@@ -36,7 +36,8 @@ def test_get_adds_sync_status_and_usage(admin, sim):
     admin.connect_marketo(sim)
     body = admin.get("/integrations/marketo").json()
     assert set(body) == set(CONNECTION_FIELDS) | {"sync", "usage"}
-    assert set(body["sync"]) == {"last_success_at", "lag_seconds", "last_error", "last_error_at"}
+    assert set(body["sync"]) == {"last_success_at", "lag_seconds", "last_error", "last_error_at",
+                                 "feed_restarted_at", "feed_restart_reason", "feed_calls_today"}
     assert set(body["usage"]) == {"calls_today", "daily_budget", "by_kind"}
     assert body["usage"]["daily_budget"] == 10000
 
