@@ -19,7 +19,21 @@ Starts the Marketo simulator (30 ms latency per REST call, 10 concurrent; the 10
       check stopped them.
   (d) the sync's own cost: its Marketo calls by kind over the run, and the feed reads a
       day at its interval.
-  (e) (c) with the webhook: the default-interval server's team creates its Marketo webhook
+  (e) feed calls a day for a quiet and a noisy team at the default interval (30 s,
+      adaptive polling up to 10x, a re-read every 30 min): a third server runs every
+      pace 30 times faster (interval 1 s, re-read every 60 s) for FEED_SECONDS per team
+      after FEED_SETTLE s of settling, and its feed calls (GET /integrations/marketo
+      sync.feed_calls_today) are scaled to a day: calls * 86,400 / (seconds * 30). The
+      noisy team's instance logs NOISY_PER_DAY leadScore changes a day (Change Data
+      Value), also 30 times faster, so each read meets the same noise as at 30 s, and two
+      of its leads unsubscribe. The overlap of a re-read (60 s) does not scale: at this
+      pace each re-read covers two periods instead of 1.03, so the noisy figure is an
+      upper bound. The servers of (a)-(d) read at their interval, without the backoff.
+  (f) pages to read the noisy window of (e) from its start, three ways: activities.json
+      with types 9 and 13 (what the sync reads), leadchanges.json?fields=unsubscribed
+      (Change Data Value of that field only, filtered by Marketo), and activities.json
+      with type 9 alone (Unsubscribe Email, which leadchanges never returns).
+  (g) (c) with the webhook: the default-interval server's team creates its Marketo webhook
       and the simulator calls it on every unsubscribe, as a trigger campaign would; the
       time from the unsubscribe to the first refused send, a send every 0.05 s. Goal:
       median under 1 s.
@@ -35,6 +49,7 @@ Usage: bench/mirror.py [--no-record] [--keep]
 """
 import os
 import random
+import requests
 import statistics
 import sys
 import time
@@ -46,6 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (SERVER_ENV, SIM_CONFIG, BenchBase, Stats, drain_outbox, fmt_counts, main,  # noqa: E402
                     send_emails, server_limits)
+from peers import CLIENT_ID, CLIENT_SECRET  # noqa: E402
 
 BENCH_SIM_CONFIG = {**SIM_CONFIG, "rate_limit_calls": 10_000}
 BENCH_SERVER_ENV = {**SERVER_ENV, "SENDGUARD_MARKETO_CALLS_PER_20S": "10000", "SENDGUARD_CHECK_MAX_AGE": "0",
@@ -65,6 +81,11 @@ WEBHOOK_POLL = 0.05
 REFUSAL_TIMEOUT = 120
 SYNC_TIMEOUT = 2 * DEFAULT_INTERVAL + 15
 DRAIN_TIMEOUT = 120
+FEED_INTERVAL = 1        # (e): every pace of the sync 30 times faster than the default
+FEED_SCALE = DEFAULT_INTERVAL // FEED_INTERVAL
+FEED_SETTLE = 30         # seconds for the feed to back off to its quiet pace
+FEED_SECONDS = 120       # measured per team
+NOISY_PER_DAY = 200_000  # leadScore changes a day on the noisy instance
 
 
 def steady_address(i):
@@ -108,12 +129,14 @@ class Team:
             raise RuntimeError(f"mirror_authoritative: {reply.status_code} {reply.text}")
 
     def wait_for_sync(self):
-        """Seconds until the feed was first read successfully; None on timeout."""
-        while time.monotonic() - self.started < SYNC_TIMEOUT:
+        """Seconds until the feed was first read successfully; None on timeout (asked at
+        least once: the server may have synced long before it is asked)."""
+        while True:
             if self.integration()["sync"]["last_success_at"]:
                 return time.monotonic() - self.started
+            if time.monotonic() - self.started > SYNC_TIMEOUT:
+                return None
             time.sleep(0.2)
-        return None
 
     def wait_for_outbox(self):
         """Waits until no email is queued or held, so that delivery-time checks are counted."""
@@ -214,7 +237,7 @@ class Bench(BenchBase):
         self.row(f"{label} {where}: sends accepted after the unsubscribe (all trials), final status",
                  f"{len(accepted)}" + (f" ({fmt_counts(outcomes)})" if accepted else ""))
 
-    # (e) -------------------------------------------------------------------------
+    # (g) -------------------------------------------------------------------------
     def webhook_refusals(self, label, team):
         reply = team.admin.post("/integrations/marketo/webhook")
         self.expect(reply.status_code == 201, f"{label} creating the webhook: {reply.status_code} {reply.text}")
@@ -239,13 +262,70 @@ class Bench(BenchBase):
                  f"{usage['calls_today']:,} / {usage['daily_budget']:,}")
 
 
+    # (e) and (f) ---------------------------------------------------------------------
+    def feed_calls_a_day(self, label, team, noise_per_day):
+        """Feed calls a day at the default interval, scaled from the fast pace."""
+        self.sim.config(cdv_noise_per_second=noise_per_day * FEED_SCALE / 86400)
+        time.sleep(FEED_SETTLE)
+        began, before = time.monotonic(), team.integration()["sync"]["feed_calls_today"]
+        token = self.paging_token(time.time())
+        if noise_per_day:  # two unsubscribes in the window, so that the feed has something to find
+            for i in range(2):
+                self.sim.set_unsubscribed(steady_address(ADDRESSES - 1 - i))
+                time.sleep(FEED_SECONDS / 2)
+        else:
+            time.sleep(FEED_SECONDS)
+        calls = team.integration()["sync"]["feed_calls_today"] - before
+        elapsed = time.monotonic() - began
+        self.row(f"{label} feed calls a day at the default interval, {noise_per_day:,} leadScore changes a day "
+                 f"({calls} calls in {elapsed:.0f} s at {FEED_SCALE}x pace)",
+                 f"{calls * 86400 / (elapsed * FEED_SCALE):,.0f}")
+        return token
+
+    def rest(self, path, **params):
+        if not hasattr(self, "bearer"):
+            self.bearer = requests.post(f"{self.sim.identity_endpoint}/oauth/token", timeout=10, data={
+                "grant_type": "client_credentials", "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET}).json()["access_token"]
+        reply = requests.get(f"{self.sim.rest_endpoint}/v1/{path}", params=params, timeout=30,
+                             headers={"Authorization": f"Bearer {self.bearer}"}).json()
+        if not reply.get("success"):
+            raise RuntimeError(f"{path}: {reply}")
+        return reply
+
+    def paging_token(self, since):
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
+        return self.rest("activities/pagingtoken.json", sinceDatetime=since)["nextPageToken"]
+
+    def pages(self, token, path, **params):
+        """(pages, items) to read from `token` until moreResult is false."""
+        pages = items = 0
+        while True:
+            reply = self.rest(path, nextPageToken=token, **params)
+            pages, items = pages + 1, items + len(reply.get("result", []))
+            token = reply["nextPageToken"]
+            if not reply.get("moreResult"):
+                return pages, items
+
+    def compare_feeds(self, label, token):
+        ways = {"activities.json types 9,13": self.pages(token, "activities.json", activityTypeIds="9,13"),
+                "leadchanges.json fields=unsubscribed": self.pages(token, "activities/leadchanges.json",
+                                                                   fields="unsubscribed"),
+                "activities.json type 9": self.pages(token, "activities.json", activityTypeIds="9")}
+        for way, (pages, items) in ways.items():
+            self.row(f"{label} the noisy window read with {way}: pages (items)", f"{pages} ({items:,})")
+
+
 def measure(sim, sink, start):
     sim.config(**BENCH_SIM_CONFIG)
     load_before = os.getloadavg()[0]
     # The default-interval server starts first: its first read of the feed comes one
     # interval after the check is on, and it waits while (a) and (b) run.
-    default = Team(*start("server-default", BENCH_SERVER_ENV), DEFAULT_INTERVAL)
-    fast = Team(*start("server-fast", {**BENCH_SERVER_ENV, "SENDGUARD_MIRROR_INTERVAL": str(FAST_INTERVAL)}),
+    # Both read the feed at their interval however quiet it is (no adaptive backoff), so that
+    # (c) measures the interval; the adaptive pace is the subject of (e).
+    steady = {**BENCH_SERVER_ENV, "SENDGUARD_MIRROR_MAX_BACKOFF": "1"}
+    default = Team(*start("server-default", steady), DEFAULT_INTERVAL)
+    fast = Team(*start("server-fast", {**steady, "SENDGUARD_MIRROR_INTERVAL": str(FAST_INTERVAL)}),
                 FAST_INTERVAL)
 
     bench = Bench(sim, sink, fast, default)
@@ -261,9 +341,17 @@ def measure(sim, sink, start):
     default_trials = bench.time_to_refusal(default, [slow_address(i) for i in range(DEFAULT_TRIALS)], "(c)")
     bench.report_refusals("(c)", default, default_trials)
 
-    bench.webhook_refusals("(e)", default)
+    bench.webhook_refusals("(g)", default)
     bench.sync_cost("(d)", fast)
     bench.sync_cost("(d)", default)
+
+    feed = Team(*start("server-feed", {**BENCH_SERVER_ENV, "SENDGUARD_MIRROR_INTERVAL": str(FEED_INTERVAL),
+                                       "SENDGUARD_MIRROR_REREAD": str(1800 // FEED_SCALE)}), FEED_INTERVAL)
+    bench.expect(feed.wait_for_sync() is not None, "the feed server's sync never succeeded")
+    bench.feed_calls_a_day("(e) quiet team:", feed, 0)
+    noisy_window = bench.feed_calls_a_day("(e) noisy team:", feed, NOISY_PER_DAY)
+    sim.config(cdv_noise_per_second=0)
+    bench.compare_feeds("(f)", noisy_window)
     bench.load = (load_before, os.getloadavg()[0])
     return bench
 
@@ -277,7 +365,8 @@ def describe(bench, elapsed):
         f"- Servers: {server_limits(BENCH_SERVER_ENV)}, daily budget "
         f"{BENCH_SERVER_ENV['SENDGUARD_MARKETO_DAILY_BUDGET']}, check on (policy block), SQLite, SMTP sink; "
         f"one with SENDGUARD_MIRROR_INTERVAL={FAST_INTERVAL} for (a)-(c), one with the default "
-        f"({DEFAULT_INTERVAL} s) for (c); whole run {elapsed:.0f} s",
+        f"({DEFAULT_INTERVAL} s) for (c), one with SENDGUARD_MIRROR_INTERVAL={FEED_INTERVAL} and "
+        f"SENDGUARD_MIRROR_REREAD={1800 // FEED_SCALE} for (e); whole run {elapsed:.0f} s",
     ]
 
 

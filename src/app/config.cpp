@@ -81,6 +81,8 @@ std::vector<Setting> settings() {
       number("marketo.team_concurrency", "SENDGUARD_MARKETO_TEAM_CONCURRENCY", &Config::marketo_team_concurrency, 1),
       flag("marketo.allow_loopback", "SENDGUARD_ALLOW_LOOPBACK_MARKETO", &Config::marketo_allow_loopback),
       number("marketo.mirror_interval_seconds", "SENDGUARD_MIRROR_INTERVAL", &Config::mirror_interval_seconds, 1),
+      number("marketo.mirror_max_backoff", "SENDGUARD_MIRROR_MAX_BACKOFF", &Config::mirror_max_backoff, 1),
+      number("marketo.mirror_reread_seconds", "SENDGUARD_MIRROR_REREAD", &Config::mirror_reread_seconds, 1),
       number("marketo.mirror_trust_hours", "SENDGUARD_MIRROR_TRUST_HOURS", &Config::mirror_trust_hours, 1),
       flag("marketo.mirror_seed", "SENDGUARD_MIRROR_SEED", &Config::mirror_seed),
       number("marketo.mirror_seed_poll_ms", "SENDGUARD_MIRROR_SEED_POLL_MS", &Config::mirror_seed_poll_ms, 10),

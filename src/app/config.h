@@ -33,6 +33,8 @@ struct Config {
   int marketo_team_concurrency = 4;   // one team's requests inside Marketo lookups at once (2x more may wait)
   bool marketo_allow_loopback = false;  // tests and demos: Marketo's stand-in on this machine
   int mirror_interval_seconds = 30;   // how often Marketo's activity feed is read
+  int mirror_max_backoff = 10;        // a quiet feed is read down to every interval * this
+  int mirror_reread_seconds = 1800;   // the feed is read again from the last re-read, for late activities
   int mirror_trust_hours = 24;        // how long a seen "not unsubscribed" is relied on
   bool mirror_seed = true;            // seed each team's mirror once from a bulk export of its leads
   int mirror_seed_poll_ms = 60000;    // between reads of an export's status (Marketo updates it once a minute)

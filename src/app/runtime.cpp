@@ -71,8 +71,9 @@ void Runtime::build_marketo_and_gate() {
       Error::make(marketo::errc::busy, "too many of the team's requests are already waiting on Marketo"));
   mirror::MirrorOptions mirror;
   mirror.trust_window = Millis(3600LL * 1000 * config_.mirror_trust_hours);
-  // Three missed runs of the sync and the mirror's "not unsubscribed" is no longer relied on.
-  mirror.max_sync_age = Millis(3LL * 1000 * config_.mirror_interval_seconds + 60000);
+  // Three missed runs of the sync, at a quiet feed's slowest pace, and the mirror's "not
+  // unsubscribed" is no longer relied on.
+  mirror.max_sync_age = Millis(3LL * 1000 * config_.mirror_interval_seconds * config_.mirror_max_backoff + 60000);
   mirror_ = std::make_unique<mirror::StoreMirror>(store.marketo_sync(), clock, mirror);
   // The order is the order of asking: the team's own list first, then each vendor.
   gate_ = std::make_unique<gate::UnsubscribeGate>(
@@ -80,7 +81,9 @@ void Runtime::build_marketo_and_gate() {
                                        mirror::marketo_checked_source(*bounded_marketo_, mirror_.get())},
       clock, metrics_, gate::GateOptions{Millis(1000LL * config_.check_max_age_seconds)});
   sync_ = std::make_unique<mirror::MarketoSync>(
-      store, *marketo_, clock, mirror::SyncOptions{Millis(1000LL * config_.mirror_interval_seconds)});
+      store, *marketo_, clock, mirror::SyncOptions{.interval = Millis(1000LL * config_.mirror_interval_seconds),
+                                          .max_backoff_factor = config_.mirror_max_backoff,
+                                          .reread_every = Millis(1000LL * config_.mirror_reread_seconds)});
   if (config_.mirror_seed) {
     mirror::SeedOptions seed;
     seed.poll_interval = Millis(config_.mirror_seed_poll_ms);

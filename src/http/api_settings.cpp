@@ -4,6 +4,7 @@
 #include "http/api.h"
 #include "http/errors.h"
 #include "http/json_body.h"
+#include "marketo/call_metrics.h"
 
 namespace sg::http {
 namespace json = boost::json;
@@ -44,7 +45,12 @@ json::object connection_status_body(const settings::ConnectionView& c) {
   o["sync"] = json::object{{"last_success_at", time_or_null(c.sync.last_success_at)},
                                 {"lag_seconds", number_or_null(c.sync_lag_seconds)},
                                 {"last_error", c.sync.last_error.empty() ? json::value(nullptr) : json::value(c.sync.last_error)},
-                                {"last_error_at", time_or_null(c.sync.last_error_at)}};
+                                {"last_error_at", time_or_null(c.sync.last_error_at)},
+                                {"feed_restarted_at", time_or_null(c.sync.restarted_at)},
+                                {"feed_restart_reason", c.sync.restart_reason.empty()
+                                                            ? json::value(nullptr)
+                                                            : json::value(c.sync.restart_reason)},
+                                {"feed_calls_today", marketo::feed_calls(c.usage)}};
   o["usage"] = json::object{{"calls_today", c.usage.calls},
                             {"daily_budget", c.usage.budget},
                             {"by_kind", std::move(by_kind)}};

@@ -1,10 +1,10 @@
 #include "marketo/activity_feed.h"
 
-#include <optional>
 #include <string>
 
 #include <boost/json/object.hpp>
 
+#include "core/email_address.h"
 #include "marketo/error_codes.h"
 #include "marketo/reply_envelope.h"
 #include "net/url_encode.h"
@@ -38,6 +38,7 @@ std::optional<Activity> read_activity(const boost::json::object& item) {
                   static_cast<int>(*type_id),
                   text_of(item.if_contains("activityDate")),
                   text_of(item.if_contains("primaryAttributeValue")),
+                  integer_of(item.if_contains("primaryAttributeValueId")).value_or(0),
                   read_attributes(item.if_contains("attributes"))};
 }
 
@@ -62,6 +63,24 @@ net::Request activities_request(const Endpoint& rest, std::string_view page_toke
   request.url = rest.url("v1/activities.json") + "?activityTypeIds=" + ids +
                 "&nextPageToken=" + net::url_encode(page_token) + "&batchSize=" + std::to_string(kActivityBatchSize);
   return request;
+}
+
+net::Request describe_request(const Endpoint& rest) {
+  net::Request request;
+  request.url = rest.url("v1/leads/describe.json");
+  return request;
+}
+
+std::optional<int64_t> read_field_id(const boost::json::array& result, std::string_view rest_name) {
+  for (const auto& item : result) {
+    const auto* field = item.if_object();
+    const auto* rest = field ? field->if_contains("rest") : nullptr;
+    if (rest == nullptr || !rest->is_object()) continue;
+    if (lowercase_ascii(text_of(rest->get_object().if_contains("name"))) != lowercase_ascii(std::string(rest_name)))
+      continue;
+    if (auto id = integer_of(field->if_contains("id"))) return *id;
+  }
+  return std::nullopt;
 }
 
 std::vector<ActivityType> read_activity_types(const boost::json::array& result) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -24,10 +26,16 @@ inline constexpr int kActivityBatchSize = 300;          // Marketo's largest pag
 net::Request paging_token_request(const Endpoint& rest, TimePoint since);
 net::Request activity_types_request(const Endpoint& rest);
 net::Request activities_request(const Endpoint& rest, std::string_view page_token, std::span<const int> type_ids);
+// The lead fields of the instance (leads/describe.json), for the id of a field whose
+// display name an admin may have relabelled.
+net::Request describe_request(const Endpoint& rest);
 
 // Types and activities without a readable id (and, for activities, lead and type) are
 // left out: nothing could be done with them.
 std::vector<ActivityType> read_activity_types(const boost::json::array& result);
+// The id of the lead field whose REST name is `rest_name` (matched case-insensitively);
+// nullopt when describe.json lists no such field.
+std::optional<int64_t> read_field_id(const boost::json::array& result, std::string_view rest_name);
 // Every item, or an error naming the first one without a lead or a type: a page read in
 // part would let the mirror miss an unsubscribe while the sync looks healthy.
 Result<std::vector<Activity>> read_activities(const boost::json::array& result);

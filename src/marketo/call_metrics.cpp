@@ -7,7 +7,16 @@ namespace sg::marketo {
 void describe_calls(Metrics& metrics) {
   metrics.describe(std::string(kCallsMetric), "counter",
                    "HTTP calls to Marketo by kind (token, lookup, update, activity, activity_types, "
-                   "paging_token, lead_by_id, bulk_export) and result");
+                   "paging_token, lead_by_id, describe, bulk_export) and result");
+}
+
+int64_t feed_calls(const Usage& usage) {
+  int64_t calls = 0;
+  for (std::string_view kind : {kPagingTokenKind, kActivityTypesKind, kDescribeKind, kActivityKind, kLeadByIdKind}) {
+    auto it = usage.calls_by_kind.find(std::string(kind));
+    if (it != usage.calls_by_kind.end()) calls += it->second;
+  }
+  return calls;
 }
 
 void count_call(Metrics& metrics, std::string_view kind, std::string_view result) {

@@ -3,8 +3,10 @@
 // is "success", a Marketo error code, "http_<status>", "transport" or "invalid_response".
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
+#include "marketo/types.h"
 #include "obs/metrics.h"
 
 namespace sg::marketo {
@@ -20,6 +22,11 @@ inline constexpr std::string_view kActivityTypesKind = "activity_types";  // the
 inline constexpr std::string_view kPagingTokenKind = "paging_token";      // where the feed starts
 inline constexpr std::string_view kLeadByIdKind = "lead_by_id";           // activities' leads
 inline constexpr std::string_view kBulkExportKind = "bulk_export";        // a lead export job and its file
+inline constexpr std::string_view kDescribeKind = "describe";             // the instance's lead fields
+
+// The calls of `usage` made by following the activity feed (paging tokens, types, fields,
+// pages and the pages' leads), as GET /integrations/marketo reports them.
+int64_t feed_calls(const Usage& usage);
 
 void describe_calls(Metrics& metrics);
 void count_call(Metrics& metrics, std::string_view kind, std::string_view result);

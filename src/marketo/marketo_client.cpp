@@ -218,6 +218,15 @@ Result<std::vector<ActivityType>> Client::activity_types(const Credentials& cred
   return read_activity_types(reply->result);
 }
 
+Result<std::optional<int64_t>> Client::field_id(const Credentials& credentials, std::string_view rest_name) {
+  Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
+  if (!endpoint) return endpoint.error();
+  Result<ReplyEnvelope> reply =
+      impl_->rest.call(credentials, endpoint->instance, describe_request(*endpoint), kDescribeKind);
+  if (!reply) return reply.error();
+  return read_field_id(reply->result, rest_name);
+}
+
 Result<ActivityPage> Client::activities(const Credentials& credentials, const std::string& token,
                                         const std::vector<int>& type_ids) {
   if (token.empty()) return marketo_error("an activity page needs a paging token");

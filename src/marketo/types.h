@@ -66,7 +66,8 @@ struct Activity {
   int64_t lead_id = 0;
   int type_id = 0;
   std::string date;                     // activityDate as Marketo wrote it (RFC 3339)
-  std::string primary_attribute_value;  // for Change Data Value: the field, "Unsubscribed"
+  std::string primary_attribute_value;  // for Change Data Value: the field's display name, "Unsubscribed"
+  int64_t primary_attribute_value_id = 0;  // for Change Data Value: the field's id; 0 when absent
   std::vector<ActivityAttribute> attributes;
 };
 

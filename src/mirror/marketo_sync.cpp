@@ -7,19 +7,15 @@
 
 #include "core/backoff.h"
 #include "core/email_address.h"
+#include "marketo/error_codes.h"
 #include "mirror/marketo_source.h"
 
 namespace sg::mirror {
 namespace {
 
-constexpr int kUnsubscribeEmail = 9;  // MARKETO.md; confirmed per instance through types.json
-constexpr int kChangeDataValue = 13;
-constexpr Millis kFeedOverlap{60000};  // a new team's feed starts a minute back
-
-bool is_unsubscribe_change(const marketo::Activity& a, const std::vector<int>& types) {
-  if (a.type_id == types[0]) return true;
-  return a.type_id == types[1] && lowercase_ascii(a.primary_attribute_value) == "unsubscribed";
-}
+constexpr Millis kFeedOverlap{60000};  // a new feed starts a minute back
+constexpr std::string_view kUnsubscribedField = "unsubscribed";
+constexpr std::size_t kMaxRemembered = 10000;  // write-backs and handled changes, per team
 
 std::string outcome_of(const marketo::WriteBackResult& r) {
   switch (r.status) {
@@ -30,10 +26,15 @@ std::string outcome_of(const marketo::WriteBackResult& r) {
   return "rejected";
 }
 
+// Marketo refused the request itself (an expired or invalid paging token: 1003, or any
+// code it has for that) rather than failing to answer: the same token will never pass.
+bool is_refusal(const Error& e) { return e.code == marketo::errc::error; }
+
 }  // namespace
 
 MarketoSync::MarketoSync(store::Store& store, marketo::Client& client, Clock& clock, SyncOptions options)
     : store_(store), client_(client), clock_(clock), options_(options),
+      schedule_(options.interval, options.max_backoff_factor),
       loop_(options.interval, [](const std::exception& e) { spdlog::error("marketo sync: {}", e.what()); }) {}
 
 void MarketoSync::start() {
@@ -53,21 +54,31 @@ void MarketoSync::run_once() {
   reap(true);
 }
 
+void MarketoSync::nudge(const std::string& team_id) {
+  {
+    std::lock_guard lock(mu_);
+    schedule_.nudge(team_id);
+  }
+  loop_.wake();
+}
+
 void MarketoSync::dispatch() {
   reap(false);
   auto& sync = store_.marketo_sync();
+  const TimePoint now = clock_.now();
   std::map<std::string, TeamWork> due;
-  for (const auto& team : sync.teams_to_sync()) due[team].follow_feed = true;
-  for (auto& w : sync.due_writebacks(clock_.now(), 300)) due[w.team_id].writebacks.push_back(std::move(w));
   std::lock_guard lock(mu_);
+  for (const auto& team : sync.teams_to_sync())
+    if (schedule_.due(team, now)) due[team].follow_feed = true;
+  for (auto& w : sync.due_writebacks(now, 300)) due[w.team_id].writebacks.push_back(std::move(w));
   for (auto& [team, work] : due) {
     if (passes_.count(team)) continue;  // still on its previous pass: a stalled team waits alone
     if (static_cast<int>(passes_.size()) >= options_.max_parallel_teams) {
       spdlog::warn("marketo sync: {} teams already syncing; team {} waits for a later pass", passes_.size(), team);
       continue;
     }
-    passes_[team] = std::thread([this, team = team, work = std::move(work)] {
-      run_team(team, work);
+    passes_[team] = std::thread([this, team = team, work = std::move(work), now] {
+      run_team(team, work, now);
       std::lock_guard done(mu_);
       ended_.insert(team);
       pass_ended_.notify_all();
@@ -88,9 +99,13 @@ void MarketoSync::reap(bool all) {
   }
 }
 
-void MarketoSync::run_team(const std::string& team_id, const TeamWork& work) {
+void MarketoSync::run_team(const std::string& team_id, const TeamWork& work, TimePoint started) {
   try {
-    if (work.follow_feed) sync_team(team_id);
+    if (work.follow_feed) {
+      Pass pass = sync_team(team_id);
+      std::lock_guard lock(mu_);
+      if (pass != Pass::failed) schedule_.passed(team_id, started, pass == Pass::changes);
+    }
     if (work.follow_feed && seed_) seed_->step(team_id);
     if (!work.writebacks.empty()) write_back(team_id, work.writebacks);
   } catch (const std::exception& e) {
@@ -98,12 +113,12 @@ void MarketoSync::run_team(const std::string& team_id, const TeamWork& work) {
   }
 }
 
-std::vector<int> MarketoSync::unsubscribe_type_ids(const std::string& team_id, const marketo::Credentials& creds) {
+FeedIds MarketoSync::feed_ids(const std::string& team_id, const marketo::Credentials& creds) {
   {
     std::lock_guard lock(mu_);
-    if (auto it = types_.find(team_id); it != types_.end()) return it->second;
+    if (auto it = ids_.find(team_id); it != ids_.end()) return it->second;
   }
-  std::vector<int> ids{kUnsubscribeEmail, kChangeDataValue};
+  FeedIds ids;
   auto types = client_.activity_types(creds);
   if (!types) {
     spdlog::warn("marketo sync: team {}: activity types unavailable ({}); assuming 9 and 13", team_id,
@@ -111,18 +126,64 @@ std::vector<int> MarketoSync::unsubscribe_type_ids(const std::string& team_id, c
     return ids;  // not remembered: confirmed on a later run
   }
   for (const auto& t : *types) {
-    if (t.name == "Unsubscribe Email") ids[0] = t.id;
-    if (t.name == "Change Data Value") ids[1] = t.id;
+    if (t.name == "Unsubscribe Email") ids.unsubscribe_email = t.id;
+    if (t.name == "Change Data Value") ids.change_data_value = t.id;
   }
+  auto field = client_.field_id(creds, kUnsubscribedField);
+  if (!field) {
+    spdlog::warn("marketo sync: team {}: lead fields unavailable ({}); matching the field by its display name",
+                 team_id, field.error().message);
+    return ids;
+  }
+  ids.unsubscribed_field = *field;
   std::lock_guard lock(mu_);
-  types_[team_id] = ids;
+  ids_[team_id] = ids;
   return ids;
 }
 
-void MarketoSync::sync_team(const std::string& team_id) {
+Result<marketo::ActivityPage> MarketoSync::read_page(const std::string& team_id, const marketo::Credentials& creds,
+                                                     store::SyncState& state, const FeedIds& ids, bool& restarted) {
+  const std::vector<int> types{ids.unsubscribe_email, ids.change_data_value};
+  auto page = client_.activities(creds, *state.paging_token, types);
+  if (page || restarted || !is_refusal(page.error())) return page;
+  // Date-based tokens: a fresh one from the last confirmed page re-reads at most the
+  // overlap twice, and misses nothing.
+  TimePoint from = state.confirmed_at.value_or(state.last_success_at.value_or(clock_.now())) - kFeedOverlap;
+  auto token = client_.paging_token(creds, from);
+  if (!token) return token.error();
+  spdlog::warn("marketo sync: team {}: paging token refused ({}); the feed restarts from {}", team_id,
+               page.error().message, format_rfc3339(from));
+  restarted = true;
+  state.paging_token = *token;
+  state.restarted_at = clock_.now();
+  state.restart_reason = page.error().message;
+  store_.marketo_sync().put_sync_state(team_id, state);
+  return client_.activities(creds, *state.paging_token, types);
+}
+
+Status MarketoSync::reread_if_due(const std::string& team_id, const marketo::Credentials& creds,
+                                  store::SyncState& state) {
+  const TimePoint now = clock_.now();
+  TimePoint from;
+  {
+    std::lock_guard lock(mu_);
+    TimePoint last = last_reread_.try_emplace(team_id, state.confirmed_at.value_or(now)).first->second;
+    if (now - last < options_.reread_every) return Status::success();
+    from = last - kFeedOverlap;
+  }
+  auto token = client_.paging_token(creds, from);
+  if (!token) return token.error();
+  state.paging_token = *token;
+  store_.marketo_sync().put_sync_state(team_id, state);
+  std::lock_guard lock(mu_);
+  last_reread_[team_id] = now;
+  return Status::success();
+}
+
+MarketoSync::Pass MarketoSync::sync_team(const std::string& team_id) {
   auto& sync = store_.marketo_sync();
   auto connection = store_.connections().get(team_id);
-  if (!connection) return;
+  if (!connection) return Pass::failed;
   auto creds = credentials_of(*connection);
   auto state = sync.sync_state(team_id);
   auto fail = [&](const Error& e) {
@@ -130,6 +191,7 @@ void MarketoSync::sync_team(const std::string& team_id) {
     state.last_error_at = clock_.now();
     sync.put_sync_state(team_id, state);
     spdlog::warn("marketo sync: team {}: {}", team_id, e.message);
+    return Pass::failed;
   };
   if (!state.paging_token) {
     auto token = client_.paging_token(creds, clock_.now() - kFeedOverlap);
@@ -137,27 +199,46 @@ void MarketoSync::sync_team(const std::string& team_id) {
     state.paging_token = *token;
     sync.put_sync_state(team_id, state);
   }
-  auto types = unsubscribe_type_ids(team_id, creds);
+  if (Status s = reread_if_due(team_id, creds, state); !s) return fail(s.error());
+  FeedIds ids = feed_ids(team_id, creds);
+  bool changes = false;
+  bool restarted = false;
   for (int page_no = 0; page_no < options_.max_pages_per_run; ++page_no) {
-    auto page = client_.activities(creds, *state.paging_token, types);
+    auto page = read_page(team_id, creds, state, ids, restarted);
     if (!page) return fail(page.error());
-    if (Status s = mirror_changes(team_id, creds, page->items, types); !s) return fail(s.error());
+    auto mirrored = mirror_changes(team_id, creds, page->items, ids);
+    if (!mirrored) return fail(mirrored.error());
+    changes = changes || *mirrored;
     state.paging_token = page->next_token;  // advanced only once the page is recorded
+    if (!page->more) state.confirmed_at = clock_.now();  // everything logged until now is read
     sync.put_sync_state(team_id, state);
     if (!page->more) break;
   }
   state.last_success_at = clock_.now();
   state.last_error.clear();
   sync.put_sync_state(team_id, state);
+  return changes ? Pass::changes : Pass::quiet;
 }
 
-Status MarketoSync::mirror_changes(const std::string& team_id, const marketo::Credentials& creds,
-                                   const std::vector<marketo::Activity>& activities, const std::vector<int>& types) {
-  std::set<int64_t> lead_ids;
-  for (const auto& a : activities)
-    if (is_unsubscribe_change(a, types)) lead_ids.insert(a.lead_id);
-  if (lead_ids.empty()) return Status::success();
-  auto leads = client_.leads_by_id(creds, {lead_ids.begin(), lead_ids.end()});
+Result<bool> MarketoSync::mirror_changes(const std::string& team_id, const marketo::Credentials& creds,
+                                         const std::vector<marketo::Activity>& activities, const FeedIds& ids) {
+  UnsubscribeChanges changes;
+  std::vector<std::string> guids;  // of the changes handled now
+  {
+    std::lock_guard lock(mu_);
+    auto& handled = handled_[team_id];
+    std::vector<marketo::Activity> fresh;
+    for (const auto& a : activities) {
+      if (!is_unsubscribe_change(a, ids) || handled.count(a.marketo_guid)) continue;  // a re-read
+      fresh.push_back(a);
+      if (!a.marketo_guid.empty()) guids.push_back(a.marketo_guid);
+    }
+    changes = unsubscribe_changes(fresh, ids, written_back_[team_id]);
+  }
+  if (changes.to_look_up.empty() && changes.echoed.empty()) return false;
+  auto& lead_ids = changes.to_look_up;
+  auto leads = lead_ids.empty() ? Result<std::vector<marketo::LeadState>>(std::vector<marketo::LeadState>{})
+                                : client_.leads_by_id(creds, {lead_ids.begin(), lead_ids.end()});
   if (!leads) return leads.error();
   std::set<std::string> addresses;
   for (const auto& lead : *leads)
@@ -172,8 +253,14 @@ Status MarketoSync::mirror_changes(const std::string& team_id, const marketo::Cr
   auto& sync = store_.marketo_sync();
   store_.transaction([&] {
     for (const auto& key : keys) sync.mirror(team_id, key, unsubscribed->count(key) > 0, now);
+    // Our own write-back, echoed: the lead is unsubscribed, and so is its address.
+    for (const auto& echo : changes.echoed) sync.mirror(team_id, echo.second, true, now);
   });
-  return Status::success();
+  std::lock_guard lock(mu_);
+  auto& handled = handled_[team_id];
+  if (handled.size() > kMaxRemembered) handled.clear();  // forgotten ones are looked up again
+  handled.insert(guids.begin(), guids.end());
+  return true;
 }
 
 void MarketoSync::write_back(const std::string& team, const std::vector<store::WriteBack>& items) {
@@ -198,6 +285,13 @@ void MarketoSync::write_back(const std::string& team, const std::vector<store::W
   }
   for (size_t i = 0; i < items.size() && i < results->size(); ++i)
     sync.finish_writeback(items[i].id, outcome_of((*results)[i]), now);
+  // The feed will bring each updated lead back as a change from "Web service API".
+  std::lock_guard lock(mu_);
+  auto& ours = written_back_[team];
+  if (ours.size() > kMaxRemembered) ours.clear();  // their echoes are then looked up
+  for (const auto& r : *results)
+    if (r.status == marketo::WriteBackStatus::updated)
+      for (int64_t lead : r.lead_ids) ours[lead] = lowercase_ascii(r.email);
 }
 
 }  // namespace sg::mirror

@@ -1,8 +1,12 @@
 // MarketoSync: a background thread that keeps Sendguard and Marketo in step. For every
 // team with the check on it follows Marketo's activity feed (Unsubscribe Email, and
-// Change Data Value on "Unsubscribed"), resolves the leads to addresses and records their
-// state in the mirror; the feed's position is kept in the database, so nothing is missed
-// across restarts. It also writes one-click unsubscribes back to Marketo, retrying with
+// Change Data Value on the `unsubscribed` field, matched by the field's id), resolves the
+// leads to addresses and records their state in the mirror; the feed's position is kept
+// in the database, so nothing is missed across restarts. A team's feed is read at the
+// interval while it brings changes and less often while it is quiet (PollSchedule);
+// nudge() reads it at once. A paging token Marketo refuses is replaced by one from the
+// last confirmed page, and the feed is read again now and then for activities Marketo
+// committed late. It also writes one-click unsubscribes back to Marketo, retrying with
 // backoff until Marketo accepts them. Each team is synced on a thread of its own, and a
 // team whose previous pass still runs is skipped: a team whose Marketo stalls delays only
 // itself. Thread-safe; collaborators must outlive it.
@@ -20,6 +24,8 @@
 #include "core/clock.h"
 #include "marketo/marketo_client.h"
 #include "mirror/mirror_seed.h"
+#include "mirror/feed_changes.h"
+#include "mirror/poll_schedule.h"
 #include "store/stores.h"
 
 namespace sg::mirror {
@@ -30,6 +36,10 @@ struct SyncOptions {
   int max_parallel_teams = 8;  // teams synced at once; the rest wait for a later pass
   Millis writeback_retry_base{30000};
   Millis writeback_retry_max{3600 * 1000};
+  int max_backoff_factor = 10;  // a quiet feed is read down to every interval * this
+  // Paging tokens are dates, and Marketo may commit an activity after a later one was read:
+  // this often the feed is read again from the previous such re-read, a minute back.
+  Millis reread_every{30 * 60 * 1000};
 };
 
 class MarketoSync {
@@ -44,6 +54,9 @@ class MarketoSync {
   void run_once();
   // Each pass of a team with the check on also moves its mirror seed on; call before start().
   void seed_with(MirrorSeed* seed) { seed_ = seed; }
+  // Reads the team's feed at the next pass, which starts at once, and at the base interval
+  // from then on: news is on its way (a webhook call).
+  void nudge(const std::string& team_id);
 
  private:
   // Starts a pass for each team due one whose previous pass has ended.
@@ -54,20 +67,32 @@ class MarketoSync {
     bool follow_feed = false;  // the team's check is on
     std::vector<store::WriteBack> writebacks;  // due now
   };
-  void run_team(const std::string& team_id, const TeamWork& work);
-  void sync_team(const std::string& team_id);
-  // Records in the mirror the addresses of the leads whose unsubscribe changed in `activities`.
-  Status mirror_changes(const std::string& team_id, const marketo::Credentials& creds,
-                        const std::vector<marketo::Activity>& activities, const std::vector<int>& types);
+  void run_team(const std::string& team_id, const TeamWork& work, TimePoint started);
+  enum class Pass { failed, quiet, changes };
+  Pass sync_team(const std::string& team_id);
+  // A page of the feed from the kept token; a token Marketo refuses is replaced once by
+  // one from the last confirmed page (noted in `state`).
+  Result<marketo::ActivityPage> read_page(const std::string& team_id, const marketo::Credentials& creds,
+                                          store::SyncState& state, const FeedIds& ids, bool& restarted);
+  // Records in the mirror the addresses of the leads whose unsubscribe changed in
+  // `activities`; true when there was any.
+  Result<bool> mirror_changes(const std::string& team_id, const marketo::Credentials& creds,
+                              const std::vector<marketo::Activity>& activities, const FeedIds& ids);
   void write_back(const std::string& team_id, const std::vector<store::WriteBack>& items);
-  std::vector<int> unsubscribe_type_ids(const std::string& team_id, const marketo::Credentials& creds);
+  FeedIds feed_ids(const std::string& team_id, const marketo::Credentials& creds);
+  // Moves the feed back to the previous re-read when one is due.
+  Status reread_if_due(const std::string& team_id, const marketo::Credentials& creds, store::SyncState& state);
 
   store::Store& store_;
   marketo::Client& client_;
   Clock& clock_;
   const SyncOptions options_;
   std::mutex mu_;
-  std::map<std::string, std::vector<int>> types_;  // GUARDED_BY(mu_): confirmed type ids per team
+  std::map<std::string, FeedIds> ids_;             // GUARDED_BY(mu_): confirmed per team
+  std::map<std::string, WrittenBack> written_back_;  // GUARDED_BY(mu_): per team
+  std::map<std::string, std::set<std::string>> handled_;  // GUARDED_BY(mu_): marketoGUIDs of changes mirrored
+  PollSchedule schedule_;                          // GUARDED_BY(mu_)
+  std::map<std::string, TimePoint> last_reread_;   // GUARDED_BY(mu_): per team
   std::map<std::string, std::thread> passes_;      // GUARDED_BY(mu_): per team, while running or unjoined
   std::set<std::string> ended_;                    // GUARDED_BY(mu_): teams whose pass ended, to join
   std::condition_variable pass_ended_;

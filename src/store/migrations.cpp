@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 9> kMigrations{R"sql(
+constexpr std::array<std::string_view, 10> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -228,6 +228,12 @@ CREATE TABLE marketo_seed (
   finished_at INTEGER,
   last_error TEXT
 );
+)sql", R"sql(
+-- The activity feed's last confirmed page, from where a refused paging token is replaced,
+-- and when and why that last happened (shown in the sync status).
+ALTER TABLE marketo_sync ADD COLUMN confirmed_at INTEGER;
+ALTER TABLE marketo_sync ADD COLUMN restarted_at INTEGER;
+ALTER TABLE marketo_sync ADD COLUMN restart_reason TEXT;
 )sql"};
 
 }  // namespace

@@ -152,6 +152,11 @@ struct SyncState {
   std::optional<TimePoint> last_success_at;
   std::string last_error;
   std::optional<TimePoint> last_error_at;
+  std::optional<TimePoint> confirmed_at;  // when the feed was last read to its end
+  // The last time Marketo refused the paging token and the feed took a new one from
+  // confirmed_at, and Marketo's words for it.
+  std::optional<TimePoint> restarted_at;
+  std::string restart_reason;
 };
 
 // The one-off copy of Marketo's unsubscribed addresses into a team's mirror (see

@@ -7,6 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
+from marketo_sim import STRICT  # noqa: E402
 from peers import MarketoSim, SmtpSink  # noqa: E402
 from sendguard import Sendguard  # noqa: E402
 
@@ -27,6 +28,15 @@ def sink_process():
 def sim(sim_process):
     sim_process.reset()
     return sim_process
+
+
+@pytest.fixture(params=["lenient", "strict"])
+def sim_modes(sim, request):
+    """The simulator as configured by default, then with every strictness option on
+    (marketo_sim.STRICT); a test file takes it as its `sim` to run in both modes."""
+    if request.param == "strict":
+        sim.config(**STRICT)
+    return sim
 
 
 @pytest.fixture

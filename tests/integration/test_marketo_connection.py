@@ -37,7 +37,8 @@ def test_get_adds_sync_status_usage_and_seed(admin, sim):
     body = admin.get("/integrations/marketo").json()
     assert set(body) == set(CONNECTION_FIELDS) | {"sync", "usage", "webhook", "seed"}
     assert body["webhook"] is None  # see test_marketo_webhook.py
-    assert set(body["sync"]) == {"last_success_at", "lag_seconds", "last_error", "last_error_at"}
+    assert set(body["sync"]) == {"last_success_at", "lag_seconds", "last_error", "last_error_at",
+                                 "feed_restarted_at", "feed_restart_reason", "feed_calls_today"}
     assert set(body["usage"]) == {"calls_today", "daily_budget", "by_kind"}
     assert body["usage"]["daily_budget"] == 10000
     assert set(body["seed"]) == {"state", "addresses", "started_at", "finished_at", "error"}

@@ -69,6 +69,35 @@ DEFAULT_CONFIG = {
     "export_daily_bytes": 500 * 1024 * 1024,
     # API role permissions of client ids, e.g. {"sg-client": ["read_lead"]}; see Simulator.permit.
     "client_permissions": {},
+    # The display name of the `unsubscribed` field: an admin may relabel it (describe.json
+    # and Change Data Value's primaryAttributeValue then say so; its id stays).
+    "unsubscribed_display_name": "Unsubscribed",
+    # MARKETO.md "Who logs what": only a person's unsubscribe link logs Unsubscribe Email;
+    # API, CRM and import changes log only Change Data Value.
+    "api_changes_cdv_only": False,
+    # Change Data Value noise: leadScore changes on other leads, per second, logged as the
+    # feed is read (type 13 is the noisiest type of a busy instance, MARKETO.md).
+    "cdv_noise_per_second": 0,
+    # Every other page empty and the rest a third of batchSize, with moreResult true
+    # (Adobe's Activities page: a page may be short or empty while moreResult is true).
+    "short_pages": False,
+    # Date-based paging tokens (Adobe's Paging Tokens page) and unsubscribes committed this
+    # many seconds after their activityDate: a reader already past that date misses them.
+    "date_based_paging": False,
+    "late_commit_seconds": 0,
+}
+
+# Every strictness option at once; a test asks for it with sim.config(**STRICT).
+STRICT = {
+    "activity_fields_dropped": ["id"],
+    "unsubscribed_display_name": "Opted Out",
+    "api_changes_cdv_only": True,
+    "cdv_noise_per_second": 5,
+    "short_pages": True,
+    "date_based_paging": True,
+    "late_commit_seconds": 2,
+    "lookup_match_limit": 1000,
+    "rate_limit_counts_refused": True,
 }
 
 MAX_ACTIVITY_TYPE_IDS = 10
@@ -98,6 +127,22 @@ ACTIVITY_TYPES = [
                     {"name": "Reason", "dataType": "string"},
                     {"name": "Source", "dataType": "string"}]},
 ]
+
+# leads/describe.json, shaped as Adobe's Describe Lead example (id, displayName, dataType,
+# length, rest and soap names); the id of `unsubscribed` is what Change Data Value carries.
+UNSUBSCRIBED_FIELD_ID = 48
+LEAD_SCORE_FIELD_ID = 52
+LEAD_FIELDS = [
+    {"id": 2, "displayName": "Company Name", "dataType": "string", "length": 255,
+     "rest": {"name": "company", "readOnly": False}, "soap": {"name": "Company", "readOnly": False}},
+    {"id": 31, "displayName": "Email Address", "dataType": "email", "length": 255,
+     "rest": {"name": "email", "readOnly": False}, "soap": {"name": "Email", "readOnly": False}},
+    {"id": UNSUBSCRIBED_FIELD_ID, "displayName": "Unsubscribed", "dataType": "boolean",
+     "rest": {"name": "unsubscribed", "readOnly": False}, "soap": {"name": "Unsubscribed", "readOnly": False}},
+    {"id": LEAD_SCORE_FIELD_ID, "displayName": "Lead Score", "dataType": "integer",
+     "rest": {"name": "leadScore", "readOnly": False}, "soap": {"name": "LeadScore", "readOnly": False}},
+]
+NOISE_LEAD_BASE = 1_000_000  # noise changes other leads than the test's
 
 LEAD_DEFAULTS = {
     "unsubscribed": False,
@@ -164,17 +209,28 @@ def parse_since(text):
     return since.timestamp()
 
 
+def encode_token(*fields):
+    """An opaque paging token, shaped like Marketo's; the last field is when it was issued."""
+    text = ":".join(str(f) for f in (*fields, f"{time.time():.6f}"))
+    return base64.b32encode(text.encode()).decode().rstrip("=")
+
+
 def page_token(position):
-    """An opaque token for a position in the activity log, shaped like Marketo's."""
-    return base64.b32encode(f"sim-activity:{position}".encode()).decode().rstrip("=")
+    """A token for a position in the activity log."""
+    return encode_token("sim-activity", position)
 
 
-def token_position(token):
+def date_token(ts, seq):
+    """A date-based token: what comes after (activityDate, seq)."""
+    return encode_token("sim-date", f"{ts:.6f}", seq)
+
+
+def decode_token(token):
     try:
-        padded = token + "=" * (-len(token) % 8)
-        prefix, _, position = base64.b32decode(padded).decode().partition(":")
-        if prefix == "sim-activity" and position.isdigit():
-            return int(position)
+        fields = base64.b32decode(token + "=" * (-len(token) % 8)).decode().split(":")
+        if fields[0] in ("sim-activity", "sim-date") and len(fields) in (3, 4):
+            float(fields[-1])
+            return fields
     except (ValueError, UnicodeDecodeError):
         pass
     raise ApiError("1003", "Invalid nextPageToken")
@@ -277,6 +333,7 @@ class Simulator:
             self.daily_calls = 0
             self.webhooks, self.webhook_calls = [], []
             self.exports = {}  # exportId -> bulk lead export job
+            self.reset_feed()
         self.clear_stats()
 
     def clear_stats(self):
@@ -295,6 +352,8 @@ class Simulator:
                 "export_enqueue_calls": 0,
                 "export_status_calls": 0,
                 "export_file_calls": 0,
+                "describe_calls": 0,
+                "lead_changes_calls": 0,
                 "rest_calls": 0,
                 "errors_by_code": collections.Counter(),
                 "limit_errors": {"606": 0, "615": 0, "607": 0},
@@ -551,22 +610,30 @@ class Simulator:
         if old == unsubscribed:
             return
         now = time.time()
-        if unsubscribed:
+        now -= self.config["late_commit_seconds"]
+        if unsubscribed and self.logs_unsubscribe_email(source):
             self.log_activity(lead["id"], UNSUBSCRIBE_EMAIL, UNSUBSCRIBE_PROGRAM,
                               [{"name": "Client IP Address", "value": "203.0.113.7"}], now)
-        self.log_activity(lead["id"], CHANGE_DATA_VALUE, "Unsubscribed",
+        self.log_activity(lead["id"], CHANGE_DATA_VALUE, self.config["unsubscribed_display_name"],
                           [{"name": "New Value", "value": unsubscribed},
                            {"name": "Old Value", "value": old},
                            {"name": "Reason", "value": reason},
                            {"name": "Source", "value": source}], now)
         self.fire_webhooks(lead)
+                           {"name": "Source", "value": source}], now,
+                          primary_id=UNSUBSCRIBED_FIELD_ID)
 
-    def log_activity(self, lead_id, type_id, primary, attributes, ts):
+    def log_activity(self, lead_id, type_id, primary, attributes, ts, primary_id=None):
         """Appends to the activity log; the caller holds the lock."""
-        self.activity_log.append({"ts": ts, "activity": {
+        activity = {
             "id": len(self.activity_log) + 1, "marketoGUID": str(uuid.uuid4()), "leadId": lead_id,
             "activityDate": rfc3339(ts), "activityTypeId": type_id,
-            "primaryAttributeValue": primary, "attributes": attributes}})
+            "primaryAttributeValue": primary, "attributes": attributes}
+        if primary_id is not None:  # Change Data Value: the field's id, before its name
+            activity = {**{k: v for k, v in activity.items() if k != "primaryAttributeValue"},
+                        "primaryAttributeValueId": primary_id, "primaryAttributeValue": primary,
+                        "attributes": attributes}
+        self.activity_log.append({"ts": ts, "seq": len(self.activity_log), "activity": activity})
 
     # --- webhooks (a trigger campaign's Call Webhook step) ---------------------------
 
@@ -650,31 +717,129 @@ class Simulator:
             if "sinceDatetime" not in params:
                 raise ApiError("1003", "sinceDatetime is required")
             since = parse_since(params["sinceDatetime"])
+            if self.config["date_based_paging"]:
+                return {"nextPageToken": date_token(since, -1)}
             position = next((i for i, entry in enumerate(self.activity_log) if entry["ts"] >= since),
                             len(self.activity_log))
             return {"nextPageToken": page_token(position)}
 
     def activities(self, params):
-        """GET activities.json: activities of the given types after the token's position."""
+        """GET activities.json: activities of the given types after the token's point."""
         with self.lock:
             self.stats["activity_calls"] += 1
             type_ids = activity_type_ids(params.get("activityTypeIds", ""))
-            position = token_position(params.get("nextPageToken", ""))
-            batch = min(batch_size(params.get("batchSize", str(MAX_RECORDS))),
-                        self.config["activity_page_size"])
-            log = self.activity_log
-            items = []
-            while position < len(log) and len(items) < batch:
-                activity = log[position]["activity"]
-                position += 1
-                if activity["activityTypeId"] in type_ids:
-                    items.append({k: copy.deepcopy(v) for k, v in activity.items()
-                                  if k not in self.config["activity_fields_dropped"]})
-            more = any(entry["activity"]["activityTypeId"] in type_ids for entry in log[position:])
-            reply = {"nextPageToken": page_token(position), "moreResult": more}
-            if items:  # Marketo leaves "result" out of an empty page
-                reply["result"] = items
-            return reply
+            return self.feed_page(params, lambda a: a["activityTypeId"] in type_ids, self.served)
+
+    # --- strict feed: field ids, noise, short pages, date tokens, expiry ------------
+
+    def reset_feed(self):
+        """Feed state beyond the log; the caller holds the lock."""
+        self.noise_since = time.time()
+        self.short_toggle = False
+        self.tokens_valid_from = 0.0  # paging tokens issued earlier are refused
+
+    def served(self, activity):
+        return {k: copy.deepcopy(v) for k, v in activity.items()
+                if k not in self.config["activity_fields_dropped"]}
+
+    def logs_unsubscribe_email(self, source):
+        return not self.config["api_changes_cdv_only"] or source == "Web form fillout"
+
+    def log_noise(self):
+        """Logs the leadScore changes due by now; the caller holds the lock."""
+        rate = self.config["cdv_noise_per_second"]
+        now = time.time()
+        count = min(int((now - self.noise_since) * rate), 100_000)
+        for i in range(count):
+            self.log_activity(NOISE_LEAD_BASE + i, CHANGE_DATA_VALUE, "Lead Score",
+                              [{"name": "New Value", "value": 10 + i % 50},
+                               {"name": "Old Value", "value": 5},
+                               {"name": "Reason", "value": "Change score"},
+                               {"name": "Source", "value": "Marketo Flow Action"}], now,
+                              primary_id=LEAD_SCORE_FIELD_ID)
+        self.noise_since = self.noise_since + count / rate if rate > 0 else now
+
+    def token_point(self, token):
+        """Where a paging token continues from: a log position or (activityDate, seq)."""
+        fields = decode_token(token)
+        if float(fields[-1]) < self.tokens_valid_from:
+            # Adobe documents no code of its own for a stale token; 1003 is its code for
+            # an invalid parameter value.
+            raise ApiError("1003", "Paging token expired")
+        if fields[0] == "sim-date" and len(fields) == 4:
+            return float(fields[1]), int(fields[2])
+        return int(fields[1])
+
+    def feed_page(self, params, wanted, shape):
+        """A page of the log entries `wanted` keeps, after the token's point; the caller
+        holds the lock. Date tokens order by activityDate, so an entry committed late, dated
+        before an entry already read, is behind a reader's token: it is never served to it."""
+        after = self.token_point(params.get("nextPageToken", ""))
+        self.log_noise()
+        batch = min(batch_size(params.get("batchSize", str(MAX_RECORDS))),
+                    self.config["activity_page_size"])
+        if self.config["short_pages"]:
+            self.short_toggle = not self.short_toggle
+            if self.short_toggle:
+                return {"nextPageToken": params["nextPageToken"], "moreResult": True}
+            batch = max(1, batch // 3)
+        if isinstance(after, tuple):
+            entries = sorted(((e["ts"], e["seq"]), e) for e in self.activity_log
+                             if (e["ts"], e["seq"]) > after)
+            to_token = lambda point: date_token(*point)  # noqa: E731
+        else:
+            entries = [(i + 1, e) for i, e in enumerate(self.activity_log[after:], start=after)]
+            to_token = page_token
+        items, point, read = [], after, 0
+        for point_after, entry in entries:
+            if len(items) == batch:
+                break
+            read += 1
+            point = point_after
+            if wanted(entry["activity"]):
+                items.append(shape(entry["activity"]))
+        more = any(wanted(entry["activity"]) for _, entry in entries[read:])
+        reply = {"nextPageToken": to_token(point), "moreResult": more}
+        if items:  # Marketo leaves "result" out of an empty page
+            reply["result"] = items
+        return reply
+
+    def describe(self):
+        """GET leads/describe.json, with the field's display name as relabelled."""
+        with self.lock:
+            self.stats["describe_calls"] += 1
+            fields = copy.deepcopy(LEAD_FIELDS)
+            for field in fields:
+                if field["id"] == UNSUBSCRIBED_FIELD_ID:
+                    field["displayName"] = self.config["unsubscribed_display_name"]
+            return {"result": fields}
+
+    def lead_changes(self, params):
+        """GET activities/leadchanges.json: Change Data Value of the listed fields only,
+        shaped as Adobe's Get Lead Changes example (fields: id, name, newValue, oldValue)."""
+        with self.lock:
+            self.stats["lead_changes_calls"] += 1
+            names = {n.strip().lower() for n in params.get("fields", "").split(",") if n.strip()}
+            if not names:
+                raise ApiError("1003", "fields is required")
+            by_id = {f["id"]: f["rest"]["name"] for f in LEAD_FIELDS if f["rest"]["name"].lower() in names}
+
+            def shape(activity):
+                values = {a["name"]: a["value"] for a in activity["attributes"]}
+                item = {k: v for k, v in self.served(activity).items()
+                        if k not in ("primaryAttributeValueId", "primaryAttributeValue", "attributes")}
+                item["fields"] = [{"id": activity["primaryAttributeValueId"],
+                                   "name": by_id[activity["primaryAttributeValueId"]],
+                                   "newValue": values.get("New Value"), "oldValue": values.get("Old Value")}]
+                item["attributes"] = [{"name": "Source", "value": values.get("Source")}]
+                return item
+
+            return self.feed_page(params, lambda a: a["activityTypeId"] == CHANGE_DATA_VALUE and
+                                  a.get("primaryAttributeValueId") in by_id, shape)
+
+    def expire_paging_tokens(self):
+        with self.lock:
+            self.tokens_valid_from = time.time()
 
     # --- bulk lead export ----------------------------------------------------------
 
@@ -937,6 +1102,8 @@ class Handler(BaseHTTPRequestHandler):
     def rest_call(self, url, body):
         sim = self.server.sim
         activity_calls = {"/rest/v1/activities/types.json": lambda params: sim.activity_types(),
+                          "/rest/v1/leads/describe.json": lambda params: sim.describe(),
+                          "/rest/v1/activities/leadchanges.json": sim.lead_changes,
                           "/rest/v1/activities/pagingtoken.json": sim.paging_token,
                           "/rest/v1/activities.json": sim.activities}
         if url.path in activity_calls and self.command == "GET":
@@ -1001,6 +1168,9 @@ class Handler(BaseHTTPRequestHandler):
                 reply = {"config": sim.set_config(req)}
             elif action == "faults":
                 reply = {"queued": sim.add_faults(req["faults"], req.get("endpoint", "leads"))}
+            elif action == "expire_paging_tokens":
+                sim.expire_paging_tokens()
+                reply = {"ok": True}
             elif action == "expire_tokens":
                 sim.expire_tokens()
                 reply = {"ok": True}

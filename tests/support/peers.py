@@ -131,6 +131,10 @@ class MarketoSim(_Peer):
         reply.raise_for_status()
         return reply.json()["calls"]
 
+    def expire_paging_tokens(self):
+        """Every activity paging token issued so far is refused from now on."""
+        self._call("expire_paging_tokens")
+
     def stop(self):
         self._http.close()
         super().stop()

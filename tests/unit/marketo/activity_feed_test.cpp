@@ -179,6 +179,35 @@ TEST(MarketoActivityFeed, ActivityCallsAreRetriedLikeLookups) {
   EXPECT_EQ(1u, h.calls("activity", "success"));
 }
 
+TEST(MarketoActivityFeed, FieldIdIsReadFromDescribeByRestName) {
+  ClientHarness h;
+  h.http.script(kDescribePath, {ok(describe_json(48, "Opted Out"))});
+  auto id = h.client.field_id(credentials(), "unsubscribed");
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  EXPECT_EQ(std::optional<int64_t>(48), *id) << "found by its REST name, whatever its display name";
+  EXPECT_EQ("https://123-ABC-456.mktorest.com/rest/v1/leads/describe.json",
+            h.http.requests_to(kDescribePath).at(0).url);
+  EXPECT_EQ(1u, h.calls("describe", "success"));
+}
+
+TEST(MarketoActivityFeed, FieldIdOfAFieldTheInstanceLacksIsNone) {
+  ClientHarness h;
+  h.http.script(kDescribePath, {ok(success_json(R"({"id":2,"displayName":"Company","rest":{"name":"company"}})"))});
+  auto id = h.client.field_id(credentials(), "unsubscribed");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(std::nullopt, *id);
+}
+
+TEST(MarketoActivityFeed, ChangeDataValueCarriesTheFieldId) {
+  ClientHarness h;
+  h.http.script(kActivitiesPath, {ok(activities_json(change_json(7, 501, 13, 48, "Opted Out", "true"), "N", false))});
+  auto page = h.client.activities(credentials(), "T", kUnsubscribeTypes);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(1u, page->items.size());
+  EXPECT_EQ(48, page->items[0].primary_attribute_value_id);
+  EXPECT_EQ("Opted Out", page->items[0].primary_attribute_value);
+}
+
 TEST(MarketoLeadsById, LeadsByIdReadEmailAndUnsubscribed) {
   ClientHarness h;
   h.http.script(kLeadsPath, {ok(success_json(R"({"id":10,"email":"Ann@X.com","unsubscribed":true},)"

@@ -18,6 +18,7 @@ inline const char kLeadsPath[] = "/rest/v1/leads.json";
 inline const char kActivitiesPath[] = "/rest/v1/activities.json";
 inline const char kPagingTokenPath[] = "/rest/v1/activities/pagingtoken.json";
 inline const char kActivityTypesPath[] = "/rest/v1/activities/types.json";
+inline const char kDescribePath[] = "/rest/v1/leads/describe.json";
 
 inline Credentials credentials() {
   return Credentials{"https://123-ABC-456.mktorest.com/rest", "https://123-ABC-456.mktorest.com/identity",
@@ -72,6 +73,30 @@ inline std::string activity_json(long long id, long long lead_id, int type_id, c
   return R"({"id":)" + std::to_string(id) + R"(,"marketoGUID":")" + std::to_string(id) + R"(","leadId":)" +
          std::to_string(lead_id) + R"(,"activityDate":"2026-01-15T11:59:00Z","activityTypeId":)" +
          std::to_string(type_id) + R"(,"primaryAttributeValue":")" + primary + R"(","attributes":)" + attributes + "}";
+}
+
+// leads/describe.json listing `unsubscribed` with `id` and `display_name` (Adobe's shape:
+// id, displayName, dataType, rest and soap names), among two other fields.
+inline std::string describe_json(long long id, const std::string& display_name) {
+  return success_json(
+      R"({"id":2,"displayName":"Company Name","dataType":"string","length":255,)"
+      R"("rest":{"name":"company","readOnly":false},"soap":{"name":"Company","readOnly":false}},)"
+      R"({"id":)" + std::to_string(id) + R"(,"displayName":")" + display_name + R"(","dataType":"boolean",)"
+      R"("rest":{"name":"unsubscribed","readOnly":false},"soap":{"name":"Unsubscribed","readOnly":false}},)"
+      R"({"id":52,"displayName":"Lead Score","dataType":"integer",)"
+      R"("rest":{"name":"leadScore","readOnly":false},"soap":{"name":"LeadScore","readOnly":false}})");
+}
+
+// A Change Data Value of the field `field_id` named `display_name` to `new_value`, from `source`.
+inline std::string change_json(long long id, long long lead_id, int type_id, long long field_id,
+                               const std::string& display_name, const std::string& new_value,
+                               const std::string& source = "Marketo Flow Action") {
+  return R"({"id":)" + std::to_string(id) + R"(,"marketoGUID":")" + std::to_string(id) + R"(","leadId":)" +
+         std::to_string(lead_id) + R"(,"activityDate":"2026-01-15T11:59:00Z","activityTypeId":)" +
+         std::to_string(type_id) + R"(,"primaryAttributeValueId":)" + std::to_string(field_id) +
+         R"(,"primaryAttributeValue":")" + display_name + R"(","attributes":[{"name":"New Value","value":)" +
+         new_value + R"(},{"name":"Old Value","value":null},{"name":"Reason","value":null},)" +
+         R"({"name":"Source","value":")" + source + R"("}]})";
 }
 
 inline std::string activities_json(const std::string& items, const std::string& next_token, bool more) {

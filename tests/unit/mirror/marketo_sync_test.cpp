@@ -11,6 +11,7 @@
 #include "marketo/fake_http.h"
 #include "marketo/marketo_fixtures.h"
 #include "sending/sending_fixture.h"
+#include "net/url_encode.h"
 #include "store/sqlite_db.h"
 
 namespace sg::mirror::test {
@@ -18,6 +19,8 @@ namespace {
 
 using marketo::test::activities_json;
 using marketo::test::activity_json;
+using marketo::test::change_json;
+using marketo::test::describe_json;
 using marketo::test::error_json;
 using marketo::test::FakeHttp;
 using marketo::test::ok;
@@ -43,6 +46,7 @@ class MarketoSyncTest : public sending::test::SendingTest {
  protected:
   MarketoSyncTest() {
     http.script(paths::kTokenPath, {ok(token_json("tok-1"))});
+    http.script(paths::kDescribePath, {ok(describe_json(48, "Unsubscribed"))});
     store->connections().put(caller.team_id,
                              {kRest, "https://123-ABC-456.mktorest.com/identity", "client-1", "s3cret", clock.now()});
   }
@@ -138,6 +142,7 @@ TEST_F(MarketoSyncTest, RunOnceKeepsThePagingTokenAndRecordsTheSuccess) {
   store::SyncState s = state();
   EXPECT_EQ(std::optional<std::string>("PT2"), s.paging_token);
   EXPECT_EQ(std::optional<TimePoint>(clock.now()), s.last_success_at);
+  EXPECT_EQ(std::optional<TimePoint>(clock.now()), s.confirmed_at);
   EXPECT_EQ("", s.last_error);
   EXPECT_EQ(std::nullopt, s.last_error_at);
 }
@@ -280,8 +285,199 @@ TEST_F(MarketoSyncTest, UnconfirmedTypesFallBackToNineAndThirteenAndAreAskedAgai
             http.requests_to(paths::kActivitiesPath).at(0).url);
   EXPECT_EQ(std::optional<TimePoint>(clock.now()), state().last_success_at);
 
+  clock.advance(Millis(60000));  // a quiet pass: the next read comes after twice the interval
   sync.run_once();
   EXPECT_EQ(2u, http.requests_to(paths::kActivityTypesPath).size());
+}
+
+// --- the unsubscribed field by id, quiet feeds, refused tokens, our own echoes ---
+
+TEST_F(MarketoSyncTest, ARelabelledUnsubscribedFieldIsMatchedByItsId) {
+  // Given an admin relabelled Unsubscribed to "Opted Out" and named another field
+  // "Unsubscribed", then only changes of field 48 are followed.
+  http.script(paths::kDescribePath, {ok(describe_json(48, "Opted Out"))});
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script("nextPageToken=PT0", {ok(activities_json(change_json(1, 501, 113, 48, "Opted Out", "true") + "," +
+                                                           change_json(2, 502, 113, 77, "Unsubscribed", "true"),
+                                                       "PT1", false))});
+  http.script("filterValues=501", {ok(success_json(lead(501, "ann@x.com", true)))});
+  http.script("filterValues=ann%40x.com", {ok(success_json(lead(501, "ann@x.com", true)))});
+  sync.run_once();
+
+  EXPECT_EQ(1u, http.requests_to(paths::kDescribePath).size());
+  EXPECT_EQ((std::vector<std::string>{
+                kRest + "/v1/leads.json?filterType=id&filterValues=501&fields=email,unsubscribed",
+                kRest + "/v1/leads.json?filterType=email&filterValues=ann%40x.com&fields=email,unsubscribed"}),
+            urls(paths::kLeadsPath));
+  EXPECT_TRUE(mirrored({"ann@x.com"})["ann@x.com"].unsubscribed);
+
+  http.script("nextPageToken=PT1", {ok(activities_json("", "PT2", false))});
+  clock.advance(Millis(30000));
+  sync.run_once();
+  EXPECT_EQ(1u, http.requests_to(paths::kDescribePath).size()) << "the field id is kept per team";
+}
+
+TEST_F(MarketoSyncTest, WithoutDescribeTheDisplayNameIsTheFallbackAndDescribeIsAskedAgain) {
+  http.script(paths::kDescribePath, {ok(error_json("603", "Access denied"))});
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script("nextPageToken=PT0", {ok(activities_json(change_json(1, 501, 113, 48, "Opted Out", "true") + "," +
+                                                           change_json(2, 502, 113, 77, "Unsubscribed", "true"),
+                                                       "PT1", false))});
+  http.script("filterValues=502", {ok(success_json(lead(502, "bob@y.com", true)))});
+  http.script("filterValues=bob%40y.com", {ok(success_json(lead(502, "bob@y.com", true)))});
+  sync.run_once();
+  EXPECT_TRUE(mirrored({"bob@y.com"})["bob@y.com"].unsubscribed) << "matched by the name Unsubscribed";
+  EXPECT_EQ(0u, http.requests_to("filterValues=501").size());
+
+  http.script("nextPageToken=PT1", {ok(activities_json("", "PT2", false))});
+  clock.advance(Millis(30000));
+  sync.run_once();
+  EXPECT_EQ(2u, http.requests_to(paths::kDescribePath).size());
+}
+
+TEST_F(MarketoSyncTest, AQuietFeedIsReadLessOftenAndANudgeReadsItAtOnce) {
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath, {ok(activities_json("", "PT0", false))});
+  // Every 30 s for an hour: reads at 0, 60, 180, 420 s, then every 300 s (720, ..., 3420).
+  for (int tick = 0; tick < 120; ++tick) {
+    sync.run_once();
+    clock.advance(Millis(30000));
+  }
+  EXPECT_EQ(14u, http.requests_to(paths::kActivitiesPath).size());
+
+  sync.nudge(caller.team_id);
+  sync.run_once();
+  EXPECT_EQ(15u, http.requests_to(paths::kActivitiesPath).size()) << "a nudge reads the feed at once";
+  clock.advance(Millis(30000));
+  sync.run_once();
+  EXPECT_EQ(15u, http.requests_to(paths::kActivitiesPath).size()) << "empty again: twice the interval";
+}
+
+TEST_F(MarketoSyncTest, AFeedWithChangesIsReadAtTheInterval) {
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  std::vector<marketo::test::Reply> pages;  // a new unsubscribe on every read
+  for (int id = 1; id <= 10; ++id) pages.push_back(ok(activities_json(activity_json(id, 501, 109, "Q1.Email"), "PT0", false)));
+  http.script(paths::kActivitiesPath, pages);
+  http.script("filterValues=501", {ok(success_json(lead(501, "ann@x.com", true)))});
+  http.script("filterValues=ann%40x.com", {ok(success_json(lead(501, "ann@x.com", true)))});
+  for (int tick = 0; tick < 10; ++tick) {
+    sync.run_once();
+    clock.advance(Millis(30000));
+  }
+  EXPECT_EQ(10u, http.requests_to(paths::kActivitiesPath).size());
+}
+
+TEST_F(MarketoSyncTest, ARefusedPagingTokenIsReplacedFromTheLastConfirmedPage) {
+  store::SyncState before;
+  before.paging_token = "EXPIRED";
+  before.confirmed_at = clock.now() - Millis(10 * 60 * 1000);
+  before.last_success_at = before.confirmed_at;
+  store->marketo_sync().put_sync_state(caller.team_id, before);
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script("nextPageToken=EXPIRED", {ok(error_json("1003", "Invalid nextPageToken"))});
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"FRESH"})")});
+  http.script("nextPageToken=FRESH", {ok(activities_json("", "NEXT", false))});
+
+  sync.run_once();
+
+  EXPECT_EQ(kRest + "/v1/activities/pagingtoken.json?sinceDatetime=" +
+                net::url_encode(format_rfc3339(*before.confirmed_at - Millis(60000))),
+            http.requests_to(paths::kPagingTokenPath).at(0).url)
+      << "from the last confirmed page, a minute back";
+  store::SyncState s = state();
+  EXPECT_EQ(std::optional<std::string>("NEXT"), s.paging_token);
+  EXPECT_EQ("", s.last_error);
+  EXPECT_EQ(std::optional<TimePoint>(clock.now()), s.restarted_at);
+  EXPECT_EQ("Marketo error 1003: Invalid nextPageToken", s.restart_reason);
+  EXPECT_EQ(std::optional<TimePoint>(clock.now()), s.confirmed_at);
+}
+
+TEST_F(MarketoSyncTest, ATokenRefusedAgainAfterARestartIsASyncError) {
+  store::SyncState before;
+  before.paging_token = "EXPIRED";
+  store->marketo_sync().put_sync_state(caller.team_id, before);
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath, {ok(error_json("1003", "Invalid nextPageToken"))});
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"FRESH"})")});
+  sync.run_once();
+  EXPECT_EQ(2u, http.requests_to(paths::kActivitiesPath).size()) << "one restart per pass";
+  EXPECT_EQ("Marketo error 1003: Invalid nextPageToken", state().last_error);
+}
+
+TEST_F(MarketoSyncTest, ATransientFeedErrorKeepsTheToken) {
+  store::SyncState before;
+  before.paging_token = "KEPT";
+  store->marketo_sync().put_sync_state(caller.team_id, before);
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath, {ok(error_json("603", "Access denied"))});
+  sync.run_once();
+  EXPECT_TRUE(http.requests_to(paths::kPagingTokenPath).empty());
+  EXPECT_EQ(std::nullopt, state().restarted_at);
+}
+
+TEST_F(MarketoSyncTest, TheEchoOfOurWriteBackIsMirroredWithoutALookup) {
+  store->marketo_sync().enqueue_writeback(caller.team_id, "Ann@X.com", kReason, clock.now());
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script("nextPageToken=PT0", {ok(activities_json("", "PT1", false))});
+  http.script(paths::kLeadsPath, {ok(success_json(R"({"id":501,"status":"updated"})"))});
+  sync.run_once();
+  ASSERT_EQ(1u, http.requests_to(paths::kLeadsPath).size()) << "the write-back";
+
+  http.script("nextPageToken=PT1",
+              {ok(activities_json(change_json(1, 501, 113, 48, "Unsubscribed", "true", "Web service API"), "PT2", false))});
+  clock.advance(Millis(60000));
+  sync.run_once();
+  EXPECT_EQ(1u, http.requests_to(paths::kLeadsPath).size()) << "no lookup for our own echo";
+  EXPECT_TRUE(mirrored({"ann@x.com"})["ann@x.com"].unsubscribed);
+
+  // A resubscribe of the lead afterwards is looked up.
+  http.script("nextPageToken=PT2",
+              {ok(activities_json(change_json(2, 501, 113, 48, "Unsubscribed", "false", "Web service API"), "PT3", false))});
+  http.script("filterValues=501", {ok(success_json(lead(501, "ann@x.com", false)))});
+  http.script("filterValues=ann%40x.com", {ok(success_json(lead(501, "ann@x.com", false)))});
+  clock.advance(Millis(30000));
+  sync.run_once();
+  EXPECT_EQ(3u, http.requests_to(paths::kLeadsPath).size());
+  EXPECT_FALSE(mirrored({"ann@x.com"})["ann@x.com"].unsubscribed);
+}
+
+TEST_F(MarketoSyncTest, AChangeReadAgainIsNotLookedUpAgain) {
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  const std::string page = activity_json(1, 501, 109, "Q1.Email");
+  http.script("nextPageToken=PT0", {ok(activities_json(page, "PT1", false))});
+  http.script("nextPageToken=PT1", {ok(activities_json(page, "PT2", false))});  // the same activity, re-read
+  http.script("filterValues=501", {ok(success_json(lead(501, "ann@x.com", true)))});
+  http.script("filterValues=ann%40x.com", {ok(success_json(lead(501, "ann@x.com", true)))});
+  sync.run_once();
+  clock.advance(Millis(30000));
+  sync.run_once();
+  EXPECT_EQ(2u, http.requests_to(paths::kLeadsPath).size()) << "one lookup by id and one by email, once";
+}
+
+TEST_F(MarketoSyncTest, TheFeedIsReadAgainFromThePreviousRereadForActivitiesCommittedLate) {
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath, {ok(activities_json("", "PT1", false))});
+  const TimePoint first = clock.now();
+  sync.run_once();
+  clock.advance(Millis(29 * 60 * 1000));
+  sync.run_once();
+  ASSERT_EQ(1u, http.requests_to(paths::kPagingTokenPath).size()) << "not yet: every 30 minutes";
+  clock.advance(Millis(3 * 60 * 1000));  // the quiet feed's next read
+  sync.run_once();
+  auto tokens = urls(paths::kPagingTokenPath);
+  ASSERT_EQ(2u, tokens.size());
+  EXPECT_EQ(kRest + "/v1/activities/pagingtoken.json?sinceDatetime=" + net::url_encode(format_rfc3339(first - Millis(60000))),
+            tokens[1]);
+  EXPECT_EQ(kRest + "/v1/activities.json?activityTypeIds=109,113&nextPageToken=PT0&batchSize=300",
+            http.requests_to(paths::kActivitiesPath).back().url)
+      << "the page after the re-read starts from its token";
 }
 
 TEST_F(MarketoSyncTest, OneRunReadsAtMostMaxPagesPerTeam) {
@@ -293,6 +489,7 @@ TEST_F(MarketoSyncTest, OneRunReadsAtMostMaxPagesPerTeam) {
   limited.run_once();
   EXPECT_EQ(2u, http.requests_to(paths::kActivitiesPath).size());
   EXPECT_EQ(std::optional<std::string>("P2"), state().paging_token);
+  EXPECT_EQ(std::nullopt, state().confirmed_at) << "not read to its end: a restart must not start past P2";
 }
 
 TEST_F(MarketoSyncTest, TeamsWithTheCheckOffOrWithoutAConnectionAreNotFollowed) {
