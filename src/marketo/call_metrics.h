@@ -10,6 +10,8 @@
 namespace sg::marketo {
 
 inline constexpr std::string_view kCallsMetric = "sendguard_marketo_calls_total";
+// A gauge: instances whose calls today (of every integration) reached 80 % of the quota.
+inline constexpr std::string_view kNearQuotaMetric = "sendguard_marketo_instances_near_quota";
 
 // What a call was for; the REST kinds also key Usage::calls_by_kind.
 inline constexpr std::string_view kTokenKind = "token";                   // Identity
@@ -19,6 +21,7 @@ inline constexpr std::string_view kActivityKind = "activity";             // a p
 inline constexpr std::string_view kActivityTypesKind = "activity_types";  // the instance's types
 inline constexpr std::string_view kPagingTokenKind = "paging_token";      // where the feed starts
 inline constexpr std::string_view kLeadByIdKind = "lead_by_id";           // activities' leads
+inline constexpr std::string_view kUsageKind = "usage";                   // the instance's daily usage
 
 void describe_calls(Metrics& metrics);
 void count_call(Metrics& metrics, std::string_view kind, std::string_view result);

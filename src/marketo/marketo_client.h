@@ -25,8 +25,9 @@ namespace sg::marketo {
 //   marketo_quota_exceeded  607; no call is made for this instance and client id until
 //                           midnight US Central
 //   marketo_budget_exhausted
-//                           Limits::daily_budget calls were made with the client id to the
-//                           instance today; no call until midnight US Central
+//                           today's budget of calls with the client id to the instance is
+//                           spent, or for calls other than lookups its background share is;
+//                           no such call until midnight US Central
 //                           (Error::retry_after_seconds says when)
 //   marketo_rate_limited    606/615 persisted through every retry, or no limiter slot in time
 //   marketo_access_denied   603

@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "marketo/backoff.h"
 #include "marketo/daily_budget.h"
+#include "marketo/endpoint.h"
 #include "marketo/quota_blocks.h"
 #include "marketo/rate_limiter.h"
 #include "marketo/reply_envelope.h"
@@ -36,6 +37,9 @@ class RestCaller {
   // identity host keys limits, budget and quota (limits_key_of); `kind` labels metrics.
   Result<ReplyEnvelope> call(const Credentials& credentials, const std::string& host,
                              const net::Request& request, std::string_view kind);
+  // Once an hour per instance, reads its daily usage (every API user's calls) into the
+  // budget, so the customer's other integrations' calls count against the quota.
+  void read_instance_usage(const Credentials& credentials, const Endpoint& rest);
 
  private:
   ReplyVerdict attempt(const std::string& instance, const net::Request& request, const std::string& token,
@@ -46,6 +50,8 @@ class RestCaller {
   Error fail(const std::string& instance, const ReplyVerdict& verdict, std::string_view kind);
   // The refusal when the instance's daily budget is spent; otherwise counts the call.
   std::optional<Error> spend_budget(const std::string& instance, std::string_view kind);
+  // Logs and shows in /metrics the first time today an instance's calls reach 80 % of its quota.
+  void warn_near_quota(const std::string& instance, TimePoint now);
 
   net::HttpClient& http_;
   Clock& clock_;

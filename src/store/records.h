@@ -142,6 +142,9 @@ struct SyncState {
   std::optional<TimePoint> last_success_at;
   std::string last_error;
   std::optional<TimePoint> last_error_at;
+
+  // The latest sync attempt failed: the copy may be missing changes since the last success.
+  bool failing() const { return last_error_at && (!last_success_at || *last_error_at > *last_success_at); }
 };
 
 struct MirrorEntry {

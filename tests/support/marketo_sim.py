@@ -48,6 +48,7 @@ DEFAULT_CONFIG = {
     "latency_ms": 0,
 }
 
+USAGE_PATH = "/rest/v1/stats/usage.json"
 MAX_ACTIVITY_TYPE_IDS = 10
 UNSUBSCRIBE_EMAIL = 9
 CHANGE_DATA_VALUE = 13
@@ -113,6 +114,11 @@ class ApiError(Exception):
         super().__init__(message or MESSAGES.get(code, "Simulated error"))
         self.code = code
         self.limit = limit
+
+
+def api_user(client_id):
+    """The API-only user a LaunchPoint client id acts as; usage is reported per user."""
+    return f"{client_id}@api.sendguard.test"
 
 
 def match_key(field, value):
@@ -196,6 +202,7 @@ class Simulator:
             self.activity_log = []  # oldest first; a paging token is a position in it
             self.recent_calls = collections.deque()  # admitted REST calls in the window
             self.daily_calls = 0
+            self.user_calls = collections.Counter()  # API user -> REST calls today
         self.clear_stats()
 
     def clear_stats(self):
@@ -504,6 +511,31 @@ class Simulator:
                 reply["result"] = items
             return reply
 
+    # --- usage (Adobe: "Get Daily Usage", GET /rest/v1/stats/usage.json) ----------
+
+    def count_user_call(self, client_id):
+        with self.lock:
+            self.user_calls[api_user(client_id)] += 1
+
+    def add_other_calls(self, user, count):
+        """Calls the customer's other integrations made today: they count against the quota."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        with self.lock:
+            self.daily_calls += count
+            self.user_calls[user] += count
+            return self.usage_today()
+
+    def daily_usage(self):
+        with self.lock:
+            return {"result": self.usage_today()}
+
+    def usage_today(self):
+        # One item per day, the API users and their counts; this call itself is counted.
+        day = time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime())
+        users = [{"userId": user, "count": n} for user, n in sorted(self.user_calls.items())]
+        return [{"date": day, "total": self.daily_calls, "users": users}]
+
     def set_config(self, changes):
         unknown = set(changes) - set(DEFAULT_CONFIG)
         if unknown:
@@ -639,6 +671,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             sim.authorize(self.headers.get("Authorization"))
             sim.admit()
+            sim.count_user_call(issued[0])
             time.sleep(sim.config["latency_ms"] / 1000)
             self.send_envelope(self.rest_call(url, body))
         except ApiError as error:
@@ -653,6 +686,8 @@ class Handler(BaseHTTPRequestHandler):
                           "/rest/v1/activities.json": sim.activities}
         if url.path in activity_calls and self.command == "GET":
             return activity_calls[url.path](self.params(url, b""))
+        if url.path == USAGE_PATH and self.command == "GET":
+            return sim.daily_usage()
         if url.path != "/rest/v1/leads.json":
             raise ApiError("610")
         content_type = self.headers.get_content_type()
@@ -695,6 +730,8 @@ class Handler(BaseHTTPRequestHandler):
             elif action == "clear_stats":
                 sim.clear_stats()
                 reply = {"ok": True}
+            elif action == "other_calls":
+                reply = {"result": sim.add_other_calls(req["user"], int(req["count"]))}
             elif action == "stats":
                 reply = sim.snapshot()
             else:
