@@ -37,8 +37,10 @@ def test_get_adds_sync_status_and_usage(admin, sim):
     body = admin.get("/integrations/marketo").json()
     assert set(body) == set(CONNECTION_FIELDS) | {"sync", "usage"}
     assert set(body["sync"]) == {"last_success_at", "lag_seconds", "last_error", "last_error_at"}
-    assert set(body["usage"]) == {"calls_today", "daily_budget", "by_kind"}
+    assert set(body["usage"]) == {"calls_today", "daily_budget", "background_calls_today", "background_budget",
+                                  "other_calls_today", "daily_quota", "near_quota", "by_kind"}
     assert body["usage"]["daily_budget"] == 10000
+    assert body["usage"]["background_budget"] == 3000 and body["usage"]["daily_quota"] == 50000
 
 
 def test_connect_returns_the_connection_without_the_secret(admin, sim):
