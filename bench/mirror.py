@@ -17,8 +17,9 @@ Starts the Marketo simulator (30 ms latency per REST call, 10 concurrent; the 10
       (422); repeated for several addresses, with SENDGUARD_MIRROR_INTERVAL=1 and with the
       default 30 s. Sends accepted in that window are counted, and whether the pre-delivery
       check stopped them.
-  (d) the sync's own cost: its Marketo calls by kind over the run, and the feed reads a
-      day at its interval.
+  (d) the sync's own cost: its Marketo calls by kind over the run, the feed reads a day at
+      its interval, and the lookups a day of such feed traffic leaves in the daily budget
+      with its background share (SENDGUARD_MARKETO_BACKGROUND_PERCENT) and without one.
   (e) feed calls a day for a quiet and a noisy team at the default interval (30 s,
       adaptive polling up to 10x, a re-read every 30 min): a third server runs every
       pace 30 times faster (interval 1 s, re-read every 60 s) for FEED_SECONDS per team
@@ -260,6 +261,10 @@ class Bench(BenchBase):
                  f"{fmt_counts(Counter(calls))}; {calls['activity'] * 86400 / up:,.0f}")
         self.row(f"{label} SENDGUARD_MIRROR_INTERVAL={team.interval}: Marketo calls today / daily budget",
                  f"{usage['calls_today']:,} / {usage['daily_budget']:,}")
+        self.row(f"{label} SENDGUARD_MIRROR_INTERVAL={team.interval}: lookups left after a day of this feed, "
+                 "with the background share / without it (computed)",
+                 lookups_left(sum(calls.values()) * 86400 / up, usage))
+
 
 
     # (e) and (f) ---------------------------------------------------------------------
@@ -314,6 +319,17 @@ class Bench(BenchBase):
                 "activities.json type 9": self.pages(token, "activities.json", activityTypeIds="9")}
         for way, (pages, items) in ways.items():
             self.row(f"{label} the noisy window read with {way}: pages (items)", f"{pages} ({items:,})")
+
+
+def lookups_left(feed_calls_a_day, usage):
+    """Lookups the day's budget still holds once the feed ran all day at its measured rate:
+    the feed stops at its share (background_budget), where without the share it would run
+    on until the budget is spent. Computed from the rate, not a day of real time."""
+    budget, share = usage["daily_budget"], usage["background_budget"]
+    with_share = budget - min(feed_calls_a_day, share)
+    without = max(budget - feed_calls_a_day, 0)
+    hours = 24 * min(share / feed_calls_a_day, 1) if feed_calls_a_day else 24
+    return f"{with_share:,.0f} / {without:,.0f} (the feed stops after {hours:.1f} h)"
 
 
 def measure(sim, sink, start):

@@ -78,6 +78,9 @@ std::vector<Setting> settings() {
       number("marketo.max_concurrent", "SENDGUARD_MARKETO_MAX_CONCURRENT", &Config::marketo_max_concurrent, 1),
       number("marketo.timeout_ms", "SENDGUARD_MARKETO_TIMEOUT_MS", &Config::marketo_timeout_ms, 100),
       number("marketo.daily_budget", "SENDGUARD_MARKETO_DAILY_BUDGET", &Config::marketo_daily_budget, 0),
+      number("marketo.background_percent", "SENDGUARD_MARKETO_BACKGROUND_PERCENT",
+             &Config::marketo_background_percent, 1),
+      number("marketo.daily_quota", "SENDGUARD_MARKETO_DAILY_QUOTA", &Config::marketo_daily_quota, 0),
       number("marketo.team_concurrency", "SENDGUARD_MARKETO_TEAM_CONCURRENCY", &Config::marketo_team_concurrency, 1),
       flag("marketo.allow_loopback", "SENDGUARD_ALLOW_LOOPBACK_MARKETO", &Config::marketo_allow_loopback),
       number("marketo.mirror_interval_seconds", "SENDGUARD_MIRROR_INTERVAL", &Config::mirror_interval_seconds, 1),
@@ -122,6 +125,9 @@ Status finish(Config& c) {
     return config_error("SENDGUARD_LISTEN must be host:port, got '" + c.listen + "'");
   if (c.db.starts_with("postgresql://") || c.db.starts_with("postgres://"))
     return config_error("PostgreSQL is not supported by this build yet; use a SQLite path for SENDGUARD_DB");
+  if (c.marketo_background_percent > 100)
+    return config_error("SENDGUARD_MARKETO_BACKGROUND_PERCENT must be at most 100, got " +
+                        std::to_string(c.marketo_background_percent));
   if (c.max_import_bytes < c.max_body_bytes)
     return config_error("SENDGUARD_MAX_IMPORT_BYTES must be at least SENDGUARD_MAX_BODY_BYTES");
   if (c.max_inflight_bytes < c.max_import_bytes)

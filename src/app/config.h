@@ -30,6 +30,8 @@ struct Config {
   int marketo_max_concurrent = 5;
   int marketo_timeout_ms = 10000;
   int marketo_daily_budget = 10000;   // REST calls per instance and client id per US Central day; 0 = unlimited
+  int marketo_background_percent = 30;  // of the budget, the most the feed and write-backs spend
+  int marketo_daily_quota = 50000;    // the instance's quota, shared with other integrations; 0 = unknown
   int marketo_team_concurrency = 4;   // one team's requests inside Marketo lookups at once (2x more may wait)
   bool marketo_allow_loopback = false;  // tests and demos: Marketo's stand-in on this machine
   int mirror_interval_seconds = 30;   // how often Marketo's activity feed is read

@@ -58,6 +58,8 @@ void Runtime::build_marketo_and_gate() {
   limits.max_concurrent = config_.marketo_max_concurrent;
   limits.call_timeout = Millis(config_.marketo_timeout_ms);
   limits.daily_budget = config_.marketo_daily_budget;
+  limits.background_percent = config_.marketo_background_percent;
+  limits.daily_quota = config_.marketo_daily_quota;
   marketo_ = std::make_unique<marketo::Client>(*http_client_, clock, metrics_, limits);
   local_source_ = std::make_unique<suppressions::LocalListSource>(store.suppressions());
   marketo_source_ =

@@ -18,6 +18,17 @@ json::object audit_entry_body(const store::AuditEntry& e) {
           {"after", e.after_json ? json::parse(*e.after_json) : json::value(nullptr)}};
 }
 
+// Teams whose latest feed read failed: their mirror is not trusted, so their checks ask
+// Marketo for every address until the feed recovers.
+void set_sync_gauges(store::Store& store, Metrics& metrics) {
+  int64_t failing = 0;
+  for (const auto& team_id : store.marketo_sync().teams_to_sync())
+    if (store.marketo_sync().sync_state(team_id).failing()) ++failing;
+  metrics.describe("sendguard_marketo_feed_failing_teams", "gauge",
+                   "Teams whose latest read of the Marketo activity feed failed (their mirror is not trusted)");
+  metrics.set_gauge("sendguard_marketo_feed_failing_teams", {}, static_cast<double>(failing));
+}
+
 }  // namespace
 
 void Api::add_ops_routes() {
@@ -39,6 +50,7 @@ void Api::add_ops_routes() {
       if (status == "queued" || status == "held") queue_depth += count;
     }
     s_.metrics.set_gauge("sendguard_queue_depth", {}, static_cast<double>(queue_depth));
+    set_sync_gauges(s_.store, s_.metrics);
     return Response{200, "text/plain; version=0.0.4", s_.metrics.render(), {}};
   });
   add("GET", "/audit", [this](Request&, const Caller& c) {

@@ -53,6 +53,11 @@ json::object connection_status_body(const settings::ConnectionView& c) {
                                 {"feed_calls_today", marketo::feed_calls(c.usage)}};
   o["usage"] = json::object{{"calls_today", c.usage.calls},
                             {"daily_budget", c.usage.budget},
+                            {"background_calls_today", c.usage.background_calls},
+                            {"background_budget", c.usage.background_budget},
+                            {"other_calls_today", c.usage.other_calls},
+                            {"daily_quota", c.usage.quota},
+                            {"near_quota", c.usage.near_quota},
                             {"by_kind", std::move(by_kind)}};
   o["seed"] = seed_body(c.seed);
   return o;

@@ -7,7 +7,10 @@ namespace sg::marketo {
 void describe_calls(Metrics& metrics) {
   metrics.describe(std::string(kCallsMetric), "counter",
                    "HTTP calls to Marketo by kind (token, lookup, update, activity, activity_types, "
-                   "paging_token, lead_by_id, describe, bulk_export) and result");
+                   "paging_token, lead_by_id, describe, bulk_export, usage) and result");
+  metrics.describe(std::string(kNearQuotaMetric), "gauge",
+                   "Marketo instances whose calls today, by every integration, reached 80% of the daily quota");
+  metrics.set_gauge(std::string(kNearQuotaMetric), {}, 0);
 }
 
 int64_t feed_calls(const Usage& usage) {

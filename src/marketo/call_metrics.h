@@ -12,6 +12,8 @@
 namespace sg::marketo {
 
 inline constexpr std::string_view kCallsMetric = "sendguard_marketo_calls_total";
+// A gauge: instances whose calls today (of every integration) reached 80 % of the quota.
+inline constexpr std::string_view kNearQuotaMetric = "sendguard_marketo_instances_near_quota";
 
 // What a call was for; the REST kinds also key Usage::calls_by_kind.
 inline constexpr std::string_view kTokenKind = "token";                   // Identity
@@ -23,6 +25,7 @@ inline constexpr std::string_view kPagingTokenKind = "paging_token";      // whe
 inline constexpr std::string_view kLeadByIdKind = "lead_by_id";           // activities' leads
 inline constexpr std::string_view kBulkExportKind = "bulk_export";        // a lead export job and its file
 inline constexpr std::string_view kDescribeKind = "describe";             // the instance's lead fields
+inline constexpr std::string_view kUsageKind = "usage";                   // the instance's daily usage
 
 // The calls of `usage` made by following the activity feed (paging tokens, types, fields,
 // pages and the pages' leads), as GET /integrations/marketo reports them.

@@ -1,8 +1,12 @@
 // DailyBudget: Sendguard's own ceiling on REST calls per key (a Marketo instance and client
 // id, see limits_key) per day, so that its share of the customer's quota leaves the rest
-// to their other integrations. The day ends at midnight US Central, when Marketo resets
-// the quota. Counts calls by kind for Usage. Thread-safe; in memory, so a restart begins
-// the day's count afresh.
+// to their other integrations. The day's budget is the configured one, capped by what the
+// instance's quota has left once the calls of the customer's other integrations (read
+// from Marketo's daily usage) are taken out. Background calls (every kind but lookups)
+// may spend only a share of it, so the feed and write-backs cannot starve the check: the
+// rest is the live lookups' reserve, and lookups may spend all of it. The day ends at
+// midnight US Central, when Marketo resets the quota. Counts calls by kind for Usage.
+// Thread-safe; in memory, so a restart begins the day's count afresh.
 #pragma once
 
 #include <cstdint>
@@ -19,27 +23,51 @@ namespace sg::marketo {
 class DailyBudget {
  public:
   enum class Spend {
-    spent,    // counted; calls remain
-    last,     // counted, and it was the day's last one
-    refused,  // not counted: the day's budget is spent
+    spent,     // counted; calls remain
+    last,      // counted, and it was the day's last one
+    refused,   // not counted: the day's budget is spent
+    reserved,  // not counted: a background call, and only the lookups' reserve is left
   };
 
-  explicit DailyBudget(int64_t budget);  // 0 = unlimited
+  // budget and quota: 0 = unlimited; background_percent of the day's budget may go to
+  // calls other than lookups.
+  DailyBudget(int64_t budget, int background_percent, int64_t quota);
 
   // Counts one call of `kind` to `instance` at `now` unless the day's budget is spent.
   [[nodiscard]] Spend try_spend(const std::string& instance, std::string_view kind, TimePoint now);
   Usage usage(const std::string& instance, TimePoint now) const;
+
+  // True at most once an hour per instance: time to read its daily usage again.
+  [[nodiscard]] bool usage_due(const std::string& instance, TimePoint now);
+  // Records the instance's calls today by every API user, as Marketo counts them; what
+  // this budget did not count is the other integrations'.
+  void note_instance_total(const std::string& instance, int64_t total, TimePoint now);
+  // True once a day per instance, when all its clients' calls first reach 80 % of the quota.
+  [[nodiscard]] bool quota_warning_due(const std::string& instance, TimePoint now);
+  // Instances whose calls today reached 80 % of the quota.
+  int quota_warnings(TimePoint now) const;
 
  private:
   struct Day {
     TimePoint ends{};
     std::map<std::string, int64_t> calls_by_kind;
     int64_t calls = 0;
+    int64_t background_calls = 0;
+    int64_t others = 0;   // other integrations' calls, as last read
+    bool warned = false;  // the 80 % warning was given
   };
 
+  Day& today(const std::string& instance, TimePoint now);  // REQUIRES(mu_)
+  int64_t budget_of(const Day& day) const;
+  int64_t background_budget_of(const Day& day) const;
+  bool near_quota(const Day& day) const;
+
   const int64_t budget_;
+  const int background_percent_;
+  const int64_t quota_;
   mutable std::mutex mu_;
-  std::map<std::string, Day> days_;  // GUARDED_BY(mu_); each instance's current day
+  std::map<std::string, Day> days_;              // GUARDED_BY(mu_); each instance's current day
+  std::map<std::string, TimePoint> usage_read_;  // GUARDED_BY(mu_); when each instance's usage was asked
 };
 
 }  // namespace sg::marketo

@@ -110,7 +110,7 @@ struct Client::Impl {
   Impl(net::HttpClient& http, Clock& clock, Metrics& metrics, const Limits& limits)
       : clock(clock),
         tokens(http, clock, metrics, limits.call_timeout),
-        budget(limits.daily_budget),
+        budget(limits.daily_budget, limits.background_percent, limits.daily_quota),
         rest(http, clock, metrics, tokens, budget, limits),
         crowded(kRememberCrowded) {}
 
@@ -235,6 +235,8 @@ Result<ActivityPage> Client::activities(const Credentials& credentials, const st
   }
   Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
   if (!endpoint) return endpoint.error();
+  // The feed runs all day, even when its share is spent: it keeps the usage current.
+  impl_->rest.read_instance_usage(credentials, *endpoint);
   Result<ReplyEnvelope> reply =
       impl_->rest.call(credentials, endpoint->instance, activities_request(*endpoint, token, type_ids), kActivityKind);
   if (!reply) return reply.error();

@@ -30,8 +30,9 @@ namespace sg::marketo {
 //                           midnight US Central, or for an hour when the 607 came within two
 //                           hours of that reset (quota_blocks.h)
 //   marketo_budget_exhausted
-//                           Limits::daily_budget calls were made with the client id to the
-//                           instance today; no call until midnight US Central
+//                           today's budget of calls with the client id to the instance is
+//                           spent, or for calls other than lookups its background share is;
+//                           no such call until midnight US Central
 //                           (Error::retry_after_seconds says when)
 //   marketo_rate_limited    606/615 persisted through every retry, or no limiter slot in time;
 //                           a 606 holds every call to the instance back one window (20 s):

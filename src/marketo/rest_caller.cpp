@@ -8,6 +8,7 @@
 #include "marketo/call_metrics.h"
 #include "marketo/endpoint.h"
 #include "marketo/error_codes.h"
+#include "marketo/instance_usage.h"
 #include "marketo/us_central.h"
 
 namespace sg::marketo {
@@ -23,10 +24,11 @@ Error quota_error(const std::string& instance, TimePoint until) {
 // hold, they fail and the team's fail policy applies. Background work waits.
 bool waits_out_rate_limits(std::string_view kind) { return kind != kLookupKind; }
 
-Error budget_error(const std::string& instance, TimePoint now) {
+// `spent` names what ran out: the whole budget, or the background calls' share of it.
+Error budget_error(const std::string& instance, TimePoint now, const std::string& spent) {
   const TimePoint until = next_us_central_midnight(now);
   Error error = Error::make(errc::budget_exhausted, "Sendguard's daily budget of Marketo calls to " + instance +
-                                                        " is spent; calls resume at " + format_rfc3339(until));
+                                                        spent + "; calls resume at " + format_rfc3339(until));
   error.retry_after_seconds = static_cast<int>(std::chrono::ceil<std::chrono::seconds>(until - now).count());
   return error;
 }
@@ -150,15 +152,43 @@ std::optional<Error> RestCaller::spend_budget(const std::string& instance, std::
   const TimePoint now = clock_.now();
   switch (budget_.try_spend(instance, kind, now)) {
     case DailyBudget::Spend::spent:
+      warn_near_quota(instance, now);
       break;
     case DailyBudget::Spend::last:
       spdlog::warn("marketo daily budget for {} spent; no calls until {}", instance,
                    format_rfc3339(next_us_central_midnight(now)));
       break;
     case DailyBudget::Spend::refused:
-      return budget_error(instance, now);
+      return budget_error(instance, now, " is spent");
+    case DailyBudget::Spend::reserved:
+      return budget_error(instance, now, " is down to the reserve kept for live lookups");
   }
   return std::nullopt;
+}
+
+void RestCaller::warn_near_quota(const std::string& instance, TimePoint now) {
+  if (!budget_.quota_warning_due(instance, now)) return;
+  const Usage usage = budget_.usage(instance, now);
+  spdlog::warn("marketo calls to {} today reached 80% of its daily quota: {} of {} ({} by other integrations)",
+               instance, usage.calls + usage.other_calls, usage.quota, usage.other_calls);
+  metrics_.set_gauge(std::string(kNearQuotaMetric), {}, budget_.quota_warnings(now));
+}
+
+void RestCaller::read_instance_usage(const Credentials& credentials, const Endpoint& rest) {
+  if (limits_.daily_quota == 0) return;  // without the quota, others' calls mean nothing
+  const std::string instance = limits_key_of(credentials, rest.instance);
+  if (!budget_.usage_due(instance, clock_.now())) return;
+  Result<ReplyEnvelope> reply = call(credentials, rest.instance, usage_request(rest), kUsageKind);
+  Result<int64_t> total = reply ? read_usage_total(reply->result) : Result<int64_t>(reply.error());
+  if (!total) {
+    spdlog::warn("marketo daily usage of {} unavailable ({}); other integrations' calls not counted until it is",
+                 instance, total.error().message);
+    return;
+  }
+  const TimePoint now = clock_.now();
+  budget_.note_instance_total(instance, *total, now);
+  warn_near_quota(instance, now);
+  metrics_.set_gauge(std::string(kNearQuotaMetric), {}, budget_.quota_warnings(now));
 }
 
 Error RestCaller::fail(const std::string& instance, const ReplyVerdict& verdict, std::string_view kind) {

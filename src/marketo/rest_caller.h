@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "marketo/backoff.h"
 #include "marketo/daily_budget.h"
+#include "marketo/endpoint.h"
 #include "marketo/quota_blocks.h"
 #include "marketo/rate_limiter.h"
 #include "marketo/reply_envelope.h"
@@ -39,6 +40,9 @@ class RestCaller {
   // The same for a call that answers with a file (judge_file_reply): its body.
   Result<std::string> call_for_file(const Credentials& credentials, const std::string& host,
                                     const net::Request& request, std::string_view kind);
+  // Once an hour per instance, reads its daily usage (every API user's calls) into the
+  // budget, so the customer's other integrations' calls count against the quota.
+  void read_instance_usage(const Credentials& credentials, const Endpoint& rest);
 
  private:
   using Judge = ReplyVerdict (*)(const Result<net::Response>&);
@@ -55,6 +59,8 @@ class RestCaller {
   Error fail(const std::string& instance, const ReplyVerdict& verdict, std::string_view kind);
   // The refusal when the instance's daily budget is spent; otherwise counts the call.
   std::optional<Error> spend_budget(const std::string& instance, std::string_view kind);
+  // Logs and shows in /metrics the first time today an instance's calls reach 80 % of its quota.
+  void warn_near_quota(const std::string& instance, TimePoint now);
 
   net::HttpClient& http_;
   Clock& clock_;

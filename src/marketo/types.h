@@ -31,6 +31,13 @@ struct Limits {
   // REST calls per instance per day (midnight to midnight US Central, as Marketo's quota);
   // a share of the quota every integration of the customer draws on. 0 = unlimited.
   int daily_budget = 10000;
+  // The most of daily_budget that calls other than live lookups (the feed, write-backs)
+  // may spend, so a noisy feed cannot starve the check: lookups keep the rest.
+  int background_percent = 30;
+  // The instance's quota of REST calls a day, shared by all the customer's integrations
+  // (Marketo's default is 50,000; the server's config sets it). 0 = unknown: the daily
+  // usage is not read and other integrations' calls are not counted.
+  int daily_quota = 0;
 };
 
 // The unsubscribe write-back's outcome for one address.
@@ -87,7 +94,12 @@ struct LeadState {
 struct Usage {
   std::map<std::string, int64_t> calls_by_kind;  // metric kinds: lookup, update, activity, ...
   int64_t calls = 0;                             // their sum; Identity calls are free
-  int64_t budget = 0;                            // Limits::daily_budget; 0 = unlimited
+  int64_t budget = 0;             // today's: min(daily_budget, daily_quota) less other_calls; 0 = unlimited
+  int64_t background_calls = 0;   // calls other than lookups (and usage reads)
+  int64_t background_budget = 0;  // their ceiling; 0 = unlimited
+  int64_t quota = 0;              // Limits::daily_quota
+  int64_t other_calls = 0;        // the customer's other integrations' calls today, as last read
+  bool near_quota = false;        // all integrations' calls reached 80 % of the quota
   TimePoint day_ends{};                          // the next midnight US Central
 };
 

@@ -11,9 +11,14 @@ std::unordered_map<std::string, gate::MirrorAnswer> StoreMirror::mirrored(const 
   // Only a followed feed keeps the copy current (a resubscribe would have arrived); when
   // the sync is failing the gate asks Marketo instead.
   if (!following) return out;
-  for (const auto& [key, entry] : sync_.mirrored(team_id, keys))
+  // A failing feed may be hiding new unsubscribes: it answers only for those it knows
+  // (they can only block; fail closed), and every other address is looked up live.
+  bool failing = state.failing();
+  for (const auto& [key, entry] : sync_.mirrored(team_id, keys)) {
+    if (failing && !entry.unsubscribed) continue;
     out[key] = {entry.unsubscribed, !entry.unsubscribed && now - entry.seen_at <= options_.trust_window,
                 *state.last_success_at, entry.seen_at};
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 // The gate's Mirror of Marketo over the store: trusted only while the team's feed is
-// followed. Thread-safe.
+// followed, read recently and not failing since. Thread-safe.
 #pragma once
 
 #include "gate/mirror.h"

@@ -157,6 +157,9 @@ struct SyncState {
   // confirmed_at, and Marketo's words for it.
   std::optional<TimePoint> restarted_at;
   std::string restart_reason;
+
+  // The latest sync attempt failed: the copy may be missing changes since the last success.
+  bool failing() const { return last_error_at && (!last_success_at || *last_error_at > *last_success_at); }
 };
 
 // The one-off copy of Marketo's unsubscribed addresses into a team's mirror (see

@@ -141,7 +141,10 @@ def test_serve_with_unusable_postgres_url_exits_with_one_line(make_server, url):
 
 
 @pytest.mark.parametrize("env", [{"SENDGUARD_CHECK_MAX_AGE": "soon"}, {"SENDGUARD_CHECK_MAX_AGE": "-1"},
-                                 {"SENDGUARD_SMTP_URL": "ftp://127.0.0.1:25"}])
+                                 {"SENDGUARD_SMTP_URL": "ftp://127.0.0.1:25"},
+                                 {"SENDGUARD_MARKETO_BACKGROUND_PERCENT": "0"},
+                                 {"SENDGUARD_MARKETO_BACKGROUND_PERCENT": "101"},
+                                 {"SENDGUARD_MARKETO_DAILY_QUOTA": "-1"}])
 def test_serve_with_bad_setting_exits_with_one_line(make_server, env):
     assert_one_line_error(serve(make_server(), **env))
 

@@ -39,8 +39,10 @@ def test_get_adds_sync_status_usage_and_seed(admin, sim):
     assert body["webhook"] is None  # see test_marketo_webhook.py
     assert set(body["sync"]) == {"last_success_at", "lag_seconds", "last_error", "last_error_at",
                                  "feed_restarted_at", "feed_restart_reason", "feed_calls_today"}
-    assert set(body["usage"]) == {"calls_today", "daily_budget", "by_kind"}
+    assert set(body["usage"]) == {"calls_today", "daily_budget", "background_calls_today", "background_budget",
+                                  "other_calls_today", "daily_quota", "near_quota", "by_kind"}
     assert body["usage"]["daily_budget"] == 10000
+    assert body["usage"]["background_budget"] == 3000 and body["usage"]["daily_quota"] == 50000
     assert set(body["seed"]) == {"state", "addresses", "started_at", "finished_at", "error"}
 
 

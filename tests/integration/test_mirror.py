@@ -12,6 +12,7 @@ mode (marketo_sim.STRICT: activities without id, API changes logged only as Chan
 Value of a relabelled field, leadScore noise, short and empty pages, date-based paging
 tokens and unsubscribes committed late).
 """
+import re
 import time
 
 import pytest
@@ -436,6 +437,40 @@ def test_a_quiet_feed_is_read_less_often_and_its_calls_are_reported(make_server,
     assert reported == feed and reported >= 5, (reported, usage)
 
 
+def failing_feeds(server):
+    """The /metrics gauge of teams whose latest feed read failed."""
+    metrics = server.raw("GET", "/metrics").text
+    return int(float(re.search(r"^sendguard_marketo_feed_failing_teams (\S+)$", metrics, re.M).group(1)))
+
+
+def test_a_failing_feed_makes_the_next_send_look_up_live(make_server, sim, sink):
+    # The authoritative mirror answered for ann; once a sync run fails it may be missing an
+    # unsubscribe, so it is not trusted until a run succeeds again, however recent the last.
+    # Max age 0: no cached answer stands in for the mirror.
+    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "0"})
+    sim.add_leads([{"email": "ann@x.com"}, {"email": "carl@x.com"}])
+    set_authoritative(admin, True)
+    wait_for_sync(admin)
+    assert check(admin, "ann@x.com")["allowed"]
+    before = sim.stats()["lookup_calls"]
+    assert check(admin, "ann@x.com")["allowed"] and sim.stats()["lookup_calls"] == before
+
+    sim.config(activity_fields_dropped=["leadId"])
+    sim.set_unsubscribed("carl@x.com")  # a change on a page the sync cannot read
+    wait_until(lambda: integration(admin)["sync"]["last_error"], 10, "a sync error")
+    assert failing_feeds(server) == 1
+    reply = admin.send(["ann@x.com"])
+    assert reply.status_code == 202, reply.text
+    admin.wait_status(reply.json()["id"], {"sent"})
+    assert sim.stats()["lookup_calls"] > before, "the send asked Marketo"
+
+    sim.config(activity_fields_dropped=[])
+    wait_until(lambda: integration(admin)["sync"]["last_error"] is None, 10, "recovery")
+    assert failing_feeds(server) == 0
+    settled = sim.stats()["lookup_calls"]
+    assert check(admin, "ann@x.com")["allowed"] and sim.stats()["lookup_calls"] == settled
+
+
 # --- sync status and the daily budget ----------------------------------------------
 
 def test_sync_status_reports_success_lag_and_errors(make_server, sim, sink):
@@ -478,7 +513,9 @@ def test_budget_exhaustion_applies_the_team_policy(make_server, sim, sink):
         assert reply.status_code == 202, reply.text
         admin.wait_status(reply.json()["id"], {"sent"})
     usage = integration(admin)["usage"]
-    assert usage == {"calls_today": 5, "daily_budget": 5, "by_kind": {"lookup": 4, "activity_types": 1}}, usage
+    assert usage == {"calls_today": 5, "daily_budget": 5, "background_calls_today": 1, "background_budget": 1,
+                     "other_calls_today": 0, "daily_quota": 50000, "near_quota": False,
+                     "by_kind": {"lookup": 4, "activity_types": 1}}, usage
 
     refused = admin.send(["a4@x.com"])
     assert refused.status_code == 503, refused.text

@@ -100,6 +100,7 @@ STRICT = {
     "rate_limit_counts_refused": True,
 }
 
+USAGE_PATH = "/rest/v1/stats/usage.json"
 MAX_ACTIVITY_TYPE_IDS = 10
 UNSUBSCRIBE_EMAIL = 9
 CHANGE_DATA_VALUE = 13
@@ -182,6 +183,11 @@ class ApiError(Exception):
         super().__init__(message or MESSAGES.get(code, "Simulated error"))
         self.code = code
         self.limit = limit
+
+
+def api_user(client_id):
+    """The API-only user a LaunchPoint client id acts as; usage is reported per user."""
+    return f"{client_id}@api.sendguard.test"
 
 
 def match_key(field, value):
@@ -334,6 +340,7 @@ class Simulator:
             self.webhooks, self.webhook_calls = [], []
             self.exports = {}  # exportId -> bulk lead export job
             self.reset_feed()
+            self.user_calls = collections.Counter()  # API user -> REST calls today
         self.clear_stats()
 
     def clear_stats(self):
@@ -618,10 +625,9 @@ class Simulator:
                           [{"name": "New Value", "value": unsubscribed},
                            {"name": "Old Value", "value": old},
                            {"name": "Reason", "value": reason},
-                           {"name": "Source", "value": source}], now)
-        self.fire_webhooks(lead)
                            {"name": "Source", "value": source}], now,
                           primary_id=UNSUBSCRIBED_FIELD_ID)
+        self.fire_webhooks(lead)
 
     def log_activity(self, lead_id, type_id, primary, attributes, ts, primary_id=None):
         """Appends to the activity log; the caller holds the lock."""
@@ -953,6 +959,31 @@ class Simulator:
                 raise ApiError("1003", f"Export job {export_id} is not completed")
             return ExportFile(job["file"])
 
+    # --- usage (Adobe: "Get Daily Usage", GET /rest/v1/stats/usage.json) ----------
+
+    def count_user_call(self, client_id):
+        with self.lock:
+            self.user_calls[api_user(client_id)] += 1
+
+    def add_other_calls(self, user, count):
+        """Calls the customer's other integrations made today: they count against the quota."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        with self.lock:
+            self.daily_calls += count
+            self.user_calls[user] += count
+            return self.usage_today()
+
+    def daily_usage(self):
+        with self.lock:
+            return {"result": self.usage_today()}
+
+    def usage_today(self):
+        # One item per day, the API users and their counts; this call itself is counted.
+        day = time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime())
+        users = [{"userId": user, "count": n} for user, n in sorted(self.user_calls.items())]
+        return [{"date": day, "total": self.daily_calls, "users": users}]
+
     def set_config(self, changes):
         unknown = set(changes) - set(DEFAULT_CONFIG)
         if unknown:
@@ -1089,6 +1120,7 @@ class Handler(BaseHTTPRequestHandler):
             sim.authorize(self.headers.get("Authorization"))
             sim.permit(issued[0], self.command, url)
             sim.admit()
+            sim.count_user_call(issued[0])
             time.sleep(sim.config["latency_ms"] / 1000)
             reply = self.rest_call(url, body)
             if isinstance(reply, ExportFile):
@@ -1110,6 +1142,8 @@ class Handler(BaseHTTPRequestHandler):
             return activity_calls[url.path](self.params(url, b""))
         if url.path.startswith(BULK_LEAD_EXPORT):
             return self.bulk_lead_export(url, body)
+        if url.path == USAGE_PATH and self.command == "GET":
+            return sim.daily_usage()
         if url.path != "/rest/v1/leads.json":
             raise ApiError("610")
         content_type = self.headers.get_content_type()
@@ -1177,6 +1211,8 @@ class Handler(BaseHTTPRequestHandler):
             elif action == "clear_stats":
                 sim.clear_stats()
                 reply = {"ok": True}
+            elif action == "other_calls":
+                reply = {"result": sim.add_other_calls(req["user"], int(req["count"]))}
             elif action == "stats":
                 reply = sim.snapshot()
             else:

@@ -104,6 +104,10 @@ class MarketoSim(_Peer):
     def expire_tokens(self):
         self._call("expire_tokens")
 
+    def other_calls(self, count, user="crm-sync@customer.test"):
+        """Calls by another integration of the customer today; returns usage.json's result."""
+        return self._call("other_calls", {"user": user, "count": count})["result"]
+
     def stats(self):
         reply = self._http.get(f"{self.url}/_sim/stats", timeout=10)
         reply.raise_for_status()

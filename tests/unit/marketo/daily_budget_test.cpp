@@ -189,12 +189,114 @@ TEST(DailyBudget, UsageOfAnUnknownEndpointIsZero) {
 }
 
 TEST(DailyBudget, DailyBudgetMarksTheLastCallThenRefuses) {
-  DailyBudget budget(2);
+  DailyBudget budget(2, 30, 0);
   EXPECT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kWinterMorning));
   EXPECT_EQ(DailyBudget::Spend::last, budget.try_spend("a", "update", kWinterMorning));
   EXPECT_EQ(DailyBudget::Spend::refused, budget.try_spend("a", "lookup", kWinterMorning));
   EXPECT_EQ(2, budget.usage("a", kWinterMorning).calls) << "a refused call is not counted";
   EXPECT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kCentralMidnight));
+}
+
+TEST(DailyBudget, BackgroundCallsStopAtTheirShareWhileLookupsGoOn) {
+  // Given a budget of 10 with 30 % for the background, then the feed gets 3 calls and
+  // lookups may spend the remaining 7.
+  DailyBudget budget(10, 30, 0);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "activity", kWinterMorning));
+  EXPECT_EQ(DailyBudget::Spend::reserved, budget.try_spend("a", "activity", kWinterMorning));
+  EXPECT_EQ(DailyBudget::Spend::reserved, budget.try_spend("a", "update", kWinterMorning)) << "write-backs too";
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kWinterMorning));
+  EXPECT_EQ(DailyBudget::Spend::last, budget.try_spend("a", "lookup", kWinterMorning));
+  const Usage usage = budget.usage("a", kWinterMorning);
+  EXPECT_EQ(10, usage.calls);
+  EXPECT_EQ(3, usage.background_calls) << "a reserved call is not counted";
+  EXPECT_EQ(3, usage.background_budget);
+  EXPECT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "activity", kCentralMidnight)) << "a new day";
+}
+
+TEST(DailyBudget, LookupsSpendingTheBudgetLeaveNothingForTheBackground) {
+  DailyBudget budget(3, 30, 0);
+  for (int i = 0; i < 3; ++i) ASSERT_NE(DailyBudget::Spend::refused, budget.try_spend("a", "lookup", kWinterMorning));
+  EXPECT_EQ(DailyBudget::Spend::refused, budget.try_spend("a", "activity", kWinterMorning));
+}
+
+TEST(DailyBudget, ATinyBudgetStillLetsOneBackgroundCallThrough) {
+  DailyBudget budget(2, 30, 0);
+  EXPECT_EQ(1, budget.usage("a", kWinterMorning).background_budget) << "30 % of 2 rounds down to 0, then up to 1";
+  EXPECT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "paging_token", kWinterMorning));
+  EXPECT_EQ(DailyBudget::Spend::reserved, budget.try_spend("a", "activity", kWinterMorning));
+}
+
+TEST(DailyBudget, AnUnlimitedBudgetHasNoBackgroundCeiling) {
+  DailyBudget budget(0, 30, 0);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "activity", kWinterMorning));
+  EXPECT_EQ(0, budget.usage("a", kWinterMorning).background_budget);
+}
+
+TEST(DailyBudget, OtherIntegrationsCallsReduceTheBudget) {
+  // Given a budget of 100 and a quota of 100 of which other integrations used 70, then
+  // today's budget is 30 (9 background): Sendguard yields the quota.
+  DailyBudget budget(100, 30, 100);
+  ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kWinterMorning));
+  budget.note_instance_total("a", 71, kWinterMorning);  // Marketo's total counts our call too
+  Usage usage = budget.usage("a", kWinterMorning);
+  EXPECT_EQ(70, usage.other_calls);
+  EXPECT_EQ(30, usage.budget);
+  EXPECT_EQ(9, usage.background_budget);
+  EXPECT_FALSE(usage.near_quota) << "71 of 100";
+  for (int i = 1; i < 29; ++i) ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kWinterMorning));
+  EXPECT_EQ(DailyBudget::Spend::last, budget.try_spend("a", "lookup", kWinterMorning));
+  EXPECT_EQ(DailyBudget::Spend::refused, budget.try_spend("a", "lookup", kWinterMorning));
+  EXPECT_TRUE(budget.usage("a", kWinterMorning).near_quota);
+  EXPECT_EQ(100, budget.usage("a", kCentralMidnight).budget) << "the quota resets at midnight";
+}
+
+TEST(DailyBudget, AQuotaSpentByOthersStillLeavesNoUnlimitedBudget) {
+  DailyBudget budget(0, 30, 1000);
+  budget.note_instance_total("a", 5000, kWinterMorning);
+  EXPECT_EQ(1, budget.usage("a", kWinterMorning).budget);
+}
+
+TEST(DailyBudget, TheQuotaWarningIsDueOnceADayAtEightyPercent) {
+  DailyBudget budget(0, 30, 10);
+  for (int i = 0; i < 7; ++i) ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kWinterMorning));
+  EXPECT_FALSE(budget.quota_warning_due("a", kWinterMorning));
+  EXPECT_EQ(0, budget.quota_warnings(kWinterMorning));
+  ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kWinterMorning));
+  EXPECT_TRUE(budget.quota_warning_due("a", kWinterMorning));
+  EXPECT_FALSE(budget.quota_warning_due("a", kWinterMorning)) << "once";
+  EXPECT_EQ(1, budget.quota_warnings(kWinterMorning));
+  EXPECT_EQ(0, budget.quota_warnings(kCentralMidnight));
+}
+
+TEST(DailyBudget, UsageIsDueAtFirstThenHourly) {
+  DailyBudget budget(0, 30, 0);
+  EXPECT_TRUE(budget.usage_due("a", kWinterMorning));
+  EXPECT_FALSE(budget.usage_due("a", kWinterMorning + std::chrono::minutes{59}));
+  EXPECT_TRUE(budget.usage_due("b", kWinterMorning)) << "per instance";
+  EXPECT_TRUE(budget.usage_due("a", kWinterMorning + std::chrono::hours{1}));
+}
+
+TEST(DailyBudget, UsageReadsAreNotBackgroundCalls) {
+  DailyBudget budget(10, 30, 0);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "activity", kWinterMorning));
+  EXPECT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "usage", kWinterMorning));
+}
+
+TEST(DailyBudget, TheFeedRefusedForTheReserveSaysSo) {
+  // Given a budget of 4 (1 background call), when the feed wants a second call, then it is
+  // refused before reaching Marketo, naming the reserve.
+  Limits limits;
+  limits.daily_budget = 4;
+  ClientHarness h(limits);
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  h.http.script(kActivityTypesPath, {ok(success_json(R"({"id":9,"name":"Unsubscribe Email"})"))});
+  ASSERT_TRUE(h.client.activity_types(credentials()).ok());
+  auto second = h.client.activity_types(credentials());
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ("marketo_budget_exhausted", second.error().code);
+  EXPECT_NE(std::string::npos, second.error().message.find("reserve kept for live lookups")) << second.error().message;
+  EXPECT_EQ(1u, h.http.requests_to("/rest/").size());
+  EXPECT_TRUE(h.lookup(kAnn).ok()) << "lookups go on";
 }
 
 }  // namespace

@@ -327,7 +327,7 @@ async function integrations(ctx) {
   return h('div', { class: 'stack' },
     h('h1', {}, 'Unsubscribe'),
     tabs('Integrations'),
-    readOnly ? readOnlyNotice() : null,
+    readOnly ? readOnlyNotice() : feedBanners(connection),
     checkSection,
     connectionSection,
     connection && !readOnly ? webhookPanel(connection.webhook) : null);
@@ -352,6 +352,27 @@ function connectionChecksList(checks) {
         h('span', { role: 'img', 'aria-label': `${state}:`, title: state }, mark), ' ',
         CHECK_LABELS[c.name] || c.name, why ? ` — ${sentence(why)}` : '');
     }));
+}
+
+// For admins: why the mirror of Marketo is not trusted right now (every send asks
+// Marketo, spending lookups): the feed's last read failed, or its share of the budget is
+// spent; and when the instance's calls near its daily quota.
+function feedBanners(connection) {
+  if (!connection || !connection.sync) return null;
+  const { sync, usage } = connection;
+  const failing = sync.last_error && (!sync.last_success_at || sync.last_error_at > sync.last_success_at);
+  const reserveOnly = usage.background_budget > 0 && usage.background_calls_today >= usage.background_budget;
+  return [
+    failing ? notice('error',
+      h('p', { class: 'notice-title' }, 'Marketo activity feed is failing'),
+      h('p', { 'data-testid': 'feed-error' }, `Since `, timeEl(sync.last_error_at), `: ${sentence(sync.last_error)} Every recipient is checked with Marketo directly until the feed recovers.`)) : null,
+    reserveOnly ? notice('warning',
+      h('p', { class: 'notice-title' }, 'Background Marketo calls are spent for today'),
+      h('p', {}, `The activity feed and write-backs used their ${usage.background_budget} calls; the rest of today's budget is kept for checking recipients. The feed resumes at midnight US Central.`)) : null,
+    usage.near_quota ? notice('warning',
+      h('p', { class: 'notice-title' }, 'Marketo API quota nearly spent'),
+      h('p', { 'data-testid': 'quota-warning' }, `Today's calls to your Marketo instance reached ${usage.calls_today + usage.other_calls_today} of its daily quota of ${usage.daily_quota} (${usage.other_calls_today} by your other integrations). Once it is spent, Marketo refuses every integration's calls until midnight US Central.`)) : null,
+  ].filter(Boolean);
 }
 
 function connectError(err) {

@@ -1,0 +1,70 @@
+// StoreMirror over a real SQLite store: when its answers are trusted, and how a failing
+// feed takes that trust away at once.
+#include "mirror/store_mirror.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/fake_clock.h"
+#include "fakes/temp_store.h"
+
+namespace sg::mirror {
+namespace {
+
+const std::vector<std::string> kBoth{"ann@x.com", "bob@y.com"};
+
+class StoreMirrorTest : public ::testing::Test {
+ protected:
+  StoreMirrorTest() {
+    team_ = store->teams().create("Acme", clock.now()).id;
+    store->marketo_sync().mirror(team_, "ann@x.com", true, clock.now());
+    store->marketo_sync().mirror(team_, "bob@y.com", false, clock.now());
+  }
+
+  void synced(bool ok) {
+    auto state = store->marketo_sync().sync_state(team_);
+    (ok ? state.last_success_at : state.last_error_at) = clock.now();
+    if (!ok) state.last_error = "feed page unreadable";
+    store->marketo_sync().put_sync_state(team_, state);
+  }
+
+  sg::test::TempStore db_file;
+  crypto::SecretKey key = crypto::SecretKey::from_bytes({});
+  std::unique_ptr<store::Store> store = db_file.open(key);
+  sg::test::FakeClock clock;
+  std::string team_;
+  StoreMirror mirror{store->marketo_sync(), clock, MirrorOptions{}};
+};
+
+TEST_F(StoreMirrorTest, AFollowedFeedAnswersForEveryAddressItKnows) {
+  synced(true);
+  auto answers = mirror.mirrored(team_, kBoth);
+  ASSERT_EQ(2u, answers.size());
+  EXPECT_TRUE(answers["ann@x.com"].unsubscribed);
+  EXPECT_TRUE(answers["bob@y.com"].trusted);
+}
+
+TEST_F(StoreMirrorTest, AFailedSyncStopsTrustingNotUnsubscribedAtOnce) {
+  synced(true);
+  clock.advance(Millis{1000});
+  synced(false);
+  auto answers = mirror.mirrored(team_, kBoth);
+  EXPECT_EQ(0u, answers.count("bob@y.com")) << "looked up live, though the last success is a second old";
+  ASSERT_EQ(1u, answers.count("ann@x.com"));
+  EXPECT_TRUE(answers["ann@x.com"].unsubscribed) << "a known unsubscribe still blocks: fail closed";
+}
+
+TEST_F(StoreMirrorTest, ASuccessAfterTheFailureRestoresTrust) {
+  synced(false);
+  clock.advance(Millis{1000});
+  synced(true);
+  EXPECT_TRUE(mirror.mirrored(team_, kBoth)["bob@y.com"].trusted);
+}
+
+TEST_F(StoreMirrorTest, AFeedNotReadRecentlyAnswersNothing) {
+  synced(true);
+  clock.advance(MirrorOptions{}.max_sync_age + Millis{1});
+  EXPECT_TRUE(mirror.mirrored(team_, kBoth).empty());
+}
+
+}  // namespace
+}  // namespace sg::mirror
