@@ -136,9 +136,8 @@ void Runtime::build_services() {
   webhook_hooks.heard = [g = gate_.get()](const std::string& team, const std::string& key, bool unsubscribed) {
     g->pushed("Marketo", team, key, unsubscribed);
   };
-  // WEBHOOK NUDGE: a call should return the team's feed polling to its base interval;
-  // connect it to the sync's nudge(team) here. A no-op until then.
-  webhook_hooks.called = [](const std::string&) {};
+  // News is on its way: the team's feed is read at once, then at the base interval.
+  webhook_hooks.called = [s = sync_.get()](const std::string& team) { s->nudge(team); };
   webhooks_ = std::make_unique<settings::MarketoWebhooks>(store, clock, std::move(webhook_hooks));
   audit_log_ = std::make_unique<settings::AuditLog>(store.audit());
   dashboard_ = std::make_unique<stats::DashboardService>(store.emails(), clock);

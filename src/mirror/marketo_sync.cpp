@@ -28,7 +28,9 @@ std::string outcome_of(const marketo::WriteBackResult& r) {
 
 // Marketo refused the request itself (an expired or invalid paging token: 1003, or any
 // code it has for that) rather than failing to answer: the same token will never pass.
-bool is_refusal(const Error& e) { return e.code == marketo::errc::error; }
+bool is_refusal(const Error& e) {
+  return e.code == marketo::errc::invalid_data || e.code == marketo::errc::error;
+}
 
 }  // namespace
 

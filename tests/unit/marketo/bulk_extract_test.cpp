@@ -119,7 +119,7 @@ TEST(MarketoBulkExtract, AnEnvelopeWhereTheFileWasDueIsAnError) {
   h.http.script(std::string(kJobPath) + "file.json", {ok(error_json("1003", "Export job is not completed"))});
   auto rows = h.client.lead_export_rows(credentials(), "ex-1");
   ASSERT_FALSE(rows.ok());
-  EXPECT_EQ("marketo_error", rows.error().code);
+  EXPECT_EQ("marketo_invalid_data", rows.error().code);
   EXPECT_EQ(1u, h.calls("bulk_export", "1003"));
 }
 
