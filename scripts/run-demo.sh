@@ -69,7 +69,10 @@ print("none" if "error" in body else "demo" if body["rest_endpoint"] == sys.argv
 
 # The demo Marketo keeps its people in memory: each start seeds them again.
 start_demo_marketo() {
-  python3 "$HERE/../tests/support/marketo_sim.py" --port "$DEMO_MARKETO_PORT" --demo >/dev/null &
+  # As strict as a real instance, without the noise of other fields' changes piling up
+  # in memory while the demo runs.
+  python3 "$HERE/../tests/support/marketo_sim.py" --port "$DEMO_MARKETO_PORT" --strict \
+    --config '{"cdv_noise_per_second": 0}' --demo >/dev/null &
   children+=("$!")
   await_url "$1/_sim/stats"
 }

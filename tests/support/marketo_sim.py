@@ -1242,8 +1242,10 @@ DEMO_PEOPLE = [
 
 
 def start_sim(args):
-    """The simulator as the command line asks: --config changes, --demo people."""
+    """The simulator as the command line asks: --strict, then --config changes, --demo people."""
     sim = Simulator()
+    if args.strict:
+        sim.set_config(STRICT)
     if args.config:
         sim.set_config(json.loads(args.config))
     if args.demo:
@@ -1256,6 +1258,7 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--config", help="JSON object of config changes, as /_sim/config takes")
+    parser.add_argument("--strict", action="store_true", help="every strictness option (STRICT) on")
     parser.add_argument("--demo", action="store_true", help="seed a few sample people, one unsubscribed")
     args = parser.parse_args()
     server = Server((args.host, args.port), Handler)
