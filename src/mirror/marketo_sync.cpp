@@ -70,8 +70,11 @@ void MarketoSync::dispatch() {
   const TimePoint now = clock_.now();
   std::map<std::string, TeamWork> due;
   std::lock_guard lock(mu_);
-  for (const auto& team : sync.teams_to_sync())
+  for (const auto& team : sync.teams_to_sync()) {
     if (schedule_.due(team, now)) due[team].follow_feed = true;
+    // The seed keeps its own pace (its next step's time), not the feed's backoff.
+    if (seed_) due[team].step_seed = true;
+  }
   for (auto& w : sync.due_writebacks(now, 300)) due[w.team_id].writebacks.push_back(std::move(w));
   for (auto& [team, work] : due) {
     if (passes_.count(team)) continue;  // still on its previous pass: a stalled team waits alone
@@ -108,7 +111,7 @@ void MarketoSync::run_team(const std::string& team_id, const TeamWork& work, Tim
       std::lock_guard lock(mu_);
       if (pass != Pass::failed) schedule_.passed(team_id, started, pass == Pass::changes);
     }
-    if (work.follow_feed && seed_) seed_->step(team_id);
+    if (work.step_seed) seed_->step(team_id);
     if (!work.writebacks.empty()) write_back(team_id, work.writebacks);
   } catch (const std::exception& e) {
     spdlog::error("marketo sync: team {}: {}", team_id, e.what());

@@ -64,7 +64,8 @@ class MarketoSync {
   // Joins the threads of passes that ended (all of them when `all`, waiting).
   void reap(bool all);
   struct TeamWork {
-    bool follow_feed = false;  // the team's check is on
+    bool follow_feed = false;  // the team's check is on and its feed is due
+    bool step_seed = false;    // the team's check is on: its seed may have a step due
     std::vector<store::WriteBack> writebacks;  // due now
   };
   void run_team(const std::string& team_id, const TeamWork& work, TimePoint started);
