@@ -8,6 +8,12 @@ import requests
 from sendguard import Client, Sendguard
 
 
+@pytest.fixture
+def sim(sim_modes):
+    """Every test runs against the lenient simulator and its strict mode (marketo_sim.STRICT)."""
+    return sim_modes
+
+
 def check(client, recipients, **extra):
     return client.post("/checks", {"recipients": recipients, "source": "gmail", **extra})
 

@@ -5,6 +5,7 @@ import threading
 import time
 from datetime import datetime
 
+import pytest
 from sendguard import Client
 
 SEED = 20261126
@@ -16,6 +17,13 @@ FAST_MARKETO = {  # limits out of the way: this test is about correctness, not p
 # 606 is left out: it holds every lookup back a whole window, so sends get the fail policy.
 TRANSIENT = [{"kind": "error", "code": c} for c in ("604", "608", "611", "614", "615", "713")] + [
     {"kind": "http_status", "status": 502}, {"kind": "close"}, {"kind": "garbage"}]
+
+
+@pytest.fixture
+def sim(sim_modes):
+    """Against the lenient simulator and its strict mode (marketo_sim.STRICT): activities
+    without id, a noisy feed, late activities, short pages."""
+    return sim_modes
 
 
 def respell(rng, address):
