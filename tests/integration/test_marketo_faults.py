@@ -242,7 +242,8 @@ def test_rate_limit_606_with_policy_send_is_accepted_unverified(start, sim, sink
 
     assert reply.status_code == 202, reply.text
     deadline = time.monotonic() + 10
-    while sim.stats()["errors_by_code"] != {"606": 1}:  # the simulator counts after answering
+    # The simulator counts after answering; other codes (a token renewal) do not matter here.
+    while sim.stats()["errors_by_code"].get("606") != 1:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert leads_calls(sim.stats()) <= 1  # the lookup is not retried inside the window
