@@ -34,6 +34,20 @@ class Demo:
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.token = self.await_output(r"Admin API token: (\S+)").group(1)
         self.api = f"http://127.0.0.1:{self.port}/api/v1"
+        self.await_listening()
+
+    def await_listening(self, timeout=60):
+        """The token is printed before the server starts; a slow start must not fail a test."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            assert self.proc.poll() is None, self.out.read_text()
+            time.sleep(0.1)
+        raise AssertionError(f"the server never answered:\n{self.out.read_text()}")
 
     def await_output(self, pattern, timeout=60):
         deadline = time.monotonic() + timeout
