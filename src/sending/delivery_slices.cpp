@@ -4,8 +4,8 @@
 
 namespace sg::sending {
 
-bool may_start_on(Millis age, Millis window, bool unavailable, bool first) {
-  return first || unavailable || age <= window;
+bool may_start_on(Millis age, Millis window, bool delivers, bool first) {
+  return first || !delivers || age <= window;
 }
 
 SliceSizer::SliceSizer(Millis window, std::size_t min_slice)

@@ -12,9 +12,9 @@ namespace sg::sending {
 
 // Whether the next email of a slice may start on the slice's answer, `age` old. The first
 // email of a slice always may (its answer was just given: checking it alone would be the
-// per-email check this avoids); so may any email when a source could not answer, since it
-// is then held without delivery.
-bool may_start_on(Millis age, Millis window, bool unavailable, bool first);
+// per-email check this avoids); so may an email the answer does not deliver (`delivers`
+// false: it is held, or stopped for good, which an older answer decides as safely).
+bool may_start_on(Millis age, Millis window, bool delivers, bool first);
 
 // How many emails the next slice holds. The first slice is the whole batch (one lookup
 // when it is delivered within the window); later ones hold as many emails as the previous

@@ -85,8 +85,8 @@ size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, TimePoin
     std::lock_guard lock(mu);
     if (closed || next == slice.size()) return std::nullopt;
     Millis age = std::chrono::duration_cast<Millis>(clock_.now() - prechecked.at);
-    bool unavailable = prechecked.by_team.at(slice[next].team_id).unavailable;
-    if (!may_start_on(age, options_.precheck_reuse, unavailable, next == 0)) {
+    bool delivers = !stop_of(slice[next], prechecked.answer_for(slice[next].team_id));
+    if (!may_start_on(age, options_.precheck_reuse, delivers, next == 0)) {
       closed = true;
       sizer.record(next, age);
       return std::nullopt;
@@ -97,7 +97,7 @@ size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, TimePoin
     while (std::optional<size_t> i = take()) {
       try {
         if (clock_.now() >= deadline || stop_requested_) store_.emails().release_claim(slice[*i].id);
-        else process(std::move(slice[*i]), prechecked.by_team.at(slice[*i].team_id));
+        else process(slice[*i], prechecked.answer_for(slice[*i].team_id));
       } catch (const std::exception& e) {
         // The lease runs out and another attempt follows; nothing is lost.
         spdlog::error("outbox: email {}: {}", slice[*i].id, e.what());
@@ -119,34 +119,48 @@ OutboxWorker::Prechecked OutboxWorker::precheck(std::span<const store::EmailReco
     for (const auto& r : pending_recipients(email)) keys_by_team[email.team_id].push_back(lowercase_ascii(r));
   Prechecked out;
   for (const auto& [team, keys] : keys_by_team)
-    out.by_team[team] = gate_.check(team, team_policy(store_.settings().get(team)), keys);
+    if (!keys.empty()) out.by_team[team] = gate_.check(team, team_policy(store_.settings().get(team)), keys);
   // Counted from the answer, as a check made just before delivery would be.
   out.at = clock_.now();
   return out;
 }
 
-void OutboxWorker::process(store::EmailRecord email, const gate::GateAnswer& answer) {
-  std::vector<std::string> pending = pending_recipients(email);
-  std::vector<std::string> keys;
-  for (const auto& r : pending) keys.push_back(lowercase_ascii(r));
-  bool must_hold = false;
-  for (const auto& key : keys) {
-    Verdict v = answer.verdict(key);
+const gate::GateAnswer& OutboxWorker::Prechecked::answer_for(const std::string& team_id) const {
+  // A team none of whose emails has a recipient left was not asked: nothing to answer.
+  static const gate::GateAnswer kNothingAsked;
+  auto it = by_team.find(team_id);
+  return it == by_team.end() ? kNothingAsked : it->second;
+}
+
+std::optional<OutboxWorker::Stop> OutboxWorker::stop_of(const store::EmailRecord& email,
+                                                        const gate::GateAnswer& answer) {
+  std::optional<Stop> held;
+  for (const auto& r : pending_recipients(email)) {
+    Verdict v = answer.verdict(lowercase_ascii(r));
     Fate f = fate(email.workflow, v.finding, Stage::Delivery);
     switch (f.status) {
       case EmailStatus::Queued: break;
-      case EmailStatus::Held: must_hold = true; break;
+      case EmailStatus::Held:
+        if (!held) held = Stop{f, std::string(v.reason)};
+        break;
       case EmailStatus::Sent: throw std::logic_error("fate() never decides that an email was sent");
       case EmailStatus::Failed:
       case EmailStatus::Suppressed:
-      case EmailStatus::Blocked:
-        email.silent = !f.seen_by_sender;
-        return finish(email, f.status, std::string(v.reason));
+      case EmailStatus::Blocked: return Stop{f, std::string(v.reason)};  // final: wins over holding
     }
   }
-  if (must_hold) return hold(email, answer);
-  for (const auto& key : keys)
-    if (answer.is_unverified_allowed(key)) email.unverified = true;
+  return held;
+}
+
+void OutboxWorker::process(store::EmailRecord email, const gate::GateAnswer& answer) {
+  if (std::optional<Stop> stop = stop_of(email, answer)) {
+    if (stop->fate.status == EmailStatus::Held) return hold(email, answer);
+    email.silent = !stop->fate.seen_by_sender;
+    return finish(email, stop->fate.status, std::move(stop->reason));
+  }
+  std::vector<std::string> pending = pending_recipients(email);
+  for (const auto& r : pending)
+    if (answer.is_unverified_allowed(lowercase_ascii(r))) email.unverified = true;
   email.held_since.reset();
   deliver(email, pending);
 }

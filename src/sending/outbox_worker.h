@@ -12,12 +12,14 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "core/background_loop.h"
 #include "core/clock.h"
+#include "core/fate.h"
 #include "crypto/unsubscribe_token.h"
 #include "gate/unsubscribe_gate.h"
 #include "mail/transport.h"
@@ -63,7 +65,14 @@ class OutboxWorker {
   struct Prechecked {
     std::map<std::string, gate::GateAnswer> by_team;
     TimePoint at{};  // when the answers came
+    const gate::GateAnswer& answer_for(const std::string& team_id) const;
   };
+  // What stops an email from being delivered on `answer`: a final fate, else holding.
+  struct Stop {
+    Fate fate;
+    std::string reason;
+  };
+  static std::optional<Stop> stop_of(const store::EmailRecord& email, const gate::GateAnswer& answer);
   // Delivers (or, past `deadline`, hands back) the emails of `slice` that can start on its
   // answer; returns how many it took.
   size_t deliver_slice(std::span<store::EmailRecord> slice, TimePoint deadline, SliceSizer& sizer);

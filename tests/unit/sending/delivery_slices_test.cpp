@@ -8,16 +8,16 @@ namespace {
 constexpr Millis kWindow{2000};
 
 TEST(DeliverySlices, AnEmailStartsOnlyOnAnAnswerWithinTheWindow) {
-  EXPECT_TRUE(may_start_on(Millis(2000), kWindow, false, false));
-  EXPECT_FALSE(may_start_on(Millis(2001), kWindow, false, false));
+  EXPECT_TRUE(may_start_on(Millis(2000), kWindow, true, false));
+  EXPECT_FALSE(may_start_on(Millis(2001), kWindow, true, false));
 }
 
 TEST(DeliverySlices, TheFirstEmailOfASliceStartsOnItsFreshAnswerWhateverItsAge) {
-  EXPECT_TRUE(may_start_on(Millis(5000), kWindow, false, true));
+  EXPECT_TRUE(may_start_on(Millis(5000), kWindow, true, true));
 }
 
-TEST(DeliverySlices, AnUnavailableAnswerHoldsEmailsWithoutAskingAgain) {
-  EXPECT_TRUE(may_start_on(Millis(60000), kWindow, true, false));
+TEST(DeliverySlices, AnEmailTheAnswerDoesNotDeliverStopsWithoutAskingAgain) {
+  EXPECT_TRUE(may_start_on(Millis(60000), kWindow, false, false));
 }
 
 TEST(DeliverySlices, TheFirstSliceIsTheWholeBatch) {

@@ -109,6 +109,21 @@ TEST_F(SlowOutboxTest, AnUnsubscribeDuringASlowBatchStopsTheEmailsOfLaterSlices)
   EXPECT_EQ("marketo_unsubscribed", email(ids[5]).reason);
 }
 
+TEST_F(SlowOutboxTest, AnAddressMarketoCannotAnswerForDoesNotLetTheOthersStartOnAnOldAnswer) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(queue({"p" + std::to_string(i) + "@x.com"}));
+  marketo.unanswerable = {"p0@x.com"};  // its email is held; the others are still checked
+  size_t delivered = 0;
+  slow.before_each = [&] {
+    if (++delivered == 2) marketo.unsubscribed = {"p5@x.com"};
+  };
+  slow_outbox.run_once();
+  EXPECT_EQ(EmailStatus::Held, email(ids[0]).status);
+  EXPECT_EQ(4u, transport.sent.size());
+  EXPECT_EQ(EmailStatus::Failed, email(ids[5]).status);
+  EXPECT_EQ("marketo_unsubscribed", email(ids[5]).reason);
+}
+
 TEST_F(OutboxTest, TemporaryFailureRetriesWithBackoffThenGivesUp) {
   auto id = queue({"a@x.com"});
   transport.failures = {mail::DeliveryStatus::TemporaryFailure, mail::DeliveryStatus::TemporaryFailure,
@@ -164,6 +179,16 @@ TEST_F(OutboxTest, RecipientsDeliveredBeforeACrashAreNotSentAgain) {
   store->emails().mark_delivered(id, {"a@x.com"});  // the first copy left before the crash
   outbox.run_once();
   EXPECT_EQ((std::vector<std::string>{"b@x.com"}), transport.recipients());
+  EXPECT_EQ(EmailStatus::Sent, email(id).status);
+}
+
+TEST_F(OutboxTest, AnEmailDeliveredToEveryoneBeforeACrashIsFinishedWithoutAsking) {
+  auto id = queue({"a@x.com", "b@x.com"});
+  store->emails().mark_delivered(id, {"a@x.com", "b@x.com"});  // the crash came before it was marked sent
+  marketo.asked.clear();
+  EXPECT_EQ(1, outbox.run_once());
+  EXPECT_TRUE(transport.sent.empty());
+  EXPECT_TRUE(marketo.asked.empty());
   EXPECT_EQ(EmailStatus::Sent, email(id).status);
 }
 
