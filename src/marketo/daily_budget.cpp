@@ -33,10 +33,11 @@ DailyBudget::Day& DailyBudget::today(const std::string& instance, TimePoint now)
 
 int64_t DailyBudget::budget_of(const Day& day) const {
   if (quota_ == 0) return budget_;
-  // Every call of another integration is one fewer for us: Sendguard yields the quota
-  // rather than compete for it. At least one call, so 0 never reads as "unlimited".
-  const int64_t ceiling = budget_ == 0 ? quota_ : std::min(budget_, quota_);
-  return std::max<int64_t>(ceiling - day.others, 1);
+  // Every call of another integration is one fewer left in the quota: Sendguard yields it
+  // rather than compete for it, and keeps to its own budget within what is left. At least
+  // one call, so 0 never reads as "unlimited".
+  const int64_t left_in_quota = quota_ - day.others;
+  return std::max<int64_t>(budget_ == 0 ? left_in_quota : std::min(budget_, left_in_quota), 1);
 }
 
 int64_t DailyBudget::background_budget_of(const Day& day) const {

@@ -250,6 +250,16 @@ TEST(DailyBudget, OtherIntegrationsCallsReduceTheBudget) {
   EXPECT_EQ(100, budget.usage("a", kCentralMidnight).budget) << "the quota resets at midnight";
 }
 
+TEST(DailyBudget, OtherIntegrationsLeavingMoreThanTheBudgetLeaveTheBudgetWhole) {
+  // Given a budget of 10,000 and a quota of 50,000 of which others used 12,000, then
+  // 38,000 are left in the quota: the whole budget still fits.
+  DailyBudget budget(10000, 30, 50000);
+  budget.note_instance_total("a", 12000, kWinterMorning);
+  EXPECT_EQ(10000, budget.usage("a", kWinterMorning).budget);
+  budget.note_instance_total("a", 45000, kWinterMorning);
+  EXPECT_EQ(5000, budget.usage("a", kWinterMorning).budget) << "only 5,000 left in the quota";
+}
+
 TEST(DailyBudget, AQuotaSpentByOthersStillLeavesNoUnlimitedBudget) {
   DailyBudget budget(0, 30, 1000);
   budget.note_instance_total("a", 5000, kWinterMorning);
