@@ -22,6 +22,10 @@ struct CheckedSource {
   // Why the source could not answer, in words of our own for API answers and the emails
   // log; what the vendor said reaches only the log. Empty: a generic sentence.
   std::string (*describe_unavailable)(std::string_view code) = nullptr;
+  // Whether a failure with this code is no outage but a question the source can never
+  // answer (an address too many of its records share): the fail policy is for outages, so
+  // such an address is blocked whatever the policy. Null: every failure is an outage.
+  bool (*never_answers)(std::string_view code) = nullptr;
 };
 
 }  // namespace sg::gate

@@ -163,8 +163,10 @@ void UnsubscribeGate::unavailable(const Entry& entry, const std::string& team_id
   }
   spdlog::warn("unsubscribe check: {} could not answer for team {} ({}: {}): policy {}", source.label, team_id,
                error.code, error.message, to_string(policy.on_check_unavailable));
+  const bool block = policy.on_check_unavailable == FailPolicy::Block ||
+                     (source.never_answers && source.never_answers(error.code));
   for (const auto& k : keys) {
-    if (policy.on_check_unavailable == FailPolicy::Block) answer.verdicts[k] = {Finding::Unverified, kCheckUnavailable};
+    if (block) answer.verdicts[k] = {Finding::Unverified, kCheckUnavailable};
     else answer.unverified_allowed.push_back(k);
   }
 }

@@ -279,6 +279,20 @@ def test_an_address_more_than_1000_leads_share_fails_closed_alone(start, sim, si
     assert check.status_code == 503, check.text
 
 
+def test_an_address_more_than_1000_leads_share_is_held_even_under_the_send_policy(start, sim, sink):
+    # "Send when unavailable" is for outages; Marketo can never answer for this address.
+    server, admin = start(policy="send")
+    sim.config(lookup_match_limit=1000)
+    shared = "info@big.example"
+    sim.add_leads([{"email": shared} for _ in range(1001)] + [{"email": "ok@x.example"}])
+
+    reply = admin.bulk("select_and_send", [shared, "ok@x.example"])
+
+    assert reply.status_code == 202, reply.text
+    status = {e["email"]: (e["status"], e.get("reason")) for e in reply.json()["emails"]}
+    assert status == {shared: ("held", "check_unavailable"), "ok@x.example": ("queued", None)}
+
+
 def test_rate_limit_606_makes_the_feed_wait_out_the_window_then_read_on(start, sim, sink):
     server, admin = start(env={"SENDGUARD_MIRROR_INTERVAL": "1"})
     deadline = time.monotonic() + 20

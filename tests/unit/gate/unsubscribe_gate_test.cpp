@@ -170,6 +170,21 @@ TEST_F(GateTest, OutageWithSendPolicyAllowsAndSaysSo) {
   EXPECT_EQ((std::vector<std::string>{"a@x.com"}), a.unverified_allowed);
 }
 
+TEST_F(GateTest, AnAddressTheSourceCanNeverAnswerForIsBlockedEvenUnderTheSendPolicy) {
+  CheckedSource crowdable = test::checked(marketo, "marketo", "marketo_unsubscribed");
+  crowdable.never_answers = [](std::string_view code) { return code == "marketo_too_many_matches"; };
+  UnsubscribeGate strict{{test::checked_local(local), crowdable}, clock, metrics, GateOptions{Millis(60000)}};
+  marketo.unanswerable = {"shared@x.com"};
+  marketo.failure_code = "marketo_too_many_matches";
+  auto a = strict.check("tm_1", policy(true, FailPolicy::Send), {"shared@x.com", "ok@x.com"});
+  EXPECT_EQ(Finding::Unverified, a.verdict("shared@x.com").finding) << "no outage: the send policy does not apply";
+  EXPECT_TRUE(a.verdict("ok@x.com").allowed());
+  EXPECT_TRUE(a.unverified_allowed.empty());
+  marketo.failure_code = "marketo_unreachable";  // an outage of the same source still follows the policy
+  auto b = strict.check("tm_1", policy(true, FailPolicy::Send), {"shared@x.com"});
+  EXPECT_TRUE(b.verdict("shared@x.com").allowed());
+}
+
 TEST_F(GateTest, FailedLookupsAreNotCached) {
   marketo.failing = true;
   check({"a@x.com"});
