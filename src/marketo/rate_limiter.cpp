@@ -38,6 +38,11 @@ void CallWindow::finish() {
 
 void CallWindow::pause_until(TimePoint until) { paused_until_ = std::max(paused_until_, until); }
 
+void CallWindow::hold_until(TimePoint until) {
+  pause_until(until);
+  held_until_ = std::max(held_until_, until);
+}
+
 struct RateLimiter::Instance {
   explicit Instance(const Limits& limits) : window(limits.calls_per_window, limits.window, limits.max_concurrent) {}
   std::mutex mu;
@@ -79,7 +84,7 @@ std::shared_ptr<RateLimiter::Instance> RateLimiter::instance(const std::string& 
   return slot;
 }
 
-Result<RateLimiter::Permit> RateLimiter::acquire(const std::string& key, bool waits_out_pause) {
+Result<RateLimiter::Permit> RateLimiter::acquire(const std::string& key, bool waits_out_hold) {
   std::shared_ptr<Instance> inst = instance(key);
   std::unique_lock lock(inst->mu);
   Millis waited{0};
@@ -90,7 +95,7 @@ Result<RateLimiter::Permit> RateLimiter::acquire(const std::string& key, bool wa
       inst->window.start(now);
       return Permit(inst, now);
     }
-    if (!waits_out_pause && inst->window.paused_at(now)) {
+    if (!waits_out_hold && inst->window.held_at(now)) {
       return Error::make(errc::rate_limited, "Marketo calls to " + key + " are held back after a rate limit (606)");
     }
     const Millis left = limits_.max_wait_for_slot - waited;
@@ -123,6 +128,12 @@ void RateLimiter::pause(const std::string& key, Millis duration) {
   std::shared_ptr<Instance> inst = instance(key);
   std::lock_guard lock(inst->mu);
   inst->window.pause_until(clock_.now() + duration);
+}
+
+void RateLimiter::hold_back(const std::string& key, Millis duration) {
+  std::shared_ptr<Instance> inst = instance(key);
+  std::lock_guard lock(inst->mu);
+  inst->window.hold_until(clock_.now() + duration);
 }
 
 }  // namespace sg::marketo

@@ -30,9 +30,12 @@ class CallWindow {
   std::optional<Millis> wait_needed(TimePoint now);
   void start(TimePoint now);  // Precondition: wait_needed(now) was nullopt.
   void finish();
-  // No call starts before `until`: caution after Marketo said 606/615.
+  // No call starts before `until`: caution after Marketo said 615 or 429.
   void pause_until(TimePoint until);
-  bool paused_at(TimePoint now) const { return paused_until_ > now; }
+  // The same, for a whole rate-limit window after a 606: a caller that cannot wait that
+  // long is better told at once.
+  void hold_until(TimePoint until);
+  bool held_at(TimePoint now) const { return held_until_ > now; }
   int in_flight() const { return in_flight_; }
 
  private:
@@ -42,6 +45,7 @@ class CallWindow {
   std::deque<TimePoint> starts_;  // within the last window, oldest first
   int in_flight_ = 0;
   TimePoint paused_until_{};
+  TimePoint held_until_{};
 };
 
 class RateLimiter {
@@ -69,10 +73,13 @@ class RateLimiter {
 
   // Waits for a slot on `instance`; marketo_rate_limited when none came within
   // max_wait_for_slot, or at once when the window cannot open in time or, for a caller that
-  // cannot wait out a pause (`waits_out_pause` false), while the instance is paused.
+  // cannot wait out a hold (`waits_out_hold` false), while the instance is held back.
   // Window waits use Clock::sleep_for; concurrency waits use a condition variable in real time.
-  Result<Permit> acquire(const std::string& instance, bool waits_out_pause = true);
+  Result<Permit> acquire(const std::string& instance, bool waits_out_hold = true);
+  // A short pause every caller waits out (within max_wait_for_slot).
   void pause(const std::string& instance, Millis duration);
+  // A rate-limit window (606) that callers unable to wait are turned away from at once.
+  void hold_back(const std::string& instance, Millis duration);
 
  private:
   std::shared_ptr<Instance> instance(const std::string& key);

@@ -133,7 +133,7 @@ void RestCaller::wait_before_retry(const std::string& instance, const ReplyVerdi
 
 bool RestCaller::hold_back_a_window(const std::string& instance, const ReplyVerdict& verdict,
                                     std::string_view kind) {
-  limiter_.pause(instance, limits_.window);
+  limiter_.hold_back(instance, limits_.window);
   const bool waits = waits_out_rate_limits(kind);
   spdlog::warn("marketo {} call to {} rate limited ({}): no call to it for {} ms{}", kind, instance,
                verdict.metric_result, limits_.window.count(), waits ? ", then a retry" : "");

@@ -125,10 +125,18 @@ TEST(RateLimiter, RateLimiterPauseDelaysTheNextCall) {
   EXPECT_EQ(std::vector<Millis>{Millis{1500}}, clock.sleeps());
 }
 
-TEST(RateLimiter, RateLimiterTurnsAwayAtOnceACallerThatCannotWaitOutAPause) {
+TEST(RateLimiter, RateLimiterLetsEveryCallerWaitOutAShortPause) {
   FakeClock clock;
   RateLimiter limiter(clock, Limits{});
-  limiter.pause("i", Millis{20000});
+  limiter.pause("i", Millis{1500});  // after a 615 or 429: the lookup waits, not fails
+  EXPECT_TRUE(limiter.acquire("i", false).ok());
+  EXPECT_EQ(std::vector<Millis>{Millis{1500}}, clock.sleeps());
+}
+
+TEST(RateLimiter, RateLimiterTurnsAwayAtOnceACallerThatCannotWaitOutAHold) {
+  FakeClock clock;
+  RateLimiter limiter(clock, Limits{});
+  limiter.hold_back("i", Millis{20000});
   Result<RateLimiter::Permit> impatient = limiter.acquire("i", false);
   ASSERT_FALSE(impatient.ok());
   EXPECT_EQ("marketo_rate_limited", impatient.error().code);
