@@ -1,5 +1,7 @@
 """Marketo faults on the send path: transient ones are retried, persistent ones follow the fail policy."""
+import re
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -111,6 +113,40 @@ def test_daily_quota_607_fails_at_once_and_is_remembered(start, sim, sink):
     assert sim.stats()["rest_calls"] == 1
     time.sleep(0.5)
     assert sink.messages() == []
+
+
+def us_central_midnight_before(now):
+    """The last midnight in US Central at or before `now` (UTC), daylight time included:
+    from the second Sunday of March to the first Sunday of November, 2:00 local."""
+    def sunday(year, month, nth):
+        first = datetime(year, month, 1, tzinfo=timezone.utc)
+        return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (nth - 1))
+    dst_starts = sunday(now.year, 3, 2) + timedelta(hours=8)
+    dst_ends = sunday(now.year, 11, 1) + timedelta(hours=7)
+    offset = timedelta(hours=5 if dst_starts <= now < dst_ends else 6)
+    local = now - offset
+    return datetime(local.year, local.month, local.day, tzinfo=timezone.utc) + offset
+
+
+def test_daily_quota_607_resumes_at_midnight_us_central_or_an_hour_later_near_the_reset(start, sim, sink):
+    # Adobe: the quota resets at "12:00AM CST"; whether that follows daylight time is not
+    # documented, so within two hours of the computed reset a 607 is asked again hourly.
+    server, admin = start(policy="block")
+    sim.faults([{"kind": "error", "code": "607", "count": 1}])
+    before = datetime.now(timezone.utc)
+
+    assert admin.send(["ann@x.com"]).status_code == 503
+
+    after = datetime.now(timezone.utc)
+    found = re.search(r"daily quota of .* spent .*; no calls until (\S+)", server.log.read_text())
+    assert found, server.log.read_text()
+    resumes = datetime.fromisoformat(found.group(1).replace("Z", "+00:00"))
+    last_reset = us_central_midnight_before(before)
+    if before - last_reset < timedelta(hours=2):
+        assert before + timedelta(hours=1) - timedelta(seconds=1) <= resumes <= after + timedelta(hours=1)
+    else:
+        next_reset = us_central_midnight_before(before + timedelta(hours=25))
+        assert resumes == next_reset
 
 
 def test_access_denied_603_fails_without_retrying(start, sim, sink):
