@@ -69,6 +69,9 @@ test('an admin connects Marketo and turns the check on through Settings → Admi
   await toggle.click();
   await page.getByRole('status').filter({ hasText: 'The check is on' }).waitFor();
   assert.equal(await toggle.isChecked(), true);
+  // With the check on, the feed's cost today shows beside the connection.
+  await page.reload();
+  await page.getByTestId('feed-status').filter({ hasText: /^Activity feed: \d+ calls? today/ }).waitFor();
   await screenshot(page, 'settings-integrations');
 
   const settings = await pageFetch(page, 'GET', '/settings/unsubscribe');

@@ -210,6 +210,7 @@ async function integrations(ctx) {
           h('dt', {}, 'REST endpoint'), h('dd', {}, connection.rest_endpoint),
           h('dt', {}, 'Identity endpoint'), h('dd', {}, connection.identity_endpoint),
           h('dt', {}, 'Client ID'), h('dd', {}, connection.client_id)),
+        feedStatus(connection.sync, connection.usage),
         seedStatus(connection.seed),
         disconnectControls());
     } else {
@@ -217,6 +218,18 @@ async function integrations(ctx) {
         'Not connected. Enter the API details of a LaunchPoint custom service from Marketo (Admin → Web Services shows the endpoints).'));
     }
     connectionSection.append(connectionForm());
+  }
+
+  // How the activity feed keeps the mirror current, and what it costs today.
+  function feedStatus(sync, usage) {
+    if (!sync) return null;  // a PUT's answer has no status: the next load shows it
+    const calls = `${sync.feed_calls_today} call${sync.feed_calls_today === 1 ? '' : 's'} today`;
+    const share = usage && usage.background_budget > 0 ? ` of the ${usage.background_budget.toLocaleString('en-US')} kept for background work` : '';
+    const read = sync.last_success_at ? [' · last read ', timeEl(sync.last_success_at)] : [' · not read yet'];
+    const restart = sync.feed_restarted_at
+      ? [' · restarted ', timeEl(sync.feed_restarted_at), ` after Marketo refused its position (${sync.feed_restart_reason}); nothing is missed`]
+      : [];
+    return h('p', { class: 'hint', 'data-testid': 'feed-status' }, `Activity feed: ${calls}${share}`, ...read, ...restart);
   }
 
   // The one-off copy of every address Marketo holds as unsubscribed into Sendguard's mirror.
