@@ -567,6 +567,8 @@ class Simulator:
                   if f.strip() and f.strip() != "id"]
         matches = [lead for lead in self.leads if match_key(field, lead[field]) in wanted]
         self.check_match_limit(len(matches))
+        # As Adobe's "Get Leads by Filter Type" example: "id" first, then the asked fields in
+        # the order asked, an empty one as null (not left out); no match is an empty result.
         return [{"id": lead["id"], **{f: None if lead.get(f) in (None, "") else lead[f]
                                       for f in fields}}
                 for lead in matches]
@@ -630,7 +632,10 @@ class Simulator:
         self.fire_webhooks(lead)
 
     def log_activity(self, lead_id, type_id, primary, attributes, ts, primary_id=None):
-        """Appends to the activity log; the caller holds the lock."""
+        """Appends to the activity log; the caller holds the lock. Keys in the order of
+        Adobe's "Get Lead Activities" example (id, marketoGUID, leadId, activityDate,
+        activityTypeId, then primaryAttributeValueId before primaryAttributeValue when the
+        type has a primary attribute id, then attributes as name/value pairs)."""
         activity = {
             "id": len(self.activity_log) + 1, "marketoGUID": str(uuid.uuid4()), "leadId": lead_id,
             "activityDate": rfc3339(ts), "activityTypeId": type_id,
@@ -1053,6 +1058,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, json.dumps(obj).encode(), "application/json;charset=UTF-8")
 
     def send_envelope(self, payload=None, error=None):
+        # Adobe's "Response Structure" and "Error Codes" pages: requestId as "hex#hex",
+        # success, then result (or errors, each code a string such as "601"); HTTP 200
+        # even for API errors.
         reply = {"requestId": f"{secrets.token_hex(2)}#{time.time_ns() // 1_000_000:x}"}
         if error is None:
             reply.update(success=True, **payload)
