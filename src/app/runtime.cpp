@@ -85,7 +85,8 @@ void Runtime::build_marketo_and_gate() {
   sync_ = std::make_unique<mirror::MarketoSync>(
       store, *marketo_, clock, mirror::SyncOptions{.interval = Millis(1000LL * config_.mirror_interval_seconds),
                                           .max_backoff_factor = config_.mirror_max_backoff,
-                                          .reread_every = Millis(1000LL * config_.mirror_reread_seconds)});
+                                          .reread_every = Millis(1000LL * config_.mirror_reread_seconds),
+                                          .follow_new_addresses = config_.mirror_seed});
   if (config_.mirror_seed) {
     mirror::SeedOptions seed;
     seed.poll_interval = Millis(config_.mirror_seed_poll_ms);

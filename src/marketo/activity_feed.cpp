@@ -71,16 +71,17 @@ net::Request describe_request(const Endpoint& rest) {
   return request;
 }
 
-std::optional<int64_t> read_field_id(const boost::json::array& result, std::string_view rest_name) {
+FieldIds read_field_ids(const boost::json::array& result) {
+  FieldIds out;
   for (const auto& item : result) {
     const auto* field = item.if_object();
     const auto* rest = field ? field->if_contains("rest") : nullptr;
     if (rest == nullptr || !rest->is_object()) continue;
-    if (lowercase_ascii(text_of(rest->get_object().if_contains("name"))) != lowercase_ascii(std::string(rest_name)))
-      continue;
-    if (auto id = integer_of(field->if_contains("id"))) return *id;
+    const std::string name = lowercase_ascii(text_of(rest->get_object().if_contains("name")));
+    const auto id = integer_of(field->if_contains("id"));
+    if (!name.empty() && id) out.emplace(name, *id);
   }
-  return std::nullopt;
+  return out;
 }
 
 std::vector<ActivityType> read_activity_types(const boost::json::array& result) {

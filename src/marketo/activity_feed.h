@@ -33,9 +33,9 @@ net::Request describe_request(const Endpoint& rest);
 // Types and activities without a readable id (and, for activities, lead and type) are
 // left out: nothing could be done with them.
 std::vector<ActivityType> read_activity_types(const boost::json::array& result);
-// The id of the lead field whose REST name is `rest_name` (matched case-insensitively);
-// nullopt when describe.json lists no such field.
-std::optional<int64_t> read_field_id(const boost::json::array& result, std::string_view rest_name);
+// The ids of the lead fields describe.json lists, by lower-cased REST name; fields
+// without a name or an id are left out.
+FieldIds read_field_ids(const boost::json::array& result);
 // Every item, or an error naming the first one without a lead or a type: a page read in
 // part would let the mirror miss an unsubscribe while the sync looks healthy.
 Result<std::vector<Activity>> read_activities(const boost::json::array& result);

@@ -218,13 +218,13 @@ Result<std::vector<ActivityType>> Client::activity_types(const Credentials& cred
   return read_activity_types(reply->result);
 }
 
-Result<std::optional<int64_t>> Client::field_id(const Credentials& credentials, std::string_view rest_name) {
+Result<FieldIds> Client::field_ids(const Credentials& credentials) {
   Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
   if (!endpoint) return endpoint.error();
   Result<ReplyEnvelope> reply =
       impl_->rest.call(credentials, endpoint->instance, describe_request(*endpoint), kDescribeKind);
   if (!reply) return reply.error();
-  return read_field_id(reply->result, rest_name);
+  return read_field_ids(reply->result);
 }
 
 Result<ActivityPage> Client::activities(const Credentials& credentials, const std::string& token,

@@ -81,9 +81,9 @@ class Client {
   // up to 10 `type_ids`, each page's next_token continuing where it stopped.
   Result<std::string> paging_token(const Credentials& credentials, TimePoint since);
   Result<std::vector<ActivityType>> activity_types(const Credentials& credentials);
-  // The id of the lead field with REST name `rest_name` ("unsubscribed"), from
-  // leads/describe.json; nullopt when the instance has no such field.
-  Result<std::optional<int64_t>> field_id(const Credentials& credentials, std::string_view rest_name);
+  // The ids of the instance's lead fields by lower-cased REST name ("unsubscribed",
+  // "email"), from one read of leads/describe.json.
+  Result<FieldIds> field_ids(const Credentials& credentials);
   Result<ActivityPage> activities(const Credentials& credentials, const std::string& token,
                                   const std::vector<int>& type_ids);
 

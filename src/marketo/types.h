@@ -54,6 +54,10 @@ struct WriteBackResult {
   std::string reason;             // "<code> <message>" when rejected
 };
 
+// Lead field ids by lower-cased REST name ("unsubscribed" -> 48): Change Data Value names
+// the field it changed by this id (its display name can be relabelled).
+using FieldIds = std::map<std::string, int64_t>;
+
 struct ActivityType {
   int id = 0;
   std::string name;               // "Unsubscribe Email"

@@ -15,6 +15,8 @@ namespace {
 
 constexpr Millis kFeedOverlap{60000};  // a new feed starts a minute back
 constexpr std::string_view kUnsubscribedField = "unsubscribed";
+constexpr std::string_view kEmailField = "email";
+constexpr int kNewLead = 12;  // MARKETO.md's numbering, unless types.json says otherwise
 constexpr std::size_t kMaxRemembered = 10000;  // write-backs and handled changes, per team
 
 std::string outcome_of(const marketo::WriteBackResult& r) {
@@ -130,17 +132,24 @@ FeedIds MarketoSync::feed_ids(const std::string& team_id, const marketo::Credent
                  types.error().message);
     return ids;  // not remembered: confirmed on a later run
   }
+  if (options_.follow_new_addresses) ids.new_lead = kNewLead;
   for (const auto& t : *types) {
     if (t.name == "Unsubscribe Email") ids.unsubscribe_email = t.id;
     if (t.name == "Change Data Value") ids.change_data_value = t.id;
+    if (t.name == "New Lead" && ids.new_lead) ids.new_lead = t.id;
   }
-  auto field = client_.field_id(creds, kUnsubscribedField);
-  if (!field) {
+  auto fields = client_.field_ids(creds);
+  if (!fields) {
     spdlog::warn("marketo sync: team {}: lead fields unavailable ({}); matching the field by its display name",
-                 team_id, field.error().message);
+                 team_id, fields.error().message);
     return ids;
   }
-  ids.unsubscribed_field = *field;
+  auto field = [&](std::string_view name) -> std::optional<int64_t> {
+    auto it = fields->find(std::string(name));
+    return it == fields->end() ? std::nullopt : std::optional<int64_t>(it->second);
+  };
+  ids.unsubscribed_field = field(kUnsubscribedField);
+  ids.email_field = field(kEmailField);
   std::lock_guard lock(mu_);
   ids_[team_id] = ids;
   return ids;
@@ -148,7 +157,7 @@ FeedIds MarketoSync::feed_ids(const std::string& team_id, const marketo::Credent
 
 Result<marketo::ActivityPage> MarketoSync::read_page(const std::string& team_id, const marketo::Credentials& creds,
                                                      store::SyncState& state, const FeedIds& ids, bool& restarted) {
-  const std::vector<int> types{ids.unsubscribe_email, ids.change_data_value};
+  const std::vector<int> types = feed_types(ids);
   auto page = client_.activities(creds, *state.paging_token, types);
   if (page || restarted || !is_refusal(page.error())) return page;
   // Date-based tokens: a fresh one from the last confirmed page re-reads at most the
@@ -199,9 +208,11 @@ MarketoSync::Pass MarketoSync::sync_team(const std::string& team_id) {
     return Pass::failed;
   };
   if (!state.paging_token) {
-    auto token = client_.paging_token(creds, clock_.now() - kFeedOverlap);
+    const TimePoint since = clock_.now() - kFeedOverlap;
+    auto token = client_.paging_token(creds, since);
     if (!token) return fail(token.error());
     state.paging_token = *token;
+    state.following_since = since;
     sync.put_sync_state(team_id, state);
   }
   if (Status s = reread_if_due(team_id, creds, state); !s) return fail(s.error());
@@ -234,7 +245,8 @@ Result<bool> MarketoSync::mirror_changes(const std::string& team_id, const marke
     auto& handled = handled_[team_id];
     std::vector<marketo::Activity> fresh;
     for (const auto& a : activities) {
-      if (!is_unsubscribe_change(a, ids) || handled.count(a.marketo_guid)) continue;  // a re-read
+      if (!(is_unsubscribe_change(a, ids) || brings_an_address(a, ids)) || handled.count(a.marketo_guid))
+        continue;  // not ours, or a re-read
       fresh.push_back(a);
       if (!a.marketo_guid.empty()) guids.push_back(a.marketo_guid);
     }

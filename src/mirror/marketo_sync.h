@@ -40,6 +40,9 @@ struct SyncOptions {
   // Paging tokens are dates, and Marketo may commit an activity after a later one was read:
   // this often the feed is read again from the previous such re-read, a minute back.
   Millis reread_every{30 * 60 * 1000};
+  // New leads and changed addresses are followed too, so that a seeded mirror knows every
+  // unsubscribed address (see complete_mirror.h): on when the mirror is seeded.
+  bool follow_new_addresses = false;
 };
 
 class MarketoSync {

@@ -1,5 +1,7 @@
 #include "mirror/store_mirror.h"
 
+#include "mirror/complete_mirror.h"
+
 namespace sg::mirror {
 
 std::unordered_map<std::string, gate::MirrorAnswer> StoreMirror::mirrored(const std::string& team_id,
@@ -14,11 +16,16 @@ std::unordered_map<std::string, gate::MirrorAnswer> StoreMirror::mirrored(const 
   // A failing feed may be hiding new unsubscribes: it answers only for those it knows
   // (they can only block; fail closed), and every other address is looked up live.
   bool failing = state.failing();
+  bool complete = !failing && knows_every_unsubscribe(state, sync_.seed_state(team_id));
   for (const auto& [key, entry] : sync_.mirrored(team_id, keys)) {
     if (failing && !entry.unsubscribed) continue;
-    out[key] = {entry.unsubscribed, !entry.unsubscribed && now - entry.seen_at <= options_.trust_window,
-                *state.last_success_at, entry.seen_at};
+    bool trusted = !entry.unsubscribed && (complete || now - entry.seen_at <= options_.trust_window);
+    out[key] = {entry.unsubscribed, trusted, *state.last_success_at, entry.seen_at};
   }
+  // A complete copy knows every unsubscribed address: one it has never heard of is not.
+  if (complete)
+    for (const auto& key : keys) out.try_emplace(key, gate::MirrorAnswer{false, true, *state.last_success_at,
+                                                                         *state.last_success_at});
   return out;
 }
 

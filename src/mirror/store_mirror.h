@@ -1,5 +1,7 @@
 // The gate's Mirror of Marketo over the store: trusted only while the team's feed is
-// followed, read recently and not failing since. Thread-safe.
+// followed, read recently and not failing since. Once the copy is complete (seeded, and
+// followed since before the seed), it also answers for addresses it has never heard of.
+// Thread-safe.
 #pragma once
 
 #include "gate/mirror.h"

@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 10> kMigrations{R"sql(
+constexpr std::array<std::string_view, 11> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -234,6 +234,10 @@ CREATE TABLE marketo_seed (
 ALTER TABLE marketo_sync ADD COLUMN confirmed_at INTEGER;
 ALTER TABLE marketo_sync ADD COLUMN restarted_at INTEGER;
 ALTER TABLE marketo_sync ADD COLUMN restart_reason TEXT;
+)sql", R"sql(
+-- Since when the activity feed has been followed without a gap: a mirror seeded after it
+-- started knows every unsubscribed address.
+ALTER TABLE marketo_sync ADD COLUMN following_since INTEGER;
 )sql"};
 
 }  // namespace

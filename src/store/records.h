@@ -157,6 +157,9 @@ struct SyncState {
   // confirmed_at, and Marketo's words for it.
   std::optional<TimePoint> restarted_at;
   std::string restart_reason;
+  // Since when the feed has been read without a gap: its first paging token's start
+  // (restarts and re-reads resume from a point already read).
+  std::optional<TimePoint> following_since;
 
   // The latest sync attempt failed: the copy may be missing changes since the last success.
   bool failing() const { return last_error_at && (!last_success_at || *last_error_at > *last_success_at); }

@@ -26,11 +26,13 @@ def days_ago(days):
 
 def instance_with_history(sim):
     """50 unsubscribed people created this month, one 40 days ago (the window before), and
-    two who are subscribed. Jobs complete on their second status read."""
+    two who are subscribed; all before the team connects, so their New Lead activities are
+    behind the feed's start. Jobs complete on their second status read."""
     sim.config(export_status_reads=0)
-    leads = [{"email": f"Gone{i}@Example.com", "unsubscribed": True} for i in range(50)]
+    leads = [{"email": f"Gone{i}@Example.com", "unsubscribed": True, "createdAt": days_ago(1)} for i in range(50)]
     leads += [{"email": "old@example.com", "unsubscribed": True, "createdAt": days_ago(40)},
-              {"email": "fine@example.com"}, {"email": "also-fine@example.com", "createdAt": days_ago(40)}]
+              {"email": "fine@example.com", "createdAt": days_ago(1)},
+              {"email": "also-fine@example.com", "createdAt": days_ago(40)}]
     sim.add_leads(leads)
     return [f"gone{i}@example.com" for i in range(50)] + ["old@example.com"]
 
@@ -78,6 +80,47 @@ def test_a_connected_team_is_seeded_with_every_unsubscribed_address_without_look
     assert sent.status_code == 422, sent.text
     assert sent.json()["error"]["recipients"] == ["gone7@example.com"]
     assert sim.stats()["lookup_calls"] == 0
+
+
+def test_a_complete_mirror_answers_for_addresses_it_never_heard_of_and_follows_new_leads(make_server, sim, sink):
+    # Seeded after the feed began, the mirror knows every unsubscribed address: an
+    # authoritative team then sends with no lookup at all, even to people never checked.
+    unsubscribed = instance_with_history(sim)
+    server, admin = start(make_server, sim)
+    wait_seed(admin, "done")
+    set_authoritative(admin, True)
+    sim.clear_stats()
+    strangers = [f"stranger{i}@example.com" for i in range(300)]
+
+    reply = admin.post("/checks", {"recipients": strangers + ["fine@example.com", unsubscribed[3]]})
+
+    assert reply.status_code == 200, reply.text
+    allowed = {r["email"]: r["allowed"] for r in reply.json()["results"]}
+    assert all(allowed[a] for a in strangers + ["fine@example.com"]) and not allowed[unsubscribed[3]]
+    assert admin.send(strangers[:3]).status_code == 202
+    assert sim.stats()["lookup_calls"] == 0, "no lookup for addresses the complete mirror answers"
+
+    def refused(address):
+        reply = admin.post("/checks", {"recipients": [address]})
+        return reply.status_code == 200 and not reply.json()["results"][0]["allowed"]
+
+    # A lead imported already unsubscribed logs only New Lead; the feed looks it up.
+    sim.add_leads([{"email": "imported@example.com", "unsubscribed": True}])
+    wait_until(lambda: refused("imported@example.com"), 60, "the imported unsubscribe in the mirror", poll=0.2)
+    # An unsubscribed person's address changed: the new address is unsubscribed too.
+    sim.change_email("gone5@example.com", "gone5-new@example.com")
+    wait_until(lambda: refused("gone5-new@example.com"), 60, "the changed address in the mirror", poll=0.2)
+
+
+def test_without_a_seed_an_address_never_heard_of_is_still_looked_up(make_server, sim, sink):
+    instance_with_history(sim)
+    server, admin = start(make_server, sim, env={"SENDGUARD_MIRROR_SEED": "0"})
+    wait_until(lambda: integration(admin)["sync"]["last_success_at"], 30, "the feed read")
+    set_authoritative(admin, True)
+    sim.clear_stats()
+    reply = admin.post("/checks", {"recipients": ["stranger@example.com"]})
+    assert reply.status_code == 200, reply.text
+    assert sim.stats()["lookup_calls"] == 1
 
 
 def test_a_failed_export_is_shown_and_retried(make_server, sim, sink):

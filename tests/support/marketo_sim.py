@@ -103,6 +103,7 @@ STRICT = {
 USAGE_PATH = "/rest/v1/stats/usage.json"
 MAX_ACTIVITY_TYPE_IDS = 10
 UNSUBSCRIBE_EMAIL = 9
+NEW_LEAD = 12
 CHANGE_DATA_VALUE = 13
 UNSUBSCRIBE_PROGRAM = "Monthly Newsletter.Unsubscribe Email"  # where simulated unsubscribes click
 ACTIVITY_TYPES = [
@@ -118,7 +119,7 @@ ACTIVITY_TYPES = [
      "primaryAttribute": {"name": "Mailing ID", "dataType": "integer"},
      "attributes": [{"name": "Client IP Address", "dataType": "string"},
                     {"name": "Form Fields", "dataType": "text"}]},
-    {"id": 12, "name": "New Lead", "description": "New person",
+    {"id": NEW_LEAD, "name": "New Lead", "description": "New person",
      "attributes": [{"name": "Source Type", "dataType": "string"}]},
     {"id": CHANGE_DATA_VALUE, "name": "Change Data Value",
      "description": "Changed attribute value for a person",
@@ -131,12 +132,13 @@ ACTIVITY_TYPES = [
 
 # leads/describe.json, shaped as Adobe's Describe Lead example (id, displayName, dataType,
 # length, rest and soap names); the id of `unsubscribed` is what Change Data Value carries.
+EMAIL_FIELD_ID = 31
 UNSUBSCRIBED_FIELD_ID = 48
 LEAD_SCORE_FIELD_ID = 52
 LEAD_FIELDS = [
     {"id": 2, "displayName": "Company Name", "dataType": "string", "length": 255,
      "rest": {"name": "company", "readOnly": False}, "soap": {"name": "Company", "readOnly": False}},
-    {"id": 31, "displayName": "Email Address", "dataType": "email", "length": 255,
+    {"id": EMAIL_FIELD_ID, "displayName": "Email Address", "dataType": "email", "length": 255,
      "rest": {"name": "email", "readOnly": False}, "soap": {"name": "Email", "readOnly": False}},
     {"id": UNSUBSCRIBED_FIELD_ID, "displayName": "Unsubscribed", "dataType": "boolean",
      "rest": {"name": "unsubscribed", "readOnly": False}, "soap": {"name": "Unsubscribed", "readOnly": False}},
@@ -516,8 +518,28 @@ class Simulator:
                 lead = {**LEAD_DEFAULTS, "createdAt": rfc3339(time.time()), **spec, "id": self.next_id}
                 self.next_id += 1
                 self.leads.append(lead)
+                # Every lead created logs New Lead, dated when it was created; a lead imported
+                # already unsubscribed logs no Change Data Value (its first value is no change).
+                self.log_activity(lead["id"], NEW_LEAD, None, [{"name": "Source Type", "value": "List import"}],
+                                  parse_since(lead["createdAt"]))
                 created.append(dict(lead))
             return created
+
+    def change_email(self, email, new_email):
+        """An admin or a CRM sync changes the address of every lead with `email`: Change
+        Data Value of the Email Address field. Returns the leads changed."""
+        with self.lock:
+            hits = [lead for lead in self.leads
+                    if match_key("email", lead["email"]) == match_key("email", email)]
+            for lead in hits:
+                lead["email"] = new_email
+                self.log_activity(lead["id"], CHANGE_DATA_VALUE, "Email Address",
+                                  [{"name": "New Value", "value": new_email},
+                                   {"name": "Old Value", "value": email},
+                                   {"name": "Reason", "value": "Changed by an admin"},
+                                   {"name": "Source", "value": "Person Details"}],
+                                  time.time() - self.config["late_commit_seconds"], primary_id=EMAIL_FIELD_ID)
+            return [dict(lead) for lead in hits]
 
     def all_leads(self):
         with self.lock:
@@ -1202,6 +1224,8 @@ class Handler(BaseHTTPRequestHandler):
                          else sim.all_activities()}
             elif action == "unsubscribe":
                 reply = {"leads": sim.set_unsubscribed(req["email"], bool(req["unsubscribed"]))}
+            elif action == "change_email":
+                reply = {"leads": sim.change_email(req["email"], req["new_email"])}
             elif action == "webhooks":
                 if self.command == "POST":
                     sim.add_webhook(req)

@@ -91,6 +91,10 @@ class MarketoSim(_Peer):
     def set_unsubscribed(self, email, unsubscribed=True):
         return self._call("unsubscribe", {"email": email, "unsubscribed": unsubscribed})["leads"]
 
+    def change_email(self, email, new_email):
+        """Every lead with `email` gets `new_email`, as an admin's edit in Marketo logs it."""
+        return self._call("change_email", {"email": email, "new_email": new_email})["leads"]
+
     def config(self, **changes):
         return self._call("config", changes)["config"]
 

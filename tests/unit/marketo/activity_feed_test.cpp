@@ -182,9 +182,9 @@ TEST(MarketoActivityFeed, ActivityCallsAreRetriedLikeLookups) {
 TEST(MarketoActivityFeed, FieldIdIsReadFromDescribeByRestName) {
   ClientHarness h;
   h.http.script(kDescribePath, {ok(describe_json(48, "Opted Out"))});
-  auto id = h.client.field_id(credentials(), "unsubscribed");
-  ASSERT_TRUE(id.ok()) << id.error().message;
-  EXPECT_EQ(std::optional<int64_t>(48), *id) << "found by its REST name, whatever its display name";
+  auto ids = h.client.field_ids(credentials());
+  ASSERT_TRUE(ids.ok()) << ids.error().message;
+  EXPECT_EQ(48, ids->at("unsubscribed")) << "found by its REST name, whatever its display name";
   EXPECT_EQ("https://123-ABC-456.mktorest.com/rest/v1/leads/describe.json",
             h.http.requests_to(kDescribePath).at(0).url);
   EXPECT_EQ(1u, h.calls("describe", "success"));
@@ -193,9 +193,9 @@ TEST(MarketoActivityFeed, FieldIdIsReadFromDescribeByRestName) {
 TEST(MarketoActivityFeed, FieldIdOfAFieldTheInstanceLacksIsNone) {
   ClientHarness h;
   h.http.script(kDescribePath, {ok(success_json(R"({"id":2,"displayName":"Company","rest":{"name":"company"}})"))});
-  auto id = h.client.field_id(credentials(), "unsubscribed");
-  ASSERT_TRUE(id.ok());
-  EXPECT_EQ(std::nullopt, *id);
+  auto ids = h.client.field_ids(credentials());
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ((FieldIds{{"company", 2}}), *ids);
 }
 
 TEST(MarketoActivityFeed, ChangeDataValueCarriesTheFieldId) {

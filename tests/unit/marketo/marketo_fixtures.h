@@ -81,6 +81,8 @@ inline std::string describe_json(long long id, const std::string& display_name) 
   return success_json(
       R"({"id":2,"displayName":"Company Name","dataType":"string","length":255,)"
       R"("rest":{"name":"company","readOnly":false},"soap":{"name":"Company","readOnly":false}},)"
+      R"({"id":31,"displayName":"Email Address","dataType":"email","length":255,)"
+      R"("rest":{"name":"email","readOnly":false},"soap":{"name":"Email","readOnly":false}},)"
       R"({"id":)" + std::to_string(id) + R"(,"displayName":")" + display_name + R"(","dataType":"boolean",)"
       R"("rest":{"name":"unsubscribed","readOnly":false},"soap":{"name":"Unsubscribed","readOnly":false}},)"
       R"({"id":52,"displayName":"Lead Score","dataType":"integer",)"

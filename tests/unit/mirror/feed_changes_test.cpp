@@ -16,8 +16,15 @@ marketo::Activity change(int64_t lead, int64_t field_id, std::string name, std::
 
 marketo::Activity unsubscribe_email(int64_t lead) { return {"", lead, 9, "", "Q1.Email", 0, {}}; }
 
-const FeedIds kKnownField{9, 13, 48};
-const FeedIds kUnknownField{9, 13, std::nullopt};
+const FeedIds kKnownField{9, 13, 48, std::nullopt, std::nullopt};
+const FeedIds kUnknownField{9, 13, std::nullopt, std::nullopt, std::nullopt};
+// Following new leads and changed addresses too, as for a seeded mirror; `email` is 31.
+const FeedIds kNewAddresses{9, 13, 48, 12, 31};
+const FeedIds kNewAddressesByName{9, 13, 48, 12, std::nullopt};
+
+marketo::Activity new_lead(int64_t lead) {
+  return {"", lead, 12, "", "", 0, {{"Source Type", "List import"}}};
+}
 
 TEST(FeedChanges, AChangeOfTheFieldIsFoundByItsIdWhateverItsDisplayName) {
   EXPECT_TRUE(is_unsubscribe_change(change(1, 48, "Opted Out", "true"), kKnownField));
@@ -62,6 +69,30 @@ TEST(FeedChanges, AnythingButAnEchoOnTheLeadMeansALookup) {
   EXPECT_EQ((std::set<int64_t>{501}), before.to_look_up);
   auto from_sync = unsubscribe_changes({change(501, 48, "Unsubscribed", "true", "Salesforce.com")}, kKnownField, ours);
   EXPECT_EQ((std::set<int64_t>{501}), from_sync.to_look_up);
+}
+
+TEST(FeedChanges, NewLeadsAndChangedAddressesAreReadOnlyWhenWatched) {
+  EXPECT_EQ((std::vector<int>{9, 13}), feed_types(kKnownField));
+  EXPECT_EQ((std::vector<int>{9, 13, 12}), feed_types(kNewAddresses));
+  EXPECT_FALSE(brings_an_address(new_lead(1), kKnownField));
+  EXPECT_TRUE(brings_an_address(new_lead(1), kNewAddresses));
+}
+
+TEST(FeedChanges, AChangedAddressIsFoundByTheEmailFieldsIdOrItsName) {
+  EXPECT_TRUE(brings_an_address(change(1, 31, "Email Address", "new@x.com"), kNewAddresses));
+  EXPECT_TRUE(brings_an_address(change(1, 31, "Work Email", "new@x.com"), kNewAddresses)) << "relabelled";
+  EXPECT_FALSE(brings_an_address(change(1, 52, "Lead Score", "12"), kNewAddresses));
+  EXPECT_TRUE(brings_an_address(change(1, 0, "Email Address", "new@x.com"), kNewAddressesByName));
+  EXPECT_FALSE(brings_an_address(change(1, 31, "Email Address", "new@x.com"), kKnownField)) << "not watched";
+}
+
+TEST(FeedChanges, ALeadThatBroughtAnAddressIsLookedUpEvenWhenItsChangeIsOurEcho) {
+  WrittenBack ours{{501, "ann@x.com"}};
+  auto c = unsubscribe_changes({change(501, 31, "Email Address", "ann2@x.com"),
+                                change(501, 48, "Unsubscribed", "true", "Web service API"), new_lead(502)},
+                               kNewAddresses, ours);
+  EXPECT_TRUE(c.echoed.empty()) << "our write-back named the old address";
+  EXPECT_EQ((std::set<int64_t>{501, 502}), c.to_look_up);
 }
 
 }  // namespace

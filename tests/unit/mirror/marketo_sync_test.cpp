@@ -318,6 +318,32 @@ TEST_F(MarketoSyncTest, ARelabelledUnsubscribedFieldIsMatchedByItsId) {
   EXPECT_EQ(1u, http.requests_to(paths::kDescribePath).size()) << "the field id is kept per team";
 }
 
+TEST_F(MarketoSyncTest, ForASeededMirrorNewLeadsAndChangedAddressesAreLookedUp) {
+  MarketoSync seeded{*store, client, clock, SyncOptions{.follow_new_addresses = true}};
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script("nextPageToken=PT0", {ok(activities_json(activity_json(1, 601, 12, "") + "," +
+                                                           change_json(2, 602, 113, 31, "Email Address", R"("new@x.com")") +
+                                                           "," + change_json(3, 603, 113, 52, "Lead Score", "7"),
+                                                       "PT1", false))});
+  http.script("filterValues=601,602", {ok(success_json(lead(601, "imp@x.com", true) + "," +
+                                                       lead(602, "new@x.com", false)))});
+  http.script("filterValues=imp%40x.com,new%40x.com",
+              {ok(success_json(lead(601, "imp@x.com", true) + "," + lead(602, "new@x.com", false)))});
+  http.script(paths::kDescribePath, {ok(describe_json(48, "Unsubscribed"))});
+  const TimePoint began = clock.now();
+  seeded.run_once();
+
+  ASSERT_EQ(1u, urls("nextPageToken=PT0").size());
+  EXPECT_NE(std::string::npos, urls("nextPageToken=PT0")[0].find("activityTypeIds=109,113,12"));
+  auto m = mirrored({"imp@x.com", "new@x.com"});
+  EXPECT_TRUE(m["imp@x.com"].unsubscribed) << "a lead imported already unsubscribed";
+  ASSERT_EQ(1u, m.count("new@x.com"));
+  EXPECT_FALSE(m["new@x.com"].unsubscribed);
+  EXPECT_EQ(0u, http.requests_to("filterValues=603").size()) << "another field's change";
+  EXPECT_EQ(began - std::chrono::minutes(1), state().following_since) << "followed from its first token";
+}
+
 TEST_F(MarketoSyncTest, WithoutDescribeTheDisplayNameIsTheFallbackAndDescribeIsAskedAgain) {
   http.script(paths::kDescribePath, {ok(error_json("603", "Access denied"))});
   http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});

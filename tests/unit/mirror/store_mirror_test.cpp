@@ -66,5 +66,56 @@ TEST_F(StoreMirrorTest, AFeedNotReadRecentlyAnswersNothing) {
   EXPECT_TRUE(mirror.mirrored(team_, kBoth).empty());
 }
 
+class CompleteMirrorTest : public StoreMirrorTest {
+ protected:
+  // The feed followed since `feed_since` and a seed begun at `seed_start`, in `phase`.
+  void followed_and_seeded(TimePoint feed_since, TimePoint seed_start, store::SeedPhase phase) {
+    auto state = store->marketo_sync().sync_state(team_);
+    state.following_since = feed_since;
+    store->marketo_sync().put_sync_state(team_, state);
+    store::SeedState seed;
+    seed.phase = phase;
+    seed.started_at = seed_start;
+    store->marketo_sync().put_seed_state(team_, seed);
+  }
+  const std::vector<std::string> kWithNew{"ann@x.com", "bob@y.com", "new@z.com"};
+};
+
+TEST_F(CompleteMirrorTest, ADoneSeedAfterTheFeedBeganAnswersForAddressesNeverHeardOf) {
+  followed_and_seeded(clock.now(), clock.now() + Millis{1}, store::SeedPhase::done);
+  clock.advance(MirrorOptions{}.trust_window + Millis{1});
+  synced(true);
+  auto answers = mirror.mirrored(team_, kWithNew);
+  ASSERT_EQ(3u, answers.size());
+  EXPECT_TRUE(answers["ann@x.com"].unsubscribed);
+  EXPECT_FALSE(answers["ann@x.com"].trusted);
+  EXPECT_TRUE(answers["bob@y.com"].trusted) << "a complete copy needs no recent sighting";
+  EXPECT_FALSE(answers["new@z.com"].unsubscribed);
+  EXPECT_TRUE(answers["new@z.com"].trusted);
+}
+
+TEST_F(CompleteMirrorTest, ASeedNotDoneOrBegunBeforeTheFeedLeavesUnknownAddressesToALookup) {
+  followed_and_seeded(clock.now(), clock.now(), store::SeedPhase::running);
+  synced(true);
+  EXPECT_EQ(0u, mirror.mirrored(team_, kWithNew).count("new@z.com")) << "still seeding";
+  followed_and_seeded(clock.now(), clock.now() - Millis{1}, store::SeedPhase::done);
+  EXPECT_EQ(0u, mirror.mirrored(team_, kWithNew).count("new@z.com")) << "changes before the feed began were missed";
+  auto never_followed = store->marketo_sync().sync_state(team_);
+  never_followed.following_since.reset();
+  store->marketo_sync().put_sync_state(team_, never_followed);
+  EXPECT_EQ(0u, mirror.mirrored(team_, kWithNew).count("new@z.com"));
+}
+
+TEST_F(CompleteMirrorTest, AFailingFeedMakesEvenACompleteCopyAnswerOnlyForItsUnsubscribes) {
+  followed_and_seeded(clock.now(), clock.now(), store::SeedPhase::done);
+  synced(true);
+  ASSERT_EQ(1u, mirror.mirrored(team_, kWithNew).count("new@z.com"));
+  clock.advance(Millis{1000});
+  synced(false);
+  auto answers = mirror.mirrored(team_, kWithNew);
+  EXPECT_EQ(1u, answers.size());
+  EXPECT_TRUE(answers["ann@x.com"].unsubscribed);
+}
+
 }  // namespace
 }  // namespace sg::mirror
