@@ -5,6 +5,7 @@
 #include "http/errors.h"
 #include "http/json_body.h"
 #include "marketo/call_metrics.h"
+#include "mirror/complete_mirror.h"
 
 namespace sg::http {
 namespace json = boost::json;
@@ -29,8 +30,9 @@ json::object connection_body(const settings::ConnectionView& c) {
           {"verified_at", format_rfc3339(c.verified_at)}};
 }
 
-json::object seed_body(const store::SeedState& s) {
+json::object seed_body(const store::SeedState& s, const store::SyncState& sync) {
   return {{"state", store::seed_phase_name(s.phase)},
+          {"complete", mirror::knows_every_unsubscribe(sync, s)},
           {"addresses", s.addresses},
           {"started_at", time_or_null(s.started_at)},
           {"finished_at", time_or_null(s.finished_at)},
@@ -59,7 +61,7 @@ json::object connection_status_body(const settings::ConnectionView& c) {
                             {"daily_quota", c.usage.quota},
                             {"near_quota", c.usage.near_quota},
                             {"by_kind", std::move(by_kind)}};
-  o["seed"] = seed_body(c.seed);
+  o["seed"] = seed_body(c.seed, c.sync);
   return o;
 }
 

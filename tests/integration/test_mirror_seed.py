@@ -87,7 +87,7 @@ def test_a_complete_mirror_answers_for_addresses_it_never_heard_of_and_follows_n
     # authoritative team then sends with no lookup at all, even to people never checked.
     unsubscribed = instance_with_history(sim)
     server, admin = start(make_server, sim)
-    wait_seed(admin, "done")
+    assert wait_seed(admin, "done")["complete"] is True
     set_authoritative(admin, True)
     sim.clear_stats()
     strangers = [f"stranger{i}@example.com" for i in range(300)]
@@ -116,6 +116,7 @@ def test_without_a_seed_an_address_never_heard_of_is_still_looked_up(make_server
     instance_with_history(sim)
     server, admin = start(make_server, sim, env={"SENDGUARD_MIRROR_SEED": "0"})
     wait_until(lambda: integration(admin)["sync"]["last_success_at"], 30, "the feed read")
+    assert integration(admin)["seed"]["complete"] is False
     set_authoritative(admin, True)
     sim.clear_stats()
     reply = admin.post("/checks", {"recipients": ["stranger@example.com"]})

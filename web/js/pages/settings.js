@@ -239,7 +239,8 @@ async function integrations(ctx) {
     const words = {
       not_started: ['Starts once the check is on.'],
       running: [`In progress: ${copied} copied so far.`],
-      done: [`Done: ${copied} copied, finished `, timeEl(seed.finished_at), '.'],
+      done: [`Done: ${copied} copied, finished `, timeEl(seed.finished_at), '.',
+        seed.complete ? ' The copy is complete: with the mirror authoritative, checks need no Marketo call.' : ''],
       failed: [`Paused after an error, retried automatically (${copied} copied so far): ${seed.error}`],
     };
     return h('p', { class: 'hint', 'data-testid': 'seed-status' },
