@@ -38,6 +38,13 @@ Starts the Marketo simulator (30 ms latency per REST call, 10 concurrent; the 10
       and the simulator calls it on every unsubscribe, as a trigger campaign would; the
       time from the unsubscribe to the first refused send, a send every 0.05 s. Goal:
       median under 1 s.
+  (h) first sends to NEW_ADDRESSES people never sent to before, mirror authoritative:
+      Marketo lookups with a complete mirror (a fourth server seeds it from a bulk export,
+      SENDGUARD_MIRROR_SEED=1, after its feed began) and, for comparison, on the fast
+      server, whose mirror is not seeded. Goal for the complete mirror: 0.
+
+The servers of (a)-(g) do not seed their mirror (SENDGUARD_MIRROR_SEED=0), so that their
+feeds read only unsubscribe changes, as they did before seeding existed.
 
 The simulator's rolling window and the server's limiter are raised to 10,000 calls / 20 s
 because (b) makes thousands of lookups a minute: this benchmark counts calls, and with
@@ -66,7 +73,7 @@ from peers import CLIENT_ID, CLIENT_SECRET  # noqa: E402
 
 BENCH_SIM_CONFIG = {**SIM_CONFIG, "rate_limit_calls": 10_000}
 BENCH_SERVER_ENV = {**SERVER_ENV, "SENDGUARD_MARKETO_CALLS_PER_20S": "10000", "SENDGUARD_CHECK_MAX_AGE": "0",
-                    "SENDGUARD_MARKETO_DAILY_BUDGET": "10000"}
+                    "SENDGUARD_MARKETO_DAILY_BUDGET": "10000", "SENDGUARD_MIRROR_SEED": "0"}
 FAST_INTERVAL = 1        # SENDGUARD_MIRROR_INTERVAL of the first server
 DEFAULT_INTERVAL = 30    # the shipped default; the second server leaves the variable unset
 
@@ -87,6 +94,8 @@ FEED_SCALE = DEFAULT_INTERVAL // FEED_INTERVAL
 FEED_SETTLE = 30         # seconds for the feed to back off to its quiet pace
 FEED_SECONDS = 120       # measured per team
 NOISY_PER_DAY = 200_000  # leadScore changes a day on the noisy instance
+NEW_ADDRESSES = 1_000    # (h)
+SEED_TIMEOUT = 600       # (h): the seed's 14 or so export jobs, a status read every 0.1 s
 
 
 def steady_address(i):
@@ -99,6 +108,10 @@ def slow_address(i):
 
 def webhook_address(i):
     return f"hooked{i:03d}@mirror-example.com"
+
+
+def new_address(tag, i):
+    return f"new-{tag}{i:04d}@mirror-example.com"
 
 
 def per_thousand(count, sends):
@@ -250,6 +263,29 @@ class Bench(BenchBase):
         times = [t for t, _ in trials if t is not None]
         self.expect(times and statistics.median(times) < 1, f"{label} median unsubscribe-to-refusal {times}")
 
+    # (h) -------------------------------------------------------------------------
+    def wait_for_complete_mirror(self, team):
+        """Seconds until the team's seed is done and its mirror complete; None on timeout."""
+        while True:
+            seed = team.integration()["seed"]
+            if seed["state"] == "done" and seed["complete"]:
+                return time.monotonic() - team.started
+            if time.monotonic() - team.started > SEED_TIMEOUT:
+                return None
+            time.sleep(0.5)
+
+    def first_sends(self, label, team, tag, how):
+        team.set_authoritative(True)
+        recipients = [new_address(tag, i) for i in range(NEW_ADDRESSES)]
+        stats = Stats(self.sim)
+        codes = self.sends(team, recipients, NEW_ADDRESSES, label)
+        drained = team.wait_for_outbox()
+        total = stats.delta()
+        self.expect(codes == Counter({202: NEW_ADDRESSES}) and drained, f"{label} {how}: {dict(codes)}, drained {drained}")
+        self.row(f"{label} {how}, authoritative: Marketo lookups for a first send to each of {NEW_ADDRESSES:,} "
+                 "new addresses (incl. pre-delivery checks)", total["lookup_calls"])
+        return total["lookup_calls"]
+
     # (d) -------------------------------------------------------------------------
     def sync_cost(self, label, team):
         usage = team.integration()["usage"]
@@ -282,9 +318,12 @@ class Bench(BenchBase):
             time.sleep(FEED_SECONDS)
         calls = team.integration()["sync"]["feed_calls_today"] - before
         elapsed = time.monotonic() - began
+        a_day = calls * 86400 / (elapsed * FEED_SCALE)
         self.row(f"{label} feed calls a day at the default interval, {noise_per_day:,} leadScore changes a day "
-                 f"({calls} calls in {elapsed:.0f} s at {FEED_SCALE}x pace)",
-                 f"{calls * 86400 / (elapsed * FEED_SCALE):,.0f}")
+                 f"({calls} calls in {elapsed:.0f} s at {FEED_SCALE}x pace)", f"{a_day:,.0f}")
+        self.row(f"{label} lookups left after a day of this feed at a budget of "
+                 f"{BENCH_SERVER_ENV['SENDGUARD_MARKETO_DAILY_BUDGET']}, with the background share / without it "
+                 "(computed)", lookups_left(a_day, team.integration()["usage"]))
         return token
 
     def rest(self, path, **params):
@@ -368,6 +407,17 @@ def measure(sim, sink, start):
     noisy_window = bench.feed_calls_a_day("(e) noisy team:", feed, NOISY_PER_DAY)
     sim.config(cdv_noise_per_second=0)
     bench.compare_feeds("(f)", noisy_window)
+
+    seeded = Team(*start("server-seeded", {**BENCH_SERVER_ENV, "SENDGUARD_MIRROR_INTERVAL": str(FAST_INTERVAL),
+                                           "SENDGUARD_MIRROR_SEED": "1", "SENDGUARD_MIRROR_SEED_POLL_MS": "100"}),
+                  FAST_INTERVAL)
+    sim.config(export_status_reads=0)
+    complete_after = bench.wait_for_complete_mirror(seeded)
+    bench.expect(complete_after is not None, "the seeded server's mirror never became complete")
+    bench.row("(h) seeded server: seconds until its mirror was complete", f"{complete_after or 0:.0f}")
+    complete = bench.first_sends("(h)", seeded, "c", "complete mirror")
+    bench.expect(complete == 0, f"(h) {complete} lookups with a complete mirror")
+    bench.first_sends("(h)", fast, "f", "mirror not seeded")
     bench.load = (load_before, os.getloadavg()[0])
     return bench
 
@@ -382,7 +432,8 @@ def describe(bench, elapsed):
         f"{BENCH_SERVER_ENV['SENDGUARD_MARKETO_DAILY_BUDGET']}, check on (policy block), SQLite, SMTP sink; "
         f"one with SENDGUARD_MIRROR_INTERVAL={FAST_INTERVAL} for (a)-(c), one with the default "
         f"({DEFAULT_INTERVAL} s) for (c), one with SENDGUARD_MIRROR_INTERVAL={FEED_INTERVAL} and "
-        f"SENDGUARD_MIRROR_REREAD={1800 // FEED_SCALE} for (e); whole run {elapsed:.0f} s",
+        f"SENDGUARD_MIRROR_REREAD={1800 // FEED_SCALE} for (e), one seeding its mirror for (h); "
+        f"whole run {elapsed:.0f} s",
     ]
 
 

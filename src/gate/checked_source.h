@@ -26,6 +26,9 @@ struct CheckedSource {
   // answer (an address too many of its records share): the fail policy is for outages, so
   // such an address is blocked whatever the policy. Null: every failure is an outage.
   bool (*never_answers)(std::string_view code) = nullptr;
+  // Whether a failure with this code only asks to be left alone a moment (a rate-limit
+  // window): an asker that can wait holds its email rather than send it unverified.
+  bool (*back_soon)(std::string_view code) = nullptr;
 };
 
 }  // namespace sg::gate

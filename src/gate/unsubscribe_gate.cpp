@@ -52,7 +52,8 @@ void UnsubscribeGate::pushed(const std::string& label, const std::string& team_i
 }
 
 GateAnswer UnsubscribeGate::check(const std::string& team_id, const TeamPolicy& policy,
-                                  const std::vector<std::string>& keys) {
+                                  const std::vector<std::string>& keys, Urgency urgency) {
+  const Question q{team_id, policy, urgency};
   std::vector<std::string> distinct;
   std::unordered_set<std::string> seen;
   for (const auto& k : keys)
@@ -68,7 +69,7 @@ GateAnswer UnsubscribeGate::check(const std::string& team_id, const TeamPolicy& 
     for (const auto& k : distinct)
       if (answer.verdicts[k].finding != Finding::Unsubscribed) open.push_back(k);
     if (open.empty()) break;
-    ask(static_cast<int>(rank), entry, team_id, policy, open, answer);
+    ask(static_cast<int>(rank), entry, q, open, answer);
   }
   std::erase_if(answer.unverified_allowed, [&](const std::string& k) { return !answer.verdicts[k].allowed(); });
 
@@ -92,10 +93,11 @@ std::pair<std::vector<std::string>, std::vector<std::string>> split_named(const 
 
 }  // namespace
 
-void UnsubscribeGate::ask(int rank, Entry& entry, const std::string& team_id, const TeamPolicy& policy,
-                          const std::vector<std::string>& keys, GateAnswer& answer) {
+void UnsubscribeGate::ask(int rank, Entry& entry, const Question& q, const std::vector<std::string>& keys,
+                          GateAnswer& answer) {
+  const std::string& team_id = q.team_id;
   const Verdict refused{Finding::Unsubscribed, entry.source.reason, rank};
-  std::vector<std::string> missing = not_answered_locally(rank, entry, team_id, policy.use_of(entry.source.name),
+  std::vector<std::string> missing = not_answered_locally(rank, entry, team_id, q.policy.use_of(entry.source.name),
                                                           keys, answer);
   if (missing.empty()) return;
 
@@ -105,11 +107,11 @@ void UnsubscribeGate::ask(int rank, Entry& entry, const std::string& team_id, co
     if (entry.source.always_on) throw std::runtime_error(entry.source.label + ": " + fresh.error().message);
     // A source that names the addresses it cannot answer for fails only for them.
     auto [named, others] = split_named(missing, fresh.error().recipients);
-    if (named.empty() || others.empty()) return unavailable(entry, team_id, policy, missing, fresh.error(), answer);
-    unavailable(entry, team_id, policy, named, fresh.error(), answer);
+    if (named.empty() || others.empty()) return unavailable(entry, q, missing, fresh.error(), answer);
+    unavailable(entry, q, named, fresh.error(), answer);
     missing = std::move(others);
     fresh = entry.source.source->unsubscribed_among(team_id, missing);
-    if (!fresh) return unavailable(entry, team_id, policy, missing, fresh.error(), answer);
+    if (!fresh) return unavailable(entry, q, missing, fresh.error(), answer);
   }
   TimePoint fetched = clock_.now();
   for (const auto& k : missing) {
@@ -152,8 +154,10 @@ std::vector<std::string> UnsubscribeGate::not_answered_locally(int rank, Entry& 
   return missing;
 }
 
-void UnsubscribeGate::unavailable(const Entry& entry, const std::string& team_id, const TeamPolicy& policy,
-                                  const std::vector<std::string>& keys, const Error& error, GateAnswer& answer) {
+void UnsubscribeGate::unavailable(const Entry& entry, const Question& q, const std::vector<std::string>& keys,
+                                  const Error& error, GateAnswer& answer) {
+  const std::string& team_id = q.team_id;
+  const TeamPolicy& policy = q.policy;
   const CheckedSource& source = entry.source;
   std::string words = source.describe_unavailable ? source.describe_unavailable(error.code) : "";
   if (!answer.unavailable) {
@@ -164,7 +168,8 @@ void UnsubscribeGate::unavailable(const Entry& entry, const std::string& team_id
   spdlog::warn("unsubscribe check: {} could not answer for team {} ({}: {}): policy {}", source.label, team_id,
                error.code, error.message, to_string(policy.on_check_unavailable));
   const bool block = policy.on_check_unavailable == FailPolicy::Block ||
-                     (source.never_answers && source.never_answers(error.code));
+                     (source.never_answers && source.never_answers(error.code)) ||
+                     (q.urgency == Urgency::can_wait && source.back_soon && source.back_soon(error.code));
   for (const auto& k : keys) {
     if (block) answer.verdicts[k] = {Finding::Unverified, kCheckUnavailable};
     else answer.unverified_allowed.push_back(k);

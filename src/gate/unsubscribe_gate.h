@@ -31,6 +31,11 @@ struct SourceUse {
   bool mirror_authoritative = false;  // rely on the mirror's recent "not unsubscribed"
 };
 
+// Who waits on a check: a person (a check, a send being accepted), who hears at once and
+// gets the fail policy, or the outbox about to deliver, which can wait out a source that
+// is back soon (CheckedSource::back_soon) instead of sending unverified.
+enum class Urgency { now, can_wait };
+
 struct TeamPolicy {
   FailPolicy on_check_unavailable = FailPolicy::Block;
   std::unordered_map<std::string, SourceUse> sources;  // by CheckedSource::name; absent = off
@@ -57,7 +62,8 @@ class UnsubscribeGate {
   UnsubscribeGate(std::vector<CheckedSource> sources, Clock& clock, Metrics& metrics, GateOptions options);
 
   // `keys` are lower-cased addresses; duplicates are asked once.
-  GateAnswer check(const std::string& team_id, const TeamPolicy& policy, const std::vector<std::string>& keys);
+  GateAnswer check(const std::string& team_id, const TeamPolicy& policy, const std::vector<std::string>& keys,
+                   Urgency urgency = Urgency::now);
   // Drops a team's cached answers, e.g. when a connection of the team changes.
   void forget_team(const std::string& team_id);
   // News pushed by the source labelled `label` (a webhook) about one address: an
@@ -71,14 +77,18 @@ class UnsubscribeGate {
     std::unique_ptr<FreshnessCache> cache;  // when source.cached
   };
   // Asks one source about `keys`, writing its refusals into `answer`.
-  void ask(int rank, Entry& entry, const std::string& team_id, const TeamPolicy& policy,
-           const std::vector<std::string>& keys, GateAnswer& answer);
+  struct Question {
+    const std::string& team_id;
+    const TeamPolicy& policy;
+    Urgency urgency;
+  };
+  void ask(int rank, Entry& entry, const Question& q, const std::vector<std::string>& keys, GateAnswer& answer);
   // What the source's mirror and cache cannot answer; their refusals go into `answer`.
   std::vector<std::string> not_answered_locally(int rank, Entry& entry, const std::string& team_id,
                                                 const SourceUse& use, const std::vector<std::string>& keys,
                                                 GateAnswer& answer);
-  void unavailable(const Entry& entry, const std::string& team_id, const TeamPolicy& policy,
-                   const std::vector<std::string>& keys, const Error& error, GateAnswer& answer);
+  void unavailable(const Entry& entry, const Question& q, const std::vector<std::string>& keys, const Error& error,
+                   GateAnswer& answer);
 
   std::vector<Entry> sources_;
   Clock& clock_;

@@ -49,6 +49,7 @@ gate::CheckedSource marketo_checked_source(gate::SuppressionSource& asked, gate:
   s.mirror = mirror;
   s.describe_unavailable = describe_marketo_unavailable;
   s.never_answers = [](std::string_view code) { return code == marketo::errc::too_many_matches; };
+  s.back_soon = [](std::string_view code) { return code == marketo::errc::rate_limited; };
   return s;
 }
 

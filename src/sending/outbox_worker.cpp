@@ -119,7 +119,8 @@ OutboxWorker::Prechecked OutboxWorker::precheck(std::span<const store::EmailReco
     for (const auto& r : pending_recipients(email)) keys_by_team[email.team_id].push_back(lowercase_ascii(r));
   Prechecked out;
   for (const auto& [team, keys] : keys_by_team)
-    if (!keys.empty()) out.by_team[team] = gate_.check(team, team_policy(store_.settings().get(team)), keys);
+    if (!keys.empty())
+      out.by_team[team] = gate_.check(team, team_policy(store_.settings().get(team)), keys, gate::Urgency::can_wait);
   // Counted from the answer, as a check made just before delivery would be.
   out.at = clock_.now();
   return out;

@@ -283,6 +283,13 @@ def test_rate_limit_606_with_policy_send_is_accepted_unverified(start, sim, sink
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert leads_calls(sim.stats()) <= 1  # the lookup is not retried inside the window
+    # Delivery can wait: the outbox holds the email through the window rather than send it
+    # unverified, and delivers it on an answer asked after the window.
+    email = admin.wait_status(reply.json()["id"], {"held", "sent"})
+    assert email["status"] == "held", email
+    assert sink.messages() == []
+    admin.wait_status(email["id"], {"sent"}, timeout=90)
+    assert leads_calls(sim.stats()) == 2
 
 
 def test_an_address_more_than_1000_leads_share_fails_closed_alone(start, sim, sink):

@@ -185,6 +185,20 @@ TEST_F(GateTest, AnAddressTheSourceCanNeverAnswerForIsBlockedEvenUnderTheSendPol
   EXPECT_TRUE(b.verdict("shared@x.com").allowed());
 }
 
+TEST_F(GateTest, AnAskerThatCanWaitIsHeldBackNotLetThroughBySourceThatIsBackSoon) {
+  CheckedSource limited = test::checked(marketo, "marketo", "marketo_unsubscribed");
+  limited.back_soon = [](std::string_view code) { return code == "marketo_rate_limited"; };
+  UnsubscribeGate g{{test::checked_local(local), limited}, clock, metrics, GateOptions{Millis(60000)}};
+  marketo.failing = true;
+  marketo.failure_code = "marketo_rate_limited";
+  const TeamPolicy send = policy(true, FailPolicy::Send);
+  EXPECT_TRUE(g.check("tm_1", send, {"a@x.com"}).verdict("a@x.com").allowed()) << "a person hears at once";
+  EXPECT_EQ(Finding::Unverified, g.check("tm_1", send, {"a@x.com"}, Urgency::can_wait).verdict("a@x.com").finding);
+  marketo.failure_code = "marketo_unreachable";
+  EXPECT_TRUE(g.check("tm_1", send, {"a@x.com"}, Urgency::can_wait).verdict("a@x.com").allowed())
+      << "an outage follows the policy";
+}
+
 TEST_F(GateTest, FailedLookupsAreNotCached) {
   marketo.failing = true;
   check({"a@x.com"});

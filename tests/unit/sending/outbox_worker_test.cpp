@@ -162,6 +162,21 @@ TEST_F(OutboxTest, MarketoOutageHoldsThenReleases) {
   EXPECT_EQ(1u, transport.sent.size());
 }
 
+TEST_F(OutboxTest, UnderTheSendPolicyARateLimitHoldsTheEmailInsteadOfSendingItUnverified) {
+  store->settings().put(caller.team_id, {true, FailPolicy::Send}, clock.now());
+  auto id = queue({"a@x.com"});
+  marketo.failing = true;
+  marketo.failure_code = "marketo_rate_limited";  // back within a window: the outbox can wait
+  outbox.run_once();
+  EXPECT_EQ(EmailStatus::Held, email(id).status);
+  EXPECT_TRUE(transport.sent.empty());
+  marketo.failure_code = "marketo_unreachable";  // an outage: the team chose to send anyway
+  clock.advance(Millis(1000));
+  outbox.run_once();
+  EXPECT_EQ(EmailStatus::Sent, email(id).status);
+  EXPECT_TRUE(email(id).unverified);
+}
+
 TEST_F(OutboxTest, HeldTooLongFails) {
   auto id = queue({"a@x.com"});
   marketo.failing = true;

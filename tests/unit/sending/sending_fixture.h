@@ -39,10 +39,15 @@ class SendingTest : public ::testing::Test {
   sg::test::FakeSource local, marketo;
   sg::test::RecordingTransport transport;
   Metrics metrics;
-  // Named as the server names Marketo, so the team's stored settings switch it on.
-  gate::UnsubscribeGate gate{{sg::test::checked_local(local),
-                              sg::test::checked(marketo, std::string(mirror::kMarketoSourceName), "marketo_unsubscribed")},
-                             clock, metrics, gate::GateOptions{Millis(0)}};
+  // Named as the server names Marketo, so the team's stored settings switch it on, and
+  // back after a rate limit as Marketo is (the fixture links no Marketo adapter).
+  static gate::CheckedSource marketo_like(sg::test::FakeSource& source) {
+    gate::CheckedSource s = sg::test::checked(source, std::string(mirror::kMarketoSourceName), "marketo_unsubscribed");
+    s.back_soon = [](std::string_view code) { return code == marketo::errc::rate_limited; };
+    return s;
+  }
+  gate::UnsubscribeGate gate{{sg::test::checked_local(local), marketo_like(marketo)}, clock, metrics,
+                             gate::GateOptions{Millis(0)}};
   crypto::UnsubscribeTokens tokens{key};
   Caller caller;
   int wakes = 0;
