@@ -43,7 +43,7 @@ def test_get_adds_sync_status_usage_and_seed(admin, sim):
                                   "other_calls_today", "daily_quota", "near_quota", "by_kind"}
     assert body["usage"]["daily_budget"] == 10000
     assert body["usage"]["background_budget"] == 3000 and body["usage"]["daily_quota"] == 50000
-    assert set(body["seed"]) == {"state", "addresses", "started_at", "finished_at", "error"}
+    assert set(body["seed"]) == {"state", "complete", "addresses", "started_at", "finished_at", "error"}
 
 
 def test_connect_returns_the_connection_without_the_secret(admin, sim):

@@ -176,8 +176,8 @@ def test_the_seed_waits_for_the_check(make_server, sim, sink):
     admin = server.add_user("Acme", "admin@acme.com", "admin")
     assert admin.connect_marketo(sim).status_code == 200
     sim.clear_stats()
-    assert seed_of(admin) == {"state": "not_started", "addresses": 0, "started_at": None, "finished_at": None,
-                              "error": None}
+    assert seed_of(admin) == {"state": "not_started", "complete": False, "addresses": 0, "started_at": None,
+                              "finished_at": None, "error": None}
     assert sim.stats()["export_create_calls"] == 0
 
 
