@@ -433,9 +433,10 @@ def test_a_quiet_feed_is_read_less_often_and_its_calls_are_reported(make_server,
 
     # Reads 1, 2, 4 then 8 s apart (every second without the backoff).
     wait_until(lambda: widest_gap() >= 3.5, 40, "a read at least 4 s after the one before")
-    usage = integration(admin)["usage"]["by_kind"]
+    status = integration(admin)  # one answer: the feed may read again between two
+    usage = status["usage"]["by_kind"]
     feed = sum(usage.get(k, 0) for k in ("paging_token", "activity_types", "describe", "activity", "lead_by_id"))
-    reported = integration(admin)["sync"]["feed_calls_today"]
+    reported = status["sync"]["feed_calls_today"]
     assert reported == feed and reported >= 5, (reported, usage)
 
 
