@@ -525,12 +525,15 @@ class Simulator:
                 created.append(dict(lead))
             return created
 
+    def leads_with(self, email):
+        """Every lead with the address, matched as a lookup matches it; the caller holds the lock."""
+        return [lead for lead in self.leads if match_key("email", lead["email"]) == match_key("email", email)]
+
     def change_email(self, email, new_email):
         """An admin or a CRM sync changes the address of every lead with `email`: Change
         Data Value of the Email Address field. Returns the leads changed."""
         with self.lock:
-            hits = [lead for lead in self.leads
-                    if match_key("email", lead["email"]) == match_key("email", email)]
+            hits = self.leads_with(email)
             for lead in hits:
                 lead["email"] = new_email
                 self.log_activity(lead["id"], CHANGE_DATA_VALUE, "Email Address",
@@ -548,8 +551,7 @@ class Simulator:
     def set_unsubscribed(self, email, unsubscribed):
         """What a person does in Marketo: every lead with the address changes at once."""
         with self.lock:
-            hits = [lead for lead in self.leads
-                    if match_key("email", lead["email"]) == match_key("email", email)]
+            hits = self.leads_with(email)
             for lead in hits:
                 self.change_unsubscribed(lead, unsubscribed, "Unsubscribed via email link",
                                          "Web form fillout")
