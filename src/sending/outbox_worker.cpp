@@ -79,14 +79,16 @@ size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, TimePoin
   std::mutex mu;
   size_t next = 0;
   bool closed = false;
+  // What stops each email taken, decided once when it is taken and handed to process().
+  std::vector<std::optional<Stop>> stops(slice.size());
   // The next email to start on this slice's answer, or none: the slice is done, or its
   // answer grew too old and the emails left join the next slice's check.
   auto take = [&]() -> std::optional<size_t> {
     std::lock_guard lock(mu);
     if (closed || next == slice.size()) return std::nullopt;
     Millis age = std::chrono::duration_cast<Millis>(clock_.now() - prechecked.at);
-    bool delivers = !stop_of(slice[next], prechecked.answer_for(slice[next].team_id));
-    if (!may_start_on(age, options_.precheck_reuse, delivers, next == 0)) {
+    stops[next] = stop_of(slice[next], prechecked.answer_for(slice[next].team_id));
+    if (!may_start_on(age, options_.precheck_reuse, !stops[next], next == 0)) {
       closed = true;
       sizer.record(next, age);
       return std::nullopt;
@@ -97,7 +99,7 @@ size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, TimePoin
     while (std::optional<size_t> i = take()) {
       try {
         if (clock_.now() >= deadline || stop_requested_) store_.emails().release_claim(slice[*i].id);
-        else process(slice[*i], prechecked.answer_for(slice[*i].team_id));
+        else process(slice[*i], prechecked.answer_for(slice[*i].team_id), std::move(stops[*i]));
       } catch (const std::exception& e) {
         // The lease runs out and another attempt follows; nothing is lost.
         spdlog::error("outbox: email {}: {}", slice[*i].id, e.what());
@@ -153,8 +155,8 @@ std::optional<OutboxWorker::Stop> OutboxWorker::stop_of(const store::EmailRecord
   return held;
 }
 
-void OutboxWorker::process(store::EmailRecord email, const gate::GateAnswer& answer) {
-  if (std::optional<Stop> stop = stop_of(email, answer)) {
+void OutboxWorker::process(store::EmailRecord email, const gate::GateAnswer& answer, std::optional<Stop> stop) {
+  if (stop) {
     if (stop->fate.status == EmailStatus::Held) return hold(email, answer);
     email.silent = !stop->fate.seen_by_sender;
     return finish(email, stop->fate.status, std::move(stop->reason));

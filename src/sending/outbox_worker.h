@@ -77,7 +77,8 @@ class OutboxWorker {
   // answer; returns how many it took.
   size_t deliver_slice(std::span<store::EmailRecord> slice, TimePoint deadline, SliceSizer& sizer);
   Prechecked precheck(std::span<const store::EmailRecord> slice);
-  void process(store::EmailRecord email, const gate::GateAnswer& answer);
+  // Delivers `email` on `answer` unless `stop` (stop_of the two) says otherwise.
+  void process(store::EmailRecord email, const gate::GateAnswer& answer, std::optional<Stop> stop);
   void deliver(store::EmailRecord& email, const std::vector<std::string>& recipients);
   void finish(store::EmailRecord& email, EmailStatus status, std::string reason);
   void hold(store::EmailRecord& email, const gate::GateAnswer& answer);
