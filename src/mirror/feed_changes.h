@@ -29,7 +29,6 @@ struct FeedIds {
 // The activity types to read: the unsubscribe changes, and new leads when watched.
 std::vector<int> feed_types(const FeedIds& ids);
 
-
 // An Unsubscribe Email, or a Change Data Value of `unsubscribed`: by the field's id when
 // both the instance and the activity give one (an admin may relabel the display name),
 // else by the display name.
@@ -40,11 +39,12 @@ bool brings_an_address(const marketo::Activity& activity, const FeedIds& ids);
 // Leads Sendguard wrote back as unsubscribed, by lead id, with the address written.
 using WrittenBack = std::map<int64_t, std::string>;
 
-// The unsubscribe changes of `activities` (and the leads that brought an address), split: `echoed` maps the leads whose every
-// change is the echo of our write-back (a Change Data Value to true from "Web service
-// API" on a lead in `written_back`) to the address written; every other lead with a
-// change is in `to_look_up`. Anything else on such a lead (a resubscribe after it, an
-// Unsubscribe Email) means asking Marketo: an echo is never trusted for "subscribed".
+// The unsubscribe changes of `activities` (and the leads that brought an address),
+// split: `echoed` maps the leads whose every change is the echo of our write-back (a
+// Change Data Value to true from "Web service API" on a lead in `written_back`) to the
+// address written; every other lead with a change is in `to_look_up`. Anything else on
+// such a lead (a resubscribe after it, an Unsubscribe Email) means asking Marketo: an
+// echo is never trusted for "subscribed".
 struct UnsubscribeChanges {
   std::set<int64_t> to_look_up;
   std::map<int64_t, std::string> echoed;
