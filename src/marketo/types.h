@@ -41,6 +41,11 @@ struct Limits {
 };
 
 // The unsubscribe write-back's outcome for one address.
+// Who asks a lookup: a live check, which may spend the lookups' reserve and does not
+// wait out a rate-limit hold, or the activity feed, whose lookups are background calls
+// (within their share of the budget, counted in the feed's calls, waiting when held).
+enum class Asker { check, feed };
+
 enum class WriteBackStatus {
   updated,    // every lead with the address is now unsubscribed
   not_found,  // no lead has the address (1004)

@@ -6,18 +6,20 @@ std::unordered_map<std::string, gate::MirrorAnswer> StoreMirror::mirrored(const 
                                                                          const std::vector<std::string>& keys) {
   TimePoint now = clock_.now();
   auto state = sync_.sync_state(team_id);
-  bool following = state.last_success_at && now - *state.last_success_at <= options_.max_sync_age;
+  // Read to its end recently, not merely called: a feed behind a backlog has not yet seen
+  // the latest changes.
+  bool following = state.confirmed_at && now - *state.confirmed_at <= options_.max_sync_age;
   std::unordered_map<std::string, gate::MirrorAnswer> out;
   // Only a followed feed keeps the copy current (a resubscribe would have arrived); when
   // the sync is failing the gate asks Marketo instead.
   if (!following) return out;
   // A failing feed may be hiding new unsubscribes: it answers only for those it knows
   // (they can only block; fail closed), and every other address is looked up live.
-  bool failing = state.failing();
+  bool failing = !state.confirmed_since_failure();
   for (const auto& [key, entry] : sync_.mirrored(team_id, keys)) {
     if (failing && !entry.unsubscribed) continue;
     out[key] = {entry.unsubscribed, !entry.unsubscribed && now - entry.seen_at <= options_.trust_window,
-                *state.last_success_at, entry.seen_at};
+                *state.confirmed_at, entry.seen_at};
   }
   return out;
 }

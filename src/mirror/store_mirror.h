@@ -1,5 +1,5 @@
 // The gate's Mirror of Marketo over the store: trusted only while the team's feed is
-// followed, read recently and not failing since. Thread-safe.
+// followed, read to its end recently and not failing since. Thread-safe.
 #pragma once
 
 #include "gate/mirror.h"
@@ -9,7 +9,7 @@ namespace sg::mirror {
 
 struct MirrorOptions {
   Millis trust_window{24LL * 3600 * 1000};  // how long a seen "not unsubscribed" stays trusted
-  Millis max_sync_age{5 * 60 * 1000};       // the feed must have been read this recently
+  Millis max_sync_age{5 * 60 * 1000};       // the feed must have been read to its end this recently
 };
 
 class StoreMirror final : public gate::Mirror {
