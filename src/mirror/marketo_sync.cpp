@@ -99,6 +99,8 @@ void MarketoSync::dispatch() {
       std::lock_guard done(mu_);
       ended_.insert(team);
       pass_ended_.notify_all();
+      // Nudged during the pass: the next one starts at once (now that this one is reaped).
+      if (schedule_.nudged(team)) loop_.wake();
     });
   }
 }
@@ -120,13 +122,8 @@ void MarketoSync::run_team(const std::string& team_id, const TeamWork& work, Tim
   try {
     if (work.follow_feed) {
       Pass pass = sync_team(team_id);
-      bool again = false;
-      {
-        std::lock_guard lock(mu_);
-        if (pass != Pass::failed) schedule_.passed(team_id, started, pass == Pass::changes);
-        again = schedule_.nudged(team_id);
-      }
-      if (again) loop_.wake();  // nudged during the pass: the next one starts at once
+      std::lock_guard lock(mu_);
+      if (pass != Pass::failed) schedule_.passed(team_id, started, pass == Pass::changes);
     }
     if (work.step_seed) seed_->step(team_id);
     if (!work.writebacks.empty()) write_back(team_id, work.writebacks);
