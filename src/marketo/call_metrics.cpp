@@ -15,7 +15,8 @@ void describe_calls(Metrics& metrics) {
 
 int64_t feed_calls(const Usage& usage) {
   int64_t calls = 0;
-  for (std::string_view kind : {kPagingTokenKind, kActivityTypesKind, kDescribeKind, kActivityKind, kLeadByIdKind, kFeedLookupKind}) {
+  for (std::string_view kind :
+       {kPagingTokenKind, kActivityTypesKind, kDescribeKind, kActivityKind, kLeadByIdKind, kFeedLookupKind}) {
     auto it = usage.calls_by_kind.find(std::string(kind));
     if (it != usage.calls_by_kind.end()) calls += it->second;
   }

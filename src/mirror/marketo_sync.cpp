@@ -155,7 +155,8 @@ FeedIds MarketoSync::feed_ids(const std::string& team_id, const marketo::Credent
   if (!field || !*field) {
     state.warning = std::string("the id of the unsubscribed field is unknown (") +
                     (field ? "leads/describe.json has no such field" : field.error().message) +
-                    "): its changes are matched by the display name \"Unsubscribed\", which an admin may have relabelled";
+                    "): its changes are matched by the display name \"Unsubscribed\", "
+                    "which an admin may have relabelled";
     spdlog::warn("marketo sync: team {}: {}", team_id, state.warning);
     return ids;
   }
