@@ -290,7 +290,7 @@ class Bench(BenchBase):
     def sync_cost(self, label, team):
         usage = team.integration()["usage"]
         up = time.monotonic() - team.started
-        sync_kinds = ("activity", "lead_by_id", "paging_token", "activity_types")
+        sync_kinds = ("activity", "lead_by_id", "feed_lookup", "paging_token", "activity_types", "describe")
         calls = {k: usage["by_kind"].get(k, 0) for k in sync_kinds}
         self.row(f"{label} SENDGUARD_MIRROR_INTERVAL={team.interval}: the sync's Marketo calls in {up:.0f} s; "
                  "feed reads a day at this rate",
@@ -300,8 +300,6 @@ class Bench(BenchBase):
         self.row(f"{label} SENDGUARD_MIRROR_INTERVAL={team.interval}: lookups left after a day of this feed, "
                  "with the background share / without it (computed)",
                  lookups_left(sum(calls.values()) * 86400 / up, usage))
-
-
 
     # (e) and (f) ---------------------------------------------------------------------
     def feed_calls_a_day(self, label, team, noise_per_day):

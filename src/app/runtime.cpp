@@ -130,7 +130,11 @@ void Runtime::build_services() {
   suppressions_ = std::make_unique<suppressions::SuppressionService>(store, *bounded_marketo_, clock);
   one_click_ = std::make_unique<sending::OneClickUnsubscribe>(store, *tokens_, clock);
   settings_ = std::make_unique<settings::TeamSettings>(
-      store, *marketo_, clock, [g = gate_.get()](const std::string& team) { g->forget_team(team); },
+      store, *marketo_, clock,
+      [g = gate_.get(), s = sync_.get()](const std::string& team) {
+        g->forget_team(team);
+        s->forget_team(team);
+      },
       config_.marketo_allow_loopback);
   settings::WebhookHooks webhook_hooks;
   // "Marketo" is the label of the gate's Marketo source (mirror::marketo_checked_source).

@@ -18,11 +18,18 @@ std::optional<bool> FreshnessCache::get(const std::string& team_id, const std::s
 }
 
 void FreshnessCache::put(const std::string& team_id, const std::string& key, bool unsubscribed,
-                         TimePoint now) {
+                         TimePoint asked) {
   if (!enabled()) return;
   std::lock_guard lock(mu_);
-  if (entries_.size() >= max_entries_) evict(now);
-  entries_[key_of(team_id, key)] = Entry{unsubscribed, now};
+  auto it = entries_.find(key_of(team_id, key));
+  if (it != entries_.end()) {
+    const Entry& held = it->second;
+    if (held.fetched_at > asked || (held.fetched_at == asked && held.unsubscribed)) return;
+    it->second = Entry{unsubscribed, asked};
+    return;
+  }
+  if (entries_.size() >= max_entries_) evict(asked);
+  entries_[key_of(team_id, key)] = Entry{unsubscribed, asked};
 }
 
 void FreshnessCache::forget(const std::string& team_id, const std::string& key) {

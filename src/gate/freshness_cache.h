@@ -21,7 +21,10 @@ class FreshnessCache {
   // As get(), but also ignoring an answer fetched before `newer_than`.
   std::optional<bool> get(const std::string& team_id, const std::string& key, TimePoint now,
                           TimePoint newer_than) const;
-  void put(const std::string& team_id, const std::string& key, bool unsubscribed, TimePoint now);
+  // Keeps the source's answer as of `asked` (the time before asking it), unless the
+  // cached one is newer: a slow answer never overwrites later news. At the same time an
+  // unsubscribe wins.
+  void put(const std::string& team_id, const std::string& key, bool unsubscribed, TimePoint asked);
   // Drops one address's answer, so the next check asks the source again.
   void forget(const std::string& team_id, const std::string& key);
   // Drops a team's answers, e.g. when its connection to the source changes.

@@ -101,6 +101,7 @@ void UnsubscribeGate::ask(int rank, Entry& entry, const Question& q, const std::
                                                           keys, answer);
   if (missing.empty()) return;
 
+  const TimePoint asked = clock_.now();  // answers are as of then: later news is kept
   auto fresh = entry.source.source->unsubscribed_among(team_id, missing);
   if (!fresh) {
     // The team's own list is our database: the fail policy is for vendors' outages only.
@@ -113,10 +114,9 @@ void UnsubscribeGate::ask(int rank, Entry& entry, const Question& q, const std::
     fresh = entry.source.source->unsubscribed_among(team_id, missing);
     if (!fresh) return unavailable(entry, q, missing, fresh.error(), answer);
   }
-  TimePoint fetched = clock_.now();
   for (const auto& k : missing) {
     bool unsubscribed = fresh->count(k) > 0;
-    if (entry.cache) entry.cache->put(team_id, k, unsubscribed, fetched);
+    if (entry.cache) entry.cache->put(team_id, k, unsubscribed, asked);
     if (unsubscribed) answer.verdicts[k] = refused;
   }
 }

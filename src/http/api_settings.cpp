@@ -52,7 +52,10 @@ json::object connection_status_body(const settings::ConnectionView& c) {
                                 {"feed_restart_reason", c.sync.restart_reason.empty()
                                                             ? json::value(nullptr)
                                                             : json::value(c.sync.restart_reason)},
-                                {"feed_calls_today", marketo::feed_calls(c.usage)}};
+                                {"feed_calls_today", marketo::feed_calls(c.usage)},
+                                {"confirmed_at", time_or_null(c.sync.confirmed_at)},
+                                {"warning", c.sync.warning.empty() ? json::value(nullptr)
+                                                                   : json::value(c.sync.warning)}};
   o["usage"] = json::object{{"calls_today", c.usage.calls},
                             {"daily_budget", c.usage.budget},
                             {"background_calls_today", c.usage.background_calls},

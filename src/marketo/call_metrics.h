@@ -17,7 +17,8 @@ inline constexpr std::string_view kNearQuotaMetric = "sendguard_marketo_instance
 
 // What a call was for; the REST kinds also key Usage::calls_by_kind.
 inline constexpr std::string_view kTokenKind = "token";                   // Identity
-inline constexpr std::string_view kLookupKind = "lookup";                 // leads by email
+inline constexpr std::string_view kLookupKind = "lookup";                 // leads by email, for a check
+inline constexpr std::string_view kFeedLookupKind = "feed_lookup";        // leads by email, for the feed
 inline constexpr std::string_view kUpdateKind = "update";                 // updateOnly write-back
 inline constexpr std::string_view kActivityKind = "activity";             // a page of activities
 inline constexpr std::string_view kActivityTypesKind = "activity_types";  // the instance's types
@@ -28,7 +29,7 @@ inline constexpr std::string_view kDescribeKind = "describe";             // the
 inline constexpr std::string_view kUsageKind = "usage";                   // the instance's daily usage
 
 // The calls of `usage` made by following the activity feed (paging tokens, types, fields,
-// pages and the pages' leads), as GET /integrations/marketo reports them.
+// pages, the pages' leads and their addresses), as GET /integrations/marketo reports them.
 int64_t feed_calls(const Usage& usage);
 
 void describe_calls(Metrics& metrics);

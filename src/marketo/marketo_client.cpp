@@ -84,10 +84,10 @@ struct LookupAnswer {
 // down to single addresses, so that one address many leads share costs only itself its
 // answer. Any other failure ends the lookup.
 Status look_up_splitting(RestCaller& rest, const Credentials& credentials, const Endpoint& endpoint,
-                         std::span<const std::string> batch, const std::unordered_set<std::string>& wanted,
-                         LookupAnswer& answer) {
+                         std::string_view kind, std::span<const std::string> batch,
+                         const std::unordered_set<std::string>& wanted, LookupAnswer& answer) {
   Result<boost::json::array> leads =
-      fetch_leads(rest, credentials, endpoint, LeadQuery{"email", batch, kUnsubscribeFields}, kLookupKind);
+      fetch_leads(rest, credentials, endpoint, LeadQuery{"email", batch, kUnsubscribeFields}, kind);
   if (leads) {
     for (std::string& key : unsubscribed_leads(*leads, wanted)) answer.unsubscribed.insert(std::move(key));
     return Status::success();
@@ -98,10 +98,10 @@ Status look_up_splitting(RestCaller& rest, const Credentials& credentials, const
     return Status::success();
   }
   const std::size_t half = batch.size() / 2;
-  if (Status done = look_up_splitting(rest, credentials, endpoint, batch.first(half), wanted, answer); !done) {
+  if (Status done = look_up_splitting(rest, credentials, endpoint, kind, batch.first(half), wanted, answer); !done) {
     return done;
   }
-  return look_up_splitting(rest, credentials, endpoint, batch.subspan(half), wanted, answer);
+  return look_up_splitting(rest, credentials, endpoint, kind, batch.subspan(half), wanted, answer);
 }
 
 }  // namespace
@@ -155,7 +155,8 @@ ConnectionReport Client::verify(const Credentials& credentials) {
 }
 
 Result<std::unordered_set<std::string>> Client::unsubscribed_among(const Credentials& credentials,
-                                                                   const std::vector<std::string>& keys) {
+                                                                   const std::vector<std::string>& keys,
+                                                                   Asker asker) {
   if (keys.empty()) return std::unordered_set<std::string>{};
   Result<Endpoint> endpoint = parse_endpoint(credentials.rest_endpoint);
   if (!endpoint) return endpoint.error();
@@ -168,9 +169,10 @@ Result<std::unordered_set<std::string>> Client::unsubscribed_among(const Credent
   const std::string instance = limits_key_of(credentials, endpoint->instance);
   std::vector<std::string> crowded = impl_->crowded.among(instance, keys, impl_->clock.now());
   if (!crowded.empty()) return crowded_error(std::move(crowded));
+  const std::string_view kind = asker == Asker::feed ? kFeedLookupKind : kLookupKind;
   LookupAnswer answer;
   Status done = in_batches<std::string>(keys, kMaxKeysPerLookup, [&](std::span<const std::string> batch) {
-    return look_up_splitting(impl_->rest, credentials, *endpoint, batch, wanted, answer);
+    return look_up_splitting(impl_->rest, credentials, *endpoint, kind, batch, wanted, answer);
   });
   if (!done) return done.error();
   if (!answer.unanswerable.empty()) {

@@ -66,9 +66,11 @@ class Client {
 
   // Which of `keys` (lower-cased addresses, no duplicates) Marketo reports unsubscribed:
   // any matching lead with unsubscribed=true, matched case-insensitively. Batches of 300,
-  // halved on 1003 down to single addresses.
+  // halved on 1003 down to single addresses. `asker` decides the calls' kind (lookup, or
+  // feed_lookup: a background call) and whether they wait out a rate-limit hold.
   Result<std::unordered_set<std::string>> unsubscribed_among(const Credentials& credentials,
-                                                             const std::vector<std::string>& keys);
+                                                             const std::vector<std::string>& keys,
+                                                             Asker asker = Asker::check);
 
   // Marks every lead with each address unsubscribed, with `reason` as unsubscribedReason:
   // updateOnly by email in batches of 300; an address several leads share (1007) has its

@@ -196,7 +196,8 @@ Error RestCaller::fail(const std::string& instance, const ReplyVerdict& verdict,
   if (verdict.error.code == errc::budget_exhausted) return verdict.error;
   // A lookup's 1003 is answered by splitting the batch (Client::unsubscribed_among).
   const bool expected = verdict.error.code == errc::unreachable || verdict.error.code == errc::rate_limited ||
-                        (verdict.error.code == errc::invalid_data && kind == kLookupKind);
+                        (verdict.error.code == errc::invalid_data &&
+                         (kind == kLookupKind || kind == kFeedLookupKind));
   const bool loud = !expected;
   spdlog::log(loud ? spdlog::level::err : spdlog::level::warn, "marketo {} call to {} failed: {} ({})", kind,
               instance, verdict.error.message, verdict.error.code);

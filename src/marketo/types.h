@@ -40,13 +40,18 @@ struct Limits {
   int daily_quota = 0;
 };
 
-// The unsubscribe write-back's outcome for one address.
+// Who asks a lookup: a live check, which may spend the lookups' reserve and is turned
+// away during a 606 hold, or the activity feed, whose lookups are background calls
+// (within their share of the budget, counted in the feed's calls, waiting when held).
+enum class Asker { check, feed };
+
 enum class WriteBackStatus {
   updated,    // every lead with the address is now unsubscribed
   not_found,  // no lead has the address (1004)
   rejected,   // Marketo refused the record; `reason` says why
 };
 
+// The unsubscribe write-back's outcome for one address.
 struct WriteBackResult {
   std::string email;  // as given
   WriteBackStatus status = WriteBackStatus::rejected;

@@ -12,10 +12,10 @@ Result<std::unordered_set<std::string>> MarketoSource::unsubscribed_among(
     const std::string& team_id, const std::vector<std::string>& keys) {
   auto connection = connections_.get(team_id);
   if (!connection) return Error::make(marketo::errc::not_connected, "the team has no Marketo connection");
+  const TimePoint asked = clock_.now();  // a webhook's news that comes meanwhile is kept
   auto answer = client_.unsubscribed_among(credentials_of(*connection), keys);
   if (answer) {
-    TimePoint now = clock_.now();
-    for (const auto& k : keys) sync_.mirror(team_id, k, answer->count(k) > 0, now);
+    for (const auto& k : keys) sync_.mirror(team_id, k, answer->count(k) > 0, asked);
   }
   return answer;
 }

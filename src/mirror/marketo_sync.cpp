@@ -28,11 +28,11 @@ std::string outcome_of(const marketo::WriteBackResult& r) {
   return "rejected";
 }
 
-// Marketo refused the request itself (an expired or invalid paging token: 1003, or any
-// code it has for that) rather than failing to answer: the same token will never pass.
-bool is_refusal(const Error& e) {
-  return e.code == marketo::errc::invalid_data || e.code == marketo::errc::error;
-}
+// Marketo refused the paging token itself (expired or invalid: 1003, its code for a bad
+// value) rather than failing to answer: the same token will never pass. Anything else
+// (HTTP 5xx, undocumented codes, and 601/602, which the client answers by renewing the
+// access token) says nothing of the paging token, which is kept.
+bool is_refusal(const Error& e) { return e.code == marketo::errc::invalid_data; }
 
 }  // namespace
 
@@ -66,29 +66,43 @@ void MarketoSync::nudge(const std::string& team_id) {
   loop_.wake();
 }
 
+void MarketoSync::forget_team(const std::string& team_id) {
+  std::lock_guard lock(mu_);
+  ids_.erase(team_id);
+  written_back_.erase(team_id);
+  handled_.erase(team_id);
+  last_reread_.erase(team_id);
+  read_to_end_.erase(team_id);
+  schedule_.nudge(team_id);  // the new instance's feed is read at once
+}
+
 void MarketoSync::dispatch() {
   reap(false);
   auto& sync = store_.marketo_sync();
   const TimePoint now = clock_.now();
+  const std::vector<std::string> teams = sync.teams_to_sync();
   std::map<std::string, TeamWork> due;
-  std::lock_guard lock(mu_);
-  for (const auto& team : sync.teams_to_sync()) {
-    if (schedule_.due(team, now)) due[team].follow_feed = true;
-    // The seed keeps its own pace (its next step's time), not the feed's backoff.
-    if (seed_) due[team].step_seed = true;
-  }
+  // The seed keeps its own pace (its next step's time), not the feed's backoff.
+  for (const auto& team : teams)
+    if (seed_ && seed_->due(team, now)) due[team].step_seed = true;
   for (auto& w : sync.due_writebacks(now, 300)) due[w.team_id].writebacks.push_back(std::move(w));
+  std::lock_guard lock(mu_);
+  for (const auto& team : teams)
+    if (schedule_.due(team, now)) due[team].follow_feed = true;
   for (auto& [team, work] : due) {
     if (passes_.count(team)) continue;  // still on its previous pass: a stalled team waits alone
     if (static_cast<int>(passes_.size()) >= options_.max_parallel_teams) {
       spdlog::warn("marketo sync: {} teams already syncing; team {} waits for a later pass", passes_.size(), team);
       continue;
     }
+    if (work.follow_feed) schedule_.started(team);
     passes_[team] = std::thread([this, team = team, work = std::move(work), now] {
       run_team(team, work, now);
       std::lock_guard done(mu_);
       ended_.insert(team);
       pass_ended_.notify_all();
+      // Nudged during the pass: the next one starts at once (now that this one is reaped).
+      if (schedule_.nudged(team)) loop_.wake();
     });
   }
 }
@@ -120,7 +134,8 @@ void MarketoSync::run_team(const std::string& team_id, const TeamWork& work, Tim
   }
 }
 
-FeedIds MarketoSync::feed_ids(const std::string& team_id, const marketo::Credentials& creds) {
+FeedIds MarketoSync::feed_ids(const std::string& team_id, const marketo::Credentials& creds,
+                              store::SyncState& state) {
   {
     std::lock_guard lock(mu_);
     if (auto it = ids_.find(team_id); it != ids_.end()) return it->second;
@@ -138,16 +153,22 @@ FeedIds MarketoSync::feed_ids(const std::string& team_id, const marketo::Credent
     if (t.name == "Change Data Value") ids.change_data_value = t.id;
     if (t.name == "New Lead" && ids.new_lead) ids.new_lead = t.id;
   }
+  // Without the field's id, a change of `unsubscribed` is known only by its display name,
+  // which an admin may relabel: the sync status says so, and the next pass asks again.
   auto fields = client_.field_ids(creds);
-  if (!fields) {
-    spdlog::warn("marketo sync: team {}: lead fields unavailable ({}); matching the field by its display name",
-                 team_id, fields.error().message);
-    return ids;
-  }
   auto field = [&](std::string_view name) -> std::optional<int64_t> {
     auto it = fields->find(std::string(name));
     return it == fields->end() ? std::nullopt : std::optional<int64_t>(it->second);
   };
+  if (!fields || !field(kUnsubscribedField)) {
+    state.warning = std::string("the id of the unsubscribed field is unknown (") +
+                    (fields ? "leads/describe.json has no such field" : fields.error().message) +
+                    "): its changes are matched by the display name \"Unsubscribed\", "
+                    "which an admin may have relabelled";
+    spdlog::warn("marketo sync: team {}: {}", team_id, state.warning);
+    return ids;
+  }
+  state.warning.clear();
   ids.unsubscribed_field = field(kUnsubscribedField);
   ids.email_field = field(kEmailField);
   std::lock_guard lock(mu_);
@@ -182,8 +203,10 @@ Status MarketoSync::reread_if_due(const std::string& team_id, const marketo::Cre
   {
     std::lock_guard lock(mu_);
     TimePoint last = last_reread_.try_emplace(team_id, state.confirmed_at.value_or(now)).first->second;
-    if (now - last < options_.reread_every) return Status::success();
-    from = last - kFeedOverlap;
+    // Only a feed read to its end goes back: one still behind a backlog would jump past
+    // the unread part (or go round in it).
+    if (!read_to_end_.count(team_id) || now - last < options_.reread_every) return Status::success();
+    from = std::min(last, state.confirmed_at.value_or(last)) - kFeedOverlap;
   }
   auto token = client_.paging_token(creds, from);
   if (!token) return token.error();
@@ -194,6 +217,12 @@ Status MarketoSync::reread_if_due(const std::string& team_id, const marketo::Cre
   return Status::success();
 }
 
+void MarketoSync::note_read_to_end(const std::string& team_id, bool at_end) {
+  std::lock_guard lock(mu_);
+  if (at_end) read_to_end_.insert(team_id);
+  else read_to_end_.erase(team_id);
+}
+
 MarketoSync::Pass MarketoSync::sync_team(const std::string& team_id) {
   auto& sync = store_.marketo_sync();
   auto connection = store_.connections().get(team_id);
@@ -201,6 +230,7 @@ MarketoSync::Pass MarketoSync::sync_team(const std::string& team_id) {
   auto creds = credentials_of(*connection);
   auto state = sync.sync_state(team_id);
   auto fail = [&](const Error& e) {
+    note_read_to_end(team_id, false);
     state.last_error = e.message;
     state.last_error_at = clock_.now();
     sync.put_sync_state(team_id, state);
@@ -216,24 +246,27 @@ MarketoSync::Pass MarketoSync::sync_team(const std::string& team_id) {
     sync.put_sync_state(team_id, state);
   }
   if (Status s = reread_if_due(team_id, creds, state); !s) return fail(s.error());
-  FeedIds ids = feed_ids(team_id, creds);
+  FeedIds ids = feed_ids(team_id, creds, state);
   bool changes = false;
   bool restarted = false;
-  for (int page_no = 0; page_no < options_.max_pages_per_run; ++page_no) {
+  bool at_end = false;
+  for (int page_no = 0; page_no < options_.max_pages_per_run && !at_end; ++page_no) {
     auto page = read_page(team_id, creds, state, ids, restarted);
     if (!page) return fail(page.error());
     auto mirrored = mirror_changes(team_id, creds, page->items, ids);
     if (!mirrored) return fail(mirrored.error());
     changes = changes || *mirrored;
+    at_end = !page->more;
     state.paging_token = page->next_token;  // advanced only once the page is recorded
-    if (!page->more) state.confirmed_at = clock_.now();  // everything logged until now is read
+    if (at_end) state.confirmed_at = clock_.now();  // everything logged until now is read
     sync.put_sync_state(team_id, state);
-    if (!page->more) break;
   }
+  note_read_to_end(team_id, at_end);
   state.last_success_at = clock_.now();
   state.last_error.clear();
   sync.put_sync_state(team_id, state);
-  return changes ? Pass::changes : Pass::quiet;
+  // A pass stopped by the page limit leaves a backlog: it is read on at the base interval.
+  return changes || !at_end ? Pass::changes : Pass::quiet;
 }
 
 Result<bool> MarketoSync::mirror_changes(const std::string& team_id, const marketo::Credentials& creds,
@@ -253,6 +286,7 @@ Result<bool> MarketoSync::mirror_changes(const std::string& team_id, const marke
     changes = unsubscribe_changes(fresh, ids, written_back_[team_id]);
   }
   if (changes.to_look_up.empty() && changes.echoed.empty()) return false;
+  const TimePoint asked = clock_.now();  // what the answers say is as of then
   auto& lead_ids = changes.to_look_up;
   auto leads = lead_ids.empty() ? Result<std::vector<marketo::LeadState>>(std::vector<marketo::LeadState>{})
                                 : client_.leads_by_id(creds, {lead_ids.begin(), lead_ids.end()});
@@ -262,22 +296,44 @@ Result<bool> MarketoSync::mirror_changes(const std::string& team_id, const marke
     if (!lead.email.empty()) addresses.insert(lowercase_ascii(lead.email));
   // The address's state now, over every lead that has it (MARKETO.md: unsubscribed when
   // any is), rather than the activity's: that also settles out-of-order changes.
-  std::vector<std::string> keys(addresses.begin(), addresses.end());
-  auto unsubscribed = keys.empty() ? Result<std::unordered_set<std::string>>(std::unordered_set<std::string>{})
-                                   : client_.unsubscribed_among(creds, keys);
-  if (!unsubscribed) return unsubscribed.error();
-  TimePoint now = clock_.now();
+  auto states = address_states(creds, {addresses.begin(), addresses.end()});
+  if (!states) return states.error();
+  // An address more than 1,000 leads share cannot be asked about: what the feed read
+  // still tells an unsubscribe; "not unsubscribed" it cannot tell, so nothing is recorded
+  // and a live check decides (and fails closed).
+  for (const auto& lead : *leads) {
+    const std::string key = lowercase_ascii(lead.email);
+    if (lead.unsubscribed && states->crowded.count(key)) states->unsubscribed[key] = true;
+  }
   auto& sync = store_.marketo_sync();
   store_.transaction([&] {
-    for (const auto& key : keys) sync.mirror(team_id, key, unsubscribed->count(key) > 0, now);
+    for (const auto& [key, unsubscribed] : states->unsubscribed) sync.mirror(team_id, key, unsubscribed, asked);
     // Our own write-back, echoed: the lead is unsubscribed, and so is its address.
-    for (const auto& echo : changes.echoed) sync.mirror(team_id, echo.second, true, now);
+    for (const auto& echo : changes.echoed) sync.mirror(team_id, echo.second, true, asked);
   });
   std::lock_guard lock(mu_);
   auto& handled = handled_[team_id];
   if (handled.size() > kMaxRemembered) handled.clear();  // forgotten ones are looked up again
   handled.insert(guids.begin(), guids.end());
   return true;
+}
+
+Result<MarketoSync::AddressStates> MarketoSync::address_states(const marketo::Credentials& creds,
+                                                               std::vector<std::string> keys) {
+  AddressStates out;
+  while (!keys.empty()) {
+    auto answer = client_.unsubscribed_among(creds, keys, marketo::Asker::feed);
+    if (answer) {
+      for (const auto& key : keys) out.unsubscribed[key] = answer->count(key) > 0;
+      break;
+    }
+    // The client names the crowded addresses; the others are asked again without them.
+    const auto& named = answer.error().recipients;
+    if (answer.error().code != marketo::errc::too_many_matches || named.empty()) return answer.error();
+    out.crowded.insert(named.begin(), named.end());
+    std::erase_if(keys, [&](const std::string& key) { return out.crowded.count(key) > 0; });
+  }
+  return out;
 }
 
 void MarketoSync::write_back(const std::string& team, const std::vector<store::WriteBack>& items) {

@@ -60,6 +60,9 @@ class MarketoSync {
   // Reads the team's feed at the next pass, which starts at once, and at the base interval
   // from then on: news is on its way (a webhook call).
   void nudge(const std::string& team_id);
+  // Drops what the sync keeps in memory of the team's instance (its ids, changes handled,
+  // write-backs, pace and re-reads): its connection now points elsewhere.
+  void forget_team(const std::string& team_id);
 
  private:
   // Starts a pass for each team due one whose previous pass has ended.
@@ -68,7 +71,7 @@ class MarketoSync {
   void reap(bool all);
   struct TeamWork {
     bool follow_feed = false;  // the team's check is on and its feed is due
-    bool step_seed = false;    // the team's check is on: its seed may have a step due
+    bool step_seed = false;    // the team's check is on and its seed has a step due
     std::vector<store::WriteBack> writebacks;  // due now
   };
   void run_team(const std::string& team_id, const TeamWork& work, TimePoint started);
@@ -82,10 +85,21 @@ class MarketoSync {
   // `activities`; true when there was any.
   Result<bool> mirror_changes(const std::string& team_id, const marketo::Credentials& creds,
                               const std::vector<marketo::Activity>& activities, const FeedIds& ids);
+  // What Marketo says of each address now (unsubscribed when any of its leads is), and
+  // the addresses it cannot be asked about (more than 1,000 leads share each).
+  struct AddressStates {
+    std::map<std::string, bool> unsubscribed;
+    std::set<std::string> crowded;
+  };
+  Result<AddressStates> address_states(const marketo::Credentials& creds, std::vector<std::string> keys);
   void write_back(const std::string& team_id, const std::vector<store::WriteBack>& items);
-  FeedIds feed_ids(const std::string& team_id, const marketo::Credentials& creds);
-  // Moves the feed back to the previous re-read when one is due.
+  // The instance's ids, confirmed once; while the unsubscribed field's id is unknown,
+  // asked again at every pass and noted as `state.warning`.
+  FeedIds feed_ids(const std::string& team_id, const marketo::Credentials& creds, store::SyncState& state);
+  // Moves the feed back to the previous re-read (or the last confirmed page, if earlier)
+  // when one is due and the team's last pass read the feed to its end.
   Status reread_if_due(const std::string& team_id, const marketo::Credentials& creds, store::SyncState& state);
+  void note_read_to_end(const std::string& team_id, bool at_end);
 
   store::Store& store_;
   marketo::Client& client_;
@@ -97,6 +111,7 @@ class MarketoSync {
   std::map<std::string, std::set<std::string>> handled_;  // GUARDED_BY(mu_): marketoGUIDs of changes mirrored
   PollSchedule schedule_;                          // GUARDED_BY(mu_)
   std::map<std::string, TimePoint> last_reread_;   // GUARDED_BY(mu_): per team
+  std::set<std::string> read_to_end_;              // GUARDED_BY(mu_): teams whose last pass read to the end
   std::map<std::string, std::thread> passes_;      // GUARDED_BY(mu_): per team, while running or unjoined
   std::set<std::string> ended_;                    // GUARDED_BY(mu_): teams whose pass ended, to join
   std::condition_variable pass_ended_;

@@ -13,6 +13,16 @@ namespace sg::mirror {
 using store::SeedPhase;
 using store::SeedState;
 
+namespace {
+
+// Nothing to do for now: the instance's seed is done, or waits (for a job's next status
+// read, or to retry).
+bool resting(const SeedState& state, TimePoint now) {
+  return state.phase == SeedPhase::done || (state.next_step_at && now < *state.next_step_at);
+}
+
+}  // namespace
+
 MirrorSeed::MirrorSeed(store::Store& store, marketo::Client& client, Clock& clock, SeedOptions options)
     : store_(store), client_(client), clock_(clock), options_(options) {}
 
@@ -31,7 +41,7 @@ void MirrorSeed::step(const std::string& team_id) {
     state.window_end = now;
     state.started_at = now;
   }
-  if (state.phase == SeedPhase::done || (state.next_step_at && now < *state.next_step_at)) return;
+  if (resting(state, now)) return;
   state.phase = SeedPhase::running;
   if (Status s = advance(team_id, creds, state); !s) {
     state.phase = SeedPhase::failed;
@@ -43,6 +53,13 @@ void MirrorSeed::step(const std::string& team_id) {
                  format_rfc3339(*state.next_step_at));
   }
   sync.put_seed_state(team_id, state);
+}
+
+bool MirrorSeed::due(const std::string& team_id, TimePoint now) {
+  auto connection = store_.connections().get(team_id);
+  if (!connection) return false;
+  SeedState state = store_.marketo_sync().seed_state(team_id);
+  return state.instance != connection->rest_endpoint || !resting(state, now);
 }
 
 Status MirrorSeed::advance(const std::string& team_id, const marketo::Credentials& creds, SeedState& state) {

@@ -35,6 +35,9 @@ class MirrorSeed {
   // Moves the team's seed on by one due step: start an export, read its status, or record
   // its file and start the next window's. A team without a connection is left alone.
   void step(const std::string& team_id);
+  // Whether step() has something to do for the team at `now`: a connected team whose seed
+  // of this instance is not done and does not wait (a job's next status read, a retry).
+  bool due(const std::string& team_id, TimePoint now);
 
  private:
   // Runs the step; a failure is returned for step() to record.

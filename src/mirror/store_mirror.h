@@ -1,7 +1,7 @@
 // The gate's Mirror of Marketo over the store: trusted only while the team's feed is
-// followed, read recently and not failing since. Once the copy is complete (seeded, and
-// followed since before the seed), it also answers for addresses it has never heard of.
-// Thread-safe.
+// followed, read to its end recently and not failing since. Once the copy is complete
+// (seeded, and followed since before the seed), it also answers for addresses it has never
+// heard of. Thread-safe.
 #pragma once
 
 #include "gate/mirror.h"
@@ -11,7 +11,7 @@ namespace sg::mirror {
 
 struct MirrorOptions {
   Millis trust_window{24LL * 3600 * 1000};  // how long a seen "not unsubscribed" stays trusted
-  Millis max_sync_age{5 * 60 * 1000};       // the feed must have been read this recently
+  Millis max_sync_age{5 * 60 * 1000};       // the feed must have been read to its end this recently
 };
 
 class StoreMirror final : public gate::Mirror {

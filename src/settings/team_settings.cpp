@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "marketo/endpoint.h"
 #include "marketo/error_codes.h"
 #include "settings/endpoint_url.h"
 
@@ -21,6 +22,12 @@ std::string connection_json(const ConnectionView& c) {
   return json::serialize(json::object{{"rest_endpoint", c.rest_endpoint},
                                       {"identity_endpoint", c.identity_endpoint},
                                       {"client_id", c.client_id}});
+}
+
+// The Marketo instance a REST endpoint belongs to: its host (the Munchkin id's).
+std::string instance_of(const std::string& rest_endpoint) {
+  auto endpoint = marketo::parse_endpoint(rest_endpoint);
+  return endpoint ? endpoint->instance : rest_endpoint;
 }
 
 ConnectionView view_of(const store::MarketoConnection& c) {
@@ -138,15 +145,18 @@ ConnectOutcome TeamSettings::connect(const Caller& caller, const ConnectionInput
                  c.client_id, report.error().message, report.error().code);
     return {connect_failure(report.error()), std::move(report.checks)};
   }
+  bool other_instance = true;
   store_.transaction([&] {
     auto before = store_.connections().get(caller.team_id);
+    // New credentials for the same instance (a rotated secret) keep what was learned.
+    other_instance = !before || instance_of(before->rest_endpoint) != instance_of(c.rest_endpoint);
     store_.connections().put(caller.team_id, c);
-    store_.marketo_sync().put_sync_state(caller.team_id, {});  // another instance has another feed
+    if (other_instance) store_.marketo_sync().forget_instance(caller.team_id);
     audit(caller, "integrations.marketo.connected",
           before ? std::optional(connection_json(view_of(*before))) : std::nullopt,
           connection_json(view_of(c)));
   });
-  connection_changed_(caller.team_id);
+  if (other_instance) connection_changed_(caller.team_id);
   return {view_of(c), std::move(report.checks)};
 }
 

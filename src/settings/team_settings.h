@@ -45,7 +45,9 @@ struct ConnectOutcome {
 
 class TeamSettings {
  public:
-  // `connection_changed` is told the team id whenever its connection changes;
+  // `connection_changed` is told the team id whenever its connection goes or points to
+  // another instance (what was learned from the old one is then dropped; new credentials
+  // for the same instance keep it);
   // `allow_loopback` admits http:// endpoints on loopback hosts (tests and demos).
   TeamSettings(store::Store& store, marketo::Client& marketo, Clock& clock,
                std::function<void(const std::string&)> connection_changed, bool allow_loopback = false);

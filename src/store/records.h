@@ -160,9 +160,17 @@ struct SyncState {
   // Since when the feed has been read without a gap: its first paging token's start
   // (restarts and re-reads resume from a point already read).
   std::optional<TimePoint> following_since;
+  // What the feed could not do as it should at its last pass, though it went on (e.g. the
+  // unsubscribed field's id is unknown: changes are matched by display name); empty if none.
+  std::string warning;
 
   // The latest sync attempt failed: the copy may be missing changes since the last success.
   bool failing() const { return last_error_at && (!last_success_at || *last_error_at > *last_success_at); }
+  // The feed was read to its end since its latest failure (or never failed): a success
+  // stopped by the page limit still leaves unread what the failure may have hidden.
+  bool confirmed_since_failure() const {
+    return !last_error_at || (confirmed_at && *confirmed_at > *last_error_at);
+  }
 };
 
 // The one-off copy of Marketo's unsubscribed addresses into a team's mirror (see

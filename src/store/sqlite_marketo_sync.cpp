@@ -39,7 +39,7 @@ void SqliteMarketoSync::retry_writeback(int64_t id, int attempts, TimePoint next
 SyncState SqliteMarketoSync::sync_state(const std::string& team_id) {
   auto lock = db_.lock();
   auto s = db_.prepare("SELECT paging_token, last_success_at, last_error, last_error_at, confirmed_at, restarted_at, "
-                       "restart_reason, following_since FROM marketo_sync WHERE team_id = ?");
+                       "restart_reason, following_since, warning FROM marketo_sync WHERE team_id = ?");
   s.bind(team_id);
   if (!s.step()) return {};
   return {s.opt_text(0),
@@ -49,22 +49,24 @@ SyncState SqliteMarketoSync::sync_state(const std::string& team_id) {
           opt_time(s.opt_integer(4)),
           opt_time(s.opt_integer(5)),
           s.opt_text(6).value_or(""),
-          opt_time(s.opt_integer(7))};
+          opt_time(s.opt_integer(7)),
+          s.opt_text(8).value_or("")};
 }
 
 void SqliteMarketoSync::put_sync_state(const std::string& team_id, const SyncState& v) {
   auto lock = db_.lock();
   auto text_or_null = [](const std::string& t) { return t.empty() ? std::nullopt : std::optional(t); };
   db_.prepare("INSERT INTO marketo_sync (team_id, paging_token, last_success_at, last_error, last_error_at, "
-              "confirmed_at, restarted_at, restart_reason, following_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+              "confirmed_at, restarted_at, restart_reason, following_since, warning) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
               "ON CONFLICT(team_id) DO UPDATE SET paging_token = excluded.paging_token, "
               "last_success_at = excluded.last_success_at, last_error = excluded.last_error, "
               "last_error_at = excluded.last_error_at, confirmed_at = excluded.confirmed_at, "
               "restarted_at = excluded.restarted_at, restart_reason = excluded.restart_reason, "
-              "following_since = excluded.following_since")
+              "following_since = excluded.following_since, warning = excluded.warning")
       .bind_all(team_id, v.paging_token, opt_ms(v.last_success_at), text_or_null(v.last_error),
                 opt_ms(v.last_error_at), opt_ms(v.confirmed_at), opt_ms(v.restarted_at),
-                text_or_null(v.restart_reason), opt_ms(v.following_since))
+                text_or_null(v.restart_reason), opt_ms(v.following_since), text_or_null(v.warning))
       .run();
 }
 
@@ -78,12 +80,15 @@ std::vector<std::string> SqliteMarketoSync::teams_to_sync() {
 }
 
 void SqliteMarketoSync::mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed,
-                               TimePoint now) {
+                               TimePoint seen_at) {
   auto lock = db_.lock();
+  // An answer asked before the stored one was learned is older news and is dropped; at
+  // the same millisecond an unsubscribe wins (fail closed).
   db_.prepare("INSERT INTO marketo_mirror (team_id, email_key, unsubscribed, seen_at) VALUES (?, ?, ?, ?) "
               "ON CONFLICT(team_id, email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed, "
-              "seen_at = excluded.seen_at")
-      .bind_all(team_id, email_key, unsubscribed, to_unix_millis(now))
+              "seen_at = excluded.seen_at WHERE marketo_mirror.seen_at < excluded.seen_at OR "
+              "(marketo_mirror.seen_at = excluded.seen_at AND excluded.unsubscribed)")
+      .bind_all(team_id, email_key, unsubscribed, to_unix_millis(seen_at))
       .run();
 }
 
@@ -98,6 +103,12 @@ std::unordered_map<std::string, MirrorEntry> SqliteMarketoSync::mirrored(const s
     s.reset();
   }
   return out;
+}
+
+void SqliteMarketoSync::forget_instance(const std::string& team_id) {
+  auto lock = db_.lock();
+  for (const char* table : {"marketo_mirror", "marketo_sync", "marketo_seed"})
+    db_.prepare(std::string("DELETE FROM ") + table + " WHERE team_id = ?").bind_all(team_id).run();
 }
 
 }  // namespace sg::store

@@ -148,11 +148,12 @@ class SqliteMarketoSync final : public MarketoSyncStore {
   SyncState sync_state(const std::string& team_id) override;
   void put_sync_state(const std::string& team_id, const SyncState& state) override;
   std::vector<std::string> teams_to_sync() override;
-  void mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed, TimePoint now) override;
+  void mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed, TimePoint seen_at) override;
   std::unordered_map<std::string, MirrorEntry> mirrored(const std::string& team_id,
                                                        const std::vector<std::string>& email_keys) override;
   SeedState seed_state(const std::string& team_id) override;  // in sqlite_marketo_seed.cpp
   void put_seed_state(const std::string& team_id, const SeedState& state) override;
+  void forget_instance(const std::string& team_id) override;
  private:
   SqliteDb& db_;
 };

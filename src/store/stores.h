@@ -162,11 +162,18 @@ class MarketoSyncStore {
   virtual void put_sync_state(const std::string& team_id, const SyncState& state) = 0;
   // Teams whose check is on and who have a connection: the ones worth following.
   virtual std::vector<std::string> teams_to_sync() = 0;
-  virtual void mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed, TimePoint now) = 0;
+  // Records what Marketo said of the address when asked at `seen_at` (take the time before
+  // asking), unless the stored state was learned later: a slow answer never overwrites
+  // newer news (a webhook's unsubscribe). At the same time an unsubscribe wins.
+  virtual void mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed,
+                      TimePoint seen_at) = 0;
   virtual std::unordered_map<std::string, MirrorEntry> mirrored(const std::string& team_id,
                                                                const std::vector<std::string>& email_keys) = 0;
   virtual SeedState seed_state(const std::string& team_id) = 0;  // not_started when never seeded
   virtual void put_seed_state(const std::string& team_id, const SeedState& state) = 0;
+  // Drops what the team learned from its Marketo instance (the mirror, the feed's position
+  // and the seed): it says nothing of another instance. Write-backs stay due.
+  virtual void forget_instance(const std::string& team_id) = 0;
 };
 
 // Each team's Marketo webhook (at most one; creating another replaces it).

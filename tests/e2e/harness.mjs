@@ -157,6 +157,12 @@ export class Stack {
     if (r.status !== 200) throw new Error(`enable failed: ${JSON.stringify(r)}`);
   }
 
+  // Changes the simulator's behaviour (see marketo_sim.py's config), e.g. an error code.
+  async simConfig(changes) {
+    const res = await fetch(`${this.simUrl}/_sim/config`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(changes) });
+    if (!res.ok) throw new Error(`simulator refused config: ${res.status}`);
+  }
+
   // Seeds Marketo leads: [{email, unsubscribed}].
   async addLeads(leads) {
     const res = await fetch(`${this.simUrl}/_sim/leads`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ leads }) });

@@ -2,7 +2,7 @@
 // connects Marketo and turns the check on; a user cannot; the CSRF token is enforced.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Stack, signIn, screenshot, pageFetch, CLIENT_ID, CLIENT_SECRET } from './harness.mjs';
+import { Stack, signIn, screenshot, pageFetch, sleep, CLIENT_ID, CLIENT_SECRET } from './harness.mjs';
 
 const stack = new Stack();
 const ADMIN = 'ada@acme.example';
@@ -66,12 +66,23 @@ test('an admin connects Marketo and turns the check on through Settings → Admi
     await checks.locator(`[data-check="${name}"][data-state="passed"]`).waitFor();
   await checks.locator('[data-check="write_back"][data-state="not known"]').filter({ hasText: 'Read-Write Lead' }).waitFor();
 
+  // Marketo will not describe the lead fields: the feed goes on, and says how it reads.
+  await stack.simConfig({ describe_error_code: '603' });
   await toggle.click();
   await page.getByRole('status').filter({ hasText: 'The check is on' }).waitFor();
   assert.equal(await toggle.isChecked(), true);
   // With the check on, the feed's cost today shows beside the connection.
   await page.reload();
   await page.getByTestId('feed-status').filter({ hasText: /^Activity feed: \d+ calls? today/ }).waitFor();
+  const warning = page.getByTestId('feed-warning');
+  for (let tries = 0; !(await warning.isVisible()); ++tries) {  // the feed's first pass may still run
+    assert.ok(tries < 60, 'the feed warning did not show');
+    await sleep(500);
+    await page.reload();
+    await page.getByTestId('feed-status').waitFor();
+  }
+  assert.match(await warning.textContent(), /display name "Unsubscribed"/);
+  await stack.simConfig({ describe_error_code: null });
   await screenshot(page, 'settings-integrations');
 
   const settings = await pageFetch(page, 'GET', '/settings/unsubscribe');

@@ -38,7 +38,8 @@ def test_get_adds_sync_status_usage_and_seed(admin, sim):
     assert set(body) == set(CONNECTION_FIELDS) | {"sync", "usage", "webhook", "seed"}
     assert body["webhook"] is None  # see test_marketo_webhook.py
     assert set(body["sync"]) == {"last_success_at", "lag_seconds", "last_error", "last_error_at",
-                                 "feed_restarted_at", "feed_restart_reason", "feed_calls_today"}
+                                 "feed_restarted_at", "feed_restart_reason", "feed_calls_today", "confirmed_at",
+                                 "warning"}
     assert set(body["usage"]) == {"calls_today", "daily_budget", "background_calls_today", "background_budget",
                                   "other_calls_today", "daily_quota", "near_quota", "by_kind"}
     assert body["usage"]["daily_budget"] == 10000

@@ -18,7 +18,7 @@ import time
 import pytest
 import requests
 
-from peers import CLIENT_ID, CLIENT_SECRET
+from peers import CLIENT_ID, CLIENT_SECRET, MarketoSim
 from sendguard import delivered_link
 
 # A feed read every second, at that pace whether quiet or not, and read again from the
@@ -111,6 +111,20 @@ def check(admin, email):
     reply = admin.post("/checks", {"recipients": [email]})
     assert reply.status_code == 200, reply.text
     return reply.json()["results"][0]
+
+
+def start_with_ann(make_server, sim, env=None):
+    """A followed feed and a subscribed lead ann@x.com, asked about once (answers are kept an
+    hour, so only the mirror can tell of a change); returns the server, the admin and the lead."""
+    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600", **(env or {})})
+    [lead] = sim.add_leads([{"email": "ann@x.com"}])
+    assert check(admin, "ann@x.com")["allowed"]
+    wait_for_sync(admin)
+    return server, admin, lead
+
+
+def wait_blocked(admin, email, timeout=10, what="the mirror to learn the unsubscribe"):
+    wait_until(lambda: not check(admin, email)["allowed"], timeout, what)
 
 
 def update_posts(sim):
@@ -209,7 +223,7 @@ def test_unsubscribe_in_marketo_blocks_the_next_send_without_a_lookup(make_serve
     assert lookups == 1  # the cache (an hour) would say "allowed" from now on
 
     sim.set_unsubscribed("ann@x.com")
-    wait_until(lambda: not check(admin, "ann@x.com")["allowed"], 10, "the mirror to learn the unsubscribe")
+    wait_blocked(admin, "ann@x.com")
     refused = admin.send(["ann@x.com"], subject="After unsubscribe")
 
     assert refused.status_code == 422, refused.text
@@ -221,6 +235,10 @@ def test_unsubscribe_in_marketo_blocks_the_next_send_without_a_lookup(make_serve
     # One lookup by the sync when the feed reported the change; none by the sends.
     assert stats["lookup_calls"] == lookups + 1
     assert stats["lead_by_id_calls"] >= 1
+    # The sync's is a background call of the feed's, not one of the checks' reserve (whose
+    # two are connecting's probe and the first send's).
+    by_kind = integration(admin)["usage"]["by_kind"]
+    assert (by_kind["lookup"], by_kind["feed_lookup"]) == (2, 1), by_kind
 
     sim.set_unsubscribed("ann@x.com", False)
     wait_until(lambda: check(admin, "ann@x.com")["allowed"], 10, "the mirror to learn the resubscribe")
@@ -298,21 +316,15 @@ def test_an_address_stays_blocked_while_any_of_its_leads_is_unsubscribed(make_se
 def test_activities_without_an_integer_id_still_reach_the_mirror(make_server, sim, sink):
     # An instance on Marketo's Activity Service: activities carry marketoGUID but no "id".
     sim.config(activity_fields_dropped=["id"])
-    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600"})
-    sim.add_leads([{"email": "ann@x.com"}])
-    assert check(admin, "ann@x.com")["allowed"]
-    wait_for_sync(admin)
+    server, admin, _ = start_with_ann(make_server, sim)
 
     sim.set_unsubscribed("ann@x.com")
-    wait_until(lambda: not check(admin, "ann@x.com")["allowed"], 10, "the mirror to learn the unsubscribe")
+    wait_blocked(admin, "ann@x.com")
     assert integration(admin)["sync"]["last_error"] is None
 
 
 def test_a_page_with_an_unreadable_activity_is_a_sync_failure_not_a_quiet_skip(make_server, sim, sink):
-    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600"})
-    sim.add_leads([{"email": "ann@x.com"}])
-    assert check(admin, "ann@x.com")["allowed"]
-    wait_for_sync(admin)
+    server, admin, _ = start_with_ann(make_server, sim)
 
     sim.config(activity_fields_dropped=["leadId"])
     sim.set_unsubscribed("ann@x.com")
@@ -322,7 +334,7 @@ def test_a_page_with_an_unreadable_activity_is_a_sync_failure_not_a_quiet_skip(m
 
     # Readable again: the same page is read from where the feed stopped, and nothing is lost.
     sim.config(activity_fields_dropped=[])
-    wait_until(lambda: not check(admin, "ann@x.com")["allowed"], 10, "the mirror to learn the unsubscribe")
+    wait_blocked(admin, "ann@x.com")
     assert wait_until(lambda: (s := integration(admin)["sync"])["last_error"] is None and s, 10, "recovery")
 
 
@@ -342,27 +354,21 @@ def test_an_api_change_of_a_relabelled_field_reaches_the_mirror(make_server, sim
     # Another integration unsubscribes the lead through the REST API: Marketo logs only a
     # Change Data Value, of a field an admin relabelled "Opted Out" (found by its id).
     sim.config(unsubscribed_display_name="Opted Out", api_changes_cdv_only=True)
-    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600"})
-    [lead] = sim.add_leads([{"email": "ann@x.com"}])
-    assert check(admin, "ann@x.com")["allowed"]
-    wait_for_sync(admin)
+    server, admin, lead = start_with_ann(make_server, sim)
 
     assert update_in_marketo(sim, [{"id": lead["id"], "unsubscribed": True}])["success"]
     logged = [a for a in sim.activities() if a["leadId"] == lead["id"] and a["activityTypeId"] != NEW_LEAD]
     assert [(a["activityTypeId"], a["primaryAttributeValue"]) for a in logged] == [(13, "Opted Out")]
-    wait_until(lambda: not check(admin, "ann@x.com")["allowed"], 10, "the mirror to learn the unsubscribe")
+    wait_blocked(admin, "ann@x.com")
     assert sim.stats()["describe_calls"] == 1  # the field's id is kept
 
 
 def test_a_noisy_instance_resolves_only_the_leads_whose_unsubscribe_changed(make_server, sim, sink):
     sim.config(cdv_noise_per_second=50)
-    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600"})
-    [lead] = sim.add_leads([{"email": "ann@x.com"}])
-    assert check(admin, "ann@x.com")["allowed"]
-    wait_for_sync(admin)
+    server, admin, lead = start_with_ann(make_server, sim)
 
     sim.set_unsubscribed("ann@x.com")
-    wait_until(lambda: not check(admin, "ann@x.com")["allowed"], 15, "the mirror to learn the unsubscribe")
+    wait_blocked(admin, "ann@x.com", timeout=15)
     assert any(a["primaryAttributeValue"] == "Lead Score" for a in sim.activities())
     assert set(leads_looked_up_by_id(sim)) == {lead["id"]}
 
@@ -371,41 +377,104 @@ def test_activities_committed_late_are_not_missed(make_server, sim, sink):
     # Date-based tokens: the noise moves the feed's token to "now"; the unsubscribe is then
     # committed dated 20 s back, behind the token. The periodic re-read finds it.
     sim.config(date_based_paging=True, late_commit_seconds=20, cdv_noise_per_second=5)
-    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600"})
-    sim.add_leads([{"email": "ann@x.com"}])
-    assert check(admin, "ann@x.com")["allowed"]
-    wait_for_sync(admin)
+    server, admin, _ = start_with_ann(make_server, sim)
     sync_passes(sim, 2)
 
     sim.set_unsubscribed("ann@x.com")
-    wait_until(lambda: not check(admin, "ann@x.com")["allowed"], 20, "the mirror to learn the late unsubscribe")
+    wait_blocked(admin, "ann@x.com", timeout=20, what="the mirror to learn the late unsubscribe")
 
 
 def test_short_and_empty_pages_with_more_result_are_read_through(make_server, sim, sink):
     sim.config(short_pages=True, cdv_noise_per_second=20)
-    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600"})
-    sim.add_leads([{"email": "ann@x.com"}])
-    assert check(admin, "ann@x.com")["allowed"]
-    wait_for_sync(admin)
+    server, admin, _ = start_with_ann(make_server, sim)
     sim.set_unsubscribed("ann@x.com")
-    wait_until(lambda: not check(admin, "ann@x.com")["allowed"], 15, "the mirror to learn the unsubscribe")
+    wait_blocked(admin, "ann@x.com", timeout=15)
     assert integration(admin)["sync"]["last_error"] is None
 
 
 def test_an_expired_paging_token_is_replaced_and_the_status_says_so(make_server, sim, sink):
-    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600",
-                                                 "SENDGUARD_MIRROR_REREAD": "3600"})
-    sim.add_leads([{"email": "ann@x.com"}])
-    assert check(admin, "ann@x.com")["allowed"]
-    before = wait_for_sync(admin)
+    server, admin, _ = start_with_ann(make_server, sim, env={"SENDGUARD_MIRROR_REREAD": "3600"})
+    before = integration(admin)["sync"]
     assert before["feed_restarted_at"] is None and before["feed_restart_reason"] is None
 
     sim.expire_paging_tokens()
     sim.set_unsubscribed("ann@x.com")
-    wait_until(lambda: not check(admin, "ann@x.com")["allowed"], 10, "the mirror to learn the unsubscribe")
+    wait_blocked(admin, "ann@x.com")
     sync = wait_until(lambda: (s := integration(admin)["sync"])["feed_restarted_at"] and s, 10, "the restart noted")
     assert "expired" in sync["feed_restart_reason"], sync
     assert wait_until(lambda: (s := integration(admin)["sync"])["last_error"] is None and s, 10, "a clean pass")
+
+
+def test_an_address_too_many_leads_share_does_not_wedge_the_feed(make_server, sim, sink):
+    # More leads share crowd@x.com than a lookup may match (1003 even alone): the feed
+    # mirrors the unsubscribe it read of one of them and goes on to the next change.
+    sim.config(lookup_match_limit=3)
+    server, admin, _ = start_with_ann(make_server, sim)
+    [first, *_] = sim.add_leads([{"email": "crowd@x.com"} for _ in range(4)])
+    assert update_in_marketo(sim, [{"id": first["id"], "unsubscribed": True}])["success"]
+    wait_until(lambda: sim.stats()["lead_by_id_calls"], 10, "the feed to resolve the crowded address's lead")
+    sim.set_unsubscribed("ann@x.com")
+    wait_blocked(admin, "ann@x.com", what="the change after the crowded one")
+    assert integration(admin)["sync"]["last_error"] is None
+    # Marketo cannot be asked about it, but the feed saw a lead of it unsubscribe.
+    assert check(admin, "crowd@x.com") == {"email": "crowd@x.com", "allowed": False,
+                                            "reason": "marketo_unsubscribed"}
+
+
+def test_a_describe_failure_is_shown_as_a_warning_and_asked_again(make_server, sim, sink):
+    # Without the unsubscribed field's id the feed matches changes by display name: it
+    # says so in the sync status, and reads the field again at later passes.
+    sim.config(describe_error_code="603")
+    server, admin = start(make_server, sim)
+    synced = wait_for_sync(admin)
+    assert "display name" in synced["warning"] and "603" in synced["warning"], synced
+    assert synced["last_error"] is None
+    sync_passes(sim, 2)
+    assert sim.stats()["describe_calls"] >= 2
+
+    sim.config(describe_error_code=None)
+    wait_until(lambda: integration(admin)["sync"]["warning"] is None, 10, "the warning to go")
+
+
+def test_reconnecting_to_another_instance_forgets_what_the_old_one_taught(make_server, sim, sink):
+    # ann unsubscribed on the first instance, not on the second: her mirrored unsubscribe,
+    # the feed's position and the seed belong to the first and must not follow the team.
+    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "3600"})
+    sim.add_leads([{"email": "ann@x.com", "unsubscribed": True}])
+    assert check(admin, "ann@x.com")["reason"] == "marketo_unsubscribed"
+    first = wait_for_sync(admin)
+    with MarketoSim() as other:
+        other.add_leads([{"email": "ann@x.com"}])
+        reply = admin.connect_marketo(other)
+        assert reply.status_code == 200, reply.text
+        synced = wait_until(lambda: (s := integration(admin)["sync"])["confirmed_at"]
+                            and s["confirmed_at"] > first["confirmed_at"] and s, 10, "the new instance's feed read")
+        assert synced["last_error"] is None
+        assert other.stats()["paging_token_calls"] >= 1  # a feed of its own, not the old token
+        asked = other.stats()["lookup_calls"]
+        assert check(admin, "ann@x.com") == {"email": "ann@x.com", "allowed": True}
+        assert other.stats()["lookup_calls"] == asked + 1, "asked the new instance"
+
+
+def test_new_credentials_for_the_same_instance_keep_what_the_feed_learned(make_server, sim, sink):
+    # A rotated secret is the same instance: the feed continues from its token (no new
+    # one) and the mirror's unsubscribe still answers without a lookup.
+    server, admin = start(make_server, sim, env={"SENDGUARD_CHECK_MAX_AGE": "0", "SENDGUARD_MIRROR_REREAD": "3600"})
+    set_authoritative(admin, True)
+    sim.add_leads([{"email": "ann@x.com"}])
+    wait_for_sync(admin)
+    sim.set_unsubscribed("ann@x.com")
+    wait_blocked(admin, "ann@x.com")  # a live lookup's answer is mirrored too
+    tokens = sim.stats()["paging_token_calls"]
+
+    sim.config(clients={"sg-client": "rotated"})
+    reply = admin.connect_marketo(sim, client_secret="rotated")
+    assert reply.status_code == 200, reply.text
+    checks = integration(admin)["usage"]["by_kind"]["lookup"]  # connecting's probe included
+    assert check(admin, "ann@x.com")["reason"] == "marketo_unsubscribed"
+    sync_passes(sim, 2)
+    assert integration(admin)["usage"]["by_kind"]["lookup"] == checks, "the mirror answered, not a lookup"
+    assert sim.stats()["paging_token_calls"] == tokens
 
 
 def test_our_write_back_echoed_by_the_feed_needs_no_lookup(make_server, sim, sink):
@@ -435,7 +504,8 @@ def test_a_quiet_feed_is_read_less_often_and_its_calls_are_reported(make_server,
     wait_until(lambda: widest_gap() >= 3.5, 40, "a read at least 4 s after the one before")
     status = integration(admin)  # one answer: the feed may read again between two
     usage = status["usage"]["by_kind"]
-    feed = sum(usage.get(k, 0) for k in ("paging_token", "activity_types", "describe", "activity", "lead_by_id"))
+    feed = sum(usage.get(k, 0) for k in ("paging_token", "activity_types", "describe", "activity", "lead_by_id",
+                                         "feed_lookup"))
     reported = status["sync"]["feed_calls_today"]
     assert reported == feed and reported >= 5, (reported, usage)
 
@@ -510,7 +580,8 @@ def test_budget_exhaustion_applies_the_team_policy(make_server, sim, sink):
                                                  "SENDGUARD_MIRROR_INTERVAL": "3600"})
     assert integration(admin)["sync"] == {"last_success_at": None, "lag_seconds": None, "last_error": None,
                                           "last_error_at": None, "feed_restarted_at": None,
-                                          "feed_restart_reason": None, "feed_calls_today": 1}
+                                          "feed_restart_reason": None, "feed_calls_today": 1,
+                                          "confirmed_at": None, "warning": None}
     for to in ("a1@x.com", "a2@x.com", "a3@x.com"):
         reply = admin.send([to])
         assert reply.status_code == 202, reply.text

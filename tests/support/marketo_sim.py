@@ -85,6 +85,10 @@ DEFAULT_CONFIG = {
     # many seconds after their activityDate: a reader already past that date misses them.
     "date_based_paging": False,
     "late_commit_seconds": 0,
+    # leads/describe.json fails with this error code (None: it answers). Adobe's Error Codes
+    # page lists codes any REST call may return (603 when the API user's role lacks a
+    # permission, 611 for a system error); the feed then matches the field by display name.
+    "describe_error_code": None,
 }
 
 # Every strictness option at once; a test asks for it with sim.config(**STRICT).
@@ -841,6 +845,7 @@ class Simulator:
 
     def describe(self):
         """GET leads/describe.json, with the field's display name as relabelled."""
+        self.check_describe_error()
         with self.lock:
             self.stats["describe_calls"] += 1
             fields = copy.deepcopy(LEAD_FIELDS)
@@ -848,6 +853,15 @@ class Simulator:
                 if field["id"] == UNSUBSCRIBED_FIELD_ID:
                     field["displayName"] = self.config["unsubscribed_display_name"]
             return {"result": fields}
+
+    def check_describe_error(self):
+        """Under describe_error_code, describe.json fails with that code."""
+        with self.lock:
+            code = self.config["describe_error_code"]
+            if code:
+                self.stats["describe_calls"] += 1  # a refused call is a call
+        if code:
+            raise ApiError(code)
 
     def lead_changes(self, params):
         """GET activities/leadchanges.json: Change Data Value of the listed fields only,

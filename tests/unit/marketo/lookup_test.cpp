@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "client_harness.h"
+#include "marketo/call_metrics.h"
 #include "marketo/lead_lookup.h"
 #include "net/url_encode.h"
 
@@ -253,6 +254,26 @@ TEST(MarketoLookup, LookupWithoutTheSharedAddressAnswersInOneCall) {
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(Keys{keys[200]}, *result);
   EXPECT_EQ(1u, h.http.requests_to(kLeadsPath).size());
+}
+
+TEST(MarketoLookup, TheFeedsLookupsAreBackgroundCallsAndLeaveTheReserveToChecks) {
+  // Given a budget of 10 of which 30 % may go to background work, then the feed's lookups
+  // stop after 3 while a check's lookup still gets its answer from the reserve, and they
+  // are counted as the feed's, not as checks.
+  Limits limits;
+  limits.daily_budget = 10;
+  ClientHarness h(limits);
+  h.http.script(kLeadsPath, {ok(leads_json({}))});
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(h.client.unsubscribed_among(credentials(), {"ann@x.com"}, Asker::feed).ok());
+  Result<Keys> refused = h.client.unsubscribed_among(credentials(), {"ann@x.com"}, Asker::feed);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ("marketo_budget_exhausted", refused.error().code);
+  EXPECT_TRUE(h.lookup({"ann@x.com"}).ok()) << "the reserve is the checks'";
+  EXPECT_EQ(3u, h.calls("feed_lookup", "success"));
+  EXPECT_EQ(1u, h.calls("lookup", "success"));
+  Usage usage = h.client.usage(credentials());
+  EXPECT_EQ(3, usage.background_calls);
+  EXPECT_EQ(3, feed_calls(usage));
 }
 
 TEST(MarketoLookup, LookupRejectsAnInvalidRestEndpointWithoutCalling) {

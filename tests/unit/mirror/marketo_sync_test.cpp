@@ -8,9 +8,9 @@
 #include <future>
 #include <thread>
 
-#include "marketo/fake_http.h"
-#include "marketo/marketo_fixtures.h"
-#include "sending/sending_fixture.h"
+#include "marketo/call_metrics.h"
+#include "mirror/marketo_harness.h"
+#include "mirror/marketo_source.h"
 #include "net/url_encode.h"
 #include "store/sqlite_db.h"
 
@@ -22,13 +22,10 @@ using marketo::test::activity_json;
 using marketo::test::change_json;
 using marketo::test::describe_json;
 using marketo::test::error_json;
-using marketo::test::FakeHttp;
 using marketo::test::ok;
 using marketo::test::success_json;
-using marketo::test::token_json;
 namespace paths = marketo::test;
 
-const std::string kRest = "https://123-ABC-456.mktorest.com/rest";
 const std::string kReason = "One-click unsubscribe from sales email";
 
 // This instance numbers the two activity types differently from the usual 9 and 13.
@@ -42,14 +39,9 @@ std::string lead(long long id, const std::string& email, bool unsubscribed) {
          (unsubscribed ? "true" : "false") + "}";
 }
 
-class MarketoSyncTest : public sending::test::SendingTest {
+class MarketoSyncTest : public MarketoHarness {
  protected:
-  MarketoSyncTest() {
-    http.script(paths::kTokenPath, {ok(token_json("tok-1"))});
-    http.script(paths::kDescribePath, {ok(describe_json(48, "Unsubscribed"))});
-    store->connections().put(caller.team_id,
-                             {kRest, "https://123-ABC-456.mktorest.com/identity", "client-1", "s3cret", clock.now()});
-  }
+  MarketoSyncTest() { http.script(paths::kDescribePath, {ok(describe_json(48, "Unsubscribed"))}); }
 
   // The feed of a team whose check is on: a token, the types, then two pages.
   void script_feed() {
@@ -99,8 +91,6 @@ class MarketoSyncTest : public sending::test::SendingTest {
     return out;
   }
 
-  FakeHttp http;
-  marketo::Client client{http, clock, metrics, marketo::Limits{}};
   MarketoSync sync{*store, client, clock, SyncOptions{}};
 };
 
@@ -134,6 +124,13 @@ TEST_F(MarketoSyncTest, RunOnceFollowsTheFeedIntoTheMirror) {
   EXPECT_FALSE(m["bob@y.com"].unsubscribed) << "the lead's state now, not the activity's";
   EXPECT_TRUE(m["cy@z.com"].unsubscribed);
   EXPECT_EQ(clock.now(), m["ann@x.com"].seen_at);
+
+  // The feed's lookups by email are background calls, counted as the feed's.
+  marketo::Usage usage = client.usage(credentials());
+  EXPECT_EQ(0u, usage.calls_by_kind.count("lookup"));
+  EXPECT_EQ(2, usage.calls_by_kind.at("feed_lookup"));
+  EXPECT_EQ(usage.calls, marketo::feed_calls(usage));
+  EXPECT_EQ(usage.calls, usage.background_calls);
 }
 
 TEST_F(MarketoSyncTest, RunOnceKeepsThePagingTokenAndRecordsTheSuccess) {
@@ -357,10 +354,33 @@ TEST_F(MarketoSyncTest, WithoutDescribeTheDisplayNameIsTheFallbackAndDescribeIsA
   EXPECT_TRUE(mirrored({"bob@y.com"})["bob@y.com"].unsubscribed) << "matched by the name Unsubscribed";
   EXPECT_EQ(0u, http.requests_to("filterValues=501").size());
 
+  EXPECT_EQ("the id of the unsubscribed field is unknown (Marketo error 603: Access denied): its changes are "
+            "matched by the display name \"Unsubscribed\", which an admin may have relabelled",
+            state().warning)
+      << "the fallback is shown in the sync status";
+  EXPECT_EQ("", state().last_error) << "a warning, not a failure";
+
   http.script("nextPageToken=PT1", {ok(activities_json("", "PT2", false))});
   clock.advance(Millis(30000));
   sync.run_once();
   EXPECT_EQ(2u, http.requests_to(paths::kDescribePath).size());
+
+  http.script(paths::kDescribePath, {ok(describe_json(48, "Opted Out"))});
+  http.script("nextPageToken=PT2", {ok(activities_json("", "PT3", false))});
+  clock.advance(Millis(60000));
+  sync.run_once();
+  EXPECT_EQ(3u, http.requests_to(paths::kDescribePath).size());
+  EXPECT_EQ("", state().warning) << "read at last: the warning goes";
+}
+
+TEST_F(MarketoSyncTest, AnInstanceWithoutTheUnsubscribedFieldIsAWarning) {
+  http.script(paths::kDescribePath, {ok(success_json(R"({"id":2,"displayName":"Email Address",)"
+                                                     R"("rest":{"name":"email","readOnly":false}})"))});
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath, {ok(activities_json("", "PT1", false))});
+  sync.run_once();
+  EXPECT_NE(std::string::npos, state().warning.find("leads/describe.json has no such field")) << state().warning;
 }
 
 TEST_F(MarketoSyncTest, AQuietFeedIsReadLessOftenAndANudgeReadsItAtOnce) {
@@ -380,6 +400,22 @@ TEST_F(MarketoSyncTest, AQuietFeedIsReadLessOftenAndANudgeReadsItAtOnce) {
   clock.advance(Millis(30000));
   sync.run_once();
   EXPECT_EQ(15u, http.requests_to(paths::kActivitiesPath).size()) << "empty again: twice the interval";
+}
+
+TEST_F(MarketoSyncTest, ANudgeDuringAPassIsNotLost) {
+  // Given a webhook call arrives while the team's pass reads the feed, then the next pass
+  // starts as soon as this one ends, though the feed was quiet.
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.handle(paths::kActivitiesPath, [this](const net::Request&) {
+    if (http.requests_to(paths::kActivitiesPath).size() == 1) sync.nudge(caller.team_id);
+    return ok(activities_json("", "PT0", false));
+  });
+  sync.run_once();
+  sync.run_once();  // at the same moment: due only because of the nudge
+  EXPECT_EQ(2u, http.requests_to(paths::kActivitiesPath).size());
+  sync.run_once();
+  EXPECT_EQ(2u, http.requests_to(paths::kActivitiesPath).size()) << "the nudge was used once";
 }
 
 TEST_F(MarketoSyncTest, AFeedWithChangesIsReadAtTheInterval) {
@@ -443,6 +479,25 @@ TEST_F(MarketoSyncTest, ATransientFeedErrorKeepsTheToken) {
   sync.run_once();
   EXPECT_TRUE(http.requests_to(paths::kPagingTokenPath).empty());
   EXPECT_EQ(std::nullopt, state().restarted_at);
+}
+
+TEST_F(MarketoSyncTest, AnUnknownMarketoErrorDoesNotRestartTheFeed) {
+  // A server error or an undocumented code says nothing about the token: the feed keeps
+  // it and reads from it again at the next pass, rather than jumping to a fresh one.
+  store::SyncState before;
+  before.paging_token = "KEPT";
+  before.confirmed_at = clock.now() - Millis(10 * 60 * 1000);
+  store->marketo_sync().put_sync_state(caller.team_id, before);
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath, {marketo::test::http(500, "Internal Server Error")});
+  sync.run_once();
+  http.script(paths::kActivitiesPath, {ok(error_json("1029", "Too many jobs in queue"))});
+  clock.advance(Millis(30000));
+  sync.run_once();
+  EXPECT_TRUE(http.requests_to(paths::kPagingTokenPath).empty());
+  EXPECT_EQ(std::nullopt, state().restarted_at);
+  EXPECT_EQ(std::optional<std::string>("KEPT"), state().paging_token);
+  EXPECT_EQ("Marketo error 1029: Too many jobs in queue", state().last_error);
 }
 
 TEST_F(MarketoSyncTest, TheEchoOfOurWriteBackIsMirroredWithoutALookup) {
@@ -518,6 +573,49 @@ TEST_F(MarketoSyncTest, OneRunReadsAtMostMaxPagesPerTeam) {
   EXPECT_EQ(std::nullopt, state().confirmed_at) << "not read to its end: a restart must not start past P2";
 }
 
+TEST_F(MarketoSyncTest, AFeedBehindABacklogIsNotMovedBackByTheReread) {
+  // Given a backlog longer than one pass reads, then the due re-read waits until the feed
+  // has read to its end: going back would skip the unread pages, or read them forever.
+  MarketoSync limited{*store, client, clock, SyncOptions{Millis(30000), 1}};
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"P0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script("nextPageToken=P0", {ok(activities_json("", "P1", false))});
+  limited.run_once();  // read to its end
+  http.script("nextPageToken=P1", {ok(activities_json("", "P2", true))});
+  http.script("nextPageToken=P2", {ok(activities_json("", "P3", true))});
+  http.script("nextPageToken=P3", {ok(activities_json("", "P4", false))});
+  clock.advance(Millis(60000));
+  limited.run_once();  // P1: a backlog begins
+  clock.advance(Millis(31 * 60 * 1000));  // a re-read is due
+  limited.run_once();
+  EXPECT_EQ(1u, http.requests_to(paths::kPagingTokenPath).size()) << "no re-read behind a backlog";
+  EXPECT_EQ(kRest + "/v1/activities.json?activityTypeIds=109,113&nextPageToken=P2&batchSize=300",
+            http.requests_to(paths::kActivitiesPath).back().url);
+  clock.advance(Millis(30000));
+  limited.run_once();  // P3: the end
+  EXPECT_EQ(1u, http.requests_to(paths::kPagingTokenPath).size());
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"R0"})")});
+  http.script("nextPageToken=R0", {ok(activities_json("", "R1", false))});
+  clock.advance(Millis(60000));  // the end was quiet: twice the interval
+  limited.run_once();
+  EXPECT_EQ(2u, http.requests_to(paths::kPagingTokenPath).size()) << "read to its end: now the re-read";
+}
+
+TEST_F(MarketoSyncTest, APassStoppedByThePageLimitIsReadAgainAtTheInterval) {
+  // Given every page says more follow, then the feed keeps the base interval (a backlog is
+  // not a quiet feed), and the mirror is not confirmed.
+  MarketoSync limited{*store, client, clock, SyncOptions{Millis(30000), 1}};
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"P0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath, {ok(activities_json("", "P0", true))});
+  for (int tick = 0; tick < 4; ++tick) {
+    limited.run_once();
+    clock.advance(Millis(30000));
+  }
+  EXPECT_EQ(4u, http.requests_to(paths::kActivitiesPath).size());
+  EXPECT_EQ(std::nullopt, state().confirmed_at);
+}
+
 TEST_F(MarketoSyncTest, TeamsWithTheCheckOffOrWithoutAConnectionAreNotFollowed) {
   check_off();
   auto other = store->teams().create("Initech", clock.now());
@@ -545,6 +643,56 @@ TEST_F(MarketoSyncTest, AnAddressSharedByLeadsStaysUnsubscribedWhileAnyOfThemIs)
   auto m = mirrored({"ann@x.com"});
   ASSERT_EQ(1u, m.size());
   EXPECT_TRUE(m["ann@x.com"].unsubscribed);
+}
+
+TEST_F(MarketoSyncTest, AnAddressTooManyLeadsShareDoesNotWedgeTheFeed) {
+  // Given the feed's leads include two addresses more than 1,000 leads share (1003 even
+  // alone), then the page is recorded and the feed goes on: a crowded address whose lead
+  // read by id is unsubscribed is mirrored so, the other is left to live checks.
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script("nextPageToken=PT0", {ok(activities_json(activity_json(1, 501, 109, "x") + "," +
+                                                           activity_json(2, 502, 109, "x") + "," +
+                                                           activity_json(3, 503, 109, "x"),
+                                                       "PT1", false))});
+  http.script("filterValues=501,502,503", {ok(success_json(lead(501, "ann@x.com", false) + "," +
+                                                           lead(502, "crowd@x.com", true) + "," +
+                                                           lead(503, "many@x.com", false)))});
+  const std::string too_many = error_json("1003", "Too many results match the filter");
+  http.script("filterType=email", {ok(too_many)});
+  http.script("filterValues=ann%40x.com&", {ok(success_json(lead(501, "ann@x.com", false)))});
+
+  sync.run_once();
+
+  EXPECT_EQ("", state().last_error);
+  EXPECT_EQ(std::optional<std::string>("PT1"), state().paging_token);
+  auto m = mirrored({"ann@x.com", "crowd@x.com", "many@x.com"});
+  EXPECT_FALSE(m.at("ann@x.com").unsubscribed);
+  EXPECT_TRUE(m.at("crowd@x.com").unsubscribed);
+  EXPECT_EQ(0u, m.count("many@x.com")) << "nothing known: a live check decides";
+}
+
+TEST_F(MarketoSyncTest, AnswersAskedBeforeAWebhookUnsubscribeDoNotOverwriteIt) {
+  // Given a webhook call records ann's unsubscribe while a live lookup and then the feed's
+  // lookup are on their way, then their older "not unsubscribed" does not replace it.
+  auto webhook_meanwhile = [this](const net::Request&) {
+    clock.advance(Millis(20));
+    store->marketo_sync().mirror(caller.team_id, "ann@x.com", true, clock.now());
+    clock.advance(Millis(20));
+    return ok(success_json(lead(501, "ann@x.com", false)));
+  };
+  http.handle("filterType=email", webhook_meanwhile);
+  MarketoSource live{store->connections(), store->marketo_sync(), client, clock};
+  ASSERT_TRUE(live.unsubscribed_among(caller.team_id, {"ann@x.com"}).ok());
+  EXPECT_TRUE(mirrored({"ann@x.com"}).at("ann@x.com").unsubscribed) << "the live lookup's answer is older";
+
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script("nextPageToken=PT0", {ok(activities_json(activity_json(1, 501, 109, "x"), "PT1", false))});
+  http.script("filterValues=501", {ok(success_json(lead(501, "ann@x.com", false)))});
+  sync.run_once();
+  EXPECT_EQ(2u, http.requests_to("filterValues=ann%40x.com").size()) << "the feed asked too";
+  EXPECT_TRUE(mirrored({"ann@x.com"}).at("ann@x.com").unsubscribed) << "the feed's answer is older";
 }
 
 // --- write-backs ---

@@ -5,21 +5,14 @@
 
 #include <map>
 
-#include "marketo/fake_http.h"
-#include "marketo/marketo_fixtures.h"
-#include "sending/sending_fixture.h"
+#include "mirror/marketo_harness.h"
 
 namespace sg::mirror::test {
 namespace {
 
-using marketo::test::FakeHttp;
 using marketo::test::ok;
 using marketo::test::success_json;
-using marketo::test::token_json;
 using store::SeedPhase;
-
-const std::string kRest = "https://123-ABC-456.mktorest.com/rest";
-const std::string kIdentity = "https://123-ABC-456.mktorest.com/identity";
 
 // A bulk-export endpoint: jobs are numbered ex-1, ex-2, ...; each completes, fails or
 // waits as the test says, and its file is the next of `files` (a header alone when none).
@@ -46,17 +39,12 @@ struct FakeExports {
   }
 };
 
-class MirrorSeedTest : public sending::test::SendingTest {
+class MirrorSeedTest : public MarketoHarness {
  protected:
   MirrorSeedTest() {
-    http.script(marketo::test::kTokenPath, {ok(token_json("tok-1"))});
     http.handle("/bulk/", [this](const net::Request& r) { return exports(r); });
-    connect(kRest);
   }
 
-  void connect(const std::string& rest) {
-    store->connections().put(caller.team_id, {rest, kIdentity, "client-1", "s3cret", clock.now()});
-  }
   store::SeedState state() { return store->marketo_sync().seed_state(caller.team_id); }
   size_t calls(std::string_view part) { return http.requests_to(part).size(); }
   // Steps once the poll interval has passed, as the sync's passes would.
@@ -66,8 +54,6 @@ class MirrorSeedTest : public sending::test::SendingTest {
   }
 
   FakeExports exports;
-  FakeHttp http;
-  marketo::Client client{http, clock, metrics, marketo::Limits{}};
   SeedOptions options = [] {
     SeedOptions o;
     o.max_empty_windows = 2;
@@ -182,6 +168,21 @@ TEST_F(MirrorSeedTest, AConnectionToAnotherInstanceSeedsAgain) {
   EXPECT_EQ(0, s.addresses);
   EXPECT_EQ(std::nullopt, s.finished_at);
   EXPECT_EQ(4u, exports.created.size());
+}
+
+TEST_F(MirrorSeedTest, AStepIsDueOnlyWhenTheSeedHasSomethingToDo) {
+  // The sync asks before it starts a pass for the seed: not at every wake of every team.
+  EXPECT_TRUE(seed.due(caller.team_id, clock.now())) << "never seeded";
+  seed.step(caller.team_id);
+  EXPECT_FALSE(seed.due(caller.team_id, clock.now())) << "the export's status is read a poll interval later";
+  EXPECT_TRUE(seed.due(caller.team_id, clock.now() + options.poll_interval));
+  for (int i = 0; i < 3; ++i) step_later();
+  ASSERT_EQ(SeedPhase::done, state().phase);
+  EXPECT_FALSE(seed.due(caller.team_id, clock.now() + std::chrono::hours(24 * 365))) << "done";
+  connect("https://987-XYZ-654.mktorest.com/rest");
+  EXPECT_TRUE(seed.due(caller.team_id, clock.now())) << "another instance is seeded again";
+  store->connections().remove(caller.team_id);
+  EXPECT_FALSE(seed.due(caller.team_id, clock.now())) << "not connected";
 }
 
 }  // namespace

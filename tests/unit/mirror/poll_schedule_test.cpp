@@ -47,9 +47,26 @@ TEST(PollSchedule, ANudgeMakesTheTeamDueAtOnceAndResetsItsPace) {
   EXPECT_FALSE(schedule.due("t", clock.now() + kBase * 9));
   schedule.nudge("t");
   EXPECT_TRUE(schedule.due("t", clock.now()));
+  schedule.started("t");
   schedule.passed("t", clock.now(), false);
   EXPECT_TRUE(schedule.due("t", clock.now() + kBase * 2)) << "the pace starts again from the base";
   EXPECT_TRUE(schedule.due("other", clock.now())) << "teams are paced apart";
+}
+
+TEST(PollSchedule, ANudgeDuringAPassMakesTheNextOneDueAsSoonAsItEnds) {
+  test::FakeClock clock;
+  PollSchedule schedule(kBase, 10);
+  for (int i = 0; i < 5; ++i) schedule.passed("t", clock.now(), false);
+  schedule.started("t");
+  schedule.nudge("t");  // the webhook's news may be behind what this pass reads
+  schedule.passed("t", clock.now(), false);
+  EXPECT_TRUE(schedule.nudged("t"));
+  EXPECT_TRUE(schedule.due("t", clock.now())) << "not lost when the pass ends";
+  schedule.started("t");
+  EXPECT_FALSE(schedule.nudged("t"));
+  schedule.passed("t", clock.now(), false);
+  EXPECT_FALSE(schedule.due("t", clock.now() + kBase)) << "then quiet again: twice the base";
+  EXPECT_TRUE(schedule.due("t", clock.now() + kBase * 2)) << "the pace started again from the base";
 }
 
 TEST(PollSchedule, TheNextReadCountsFromThePassStart) {

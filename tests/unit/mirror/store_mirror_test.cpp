@@ -20,9 +20,11 @@ class StoreMirrorTest : public ::testing::Test {
     store->marketo_sync().mirror(team_, "bob@y.com", false, clock.now());
   }
 
+  // A pass that read the feed to its end, or (`ok` false) a failed one.
   void synced(bool ok) {
     auto state = store->marketo_sync().sync_state(team_);
     (ok ? state.last_success_at : state.last_error_at) = clock.now();
+    if (ok) state.confirmed_at = clock.now();
     if (!ok) state.last_error = "feed page unreadable";
     store->marketo_sync().put_sync_state(team_, state);
   }
@@ -55,6 +57,36 @@ TEST_F(StoreMirrorTest, AFailedSyncStopsTrustingNotUnsubscribedAtOnce) {
 
 TEST_F(StoreMirrorTest, ASuccessAfterTheFailureRestoresTrust) {
   synced(false);
+  clock.advance(Millis{1000});
+  synced(true);
+  EXPECT_TRUE(mirror.mirrored(team_, kBoth)["bob@y.com"].trusted);
+}
+
+// A pass stopped by the page limit: the calls succeeded, but the feed is behind.
+TEST_F(StoreMirrorTest, ASuccessfulPassThatDidNotReachTheEndIsNotFollowing) {
+  auto state = store->marketo_sync().sync_state(team_);
+  state.last_success_at = clock.now();
+  store->marketo_sync().put_sync_state(team_, state);
+  EXPECT_TRUE(mirror.mirrored(team_, kBoth).empty()) << "never read to its end";
+
+  synced(true);
+  clock.advance(MirrorOptions{}.max_sync_age);
+  state = store->marketo_sync().sync_state(team_);
+  state.last_success_at = clock.now();
+  store->marketo_sync().put_sync_state(team_, state);
+  clock.advance(Millis{1});
+  EXPECT_TRUE(mirror.mirrored(team_, kBoth).empty()) << "read to its end too long ago, however recent the calls";
+}
+
+TEST_F(StoreMirrorTest, TrustComesBackOnlyOnceTheFeedIsReadToItsEndAfterAFailure) {
+  synced(true);
+  clock.advance(Millis{1000});
+  synced(false);
+  clock.advance(Millis{1000});
+  auto state = store->marketo_sync().sync_state(team_);
+  state.last_success_at = clock.now();  // a pass stopped by the page limit
+  store->marketo_sync().put_sync_state(team_, state);
+  EXPECT_EQ(0u, mirror.mirrored(team_, kBoth).count("bob@y.com")) << "what the failure hid may be unread";
   clock.advance(Millis{1000});
   synced(true);
   EXPECT_TRUE(mirror.mirrored(team_, kBoth)["bob@y.com"].trusted);

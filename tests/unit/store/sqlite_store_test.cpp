@@ -209,6 +209,31 @@ TEST_F(StoreTest, SuppressionsMatchCaseInsensitively) {
   EXPECT_TRUE(store->suppressions().suppressed_among("tm_other", {"gone@x.com"}).empty());
 }
 
+TEST_F(StoreTest, TheMirrorKeepsTheNewestAnswerWhateverOrderTheyArriveIn) {
+  // A lookup asked before a webhook's unsubscribe, answered after it, is older news.
+  auto& sync = store->marketo_sync();
+  const TimePoint asked = now, webhook = now + Millis(50), later = now + Millis(100);
+  sync.mirror(team.id, "ann@x.com", true, webhook);
+  sync.mirror(team.id, "ann@x.com", false, asked);
+  EXPECT_TRUE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed);
+  EXPECT_EQ(webhook, sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").seen_at);
+  sync.mirror(team.id, "ann@x.com", false, webhook);
+  EXPECT_TRUE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed) << "a tie keeps the unsubscribe";
+  sync.mirror(team.id, "ann@x.com", false, later);
+  EXPECT_FALSE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed) << "a resubscribe learned later";
+  sync.mirror(team.id, "ann@x.com", true, later);
+  EXPECT_TRUE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed);
+}
+
+TEST_F(StoreTest, EveryMigrationIsStrict) {
+  // A migration runs once per version; one finding its table already there means the
+  // schema is not what its version says, and must stop rather than pass unnoticed.
+  store.reset();
+  SqliteDb db(db_file.path());
+  auto lock = db.lock();
+  EXPECT_ANY_THROW(db.exec(std::string(migration_sql(8)))) << "marketo_webhooks exists already";
+}
+
 TEST_F(StoreTest, ReopeningKeepsDataAndSchema) {
   store->emails().insert(email("em_1", now));
   store = db_file.open(test_key());

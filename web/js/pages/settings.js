@@ -225,7 +225,7 @@ async function integrations(ctx) {
     if (!sync) return null;  // a PUT's answer has no status: the next load shows it
     const calls = `${sync.feed_calls_today} call${sync.feed_calls_today === 1 ? '' : 's'} today`;
     const share = usage && usage.background_budget > 0 ? ` of the ${usage.background_budget.toLocaleString('en-US')} kept for background work` : '';
-    const read = sync.last_success_at ? [' · last read ', timeEl(sync.last_success_at)] : [' · not read yet'];
+    const read = sync.confirmed_at ? [' · read to its end ', timeEl(sync.confirmed_at)] : [' · not read to its end yet'];
     const restart = sync.feed_restarted_at
       ? [' · restarted ', timeEl(sync.feed_restarted_at), ` after Marketo refused its position (${sync.feed_restart_reason}); nothing is missed`]
       : [];
@@ -370,7 +370,8 @@ function connectionChecksList(checks) {
 
 // For admins: why the mirror of Marketo is not trusted right now (every send asks
 // Marketo, spending lookups): the feed's last read failed, or its share of the budget is
-// spent; and when the instance's calls near its daily quota.
+// spent; when the feed matches changes by a field's display name; and when the instance's
+// calls near its daily quota.
 function feedBanners(connection) {
   if (!connection || !connection.sync) return null;
   const { sync, usage } = connection;
@@ -383,6 +384,9 @@ function feedBanners(connection) {
     reserveOnly ? notice('warning',
       h('p', { class: 'notice-title' }, 'Background Marketo calls are spent for today'),
       h('p', {}, `The activity feed and write-backs used their ${usage.background_budget} calls; the rest of today's budget is kept for checking recipients. The feed resumes at midnight US Central.`)) : null,
+    sync.warning ? notice('warning',
+      h('p', { class: 'notice-title' }, 'Marketo activity feed reads less surely than it should'),
+      h('p', { 'data-testid': 'feed-warning' }, `${sentence(sync.warning)} Check that the Marketo role can describe lead fields; the feed asks again at every read.`)) : null,
     usage.near_quota ? notice('warning',
       h('p', { class: 'notice-title' }, 'Marketo API quota nearly spent'),
       h('p', { 'data-testid': 'quota-warning' }, `Today's calls to your Marketo instance reached ${usage.calls_today + usage.other_calls_today} of its daily quota of ${usage.daily_quota} (${usage.other_calls_today} by your other integrations). Once it is spent, Marketo refuses every integration's calls until midnight US Central.`)) : null,
