@@ -31,7 +31,7 @@ cat <<MSG
   Admin API token: $token
 
   Try:  curl -H "Authorization: Bearer $token" http://${SENDGUARD_LISTEN}/api/v1/settings/unsubscribe
-  Outgoing mail is written to ./data/mail/ unless SENDGUARD_SMTP_URL is set.  Ctrl-C stops.
+  Outgoing mail is written to ${SENDGUARD_MAIL_DIR:-./data/mail}/ unless SENDGUARD_SMTP_URL is set.  Ctrl-C stops.
 
 MSG
 
