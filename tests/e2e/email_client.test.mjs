@@ -85,6 +85,10 @@ test('an admin creates a relay credential for Salesforce, sees it once, and revo
   await page.getByRole('status').filter({ hasText: 'Revoked Salesforce' }).waitFor();
   await page.getByTestId('no-relay-credentials').waitFor();
   assert.deepEqual((await stack.api(adminToken, 'GET', '/relay-credentials')).body, { relay_credentials: [] });
+
+  await page.goto('/audit');
+  await page.getByText('Revoked a relay credential').waitFor();
+  await page.getByText('Created a relay credential').waitFor();
 });
 
 test('a user who is not an admin is told that relay credentials are for admins', async () => {
