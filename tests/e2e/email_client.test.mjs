@@ -98,3 +98,19 @@ test('a user who is not an admin is told that relay credentials are for admins',
   await page.getByText('Only a team admin can see and manage relay credentials.').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Create relay credential' }).count(), 0);
 });
+
+test('without an SMTP listener the page says the relay is off and shows no settings', async () => {
+  const off = new Stack();
+  try {
+    await off.start();
+    off.addUser('Acme', USER, 'user');
+    const page = await off.newPage();
+    await signIn(page, USER);
+    await page.goto('/settings/email-client');
+    await page.getByTestId('smtp-off').waitFor();
+    assert.equal(await page.getByTestId('smtp-settings').count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Create a password for my email client' }).count(), 0);
+  } finally {
+    await off.stop();
+  }
+});
