@@ -30,6 +30,7 @@ int run_cli(int argc, char** argv) {
   add_serve_command(app, common, selected);
   add_user_commands(app, common, selected);
   add_token_commands(app, common, selected);
+  add_relay_credential_commands(app, common, selected);
   add_suppression_commands(app, common, selected);
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
-// The sendguard command line: `serve`, `user …`, `token …`, `suppressions import|export`. Each command lives
-// in its own file and registers itself on the CLI11 app.
+// The sendguard command line: `serve`, `user …`, `token …`, `relay-credential …`,
+// `suppressions import|export`. Each command lives in its own file and registers itself
+// on the CLI11 app.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -30,6 +31,7 @@ void add_config_option(CLI::App* command, CommonOptions& common);
 void add_serve_command(CLI::App& app, CommonOptions& common, Command& selected);
 void add_user_commands(CLI::App& app, CommonOptions& common, Command& selected);
 void add_token_commands(CLI::App& app, CommonOptions& common, Command& selected);
+void add_relay_credential_commands(CLI::App& app, CommonOptions& common, Command& selected);
 void add_suppression_commands(CLI::App& app, CommonOptions& common, Command& selected);
 
 int run_cli(int argc, char** argv);

@@ -43,6 +43,15 @@ Setting number(const char* key, const char* env, Int Config::*field, Int min) {
           }};
 }
 
+// An optional text: empty unsets it.
+Setting optional_text(const char* key, const char* env, std::optional<std::string> Config::*field) {
+  return {key, env, [field](const std::string&, const std::string& v, Config& c) {
+            if (v.empty()) (c.*field).reset();
+            else c.*field = v;
+            return Status::success();
+          }};
+}
+
 Setting flag(const char* key, const char* env, bool Config::*field) {
   return {key, env, [field](const std::string& name, const std::string& v, Config& c) {
             if (v != "0" && v != "1" && v != "true" && v != "false")
@@ -56,12 +65,9 @@ std::vector<Setting> settings() {
   return {
       text("db", "SENDGUARD_DB", &Config::db),
       text("listen", "SENDGUARD_LISTEN", &Config::listen),
-      {"smtp_url", "SENDGUARD_SMTP_URL",
-       [](const std::string&, const std::string& v, Config& c) {
-         if (v.empty()) c.smtp_url.reset();
-         else c.smtp_url = v;
-         return Status::success();
-       }},
+      optional_text("smtp_url", "SENDGUARD_SMTP_URL", &Config::smtp_url),
+      optional_text("smtp.listen", "SENDGUARD_SMTP_LISTEN", &Config::smtp_listen),
+      optional_text("smtp.tls_listen", "SENDGUARD_SMTPS_LISTEN", &Config::smtps_listen),
       text("mail_dir", "SENDGUARD_MAIL_DIR", &Config::mail_dir),
       text("public_url", "SENDGUARD_PUBLIC_URL", &Config::public_url),
       text("secret_key_file", "SENDGUARD_SECRET_KEY_FILE", &Config::secret_key_file),
@@ -116,13 +122,26 @@ std::string default_web_dir() {
   return "web";
 }
 
-Status finish(Config& c) {
-  auto colon = c.listen.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return config_error("SENDGUARD_LISTEN must be host:port, got '" + c.listen + "'");
+Status check_host_port(const std::string& name, const std::string& value) {
+  auto colon = value.rfind(':');
   int port = 0;
-  if (!parse_int("SENDGUARD_LISTEN port", c.listen.substr(colon + 1), 0, port) || port > 65535)
-    return config_error("SENDGUARD_LISTEN must be host:port, got '" + c.listen + "'");
+  if (colon == std::string::npos || colon == 0 || !parse_int(name + " port", value.substr(colon + 1), 0, port) ||
+      port > 65535)
+    return config_error(name + " must be host:port, got '" + value + "'");
+  return Status::success();
+}
+
+std::optional<unsigned short> port_of(const std::optional<std::string>& host_port) {
+  if (!host_port) return std::nullopt;
+  return static_cast<unsigned short>(std::stoi(host_port->substr(host_port->rfind(':') + 1)));
+}
+
+Status finish(Config& c) {
+  if (Status s = check_host_port("SENDGUARD_LISTEN", c.listen); !s) return s;
+  if (c.smtp_listen)
+    if (Status s = check_host_port("SENDGUARD_SMTP_LISTEN", *c.smtp_listen); !s) return s;
+  if (c.smtps_listen)
+    if (Status s = check_host_port("SENDGUARD_SMTPS_LISTEN", *c.smtps_listen); !s) return s;
   if (c.db.starts_with("postgresql://") || c.db.starts_with("postgres://"))
     return config_error("PostgreSQL is not supported by this build yet; use a SQLite path for SENDGUARD_DB");
   if (c.marketo_background_percent > 100)
@@ -148,9 +167,11 @@ Status finish(Config& c) {
 
 std::string Config::host() const { return listen.substr(0, listen.rfind(':')); }
 
-unsigned short Config::port() const {
-  return static_cast<unsigned short>(std::stoi(listen.substr(listen.rfind(':') + 1)));
-}
+unsigned short Config::port() const { return *port_of(listen); }
+
+std::optional<unsigned short> Config::smtp_port() const { return port_of(smtp_listen); }
+
+std::optional<unsigned short> Config::smtps_port() const { return port_of(smtps_listen); }
 
 Result<Config> load_config(const std::optional<std::string>& file) {
   Config c;

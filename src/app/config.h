@@ -13,6 +13,8 @@ struct Config {
   std::string db = "./data/sendguard.db";       // SQLite path (postgresql:// URLs reserved)
   std::string listen = "127.0.0.1:8080";
   std::optional<std::string> smtp_url;          // unset: .eml files under mail_dir
+  std::optional<std::string> smtp_listen;       // SMTP submission (STARTTLS), host:port; unset = off
+  std::optional<std::string> smtps_listen;      // SMTP submission over implicit TLS, host:port; unset = off
   std::string mail_dir = "./data/mail";
   std::string public_url;                       // default: http://<listen>
   std::string secret_key_file;                  // default: secret.key beside the database
@@ -48,6 +50,9 @@ struct Config {
 
   std::string host() const;
   unsigned short port() const;
+  // The ports of smtp_listen and smtps_listen, when set.
+  std::optional<unsigned short> smtp_port() const;
+  std::optional<unsigned short> smtps_port() const;
 };
 
 // Errors: config_error naming the file, key or variable at fault.

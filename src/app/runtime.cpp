@@ -32,6 +32,7 @@ Result<std::unique_ptr<StoreRuntime>> StoreRuntime::open(const Config& config) {
   }
   rt->accounts = std::make_unique<settings::Accounts>(*rt->store, rt->clock,
                                                      Millis(1000LL * config.session_ttl_seconds));
+  rt->relay_credentials = std::make_unique<settings::StoreRelayCredentials>(*rt->store, rt->clock);
   return rt;
 }
 
@@ -162,7 +163,11 @@ void Runtime::build_server() {
   http::ApiOptions api_options{config_.public_url.starts_with("https://"), config_.web_dir,
                                config_.session_ttl_seconds, config_.metrics_token, config_.public_url};
   api_options.handler_load = handler_load_.get();
-  api_ = std::make_unique<http::Api>(http::ApiServices{*base_->accounts, *settings_, *webhooks_, *sending_,
+  api_options.smtp_port = config_.smtp_port();
+  api_options.smtps_port = config_.smtps_port();
+  api_options.smtp_host = host_of(config_.public_url);
+  api_ = std::make_unique<http::Api>(http::ApiServices{*base_->accounts, *settings_, *webhooks_,
+                                                       *base_->relay_credentials, *sending_,
                                                        *one_click_, *bulk_, *campaigns_, *suppressions_, *audit_log_,
                                                        *dashboard_, *base_->store, metrics_, api_options});
   http::Api* api = api_.get();

@@ -28,6 +28,7 @@
 #include "settings/accounts.h"
 #include "settings/audit_log.h"
 #include "settings/marketo_webhooks.h"
+#include "settings/relay_credentials.h"
 #include "settings/team_settings.h"
 #include "stats/dashboard_service.h"
 #include "suppressions/local_list_source.h"
@@ -35,7 +36,7 @@
 
 namespace sg::app {
 
-// The database and accounts only: what the CLI's user commands need.
+// The database, accounts and relay credentials only: what the CLI's account commands need.
 struct StoreRuntime {
   static Result<std::unique_ptr<StoreRuntime>> open(const Config& config);
 
@@ -43,6 +44,7 @@ struct StoreRuntime {
   std::optional<crypto::SecretKey> key;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<settings::Accounts> accounts;
+  std::unique_ptr<settings::StoreRelayCredentials> relay_credentials;
 };
 
 class Runtime {

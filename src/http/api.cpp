@@ -23,6 +23,8 @@ Api::Api(ApiServices services) : s_(services) {
   add_user_routes();
   add_token_routes();
   add_webhook_routes();
+  add_relay_credential_routes();
+  add_smtp_settings_routes();
 }
 
 Response Api::handle(Request& request) {

@@ -19,6 +19,7 @@
 #include "settings/accounts.h"
 #include "settings/audit_log.h"
 #include "settings/marketo_webhooks.h"
+#include "settings/relay_credentials.h"
 #include "settings/team_settings.h"
 #include "stats/dashboard_service.h"
 #include "store/stores.h"
@@ -33,12 +34,17 @@ struct ApiOptions {
   std::string metrics_token;  // required as a Bearer token by /metrics; empty: loopback peers only
   std::string public_url;     // browsers' requests must come from its origin (or the Host's)
   const HandlerLoad* handler_load = nullptr;  // for /readyz; none = never saturated
+  // The SMTP submission relay as GET /smtp-settings shows it: its ports (none = off) and
+  // the host name clients should use (empty: the one the browser is on).
+  std::optional<unsigned short> smtp_port{}, smtps_port{};
+  std::string smtp_host{};
 };
 
 struct ApiServices {
   settings::Accounts& accounts;
   settings::TeamSettings& settings;
   settings::MarketoWebhooks& webhooks;
+  settings::StoreRelayCredentials& relay_credentials;
   sending::SendService& sending;
   sending::OneClickUnsubscribe& one_click;
   sending::BulkSendService& bulk;
@@ -79,6 +85,8 @@ class Api {
   void add_user_routes();
   void add_token_routes();
   void add_webhook_routes();
+  void add_relay_credential_routes();
+  void add_smtp_settings_routes();
   // The team's Marketo webhook as GET /integrations/marketo shows it, or null.
   boost::json::value webhook_status(const std::string& team_id);
   std::string webhook_url(const std::string& hook_id) const;

@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 12> kMigrations{R"sql(
+constexpr std::array<std::string_view, 13> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -242,6 +242,18 @@ ALTER TABLE marketo_sync ADD COLUMN following_since INTEGER;
 -- Why the activity feed reads less surely than it should (the unsubscribed field's id is
 -- unknown, so changes are matched by display name), shown in the sync status.
 ALTER TABLE marketo_sync ADD COLUMN warning TEXT;
+)sql", R"sql(
+-- Relay credentials: SMTP logins a team's admins make for Salesforce Email Relay (or
+-- another system) to send as any member. The password is kept only as its hash.
+CREATE TABLE relay_credentials (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  name TEXT NOT NULL,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX relay_credentials_team ON relay_credentials(team_id, created_at);
 )sql"};
 
 }  // namespace

@@ -207,6 +207,22 @@ struct ApiToken {
   TimePoint created_at;
 };
 
+// A login a team admin made for a system that submits mail over SMTP as any member (e.g.
+// Salesforce Email Relay). Its password is never kept; see RelayLogin.
+struct RelayCredential {
+  std::string id;
+  std::string team_id;
+  std::string name;
+  std::string username;
+  TimePoint created_at;
+};
+
+// A relay credential with the hash of its password, for checking a login only.
+struct RelayLogin {
+  RelayCredential credential;
+  std::string password_hash;
+};
+
 struct Session {
   std::string user_id;
   std::string csrf_token;

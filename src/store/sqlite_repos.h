@@ -171,4 +171,16 @@ class SqliteWebhooks final : public WebhookStore {
   SqliteDb& db_;
 };
 
+class SqliteRelayCredentials final : public RelayCredentialStore {
+ public:
+  explicit SqliteRelayCredentials(SqliteDb& db) : db_(db) {}
+  void add(const RelayCredential& credential, const std::string& password_hash) override;
+  std::optional<RelayCredential> find(const std::string& id) override;
+  std::optional<RelayLogin> find_by_username(const std::string& username) override;
+  std::vector<RelayCredential> list(const std::string& team_id) override;
+  bool remove(const std::string& id) override;
+ private:
+  SqliteDb& db_;
+};
+
 }  // namespace sg::store

@@ -11,7 +11,7 @@ class SqliteStore final : public Store {
   SqliteStore(const std::string& path, const crypto::SecretKey& key)
       : db_(path), teams_(db_), users_(db_), settings_(db_), connections_(db_, key), emails_(db_),
         idempotency_(db_), audit_(db_), suppressions_(db_), campaigns_(db_), marketo_sync_(db_),
-        webhooks_(db_) {
+        webhooks_(db_), relay_credentials_(db_) {
     migrate(db_);
   }
 
@@ -26,6 +26,7 @@ class SqliteStore final : public Store {
   CampaignStore& campaigns() override { return campaigns_; }
   MarketoSyncStore& marketo_sync() override { return marketo_sync_; }
   WebhookStore& webhooks() override { return webhooks_; }
+  RelayCredentialStore& relay_credentials() override { return relay_credentials_; }
 
   void transaction(const std::function<void()>& work) override {
     Transaction tx(db_);
@@ -56,6 +57,7 @@ class SqliteStore final : public Store {
   SqliteCampaigns campaigns_;
   SqliteMarketoSync marketo_sync_;
   SqliteWebhooks webhooks_;
+  SqliteRelayCredentials relay_credentials_;
 };
 
 }  // namespace

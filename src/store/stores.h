@@ -187,6 +187,18 @@ class WebhookStore {
   virtual void called(const std::string& hook_id, TimePoint now) = 0;
 };
 
+// Teams' relay credentials; a revoked one is deleted.
+class RelayCredentialStore {
+ public:
+  virtual ~RelayCredentialStore() = default;
+  virtual void add(const RelayCredential& credential, const std::string& password_hash) = 0;
+  virtual std::optional<RelayCredential> find(const std::string& id) = 0;
+  virtual std::optional<RelayLogin> find_by_username(const std::string& username) = 0;
+  // The team's credentials, oldest first.
+  virtual std::vector<RelayCredential> list(const std::string& team_id) = 0;
+  virtual bool remove(const std::string& id) = 0;
+};
+
 // All repositories of one database, plus atomic units of work across them.
 class Store {
  public:
@@ -202,6 +214,7 @@ class Store {
   virtual CampaignStore& campaigns() = 0;
   virtual MarketoSyncStore& marketo_sync() = 0;
   virtual WebhookStore& webhooks() = 0;
+  virtual RelayCredentialStore& relay_credentials() = 0;
   // Runs `work` atomically: every write in it lands, or none does (on exception).
   virtual void transaction(const std::function<void()>& work) = 0;
   // True when the database answers a trivial query.

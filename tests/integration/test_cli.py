@@ -28,7 +28,7 @@ def serve(server, *args, **env):
 
 
 @pytest.mark.parametrize("command", [[], ["serve"], ["user"], ["user", "add"], ["token"],
-                                     ["token", "create"]])
+                                     ["token", "create"], ["relay-credential"], ["relay-credential", "create"]])
 def test_help_exits_zero_with_usage(make_server, command):
     result = make_server().cli(*command, "--help")
     assert result.returncode == 0, result.stderr

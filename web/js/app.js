@@ -15,6 +15,8 @@ const ROUTES = [
   { path: '/settings/admin', page: 'settings', nav: 'settings' },
   { path: '/settings/admin/unsubscribe', page: 'settings', nav: 'settings' },
   { path: '/settings/admin/unsubscribe/integrations', page: 'settings', nav: 'settings' },
+  { path: '/settings/email-client', page: 'email-client', nav: 'settings' },
+  { path: '/settings/admin/relay', page: 'relay-credentials', nav: 'settings' },
   { path: '/audit', page: 'audit', nav: 'audit', admin: true },
   { path: '/dashboard', page: 'dashboard', nav: 'dashboard', admin: true },
 ];

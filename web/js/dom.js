@@ -79,6 +79,13 @@ export function formatTime(iso) {
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+// Where a page sits: `levels` from the top ({ path, label }), the last one being this page.
+export function breadcrumb(levels) {
+  return h('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, h('ol', {},
+    levels.map((l, i) => h('li', {},
+      i === levels.length - 1 ? h('span', { 'aria-current': 'page' }, l.label) : h('a', { href: l.path }, l.label)))));
+}
+
 export function timeEl(iso) {
   return iso ? h('time', { datetime: iso, title: iso }, formatTime(iso)) : '—';
 }

@@ -56,6 +56,8 @@ const ACTIONS = {
   'email.accepted_unverified': 'Accepted an email without verification (fail-open)',
   'email.sent_unverified': 'Sent an email without verification (fail-open)',
   'bulk_send.accepted_unverified': 'Accepted a bulk send without verification (fail-open)',
+  'relay_credential.created': 'Created a relay credential',
+  'relay_credential.revoked': 'Revoked a relay credential',
 };
 
 export function actionText(action) {

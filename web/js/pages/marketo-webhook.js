@@ -4,19 +4,7 @@
 import { h, notice, timeEl, clear } from '../dom.js';
 import { post, del } from '../api.js';
 import { sentence } from '../words.js';
-
-function copyBlock(label, text, testid) {
-  const code = h('pre', { class: 'copy-block', 'data-testid': testid }, h('code', {}, text));
-  const button = h('button', { type: 'button', class: 'button-secondary', onclick: async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      button.textContent = 'Copied';
-    } catch {
-      button.textContent = 'Select and copy the text';
-    }
-  } }, `Copy ${label}`);
-  return h('div', { class: 'stack tight' }, code, h('div', { class: 'actions' }, button));
-}
+import { copyBlock } from '../copy.js';
 
 // `webhook` is GET /integrations/marketo's "webhook" (null when there is none).
 export function webhookPanel(initial) {

@@ -1,13 +1,14 @@
 // Settings → Admin settings → Unsubscribe → Integrations: the "Marketo unsubscribe
 // check" switch, the policy when Marketo cannot answer, and the Marketo connection.
 // Members who are not admins see the same settings read-only, with the reason.
-import { h, field, notice, timeEl, clear, append } from '../dom.js';
+import { h, field, notice, timeEl, clear, append, breadcrumb } from '../dom.js';
 import { get, put, del, ApiError } from '../api.js';
 import { sentence } from '../words.js';
 import { tokensPanel } from './api-tokens.js';
 import { webhookPanel } from './marketo-webhook.js';
 
-const LEVELS = [
+// The settings pages' levels, from the top; other settings pages hang below these.
+export const LEVELS = [
   { path: '/settings', label: 'Settings' },
   { path: '/settings/admin', label: 'Admin settings' },
   { path: '/settings/admin/unsubscribe', label: 'Unsubscribe' },
@@ -16,9 +17,7 @@ const LEVELS = [
 
 export async function render(ctx) {
   const depth = LEVELS.findIndex((l) => l.path === ctx.path.replace(/\/+$/, ''));
-  const crumbs = h('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, h('ol', {},
-    LEVELS.slice(0, depth + 1).map((l, i) => h('li', {},
-      i === depth ? h('span', { 'aria-current': 'page' }, l.label) : h('a', { href: l.path }, l.label)))));
+  const crumbs = breadcrumb(LEVELS.slice(0, depth + 1));
   const pages = [settingsHome, adminHome, unsubscribeOverview, integrations];
   return h('section', { class: 'settings' }, crumbs, await pages[depth](ctx));
 }
@@ -34,6 +33,9 @@ function settingsHome(ctx) {
         h('dt', {}, 'Team'), h('dd', {}, ctx.user.team || '—'))),
     tokensPanel(),
     h('ul', { class: 'link-cards' },
+      h('li', {}, h('a', { href: '/settings/email-client', class: 'link-card' },
+        h('span', { class: 'link-card-title' }, 'Email client set-up'),
+        h('span', { class: 'hint' }, 'Send from Outlook, Gmail, Apple Mail or Thunderbird through Sendguard: the settings to copy and the steps for each.'))),
       h('li', {}, h('a', { href: '/settings/admin', class: 'link-card' },
         h('span', { class: 'link-card-title' }, 'Admin settings'),
         h('span', { class: 'hint' }, ctx.admin ? 'Team-wide settings: unsubscribe checks and integrations.' : 'Team-wide settings (read-only for you: only team admins can change them).')))));
@@ -46,7 +48,10 @@ function adminHome(ctx) {
     h('ul', { class: 'link-cards' },
       h('li', {}, h('a', { href: '/settings/admin/unsubscribe', class: 'link-card' },
         h('span', { class: 'link-card-title' }, 'Unsubscribe'),
-        h('span', { class: 'hint' }, 'The Marketo unsubscribe check, what happens when Marketo cannot answer, and the Marketo connection.')))));
+        h('span', { class: 'hint' }, 'The Marketo unsubscribe check, what happens when Marketo cannot answer, and the Marketo connection.'))),
+      h('li', {}, h('a', { href: '/settings/admin/relay', class: 'link-card' },
+        h('span', { class: 'link-card-title' }, 'Email relay'),
+        h('span', { class: 'hint' }, 'Credentials for Salesforce Email Relay (or another system) to send as any member through Sendguard.')))));
 }
 
 function tabs(active) {
