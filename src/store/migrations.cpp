@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 12> kMigrations{R"sql(
+constexpr std::array<std::string_view, 13> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -242,6 +242,13 @@ ALTER TABLE marketo_sync ADD COLUMN following_since INTEGER;
 -- Why the activity feed reads less surely than it should (the unsubscribed field's id is
 -- unknown, so changes are matched by display name), shown in the sync status.
 ALTER TABLE marketo_sync ADD COLUMN warning TEXT;
+)sql", R"sql(
+-- A message submitted over SMTP, kept as written (without Bcc:) for delivery: beside its
+-- email rather than in it, so that listing emails never reads whole messages.
+CREATE TABLE submitted_messages (
+  email_id TEXT PRIMARY KEY REFERENCES emails(id) ON DELETE CASCADE,
+  mime BLOB NOT NULL
+);
 )sql"};
 
 }  // namespace
