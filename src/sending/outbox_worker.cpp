@@ -16,7 +16,6 @@
 #include "mail/delivery_report.h"
 #include "mail/mime.h"
 #include "sending/team_policy.h"
-#include "sending/undelivered_report.h"
 
 namespace sg::sending {
 
@@ -153,7 +152,7 @@ std::optional<OutboxWorker::Stop> OutboxWorker::stop_of(const store::EmailRecord
       case EmailStatus::Suppressed:
       case EmailStatus::Blocked:
         if (!ended) ended = Stop{f, std::string(v.reason), {}};  // the first decides the fate
-        ended->recipients.push_back(r);
+        ended->stopped_by.push_back({r, std::string(v.reason)});
         break;
     }
   }
@@ -181,8 +180,7 @@ std::string OutboxWorker::unsubscribe_url(const store::EmailRecord& email, const
 
 void OutboxWorker::report_undelivered(const store::EmailRecord& email, const std::string& submitted_mime,
                                       const Stop& stop) {
-  auto report = undelivered_report(email, submitted_mime, stop.recipients, stop.reason, options_.mail_domain,
-                                   clock_.now());
+  auto report = undelivered_report(email, submitted_mime, stop.stopped_by, options_.mail_domain, clock_.now());
   // The null reverse path: nothing may bounce back at a bounce (RFC 5321 4.5.5).
   auto result = transport_.deliver({"", {email.from}}, mail::render_delivery_report(report));
   if (result.status != mail::DeliveryStatus::Delivered)

@@ -27,6 +27,7 @@
 #include "mail/transport.h"
 #include "obs/metrics.h"
 #include "sending/delivery_slices.h"
+#include "sending/undelivered_report.h"
 #include "store/stores.h"
 
 namespace sg::sending {
@@ -74,7 +75,7 @@ class OutboxWorker {
   struct Stop {
     Fate fate;
     std::string reason;
-    std::vector<std::string> recipients;  // those refused, for a final fate
+    std::vector<StoppedRecipient> stopped_by;  // for a final fate: each recipient refused
   };
   static std::optional<Stop> stop_of(const store::EmailRecord& email, const gate::GateAnswer& answer);
   // Delivers (or, past `deadline`, hands back) the emails of `slice` that can start on its

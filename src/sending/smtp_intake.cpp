@@ -17,14 +17,15 @@ bool contains_key(const std::vector<std::string>& addresses, const std::string& 
 
 // The envelope decides who receives the message; its headers only which list shows each
 // recipient in the emails log: To:, else Cc:, else none (a Bcc).
-void sort_recipients(const std::vector<std::string>& envelope, const mail::SubmittedMessage& message,
-                     SubmittedEmail& out) {
+SubmittedEmail by_header(const std::vector<std::string>& envelope, const mail::SubmittedMessage& message) {
+  SubmittedEmail out;
   for (const auto& r : envelope) {
     std::string key = lowercase_ascii(r);
     if (contains_key(message.to, key)) out.to.push_back(r);
     else if (contains_key(message.cc, key)) out.cc.push_back(r);
     else out.bcc.push_back(r);
   }
+  return out;
 }
 
 bool is_salesforce_bounce_address(const EmailAddress& address) {
@@ -96,9 +97,8 @@ Result<std::string> SmtpIntake::submit(const smtp::Login& login, const smtp::Env
   auto caller = sender(login, parsed->from);
   if (!caller) return caller.error();
 
-  SubmittedEmail email;
+  SubmittedEmail email = by_header(envelope.recipients, *parsed);
   email.source = login.relay_credential_id ? store::Source::Salesforce : store::Source::EmailClient;
-  sort_recipients(envelope.recipients, *parsed, email);
   email.subject = std::move(parsed->subject);
   email.message_id = std::move(parsed->message_id);
   email.mime = std::move(parsed->mime);

@@ -13,10 +13,16 @@
 
 namespace sg::sending {
 
-// The report to `email.from` naming `stopped_by` (the recipients the check refused, for
-// `reason`), about the message `submitted_mime`; from the postmaster of `mail_domain`.
+// A recipient the delivery-time check refused, and the verdict's reason.
+struct StoppedRecipient {
+  std::string address;
+  std::string reason;  // e.g. "marketo_unsubscribed"
+};
+
+// The report to `email.from` naming `stopped_by`, about the message `submitted_mime`;
+// from the mailer-daemon of `mail_domain`.
 mail::DeliveryReport undelivered_report(const store::EmailRecord& email, std::string_view submitted_mime,
-                                        const std::vector<std::string>& stopped_by, std::string_view reason,
+                                        const std::vector<StoppedRecipient>& stopped_by,
                                         const std::string& mail_domain, TimePoint now);
 
 }  // namespace sg::sending

@@ -256,6 +256,7 @@ TEST_F(SmtpIntakeTest, ALateUnsubscribeStopsTheMessageAndTellsTheSenderWithADeli
   auto id = intake.submit(ann(), envelope("ann@acme.com"), message("ann@acme.com", "Bcc: hidden@x.com\r\n"));
   ASSERT_TRUE(id);
   marketo.unsubscribed = {"cc@x.com"};
+  local.unsubscribed = {"hidden@x.com"};
   outbox.run_once();
   EXPECT_EQ(EmailStatus::Failed, email(*id).status);
   EXPECT_EQ("marketo_unsubscribed", email(*id).reason);
@@ -268,6 +269,7 @@ TEST_F(SmtpIntakeTest, ALateUnsubscribeStopsTheMessageAndTellsTheSenderWithADeli
   GMimeContentType* type = g_mime_object_get_content_type(g_mime_message_get_mime_part(parsed.get()));
   EXPECT_TRUE(g_mime_content_type_is_type(type, "multipart", "report"));
   EXPECT_NE(std::string::npos, report.mime.find("Final-Recipient: rfc822; cc@x.com")) << report.mime;
+  EXPECT_NE(std::string::npos, report.mime.find("Final-Recipient: rfc822; hidden@x.com")) << "a Bcc is named to its sender";
   EXPECT_EQ(std::string::npos, report.mime.find("Final-Recipient: rfc822; lead@x.com"));
   EXPECT_NE(std::string::npos, report.mime.find("Status: 5.7.1"));
   EXPECT_NE(std::string::npos, report.mime.find("Subject: =?utf-8?q?Pr=C3=ACcing?=")) << "the original headers";
