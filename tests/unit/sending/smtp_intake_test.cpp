@@ -252,6 +252,19 @@ TEST_F(SmtpIntakeTest, EachRecipientGetsTheMessageAsWrittenWithItsOwnUnsubscribe
   }
 }
 
+TEST_F(SmtpIntakeTest, AMessageAcceptedIsDeliveredByTheNextProcessAfterACrash) {
+  auto id = intake.submit(ann(), envelope("ann@acme.com"), message("ann@acme.com"));
+  ASSERT_TRUE(id);
+  std::string stored = *store->emails().submitted_message(*id);
+  // Given: the process died right after the 250; a new one opens the same database.
+  auto reopened = db_file.open(key);
+  OutboxWorker next{*reopened, gate, transport, tokens, clock, metrics, outbox_options()};
+  EXPECT_EQ(1, next.run_once());
+  EXPECT_EQ(EmailStatus::Sent, reopened->emails().find(caller.team_id, *id)->status);
+  ASSERT_EQ(3u, transport.sent.size());
+  EXPECT_TRUE(transport.sent[0].mime.ends_with(stored));
+}
+
 TEST_F(SmtpIntakeTest, ALateUnsubscribeStopsTheMessageAndTellsTheSenderWithADeliveryReport) {
   auto id = intake.submit(ann(), envelope("ann@acme.com"), message("ann@acme.com", "Bcc: hidden@x.com\r\n"));
   ASSERT_TRUE(id);
