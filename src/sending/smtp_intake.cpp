@@ -8,8 +8,6 @@
 namespace sg::sending {
 namespace {
 
-Caller caller_of(const store::User& u) { return {u.id, u.team_id, u.email, u.role == Role::Admin}; }
-
 bool contains_key(const std::vector<std::string>& addresses, const std::string& key) {
   return std::any_of(addresses.begin(), addresses.end(),
                      [&](const std::string& a) { return lowercase_ascii(a) == key; });
@@ -68,7 +66,8 @@ Result<smtp::Login> SmtpIntake::authenticate(std::string_view username, std::str
 Status SmtpIntake::may_send_as(const smtp::Login& login, std::string_view reverse_path) {
   if (login.relay_credential_id && reverse_path.empty()) return Status::success();
   auto address = EmailAddress::parse(reverse_path);
-  if (!address) return Error::invalid("reverse_path", "the sender '" + std::string(reverse_path) + "' is not an email address");
+  if (!address)
+    return Error::invalid("reverse_path", "the sender '" + std::string(reverse_path) + "' is not an email address");
   if (login.relay_credential_id && is_salesforce_bounce_address(*address)) return Status::success();
   auto sending_as = sender(login, address->original());
   if (!sending_as) return sending_as.error();
@@ -82,13 +81,13 @@ Result<Caller> SmtpIntake::sender(const smtp::Login& login, const std::string& f
     if (!user) return Error::unauthorized("the user logged in no longer exists");
     if (lowercase_ascii(user->email) != key)
       return Error::forbidden(login.username + " may send only as " + user->email + ", not as " + from);
-    return caller_of(*user);
+    return settings::caller_of(*user);
   }
   auto member = store_.users().find_by_email(key);
   if (!member || member->team_id != login.team_id)
     return Error::forbidden("relay credential " + login.username + " may send only as a member of its team, not as " +
                             from);
-  return caller_of(*member);
+  return settings::caller_of(*member);
 }
 
 Result<std::string> SmtpIntake::submit(const smtp::Login& login, const smtp::Envelope& envelope, std::string message) {

@@ -282,7 +282,8 @@ TEST_F(SmtpIntakeTest, ALateUnsubscribeStopsTheMessageAndTellsTheSenderWithADeli
   GMimeContentType* type = g_mime_object_get_content_type(g_mime_message_get_mime_part(parsed.get()));
   EXPECT_TRUE(g_mime_content_type_is_type(type, "multipart", "report"));
   EXPECT_NE(std::string::npos, report.mime.find("Final-Recipient: rfc822; cc@x.com")) << report.mime;
-  EXPECT_NE(std::string::npos, report.mime.find("Final-Recipient: rfc822; hidden@x.com")) << "a Bcc is named to its sender";
+  EXPECT_NE(std::string::npos, report.mime.find("Final-Recipient: rfc822; hidden@x.com"))
+      << "a Bcc is named to its sender";
   EXPECT_EQ(std::string::npos, report.mime.find("Final-Recipient: rfc822; lead@x.com"));
   EXPECT_NE(std::string::npos, report.mime.find("Status: 5.7.1"));
   EXPECT_NE(std::string::npos, report.mime.find("Subject: =?utf-8?q?Pr=C3=ACcing?=")) << "the original headers";
