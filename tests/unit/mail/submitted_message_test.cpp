@@ -46,6 +46,13 @@ TEST(SubmittedMessage, BccIsRemovedAndTheRestKeptAsWritten) {
   EXPECT_TRUE(m.mime.ends_with("\r\n\r\nHello Bob,\r\na body line kept as written.\r\n"));
 }
 
+TEST(SubmittedMessage, EveryBccHeaderGoesWhateverItsCase) {
+  auto m = read("BCC: one@x.com\r\nFrom: ann@acme.com\r\nbcc: two@x.com\r\nTo: bob@x.com\r\n\r\nx\r\n");
+  EXPECT_EQ(std::string::npos, m.mime.find("one@x.com")) << m.mime;
+  EXPECT_EQ(std::string::npos, m.mime.find("two@x.com")) << m.mime;
+  EXPECT_NE(std::string::npos, m.mime.find("To: bob@x.com\r\n"));
+}
+
 TEST(SubmittedMessage, MessageIdAndDateAreAddedWhenMissing) {
   auto m = read(kMessage);
   ASSERT_TRUE(m.message_id.starts_with("<") && m.message_id.ends_with("@sg.example>")) << m.message_id;
