@@ -10,6 +10,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcurl4-openssl-dev libsqlite3-dev libsodium-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libkainjow-mustache-dev
+  libgmime-3.0-dev
   # tests: GoogleTest, and the integration suite's Python, SMTP sink and HTTP client
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-requests python3-aiosmtpd python3-yaml

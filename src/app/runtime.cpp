@@ -118,6 +118,7 @@ void Runtime::build_services() {
   outbox.hold_retry_base = Millis(config_.hold_retry_base_ms);
   outbox.max_hold = Millis(3600LL * 1000 * config_.max_hold_hours);
   outbox.public_url = config_.public_url;
+  outbox.mail_domain = host_of(config_.public_url);
   outbox_ = std::make_unique<sending::OutboxWorker>(store, *gate_, *transport_, *tokens_, clock, metrics_, outbox);
   sending::SendOptions send_options;
   send_options.mail_domain = host_of(config_.public_url);

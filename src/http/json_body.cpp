@@ -59,7 +59,8 @@ Result<std::optional<bool>> optional_bool(const json::object& o, const char* fie
 }
 
 Result<std::optional<store::Source>> optional_source(const json::object& o) {
-  return optional_enum(o, "source", store::parse_source, "\"web_app\", \"gmail\", \"outlook\", \"salesforce\", \"api\"");
+  return optional_enum(o, "source", store::parse_source,
+                       "\"web_app\", \"gmail\", \"outlook\", \"salesforce\", \"api\", \"email_client\"");
 }
 
 Status read_strings(const json::object& o, std::initializer_list<std::pair<const char*, std::string*>> fields) {

@@ -86,6 +86,10 @@ Status check_boundary(std::string_view boundary) {
   return Status::success();
 }
 
+std::string unsubscribe_headers(std::string_view url) {
+  return "List-Unsubscribe: <" + std::string(url) + ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n";
+}
+
 std::string render_headers(const MailMessage& m) {
   std::string out = "Date: " + format_rfc5322_date(m.date) + "\r\n";
   out += mailbox_header("From", m.from_name, m.from) + "\r\n";
@@ -94,10 +98,7 @@ std::string render_headers(const MailMessage& m) {
   out += unstructured_header("Subject", m.subject) + "\r\n";
   out += "Message-ID: " + m.message_id + "\r\n";
   out += "MIME-Version: 1.0\r\n";
-  if (!m.list_unsubscribe_url.empty()) {
-    out += "List-Unsubscribe: <" + m.list_unsubscribe_url + ">\r\n";
-    out += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n";
-  }
+  if (!m.list_unsubscribe_url.empty()) out += unsubscribe_headers(m.list_unsubscribe_url);
   return out;
 }
 
@@ -128,6 +129,12 @@ std::string render_body(const MailMessage& m, std::string_view boundary) {
 
 bool has_line_break(std::string_view text) {
   return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+Result<std::string> with_unsubscribe_headers(std::string_view url, std::string_view mime) {
+  if (url.empty()) return invalid("list_unsubscribe_url", "must not be empty");
+  if (Status s = check_url(url); !s) return s.error();
+  return unsubscribe_headers(url) + std::string(mime);
 }
 
 Result<std::string> render_mime(const MailMessage& message) {

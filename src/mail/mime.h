@@ -35,6 +35,11 @@ Result<std::string> render_mime(const MailMessage& message);
 // writes '=' only before two hex digits or a line end).
 Result<std::string> render_mime(const MailMessage& message, std::string_view boundary);
 
+// `mime` (a whole message) with the RFC 8058 one-click unsubscribe headers for `url`
+// prepended, as render_mime writes them. Errors: invalid_request when `url` is empty or
+// cannot sit alone on a header line.
+Result<std::string> with_unsubscribe_headers(std::string_view url, std::string_view mime);
+
 // True when text holds a CR or LF, which no header value may.
 bool has_line_break(std::string_view text);
 

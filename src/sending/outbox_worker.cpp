@@ -13,6 +13,7 @@
 #include "core/backoff.h"
 #include "core/email_address.h"
 #include "core/fate.h"
+#include "mail/delivery_report.h"
 #include "mail/mime.h"
 #include "sending/team_policy.h"
 
@@ -137,29 +138,34 @@ const gate::GateAnswer& OutboxWorker::Prechecked::answer_for(const std::string& 
 
 std::optional<OutboxWorker::Stop> OutboxWorker::stop_of(const store::EmailRecord& email,
                                                         const gate::GateAnswer& answer) {
-  std::optional<Stop> held;
+  std::optional<Stop> held, ended;
   for (const auto& r : pending_recipients(email)) {
     Verdict v = answer.verdict(lowercase_ascii(r));
     Fate f = fate(email.workflow, v.finding, Stage::Delivery);
     switch (f.status) {
       case EmailStatus::Queued: break;
       case EmailStatus::Held:
-        if (!held) held = Stop{f, std::string(v.reason)};
+        if (!held) held = Stop{f, std::string(v.reason), {}};
         break;
       case EmailStatus::Sent: throw std::logic_error("fate() never decides that an email was sent");
       case EmailStatus::Failed:
       case EmailStatus::Suppressed:
-      case EmailStatus::Blocked: return Stop{f, std::string(v.reason)};  // final: wins over holding
+      case EmailStatus::Blocked:
+        if (!ended) ended = Stop{f, std::string(v.reason), {}};  // the first decides the fate
+        ended->stopped_by.push_back({r, std::string(v.reason)});
+        break;
     }
   }
-  return held;
+  return ended ? ended : held;  // a final fate wins over holding
 }
 
 void OutboxWorker::process(store::EmailRecord email, const gate::GateAnswer& answer, std::optional<Stop> stop) {
   if (stop) {
     if (stop->fate.status == EmailStatus::Held) return hold(email, answer);
     email.silent = !stop->fate.seen_by_sender;
-    return finish(email, stop->fate.status, std::move(stop->reason));
+    finish(email, stop->fate.status, stop->reason);
+    if (auto submitted = store_.emails().submitted_message(email.id)) report_undelivered(email, *submitted, *stop);
+    return;
   }
   std::vector<std::string> pending = pending_recipients(email);
   for (const auto& r : pending)
@@ -168,12 +174,27 @@ void OutboxWorker::process(store::EmailRecord email, const gate::GateAnswer& ans
   deliver(email, pending);
 }
 
+std::string OutboxWorker::unsubscribe_url(const store::EmailRecord& email, const std::string& recipient) const {
+  return options_.public_url + "/u/" + tokens_.issue({email.team_id, lowercase_ascii(recipient)});
+}
+
+void OutboxWorker::report_undelivered(const store::EmailRecord& email, const std::string& submitted_mime,
+                                      const Stop& stop) {
+  auto report = undelivered_report(email, submitted_mime, stop.stopped_by, options_.mail_domain, clock_.now());
+  // The null reverse path: nothing may bounce back at a bounce (RFC 5321 4.5.5).
+  auto result = transport_.deliver({"", {email.from}}, mail::render_delivery_report(report));
+  if (result.status != mail::DeliveryStatus::Delivered)
+    spdlog::warn("email {}: the delivery report to {} was not sent: {}", email.id, email.from, result.detail);
+}
+
 void OutboxWorker::deliver(store::EmailRecord& email, const std::vector<std::string>& recipients) {
+  // A message submitted over SMTP goes out as written; others are built here.
+  std::optional<std::string> submitted = store_.emails().submitted_message(email.id);
   for (const auto& rcpt : recipients) {
-    mail::MailMessage m{email.from, "", email.to, email.cc, email.subject, email.text, email.html,
-                        email.message_id, clock_.now(),
-                        options_.public_url + "/u/" + tokens_.issue({email.team_id, lowercase_ascii(rcpt)})};
-    auto mime = mail::render_mime(m);
+    std::string url = unsubscribe_url(email, rcpt);
+    auto mime = submitted ? mail::with_unsubscribe_headers(url, *submitted)
+                          : mail::render_mime({email.from, "", email.to, email.cc, email.subject, email.text,
+                                               email.html, email.message_id, clock_.now(), url});
     if (!mime) return finish(email, EmailStatus::Failed, "invalid_message: " + mime.error().message);
     auto result = transport_.deliver({email.from, {rcpt}}, *mime);
     if (result.status == mail::DeliveryStatus::PermanentFailure) {

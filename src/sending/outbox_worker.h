@@ -6,7 +6,9 @@
 // goes to each remaining recipient through the Transport and ends sent / failed /
 // suppressed / held. A lease that
 // runs out (crash) makes the email due again; recipients already handed to the relay are
-// remembered, so at most those on the wire at a crash are sent twice.
+// remembered, so at most those on the wire at a crash are sent twice. A message submitted
+// over SMTP is delivered as written, and its sender gets a delivery status notification
+// when the delivery-time check stops it.
 #pragma once
 
 #include <atomic>
@@ -25,6 +27,7 @@
 #include "mail/transport.h"
 #include "obs/metrics.h"
 #include "sending/delivery_slices.h"
+#include "sending/undelivered_report.h"
 #include "store/stores.h"
 
 namespace sg::sending {
@@ -43,6 +46,7 @@ struct OutboxOptions {
   Millis hold_retry_max{5 * 60 * 1000};
   Millis max_hold{72LL * 3600 * 1000};
   std::string public_url = "http://127.0.0.1:8080";  // base of List-Unsubscribe links
+  std::string mail_domain = "sendguard.local";        // reports delivery failures to SMTP senders
 };
 
 class OutboxWorker {
@@ -71,6 +75,7 @@ class OutboxWorker {
   struct Stop {
     Fate fate;
     std::string reason;
+    std::vector<StoppedRecipient> stopped_by;  // for a final fate: each recipient refused
   };
   static std::optional<Stop> stop_of(const store::EmailRecord& email, const gate::GateAnswer& answer);
   // Delivers (or, past `deadline`, hands back) the emails of `slice` that can start on its
@@ -80,6 +85,10 @@ class OutboxWorker {
   // Delivers `email` on `answer` unless `stop` (stop_of the two) says otherwise.
   void process(store::EmailRecord email, const gate::GateAnswer& answer, std::optional<Stop> stop);
   void deliver(store::EmailRecord& email, const std::vector<std::string>& recipients);
+  // The List-Unsubscribe link of `recipient`'s copy.
+  std::string unsubscribe_url(const store::EmailRecord& email, const std::string& recipient) const;
+  // Tells the sender of an email submitted over SMTP (`submitted_mime`) that `stop` ended it.
+  void report_undelivered(const store::EmailRecord& email, const std::string& submitted_mime, const Stop& stop);
   void finish(store::EmailRecord& email, EmailStatus status, std::string reason);
   void hold(store::EmailRecord& email, const gate::GateAnswer& answer);
 

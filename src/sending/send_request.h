@@ -20,6 +20,16 @@ struct SendRequest {
   std::optional<std::string> idempotency_key;
 };
 
+// A message submitted over SMTP, read from its MIME: it is delivered as written, so the
+// service only checks, records and queues it.
+struct SubmittedEmail {
+  store::Source source = store::Source::EmailClient;
+  std::vector<std::string> to, cc, bcc;  // the envelope's recipients, by the header showing each
+  std::string subject;
+  std::string message_id;  // "<id@domain>", as in the message
+  std::string mime;        // the message to deliver, Bcc: removed
+};
+
 struct SendAccepted {
   std::string id;
   EmailStatus status = EmailStatus::Queued;

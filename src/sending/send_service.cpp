@@ -18,31 +18,41 @@ namespace {
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 200;
 
-struct Recipients {
-  std::vector<EmailAddress> all;  // to, then cc, then bcc
-  std::vector<std::string> keys;
-};
+// Every recipient of an email (to, then cc, then bcc), parsed; `count_field` is blamed
+// when there are too many.
+Result<std::vector<EmailAddress>> parse_recipients(const std::vector<std::string>& to,
+                                                   const std::vector<std::string>& cc,
+                                                   const std::vector<std::string>& bcc,
+                                                   const std::string& count_field, const SendOptions& options) {
+  if (to.size() + cc.size() + bcc.size() > options.max_recipients)
+    return Error::invalid(count_field, "an email may have at most " + std::to_string(options.max_recipients) +
+                                           " recipients in to, cc and bcc together");
+  std::vector<EmailAddress> out;
+  for (const auto& [field, list] : {std::pair{"to", &to}, {"cc", &cc}, {"bcc", &bcc}}) {
+    auto parsed = parse_addresses(field, *list);
+    if (!parsed) return parsed.error();
+    for (auto& a : *parsed) out.push_back(std::move(a));
+  }
+  return out;
+}
 
-Result<Recipients> validate(const SendRequest& r, const SendOptions& options) {
+Result<std::vector<EmailAddress>> validate(const SendRequest& r, const SendOptions& options) {
   if (!is_interactive(r.workflow))
     return Error::invalid("workflow", "workflow must be \"individual\" or \"plugin\"");
   if (r.to.empty()) return Error::invalid("to", "to must list at least one recipient");
-  if (r.to.size() + r.cc.size() + r.bcc.size() > options.max_recipients)
-    return Error::invalid("to", "an email may have at most " + std::to_string(options.max_recipients) +
-                                    " recipients in to, cc and bcc together");
-  Recipients out;
-  for (const auto& [field, list] : {std::pair{"to", &r.to}, {"cc", &r.cc}, {"bcc", &r.bcc}}) {
-    auto parsed = parse_addresses(field, *list);
-    if (!parsed) return parsed.error();
-    for (auto& a : *parsed) {
-      out.keys.push_back(a.key());
-      out.all.push_back(std::move(a));
-    }
-  }
+  auto recipients = parse_recipients(r.to, r.cc, r.bcc, "to", options);
+  if (!recipients) return recipients.error();
   if (Status s = check_header_value("subject", r.subject, options.max_subject_bytes); !s) return s.error();
   if (Status s = check_utf8("text", r.text); !s) return s.error();
   if (Status s = check_utf8("html", r.html); !s) return s.error();
-  return out;
+  return recipients;
+}
+
+// The subject was read from the message (valid UTF-8, one header line's worth).
+Result<std::vector<EmailAddress>> validate(const SubmittedEmail& m, const SendOptions& options) {
+  if (m.to.empty() && m.cc.empty() && m.bcc.empty())
+    return Error::invalid("recipients", "a message needs at least one recipient");
+  return parse_recipients(m.to, m.cc, m.bcc, "recipients", options);
 }
 
 // The whole email shares one fate: refused if any recipient refuses it.
@@ -139,29 +149,51 @@ Result<SendAccepted> SendService::send(const Caller& caller, const SendRequest& 
   return decide_and_record(caller, request, *key);
 }
 
+Result<SendAccepted> SendService::submit(const Caller& caller, const SubmittedEmail& message) {
+  auto recipients = validate(message, options_);
+  if (!recipients) return recipients.error();
+  // Without an idempotency key: a mail client retries only what was not accepted.
+  auto key = IdempotencyKey::open(store_.idempotency(), caller.user_id, std::nullopt, kSingleSendKeys,
+                                  [] { return std::string(); });
+  if (!key) return key.error();
+  store::EmailRecord email = new_email(caller, Workflow::Individual, message.source,
+                                       {message.to, message.cc, message.bcc, message.subject, "", ""},
+                                       options_.mail_domain, clock_.now());
+  email.message_id = message.message_id;
+  return decide_and_record(caller, *recipients, std::move(email), *key, &message.mime);
+}
+
 Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const SendRequest& request,
                                                     const IdempotencyKey& key) {
   auto recipients = validate(request, options_);
   if (!recipients) return recipients.error();
-  auto answer = gate_.check(caller.team_id, policy_of(caller.team_id), recipients->keys);
-
-  auto [refused, deciding, unavailable] = judge(request.workflow, recipients->all, answer);
-
-  TimePoint now = clock_.now();
   store::EmailRecord email = new_email(
       caller, request.workflow, request.source,
       {request.to, request.cc, request.bcc, request.subject, request.text, request.html},
-      options_.mail_domain, now);
+      options_.mail_domain, clock_.now());
+  return decide_and_record(caller, *recipients, std::move(email), key, nullptr);
+}
+
+Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const std::vector<EmailAddress>& recipients,
+                                                    store::EmailRecord email, const IdempotencyKey& key,
+                                                    const std::string* mime) {
+  std::vector<std::string> keys;
+  for (const auto& a : recipients) keys.push_back(a.key());
+  auto answer = gate_.check(caller.team_id, policy_of(caller.team_id), keys);
+
+  auto [refused, deciding, unavailable] = judge(email.workflow, recipients, answer);
+
+  TimePoint now = clock_.now();
   email.unverified = !answer.unverified_allowed.empty();
 
   Result<SendAccepted> result = SendAccepted{email.id, EmailStatus::Queued};
   if (!refused.empty()) {
-    email.status = fate(request.workflow, Finding::Unsubscribed, Stage::Request).status;
+    email.status = fate(email.workflow, Finding::Unsubscribed, Stage::Request).status;
     email.reason = deciding.reason;
     result = Error::make(errc::recipient_unsubscribed, "not sent: unsubscribed recipient(s): " + names(refused))
                  .about(refused);
   } else if (unavailable) {
-    email.status = fate(request.workflow, Finding::Unverified, Stage::Request).status;
+    email.status = fate(email.workflow, Finding::Unverified, Stage::Request).status;
     email.reason = kCheckUnavailable;
     result = Error::make(errc::unsubscribe_check_unavailable,
                          "not sent: could not verify unsubscribe status with " + answer.unavailable_source + " (" +
@@ -169,12 +201,12 @@ Result<SendAccepted> SendService::decide_and_record(const Caller& caller, const 
   }
 
   // A 503 is not remembered: the same key may be retried once Marketo answers.
-  return record(caller, key, email, result, !unavailable || !refused.empty(), now);
+  return record(caller, key, email, mime, result, !unavailable || !refused.empty(), now);
 }
 
 Result<SendAccepted> SendService::record(const Caller& caller, const IdempotencyKey& key,
-                                         const store::EmailRecord& email, const Result<SendAccepted>& result,
-                                         bool remembered, TimePoint now) {
+                                         const store::EmailRecord& email, const std::string* mime,
+                                         const Result<SendAccepted>& result, bool remembered, TimePoint now) {
   std::optional<Result<SendAccepted>> earlier;
   store_.transaction([&] {
     if (auto twin = key.twin()) {
@@ -183,6 +215,7 @@ Result<SendAccepted> SendService::record(const Caller& caller, const Idempotency
     }
     if (remembered) key.put(remember(result, key.digest()), now);
     store_.emails().insert(email);
+    if (mime && email.status == EmailStatus::Queued) store_.emails().put_submitted_message(email.id, *mime);
     if (email.unverified)
       store_.audit().append({caller.team_id, caller.user_id, caller.email, "email.accepted_unverified",
                              std::nullopt, json::serialize(json::object{{"email_id", email.id}}), now});

@@ -11,6 +11,7 @@
 
 #include "core/caller.h"
 #include "core/clock.h"
+#include "core/email_address.h"
 #include "core/result.h"
 #include "gate/unsubscribe_gate.h"
 #include "obs/metrics.h"
@@ -48,6 +49,11 @@ class SendService {
   // Errors: invalid_request, recipient_unsubscribed (with recipients),
   // unsubscribe_check_unavailable, idempotency_key_reused.
   Result<SendAccepted> send(const Caller& caller, const SendRequest& request);
+  // The same gate, fail policy, record and outbox for a message submitted over SMTP
+  // (workflow individual); a queued email keeps its MIME for delivery, stored with it.
+  // Errors: invalid_request, recipient_unsubscribed (with recipients),
+  // unsubscribe_check_unavailable.
+  Result<SendAccepted> submit(const Caller& caller, const SubmittedEmail& message);
 
   Result<store::EmailRecord> get(const Caller& caller, const std::string& id);
   Result<EmailPage> list(const Caller& caller, const ListQuery& query);
@@ -57,11 +63,16 @@ class SendService {
  private:
   Result<SendAccepted> decide_and_record(const Caller& caller, const SendRequest& request,
                                          const IdempotencyKey& key);
-  // Stores `email` with the key's answer (when `remembered`) in one transaction, then wakes
-  // the outbox for a queued email; unless the key's twin got there first: then the twin's
-  // answer is the result.
+  // Asks the gate about `recipients` (the email's, parsed) and records `email` with its fate.
+  Result<SendAccepted> decide_and_record(const Caller& caller, const std::vector<EmailAddress>& recipients,
+                                         store::EmailRecord email, const IdempotencyKey& key,
+                                         const std::string* mime);
+  // Stores `email` (and a queued one's `mime`, when given) with the key's answer (when
+  // `remembered`) in one transaction, then wakes the outbox for a queued email; unless the
+  // key's twin got there first: then the twin's answer is the result.
   Result<SendAccepted> record(const Caller& caller, const IdempotencyKey& key, const store::EmailRecord& email,
-                              const Result<SendAccepted>& result, bool remembered, TimePoint now);
+                              const std::string* mime, const Result<SendAccepted>& result, bool remembered,
+                              TimePoint now);
 
   store::Store& store_;
   gate::UnsubscribeGate& gate_;

@@ -16,16 +16,9 @@ constexpr size_t kMaxTokenName = 100;
 constexpr int kSlowAccountAfter = 10;
 constexpr Millis kSlowAccountDelay{1000};
 
-Caller caller_of(const store::User& u) { return {u.id, u.team_id, u.email, u.role == Role::Admin}; }
-
-Error rate_limited(Millis wait, const std::string& why) {
-  int seconds = static_cast<int>((wait.count() + 999) / 1000);
-  Error e = Error::make(errc::rate_limited, why + "; try again in " + std::to_string(seconds) + " s");
-  e.retry_after_seconds = seconds;
-  return e;
-}
-
 }  // namespace
+
+Caller caller_of(const store::User& u) { return {u.id, u.team_id, u.email, u.role == Role::Admin}; }
 
 Result<CreatedUser> Accounts::add_user(const NewUser& request) {
   if (request.team_name.empty() || request.team_name.size() > kMaxTeamName)
@@ -103,13 +96,14 @@ Result<WebSession> Accounts::sign_in(const std::string& email, const std::string
   std::string client_key = "client:" + client;
   std::string account_key = "account:" + account;
   // Counted before hashing, so that parallel guesses cannot all get past the check.
-  if (Millis wait = throttle_.reserve({pair_key, client_key}, now); wait.count() > 0) return rate_limited(wait, "too many failed sign-ins");
+  if (Millis wait = throttle_.reserve({pair_key, client_key}, now); wait.count() > 0)
+    return too_many_attempts(wait, "too many failed sign-ins");
   if (throttle_.recent_failures(account_key, now) >= kSlowAccountAfter) clock_.sleep_for(kSlowAccountDelay);
   auto slot = hash_slots_.acquire();
   if (!slot) {  // no password was checked: the attempt counts against nobody
     throttle_.refund(pair_key);
     throttle_.refund(client_key);
-    return rate_limited(Millis(1000), "too many sign-ins at once");
+    return too_many_attempts(Millis(1000), "too many sign-ins at once");
   }
 
   auto user = store_.users().find_by_email(account);

@@ -46,6 +46,9 @@ struct WebSession {
   TimePoint expires_at;
 };
 
+// The caller a user acts as.
+Caller caller_of(const store::User& user);
+
 class Accounts {
  public:
   Accounts(store::Store& store, Clock& clock, Millis session_ttl = Millis(12 * 3600 * 1000))

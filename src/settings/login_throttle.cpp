@@ -68,4 +68,11 @@ void LoginThrottle::fail_locked(const std::string& key, TimePoint now) {
   r.locked_until = now + std::min(lock_for, kMaxLock);
 }
 
+Error too_many_attempts(Millis wait, const std::string& why) {
+  int seconds = static_cast<int>((wait.count() + 999) / 1000);
+  Error e = Error::make(errc::rate_limited, why + "; try again in " + std::to_string(seconds) + " s");
+  e.retry_after_seconds = seconds;
+  return e;
+}
+
 }  // namespace sg::settings

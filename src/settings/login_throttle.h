@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/result.h"
 
 namespace sg::settings {
 
@@ -44,5 +45,8 @@ class LoginThrottle {
   mutable std::mutex mu_;
   std::unordered_map<std::string, Record> records_;  // GUARDED_BY(mu_)
 };
+
+// rate_limited, saying `why` and when to try again (retry_after_seconds, rounded up).
+Error too_many_attempts(Millis wait, const std::string& why);
 
 }  // namespace sg::settings

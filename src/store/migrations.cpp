@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 13> kMigrations{R"sql(
+constexpr std::array<std::string_view, 14> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -254,6 +254,13 @@ CREATE TABLE relay_credentials (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX relay_credentials_team ON relay_credentials(team_id, created_at);
+)sql", R"sql(
+-- A message submitted over SMTP, kept as written (without Bcc:) for delivery: beside its
+-- email rather than in it, so that listing emails never reads whole messages.
+CREATE TABLE submitted_messages (
+  email_id TEXT PRIMARY KEY REFERENCES emails(id) ON DELETE CASCADE,
+  mime BLOB NOT NULL
+);
 )sql"};
 
 }  // namespace

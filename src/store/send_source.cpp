@@ -5,12 +5,13 @@
 namespace sg::store {
 namespace {
 
-constexpr WireNames<Source, 5> kSources{{
+constexpr WireNames<Source, 6> kSources{{
     {Source::WebApp, "web_app"},
     {Source::Gmail, "gmail"},
     {Source::Outlook, "outlook"},
     {Source::Salesforce, "salesforce"},
     {Source::Api, "api"},
+    {Source::EmailClient, "email_client"},
 }};
 
 }  // namespace

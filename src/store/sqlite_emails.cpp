@@ -169,4 +169,18 @@ void SqliteEmails::insert_bulk(const std::string& id, const std::string& team_id
       .run();
 }
 
+// A BLOB: an 8BITMIME message need not be UTF-8.
+void SqliteEmails::put_submitted_message(const std::string& email_id, const std::string& mime) {
+  auto lock = db_.lock();
+  db_.prepare("INSERT INTO submitted_messages (email_id, mime) VALUES (?, ?)").bind(email_id).bind_blob(mime).run();
+}
+
+std::optional<std::string> SqliteEmails::submitted_message(const std::string& email_id) {
+  auto lock = db_.lock();
+  auto s = db_.prepare("SELECT mime FROM submitted_messages WHERE email_id = ?");
+  s.bind(email_id);
+  if (!s.step()) return std::nullopt;
+  return s.blob(0);
+}
+
 }  // namespace sg::store

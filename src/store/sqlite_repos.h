@@ -77,6 +77,8 @@ class SqliteEmails final : public EmailStore {
   void insert_bulk(const std::string& id, const std::string& team_id, const std::string& user_id,
                    Workflow mode, Source source, int64_t recipients, TimePoint now) override;
   std::vector<BlockStat> block_stats(const std::string& team_id, TimePoint since) override;
+  void put_submitted_message(const std::string& email_id, const std::string& mime) override;
+  std::optional<std::string> submitted_message(const std::string& email_id) override;
  private:
   SqliteDb& db_;
 };

@@ -91,6 +91,11 @@ class EmailStore {
   // The parent row of a select & send or group email's per-recipient emails.
   virtual void insert_bulk(const std::string& id, const std::string& team_id, const std::string& user_id,
                            Workflow mode, Source source, int64_t recipients, TimePoint now) = 0;
+  // The message an email was submitted as over SMTP (its delivered copies keep it as
+  // written); stored in the transaction inserting the email.
+  virtual void put_submitted_message(const std::string& email_id, const std::string& mime) = 0;
+  // Nothing for an email Sendguard builds itself.
+  virtual std::optional<std::string> submitted_message(const std::string& email_id) = 0;
 };
 
 class IdempotencyStore {

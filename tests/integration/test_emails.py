@@ -7,7 +7,7 @@ import pytest
 import requests
 from sendguard import Client
 
-SOURCES = ["web_app", "gmail", "outlook", "salesforce", "api"]
+SOURCES = ["web_app", "gmail", "outlook", "salesforce", "api", "email_client"]
 
 
 @pytest.fixture
@@ -180,7 +180,7 @@ def test_every_workflow_and_source_is_accepted_and_echoed(checked, user, sink):
         email = user.get(f"/emails/{email_id}").json()
         assert (email["id"], email["workflow"], email["source"]) == (email_id, workflow, source)
         assert email["subject"] == f"{workflow}/{source}"
-    assert len(sink.wait_for(10)) == 10
+    assert len(sink.wait_for(2 * len(SOURCES))) == 2 * len(SOURCES)
 
 
 @pytest.mark.parametrize("field,value", [("workflow", "campaign"), ("workflow", "bogus"),

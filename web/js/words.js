@@ -43,6 +43,7 @@ export const WORKFLOWS = {
 
 export const SOURCES = {
   web_app: 'Web app', gmail: 'Gmail', outlook: 'Outlook', salesforce: 'Salesforce', api: 'API',
+  email_client: 'Email client',
 };
 
 export const ENROLLMENT_STATES = {

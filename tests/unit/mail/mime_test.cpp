@@ -275,6 +275,23 @@ TEST(RenderMime, RejectsSubjectThatIsNotUtf8) {
   EXPECT_EQ("subject", mime.error().field);
 }
 
+TEST(WithUnsubscribeHeaders, PrependsTheOneClickHeadersToAWholeMessage) {
+  auto mime = with_unsubscribe_headers("https://sg.example/u/tok", "From: a@x.com\r\n\r\nbody\r\n");
+  ASSERT_TRUE(mime);
+  EXPECT_EQ(
+      "List-Unsubscribe: <https://sg.example/u/tok>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+      "From: a@x.com\r\n\r\nbody\r\n",
+      *mime);
+}
+
+TEST(WithUnsubscribeHeaders, RefusesAUrlThatCannotSitOnAHeaderLine) {
+  for (std::string url : {"", "https://sg.example/u/a b", "https://sg.example/u/\r\nBcc: x@y.com"}) {
+    auto mime = with_unsubscribe_headers(url, "From: a@x.com\r\n\r\nbody\r\n");
+    ASSERT_FALSE(mime) << url;
+    EXPECT_EQ("list_unsubscribe_url", mime.error().field);
+  }
+}
+
 TEST(HasLineBreak, SeesCrAndLfAnywhere) {
   EXPECT_FALSE(has_line_break("plain text"));
   EXPECT_TRUE(has_line_break("a\rb"));

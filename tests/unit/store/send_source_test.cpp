@@ -6,9 +6,10 @@ namespace sg::store {
 namespace {
 
 TEST(SendSource, NamesRoundTrip) {
-  for (auto s : {Source::WebApp, Source::Gmail, Source::Outlook, Source::Salesforce, Source::Api})
+  for (auto s : {Source::WebApp, Source::Gmail, Source::Outlook, Source::Salesforce, Source::Api, Source::EmailClient})
     EXPECT_EQ(s, parse_source(to_string(s)));
   EXPECT_EQ("web_app", to_string(Source::WebApp));
+  EXPECT_EQ("email_client", to_string(Source::EmailClient));
   EXPECT_FALSE(parse_source("thunderbird"));
 }
 

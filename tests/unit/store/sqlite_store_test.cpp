@@ -194,6 +194,28 @@ TEST_F(StoreTest, TransactionRollsBackOnException) {
   EXPECT_FALSE(store->emails().find(team.id, "em_1"));
 }
 
+TEST_F(StoreTest, ASubmittedMessageIsKeptByteForByteWithItsEmail) {
+  const std::string mime("Subject: caf\xe9\r\n\r\nbinary \0 byte\r\n", 32);
+  store->transaction([&] {
+    store->emails().insert(email("em_1", now));
+    store->emails().put_submitted_message("em_1", mime);
+  });
+  store->emails().insert(email("em_2", now));
+  EXPECT_EQ(mime, store->emails().submitted_message("em_1"));
+  EXPECT_FALSE(store->emails().submitted_message("em_2")) << "an email Sendguard builds has none";
+}
+
+TEST_F(StoreTest, ASubmittedMessageGoesWithItsEmailWhenTheTransactionFails) {
+  EXPECT_THROW(store->transaction([&] {
+                 store->emails().insert(email("em_1", now));
+                 store->emails().put_submitted_message("em_1", "Subject: x\r\n\r\nx\r\n");
+                 throw std::runtime_error("crash");
+               }),
+               std::runtime_error);
+  EXPECT_FALSE(store->emails().find(team.id, "em_1"));
+  EXPECT_FALSE(store->emails().submitted_message("em_1"));
+}
+
 TEST_F(StoreTest, IdempotencyKeysPerUser) {
   store->idempotency().put("us_1", "k1", {"hash", 1, "{}"}, now);
   auto got = store->idempotency().find("us_1", "k1");
