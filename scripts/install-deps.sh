@@ -10,10 +10,14 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcurl4-openssl-dev libsqlite3-dev libsodium-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libkainjow-mustache-dev
+  libssl-dev
   # tests: GoogleTest, and the integration suite's Python, SMTP sink and HTTP client
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-requests python3-aiosmtpd python3-yaml
   curl
+  # SMTP submission tests: real mail clients driving the listener (swaks needs Net::SSLeay for TLS)
+  swaks libnet-ssleay-perl
+  msmtp
   # fuzzing (make fuzz): clang, and libFuzzer with the ASan/UBSan runtimes (libclang-rt-14-dev)
   clang libclang-rt-14-dev
   # browser tests: Debian's Chromium driven by playwright-core from npm

@@ -69,7 +69,7 @@ Session::Next Session::feed(std::string_view bytes, std::string& out) {
     size_t lf = bytes.find('\n');
     std::string_view chunk = bytes.substr(0, lf);
     // Past the limit the line is dropped as it arrives; only its end is still looked for.
-    if (!partial_overflow_ && partial_.size() + chunk.size() + 1 > line_limit(partial_.empty() ? chunk : partial_)) {
+    if (!partial_overflow_ && partial_.size() + chunk.size() + 1 > line_limit(chunk)) {
       partial_overflow_ = true;
       std::string().swap(partial_);
     }
@@ -100,8 +100,11 @@ Session::Next Session::feed(std::string_view bytes, std::string& out) {
   return Next::read;
 }
 
-size_t Session::line_limit(std::string_view head) const {
-  return auth_step_ != AuthStep::none || starts_with_nocase(head, "AUTH ") ? kMaxAuthLine : kMaxCommandLine;
+size_t Session::line_limit(std::string_view next_chunk) const {
+  if (auth_step_ != AuthStep::none) return kMaxAuthLine;
+  std::string head = partial_.substr(0, 5);
+  head.append(next_chunk.substr(0, 5 - head.size()));  // "AUTH " may come split across reads
+  return starts_with_nocase(head, "AUTH ") ? kMaxAuthLine : kMaxCommandLine;
 }
 
 Session::Next Session::answer(const Reply& r, std::string& out) {

@@ -68,7 +68,7 @@ class Session {
   Reply data(const std::string& args);
   Reply end_of_data();
   bool auth_allowed() const { return peer_.tls || peer_.trusted; }
-  size_t line_limit(std::string_view head) const;
+  size_t line_limit(std::string_view next_chunk) const;  // for the line in partial_ + next_chunk
   void reset_transaction();
 
   const SessionOptions options_;

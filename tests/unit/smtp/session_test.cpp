@@ -363,6 +363,14 @@ TEST(Session, AuthLinesMayBeLonger) {
   EXPECT_EQ("535 5.7.8 Authentication credentials invalid\r\n", c.send("AUTH PLAIN " + std::string(2000, 'A') + "\r\n"));
 }
 
+TEST(Session, AuthLinesMayBeLongerWhenSplitAcrossReads) {
+  Client c;
+  c.send("EHLO client.test\r\n");
+  c.send("AU");
+  c.send("TH PLAIN " + std::string(1000, 'A'));
+  EXPECT_EQ("535 5.7.8 Authentication credentials invalid\r\n", c.send(std::string(1000, 'A') + "\r\n"));
+}
+
 TEST(Session, TooManyCommandsCloseWith421) {
   Client c(with([](SessionOptions& o) { o.max_commands = 3; }));
   EXPECT_EQ("250 2.0.0 OK\r\n250 2.0.0 OK\r\n250 2.0.0 OK\r\n421 4.7.0 Too many commands, closing connection\r\n",

@@ -65,32 +65,42 @@ def read_reply(sock):
     return data
 
 
-def slow(port):
+def trickle(sock):
     """A byte now and then, never a whole line: the server must give up and say why."""
+    deadline = time.monotonic() + WAIT
+    sock.settimeout(0.2)
+    received = b""
+    while time.monotonic() < deadline:
+        try:
+            sock.send(b"N")
+        except OSError:
+            break
+        try:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            received += chunk
+        except socket.timeout:
+            pass
+    assert received.startswith(b"421 4.4.2"), received
+
+
+def slow(port):
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
         assert read_reply(sock).startswith(b"220 ")
-        deadline = time.monotonic() + WAIT
-        sock.settimeout(0.2)
-        received = b""
-        while time.monotonic() < deadline:
-            try:
-                sock.send(b"N")
-            except OSError:
-                break
-            try:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                received += chunk
-            except socket.timeout:
-                pass
-        assert received.startswith(b"421 4.4.2"), received
-        sock.settimeout(WAIT)
-        try:
-            while sock.recv(4096):
-                pass
-        except OSError:
-            pass  # reset: closed all the same
+        trickle(sock)
+
+
+def slow_data(port):
+    """The same in a message: each byte arrives well within the block timeout."""
+    with smtplib.SMTP("127.0.0.1", port, timeout=WAIT) as client:
+        client.ehlo("client.test")
+        client.login(USER, PASSWORD)
+        client.mail(USER)
+        client.rcpt("bob@example.test")
+        code, _ = client.docmd("DATA")
+        assert code == 354, code
+        trickle(client.sock)
 
 
 def cap(port, limit):
@@ -165,6 +175,8 @@ def main(argv):
         auth_before_tls(port, cafile)
     elif scenario == "slow":
         slow(port)
+    elif scenario == "slow-data":
+        slow_data(port)
     elif scenario.startswith("cap"):
         cap(port, int(scenario[3:]))
     elif scenario.startswith("big"):

@@ -1,5 +1,5 @@
 // The listener over real loopback sockets, driven by Python's smtplib (smtp_client.py)
-// with a recording Submission: plain, STARTTLS and implicit TLS with a self-signed
+// and swaks, with a recording Submission: plain, STARTTLS and implicit TLS with a self-signed
 // certificate made here, AUTH only inside TLS, the timeouts, the connection cap, and a
 // 100 MB message refused without the memory to hold it while another session is served.
 #include "smtp/smtp_server.h"
@@ -131,6 +131,26 @@ TEST_F(SmtpServerTest, ASlowClientIsCutOffWith421) {
   o.command_timeout = std::chrono::seconds(1);  // the client sends a byte every 0.2 s, never a line
   serve(o);
   client("slow");
+}
+
+TEST_F(SmtpServerTest, AMessageTrickledInIsCutOffAtTheDataDeadline) {
+  ServerOptions o = options();
+  o.data_timeout = std::chrono::seconds(1);  // each byte comes long before the block timeout
+  serve(o);
+  client("slow-data");
+  EXPECT_TRUE(submission_.submitted().empty());
+}
+
+TEST_F(SmtpServerTest, SwaksSendsOverStartTlsAndImplicitTls) {
+  serve(options());
+  const std::string common = " --server 127.0.0.1 --helo client.test --auth PLAIN --auth-user ann@acme.test"
+                             " --auth-password tok_ann --from ann@acme.test --to bob@example.test"
+                             " --tls-verify --tls-ca-path " + (dir_ / "cert.pem").string();
+  Ran starttls = run("swaks --tls --port " + std::to_string(server_->port()) + common);
+  EXPECT_EQ(0, starttls.status) << starttls.output;
+  Ran implicit = run("swaks --tls-on-connect --port " + std::to_string(server_->tls_port()) + common);
+  EXPECT_EQ(0, implicit.status) << implicit.output;
+  EXPECT_EQ(2u, submission_.submitted().size());
 }
 
 TEST_F(SmtpServerTest, TheConnectionOverTheCapIsTurnedAway) {
