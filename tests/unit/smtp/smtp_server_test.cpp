@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <boost/asio.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sys/socket.h>
 
 #include "fakes/recording_submission.h"
 
@@ -190,7 +192,19 @@ TEST_F(SmtpServerTest, BadAddressesAndFilesAreNamed) {
 TEST_F(SmtpServerTest, StopClosesListenersAndConnections) {
   serve(options());
   unsigned short port = server_->port();
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket open(io);
+  open.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  std::string greeting;
+  boost::asio::read_until(open, boost::asio::dynamic_buffer(greeting), "\r\n");
+  EXPECT_EQ(0u, greeting.find("220 "));
+  timeval wait{60, 0};  // a server that never closes fails the test instead of hanging it
+  setsockopt(open.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
   server_->stop();
+  boost::system::error_code ec;
+  char byte;
+  open.read_some(boost::asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
   Ran r = run("/usr/bin/python3 -c \"import socket; socket.create_connection(('127.0.0.1', " + std::to_string(port) +
               "), timeout=5)\"");
   EXPECT_NE(0, r.status) << "still listening after stop()";
