@@ -91,16 +91,28 @@ def slow(port):
         trickle(sock)
 
 
+def in_data(port):
+    client = smtplib.SMTP("127.0.0.1", port, timeout=WAIT)
+    client.ehlo("client.test")
+    client.login(USER, PASSWORD)
+    client.mail(USER)
+    client.rcpt("bob@example.test")
+    code, _ = client.docmd("DATA")
+    assert code == 354, code
+    return client
+
+
 def slow_data(port):
     """The same in a message: each byte arrives well within the block timeout."""
-    with smtplib.SMTP("127.0.0.1", port, timeout=WAIT) as client:
-        client.ehlo("client.test")
-        client.login(USER, PASSWORD)
-        client.mail(USER)
-        client.rcpt("bob@example.test")
-        code, _ = client.docmd("DATA")
-        assert code == 354, code
+    with in_data(port) as client:
         trickle(client.sock)
+
+
+def idle_data(port):
+    """Nothing at all after 354: the block timeout ends it."""
+    with in_data(port) as client:
+        reply = read_reply(client.sock)
+        assert reply.startswith(b"421 4.4.2"), reply
 
 
 def cap(port, limit):
@@ -177,6 +189,8 @@ def main(argv):
         slow(port)
     elif scenario == "slow-data":
         slow_data(port)
+    elif scenario == "idle-data":
+        idle_data(port)
     elif scenario.startswith("cap"):
         cap(port, int(scenario[3:]))
     elif scenario.startswith("big"):

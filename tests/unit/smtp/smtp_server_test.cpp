@@ -143,6 +143,14 @@ TEST_F(SmtpServerTest, AMessageTrickledInIsCutOffAtTheDataDeadline) {
   EXPECT_TRUE(submission_.submitted().empty());
 }
 
+TEST_F(SmtpServerTest, AMessageThatStopsIsCutOffAtTheBlockTimeout) {
+  ServerOptions o = options();
+  o.data_block_timeout = std::chrono::seconds(1);
+  serve(o);
+  client("idle-data");
+  EXPECT_TRUE(submission_.submitted().empty());
+}
+
 TEST_F(SmtpServerTest, SwaksSendsOverStartTlsAndImplicitTls) {
   serve(options());
   const std::string common = " --server 127.0.0.1 --helo client.test --auth PLAIN --auth-user ann@acme.test"
