@@ -11,10 +11,16 @@ PACKAGES=(
   libcurl4-openssl-dev libsqlite3-dev libsodium-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libkainjow-mustache-dev
   libgmime-3.0-dev
+  libssl-dev
   # tests: GoogleTest, and the integration suite's Python, SMTP sink and HTTP client
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-requests python3-aiosmtpd python3-yaml
   curl
+  # SMTP submission tests: real mail clients driving the listener (swaks needs Net::SSLeay for TLS)
+  swaks libnet-ssleay-perl
+  msmtp
+  # TLS certificates: the tests' self-signed ones, and `make run`'s demo pair
+  openssl
   # fuzzing (make fuzz): clang, and libFuzzer with the ASan/UBSan runtimes (libclang-rt-14-dev)
   clang libclang-rt-14-dev
   # browser tests: Debian's Chromium driven by playwright-core from npm

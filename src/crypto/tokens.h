@@ -2,6 +2,7 @@
 // passwords are stored. Thread-safe (libsodium).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,8 @@ namespace sg::crypto {
 // URL-safe base64 without padding.
 std::string base64url(std::string_view bytes);
 std::string base64url_decode(std::string_view text);  // empty on malformed input
+// Standard base64 with padding (RFC 4648 section 4), as SMTP AUTH sends; nullopt on malformed input.
+std::optional<std::string> base64_decode(std::string_view text);
 
 // An opaque id such as "em_3kq0…": prefix plus 16 random bytes.
 std::string random_id(std::string_view prefix);

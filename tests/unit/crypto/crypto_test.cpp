@@ -55,6 +55,15 @@ TEST(Base64Url, RoundTripsAndRejectsGarbage) {
   EXPECT_EQ("", base64url_decode("!!!"));
 }
 
+TEST(Base64, DecodesPaddedStandardBase64AndRejectsTheRest) {
+  EXPECT_EQ(std::string("\0ann\0pw", 7), base64_decode("AGFubgBwdw=="));
+  EXPECT_EQ("", base64_decode(""));
+  EXPECT_EQ("\xfb\xff", base64_decode("+/8="));
+  EXPECT_FALSE(base64_decode("-_8="));       // the URL-safe alphabet is not SMTP's
+  EXPECT_FALSE(base64_decode("AGFubgBwdw"));  // padding missing
+  EXPECT_FALSE(base64_decode("AGFu!"));
+}
+
 TEST(UnsubscribeTokens, ScopedOpaqueAndUnforgeable) {
   init();
   UnsubscribeTokens tokens(SecretKey::from_bytes({}));
