@@ -68,6 +68,14 @@ std::vector<Setting> settings() {
       optional_text("smtp_url", "SENDGUARD_SMTP_URL", &Config::smtp_url),
       optional_text("smtp.listen", "SENDGUARD_SMTP_LISTEN", &Config::smtp_listen),
       optional_text("smtp.tls_listen", "SENDGUARD_SMTPS_LISTEN", &Config::smtps_listen),
+      text("smtp.tls_cert", "SENDGUARD_TLS_CERT", &Config::tls_cert),
+      text("smtp.tls_key", "SENDGUARD_TLS_KEY", &Config::tls_key),
+      number("smtp.max_message_bytes", "SENDGUARD_SMTP_MAX_MESSAGE_BYTES", &Config::smtp_max_message_bytes,
+             size_t{1024}),
+      number("smtp.max_connections", "SENDGUARD_SMTP_MAX_CONNECTIONS", &Config::smtp_max_connections, 1),
+      number("smtp.command_timeout_seconds", "SENDGUARD_SMTP_COMMAND_TIMEOUT", &Config::smtp_command_timeout_seconds,
+             1),
+      flag("smtp.trust_loopback", "SENDGUARD_SMTP_TRUST_LOOPBACK", &Config::smtp_trust_loopback),
       text("mail_dir", "SENDGUARD_MAIL_DIR", &Config::mail_dir),
       text("public_url", "SENDGUARD_PUBLIC_URL", &Config::public_url),
       text("secret_key_file", "SENDGUARD_SECRET_KEY_FILE", &Config::secret_key_file),
@@ -142,6 +150,10 @@ Status finish(Config& c) {
     if (Status s = check_host_port("SENDGUARD_SMTP_LISTEN", *c.smtp_listen); !s) return s;
   if (c.smtps_listen)
     if (Status s = check_host_port("SENDGUARD_SMTPS_LISTEN", *c.smtps_listen); !s) return s;
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    return config_error("SENDGUARD_TLS_CERT and SENDGUARD_TLS_KEY go together: set both or neither");
+  if (c.smtps_listen && c.tls_cert.empty())
+    return config_error("SENDGUARD_SMTPS_LISTEN needs a certificate: set SENDGUARD_TLS_CERT and SENDGUARD_TLS_KEY");
   if (c.db.starts_with("postgresql://") || c.db.starts_with("postgres://"))
     return config_error("PostgreSQL is not supported by this build yet; use a SQLite path for SENDGUARD_DB");
   if (c.marketo_background_percent > 100)

@@ -15,6 +15,12 @@ struct Config {
   std::optional<std::string> smtp_url;          // unset: .eml files under mail_dir
   std::optional<std::string> smtp_listen;       // SMTP submission (STARTTLS), host:port; unset = off
   std::optional<std::string> smtps_listen;      // SMTP submission over implicit TLS, host:port; unset = off
+  std::string tls_cert;                         // PEM certificate chain of the SMTP listeners; empty = no TLS
+  std::string tls_key;                          // its PEM private key
+  size_t smtp_max_message_bytes = 25 << 20;     // SIZE: the largest message the relay accepts
+  int smtp_max_connections = 100;               // open SMTP connections, both listeners together
+  int smtp_command_timeout_seconds = 300;       // for one command line (RFC 5321 4.5.3.2)
+  bool smtp_trust_loopback = true;              // AUTH without TLS on a loopback connection
   std::string mail_dir = "./data/mail";
   std::string public_url;                       // default: http://<listen>
   std::string secret_key_file;                  // default: secret.key beside the database

@@ -45,6 +45,7 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const Config& config) {
   if (Status s = rt->build_transport(); !s) return s.error();
   rt->build_services();
   rt->build_server();
+  rt->build_smtp();
   return rt;
 }
 
@@ -177,8 +178,28 @@ void Runtime::build_server() {
       [api](const http::Request& r) { return api->admit_large_body(r); });
 }
 
+void Runtime::build_smtp() {
+  if (!config_.smtp_listen) return;
+  const std::string mail_domain = host_of(config_.public_url);
+  smtp_intake_ = std::make_unique<sending::SmtpIntake>(*base_->store, *base_->accounts, *base_->relay_credentials,
+                                                       *sending_, base_->clock, mail_domain);
+  smtp::ServerOptions smtp;
+  smtp.listen = *config_.smtp_listen;
+  smtp.tls_listen = config_.smtps_listen.value_or("");
+  smtp.cert_file = config_.tls_cert;
+  smtp.key_file = config_.tls_key;
+  smtp.trust_loopback = config_.smtp_trust_loopback;
+  smtp.max_connections = config_.smtp_max_connections;
+  smtp.command_timeout = std::chrono::seconds(config_.smtp_command_timeout_seconds);
+  smtp.session.hostname = mail_domain;
+  smtp.session.max_message_bytes = config_.smtp_max_message_bytes;
+  smtp_server_ = std::make_unique<smtp::SmtpServer>(std::move(smtp), *smtp_intake_);
+}
+
 Status Runtime::serve() {
   if (Status s = server_->listen(); !s) return s;
+  if (smtp_server_)
+    if (Status s = smtp_server_->listen(); !s) return s;
   // Listening succeeded, so no other server runs on this machine's port; with SQLite this
   // process owns the outbox, and leases left by a crashed predecessor can go at once.
   if (int released = base_->store->emails().release_all_claims(); released > 0)
@@ -186,9 +207,15 @@ Status Runtime::serve() {
   outbox_->start();
   scheduler_->start();
   sync_->start();
+  if (smtp_server_) {
+    smtp_server_->start();
+    spdlog::info("SMTP submission on {}{}", *config_.smtp_listen,
+                 config_.smtps_listen ? " and, over implicit TLS, " + *config_.smtps_listen : std::string());
+  }
   spdlog::info("sendguard listening on http://{}:{} (database {}, mail {})", config_.host(), server_->port(),
                config_.db, config_.smtp_url ? "via SMTP relay" : "to " + config_.mail_dir);
   server_->run();
+  if (smtp_server_) smtp_server_->stop();
   sync_->stop();
   scheduler_->stop();
   outbox_->stop();

@@ -25,11 +25,13 @@
 #include "obs/metrics.h"
 #include "sending/outbox_worker.h"
 #include "sending/send_service.h"
+#include "sending/smtp_intake.h"
 #include "settings/accounts.h"
 #include "settings/audit_log.h"
 #include "settings/marketo_webhooks.h"
 #include "settings/relay_credentials.h"
 #include "settings/team_settings.h"
+#include "smtp/smtp_server.h"
 #include "stats/dashboard_service.h"
 #include "suppressions/local_list_source.h"
 #include "store/stores.h"
@@ -61,6 +63,7 @@ class Runtime {
   Status build_transport();  // Errors: config_error (a bad SMTP URL).
   void build_services();
   void build_server();
+  void build_smtp();  // the SMTP submission relay, when smtp_listen is set
 
   Config config_;
   std::unique_ptr<StoreRuntime> base_;
@@ -91,6 +94,8 @@ class Runtime {
   std::unique_ptr<http::HandlerLoad> handler_load_;
   std::unique_ptr<http::Api> api_;
   std::unique_ptr<http::Server> server_;
+  std::unique_ptr<sending::SmtpIntake> smtp_intake_;
+  std::unique_ptr<smtp::SmtpServer> smtp_server_;
 };
 
 }  // namespace sg::app
