@@ -15,6 +15,21 @@ ADMIN_EMAIL="${SENDGUARD_DEMO_ADMIN:-admin@demo.example}"
 DEMO_MARKETO="${SENDGUARD_DEMO_MARKETO:-1}"
 DEMO_MARKETO_PORT="${SENDGUARD_DEMO_MARKETO_PORT:-8089}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Mail clients submit through the SMTP relay; without a certificate of the operator's own,
+# a self-signed pair for localhost is made once beside the database.
+export SENDGUARD_SMTP_LISTEN="${SENDGUARD_SMTP_LISTEN-127.0.0.1:2587}"
+if [ -z "${SENDGUARD_TLS_CERT:-}" ]; then
+  tls_dir="$(dirname "$SENDGUARD_DB")/tls"
+  export SENDGUARD_TLS_CERT="$tls_dir/demo-cert.pem" SENDGUARD_TLS_KEY="$tls_dir/demo-key.pem"
+  if [ ! -s "$SENDGUARD_TLS_CERT" ] || [ ! -s "$SENDGUARD_TLS_KEY" ]; then
+    mkdir -p "$tls_dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj /CN=localhost \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+      -keyout "$SENDGUARD_TLS_KEY" -out "$SENDGUARD_TLS_CERT" 2>/dev/null
+    chmod 600 "$SENDGUARD_TLS_KEY"
+    echo "Made a self-signed certificate for the demo SMTP relay: $SENDGUARD_TLS_CERT"
+  fi
+fi
 
 password_note="(the password printed when the demo admin was created; reset with: $BIN user set-password --email $ADMIN_EMAIL)"
 if ! token="$("$BIN" token create --email "$ADMIN_EMAIL" 2>/dev/null)"; then
@@ -31,6 +46,7 @@ cat <<MSG
   Admin API token: $token
 
   Try:  curl -H "Authorization: Bearer $token" http://${SENDGUARD_LISTEN}/api/v1/settings/unsubscribe
+  Mail clients: SMTP ${SENDGUARD_SMTP_LISTEN:-off} (STARTTLS), user $ADMIN_EMAIL, password: the admin API token
   Outgoing mail is written to ${SENDGUARD_MAIL_DIR:-./data/mail}/ unless SENDGUARD_SMTP_URL is set.  Ctrl-C stops.
 
 MSG

@@ -207,11 +207,7 @@ Status Runtime::serve() {
   outbox_->start();
   scheduler_->start();
   sync_->start();
-  if (smtp_server_) {
-    smtp_server_->start();
-    spdlog::info("SMTP submission on {}{}", *config_.smtp_listen,
-                 config_.smtps_listen ? " and, over implicit TLS, " + *config_.smtps_listen : std::string());
-  }
+  if (smtp_server_) smtp_server_->start();
   spdlog::info("sendguard listening on http://{}:{} (database {}, mail {})", config_.host(), server_->port(),
                config_.db, config_.smtp_url ? "via SMTP relay" : "to " + config_.mail_dir);
   server_->run();

@@ -3,7 +3,9 @@ demo Marketo with the check on, so its unsubscribed sample person is refused at 
 import os
 import re
 import signal
+import smtplib
 import socket
+import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -21,13 +23,15 @@ class Demo:
     def __init__(self, tmp_path, **env):
         self.port = free_port()
         self.marketo_port = int(env.pop("SENDGUARD_DEMO_MARKETO_PORT", free_port()))
+        self.smtp_port = free_port()
         self.out = tmp_path / f"out-{self.port}.txt"
         environ = dict(os.environ,
                        SENDGUARD_BIN=str(Path(os.environ.get("SENDGUARD_BIN", "build/sendguard")).resolve()),
                        SENDGUARD_DB=str(tmp_path / "sendguard.db"), SENDGUARD_MAIL_DIR=str(tmp_path / "mail"),
                        SENDGUARD_SECRET_KEY_FILE=str(tmp_path / "secret.key"),
                        SENDGUARD_LISTEN=f"127.0.0.1:{self.port}",
-                       SENDGUARD_DEMO_MARKETO_PORT=str(self.marketo_port), **env)
+                       SENDGUARD_DEMO_MARKETO_PORT=str(self.marketo_port),
+                       SENDGUARD_SMTP_LISTEN=f"127.0.0.1:{self.smtp_port}", **env)
         with open(self.out, "wb") as out:
             # A process group of its own, as a terminal gives it: Ctrl-C reaches all of it.
             self.proc = subprocess.Popen(["bash", str(ROOT / "scripts/run-demo.sh")], env=environ, cwd=tmp_path,
@@ -119,3 +123,20 @@ def test_sendguard_demo_marketo_0_skips_it(demo):
     d = demo(SENDGUARD_DEMO_MARKETO="0")
     assert d.get("/integrations/marketo").status_code == 404
     assert refuses_connections(d.marketo_port)
+
+
+def test_the_demo_smtp_relay_refuses_the_unsubscribed_person_over_starttls(demo, tmp_path):
+    d = demo()
+    d.await_output("una.unsubscribed@example.com")
+    d.await_output(r"Mail clients: SMTP 127\.0\.0\.1:\d+")
+    # make run made a self-signed certificate beside the database; a client trusting it
+    # verifies the relay's name.
+    context = ssl.create_default_context(cafile=str(tmp_path / "tls" / "demo-cert.pem"))
+    with smtplib.SMTP("localhost", d.smtp_port, timeout=30) as client:
+        client.starttls(context=context)
+        client.ehlo()
+        client.login("admin@demo.example", d.token)
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            client.sendmail("admin@demo.example", [UNSUBSCRIBED],
+                            f"From: admin@demo.example\r\nTo: {UNSUBSCRIBED}\r\nSubject: Hi\r\n\r\nHello\r\n")
+    assert refused.value.smtp_code == 550 and UNSUBSCRIBED in refused.value.smtp_error.decode()
