@@ -1,5 +1,6 @@
 """Fixtures shared by the integration tests: the Marketo simulator and SMTP sink live
 for the whole run (reset before each test); each test gets its own sendguard server."""
+import subprocess
 import sys
 from pathlib import Path
 
@@ -82,3 +83,15 @@ def admin(server):
 @pytest.fixture
 def user(server):
     return server.add_user("Acme", "sam@acme.com", "user")
+
+
+@pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory):
+    """(certificate, key): a self-signed pair for localhost and 127.0.0.1, as `make run`
+    makes for the demo SMTP relay."""
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key

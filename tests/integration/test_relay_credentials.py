@@ -110,10 +110,12 @@ def test_smtp_settings_say_off_when_no_listener_is_configured(server, user):
     assert reply.json() == {"enabled": False, "host": "127.0.0.1", "port": None, "tls_port": None}
 
 
-def test_smtp_settings_show_the_configured_ports_to_any_member(make_server):
+def test_smtp_settings_show_the_configured_ports_to_any_member(make_server, tls_certificate):
     smtp, smtps = free_port(), free_port()
+    cert, key = tls_certificate
     server = make_server(env={"SENDGUARD_SMTP_LISTEN": f"127.0.0.1:{smtp}",
-                              "SENDGUARD_SMTPS_LISTEN": f"127.0.0.1:{smtps}"}).start()
+                              "SENDGUARD_SMTPS_LISTEN": f"127.0.0.1:{smtps}",
+                              "SENDGUARD_TLS_CERT": str(cert), "SENDGUARD_TLS_KEY": str(key)}).start()
     user = server.add_user("Acme", "sam@acme.com", "user")
     assert user.get("/smtp-settings").json() == {
         "enabled": True, "host": "127.0.0.1", "port": smtp, "tls_port": smtps}
@@ -124,3 +126,11 @@ def test_a_bad_smtp_listen_address_stops_the_server_at_start(make_server):
     server = make_server(env={"SENDGUARD_SMTP_LISTEN": "nowhere"})
     result = server.cli("serve")
     assert "SENDGUARD_SMTP_LISTEN" in assert_one_line_error(result)
+
+
+def test_implicit_tls_without_a_certificate_or_half_a_pair_stops_the_server_at_start(make_server, tls_certificate):
+    cert, _ = tls_certificate
+    for env, named in (({"SENDGUARD_SMTPS_LISTEN": "127.0.0.1:0"}, "SENDGUARD_TLS_CERT"),
+                       ({"SENDGUARD_TLS_CERT": str(cert)}, "SENDGUARD_TLS_KEY")):
+        result = make_server(env={"SENDGUARD_SMTP_LISTEN": "127.0.0.1:0", **env}).cli("serve")
+        assert named in assert_one_line_error(result)

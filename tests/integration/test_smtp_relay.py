@@ -15,23 +15,12 @@ from peers import free_port
 from sendguard import Client
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    """A self-signed certificate for localhost, as `make run` makes for the demo."""
-    d = tmp_path_factory.mktemp("tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return cert, key
-
-
 class Relay:
     """A server with both SMTP listeners, one team with the check on, and its admin."""
 
-    def __init__(self, make_server, sim, certificate, env=None, workdir=None, ports=None):
-        cert, key = certificate
-        self.smtp_port, self.smtps_port = ports or (free_port(), free_port())
+    def __init__(self, make_server, sim, tls_certificate, env=None, workdir=None):
+        cert, key = tls_certificate
+        self.smtp_port, self.smtps_port = free_port(), free_port()
         self.cert = cert
         self.server = make_server(workdir=workdir, env={
             "SENDGUARD_SMTP_LISTEN": f"127.0.0.1:{self.smtp_port}",
@@ -40,8 +29,7 @@ class Relay:
         self.sim = sim
 
     def tls(self):
-        context = ssl.create_default_context(cafile=str(self.cert))
-        return context
+        return ssl.create_default_context(cafile=str(self.cert))
 
     def connect(self, implicit=False):
         if implicit:
@@ -64,8 +52,8 @@ def message(sender, to, subject="Hello", body="Hi there\n", **headers):
 
 
 @pytest.fixture
-def relay(make_server, sim, certificate):
-    return Relay(make_server, sim, certificate)
+def relay(make_server, sim, tls_certificate):
+    return Relay(make_server, sim, tls_certificate)
 
 
 def member(relay, email, role="user"):
@@ -223,11 +211,11 @@ def test_swaks_over_implicit_tls_and_msmtp_over_starttls_deliver(relay, ada, sim
     assert sorted(m["msg"]["Subject"] for m in sink.wait_for(2, timeout=20)) == ["via msmtp", "via swaks"]
 
 
-def test_a_late_unsubscribe_is_not_delivered_and_the_sender_gets_a_report(make_server, sim, sink, certificate,
+def test_a_late_unsubscribe_is_not_delivered_and_the_sender_gets_a_report(make_server, sim, sink, tls_certificate,
                                                                           tmp_path):
     workdir = tmp_path / "late"
     closed = free_port()
-    first = Relay(make_server, sim, certificate, workdir=workdir,
+    first = Relay(make_server, sim, tls_certificate, workdir=workdir,
                   env={"SENDGUARD_SMTP_URL": f"smtp://127.0.0.1:{closed}"})
     ada = member(first, "ada@acme.com", "admin")
     ada.enable_check(sim)
@@ -237,7 +225,7 @@ def test_a_late_unsubscribe_is_not_delivered_and_the_sender_gets_a_report(make_s
     sim.set_unsubscribed("late@x.com")
     first.server.stop()
 
-    second = Relay(make_server, sim, certificate, workdir=workdir, env={"SENDGUARD_CHECK_MAX_AGE": "0"})
+    second = Relay(make_server, sim, tls_certificate, workdir=workdir, env={"SENDGUARD_CHECK_MAX_AGE": "0"})
     ada = Client(second.server.url, ada.token)
     ada.email = "ada@acme.com"
     email = ada.wait_status(email_id, {"sent", "failed"}, timeout=30)
@@ -252,16 +240,16 @@ def test_a_late_unsubscribe_is_not_delivered_and_the_sender_gets_a_report(make_s
     assert "late@x.com" in text and "failed" in text.lower() and "5.7.1" in text
 
 
-def test_a_crash_right_after_250_still_delivers(make_server, sim, sink, certificate, tmp_path):
+def test_a_crash_right_after_250_still_delivers(make_server, sim, sink, tls_certificate, tmp_path):
     workdir = tmp_path / "crash"
     sink.set_mode("tempfail")
-    first = Relay(make_server, sim, certificate, workdir=workdir)
+    first = Relay(make_server, sim, tls_certificate, workdir=workdir)
     ada = member(first, "ada@acme.com", "admin")
     ada.enable_check(sim)
     assert send(first, ada, message("ada@acme.com", ["ann@x.com"], subject="Survives")) is None
     first.server.kill()
     sink.set_mode("")
-    second = Relay(make_server, sim, certificate, workdir=workdir)
+    second = Relay(make_server, sim, tls_certificate, workdir=workdir)
     ada = Client(second.server.url, ada.token)
     ada.email = "ada@acme.com"
     ada.wait_status(last_email(ada)["id"], {"sent"}, timeout=30)
@@ -388,8 +376,8 @@ def test_too_many_recipients_and_too_large_a_message_are_refused(relay, ada, sim
     assert relay.server.raw("GET", "/healthz").status_code == 200
 
 
-def test_auth_is_refused_before_starttls_unless_the_peer_is_trusted(make_server, sim, certificate):
-    relay = Relay(make_server, sim, certificate, env={"SENDGUARD_SMTP_TRUST_LOOPBACK": "0"})
+def test_auth_is_refused_before_starttls_unless_the_peer_is_trusted(make_server, sim, tls_certificate):
+    relay = Relay(make_server, sim, tls_certificate, env={"SENDGUARD_SMTP_TRUST_LOOPBACK": "0"})
     ada = member(relay, "ada@acme.com", "admin")
     wire = Wire(relay.smtp_port)
     code, text = wire.command("EHLO wire.test")
@@ -403,8 +391,8 @@ def test_auth_is_refused_before_starttls_unless_the_peer_is_trusted(make_server,
         assert client.login(ada.email, ada.token)[0] == 235
 
 
-def test_a_client_sending_a_byte_at_a_time_is_cut_off_while_others_are_served(make_server, sim, certificate):
-    relay = Relay(make_server, sim, certificate, env={"SENDGUARD_SMTP_COMMAND_TIMEOUT": "2"})
+def test_a_client_sending_a_byte_at_a_time_is_cut_off_while_others_are_served(make_server, sim, tls_certificate):
+    relay = Relay(make_server, sim, tls_certificate, env={"SENDGUARD_SMTP_COMMAND_TIMEOUT": "2"})
     ada = member(relay, "ada@acme.com", "admin")
     slow = Wire(relay.smtp_port)
     # A byte every 0.5 s, never idle for long, yet the line's 2 s deadline passes: the
