@@ -14,4 +14,5 @@ status=0
 /usr/bin/python3 bench/check_cost.py "$@" || status=$?
 /usr/bin/python3 bench/group_send.py "$@" || status=$?
 /usr/bin/python3 bench/mirror.py "$@" || status=$?
+/usr/bin/python3 bench/smtp_relay.py "$@" || status=$?
 exit "$status"
