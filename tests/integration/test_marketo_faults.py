@@ -145,7 +145,9 @@ def test_daily_quota_607_resumes_at_midnight_us_central_or_an_hour_later_near_th
     if before - last_reset < timedelta(hours=2):
         assert before + timedelta(hours=1) - timedelta(seconds=1) <= resumes <= after + timedelta(hours=1)
     else:
-        next_reset = us_central_midnight_before(before + timedelta(hours=25))
+        # The first midnight after `before`: a day in US Central lasts 23 to 25 hours.
+        next_reset = next(m for m in (us_central_midnight_before(before + timedelta(hours=h))
+                                      for h in range(1, 27)) if m > last_reset)
         assert resumes == next_reset
 
 
