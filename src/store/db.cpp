@@ -1,0 +1,104 @@
+#include "store/db.h"
+
+#include <vector>
+
+namespace sg::store {
+namespace {
+
+// The connections of the transactions open on this thread, one per Db at most.
+thread_local std::vector<std::pair<const Db*, Connection*>> open_transactions;
+
+}  // namespace
+
+Stmt& Stmt::bind(int64_t v) {
+  impl_->bind_integer(next_param_++, v);
+  return *this;
+}
+
+Stmt& Stmt::bind(std::string_view v) {
+  impl_->bind_text(next_param_++, v);
+  return *this;
+}
+
+Stmt& Stmt::bind(const std::optional<std::string>& v) {
+  if (v) return bind(*v);
+  impl_->bind_null(next_param_++);
+  return *this;
+}
+
+Stmt& Stmt::bind(const std::optional<int64_t>& v) {
+  if (v) return bind(*v);
+  impl_->bind_null(next_param_++);
+  return *this;
+}
+
+Stmt& Stmt::bind_blob(std::string_view bytes) {
+  impl_->bind_blob(next_param_++, bytes);
+  return *this;
+}
+
+void Stmt::run() {
+  while (step()) {
+  }
+}
+
+void Stmt::reset() {
+  impl_->reset();
+  next_param_ = 1;
+}
+
+std::optional<std::string> Stmt::opt_text(int col) const {
+  if (impl_->is_null(col)) return std::nullopt;
+  return impl_->text(col);
+}
+
+std::optional<int64_t> Stmt::opt_integer(int col) const {
+  if (impl_->is_null(col)) return std::nullopt;
+  return impl_->integer(col);
+}
+
+Conn::~Conn() {
+  if (owned_) db_->release(*c_);
+}
+
+Stmt Conn::prepare(const Sql& sql) { return prepare(sql.of(db_->engine())); }
+
+Engine Conn::engine() const { return db_->engine(); }
+
+Conn Db::connect() {
+  if (Connection* c = current()) return Conn(*this, *c, false);
+  return Conn(*this, acquire(), true);
+}
+
+Connection* Db::current() const {
+  for (auto& [db, c] : open_transactions)
+    if (db == this) return c;
+  return nullptr;
+}
+
+Db::Tx::Tx(Db& db) : db_(db) {
+  if (db.current()) return;
+  Connection& c = db.acquire();
+  try {
+    c.begin();
+  } catch (...) {
+    db.release(c);
+    throw;
+  }
+  c_ = &c;
+  open_transactions.emplace_back(&db, &c);
+}
+
+Db::Tx::~Tx() {
+  if (!c_) return;
+  std::erase(open_transactions, std::pair<const Db*, Connection*>(&db_, c_));
+  if (!done_) c_->rollback();
+  db_.release(*c_);
+}
+
+void Db::Tx::commit() {
+  if (c_) c_->commit();
+  done_ = true;
+}
+
+}  // namespace sg::store

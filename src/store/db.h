@@ -1,0 +1,178 @@
+// The seam under every repository: a database engine seen as connections that prepare
+// statements, and a Db that hands a thread its connection. The repositories are written
+// once against this; SQLite and PostgreSQL implement it. Failures throw StoreError: they
+// mean a broken or unreachable database, not bad input.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace sg::store {
+
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class Engine { sqlite, postgresql };
+
+// A statement whose text differs between the engines; everything else is written once.
+struct Sql {
+  std::string_view sqlite;
+  std::string_view postgresql;
+  std::string_view of(Engine e) const { return e == Engine::sqlite ? sqlite : postgresql; }
+};
+
+// One prepared statement of one connection, as an engine implements it. Parameters are
+// 1-based; SQL text uses `?` or `?N` placeholders on every engine.
+class StatementImpl {
+ public:
+  virtual ~StatementImpl() = default;
+  virtual void bind_null(int index) = 0;
+  virtual void bind_integer(int index, int64_t v) = 0;
+  virtual void bind_text(int index, std::string_view v) = 0;
+  virtual void bind_blob(int index, std::string_view bytes) = 0;
+  virtual bool step() = 0;  // true while a row is available
+  virtual int changes() const = 0;  // rows the finished statement changed
+  virtual void reset() = 0;  // ready to bind and run again; drops bindings and rows
+  virtual bool is_null(int col) const = 0;
+  virtual std::string text(int col) const = 0;
+  virtual int64_t integer(int col) const = 0;
+  virtual std::string blob(int col) const = 0;
+};
+
+// A prepared statement in use: bind parameters (in order), step, read columns (0-based).
+// Borrows its connection's statement: it must not outlive the Conn it came from.
+class Stmt {
+ public:
+  explicit Stmt(StatementImpl& impl) : impl_(&impl) {}
+  ~Stmt() {
+    if (impl_) impl_->reset();
+  }
+  Stmt(Stmt&& other) noexcept : impl_(std::exchange(other.impl_, nullptr)), next_param_(other.next_param_) {}
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt& operator=(Stmt&&) = delete;
+
+  Stmt& bind(int64_t v);
+  Stmt& bind(int v) { return bind(static_cast<int64_t>(v)); }
+  Stmt& bind(bool v) { return bind(static_cast<int64_t>(v ? 1 : 0)); }
+  Stmt& bind(std::string_view v);
+  Stmt& bind(const std::string& v) { return bind(std::string_view(v)); }
+  Stmt& bind(const char* v) { return bind(std::string_view(v)); }
+  Stmt& bind(const std::optional<std::string>& v);
+  Stmt& bind(const std::optional<int64_t>& v);
+  Stmt& bind_blob(std::string_view bytes);
+
+  template <class... Args>
+  Stmt& bind_all(const Args&... args) {
+    (bind(args), ...);
+    return *this;
+  }
+
+  bool step() { return impl_->step(); }
+  void run();  // steps to completion, for statements without rows
+  int changes() const { return impl_->changes(); }
+  void reset();
+
+  std::string text(int col) const { return impl_->text(col); }
+  std::optional<std::string> opt_text(int col) const;
+  int64_t integer(int col) const { return impl_->integer(col); }
+  std::optional<int64_t> opt_integer(int col) const;
+  std::string blob(int col) const { return impl_->blob(col); }
+
+ private:
+  StatementImpl* impl_;
+  int next_param_ = 1;
+};
+
+// One connection to the database. Used by one thread at a time.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Prepared once per connection and cached by text.
+  virtual StatementImpl& prepare(std::string_view sql) = 0;
+  // Runs one or more statements without parameters or rows (migrations, BEGIN, …).
+  virtual void exec(std::string_view sql) = 0;
+  virtual void begin() = 0;  // takes the write lock at once where the engine has one
+  virtual void commit() = 0;
+  virtual void rollback() noexcept = 0;
+};
+
+class Db;
+
+// The calling thread's connection for a unit of work; gives it back when it goes.
+class Conn {
+ public:
+  Conn(Db& db, Connection& c, bool owned) : db_(&db), c_(&c), owned_(owned) {}
+  ~Conn();
+  Conn(Conn&& other) noexcept
+      : db_(other.db_), c_(other.c_), owned_(std::exchange(other.owned_, false)) {}
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+  Conn& operator=(Conn&&) = delete;
+
+  Stmt prepare(std::string_view sql) { return Stmt(c_->prepare(sql)); }
+  Stmt prepare(const Sql& sql);
+  void exec(std::string_view sql) { c_->exec(sql); }
+  Engine engine() const;
+  Connection& raw() { return *c_; }
+
+ private:
+  Db* db_;
+  Connection* c_;
+  bool owned_;  // false inside a transaction: the transaction gives it back
+};
+
+class Db {
+ public:
+  virtual ~Db() = default;
+  virtual Engine engine() const = 0;
+
+  // Inside a transaction on this thread: that transaction's connection. Otherwise one
+  // taken for the Conn's lifetime (waiting for one when all are in use).
+  Conn connect();
+
+  // Runs `work` atomically and returns what it returns: every write in it lands, or none
+  // does (on exception). A transaction begun inside another joins it.
+  template <class Work>
+  auto transaction(Work&& work) -> std::invoke_result_t<Work&> {
+    Tx tx(*this);
+    if constexpr (std::is_void_v<std::invoke_result_t<Work&>>) {
+      work();
+      tx.commit();
+    } else {
+      auto result = work();
+      tx.commit();
+      return result;
+    }
+  }
+
+ protected:
+  virtual Connection& acquire() = 0;
+  virtual void release(Connection& c) noexcept = 0;
+
+ private:
+  friend class Conn;
+  // Begins on the thread's connection unless a transaction is open there already.
+  class Tx {
+   public:
+    explicit Tx(Db& db);
+    ~Tx();
+    Tx(const Tx&) = delete;
+    Tx& operator=(const Tx&) = delete;
+    void commit();
+
+   private:
+    Db& db_;
+    Connection* c_ = nullptr;  // null when joining an outer transaction
+    bool done_ = false;
+  };
+  Connection* current() const;  // this thread's open transaction's connection
+};
+
+}  // namespace sg::store
