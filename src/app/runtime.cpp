@@ -6,7 +6,7 @@
 #include "mail/smtp_transport.h"
 #include "marketo/error_codes.h"
 #include "net/curl_http_client.h"
-#include "store/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace sg::app {
 namespace {

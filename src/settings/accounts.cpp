@@ -33,13 +33,12 @@ Result<CreatedUser> Accounts::add_user(const NewUser& request) {
   out.user_id = crypto::random_id("us_");
   std::optional<std::string> password_hash;
   if (request.password) password_hash = crypto::hash_password(*request.password);
-  std::optional<Error> failure;
   TimePoint now = clock_.now();
-  store_.transaction([&] {
+  return store_.transaction([&]() -> Result<CreatedUser> {
     if (store_.users().find_by_email(email->key())) {
-      failure = Error::make(errc::user_exists, "a user with email " + email->original() + " already exists");
-      failure->field = "email";
-      return;
+      auto exists = Error::make(errc::user_exists, "a user with email " + email->original() + " already exists");
+      exists.field = "email";
+      return exists;
     }
     auto team = store_.teams().find_by_name(request.team_name);
     if (!team) {
@@ -49,9 +48,8 @@ Result<CreatedUser> Accounts::add_user(const NewUser& request) {
     out.team_id = team->id;
     store_.users().create({out.user_id, team->id, email->original(), request.role, password_hash}, now);
     store_.users().add_token({crypto::random_id("tk_"), out.user_id, "initial", now}, crypto::token_hash(out.api_token));
+    return out;
   });
-  if (failure) return *failure;
-  return out;
 }
 
 Status Accounts::set_password(const std::string& email, const std::string& password) {

@@ -17,13 +17,10 @@ std::string webhook_json(const store::MarketoWebhook& h) {
 
 Result<NewWebhook> MarketoWebhooks::create(const Caller& caller) {
   if (Status may = require_admin(caller, "set up the Marketo webhook"); !may) return may.error();
-  std::optional<Error> failure;
   NewWebhook created{crypto::random_id("wh_"), crypto::random_token("whs_"), clock_.now()};
-  store_.transaction([&] {
-    if (!store_.connections().get(caller.team_id)) {
-      failure = Error::make(marketo::errc::not_connected, "connect Marketo before setting up its webhook");
-      return;
-    }
+  return store_.transaction([&]() -> Result<NewWebhook> {
+    if (!store_.connections().get(caller.team_id))
+      return Error::make(marketo::errc::not_connected, "connect Marketo before setting up its webhook");
     auto before = store_.webhooks().of_team(caller.team_id);
     // A rotation changes the id too: the old URL and secret stop working together.
     store::MarketoWebhook after{caller.team_id, created.hook_id, crypto::token_hash(created.secret),
@@ -31,25 +28,19 @@ Result<NewWebhook> MarketoWebhooks::create(const Caller& caller) {
     store_.webhooks().put(after);
     audit(caller, before ? "integrations.marketo.webhook.rotated" : "integrations.marketo.webhook.created",
           before ? std::optional(webhook_json(*before)) : std::nullopt, webhook_json(after));
+    return created;
   });
-  if (failure) return *failure;
-  return created;
 }
 
 Status MarketoWebhooks::remove(const Caller& caller) {
   if (Status may = require_admin(caller, "delete the Marketo webhook"); !may) return may;
-  std::optional<Error> failure;
-  store_.transaction([&] {
+  return store_.transaction([&]() -> Status {
     auto before = store_.webhooks().of_team(caller.team_id);
-    if (!before) {
-      failure = Error::not_found("the team has no Marketo webhook");
-      return;
-    }
+    if (!before) return Error::not_found("the team has no Marketo webhook");
     store_.webhooks().remove(caller.team_id);
     audit(caller, "integrations.marketo.webhook.deleted", webhook_json(*before), std::nullopt);
+    return Status::success();
   });
-  if (failure) return *failure;
-  return Status::success();
 }
 
 std::optional<store::MarketoWebhook> MarketoWebhooks::of_team(const std::string& team_id) {

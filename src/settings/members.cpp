@@ -53,30 +53,21 @@ Status Accounts::remove_user(const std::string& email) {
 }
 
 Status Accounts::change_role(const store::User& user, Role role) {
-  std::optional<Error> failure;
   // Counting and changing in one transaction: two admins demoting each other cannot both win.
-  store_.transaction([&] {
-    if (user.role == Role::Admin && role != Role::Admin && store_.users().count_admins(user.team_id) <= 1) {
-      failure = last_admin();
-      return;
-    }
+  return store_.transaction([&]() -> Status {
+    if (user.role == Role::Admin && role != Role::Admin && store_.users().count_admins(user.team_id) <= 1)
+      return last_admin();
     store_.users().set_role(user.id, role);
+    return Status::success();
   });
-  if (failure) return *failure;
-  return Status::success();
 }
 
 Status Accounts::remove(const store::User& user) {
-  std::optional<Error> failure;
-  store_.transaction([&] {
-    if (user.role == Role::Admin && store_.users().count_admins(user.team_id) <= 1) {
-      failure = last_admin();
-      return;
-    }
+  return store_.transaction([&]() -> Status {
+    if (user.role == Role::Admin && store_.users().count_admins(user.team_id) <= 1) return last_admin();
     store_.users().remove(user.id, clock_.now());
+    return Status::success();
   });
-  if (failure) return *failure;
-  return Status::success();
 }
 
 }  // namespace sg::settings

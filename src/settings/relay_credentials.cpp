@@ -107,16 +107,11 @@ Result<IssuedRelayCredential> StoreRelayCredentials::add(const std::string& team
 }
 
 Status StoreRelayCredentials::remove(const RelayCredential& credential, const Caller* actor) {
-  std::optional<Error> failure;
-  store_.transaction([&] {
-    if (!store_.relay_credentials().remove(credential.id)) {  // revoked meanwhile
-      failure = no_credential(credential.id);
-      return;
-    }
+  return store_.transaction([&]() -> Status {
+    if (!store_.relay_credentials().remove(credential.id)) return no_credential(credential.id);  // revoked meanwhile
     audit(credential.team_id, actor, "relay_credential.revoked", credential_json(credential), std::nullopt);
+    return Status::success();
   });
-  if (failure) return *failure;
-  return Status::success();
 }
 
 void StoreRelayCredentials::audit(const std::string& team_id, const Caller* actor, const std::string& action,

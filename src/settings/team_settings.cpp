@@ -78,24 +78,21 @@ Status TeamSettings::may_connect(const Caller& caller) const { return require_ad
 
 Result<store::UnsubscribeSettings> TeamSettings::change(const Caller& caller, const SettingsChange& change) {
   if (Status may = may_change(caller); !may) return may.error();
-  std::optional<Error> failure;
-  store::UnsubscribeSettings before, after;
-  store_.transaction([&] {
-    before = after = store_.settings().get(caller.team_id);
+  return store_.transaction([&]() -> Result<store::UnsubscribeSettings> {
+    auto before = store_.settings().get(caller.team_id);
+    auto after = before;
     if (change.marketo_check_enabled) after.marketo_check_enabled = *change.marketo_check_enabled;
     if (change.on_check_unavailable) after.on_check_unavailable = *change.on_check_unavailable;
     if (after.marketo_check_enabled && !before.marketo_check_enabled &&
         !store_.connections().get(caller.team_id)) {
-      failure = Error::make(marketo::errc::not_connected,
-                            "connect Marketo (PUT /api/v1/integrations/marketo) before enabling the check");
-      return;
+      return Error::make(marketo::errc::not_connected,
+                         "connect Marketo (PUT /api/v1/integrations/marketo) before enabling the check");
     }
     store_.settings().put(caller.team_id, after, clock_.now());
     if (settings_json(before) != settings_json(after))
       audit(caller, "settings.unsubscribe.updated", settings_json(before), settings_json(after));
+    return after;
   });
-  if (failure) return *failure;
-  return after;
 }
 
 Result<store::UnsubscribeSettings> TeamSettings::set_mirror_authoritative(const Caller& caller, bool authoritative) {
@@ -177,21 +174,16 @@ Result<ConnectionView> TeamSettings::connection(const Caller& caller) {
 
 Status TeamSettings::disconnect(const Caller& caller) {
   if (Status may = require_admin(caller, "disconnect Marketo"); !may) return may;
-  std::optional<Error> failure;
-  store_.transaction([&] {
+  Status removed = store_.transaction([&]() -> Status {
     auto before = store_.connections().get(caller.team_id);
-    if (!before) {
-      failure = Error::not_found("the team has no Marketo connection");
-      return;
-    }
-    if (store_.settings().get(caller.team_id).marketo_check_enabled) {
-      failure = Error::make(errc::check_enabled, "turn the Marketo unsubscribe check off before disconnecting");
-      return;
-    }
+    if (!before) return Error::not_found("the team has no Marketo connection");
+    if (store_.settings().get(caller.team_id).marketo_check_enabled)
+      return Error::make(errc::check_enabled, "turn the Marketo unsubscribe check off before disconnecting");
     store_.connections().remove(caller.team_id);
     audit(caller, "integrations.marketo.disconnected", connection_json(view_of(*before)), std::nullopt);
+    return Status::success();
   });
-  if (failure) return *failure;
+  if (!removed) return removed;
   connection_changed_(caller.team_id);
   return Status::success();
 }

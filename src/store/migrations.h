@@ -1,17 +1,16 @@
-// Versioned schema migrations, applied in order at start inside one transaction each.
+// Applies a schema history: each version in its own transaction, under a lock the engine
+// holds for the transaction, so that instances starting together migrate once.
 #pragma once
 
+#include <span>
 #include <string_view>
 
-#include "store/sqlite_db.h"
+#include "store/db.h"
 
 namespace sg::store {
 
-// Brings the database to the newest schema; returns the version reached.
-int migrate(SqliteDb& db);
-
-// The statements that bring the schema to `version` (1-based) from the one before; lets
-// a test replay one step over rows written before it.
-std::string_view migration_sql(int version);
+// Brings the database to the newest version of `history` (entry i makes version i+1);
+// returns the version reached.
+int migrate(Db& db, std::span<const std::string_view> history);
 
 }  // namespace sg::store

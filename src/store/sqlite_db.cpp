@@ -7,87 +7,52 @@
 
 namespace sg::store {
 
-Stmt::Stmt(SqliteDb& db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+class SqliteConnection::Statement final : public StatementImpl {
+ public:
+  Statement(SqliteConnection& conn, sqlite3_stmt* stmt) : conn_(conn), stmt_(stmt) {}
+  ~Statement() override { sqlite3_finalize(stmt_); }
 
-Stmt::~Stmt() {
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-}
-
-Stmt& Stmt::bind(int64_t v) {
-  if (sqlite3_bind_int64(stmt_, next_param_++, v) != SQLITE_OK) db_.fail("bind");
-  return *this;
-}
-
-Stmt& Stmt::bind(const std::string& v) {
-  if (sqlite3_bind_text(stmt_, next_param_++, v.data(), static_cast<int>(v.size()),
-                        SQLITE_TRANSIENT) != SQLITE_OK)
-    db_.fail("bind");
-  return *this;
-}
-
-Stmt& Stmt::bind(const std::optional<std::string>& v) {
-  if (v) return bind(*v);
-  if (sqlite3_bind_null(stmt_, next_param_++) != SQLITE_OK) db_.fail("bind");
-  return *this;
-}
-
-Stmt& Stmt::bind(const std::optional<int64_t>& v) {
-  if (v) return bind(*v);
-  if (sqlite3_bind_null(stmt_, next_param_++) != SQLITE_OK) db_.fail("bind");
-  return *this;
-}
-
-Stmt& Stmt::bind_blob(const std::string& bytes) {
-  if (sqlite3_bind_blob(stmt_, next_param_++, bytes.data(), static_cast<int>(bytes.size()),
-                        SQLITE_TRANSIENT) != SQLITE_OK)
-    db_.fail("bind");
-  return *this;
-}
-
-bool Stmt::step() {
-  int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  db_.fail("step");
-}
-
-void Stmt::run() {
-  while (step()) {
+  void bind_null(int index) override { check(sqlite3_bind_null(stmt_, index)); }
+  void bind_integer(int index, int64_t v) override { check(sqlite3_bind_int64(stmt_, index, v)); }
+  void bind_text(int index, std::string_view v) override {
+    check(sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
   }
-}
+  void bind_blob(int index, std::string_view bytes) override {
+    check(sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT));
+  }
 
-void Stmt::reset() {
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-  next_param_ = 1;
-}
+  bool step() override {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    conn_.fail("step");
+  }
+  int changes() const override { return sqlite3_changes(conn_.handle()); }
+  void reset() override {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
 
-int Stmt::changes() const { return sqlite3_changes(db_.handle()); }
+  bool is_null(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string text(int col) const override {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : "";
+  }
+  int64_t integer(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  std::string blob(int col) const override {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    return p ? std::string(static_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : "";
+  }
 
-std::string Stmt::text(int col) const {
-  const auto* p = sqlite3_column_text(stmt_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : "";
-}
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) conn_.fail("bind");
+  }
+  SqliteConnection& conn_;
+  sqlite3_stmt* stmt_;
+};
 
-std::optional<std::string> Stmt::opt_text(int col) const {
-  if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
-  return text(col);
-}
-
-int64_t Stmt::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-
-std::optional<int64_t> Stmt::opt_integer(int col) const {
-  if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
-  return integer(col);
-}
-
-std::string Stmt::blob(int col) const {
-  const void* p = sqlite3_column_blob(stmt_, col);
-  return p ? std::string(static_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : "";
-}
-
-SqliteDb::SqliteDb(const std::string& path) {
+SqliteConnection::SqliteConnection(const std::string& path) {
   if (path != ":memory:") {
     auto parent = std::filesystem::path(path).parent_path();
     std::error_code ec;
@@ -97,8 +62,7 @@ SqliteDb::SqliteDb(const std::string& path) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) ::close(fd);
   }
-  if (sqlite3_open_v2(path.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -110,54 +74,43 @@ SqliteDb::SqliteDb(const std::string& path) {
   exec("PRAGMA foreign_keys=ON");
 }
 
-SqliteDb::~SqliteDb() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+SqliteConnection::~SqliteConnection() {
+  cache_.clear();  // statements are finalized before the connection closes
   sqlite3_close(db_);
 }
 
-Stmt SqliteDb::prepare(const std::string& sql) {
-  auto it = cache_.find(sql);
+StatementImpl& SqliteConnection::prepare(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
-        SQLITE_OK)
-      fail("prepare: " + sql);
-    it = cache_.emplace(sql, stmt).first;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                           nullptr) != SQLITE_OK)
+      fail("prepare: " + std::string(sql));
+    it = cache_.emplace(std::string(sql), std::make_unique<Statement>(*this, stmt)).first;
   }
-  return Stmt(*this, it->second);
+  return *it->second;
 }
 
-void SqliteDb::exec(const std::string& sql) {
+void SqliteConnection::exec(std::string_view sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
     throw StoreError("sqlite: " + msg);
   }
 }
 
-void SqliteDb::fail(const std::string& what) const {
+void SqliteConnection::begin() { exec("BEGIN IMMEDIATE"); }
+
+void SqliteConnection::commit() { exec("COMMIT"); }
+
+void SqliteConnection::rollback() noexcept {
+  // When a statement failed SQLite may have rolled back already; nothing more can be done.
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void SqliteConnection::fail(const std::string& what) const {
   throw StoreError("sqlite " + what + ": " + sqlite3_errmsg(db_));
-}
-
-Transaction::Transaction(SqliteDb& db)
-    : db_(db), lock_(db.lock()), outer_(sqlite3_get_autocommit(db.handle()) != 0) {
-  if (outer_) db_.exec("BEGIN IMMEDIATE");
-}
-
-Transaction::~Transaction() {
-  if (outer_ && !done_) {
-    try {
-      db_.exec("ROLLBACK");
-    } catch (const StoreError&) {
-      // Nothing more can be done: SQLite rolls back itself when the statement failed.
-    }
-  }
-}
-
-void Transaction::commit() {
-  if (outer_) db_.exec("COMMIT");
-  done_ = true;
 }
 
 }  // namespace sg::store

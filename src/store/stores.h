@@ -1,5 +1,5 @@
-// One repository interface per aggregate. The SQLite implementations live beside
-// these; a PostgreSQL one will implement the same interfaces. Methods throw
+// One repository interface per aggregate, implemented once in SQL over the engine seam
+// (db.h) for SQLite and PostgreSQL alike. Methods throw
 // StoreError only when the database itself fails; "absent" is an empty optional.
 // All implementations are thread-safe.
 #pragma once
@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -220,10 +221,24 @@ class Store {
   virtual MarketoSyncStore& marketo_sync() = 0;
   virtual WebhookStore& webhooks() = 0;
   virtual RelayCredentialStore& relay_credentials() = 0;
-  // Runs `work` atomically: every write in it lands, or none does (on exception).
-  virtual void transaction(const std::function<void()>& work) = 0;
+  // Runs `work` atomically and returns what it returns: every write in it lands, or none
+  // does (on exception).
+  template <class Work>
+  auto transaction(Work&& work) -> std::invoke_result_t<Work&> {
+    using Result = std::invoke_result_t<Work&>;
+    if constexpr (std::is_void_v<Result>) {
+      in_transaction(work);
+    } else {
+      std::optional<Result> result;
+      in_transaction([&] { result.emplace(work()); });
+      return std::move(*result);
+    }
+  }
   // True when the database answers a trivial query.
   virtual bool ping() = 0;
+
+ protected:
+  virtual void in_transaction(const std::function<void()>& work) = 0;
 };
 
 }  // namespace sg::store

@@ -11,7 +11,7 @@
 #include <system_error>
 
 #include "crypto/secret_key.h"
-#include "store/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace sg::test {
 

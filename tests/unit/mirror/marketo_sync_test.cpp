@@ -82,8 +82,8 @@ class MarketoSyncTest : public MarketoHarness {
   // A write-back as the database holds it (the store has no reader for finished ones).
   std::vector<WriteBackRow> writebacks() {
     store::SqliteDb db(db_file.path());
-    auto lock = db.lock();
-    auto s = db.prepare("SELECT attempts, next_attempt_at, last_error, outcome, done_at FROM marketo_writebacks "
+    auto conn = db.connect();
+    auto s = conn.prepare("SELECT attempts, next_attempt_at, last_error, outcome, done_at FROM marketo_writebacks "
                         "ORDER BY id");
     std::vector<WriteBackRow> out;
     while (s.step())

@@ -76,8 +76,8 @@ TEST_F(RelayCredentialsTest, WrongPasswordUnknownUsernameOrAnotherCredentialsPas
 TEST_F(RelayCredentialsTest, ThePasswordIsStoredOnlyAsItsHash) {
   auto made = create(admins[0]);
   store::SqliteDb raw(db_file.path());
-  auto lock = raw.lock();
-  auto s = raw.prepare("SELECT id, team_id, name, username, password_hash, created_at FROM relay_credentials");
+  auto conn = raw.connect();
+  auto s = conn.prepare("SELECT id, team_id, name, username, password_hash, created_at FROM relay_credentials");
   ASSERT_TRUE(s.step());
   for (int i = 0; i < 6; ++i)
     EXPECT_EQ(std::string::npos, s.text(i).find(made.password.substr(5))) << "column " << i;

@@ -7,7 +7,7 @@
 
 #include "crypto/secret_key.h"
 #include "fakes/fake_clock.h"
-#include "store/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace sg::stats {
 namespace {

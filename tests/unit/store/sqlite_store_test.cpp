@@ -7,7 +7,7 @@
 
 #include "crypto/secret_key.h"
 #include "fakes/temp_store.h"
-#include "store/migrations.h"
+#include "store/sqlite_migrations.h"
 #include "store/sqlite_db.h"
 
 namespace sg::store {
@@ -252,8 +252,8 @@ TEST_F(StoreTest, EveryMigrationIsStrict) {
   // schema is not what its version says, and must stop rather than pass unnoticed.
   store.reset();
   SqliteDb db(db_file.path());
-  auto lock = db.lock();
-  EXPECT_ANY_THROW(db.exec(std::string(migration_sql(8)))) << "marketo_webhooks exists already";
+  auto conn = db.connect();
+  EXPECT_ANY_THROW(conn.exec(std::string(migration_sql(8)))) << "marketo_webhooks exists already";
 }
 
 TEST_F(StoreTest, ReopeningKeepsDataAndSchema) {
@@ -308,9 +308,9 @@ TEST_F(StoreTest, MigrationMarksEarlierGroupDropsSilent) {
   store.reset();
   {
     SqliteDb db(db_file.path());
-    auto lock = db.lock();
-    db.exec("ALTER TABLE emails DROP COLUMN silent");
-    db.exec(std::string(migration_sql(7)));
+    auto conn = db.connect();
+    conn.exec("ALTER TABLE emails DROP COLUMN silent");
+    conn.exec(std::string(migration_sql(7)));
   }
   store = db_file.open(test_key());
   EXPECT_TRUE(store->emails().find(team.id, "em_dropped")->silent);

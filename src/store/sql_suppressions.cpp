@@ -1,5 +1,5 @@
-// The local suppression list in SQLite.
-#include "store/sqlite_repos.h"
+// The local suppression list in SQL.
+#include "store/sql_repos.h"
 
 #include <cctype>
 
@@ -14,10 +14,10 @@ Suppression read_suppression(Stmt& s) {
 
 }  // namespace
 
-std::vector<std::string> SqliteSuppressions::suppressed_among(
+std::vector<std::string> SqlSuppressions::suppressed_among(
     const std::string& team_id, const std::vector<std::string>& email_keys) {
-  auto lock = db_.lock();
-  auto s = db_.prepare("SELECT 1 FROM suppressions WHERE team_id = ? AND email_key = ?");
+  auto conn = db_.connect();
+  auto s = conn.prepare("SELECT 1 FROM suppressions WHERE team_id = ? AND email_key = ?");
   std::vector<std::string> out;
   for (const auto& key : email_keys) {
     s.bind_all(team_id, key);
@@ -27,37 +27,37 @@ std::vector<std::string> SqliteSuppressions::suppressed_among(
   return out;
 }
 
-bool SqliteSuppressions::add(const std::string& team_id, const std::string& email,
+bool SqlSuppressions::add(const std::string& team_id, const std::string& email,
                              const std::string& source, const std::string& reason,
                              const std::optional<std::string>& created_by, TimePoint now) {
-  auto lock = db_.lock();
-  auto s = db_.prepare("INSERT INTO suppressions (team_id, email_key, email, source, reason, created_by, "
-                       "created_at) VALUES (?, lower(?), ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  auto conn = db_.connect();
+  auto s = conn.prepare("INSERT INTO suppressions (team_id, email_key, email, source, reason, created_by, "
+                        "created_at) VALUES (?, lower(?), ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
   s.bind_all(team_id, email, email, source, reason, created_by, to_unix_millis(now)).run();
   return s.changes() > 0;
 }
 
-std::optional<Suppression> SqliteSuppressions::find(const std::string& team_id, const std::string& email_key) {
-  auto lock = db_.lock();
-  auto s = db_.prepare(std::string("SELECT ") + kSuppressionColumns +
+std::optional<Suppression> SqlSuppressions::find(const std::string& team_id, const std::string& email_key) {
+  auto conn = db_.connect();
+  auto s = conn.prepare(std::string("SELECT ") + kSuppressionColumns +
                        " FROM suppressions WHERE team_id = ? AND email_key = ?");
   s.bind_all(team_id, email_key);
   if (!s.step()) return std::nullopt;
   return read_suppression(s);
 }
 
-bool SqliteSuppressions::remove(const std::string& team_id, const std::string& email_key) {
-  auto lock = db_.lock();
-  auto s = db_.prepare("DELETE FROM suppressions WHERE team_id = ? AND email_key = ?");
+bool SqlSuppressions::remove(const std::string& team_id, const std::string& email_key) {
+  auto conn = db_.connect();
+  auto s = conn.prepare("DELETE FROM suppressions WHERE team_id = ? AND email_key = ?");
   s.bind_all(team_id, email_key).run();
   return s.changes() > 0;
 }
 
-std::vector<Suppression> SqliteSuppressions::list(const std::string& team_id, const std::string& search,
+std::vector<Suppression> SqlSuppressions::list(const std::string& team_id, const std::string& search,
                                                   const std::string& after_key, int limit) {
-  auto lock = db_.lock();
+  auto conn = db_.connect();
   // instr() rather than LIKE: a search for "a_b" must not treat "_" as a wildcard.
-  auto s = db_.prepare(std::string("SELECT ") + kSuppressionColumns +
+  auto s = conn.prepare(std::string("SELECT ") + kSuppressionColumns +
                        " FROM suppressions WHERE team_id = ? AND email_key > ? AND (? = '' OR instr(email_key, ?) > 0)"
                        " ORDER BY email_key LIMIT ?");
   std::string needle = search;

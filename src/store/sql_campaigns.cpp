@@ -1,5 +1,5 @@
-// Campaigns, their steps and enrollments in SQLite.
-#include "store/sqlite_repos.h"
+// Campaigns, their steps and enrollments in SQL.
+#include "store/sql_repos.h"
 #include "store/time_columns.h"
 
 namespace sg::store {
@@ -42,61 +42,62 @@ std::optional<EnrollmentState> parse_enrollment_state(std::string_view text) {
   return std::nullopt;
 }
 
-void SqliteCampaigns::create(const Campaign& c) {
-  Transaction tx(db_);
-  db_.prepare("INSERT INTO campaigns (id, team_id, user_id, from_email, name, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .bind_all(c.id, c.team_id, c.user_id, c.from_email, c.name, to_unix_millis(c.created_at))
-      .run();
-  auto step = db_.prepare("INSERT INTO campaign_steps (campaign_id, step_index, delay_seconds, subject, "
-                          "text_body, html_body) VALUES (?, ?, ?, ?, ?, ?)");
-  for (size_t i = 0; i < c.steps.size(); ++i) {
-    const auto& s = c.steps[i];
-    step.bind_all(c.id, static_cast<int64_t>(i), s.delay_seconds, s.subject, s.text, s.html).run();
-    step.reset();
-  }
-  tx.commit();
+void SqlCampaigns::create(const Campaign& c) {
+  db_.transaction([&] {
+    auto conn = db_.connect();
+    conn.prepare("INSERT INTO campaigns (id, team_id, user_id, from_email, name, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind_all(c.id, c.team_id, c.user_id, c.from_email, c.name, to_unix_millis(c.created_at))
+        .run();
+    auto step = conn.prepare("INSERT INTO campaign_steps (campaign_id, step_index, delay_seconds, subject, "
+                              "text_body, html_body) VALUES (?, ?, ?, ?, ?, ?)");
+    for (size_t i = 0; i < c.steps.size(); ++i) {
+      const auto& s = c.steps[i];
+      step.bind_all(c.id, static_cast<int64_t>(i), s.delay_seconds, s.subject, s.text, s.html).run();
+      step.reset();
+    }
+  });
 }
 
-std::vector<CampaignStep> SqliteCampaigns::steps_of(const std::string& campaign_id) {
-  auto s = db_.prepare("SELECT delay_seconds, subject, text_body, html_body FROM campaign_steps "
-                       "WHERE campaign_id = ? ORDER BY step_index");
+std::vector<CampaignStep> SqlCampaigns::steps_of(Conn& conn, const std::string& campaign_id) {
+  auto s = conn.prepare("SELECT delay_seconds, subject, text_body, html_body FROM campaign_steps "
+                        "WHERE campaign_id = ? ORDER BY step_index");
   s.bind(campaign_id);
   std::vector<CampaignStep> out;
   while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3)});
   return out;
 }
 
-std::optional<Campaign> SqliteCampaigns::find(const std::string& team_id, const std::string& id) {
-  auto lock = db_.lock();
+std::optional<Campaign> SqlCampaigns::find(const std::string& team_id, const std::string& id) {
+  auto conn = db_.connect();
   Campaign c;
   {
-    auto s = db_.prepare("SELECT id, team_id, user_id, from_email, name, created_at FROM campaigns "
-                         "WHERE team_id = ? AND id = ?");
+    auto s = conn.prepare("SELECT id, team_id, user_id, from_email, name, created_at FROM campaigns "
+                          "WHERE team_id = ? AND id = ?");
     s.bind_all(team_id, id);
     if (!s.step()) return std::nullopt;
     c = {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), {}, from_unix_millis(s.integer(5))};
   }
-  c.steps = steps_of(c.id);
+  c.steps = steps_of(conn, c.id);
   return c;
 }
 
-std::vector<Campaign> SqliteCampaigns::list(const std::string& team_id) {
-  auto lock = db_.lock();
+std::vector<Campaign> SqlCampaigns::list(const std::string& team_id) {
+  auto conn = db_.connect();
   std::vector<Campaign> out;
   {
-    auto s = db_.prepare("SELECT id, team_id, user_id, from_email, name, created_at FROM campaigns "
-                         "WHERE team_id = ? ORDER BY created_at DESC, id DESC");
+    auto s = conn.prepare("SELECT id, team_id, user_id, from_email, name, created_at FROM campaigns "
+                          "WHERE team_id = ? ORDER BY created_at DESC, id DESC");
     s.bind(team_id);
     while (s.step())
       out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), {}, from_unix_millis(s.integer(5))});
   }
-  for (auto& c : out) c.steps = steps_of(c.id);
+  for (auto& c : out) c.steps = steps_of(conn, c.id);
   return out;
 }
 
-void SqliteCampaigns::add_enrollment(const Enrollment& e) {
-  auto lock = db_.lock();
-  db_.prepare(std::string("INSERT INTO enrollments (") + kEnrollmentColumns +
+void SqlCampaigns::add_enrollment(const Enrollment& e) {
+  auto conn = db_.connect();
+  conn.prepare(std::string("INSERT INTO enrollments (") + kEnrollmentColumns +
               ", email_key, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, lower(?), ?)")
       .bind_all(e.id, e.campaign_id, e.team_id, e.email, e.vars_json, std::string(to_string(e.state)),
                 e.reason.empty() ? std::nullopt : std::optional(e.reason), e.next_step, opt_ms(e.next_due_at),
@@ -104,17 +105,17 @@ void SqliteCampaigns::add_enrollment(const Enrollment& e) {
       .run();
 }
 
-std::optional<Enrollment> SqliteCampaigns::find_enrollment(const std::string& id) {
-  auto lock = db_.lock();
-  auto s = db_.prepare(std::string("SELECT ") + kEnrollmentColumns + " FROM enrollments WHERE id = ?");
+std::optional<Enrollment> SqlCampaigns::find_enrollment(const std::string& id) {
+  auto conn = db_.connect();
+  auto s = conn.prepare(std::string("SELECT ") + kEnrollmentColumns + " FROM enrollments WHERE id = ?");
   s.bind(id);
   if (!s.step()) return std::nullopt;
   return read_enrollment(s);
 }
 
-std::vector<Enrollment> SqliteCampaigns::enrollments(const std::string& campaign_id) {
-  auto lock = db_.lock();
-  auto s = db_.prepare(std::string("SELECT ") + kEnrollmentColumns +
+std::vector<Enrollment> SqlCampaigns::enrollments(const std::string& campaign_id) {
+  auto conn = db_.connect();
+  auto s = conn.prepare(std::string("SELECT ") + kEnrollmentColumns +
                        " FROM enrollments WHERE campaign_id = ? ORDER BY created_at, id");
   s.bind(campaign_id);
   std::vector<Enrollment> out;
@@ -122,10 +123,10 @@ std::vector<Enrollment> SqliteCampaigns::enrollments(const std::string& campaign
   return out;
 }
 
-std::vector<std::string> SqliteCampaigns::active_among(const std::string& campaign_id,
+std::vector<std::string> SqlCampaigns::active_among(const std::string& campaign_id,
                                                        const std::vector<std::string>& email_keys) {
-  auto lock = db_.lock();
-  auto s = db_.prepare("SELECT 1 FROM enrollments WHERE campaign_id = ? AND email_key = ? AND state = 'active'");
+  auto conn = db_.connect();
+  auto s = conn.prepare("SELECT 1 FROM enrollments WHERE campaign_id = ? AND email_key = ? AND state = 'active'");
   std::vector<std::string> out;
   for (const auto& key : email_keys) {
     s.bind_all(campaign_id, key);
@@ -135,9 +136,9 @@ std::vector<std::string> SqliteCampaigns::active_among(const std::string& campai
   return out;
 }
 
-std::vector<Enrollment> SqliteCampaigns::due(TimePoint now, int limit) {
-  auto lock = db_.lock();
-  auto s = db_.prepare(std::string("SELECT ") + kEnrollmentColumns +
+std::vector<Enrollment> SqlCampaigns::due(TimePoint now, int limit) {
+  auto conn = db_.connect();
+  auto s = conn.prepare(std::string("SELECT ") + kEnrollmentColumns +
                        " FROM enrollments WHERE state = 'active' AND next_due_at IS NOT NULL"
                        " AND next_due_at <= ? ORDER BY next_due_at LIMIT ?");
   s.bind_all(to_unix_millis(now), limit);
@@ -146,27 +147,27 @@ std::vector<Enrollment> SqliteCampaigns::due(TimePoint now, int limit) {
   return out;
 }
 
-void SqliteCampaigns::update(const Enrollment& e, TimePoint now) {
-  auto lock = db_.lock();
-  db_.prepare("UPDATE enrollments SET state = ?, reason = ?, next_step = ?, next_due_at = ?, updated_at = ? "
-              "WHERE id = ?")
+void SqlCampaigns::update(const Enrollment& e, TimePoint now) {
+  auto conn = db_.connect();
+  conn.prepare("UPDATE enrollments SET state = ?, reason = ?, next_step = ?, next_due_at = ?, updated_at = ? "
+               "WHERE id = ?")
       .bind_all(std::string(to_string(e.state)), e.reason.empty() ? std::nullopt : std::optional(e.reason),
                 e.next_step, opt_ms(e.next_due_at), to_unix_millis(now), e.id)
       .run();
 }
 
-int SqliteCampaigns::stop_for_address(const std::string& team_id, const std::string& email_key,
+int SqlCampaigns::stop_for_address(const std::string& team_id, const std::string& email_key,
                                       const std::string& reason, TimePoint now) {
-  auto lock = db_.lock();
-  auto s = db_.prepare("UPDATE enrollments SET state = 'stopped', reason = ?, next_due_at = NULL, updated_at = ? "
-                       "WHERE team_id = ? AND email_key = ? AND state = 'active'");
+  auto conn = db_.connect();
+  auto s = conn.prepare("UPDATE enrollments SET state = 'stopped', reason = ?, next_due_at = NULL, updated_at = ? "
+                        "WHERE team_id = ? AND email_key = ? AND state = 'active'");
   s.bind_all(reason, to_unix_millis(now), team_id, email_key).run();
   return s.changes();
 }
 
-int SqliteCampaigns::stop_suppressed(const std::string& team_id, TimePoint now) {
-  auto lock = db_.lock();
-  auto s = db_.prepare(
+int SqlCampaigns::stop_suppressed(const std::string& team_id, TimePoint now) {
+  auto conn = db_.connect();
+  auto s = conn.prepare(
       "UPDATE enrollments SET state = 'stopped', reason = 'suppressed', next_due_at = NULL, updated_at = ?1 "
       "WHERE team_id = ?2 AND state = 'active' AND email_key IN "
       "(SELECT email_key FROM suppressions WHERE team_id = ?2)");

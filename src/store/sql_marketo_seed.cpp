@@ -1,5 +1,5 @@
-// The mirror seed's progress in SQLite.
-#include "store/sqlite_repos.h"
+// The mirror seed's progress in SQL.
+#include "store/sql_repos.h"
 #include "store/time_columns.h"
 
 namespace sg::store {
@@ -13,9 +13,9 @@ SeedPhase phase_named(std::string_view name) {
 
 }  // namespace
 
-SeedState SqliteMarketoSync::seed_state(const std::string& team_id) {
-  auto lock = db_.lock();
-  auto s = db_.prepare(
+SeedState SqlMarketoSync::seed_state(const std::string& team_id) {
+  auto conn = db_.connect();
+  auto s = conn.prepare(
       "SELECT instance, phase, export_id, polls, window_end, empty_windows, addresses, failures, next_step_at, "
       "started_at, finished_at, last_error FROM marketo_seed WHERE team_id = ?");
   s.bind(team_id);
@@ -34,9 +34,9 @@ SeedState SqliteMarketoSync::seed_state(const std::string& team_id) {
           s.opt_text(11).value_or("")};
 }
 
-void SqliteMarketoSync::put_seed_state(const std::string& team_id, const SeedState& v) {
-  auto lock = db_.lock();
-  db_.prepare(
+void SqlMarketoSync::put_seed_state(const std::string& team_id, const SeedState& v) {
+  auto conn = db_.connect();
+  conn.prepare(
          "INSERT INTO marketo_seed (team_id, instance, phase, export_id, polls, window_end, empty_windows, addresses, "
          "failures, next_step_at, started_at, finished_at, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
          "ON CONFLICT(team_id) DO UPDATE SET instance = excluded.instance, phase = excluded.phase, "

@@ -1,25 +1,25 @@
-// The SQLite repositories behind the Store interfaces; each borrows the shared
-// SqliteDb, which must outlive it. Internal to the store module.
+// The repositories behind the Store interfaces, written once in SQL over the engine seam;
+// each borrows the shared Db, which must outlive it. Internal to the store module.
 #pragma once
 
 #include "crypto/secret_key.h"
-#include "store/sqlite_db.h"
+#include "store/db.h"
 #include "store/stores.h"
 
 namespace sg::store {
 
-class SqliteTeams final : public TeamStore {
+class SqlTeams final : public TeamStore {
  public:
-  explicit SqliteTeams(SqliteDb& db) : db_(db) {}
+  explicit SqlTeams(Db& db) : db_(db) {}
   std::optional<Team> find_by_name(const std::string& name) override;
   Team create(const std::string& name, TimePoint now) override;
  private:
-  SqliteDb& db_;
+  Db& db_;
 };
 
-class SqliteUsers final : public UserStore {
+class SqlUsers final : public UserStore {
  public:
-  explicit SqliteUsers(SqliteDb& db) : db_(db) {}
+  explicit SqlUsers(Db& db) : db_(db) {}
   std::optional<User> find_by_email(const std::string& email_key) override;
   std::optional<User> find_by_token_hash(const std::string& token_hash) override;
   void create(const User& user, TimePoint now) override;
@@ -39,32 +39,32 @@ class SqliteUsers final : public UserStore {
   void remove_session(const std::string& token_hash) override;
   void remove_sessions_of(const std::string& user_id) override;
  private:
-  SqliteDb& db_;
+  Db& db_;
 };
 
-class SqliteSettings final : public SettingsStore {
+class SqlSettings final : public SettingsStore {
  public:
-  explicit SqliteSettings(SqliteDb& db) : db_(db) {}
+  explicit SqlSettings(Db& db) : db_(db) {}
   UnsubscribeSettings get(const std::string& team_id) override;
   void put(const std::string& team_id, const UnsubscribeSettings& s, TimePoint now) override;
  private:
-  SqliteDb& db_;
+  Db& db_;
 };
 
-class SqliteConnections final : public ConnectionStore {
+class SqlConnections final : public ConnectionStore {
  public:
-  SqliteConnections(SqliteDb& db, const crypto::SecretKey& key) : db_(db), key_(key) {}
+  SqlConnections(Db& db, const crypto::SecretKey& key) : db_(db), key_(key) {}
   std::optional<MarketoConnection> get(const std::string& team_id) override;
   void put(const std::string& team_id, const MarketoConnection& c) override;
   bool remove(const std::string& team_id) override;
  private:
-  SqliteDb& db_;
+  Db& db_;
   const crypto::SecretKey key_;
 };
 
-class SqliteEmails final : public EmailStore {
+class SqlEmails final : public EmailStore {
  public:
-  explicit SqliteEmails(SqliteDb& db) : db_(db) {}
+  explicit SqlEmails(Db& db) : db_(db) {}
   void insert(const EmailRecord& email) override;
   std::optional<EmailRecord> find(const std::string& team_id, const std::string& id) override;
   std::vector<EmailRecord> list(const EmailFilter& filter) override;
@@ -80,31 +80,31 @@ class SqliteEmails final : public EmailStore {
   void put_submitted_message(const std::string& email_id, const std::string& mime) override;
   std::optional<std::string> submitted_message(const std::string& email_id) override;
  private:
-  SqliteDb& db_;
+  Db& db_;
 };
 
-class SqliteIdempotency final : public IdempotencyStore {
+class SqlIdempotency final : public IdempotencyStore {
  public:
-  explicit SqliteIdempotency(SqliteDb& db) : db_(db) {}
+  explicit SqlIdempotency(Db& db) : db_(db) {}
   std::optional<StoredResponse> find(const std::string& user_id, const std::string& key) override;
   void put(const std::string& user_id, const std::string& key, const StoredResponse& r,
            TimePoint now) override;
  private:
-  SqliteDb& db_;
+  Db& db_;
 };
 
-class SqliteAudit final : public AuditStore {
+class SqlAudit final : public AuditStore {
  public:
-  explicit SqliteAudit(SqliteDb& db) : db_(db) {}
+  explicit SqlAudit(Db& db) : db_(db) {}
   void append(const AuditEntry& entry) override;
   std::vector<AuditEntry> recent(const std::string& team_id, int limit) override;
  private:
-  SqliteDb& db_;
+  Db& db_;
 };
 
-class SqliteSuppressions final : public SuppressionStore {
+class SqlSuppressions final : public SuppressionStore {
  public:
-  explicit SqliteSuppressions(SqliteDb& db) : db_(db) {}
+  explicit SqlSuppressions(Db& db) : db_(db) {}
   std::vector<std::string> suppressed_among(const std::string& team_id,
                                             const std::vector<std::string>& email_keys) override;
   bool add(const std::string& team_id, const std::string& email, const std::string& source,
@@ -115,12 +115,12 @@ class SqliteSuppressions final : public SuppressionStore {
   std::vector<Suppression> list(const std::string& team_id, const std::string& search,
                                 const std::string& after_key, int limit) override;
  private:
-  SqliteDb& db_;
+  Db& db_;
 };
 
-class SqliteCampaigns final : public CampaignStore {
+class SqlCampaigns final : public CampaignStore {
  public:
-  explicit SqliteCampaigns(SqliteDb& db) : db_(db) {}
+  explicit SqlCampaigns(Db& db) : db_(db) {}
   void create(const Campaign& campaign) override;
   std::optional<Campaign> find(const std::string& team_id, const std::string& id) override;
   std::vector<Campaign> list(const std::string& team_id) override;
@@ -135,13 +135,13 @@ class SqliteCampaigns final : public CampaignStore {
                        const std::string& reason, TimePoint now) override;
   int stop_suppressed(const std::string& team_id, TimePoint now) override;
  private:
-  std::vector<CampaignStep> steps_of(const std::string& campaign_id);
-  SqliteDb& db_;
+  static std::vector<CampaignStep> steps_of(Conn& conn, const std::string& campaign_id);
+  Db& db_;
 };
 
-class SqliteMarketoSync final : public MarketoSyncStore {
+class SqlMarketoSync final : public MarketoSyncStore {
  public:
-  explicit SqliteMarketoSync(SqliteDb& db) : db_(db) {}
+  explicit SqlMarketoSync(Db& db) : db_(db) {}
   void enqueue_writeback(const std::string& team_id, const std::string& email, const std::string& reason,
                          TimePoint now) override;
   std::vector<WriteBack> due_writebacks(TimePoint now, int limit) override;
@@ -157,12 +157,12 @@ class SqliteMarketoSync final : public MarketoSyncStore {
   void put_seed_state(const std::string& team_id, const SeedState& state) override;
   void forget_instance(const std::string& team_id) override;
  private:
-  SqliteDb& db_;
+  Db& db_;
 };
 
-class SqliteWebhooks final : public WebhookStore {
+class SqlWebhooks final : public WebhookStore {
  public:
-  explicit SqliteWebhooks(SqliteDb& db) : db_(db) {}
+  explicit SqlWebhooks(Db& db) : db_(db) {}
   void put(const MarketoWebhook& hook) override;
   std::optional<MarketoWebhook> of_team(const std::string& team_id) override;
   std::optional<MarketoWebhook> find(const std::string& hook_id) override;
@@ -170,19 +170,19 @@ class SqliteWebhooks final : public WebhookStore {
   void called(const std::string& hook_id, TimePoint now) override;
  private:
   std::optional<MarketoWebhook> one(const char* where, const std::string& value);
-  SqliteDb& db_;
+  Db& db_;
 };
 
-class SqliteRelayCredentials final : public RelayCredentialStore {
+class SqlRelayCredentials final : public RelayCredentialStore {
  public:
-  explicit SqliteRelayCredentials(SqliteDb& db) : db_(db) {}
+  explicit SqlRelayCredentials(Db& db) : db_(db) {}
   void add(const RelayCredential& credential, const std::string& password_hash) override;
   std::optional<RelayCredential> find(const std::string& id) override;
   std::optional<RelayLogin> find_by_username(const std::string& username) override;
   std::vector<RelayCredential> list(const std::string& team_id) override;
   bool remove(const std::string& id) override;
  private:
-  SqliteDb& db_;
+  Db& db_;
 };
 
 }  // namespace sg::store

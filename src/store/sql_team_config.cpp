@@ -1,20 +1,20 @@
-// Team settings and the Marketo connection in SQLite; the client secret is sealed.
-#include "store/sqlite_repos.h"
+// Team settings and the Marketo connection in SQL; the client secret is sealed.
+#include "store/sql_repos.h"
 
 namespace sg::store {
 
-UnsubscribeSettings SqliteSettings::get(const std::string& team_id) {
-  auto lock = db_.lock();
-  auto s = db_.prepare(
+UnsubscribeSettings SqlSettings::get(const std::string& team_id) {
+  auto conn = db_.connect();
+  auto s = conn.prepare(
       "SELECT marketo_check_enabled, on_check_unavailable, mirror_authoritative FROM team_settings WHERE team_id = ?");
   s.bind(team_id);
   if (!s.step()) return {};
   return {s.integer(0) != 0, parse_fail_policy(s.text(1)).value_or(FailPolicy::Block), s.integer(2) != 0};
 }
 
-void SqliteSettings::put(const std::string& team_id, const UnsubscribeSettings& v, TimePoint now) {
-  auto lock = db_.lock();
-  db_.prepare(
+void SqlSettings::put(const std::string& team_id, const UnsubscribeSettings& v, TimePoint now) {
+  auto conn = db_.connect();
+  conn.prepare(
          "INSERT INTO team_settings (team_id, marketo_check_enabled, on_check_unavailable, mirror_authoritative, "
          "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(team_id) DO UPDATE SET "
          "marketo_check_enabled = excluded.marketo_check_enabled, "
@@ -25,9 +25,9 @@ void SqliteSettings::put(const std::string& team_id, const UnsubscribeSettings& 
       .run();
 }
 
-std::optional<MarketoConnection> SqliteConnections::get(const std::string& team_id) {
-  auto lock = db_.lock();
-  auto s = db_.prepare(
+std::optional<MarketoConnection> SqlConnections::get(const std::string& team_id) {
+  auto conn = db_.connect();
+  auto s = conn.prepare(
       "SELECT rest_endpoint, identity_endpoint, client_id, client_secret_sealed, verified_at "
       "FROM marketo_connections WHERE team_id = ?");
   s.bind(team_id);
@@ -38,9 +38,9 @@ std::optional<MarketoConnection> SqliteConnections::get(const std::string& team_
   return MarketoConnection{s.text(0), s.text(1), s.text(2), *secret, from_unix_millis(s.integer(4))};
 }
 
-void SqliteConnections::put(const std::string& team_id, const MarketoConnection& c) {
-  auto lock = db_.lock();
-  db_.prepare(
+void SqlConnections::put(const std::string& team_id, const MarketoConnection& c) {
+  auto conn = db_.connect();
+  conn.prepare(
          "INSERT INTO marketo_connections (team_id, rest_endpoint, identity_endpoint, client_id, "
          "client_secret_sealed, verified_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(team_id) DO UPDATE SET "
          "rest_endpoint = excluded.rest_endpoint, identity_endpoint = excluded.identity_endpoint, "
@@ -52,9 +52,9 @@ void SqliteConnections::put(const std::string& team_id, const MarketoConnection&
       .run();
 }
 
-bool SqliteConnections::remove(const std::string& team_id) {
-  auto lock = db_.lock();
-  auto s = db_.prepare("DELETE FROM marketo_connections WHERE team_id = ?");
+bool SqlConnections::remove(const std::string& team_id) {
+  auto conn = db_.connect();
+  auto s = conn.prepare("DELETE FROM marketo_connections WHERE team_id = ?");
   s.bind(team_id).run();
   return s.changes() > 0;
 }

@@ -1,6 +1,6 @@
-// Emails and the outbox in SQLite: insert, read, list with a keyset cursor, lease due ones.
+// Emails and the outbox in SQL: insert, read, list with a keyset cursor, lease due ones.
 #include "store/json_columns.h"
-#include "store/sqlite_repos.h"
+#include "store/sql_repos.h"
 #include "store/time_columns.h"
 
 namespace sg::store {
@@ -49,9 +49,9 @@ std::optional<std::string> opt_reason(const std::string& reason) {
 
 }  // namespace
 
-void SqliteEmails::insert(const EmailRecord& e) {
-  auto lock = db_.lock();
-  db_.prepare(std::string("INSERT INTO emails (") + kColumns +
+void SqlEmails::insert(const EmailRecord& e) {
+  auto conn = db_.connect();
+  conn.prepare(std::string("INSERT INTO emails (") + kColumns +
               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind_all(e.id, e.team_id, e.user_id, std::string(to_string(e.workflow)),
                 std::string(to_string(e.source)), e.from, to_json_array(e.to),
@@ -63,18 +63,18 @@ void SqliteEmails::insert(const EmailRecord& e) {
       .run();
 }
 
-std::optional<EmailRecord> SqliteEmails::find(const std::string& team_id, const std::string& id) {
-  auto lock = db_.lock();
-  auto s = db_.prepare(std::string("SELECT ") + kColumns + " FROM emails WHERE team_id = ? AND id = ?");
+std::optional<EmailRecord> SqlEmails::find(const std::string& team_id, const std::string& id) {
+  auto conn = db_.connect();
+  auto s = conn.prepare(std::string("SELECT ") + kColumns + " FROM emails WHERE team_id = ? AND id = ?");
   s.bind_all(team_id, id);
   if (!s.step()) return std::nullopt;
   return read_email(s);
 }
 
-std::vector<EmailRecord> SqliteEmails::list(const EmailFilter& f) {
-  auto lock = db_.lock();
+std::vector<EmailRecord> SqlEmails::list(const EmailFilter& f) {
+  auto conn = db_.connect();
   // NULL parameters switch a filter off, so one prepared statement serves every combination.
-  auto s = db_.prepare(std::string("SELECT ") + kColumns +
+  auto s = conn.prepare(std::string("SELECT ") + kColumns +
                        " FROM emails WHERE team_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
                        " AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR workflow = ?4)"
                        " AND (?5 IS NULL OR created_at < ?5 OR (created_at = ?5 AND id < ?6))"
@@ -94,61 +94,64 @@ std::vector<EmailRecord> SqliteEmails::list(const EmailFilter& f) {
   return out;
 }
 
-std::vector<EmailRecord> SqliteEmails::claim_due(TimePoint now, Millis lease, int limit) {
-  Transaction tx(db_);
-  auto s = db_.prepare(std::string("UPDATE emails SET claimed_until = ?1 WHERE id IN ("
-                                   "SELECT id FROM emails WHERE status IN ('queued', 'held') "
-                                   "AND next_attempt_at <= ?2 AND claimed_until <= ?2 "
-                                   "ORDER BY next_attempt_at LIMIT ?3) RETURNING ") + kColumns);
+std::vector<EmailRecord> SqlEmails::claim_due(TimePoint now, Millis lease, int limit) {
+  // On PostgreSQL several instances claim at once: each skips the rows another is leasing.
+  static const std::string claim = std::string("UPDATE emails SET claimed_until = ?1 WHERE id IN ("
+                                               "SELECT id FROM emails WHERE status IN ('queued', 'held') "
+                                               "AND next_attempt_at <= ?2 AND claimed_until <= ?2 "
+                                               "ORDER BY next_attempt_at LIMIT ?3");
+  static const std::string returning = std::string(") RETURNING ") + kColumns;
+  static const std::string sqlite = claim + returning;
+  static const std::string postgresql = claim + " FOR UPDATE SKIP LOCKED" + returning;
+  auto conn = db_.connect();
+  auto s = conn.prepare(Sql{sqlite, postgresql});
   s.bind_all(to_unix_millis(now + lease), to_unix_millis(now), limit);
   std::vector<EmailRecord> out;
   while (s.step()) out.push_back(read_email(s));
-  s.reset();
-  tx.commit();
   return out;
 }
 
-void SqliteEmails::update_delivery(const EmailRecord& e) {
-  auto lock = db_.lock();
-  db_.prepare("UPDATE emails SET status = ?, reason = ?, sent_at = ?, held_since = ?, "
-              "next_attempt_at = ?, attempts = ?, delivered_json = ?, unverified = ?, silent = ?, "
-              "claimed_until = 0 WHERE id = ?")
+void SqlEmails::update_delivery(const EmailRecord& e) {
+  auto conn = db_.connect();
+  conn.prepare("UPDATE emails SET status = ?, reason = ?, sent_at = ?, held_since = ?, "
+               "next_attempt_at = ?, attempts = ?, delivered_json = ?, unverified = ?, silent = ?, "
+               "claimed_until = 0 WHERE id = ?")
       .bind_all(std::string(to_string(e.status)), opt_reason(e.reason), opt_ms(e.sent_at),
                 opt_ms(e.held_since), to_unix_millis(e.next_attempt_at), e.attempts,
                 to_json_array(e.delivered), e.unverified, e.silent, e.id)
       .run();
 }
 
-int SqliteEmails::release_all_claims() {
-  auto lock = db_.lock();
-  auto s = db_.prepare("UPDATE emails SET claimed_until = 0 WHERE claimed_until > 0 AND status IN ('queued', 'held')");
+int SqlEmails::release_all_claims() {
+  auto conn = db_.connect();
+  auto s = conn.prepare("UPDATE emails SET claimed_until = 0 WHERE claimed_until > 0 AND status IN ('queued', 'held')");
   s.run();
   return s.changes();
 }
 
-void SqliteEmails::release_claim(const std::string& id) {
-  auto lock = db_.lock();
-  db_.prepare("UPDATE emails SET claimed_until = 0 WHERE id = ?").bind(id).run();
+void SqlEmails::release_claim(const std::string& id) {
+  auto conn = db_.connect();
+  conn.prepare("UPDATE emails SET claimed_until = 0 WHERE id = ?").bind(id).run();
 }
 
-void SqliteEmails::mark_delivered(const std::string& id, const std::vector<std::string>& delivered) {
-  auto lock = db_.lock();
-  db_.prepare("UPDATE emails SET delivered_json = ? WHERE id = ?")
+void SqlEmails::mark_delivered(const std::string& id, const std::vector<std::string>& delivered) {
+  auto conn = db_.connect();
+  conn.prepare("UPDATE emails SET delivered_json = ? WHERE id = ?")
       .bind_all(to_json_array(delivered), id)
       .run();
 }
 
-std::vector<std::pair<std::string, int64_t>> SqliteEmails::count_by_status() {
-  auto lock = db_.lock();
-  auto s = db_.prepare("SELECT status, COUNT(*) FROM emails GROUP BY status");
+std::vector<std::pair<std::string, int64_t>> SqlEmails::count_by_status() {
+  auto conn = db_.connect();
+  auto s = conn.prepare("SELECT status, COUNT(*) FROM emails GROUP BY status");
   std::vector<std::pair<std::string, int64_t>> out;
   while (s.step()) out.emplace_back(s.text(0), s.integer(1));
   return out;
 }
 
-std::vector<BlockStat> SqliteEmails::block_stats(const std::string& team_id, TimePoint since) {
-  auto lock = db_.lock();
-  auto s = db_.prepare(
+std::vector<BlockStat> SqlEmails::block_stats(const std::string& team_id, TimePoint since) {
+  auto conn = db_.connect();
+  auto s = conn.prepare(
       "SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, status, workflow, "
       "COALESCE(reason, ''), COUNT(*) FROM emails WHERE team_id = ? AND created_at >= ? "
       "AND status IN ('blocked', 'failed', 'suppressed') GROUP BY day, status, workflow, 4 ORDER BY day");
@@ -158,26 +161,26 @@ std::vector<BlockStat> SqliteEmails::block_stats(const std::string& team_id, Tim
   return out;
 }
 
-void SqliteEmails::insert_bulk(const std::string& id, const std::string& team_id,
+void SqlEmails::insert_bulk(const std::string& id, const std::string& team_id,
                                const std::string& user_id, Workflow mode, Source source,
                                int64_t recipients, TimePoint now) {
-  auto lock = db_.lock();
-  db_.prepare("INSERT INTO bulk_sends (id, team_id, user_id, mode, source, recipient_count, created_at) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?)")
+  auto conn = db_.connect();
+  conn.prepare("INSERT INTO bulk_sends (id, team_id, user_id, mode, source, recipient_count, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)")
       .bind_all(id, team_id, user_id, std::string(to_string(mode)), std::string(to_string(source)),
                 recipients, to_unix_millis(now))
       .run();
 }
 
 // A BLOB: an 8BITMIME message need not be UTF-8.
-void SqliteEmails::put_submitted_message(const std::string& email_id, const std::string& mime) {
-  auto lock = db_.lock();
-  db_.prepare("INSERT INTO submitted_messages (email_id, mime) VALUES (?, ?)").bind(email_id).bind_blob(mime).run();
+void SqlEmails::put_submitted_message(const std::string& email_id, const std::string& mime) {
+  auto conn = db_.connect();
+  conn.prepare("INSERT INTO submitted_messages (email_id, mime) VALUES (?, ?)").bind(email_id).bind_blob(mime).run();
 }
 
-std::optional<std::string> SqliteEmails::submitted_message(const std::string& email_id) {
-  auto lock = db_.lock();
-  auto s = db_.prepare("SELECT mime FROM submitted_messages WHERE email_id = ?");
+std::optional<std::string> SqlEmails::submitted_message(const std::string& email_id) {
+  auto conn = db_.connect();
+  auto s = conn.prepare("SELECT mime FROM submitted_messages WHERE email_id = ?");
   s.bind(email_id);
   if (!s.step()) return std::nullopt;
   return s.blob(0);

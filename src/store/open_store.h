@@ -1,0 +1,19 @@
+// Opening the Store: over a SQLite file (the zero-setup default) or, later, a PostgreSQL
+// URL. Migrates on open. Secrets are sealed with `secrets_key` before they are written.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "crypto/secret_key.h"
+#include "store/db.h"
+#include "store/stores.h"
+
+namespace sg::store {
+
+// The repositories over `db`, migrated to the newest schema of its engine.
+std::unique_ptr<Store> open_store(std::unique_ptr<Db> db, const crypto::SecretKey& secrets_key);
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, const crypto::SecretKey& secrets_key);
+
+}  // namespace sg::store

@@ -1,0 +1,114 @@
+// Write-backs, the activity feed's position and the unsubscribe mirror in SQL.
+#include "store/sql_repos.h"
+#include "store/time_columns.h"
+
+namespace sg::store {
+void SqlMarketoSync::enqueue_writeback(const std::string& team_id, const std::string& email,
+                                          const std::string& reason, TimePoint now) {
+  auto conn = db_.connect();
+  conn.prepare("INSERT INTO marketo_writebacks (team_id, email, reason, next_attempt_at, created_at) "
+               "VALUES (?, ?, ?, ?, ?)")
+      .bind_all(team_id, email, reason, to_unix_millis(now), to_unix_millis(now))
+      .run();
+}
+
+std::vector<WriteBack> SqlMarketoSync::due_writebacks(TimePoint now, int limit) {
+  auto conn = db_.connect();
+  auto s = conn.prepare("SELECT id, team_id, email, reason, attempts FROM marketo_writebacks "
+                        "WHERE done_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
+  s.bind_all(to_unix_millis(now), limit);
+  std::vector<WriteBack> out;
+  while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.integer(4))});
+  return out;
+}
+
+void SqlMarketoSync::finish_writeback(int64_t id, const std::string& outcome, TimePoint now) {
+  auto conn = db_.connect();
+  conn.prepare("UPDATE marketo_writebacks SET done_at = ?, outcome = ? WHERE id = ?")
+      .bind_all(to_unix_millis(now), outcome, id)
+      .run();
+}
+
+void SqlMarketoSync::retry_writeback(int64_t id, int attempts, TimePoint next_attempt_at, const std::string& error) {
+  auto conn = db_.connect();
+  conn.prepare("UPDATE marketo_writebacks SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?")
+      .bind_all(attempts, to_unix_millis(next_attempt_at), error, id)
+      .run();
+}
+
+SyncState SqlMarketoSync::sync_state(const std::string& team_id) {
+  auto conn = db_.connect();
+  auto s = conn.prepare("SELECT paging_token, last_success_at, last_error, last_error_at, confirmed_at, restarted_at, "
+                        "restart_reason, following_since, warning FROM marketo_sync WHERE team_id = ?");
+  s.bind(team_id);
+  if (!s.step()) return {};
+  return {s.opt_text(0),
+          opt_time(s.opt_integer(1)),
+          s.opt_text(2).value_or(""),
+          opt_time(s.opt_integer(3)),
+          opt_time(s.opt_integer(4)),
+          opt_time(s.opt_integer(5)),
+          s.opt_text(6).value_or(""),
+          opt_time(s.opt_integer(7)),
+          s.opt_text(8).value_or("")};
+}
+
+void SqlMarketoSync::put_sync_state(const std::string& team_id, const SyncState& v) {
+  auto conn = db_.connect();
+  auto text_or_null = [](const std::string& t) { return t.empty() ? std::nullopt : std::optional(t); };
+  conn.prepare("INSERT INTO marketo_sync (team_id, paging_token, last_success_at, last_error, last_error_at, "
+               "confirmed_at, restarted_at, restart_reason, following_since, warning) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT(team_id) DO UPDATE SET paging_token = excluded.paging_token, "
+               "last_success_at = excluded.last_success_at, last_error = excluded.last_error, "
+               "last_error_at = excluded.last_error_at, confirmed_at = excluded.confirmed_at, "
+               "restarted_at = excluded.restarted_at, restart_reason = excluded.restart_reason, "
+               "following_since = excluded.following_since, warning = excluded.warning")
+      .bind_all(team_id, v.paging_token, opt_ms(v.last_success_at), text_or_null(v.last_error),
+                opt_ms(v.last_error_at), opt_ms(v.confirmed_at), opt_ms(v.restarted_at),
+                text_or_null(v.restart_reason), opt_ms(v.following_since), text_or_null(v.warning))
+      .run();
+}
+
+std::vector<std::string> SqlMarketoSync::teams_to_sync() {
+  auto conn = db_.connect();
+  auto s = conn.prepare("SELECT c.team_id FROM marketo_connections c JOIN team_settings t ON t.team_id = c.team_id "
+                        "WHERE t.marketo_check_enabled = 1");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+void SqlMarketoSync::mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed,
+                               TimePoint seen_at) {
+  auto conn = db_.connect();
+  // An answer asked before the stored one was learned is older news and is dropped; at
+  // the same millisecond an unsubscribe wins (fail closed).
+  conn.prepare("INSERT INTO marketo_mirror (team_id, email_key, unsubscribed, seen_at) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT(team_id, email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed, "
+               "seen_at = excluded.seen_at WHERE marketo_mirror.seen_at < excluded.seen_at OR "
+               "(marketo_mirror.seen_at = excluded.seen_at AND excluded.unsubscribed)")
+      .bind_all(team_id, email_key, unsubscribed, to_unix_millis(seen_at))
+      .run();
+}
+
+std::unordered_map<std::string, MirrorEntry> SqlMarketoSync::mirrored(const std::string& team_id,
+                                                                        const std::vector<std::string>& email_keys) {
+  auto conn = db_.connect();
+  auto s = conn.prepare("SELECT unsubscribed, seen_at FROM marketo_mirror WHERE team_id = ? AND email_key = ?");
+  std::unordered_map<std::string, MirrorEntry> out;
+  for (const auto& key : email_keys) {
+    s.bind_all(team_id, key);
+    if (s.step()) out[key] = MirrorEntry{s.integer(0) != 0, from_unix_millis(s.integer(1))};
+    s.reset();
+  }
+  return out;
+}
+
+void SqlMarketoSync::forget_instance(const std::string& team_id) {
+  auto conn = db_.connect();
+  for (const char* table : {"marketo_mirror", "marketo_sync", "marketo_seed"})
+    conn.prepare(std::string("DELETE FROM ") + table + " WHERE team_id = ?").bind_all(team_id).run();
+}
+
+}  // namespace sg::store

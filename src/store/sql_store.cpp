@@ -1,0 +1,70 @@
+#include "store/open_store.h"
+
+#include "store/migrations.h"
+#include "store/sql_repos.h"
+#include "store/sqlite_db.h"
+#include "store/sqlite_migrations.h"
+
+namespace sg::store {
+namespace {
+
+class SqlStore final : public Store {
+ public:
+  SqlStore(std::unique_ptr<Db> db, const crypto::SecretKey& key)
+      : db_(std::move(db)), teams_(*db_), users_(*db_), settings_(*db_), connections_(*db_, key), emails_(*db_),
+        idempotency_(*db_), audit_(*db_), suppressions_(*db_), campaigns_(*db_), marketo_sync_(*db_),
+        webhooks_(*db_), relay_credentials_(*db_) {
+    migrate(*db_, sqlite_migrations());
+  }
+
+  TeamStore& teams() override { return teams_; }
+  UserStore& users() override { return users_; }
+  SettingsStore& settings() override { return settings_; }
+  ConnectionStore& connections() override { return connections_; }
+  EmailStore& emails() override { return emails_; }
+  IdempotencyStore& idempotency() override { return idempotency_; }
+  AuditStore& audit() override { return audit_; }
+  SuppressionStore& suppressions() override { return suppressions_; }
+  CampaignStore& campaigns() override { return campaigns_; }
+  MarketoSyncStore& marketo_sync() override { return marketo_sync_; }
+  WebhookStore& webhooks() override { return webhooks_; }
+  RelayCredentialStore& relay_credentials() override { return relay_credentials_; }
+
+  void in_transaction(const std::function<void()>& work) override { db_->transaction(work); }
+
+  bool ping() override {
+    try {
+      auto conn = db_->connect();
+      return conn.prepare("SELECT 1").step();
+    } catch (const StoreError&) {
+      return false;
+    }
+  }
+
+ private:
+  std::unique_ptr<Db> db_;
+  SqlTeams teams_;
+  SqlUsers users_;
+  SqlSettings settings_;
+  SqlConnections connections_;
+  SqlEmails emails_;
+  SqlIdempotency idempotency_;
+  SqlAudit audit_;
+  SqlSuppressions suppressions_;
+  SqlCampaigns campaigns_;
+  SqlMarketoSync marketo_sync_;
+  SqlWebhooks webhooks_;
+  SqlRelayCredentials relay_credentials_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_store(std::unique_ptr<Db> db, const crypto::SecretKey& secrets_key) {
+  return std::make_unique<SqlStore>(std::move(db), secrets_key.derive("sendguard stored secrets v1"));
+}
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, const crypto::SecretKey& secrets_key) {
+  return open_store(std::make_unique<SqliteDb>(path), secrets_key);
+}
+
+}  // namespace sg::store
