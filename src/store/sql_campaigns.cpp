@@ -124,7 +124,7 @@ std::vector<Enrollment> SqlCampaigns::enrollments(const std::string& campaign_id
 }
 
 std::vector<std::string> SqlCampaigns::active_among(const std::string& campaign_id,
-                                                       const std::vector<std::string>& email_keys) {
+                                                    const std::vector<std::string>& email_keys) {
   auto conn = db_.connect();
   auto s = conn.prepare("SELECT 1 FROM enrollments WHERE campaign_id = ? AND email_key = ? AND state = 'active'");
   std::vector<std::string> out;
@@ -157,7 +157,7 @@ void SqlCampaigns::update(const Enrollment& e, TimePoint now) {
 }
 
 int SqlCampaigns::stop_for_address(const std::string& team_id, const std::string& email_key,
-                                      const std::string& reason, TimePoint now) {
+                                   const std::string& reason, TimePoint now) {
   auto conn = db_.connect();
   auto s = conn.prepare("UPDATE enrollments SET state = 'stopped', reason = ?, next_due_at = NULL, updated_at = ? "
                         "WHERE team_id = ? AND email_key = ? AND state = 'active'");

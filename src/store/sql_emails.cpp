@@ -78,7 +78,7 @@ std::vector<EmailRecord> SqlEmails::list(const EmailFilter& f) {
                        " FROM emails WHERE team_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
                        " AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR workflow = ?4)"
                        " AND (?5 IS NULL OR created_at < ?5 OR (created_at = ?5 AND id < ?6))"
-                       " AND (?8 OR NOT silent)"
+                       " AND (?8 = 1 OR silent = 0)"
                        " ORDER BY created_at DESC, id DESC LIMIT ?7");
   std::optional<std::string> status, workflow, after_id;
   std::optional<int64_t> after_ms;
@@ -151,10 +151,15 @@ std::vector<std::pair<std::string, int64_t>> SqlEmails::count_by_status() {
 
 std::vector<BlockStat> SqlEmails::block_stats(const std::string& team_id, TimePoint since) {
   auto conn = db_.connect();
-  auto s = conn.prepare(
-      "SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, status, workflow, "
-      "COALESCE(reason, ''), COUNT(*) FROM emails WHERE team_id = ? AND created_at >= ? "
-      "AND status IN ('blocked', 'failed', 'suppressed') GROUP BY day, status, workflow, 4 ORDER BY day");
+  // Counted per UTC day, named as YYYY-MM-DD.
+  static const auto query = [](const std::string& day) {
+    return "SELECT " + day + " AS day, status, workflow, COALESCE(reason, ''), COUNT(*) FROM emails "
+           "WHERE team_id = ? AND created_at >= ? AND status IN ('blocked', 'failed', 'suppressed') "
+           "GROUP BY day, status, workflow, 4 ORDER BY day";
+  };
+  static const std::string sqlite = query("strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')");
+  static const std::string postgresql = query("to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')");
+  auto s = conn.prepare(Sql{sqlite, postgresql});
   s.bind_all(team_id, to_unix_millis(since));
   std::vector<BlockStat> out;
   while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4)});
@@ -162,8 +167,8 @@ std::vector<BlockStat> SqlEmails::block_stats(const std::string& team_id, TimePo
 }
 
 void SqlEmails::insert_bulk(const std::string& id, const std::string& team_id,
-                               const std::string& user_id, Workflow mode, Source source,
-                               int64_t recipients, TimePoint now) {
+                            const std::string& user_id, Workflow mode, Source source,
+                            int64_t recipients, TimePoint now) {
   auto conn = db_.connect();
   conn.prepare("INSERT INTO bulk_sends (id, team_id, user_id, mode, source, recipient_count, created_at) "
                "VALUES (?, ?, ?, ?, ?, ?, ?)")

@@ -4,7 +4,7 @@
 namespace sg::store {
 
 std::optional<StoredResponse> SqlIdempotency::find(const std::string& user_id,
-                                                      const std::string& key) {
+                                                   const std::string& key) {
   auto conn = db_.connect();
   auto s = conn.prepare(
       "SELECT request_hash, status_code, response_json FROM idempotency_keys WHERE user_id = ? AND key = ?");
@@ -14,7 +14,7 @@ std::optional<StoredResponse> SqlIdempotency::find(const std::string& user_id,
 }
 
 void SqlIdempotency::put(const std::string& user_id, const std::string& key,
-                            const StoredResponse& r, TimePoint now) {
+                         const StoredResponse& r, TimePoint now) {
   auto conn = db_.connect();
   conn.prepare("INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response_json, "
                "created_at) VALUES (?, ?, ?, ?, ?, ?)")

@@ -4,7 +4,7 @@
 
 namespace sg::store {
 void SqlMarketoSync::enqueue_writeback(const std::string& team_id, const std::string& email,
-                                          const std::string& reason, TimePoint now) {
+                                       const std::string& reason, TimePoint now) {
   auto conn = db_.connect();
   conn.prepare("INSERT INTO marketo_writebacks (team_id, email, reason, next_attempt_at, created_at) "
                "VALUES (?, ?, ?, ?, ?)")
@@ -80,14 +80,14 @@ std::vector<std::string> SqlMarketoSync::teams_to_sync() {
 }
 
 void SqlMarketoSync::mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed,
-                               TimePoint seen_at) {
+                            TimePoint seen_at) {
   auto conn = db_.connect();
   // An answer asked before the stored one was learned is older news and is dropped; at
   // the same millisecond an unsubscribe wins (fail closed).
   conn.prepare("INSERT INTO marketo_mirror (team_id, email_key, unsubscribed, seen_at) VALUES (?, ?, ?, ?) "
                "ON CONFLICT(team_id, email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed, "
                "seen_at = excluded.seen_at WHERE marketo_mirror.seen_at < excluded.seen_at OR "
-               "(marketo_mirror.seen_at = excluded.seen_at AND excluded.unsubscribed)")
+               "(marketo_mirror.seen_at = excluded.seen_at AND excluded.unsubscribed = 1)")
       .bind_all(team_id, email_key, unsubscribed, to_unix_millis(seen_at))
       .run();
 }

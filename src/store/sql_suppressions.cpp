@@ -28,8 +28,8 @@ std::vector<std::string> SqlSuppressions::suppressed_among(
 }
 
 bool SqlSuppressions::add(const std::string& team_id, const std::string& email,
-                             const std::string& source, const std::string& reason,
-                             const std::optional<std::string>& created_by, TimePoint now) {
+                          const std::string& source, const std::string& reason,
+                          const std::optional<std::string>& created_by, TimePoint now) {
   auto conn = db_.connect();
   auto s = conn.prepare("INSERT INTO suppressions (team_id, email_key, email, source, reason, created_by, "
                         "created_at) VALUES (?, lower(?), ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
@@ -54,12 +54,15 @@ bool SqlSuppressions::remove(const std::string& team_id, const std::string& emai
 }
 
 std::vector<Suppression> SqlSuppressions::list(const std::string& team_id, const std::string& search,
-                                                  const std::string& after_key, int limit) {
+                                               const std::string& after_key, int limit) {
   auto conn = db_.connect();
-  // instr() rather than LIKE: a search for "a_b" must not treat "_" as a wildcard.
-  auto s = conn.prepare(std::string("SELECT ") + kSuppressionColumns +
-                       " FROM suppressions WHERE team_id = ? AND email_key > ? AND (? = '' OR instr(email_key, ?) > 0)"
-                       " ORDER BY email_key LIMIT ?");
+  // A substring test rather than LIKE: a search for "a_b" must not treat "_" as a wildcard.
+  static const std::string select = std::string("SELECT ") + kSuppressionColumns +
+                                    " FROM suppressions WHERE team_id = ? AND email_key > ? AND (? = '' OR ";
+  static const std::string order = " > 0) ORDER BY email_key LIMIT ?";
+  static const std::string sqlite = select + "instr(email_key, ?)" + order;
+  static const std::string postgresql = select + "strpos(email_key, ?)" + order;
+  auto s = conn.prepare(Sql{sqlite, postgresql});
   std::string needle = search;
   for (char& c : needle) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   s.bind_all(team_id, after_key, needle, needle, limit);
