@@ -239,11 +239,9 @@ void CampaignService::run_step(store::Enrollment& enrollment, const std::optiona
   }
   enrollment.next_due_at.reset();  // the next step is scheduled once this email is sent
   store_.transaction([&] {
-    // A concurrent stop (an unsubscribe) wins over the scheduler.
-    auto current = store_.campaigns().find_enrollment(enrollment.id);
-    if (!current || current->state != store::EnrollmentState::Active || !current->next_due_at) return;
-    store_.emails().insert(email);
-    store_.campaigns().update(enrollment, now);
+    // Only the scheduler that moves the enrollment on sends the step: a concurrent stop (an
+    // unsubscribe) or another instance's scheduler that got there first wins.
+    if (store_.campaigns().advance_due(enrollment, now)) store_.emails().insert(email);
   });
   metrics_.increment("sendguard_emails_total", {{"status", std::string(to_string(email.status))}});
 }

@@ -147,13 +147,27 @@ std::vector<Enrollment> SqlCampaigns::due(TimePoint now, int limit) {
   return out;
 }
 
-void SqlCampaigns::update(const Enrollment& e, TimePoint now) {
-  auto conn = db_.connect();
-  conn.prepare("UPDATE enrollments SET state = ?, reason = ?, next_step = ?, next_due_at = ?, updated_at = ? "
-               "WHERE id = ?")
-      .bind_all(std::string(to_string(e.state)), e.reason.empty() ? std::nullopt : std::optional(e.reason),
-                e.next_step, opt_ms(e.next_due_at), to_unix_millis(now), e.id)
+namespace {
+
+constexpr const char* kUpdate =
+    "UPDATE enrollments SET state = ?, reason = ?, next_step = ?, next_due_at = ?, updated_at = ? WHERE id = ?";
+
+int write_enrollment(Db& db, const std::string& sql, const Enrollment& e, TimePoint now) {
+  auto conn = db.connect();
+  auto s = conn.prepare(sql);
+  s.bind_all(std::string(to_string(e.state)), e.reason.empty() ? std::nullopt : std::optional(e.reason), e.next_step,
+             opt_ms(e.next_due_at), to_unix_millis(now), e.id)
       .run();
+  return s.changes();
+}
+
+}  // namespace
+
+void SqlCampaigns::update(const Enrollment& e, TimePoint now) { write_enrollment(db_, kUpdate, e, now); }
+
+bool SqlCampaigns::advance_due(const Enrollment& e, TimePoint now) {
+  static const std::string sql = std::string(kUpdate) + " AND state = 'active' AND next_due_at IS NOT NULL";
+  return write_enrollment(db_, sql, e, now) > 0;
 }
 
 int SqlCampaigns::stop_for_address(const std::string& team_id, const std::string& email_key,

@@ -95,8 +95,9 @@ std::vector<EmailRecord> SqlEmails::list(const EmailFilter& f) {
 }
 
 std::vector<EmailRecord> SqlEmails::claim_due(TimePoint now, Millis lease, int limit) {
-  // On PostgreSQL several instances claim at once: each skips the rows another is leasing.
-  static const std::string claim = std::string("UPDATE emails SET claimed_until = ?1 WHERE id IN ("
+  // On PostgreSQL several instances claim at once: each skips the rows another is leasing,
+  // and the lease is tested again on the row itself, in case another claimed it meanwhile.
+  static const std::string claim = std::string("UPDATE emails SET claimed_until = ?1 WHERE claimed_until <= ?2 AND id IN ("
                                                "SELECT id FROM emails WHERE status IN ('queued', 'held') "
                                                "AND next_attempt_at <= ?2 AND claimed_until <= ?2 "
                                                "ORDER BY next_attempt_at LIMIT ?3");

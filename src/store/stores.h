@@ -147,6 +147,9 @@ class CampaignStore {
   // Active enrollments whose next step is due at `now`, oldest due first.
   virtual std::vector<Enrollment> due(TimePoint now, int limit) = 0;
   virtual void update(const Enrollment& enrollment, TimePoint now) = 0;
+  // Updates the enrollment only while it is still active with a step due; false when a stop
+  // or another scheduler changed it first (the row stays locked until the transaction ends).
+  virtual bool advance_due(const Enrollment& enrollment, TimePoint now) = 0;
   // Stops every active enrollment of the team for this address; returns how many.
   virtual int stop_for_address(const std::string& team_id, const std::string& email_key,
                                const std::string& reason, TimePoint now) = 0;

@@ -233,6 +233,25 @@ TEST_F(SqliteCampaignsTest, UpdateOfAnUnknownEnrollmentChangesNothing) {
   EXPECT_EQ(EnrollmentState::Active, campaigns().find_enrollment("en_1")->state);
 }
 
+TEST_F(SqliteCampaignsTest, AStepDueIsAdvancedOnceAndNotAfterAStop) {
+  auto c = campaign("cp_1", team, now);
+  campaigns().create(c);
+  auto e = enrollment("en_1", c, "ann@x.com", now);
+  campaigns().add_enrollment(e);
+  campaigns().add_enrollment(enrollment("en_2", c, "bob@x.com", now));
+
+  // Two schedulers took the same due enrollment: the first moves it on, the second finds it moved.
+  e.next_due_at.reset();
+  EXPECT_TRUE(campaigns().advance_due(e, now));
+  EXPECT_FALSE(campaigns().advance_due(e, now));
+  EXPECT_FALSE(campaigns().find_enrollment("en_1")->next_due_at);
+
+  EXPECT_EQ(1, campaigns().stop_for_address(team.id, "bob@x.com", "unsubscribed", now));
+  auto stopped = enrollment("en_2", c, "bob@x.com", std::nullopt);
+  EXPECT_FALSE(campaigns().advance_due(stopped, now));
+  EXPECT_EQ(EnrollmentState::Stopped, campaigns().find_enrollment("en_2")->state);
+}
+
 TEST_F(SqliteCampaignsTest, ActiveAmongFindsActiveEnrollmentsOfThatCampaignByKey) {
   auto c1 = campaign("cp_1", team, now);
   auto c2 = campaign("cp_2", team, now);
