@@ -88,7 +88,8 @@ void Runtime::build_marketo_and_gate() {
       store, *marketo_, clock, mirror::SyncOptions{.interval = Millis(1000LL * config_.mirror_interval_seconds),
                                           .max_backoff_factor = config_.mirror_max_backoff,
                                           .reread_every = Millis(1000LL * config_.mirror_reread_seconds),
-                                          .follow_new_addresses = config_.mirror_seed});
+                                          .follow_new_addresses = config_.mirror_seed,
+                                          .leadership = &store.leadership()});
   if (config_.mirror_seed) {
     mirror::SeedOptions seed;
     seed.poll_interval = Millis(config_.mirror_seed_poll_ms);
@@ -201,9 +202,11 @@ Status Runtime::serve() {
   if (smtp_server_)
     if (Status s = smtp_server_->listen(); !s) return s;
   // Listening succeeded, so no other server runs on this machine's port; with SQLite this
-  // process owns the outbox, and leases left by a crashed predecessor can go at once.
-  if (int released = base_->store->emails().release_all_claims(); released > 0)
-    spdlog::warn("resuming {} email(s) that were being delivered when the server last stopped", released);
+  // process owns the outbox, and leases left by a crashed predecessor can go at once. On a
+  // shared database they may be a live instance's: they expire instead.
+  if (!base_->store->shared())
+    if (int released = base_->store->emails().release_all_claims(); released > 0)
+      spdlog::warn("resuming {} email(s) that were being delivered when the server last stopped", released);
   outbox_->start();
   scheduler_->start();
   sync_->start();

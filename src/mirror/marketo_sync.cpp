@@ -78,6 +78,7 @@ void MarketoSync::forget_team(const std::string& team_id) {
 
 void MarketoSync::dispatch() {
   reap(false);
+  if (options_.leadership && !options_.leadership->leading()) return;
   auto& sync = store_.marketo_sync();
   const TimePoint now = clock_.now();
   const std::vector<std::string> teams = sync.teams_to_sync();

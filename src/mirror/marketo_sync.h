@@ -22,6 +22,7 @@
 
 #include "core/background_loop.h"
 #include "core/clock.h"
+#include "core/leadership.h"
 #include "marketo/marketo_client.h"
 #include "mirror/mirror_seed.h"
 #include "mirror/feed_changes.h"
@@ -43,6 +44,9 @@ struct SyncOptions {
   // New leads and changed addresses are followed too, so that a seeded mirror knows every
   // unsubscribed address (see complete_mirror.h): on when the mirror is seeded.
   bool follow_new_addresses = false;
+  // Asked before each pass: only the leading instance reads feeds and writes back (none
+  // means this process alone uses the database). Must outlive the sync.
+  Leadership* leadership = nullptr;
 };
 
 class MarketoSync {

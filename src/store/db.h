@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/leadership.h"
+
 namespace sg::store {
 
 struct StoreError : std::runtime_error {
@@ -132,6 +134,10 @@ class Db {
  public:
   virtual ~Db() = default;
   virtual Engine engine() const = 0;
+  // True when other instances may use the database at the same time.
+  virtual bool shared() const = 0;
+  // Which of the instances sharing the database runs the work only one may run.
+  virtual Leadership& leadership() = 0;
 
   // Inside a transaction on this thread: that transaction's connection. Otherwise one
   // taken for the Conn's lifetime (waiting for one when all are in use).

@@ -32,6 +32,9 @@ class SqlStore final : public Store {
 
   void in_transaction(const std::function<void()>& work) override { db_->transaction(work); }
 
+  bool shared() const override { return db_->shared(); }
+  Leadership& leadership() override { return db_->leadership(); }
+
   bool ping() override {
     try {
       auto conn = db_->connect();

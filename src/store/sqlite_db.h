@@ -39,6 +39,9 @@ class SqliteDb final : public Db {
  public:
   explicit SqliteDb(const std::string& path) : conn_(path) {}
   Engine engine() const override { return Engine::sqlite; }
+  // One process serves from a SQLite file (see DESIGN.md): it leads alone.
+  bool shared() const override { return false; }
+  Leadership& leadership() override { return sole_; }
 
  protected:
   Connection& acquire() override {
@@ -50,6 +53,7 @@ class SqliteDb final : public Db {
  private:
   std::recursive_mutex mu_;
   SqliteConnection conn_;
+  SoleInstance sole_;
 };
 
 }  // namespace sg::store

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/leadership.h"
 #include "store/records.h"
 
 namespace sg::store {
@@ -239,6 +240,11 @@ class Store {
   }
   // True when the database answers a trivial query.
   virtual bool ping() = 0;
+  // True when other instances may use the database at the same time: leases left in it
+  // may belong to a live instance.
+  virtual bool shared() const = 0;
+  // Which of the instances sharing the database runs the work only one may run.
+  virtual Leadership& leadership() = 0;
 
  protected:
   virtual void in_transaction(const std::function<void()>& work) = 0;

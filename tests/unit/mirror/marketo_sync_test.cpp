@@ -133,6 +133,33 @@ TEST_F(MarketoSyncTest, RunOnceFollowsTheFeedIntoTheMirror) {
   EXPECT_EQ(usage.calls, usage.background_calls);
 }
 
+// Instances sharing a database elect one to follow feeds and write back.
+class Follower final : public Leadership {
+ public:
+  bool leading() override { return leads; }
+  bool leads = false;
+};
+
+TEST_F(MarketoSyncTest, OnlyTheLeadingInstanceReadsTheFeedAndWritesBack) {
+  store->marketo_sync().enqueue_writeback(caller.team_id, "ann@x.com", kReason, clock.now());
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script("nextPageToken=PT0", {ok(activities_json("", "PT1", false))});
+  http.script(paths::kLeadsPath, {ok(success_json(R"({"id":501,"status":"updated"})"))});
+  Follower follower;
+  MarketoSync other{*store, client, clock, SyncOptions{.leadership = &follower}};
+  other.run_once();
+  EXPECT_TRUE(http.requests_to(paths::kPagingTokenPath).empty());
+  EXPECT_TRUE(http.requests_to(paths::kLeadsPath).empty());
+  EXPECT_EQ(std::nullopt, writebacks().at(0).done_at) << "the write-back stays due for the leader";
+
+  follower.leads = true;  // the leader died and this instance was elected
+  other.run_once();
+  EXPECT_EQ(1u, http.requests_to(paths::kPagingTokenPath).size());
+  EXPECT_EQ(1u, http.requests_to(paths::kLeadsPath).size()) << "the write-back";
+  EXPECT_TRUE(writebacks().at(0).done_at);
+}
+
 TEST_F(MarketoSyncTest, RunOnceKeepsThePagingTokenAndRecordsTheSuccess) {
   script_feed();
   sync.run_once();
