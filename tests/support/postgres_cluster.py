@@ -82,8 +82,9 @@ class Cluster:
             _run(self._ctl("-m", "immediate", "stop"))
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def psql(self, sql, database=ADMIN_DB):
-        return _run([f"{self.bin}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.url(database), "-c", sql])
+    def psql(self, sql, url=None):
+        """Runs `sql` on the database at `url` (the admin database by default); its rows, unaligned."""
+        return _run([f"{self.bin}/psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", url or self.url(), "-c", sql])
 
     def create_database(self):
         """A new empty database; returns its URL."""
