@@ -100,6 +100,8 @@ def main(argv):
     state = Path(argv[2])
     state.mkdir(parents=True, exist_ok=True)
     if argv[1] == "start":
+        if (state / "cluster").exists():  # left by a run that never stopped it
+            Cluster((state / "cluster").read_text()).stop()
         cluster = Cluster.create()
         (state / "cluster").write_text(str(cluster.dir))
         (state / "url").write_text(cluster.url())
