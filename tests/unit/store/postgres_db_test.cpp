@@ -224,6 +224,37 @@ TEST(PostgresDb, TheCallAfterAServerRestartWorks) {
   EXPECT_EQ(select(), 2);
 }
 
+TEST(PostgresDb, ARestartInsideATransactionFailsItAndTheNextCallWorks) {
+  if (!test::read_url(SENDGUARD_TEST_POSTGRES_DIR)) GTEST_SKIP() << "no PostgreSQL outside ctest";
+  test::TempPostgresCluster cluster;
+  auto db = open_postgres(cluster.url(), 1);
+  db->connect().exec("CREATE TABLE t (i BIGINT)");
+  EXPECT_THROW(db->transaction([&] {
+    db->connect().prepare("INSERT INTO t (i) VALUES (1)").run();
+    cluster.restart();
+    db->connect().prepare("INSERT INTO t (i) VALUES (2)").run();  // not retried on another connection
+  }),
+               StoreError);
+  auto c = db->connect();
+  auto s = c.prepare("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.integer(0), 0);
+}
+
+TEST(PostgresDb, AServerThatIsGoneGivesACannotConnectError) {
+  if (!test::read_url(SENDGUARD_TEST_POSTGRES_DIR)) GTEST_SKIP() << "no PostgreSQL outside ctest";
+  std::optional<test::TempPostgresCluster> cluster(std::in_place);
+  auto db = open_postgres(cluster->url(), 1);
+  db->connect().exec("SELECT 1");
+  cluster.reset();  // stopped and removed
+  try {
+    db->connect();
+    FAIL() << "connected to a stopped server";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("cannot connect to PostgreSQL: ", 0), 0u) << e.what();
+  }
+}
+
 TEST_F(PostgresDbTest, TheMigrationsApplyToAnEmptyDatabase) {
   db_->connect().exec("DROP TABLE t");
   EXPECT_EQ(migrate(*db_, postgres_migrations()), 1);
