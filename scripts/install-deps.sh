@@ -12,10 +12,13 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libkainjow-mustache-dev
   libgmime-3.0-dev
   libssl-dev
+  libpq-dev
   # tests: GoogleTest, and the integration suite's Python, SMTP sink and HTTP client
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-requests python3-aiosmtpd python3-yaml
   curl
+  # PostgreSQL tests: a throwaway cluster of Debian's server, started by the tests themselves
+  postgresql
   # SMTP submission tests: real mail clients driving the listener (swaks needs Net::SSLeay for TLS)
   swaks libnet-ssleay-perl
   msmtp

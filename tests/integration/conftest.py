@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 from marketo_sim import STRICT  # noqa: E402
 from peers import MarketoSim, SmtpSink  # noqa: E402
+from postgres_cluster import Cluster  # noqa: E402
 from sendguard import Sendguard  # noqa: E402
 
 
@@ -95,3 +96,18 @@ def tls_certificate(tmp_path_factory):
                     "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     return cert, key
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """One throwaway PostgreSQL cluster for the run, on a Unix socket in a temporary folder
+    (tests/support/postgres_cluster.py)."""
+    cluster = Cluster.create()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres(postgres_cluster):
+    """The URL of a fresh, empty database of the test's own in the run's cluster."""
+    return postgres_cluster.create_database()
