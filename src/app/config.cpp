@@ -64,6 +64,7 @@ Setting flag(const char* key, const char* env, bool Config::*field) {
 std::vector<Setting> settings() {
   return {
       text("db", "SENDGUARD_DB", &Config::db),
+      number("db_pool", "SENDGUARD_DB_POOL", &Config::db_pool, 1),
       text("listen", "SENDGUARD_LISTEN", &Config::listen),
       optional_text("smtp_url", "SENDGUARD_SMTP_URL", &Config::smtp_url),
       optional_text("smtp.listen", "SENDGUARD_SMTP_LISTEN", &Config::smtp_listen),
@@ -154,8 +155,6 @@ Status finish(Config& c) {
     return config_error("SENDGUARD_TLS_CERT and SENDGUARD_TLS_KEY go together: set both or neither");
   if (c.smtps_listen && c.tls_cert.empty())
     return config_error("SENDGUARD_SMTPS_LISTEN needs a certificate: set SENDGUARD_TLS_CERT and SENDGUARD_TLS_KEY");
-  if (c.db.starts_with("postgresql://") || c.db.starts_with("postgres://"))
-    return config_error("PostgreSQL is not supported by this build yet; use a SQLite path for SENDGUARD_DB");
   if (c.marketo_background_percent > 100)
     return config_error("SENDGUARD_MARKETO_BACKGROUND_PERCENT must be at most 100, got " +
                         std::to_string(c.marketo_background_percent));
@@ -167,6 +166,10 @@ Status finish(Config& c) {
   if (!c.public_url.starts_with("http://") && !c.public_url.starts_with("https://"))
     return config_error("SENDGUARD_PUBLIC_URL must be an http:// or https:// URL, got '" + c.public_url + "'");
   while (c.public_url.ends_with('/')) c.public_url.pop_back();
+  // Every instance on one database must seal and open its secrets with the same key.
+  if (c.secret_key_file.empty() && c.postgresql())
+    return config_error("SENDGUARD_SECRET_KEY_FILE must be set with a PostgreSQL SENDGUARD_DB: every instance "
+                        "sharing the database needs the same key file");
   if (c.secret_key_file.empty())
     c.secret_key_file = (std::filesystem::path(c.db).parent_path() / "secret.key").string();
   if (c.web_dir.empty()) c.web_dir = default_web_dir();
@@ -176,6 +179,8 @@ Status finish(Config& c) {
 }
 
 }  // namespace
+
+bool Config::postgresql() const { return db.starts_with("postgresql://") || db.starts_with("postgres://"); }
 
 std::string Config::host() const { return listen.substr(0, listen.rfind(':')); }
 

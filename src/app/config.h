@@ -10,7 +10,8 @@
 namespace sg::app {
 
 struct Config {
-  std::string db = "./data/sendguard.db";       // SQLite path (postgresql:// URLs reserved)
+  std::string db = "./data/sendguard.db";       // SQLite path, or a postgresql:// URL
+  int db_pool = 8;                               // PostgreSQL connections per instance
   std::string listen = "127.0.0.1:8080";
   std::optional<std::string> smtp_url;          // unset: .eml files under mail_dir
   std::optional<std::string> smtp_listen;       // SMTP submission (STARTTLS), host:port; unset = off
@@ -54,6 +55,7 @@ struct Config {
   int hold_retry_base_ms = 10000;
   int max_hold_hours = 72;
 
+  bool postgresql() const;  // db is a PostgreSQL URL rather than a SQLite file
   std::string host() const;
   unsigned short port() const;
   // The ports of smtp_listen and smtps_listen, when set.

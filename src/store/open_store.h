@@ -1,5 +1,5 @@
-// Opening the Store: over a SQLite file (the zero-setup default) or, later, a PostgreSQL
-// URL. Migrates on open. Secrets are sealed with `secrets_key` before they are written.
+// Opening the Store: over a SQLite file (the zero-setup default) or a PostgreSQL database
+// that several instances share. Migrates on open. Secrets are sealed with `secrets_key` before they are written.
 #pragma once
 
 #include <memory>
@@ -15,5 +15,9 @@ namespace sg::store {
 std::unique_ptr<Store> open_store(std::unique_ptr<Db> db, const crypto::SecretKey& secrets_key);
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, const crypto::SecretKey& secrets_key);
+
+// `url` as libpq reads it (see postgres_db.h); at most `pool_size` connections.
+std::unique_ptr<Store> open_postgres_store(const std::string& url, int pool_size,
+                                           const crypto::SecretKey& secrets_key);
 
 }  // namespace sg::store

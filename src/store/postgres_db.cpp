@@ -1,10 +1,12 @@
 #include "store/postgres_db.h"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -301,12 +303,59 @@ std::string PgStatement::blob(int col) const {
 // would otherwise go to stderr; errors reach callers as StoreError.
 void ignore_notice(void*, const char*) {}
 
+// The instance whose own connection holds a session advisory lock leads. When it dies its
+// connection closes and the server frees the lock, which another instance takes at its next
+// try; a leader that loses its connection stops leading at its next check.
+class AdvisoryLeadership final : public Leadership {
+ public:
+  AdvisoryLeadership(const std::string& url, const std::string& password) : url_(url), password_(password) {}
+  ~AdvisoryLeadership() override { PQfinish(conn_); }
+
+  bool leading() override {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_check_) return held_;
+    next_check_ = now + kCheckEvery;
+    held_ = check();
+    return held_;
+  }
+
+ private:
+  static constexpr auto kCheckEvery = std::chrono::seconds(1);
+
+  bool check() {
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+      PQfinish(conn_);
+      conn_ = PQconnectdb(url_.c_str());
+      if (PQstatus(conn_) != CONNECTION_OK) {
+        spdlog::warn("leader election: cannot connect to PostgreSQL: {}", masked(trimmed(PQerrorMessage(conn_)), password_));
+        return false;
+      }
+      PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+      held_ = false;  // a new session holds nothing
+    }
+    // Still holding it only asks whether the session is alive.
+    Result r(PQexec(conn_, held_ ? "SELECT true" : "SELECT pg_try_advisory_lock(1399156325)"));
+    return PQresultStatus(r.get()) == PGRES_TUPLES_OK && PQntuples(r.get()) == 1 &&
+           std::string_view(PQgetvalue(r.get(), 0, 0)) == "t";
+  }
+
+  const std::string url_;
+  const std::string password_;
+  std::mutex mu_;
+  PGconn* conn_ = nullptr;  // GUARDED_BY(mu_)
+  bool held_ = false;       // GUARDED_BY(mu_)
+  std::chrono::steady_clock::time_point next_check_{};
+};
+
 class PostgresDb final : public Db {
  public:
   PostgresDb(std::string url, std::string password, int pool_size)
-      : url_(std::move(url)), password_(std::move(password)), pool_size_(pool_size) {}
+      : url_(std::move(url)), password_(std::move(password)), pool_size_(pool_size), leadership_(url_, password_) {}
 
   Engine engine() const override { return Engine::postgresql; }
+  bool shared() const override { return true; }
+  Leadership& leadership() override { return leadership_; }
 
  protected:
   Connection& acquire() override {
@@ -376,6 +425,7 @@ class PostgresDb final : public Db {
   std::vector<std::unique_ptr<PgConnection>> all_;
   std::vector<PgConnection*> idle_;
   int opened_ = 0;
+  AdvisoryLeadership leadership_;
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include "store/sql_repos.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_migrations.h"
+#include "store/postgres_db.h"
+#include "store/postgres_migrations.h"
 
 namespace sg::store {
 namespace {
@@ -14,7 +16,7 @@ class SqlStore final : public Store {
       : db_(std::move(db)), teams_(*db_), users_(*db_), settings_(*db_), connections_(*db_, key), emails_(*db_),
         idempotency_(*db_), audit_(*db_), suppressions_(*db_), campaigns_(*db_), marketo_sync_(*db_),
         webhooks_(*db_), relay_credentials_(*db_) {
-    migrate(*db_, sqlite_migrations());
+    migrate(*db_, db_->engine() == Engine::sqlite ? sqlite_migrations() : postgres_migrations());
   }
 
   TeamStore& teams() override { return teams_; }
@@ -68,6 +70,11 @@ std::unique_ptr<Store> open_store(std::unique_ptr<Db> db, const crypto::SecretKe
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, const crypto::SecretKey& secrets_key) {
   return open_store(std::make_unique<SqliteDb>(path), secrets_key);
+}
+
+std::unique_ptr<Store> open_postgres_store(const std::string& url, int pool_size,
+                                           const crypto::SecretKey& secrets_key) {
+  return open_store(open_postgres(url, pool_size), secrets_key);
 }
 
 }  // namespace sg::store
