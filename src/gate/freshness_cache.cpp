@@ -8,13 +8,14 @@ std::optional<bool> FreshnessCache::get(const std::string& team_id, const std::s
 }
 
 std::optional<bool> FreshnessCache::get(const std::string& team_id, const std::string& key, TimePoint now,
-                                        TimePoint newer_than) const {
+                                        TimePoint resubscribed_at) const {
   if (!enabled()) return std::nullopt;
   std::lock_guard lock(mu_);
   auto it = entries_.find(key_of(team_id, key));
-  if (it == entries_.end() || now - it->second.fetched_at >= max_age_ || it->second.fetched_at < newer_than)
-    return std::nullopt;
-  return it->second.unsubscribed;
+  if (it == entries_.end() || now - it->second.fetched_at >= max_age_) return std::nullopt;
+  const Entry& held = it->second;
+  if (held.unsubscribed && held.fetched_at < resubscribed_at) return std::nullopt;
+  return held.unsubscribed;
 }
 
 void FreshnessCache::put(const std::string& team_id, const std::string& key, bool unsubscribed,

@@ -18,9 +18,12 @@ class FreshnessCache {
 
   // The cached answer (true = unsubscribed) when younger than max_age.
   std::optional<bool> get(const std::string& team_id, const std::string& key, TimePoint now) const;
-  // As get(), but also ignoring an answer fetched before `newer_than`.
+  // As get(), but ignoring an unsubscribe fetched before `resubscribed_at`, when other
+  // news (the mirror) last said the address is not unsubscribed. A cached "not
+  // unsubscribed" agrees with that news whenever either was stamped: one answer may reach
+  // both, stamped by each when it asked.
   std::optional<bool> get(const std::string& team_id, const std::string& key, TimePoint now,
-                          TimePoint newer_than) const;
+                          TimePoint resubscribed_at) const;
   // Keeps the source's answer as of `asked` (the time before asking it), unless the
   // cached one is newer: a slow answer never overwrites later news. At the same time an
   // unsubscribe wins.

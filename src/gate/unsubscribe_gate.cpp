@@ -129,7 +129,8 @@ std::vector<std::string> UnsubscribeGate::not_answered_locally(int rank, Entry& 
   const Verdict refused{Finding::Unsubscribed, entry.source.reason, rank};
   const TimePoint now = clock_.now();
   std::vector<std::string> unanswered;
-  std::unordered_map<std::string, TimePoint> learned;  // when the mirror last learned of a key
+  // When the mirror last learned that a key is not unsubscribed.
+  std::unordered_map<std::string, TimePoint> resubscribed;
   if (entry.source.mirror) {
     auto mirrored = entry.source.mirror->mirrored(team_id, keys);
     for (const auto& k : keys) {
@@ -137,7 +138,7 @@ std::vector<std::string> UnsubscribeGate::not_answered_locally(int rank, Entry& 
       bool usable = it != mirrored.end() && (use.mirror_authoritative || now - it->second.synced_at < max_age_);
       if (usable && it->second.unsubscribed) answer.verdicts[k] = refused;
       else if (!(usable && it->second.trusted && use.mirror_authoritative)) unanswered.push_back(k);
-      if (usable) learned[k] = it->second.seen_at;
+      if (usable && !it->second.unsubscribed) resubscribed[k] = it->second.seen_at;
     }
   } else {
     unanswered = keys;
@@ -145,9 +146,11 @@ std::vector<std::string> UnsubscribeGate::not_answered_locally(int rank, Entry& 
   if (!entry.cache) return unanswered;
   std::vector<std::string> missing;
   for (const auto& k : unanswered) {
-    // A cached answer older than what the mirror has since learned (a resubscribe) is stale.
-    auto newer = learned.find(k);
-    auto cached = entry.cache->get(team_id, k, now, newer == learned.end() ? TimePoint::min() : newer->second);
+    // A cached unsubscribe older than a resubscribe the mirror has since learned is stale.
+    // Not a cached "not unsubscribed": the live answer it came from is in the mirror too,
+    // stamped when the source asked, after the gate did.
+    auto news = resubscribed.find(k);
+    auto cached = entry.cache->get(team_id, k, now, news == resubscribed.end() ? TimePoint::min() : news->second);
     if (!cached) missing.push_back(k);
     else if (*cached) answer.verdicts[k] = refused;
   }

@@ -40,7 +40,7 @@ class FakeSource final : public gate::SuppressionSource {
 };
 
 // `source` as the gate lists it: optional (on when the team's policy names it), cached.
-inline gate::CheckedSource checked(FakeSource& source, std::string name, std::string_view reason,
+inline gate::CheckedSource checked(gate::SuppressionSource& source, std::string name, std::string_view reason,
                                    gate::Mirror* mirror = nullptr) {
   gate::CheckedSource s;
   s.name = name;

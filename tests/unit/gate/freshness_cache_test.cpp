@@ -24,6 +24,17 @@ TEST(FreshnessCache, AnAnswerAskedBeforeTheCachedOneIsDropped) {
   EXPECT_EQ(std::optional<bool>(false), cache.get("tm", "ann@x.com", webhook + Millis(1))) << "newer news";
 }
 
+TEST(FreshnessCache, OnlyACachedUnsubscribeIsOutdatedByALaterResubscribe) {
+  test::FakeClock clock;
+  FreshnessCache cache(Millis(60000), 10);
+  const TimePoint asked = clock.now(), later = asked + Millis(1);
+  cache.put("tm", "ann@x.com", true, asked);
+  cache.put("tm", "bob@x.com", false, asked);
+  EXPECT_EQ(std::nullopt, cache.get("tm", "ann@x.com", later, later));
+  EXPECT_EQ(std::optional<bool>(true), cache.get("tm", "ann@x.com", later, asked)) << "not before it";
+  EXPECT_EQ(std::optional<bool>(false), cache.get("tm", "bob@x.com", later, later)) << "the same news";
+}
+
 // A source whose answer ("not unsubscribed") comes back after a webhook's unsubscribe of
 // the same address reached the gate.
 class OvertakenSource final : public SuppressionSource {
