@@ -113,8 +113,11 @@ std::optional<ApiToken> SqlUsers::find_token(const std::string& token_id) {
 
 std::vector<ApiToken> SqlUsers::tokens(const std::string& user_id) {
   auto conn = db_.connect();
-  auto s = conn.prepare(std::string("SELECT ") + kTokenColumns +
-                       " FROM api_tokens WHERE user_id = ? ORDER BY created_at, rowid");
+  // Tokens made in the same millisecond: in the order made on SQLite, by id on PostgreSQL.
+  static const std::string select = std::string("SELECT ") + kTokenColumns +
+                                    " FROM api_tokens WHERE user_id = ? ORDER BY created_at, ";
+  static const std::string sqlite = select + "rowid", postgresql = select + "id";
+  auto s = conn.prepare(Sql{sqlite, postgresql});
   s.bind(user_id);
   std::vector<ApiToken> out;
   while (s.step()) out.push_back(read_token(s));

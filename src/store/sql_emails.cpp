@@ -73,11 +73,12 @@ std::optional<EmailRecord> SqlEmails::find(const std::string& team_id, const std
 
 std::vector<EmailRecord> SqlEmails::list(const EmailFilter& f) {
   auto conn = db_.connect();
-  // NULL parameters switch a filter off, so one prepared statement serves every combination.
+  // NULL parameters switch a filter off, so one prepared statement serves every combination;
+  // each is compared before it is tested for NULL, which gives PostgreSQL its type.
   auto s = conn.prepare(std::string("SELECT ") + kColumns +
-                       " FROM emails WHERE team_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
-                       " AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR workflow = ?4)"
-                       " AND (?5 IS NULL OR created_at < ?5 OR (created_at = ?5 AND id < ?6))"
+                       " FROM emails WHERE team_id = ?1 AND (user_id = ?2 OR ?2 IS NULL)"
+                       " AND (status = ?3 OR ?3 IS NULL) AND (workflow = ?4 OR ?4 IS NULL)"
+                       " AND (created_at < ?5 OR (created_at = ?5 AND id < ?6) OR ?5 IS NULL)"
                        " AND (?8 = 1 OR silent = 0)"
                        " ORDER BY created_at DESC, id DESC LIMIT ?7");
   std::optional<std::string> status, workflow, after_id;

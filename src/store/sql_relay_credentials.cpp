@@ -38,8 +38,11 @@ std::optional<RelayLogin> SqlRelayCredentials::find_by_username(const std::strin
 
 std::vector<RelayCredential> SqlRelayCredentials::list(const std::string& team_id) {
   auto conn = db_.connect();
-  auto s = conn.prepare(std::string("SELECT ") + kColumns +
-                       " FROM relay_credentials WHERE team_id = ? ORDER BY created_at, rowid");
+  // Credentials made in the same millisecond: in the order made on SQLite, by id on PostgreSQL.
+  static const std::string select =
+      std::string("SELECT ") + kColumns + " FROM relay_credentials WHERE team_id = ? ORDER BY created_at, ";
+  static const std::string sqlite = select + "rowid", postgresql = select + "id";
+  auto s = conn.prepare(Sql{sqlite, postgresql});
   s.bind(team_id);
   std::vector<RelayCredential> out;
   while (s.step()) out.push_back(read_credential(s));

@@ -1,11 +1,11 @@
-// The SQLite campaign store on a temporary file: campaigns with their steps, enrollments,
+// The campaign store on both engines: campaigns with their steps, enrollments,
 // the due query, updates, double-enrollment lookups and stopping by address.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "crypto/secret_key.h"
-#include "fakes/temp_store.h"
+#include "fakes/engine_store.h"
 
 namespace sg::store {
 namespace {
@@ -14,10 +14,11 @@ using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 
-class SqliteCampaignsTest : public ::testing::Test {
+class CampaignsTest : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
-    store = db_file.open(crypto::SecretKey::from_bytes({}));
+    if (!db.available()) GTEST_SKIP() << sg::test::EngineStore::kUnavailable;
+    store = db.open(crypto::SecretKey::from_bytes({}));
     team = store->teams().create("Acme", now);
     other_team = store->teams().create("Globex", now);
     store->users().create({"us_1", team.id, "ann@acme.com", Role::Admin, std::nullopt}, now);
@@ -43,11 +44,13 @@ class SqliteCampaignsTest : public ::testing::Test {
     return out;
   }
 
-  sg::test::TempStore db_file;
+  sg::test::EngineStore db{GetParam()};
   std::unique_ptr<Store> store;
   TimePoint now = from_unix_millis(1'800'000'000'123);
   Team team, other_team;
 };
+
+SG_INSTANTIATE_ON_BOTH_ENGINES(CampaignsTest);
 
 void expect_same_steps(const std::vector<CampaignStep>& want, const std::vector<CampaignStep>& got) {
   ASSERT_EQ(want.size(), got.size());
@@ -59,7 +62,7 @@ void expect_same_steps(const std::vector<CampaignStep>& want, const std::vector<
   }
 }
 
-TEST_F(SqliteCampaignsTest, CampaignRoundTripsWithItsStepsInOrder) {
+TEST_P(CampaignsTest, CampaignRoundTripsWithItsStepsInOrder) {
   auto c = campaign("cp_1", team, now);
   campaigns().create(c);
   auto got = campaigns().find(team.id, "cp_1");
@@ -73,13 +76,13 @@ TEST_F(SqliteCampaignsTest, CampaignRoundTripsWithItsStepsInOrder) {
   expect_same_steps(c.steps, got->steps);
 }
 
-TEST_F(SqliteCampaignsTest, FindIsScopedToTheTeam) {
+TEST_P(CampaignsTest, FindIsScopedToTheTeam) {
   campaigns().create(campaign("cp_1", team, now));
   EXPECT_FALSE(campaigns().find(other_team.id, "cp_1"));
   EXPECT_FALSE(campaigns().find(team.id, "cp_missing"));
 }
 
-TEST_F(SqliteCampaignsTest, ListIsPerTeamNewestFirstWithSteps) {
+TEST_P(CampaignsTest, ListIsPerTeamNewestFirstWithSteps) {
   campaigns().create(campaign("cp_old", team, now));
   campaigns().create(campaign("cp_new", team, now + hours(1)));
   campaigns().create(campaign("cp_theirs", other_team, now + hours(2)));
@@ -93,7 +96,7 @@ TEST_F(SqliteCampaignsTest, ListIsPerTeamNewestFirstWithSteps) {
   EXPECT_TRUE(campaigns().list("tm_nobody").empty());
 }
 
-TEST_F(SqliteCampaignsTest, ADuplicateCampaignIdIsRefusedAndTheOriginalKept) {
+TEST_P(CampaignsTest, ADuplicateCampaignIdIsRefusedAndTheOriginalKept) {
   campaigns().create(campaign("cp_1", team, now));
   auto clash = campaign("cp_1", team, now + hours(1));
   clash.steps.push_back({1, "extra", "", ""});
@@ -104,7 +107,7 @@ TEST_F(SqliteCampaignsTest, ADuplicateCampaignIdIsRefusedAndTheOriginalKept) {
   EXPECT_EQ(now, got->created_at);
 }
 
-TEST_F(SqliteCampaignsTest, EnrollmentRoundTrips) {
+TEST_P(CampaignsTest, EnrollmentRoundTrips) {
   auto c = campaign("cp_1", team, now);
   campaigns().create(c);
   auto e = enrollment("en_1", c, "Ann@X.com", now + hours(1));
@@ -127,7 +130,7 @@ TEST_F(SqliteCampaignsTest, EnrollmentRoundTrips) {
   EXPECT_FALSE(campaigns().find_enrollment("en_missing"));
 }
 
-TEST_F(SqliteCampaignsTest, EnrollmentWithoutDueTimeAndWithAReasonRoundTrips) {
+TEST_P(CampaignsTest, EnrollmentWithoutDueTimeAndWithAReasonRoundTrips) {
   auto c = campaign("cp_1", team, now);
   campaigns().create(c);
   auto e = enrollment("en_1", c, "ann@x.com", std::nullopt, EnrollmentState::Stopped);
@@ -140,7 +143,7 @@ TEST_F(SqliteCampaignsTest, EnrollmentWithoutDueTimeAndWithAReasonRoundTrips) {
   EXPECT_FALSE(got->next_due_at);
 }
 
-TEST_F(SqliteCampaignsTest, AnEnrollmentWithoutEnrolledByReadsBackWithout) {
+TEST_P(CampaignsTest, AnEnrollmentWithoutEnrolledByReadsBackWithout) {
   auto c = campaign("cp_1", team, now);
   campaigns().create(c);
   auto e = enrollment("en_1", c, "ann@x.com", now);
@@ -149,13 +152,13 @@ TEST_F(SqliteCampaignsTest, AnEnrollmentWithoutEnrolledByReadsBackWithout) {
   EXPECT_FALSE(campaigns().find_enrollment("en_1")->enrolled_by);
 }
 
-TEST_F(SqliteCampaignsTest, AnEnrollmentNeedsAnExistingCampaign) {
+TEST_P(CampaignsTest, AnEnrollmentNeedsAnExistingCampaign) {
   Campaign ghost{"cp_ghost", team.id, "us_1", "ann@acme.com", "Ghost", {}, now};
   EXPECT_THROW(campaigns().add_enrollment(enrollment("en_1", ghost, "a@x.com", now)), StoreError);
   EXPECT_FALSE(campaigns().find_enrollment("en_1"));
 }
 
-TEST_F(SqliteCampaignsTest, EnrollmentsListsOneCampaignInCreationOrder) {
+TEST_P(CampaignsTest, EnrollmentsListsOneCampaignInCreationOrder) {
   auto c1 = campaign("cp_1", team, now);
   auto c2 = campaign("cp_2", team, now);
   campaigns().create(c1);
@@ -170,7 +173,7 @@ TEST_F(SqliteCampaignsTest, EnrollmentsListsOneCampaignInCreationOrder) {
   EXPECT_TRUE(campaigns().enrollments("cp_none").empty());
 }
 
-TEST_F(SqliteCampaignsTest, DueIsActiveEnrollmentsDueByNowOldestFirstUpToTheLimit) {
+TEST_P(CampaignsTest, DueIsActiveEnrollmentsDueByNowOldestFirstUpToTheLimit) {
   auto c = campaign("cp_1", team, now);
   auto theirs = campaign("cp_2", other_team, now);
   campaigns().create(c);
@@ -189,7 +192,7 @@ TEST_F(SqliteCampaignsTest, DueIsActiveEnrollmentsDueByNowOldestFirstUpToTheLimi
   EXPECT_EQ(4u, campaigns().due(now + hours(1), 10).size());
 }
 
-TEST_F(SqliteCampaignsTest, UpdateWritesStateReasonStepAndDueTime) {
+TEST_P(CampaignsTest, UpdateWritesStateReasonStepAndDueTime) {
   auto c = campaign("cp_1", team, now);
   campaigns().create(c);
   auto e = enrollment("en_1", c, "ann@x.com", now);
@@ -223,7 +226,7 @@ TEST_F(SqliteCampaignsTest, UpdateWritesStateReasonStepAndDueTime) {
   EXPECT_EQ("", got->reason);
 }
 
-TEST_F(SqliteCampaignsTest, UpdateOfAnUnknownEnrollmentChangesNothing) {
+TEST_P(CampaignsTest, UpdateOfAnUnknownEnrollmentChangesNothing) {
   auto c = campaign("cp_1", team, now);
   campaigns().create(c);
   campaigns().add_enrollment(enrollment("en_1", c, "ann@x.com", now));
@@ -233,7 +236,7 @@ TEST_F(SqliteCampaignsTest, UpdateOfAnUnknownEnrollmentChangesNothing) {
   EXPECT_EQ(EnrollmentState::Active, campaigns().find_enrollment("en_1")->state);
 }
 
-TEST_F(SqliteCampaignsTest, AStepDueIsAdvancedOnceAndNotAfterAStop) {
+TEST_P(CampaignsTest, AStepDueIsAdvancedOnceAndNotAfterAStop) {
   auto c = campaign("cp_1", team, now);
   campaigns().create(c);
   auto e = enrollment("en_1", c, "ann@x.com", now);
@@ -252,7 +255,7 @@ TEST_F(SqliteCampaignsTest, AStepDueIsAdvancedOnceAndNotAfterAStop) {
   EXPECT_EQ(EnrollmentState::Stopped, campaigns().find_enrollment("en_2")->state);
 }
 
-TEST_F(SqliteCampaignsTest, ActiveAmongFindsActiveEnrollmentsOfThatCampaignByKey) {
+TEST_P(CampaignsTest, ActiveAmongFindsActiveEnrollmentsOfThatCampaignByKey) {
   auto c1 = campaign("cp_1", team, now);
   auto c2 = campaign("cp_2", team, now);
   campaigns().create(c1);
@@ -270,7 +273,7 @@ TEST_F(SqliteCampaignsTest, ActiveAmongFindsActiveEnrollmentsOfThatCampaignByKey
   EXPECT_TRUE(campaigns().active_among("cp_1", {}).empty());
 }
 
-TEST_F(SqliteCampaignsTest, StopForAddressStopsTheTeamsActiveEnrollmentsForThatAddressOnly) {
+TEST_P(CampaignsTest, StopForAddressStopsTheTeamsActiveEnrollmentsForThatAddressOnly) {
   auto c1 = campaign("cp_1", team, now);
   auto c2 = campaign("cp_2", team, now);
   auto theirs = campaign("cp_3", other_team, now);
@@ -302,7 +305,7 @@ TEST_F(SqliteCampaignsTest, StopForAddressStopsTheTeamsActiveEnrollmentsForThatA
   EXPECT_EQ(0, campaigns().stop_for_address(team.id, "nobody@x.com", "suppressed", now));
 }
 
-TEST_F(SqliteCampaignsTest, EnrollmentStateNamesRoundTrip) {
+TEST_P(CampaignsTest, EnrollmentStateNamesRoundTrip) {
   for (auto s : {EnrollmentState::Active, EnrollmentState::Finished, EnrollmentState::Stopped})
     EXPECT_EQ(s, parse_enrollment_state(to_string(s)));
   EXPECT_EQ("active", to_string(EnrollmentState::Active));

@@ -1,4 +1,5 @@
-// The SQLite store on a temporary file: round trips, leases, sealed secrets, paging.
+// The store on both engines: round trips, leases, sealed secrets, paging; and SQLite's own
+// migration history.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -6,7 +7,7 @@
 #include <sstream>
 
 #include "crypto/secret_key.h"
-#include "fakes/temp_store.h"
+#include "fakes/engine_store.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_db.h"
 
@@ -19,10 +20,11 @@ crypto::SecretKey test_key() {
   return crypto::SecretKey::from_bytes(bytes);
 }
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
-    store = db_file.open(test_key());
+    if (!db.available()) GTEST_SKIP() << sg::test::EngineStore::kUnavailable;
+    store = db.open(test_key());
     team = store->teams().create("Acme", now);
     store->users().create({"us_1", team.id, "Ann@Acme.com", Role::Admin, std::nullopt}, now);
   }
@@ -40,13 +42,19 @@ class StoreTest : public ::testing::Test {
     return e;
   }
 
-  sg::test::TempStore db_file;
+  sg::test::EngineStore db{GetParam()};
   std::unique_ptr<Store> store;
   TimePoint now = from_unix_millis(1'800'000'000'000);
   Team team;
 };
 
-TEST_F(StoreTest, UsersAreFoundCaseInsensitivelyAndByTokenHash) {
+SG_INSTANTIATE_ON_BOTH_ENGINES(StoreTest);
+
+// What only SQLite has: its file on disk and its history of migrations.
+using SqliteStoreTest = StoreTest;
+INSTANTIATE_TEST_SUITE_P(Engines, SqliteStoreTest, ::testing::Values(Engine::sqlite), sg::test::engine_name);
+
+TEST_P(StoreTest, UsersAreFoundCaseInsensitivelyAndByTokenHash) {
   ASSERT_TRUE(store->users().find_by_email("ann@acme.com"));
   EXPECT_EQ("Ann@Acme.com", store->users().find_by_email("ann@acme.com")->email);
   store->users().add_token({"tk_1", "us_1", "laptop", now}, "hash1");
@@ -56,7 +64,7 @@ TEST_F(StoreTest, UsersAreFoundCaseInsensitivelyAndByTokenHash) {
   EXPECT_FALSE(store->users().find_by_token_hash("other"));
 }
 
-TEST_F(StoreTest, TokensAreListedAndRemovedByIdWithoutTheirHash) {
+TEST_P(StoreTest, TokensAreListedAndRemovedByIdWithoutTheirHash) {
   store->users().add_token({"tk_2", "us_1", "ci", now + Millis(1)}, "hash2");
   store->users().add_token({"tk_1", "us_1", "laptop", now}, "hash1");
   auto tokens = store->users().tokens("us_1");
@@ -71,7 +79,7 @@ TEST_F(StoreTest, TokensAreListedAndRemovedByIdWithoutTheirHash) {
   EXPECT_TRUE(store->users().find_by_token_hash("hash1"));
 }
 
-TEST_F(StoreTest, ARemovedUserIsInvisibleAndItsAddressFree) {
+TEST_P(StoreTest, ARemovedUserIsInvisibleAndItsAddressFree) {
   store->users().add_token({"tk_1", "us_1", "laptop", now}, "hash1");
   store->users().add_session("shash", {"us_1", "csrf", now + Millis(60000)}, now);
   store->users().remove("us_1", now);
@@ -85,7 +93,7 @@ TEST_F(StoreTest, ARemovedUserIsInvisibleAndItsAddressFree) {
   EXPECT_EQ("us_9", store->users().find_by_email("ann@acme.com")->id) << "the address can be given again";
 }
 
-TEST_F(StoreTest, SettingsDefaultOffAndRoundTrip) {
+TEST_P(StoreTest, SettingsDefaultOffAndRoundTrip) {
   auto s = store->settings().get(team.id);
   EXPECT_FALSE(s.marketo_check_enabled);
   EXPECT_EQ(FailPolicy::Block, s.on_check_unavailable);
@@ -95,14 +103,14 @@ TEST_F(StoreTest, SettingsDefaultOffAndRoundTrip) {
   EXPECT_EQ(FailPolicy::Send, s.on_check_unavailable);
 }
 
-TEST_F(StoreTest, ClientSecretIsSealedAtRest) {
+TEST_P(SqliteStoreTest, ClientSecretIsSealedAtRest) {
   store->connections().put(team.id, {"https://r/rest", "https://r/identity", "cid", "s3cr3t-value", now});
   auto c = store->connections().get(team.id);
   ASSERT_TRUE(c);
   EXPECT_EQ("s3cr3t-value", c->client_secret);
   store.reset();  // flush the WAL into the main file
   std::string bytes;
-  for (const auto& entry : std::filesystem::directory_iterator(db_file.dir())) {
+  for (const auto& entry : std::filesystem::directory_iterator(db.sqlite_file().dir())) {
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
@@ -112,14 +120,14 @@ TEST_F(StoreTest, ClientSecretIsSealedAtRest) {
   EXPECT_NE(std::string::npos, bytes.find("cid"));
 }
 
-TEST_F(StoreTest, ConnectionRemoval) {
+TEST_P(StoreTest, ConnectionRemoval) {
   EXPECT_FALSE(store->connections().remove(team.id));
   store->connections().put(team.id, {"https://r/rest", "https://r/identity", "cid", "s", now});
   EXPECT_TRUE(store->connections().remove(team.id));
   EXPECT_FALSE(store->connections().get(team.id));
 }
 
-TEST_F(StoreTest, EmailRoundTrip) {
+TEST_P(StoreTest, EmailRoundTrip) {
   auto e = email("em_1", now);
   e.cc = {"c@x.com"};
   e.bcc = {"d@x.com"};
@@ -135,7 +143,7 @@ TEST_F(StoreTest, EmailRoundTrip) {
   EXPECT_FALSE(store->emails().find("tm_other", "em_1"));
 }
 
-TEST_F(StoreTest, ClaimLeasesDueEmailsUntilTheLeaseRunsOut) {
+TEST_P(StoreTest, ClaimLeasesDueEmailsUntilTheLeaseRunsOut) {
   store->emails().insert(email("em_due", now));
   store->emails().insert(email("em_later", now + Millis(60000)));
   auto first = store->emails().claim_due(now, Millis(5000), 10);
@@ -148,7 +156,7 @@ TEST_F(StoreTest, ClaimLeasesDueEmailsUntilTheLeaseRunsOut) {
   EXPECT_EQ("em_due", again[0].id);
 }
 
-TEST_F(StoreTest, FinalEmailsAreNeverClaimed) {
+TEST_P(StoreTest, FinalEmailsAreNeverClaimed) {
   auto e = email("em_1", now);
   store->emails().insert(e);
   e.status = EmailStatus::Sent;
@@ -157,13 +165,13 @@ TEST_F(StoreTest, FinalEmailsAreNeverClaimed) {
   EXPECT_TRUE(store->emails().claim_due(now + Millis(1000), Millis(5000), 10).empty());
 }
 
-TEST_F(StoreTest, DeliveredRecipientsSurvive) {
+TEST_P(StoreTest, DeliveredRecipientsSurvive) {
   store->emails().insert(email("em_1", now));
   store->emails().mark_delivered("em_1", {"Bob@X.com"});
   EXPECT_EQ((std::vector<std::string>{"Bob@X.com"}), store->emails().find(team.id, "em_1")->delivered);
 }
 
-TEST_F(StoreTest, ListPagesNewestFirstWithFilters) {
+TEST_P(StoreTest, ListPagesNewestFirstWithFilters) {
   for (int i = 0; i < 5; ++i) store->emails().insert(email("em_" + std::to_string(i), now + Millis(i)));
   auto blocked = email("em_blocked", now + Millis(10));
   blocked.status = EmailStatus::Blocked;
@@ -185,7 +193,7 @@ TEST_F(StoreTest, ListPagesNewestFirstWithFilters) {
   EXPECT_TRUE(store->emails().list(other_user).empty());
 }
 
-TEST_F(StoreTest, TransactionRollsBackOnException) {
+TEST_P(StoreTest, TransactionRollsBackOnException) {
   EXPECT_THROW(store->transaction([&] {
                  store->emails().insert(email("em_1", now));
                  throw std::runtime_error("boom");
@@ -194,7 +202,7 @@ TEST_F(StoreTest, TransactionRollsBackOnException) {
   EXPECT_FALSE(store->emails().find(team.id, "em_1"));
 }
 
-TEST_F(StoreTest, ASubmittedMessageIsKeptByteForByteWithItsEmail) {
+TEST_P(StoreTest, ASubmittedMessageIsKeptByteForByteWithItsEmail) {
   const std::string mime("Subject: caf\xe9\r\n\r\nbinary \0 byte\r\n", 32);
   store->transaction([&] {
     store->emails().insert(email("em_1", now));
@@ -205,7 +213,7 @@ TEST_F(StoreTest, ASubmittedMessageIsKeptByteForByteWithItsEmail) {
   EXPECT_FALSE(store->emails().submitted_message("em_2")) << "an email Sendguard builds has none";
 }
 
-TEST_F(StoreTest, ASubmittedMessageGoesWithItsEmailWhenTheTransactionFails) {
+TEST_P(StoreTest, ASubmittedMessageGoesWithItsEmailWhenTheTransactionFails) {
   EXPECT_THROW(store->transaction([&] {
                  store->emails().insert(email("em_1", now));
                  store->emails().put_submitted_message("em_1", "Subject: x\r\n\r\nx\r\n");
@@ -216,7 +224,7 @@ TEST_F(StoreTest, ASubmittedMessageGoesWithItsEmailWhenTheTransactionFails) {
   EXPECT_FALSE(store->emails().submitted_message("em_1"));
 }
 
-TEST_F(StoreTest, IdempotencyKeysPerUser) {
+TEST_P(StoreTest, IdempotencyKeysPerUser) {
   store->idempotency().put("us_1", "k1", {"hash", 1, "{}"}, now);
   auto got = store->idempotency().find("us_1", "k1");
   ASSERT_TRUE(got);
@@ -224,14 +232,14 @@ TEST_F(StoreTest, IdempotencyKeysPerUser) {
   EXPECT_FALSE(store->idempotency().find("us_2", "k1"));
 }
 
-TEST_F(StoreTest, SuppressionsMatchCaseInsensitively) {
+TEST_P(StoreTest, SuppressionsMatchCaseInsensitively) {
   store->suppressions().add(team.id, "Gone@X.com", "manual", "asked", std::nullopt, now);
   EXPECT_EQ((std::vector<std::string>{"gone@x.com"}),
             store->suppressions().suppressed_among(team.id, {"ok@x.com", "gone@x.com"}));
   EXPECT_TRUE(store->suppressions().suppressed_among("tm_other", {"gone@x.com"}).empty());
 }
 
-TEST_F(StoreTest, TheMirrorKeepsTheNewestAnswerWhateverOrderTheyArriveIn) {
+TEST_P(StoreTest, TheMirrorKeepsTheNewestAnswerWhateverOrderTheyArriveIn) {
   // A lookup asked before a webhook's unsubscribe, answered after it, is older news.
   auto& sync = store->marketo_sync();
   const TimePoint asked = now, webhook = now + Millis(50), later = now + Millis(100);
@@ -247,23 +255,23 @@ TEST_F(StoreTest, TheMirrorKeepsTheNewestAnswerWhateverOrderTheyArriveIn) {
   EXPECT_TRUE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed);
 }
 
-TEST_F(StoreTest, EveryMigrationIsStrict) {
+TEST_P(SqliteStoreTest, EveryMigrationIsStrict) {
   // A migration runs once per version; one finding its table already there means the
   // schema is not what its version says, and must stop rather than pass unnoticed.
   store.reset();
-  SqliteDb db(db_file.path());
-  auto conn = db.connect();
+  SqliteDb raw(db.sqlite_file().path());
+  auto conn = raw.connect();
   EXPECT_ANY_THROW(conn.exec(std::string(migration_sql(8)))) << "marketo_webhooks exists already";
 }
 
-TEST_F(StoreTest, ReopeningKeepsDataAndSchema) {
+TEST_P(StoreTest, ReopeningKeepsDataAndSchema) {
   store->emails().insert(email("em_1", now));
-  store = db_file.open(test_key());
+  store = db.open(test_key());
   EXPECT_TRUE(store->emails().find(team.id, "em_1"));
   EXPECT_TRUE(store->ping());
 }
 
-TEST_F(StoreTest, SilentEmailsAreListedOnlyWithSilentDrops) {
+TEST_P(StoreTest, SilentEmailsAreListedOnlyWithSilentDrops) {
   auto shown = email("em_shown", now);
   auto silent = email("em_silent", now + Millis(1));
   silent.workflow = Workflow::Group;
@@ -282,7 +290,7 @@ TEST_F(StoreTest, SilentEmailsAreListedOnlyWithSilentDrops) {
   EXPECT_EQ("em_shown", listed[0].id);
 }
 
-TEST_F(StoreTest, SilenceIsWrittenByUpdateDelivery) {
+TEST_P(StoreTest, SilenceIsWrittenByUpdateDelivery) {
   auto e = email("em_1", now);
   e.workflow = Workflow::Group;
   store->emails().insert(e);
@@ -292,7 +300,7 @@ TEST_F(StoreTest, SilenceIsWrittenByUpdateDelivery) {
   EXPECT_TRUE(store->emails().find(team.id, "em_1")->silent);
 }
 
-TEST_F(StoreTest, MigrationMarksEarlierGroupDropsSilent) {
+TEST_P(SqliteStoreTest, MigrationMarksEarlierGroupDropsSilent) {
   // Given emails recorded before the column existed: migration 7 (which adds it) is
   // undone by hand, then replayed.
   auto dropped = email("em_dropped", now);
@@ -307,12 +315,12 @@ TEST_F(StoreTest, MigrationMarksEarlierGroupDropsSilent) {
   for (const auto& e : {dropped, group_sent, failed}) store->emails().insert(e);
   store.reset();
   {
-    SqliteDb db(db_file.path());
-    auto conn = db.connect();
+    SqliteDb raw(db.sqlite_file().path());
+    auto conn = raw.connect();
     conn.exec("ALTER TABLE emails DROP COLUMN silent");
     conn.exec(std::string(migration_sql(7)));
   }
-  store = db_file.open(test_key());
+  store = db.open(test_key());
   EXPECT_TRUE(store->emails().find(team.id, "em_dropped")->silent);
   EXPECT_FALSE(store->emails().find(team.id, "em_group_sent")->silent);
   EXPECT_FALSE(store->emails().find(team.id, "em_failed")->silent);
