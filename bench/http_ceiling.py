@@ -43,6 +43,10 @@ STATIC_ANSWER = '{"status":"ok"}'
 CHECKED = "warm@ceiling-example.com"
 RECIPIENT = "reader@ceiling-example.com"
 DRAIN_TIMEOUT = 300
+# The checked address stays answered for the whole run: at the default 60 s, its expiry
+# under 50 concurrent requests turns (c) into a measure of the team's Marketo bound
+# (503 marketo_busy while the one refresh is under way), not of the warm path.
+WARM_ENV = {"SENDGUARD_CHECK_MAX_AGE": "3600"}
 START_TIMEOUT = 10
 
 NGINX_CONF = """\
@@ -165,7 +169,7 @@ def measure(sim, sink, start):
     with PostfixSink() as postfix:
         nginx = Nginx(workdir / "nginx")
         try:
-            server, admin = start("server", {**SERVER_ENV, "SENDGUARD_SMTP_URL": postfix.url})
+            server, admin = start("server", {**SERVER_ENV, **WARM_ENV, "SENDGUARD_SMTP_URL": postfix.url})
             bench = Bench(sim, sink, server, admin, workdir)
             warm = admin.post("/checks", {"recipients": [CHECKED], "source": "api"})
             bench.expect(warm.status_code == 200 and warm.json()["results"][0]["allowed"],
@@ -183,7 +187,8 @@ def describe(bench, elapsed):
             "(a)–(d) interleaved, the outbox drained after each round; all on 127.0.0.1",
             f"- nginx (nginx-light) `worker_processes auto`, answering `{STATIC_ANSWER}` with `return 200`",
             f"- Marketo simulator: {simulator_limits(SIM_CONFIG)}",
-            f"- Server: {server_limits(SERVER_ENV)}, SQLite, SMTP to Postfix's smtp-sink; whole run {elapsed:.0f} s"]
+            f"- Server: {server_limits({**SERVER_ENV, **WARM_ENV})}, SQLite, SMTP to Postfix's smtp-sink; "
+            f"whole run {elapsed:.0f} s"]
 
 
 if __name__ == "__main__":
