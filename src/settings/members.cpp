@@ -63,6 +63,7 @@ Status Accounts::change_role(const store::User& user, Role role) {
     store_.users().set_role(user.id, role);
   });
   if (failure) return *failure;
+  callers_.clear();  // the role is part of the cached caller
   return Status::success();
 }
 
@@ -76,6 +77,7 @@ Status Accounts::remove(const store::User& user) {
     store_.users().remove(user.id, clock_.now());
   });
   if (failure) return *failure;
+  callers_.clear();
   return Status::success();
 }
 
