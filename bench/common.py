@@ -12,6 +12,8 @@ import hashlib
 import os
 import platform
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -25,7 +27,7 @@ SUPPORT = str(ROOT / "tests" / "support")
 if SUPPORT not in sys.path:
     sys.path.insert(0, SUPPORT)
 
-from peers import MarketoSim, SmtpSink  # noqa: E402
+from peers import MarketoSim, SmtpSink, free_port  # noqa: E402
 from sendguard import Client, Sendguard  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -38,6 +40,45 @@ SIM_CONFIG = {"rate_limit_calls": 100, "rate_limit_window_seconds": 20, "max_con
 SERVER_ENV = {"SENDGUARD_MARKETO_CALLS_PER_20S": "50", "SENDGUARD_MARKETO_MAX_CONCURRENT": "5",
               "SENDGUARD_CHECK_MAX_AGE": "60", "SENDGUARD_LOG_LEVEL": "warn",
               "SENDGUARD_ALLOW_LOOPBACK_MARKETO": "1"}
+
+
+SMTP_SINK = "/usr/sbin/smtp-sink"  # Postfix's benchmark server (Debian postfix)
+START_TIMEOUT = 10
+
+
+class PostfixSink:
+    """Postfix's smtp-sink on a free loopback port: a fast SMTP server that accepts every
+    message and keeps nothing, so that delivery is timed against a real MTA rather than the
+    Python sink. Needs only the binary, not the postfix service."""
+
+    def __init__(self, backlog=1000):
+        self.port = free_port()
+        self.url = f"smtp://127.0.0.1:{self.port}"
+        # As root it must be told whose privileges to drop to.
+        user = ["-u", "nobody"] if os.geteuid() == 0 else []
+        self.process = subprocess.Popen([SMTP_SINK, *user, f"127.0.0.1:{self.port}", str(backlog)],
+                                        stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{SMTP_SINK} did not start on port {self.port}")
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 def percentile(values, p):

@@ -15,4 +15,6 @@ status=0
 /usr/bin/python3 bench/group_send.py "$@" || status=$?
 /usr/bin/python3 bench/mirror.py "$@" || status=$?
 /usr/bin/python3 bench/smtp_relay.py "$@" || status=$?
+/usr/bin/python3 bench/group_send_postfix.py "$@" || status=$?
+bash bench/http_ceiling.sh "$@" || status=$?
 exit "$status"

@@ -28,6 +28,10 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # browser tests: Debian's Chromium driven by playwright-core from npm
   chromium
+  # benchmarks: wrk as the HTTP load generator, nginx as the static ceiling it is compared
+  # with, and postfix for its smtp-sink (the bench starts only smtp-sink, never the service)
+  wrk nginx-light
+  postfix
 )
 
 # Node.js may come from Debian or another packaging; only ask for Debian's when absent.

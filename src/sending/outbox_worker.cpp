@@ -213,7 +213,9 @@ void OutboxWorker::deliver(store::EmailRecord& email, const std::vector<std::str
       return store_.emails().update_delivery(email);
     }
     email.delivered.push_back(rcpt);
-    store_.emails().mark_delivered(email.id, email.delivered);
+    // The last one is recorded by finish(), in the same commit as the status: one commit
+    // per email instead of two, and no wider window for a crash to send twice.
+    if (&rcpt != &recipients.back()) store_.emails().mark_delivered(email.id, email.delivered);
   }
   email.sent_at = clock_.now();
   if (email.unverified)

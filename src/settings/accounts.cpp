@@ -81,9 +81,13 @@ Result<IssuedToken> Accounts::add_token(const std::string& user_id, const std::s
 
 std::optional<Caller> Accounts::authenticate(const std::string& api_token) {
   if (!api_token.starts_with(kTokenPrefix)) return std::nullopt;
-  auto user = store_.users().find_by_token_hash(crypto::token_hash(api_token));
+  std::string hash = crypto::token_hash(api_token);
+  if (auto cached = callers_.find(hash)) return cached;
+  auto user = store_.users().find_by_token_hash(hash);
   if (!user) return std::nullopt;
-  return caller_of(*user);
+  Caller caller = caller_of(*user);
+  callers_.put(hash, caller);
+  return caller;
 }
 
 Result<WebSession> Accounts::sign_in(const std::string& email, const std::string& password,

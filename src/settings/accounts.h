@@ -1,6 +1,8 @@
 // Accounts: teams, users and their API tokens. Tokens are random, shown once, and
 // stored only as hashes. Credentials can be revoked: a token on its own, every session on
-// a password change, everything on removing a user. Thread-safe; the store must outlive it.
+// a password change, everything on removing a user. A token's caller is cached for
+// kCallerCacheTtl: what another process changes (the command line, another instance) may
+// take that long to be seen here. Thread-safe; the store must outlive it.
 #pragma once
 
 #include <optional>
@@ -11,6 +13,7 @@
 #include "core/clock.h"
 #include "core/email_status.h"
 #include "core/result.h"
+#include "settings/caller_cache.h"
 #include "settings/hash_slots.h"
 #include "settings/login_throttle.h"
 #include "store/stores.h"
@@ -45,6 +48,9 @@ struct WebSession {
   std::string csrf_token;
   TimePoint expires_at;
 };
+
+// How long an API token's caller is reused before the database is asked again.
+inline constexpr Millis kCallerCacheTtl{5000};
 
 // The caller a user acts as.
 Caller caller_of(const store::User& user);
@@ -103,6 +109,7 @@ class Accounts {
   const Millis session_ttl_;
   LoginThrottle throttle_;
   HashSlots hash_slots_{2, Millis(2000)};  // at most 128 MB of argon2id at once
+  CallerCache callers_{clock_, kCallerCacheTtl};
 };
 
 }  // namespace sg::settings

@@ -21,6 +21,7 @@ Status Accounts::revoke_token(const Caller& caller, const std::string& token_id)
   if (!token || (token->user_id != caller.user_id && !managed_user(caller, token->user_id)))
     return Error::not_found("no token " + token_id);
   store_.users().remove_token(token->id);
+  callers_.clear();
   return Status::success();
 }
 
@@ -33,6 +34,7 @@ Result<std::vector<store::ApiToken>> Accounts::tokens(const std::string& email) 
 Status Accounts::revoke_token(const std::string& token_id) {
   if (!store_.users().find_token(token_id)) return Error::not_found("no token " + token_id);
   store_.users().remove_token(token_id);
+  callers_.clear();
   return Status::success();
 }
 

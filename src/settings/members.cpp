@@ -54,20 +54,24 @@ Status Accounts::remove_user(const std::string& email) {
 
 Status Accounts::change_role(const store::User& user, Role role) {
   // Counting and changing in one transaction: two admins demoting each other cannot both win.
-  return store_.transaction([&]() -> Status {
+  Status changed = store_.transaction([&]() -> Status {
     if (user.role == Role::Admin && role != Role::Admin && store_.users().count_admins(user.team_id) <= 1)
       return last_admin();
     store_.users().set_role(user.id, role);
     return Status::success();
   });
+  if (changed) callers_.clear();  // the role is part of the cached caller
+  return changed;
 }
 
 Status Accounts::remove(const store::User& user) {
-  return store_.transaction([&]() -> Status {
+  Status removed = store_.transaction([&]() -> Status {
     if (user.role == Role::Admin && store_.users().count_admins(user.team_id) <= 1) return last_admin();
     store_.users().remove(user.id, clock_.now());
     return Status::success();
   });
+  if (removed) callers_.clear();
+  return removed;
 }
 
 }  // namespace sg::settings

@@ -1,4 +1,6 @@
-"""Assertions the integration tests share: the API's error shape and the CLI's one-line errors."""
+"""Assertions the integration tests share: the API's error shape, the CLI's one-line errors,
+and waiting for a change another process made."""
+import time
 
 
 def assert_error(reply, status, code):
@@ -29,3 +31,15 @@ def assert_one_line_error(result):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].strip(), result.stderr
     return lines[0]
+
+
+def eventually_status(request, status, timeout=30):
+    """Repeats `request()` until its reply has `status` or `timeout` seconds pass; the last
+    reply. For a change made by another process (the command line), which a server's short
+    caches see within a few seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = request()
+        if reply.status_code == status or time.monotonic() > deadline:
+            return reply
+        time.sleep(0.2)

@@ -487,5 +487,36 @@ TEST_F(TeamAdminTest, TheOperatorListsAndRevokesTokensByAddressAndId) {
   EXPECT_EQ("not_found", accounts->tokens("nobody@acme.com").error().code);
 }
 
+// Another process on the same database (the command line, another instance): its changes
+// reach this one's cached callers only when they expire.
+TEST_F(TeamAdminTest, ATokenRevokedElsewhereIsRefusedOnceItsCachedCallerExpires) {
+  Accounts elsewhere(*store, clock);
+  auto listed = elsewhere.tokens("bob@acme.com");
+  ASSERT_TRUE(listed);
+  ASSERT_TRUE(elsewhere.revoke_token((*listed)[0].id));
+  EXPECT_TRUE(accounts->authenticate(bob_created.api_token)) << "cached when the fixture authenticated";
+  clock.advance(kCallerCacheTtl);
+  EXPECT_FALSE(accounts->authenticate(bob_created.api_token));
+}
+
+TEST_F(TeamAdminTest, ARoleChangedOrUserRemovedElsewhereIsSeenOnceTheCachedCallerExpires) {
+  Accounts elsewhere(*store, clock);
+  ASSERT_TRUE(elsewhere.set_role("bob@acme.com", Role::Admin));
+  EXPECT_FALSE(accounts->authenticate(bob_created.api_token)->admin);
+  clock.advance(kCallerCacheTtl);
+  EXPECT_TRUE(accounts->authenticate(bob_created.api_token)->admin);
+
+  ASSERT_TRUE(elsewhere.remove_user("bob@acme.com"));
+  clock.advance(kCallerCacheTtl);
+  EXPECT_FALSE(accounts->authenticate(bob_created.api_token));
+}
+
+TEST_F(TeamAdminTest, ChangesMadeInThisProcessAreSeenAtOnce) {
+  ASSERT_TRUE(accounts->set_role(admin, bob.user_id, Role::Admin));
+  EXPECT_TRUE(accounts->authenticate(bob_created.api_token)->admin) << "no wait for the cache";
+  ASSERT_TRUE(accounts->remove_user(admin, bob.user_id));
+  EXPECT_FALSE(accounts->authenticate(bob_created.api_token));
+}
+
 }  // namespace
 }  // namespace sg::settings
