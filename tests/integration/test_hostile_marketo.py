@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 import requests
 
-from assertions import assert_error, assert_not_connected
+from assertions import assert_error, assert_not_connected, wait_until
 from peers import CLIENT_ID, CLIENT_SECRET, MarketoSim, free_port
 from sendguard import connection_body
 
@@ -33,14 +33,6 @@ def check(client, *emails, timeout=30):
 
 def parse_time(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"still waiting for {what} after {timeout} s")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,8 @@ import time
 from datetime import datetime
 
 import pytest
+
+from assertions import wait_until
 from sendguard import Client
 
 SEED = 20261126
@@ -42,17 +44,16 @@ def sink_deliveries(sink):
     return out
 
 
+def summary(emails):
+    return str([(e["subject"], e["status"], e["reason"]) for e in emails[:5]])
+
+
 def wait_until_settled(client, timeout=90):
-    deadline = time.monotonic() + timeout
-    while True:
-        pending = [e for status in ("queued", "held")
-                   for e in client.get("/emails", params={"status": status, "limit": 200}).json()["emails"]]
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{len(pending)} email(s) still pending: "
-                               f"{[(e['id'], e['status'], e['reason']) for e in pending[:5]]}")
-        time.sleep(0.1)
+    def pending():
+        return [e for status in ("queued", "held")
+                for e in client.get("/emails", params={"status": status, "limit": 200}).json()["emails"]]
+    wait_until(lambda: not pending(), timeout,
+               lambda: f"no email queued or held (still pending: {summary(pending())})", poll=0.1)
 
 
 def all_emails(client):
@@ -234,16 +235,11 @@ def test_accepted_emails_survive_a_crash(make_server, sim, sink, tmp_path):
     restarted = make_server(workdir=workdir, env=env).start()
     admin = Client(restarted.url, admin.token)
 
-    deadline = time.monotonic() + 20
-    while True:
-        emails = [admin.get(f"/emails/{email_id}").json() for email_id in accepted]
-        unfinished = [e for e in emails if e["status"] != "sent"]
-        if not unfinished or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    def unfinished():
+        return [e for e in (admin.get(f"/emails/{email_id}").json() for email_id in accepted) if e["status"] != "sent"]
     print(f"\ncrash: {delivered_before} message(s) in the sink before the restart")
-    assert unfinished == [], f"{len(unfinished)} accepted email(s) not delivered 20 s after restart: " + \
-        str([(e["subject"], e["status"], e["reason"]) for e in unfinished])
+    wait_until(lambda: not unfinished(), 20,
+               lambda: f"every accepted email delivered after the restart (not yet: {summary(unfinished())})", poll=0.2)
     received = {(m["msg"]["Subject"], r) for m in sink.messages() for r in m["rcpt_tos"]}
     missing = [(f"crash-{n:02d}", r) for n, rcpts in sends.items() for r in rcpts
                if (f"crash-{n:02d}", r) not in received]

@@ -7,7 +7,8 @@ come off the budget, and 80 % of the quota is warned about.
 """
 import re
 
-from test_mirror import integration, set_authoritative, start, wait_until
+from assertions import wait_until
+from test_mirror import integration, set_authoritative, start
 
 
 def checks_until_refused(admin, limit=60):

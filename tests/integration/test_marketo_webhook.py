@@ -5,9 +5,9 @@ unsubscribe refuses the team's next send at once, without waiting for the activi
 """
 import requests
 
-from assertions import assert_error, assert_invalid
+from assertions import assert_error, assert_invalid, wait_until
 import test_mirror
-from test_mirror import check, wait_until
+from test_mirror import check
 
 HEADER = "X-Sendguard-Webhook-Secret"
 # Hours between feed reads: whatever these tests see came through the webhook.

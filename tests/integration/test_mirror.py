@@ -18,6 +18,7 @@ import time
 import pytest
 import requests
 
+from assertions import wait_until
 from peers import CLIENT_ID, CLIENT_SECRET, MarketoSim
 from sendguard import delivered_link
 
@@ -33,18 +34,6 @@ def sim(sim_modes):
     return sim_modes
 
 NEW_LEAD = 12  # logged when the simulator creates a lead; not what these tests look at
-
-
-def wait_until(predicate, timeout, what, poll=0.05):
-    """The predicate's first truthy value within `timeout` seconds; fails the test otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(poll)
 
 
 def start(make_server, sim, env=None, policy="block", check=True):

@@ -11,8 +11,9 @@ import datetime
 
 import requests
 
+from assertions import wait_until
 from peers import CLIENT_ID, CLIENT_SECRET
-from test_mirror import integration, set_authoritative, wait_until
+from test_mirror import integration, set_authoritative
 
 SEED = {"SENDGUARD_MIRROR_INTERVAL": "1", "SENDGUARD_MIRROR_SEED": "1", "SENDGUARD_MIRROR_SEED_POLL_MS": "100"}
 DONE_WITHIN = 180  # 14 export jobs of two status reads each, on a loaded machine

@@ -3,19 +3,8 @@ database — one outbox, one follower of the Marketo feed, another taking over w
 import subprocess
 import time
 
-from assertions import assert_one_line_error
+from assertions import assert_one_line_error, wait_until
 from sendguard import BINARY, Client
-
-
-def wait_until(predicate, timeout, what, poll=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(poll)
 
 
 def on_postgres(make_server, postgres, tmp_path, env=None):

@@ -33,6 +33,20 @@ def assert_one_line_error(result):
     return lines[0]
 
 
+def wait_until(predicate, timeout, what, poll=0.05):
+    """The predicate's first truthy value within `timeout` seconds; fails the test otherwise.
+    `what` names what was awaited; a callable is asked only then, so the failure can show the
+    state that was still wrong."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what() if callable(what) else what}: not within {timeout} s")
+        time.sleep(poll)
+
+
 def eventually_status(request, status, timeout=30):
     """Repeats `request()` until its reply has `status` or `timeout` seconds pass; the last
     reply. For a change made by another process (the command line), which a server's short
