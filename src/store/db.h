@@ -122,7 +122,6 @@ class Conn {
   Stmt prepare(const Sql& sql);
   void exec(std::string_view sql) { c_->exec(sql); }
   Engine engine() const;
-  Connection& raw() { return *c_; }
 
  private:
   Db* db_;
