@@ -16,15 +16,25 @@ int64_t now_millis() {
       .count();
 }
 
+// Runs work(conn) in one transaction holding the lock.
+template <class Work>
+auto locked(Db& db, Work&& work) {
+  return db.transaction([&] {
+    auto conn = db.connect();
+    conn.prepare(kLock).run();
+    return work(conn);
+  });
+}
+
 }  // namespace
 
 int migrate(Db& db, std::span<const std::string_view> history) {
   const int newest = static_cast<int>(history.size());
+  // Under the lock too: two PostgreSQL sessions creating the same table at once can both
+  // miss it, and the second then fails on the catalog's unique index.
+  locked(db, [](Conn& conn) { conn.exec(kVersions); });
   // One version per transaction, reading where the schema stands under the lock each time.
-  while (db.transaction([&] {
-    auto conn = db.connect();
-    conn.prepare(kLock).run();
-    conn.exec(kVersions);
+  while (locked(db, [&](Conn& conn) {
     auto current = conn.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     current.step();
     const int version = static_cast<int>(current.integer(0));

@@ -7,6 +7,7 @@
 #include <latch>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "fakes/temp_postgres.h"
 #include "store/migrations.h"
@@ -268,6 +269,29 @@ TEST_F(PostgresDbTest, TheMigrationsApplyToAnEmptyDatabase) {
       "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
   ASSERT_TRUE(s.step());
   EXPECT_EQ(s.integer(0), 22);  // with the runner's schema_migrations
+}
+
+TEST_F(PostgresDbTest, InstancesStartingTogetherMigrateOnceWithoutFailing) {
+  const int newest = static_cast<int>(postgres_migrations().size());
+  std::latch start(4);
+  std::atomic<int> failures{0};
+  auto instance = [&] {
+    auto own = open_postgres(url(), 1);
+    start.arrive_and_wait();
+    try {
+      if (migrate(*own, postgres_migrations()) != newest) ++failures;
+    } catch (const StoreError&) {
+      ++failures;
+    }
+  };
+  std::vector<std::thread> instances;
+  for (int i = 0; i < 4; ++i) instances.emplace_back(instance);
+  for (auto& t : instances) t.join();
+  EXPECT_EQ(failures, 0);
+  auto s = db_->connect().prepare("SELECT COUNT(*), MAX(version) FROM schema_migrations");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.integer(0), newest);  // each version applied by one of them
+  EXPECT_EQ(s.integer(1), newest);
 }
 
 }  // namespace
