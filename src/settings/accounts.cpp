@@ -83,10 +83,11 @@ std::optional<Caller> Accounts::authenticate(const std::string& api_token) {
   if (!api_token.starts_with(kTokenPrefix)) return std::nullopt;
   std::string hash = crypto::token_hash(api_token);
   if (auto cached = callers_.find(hash)) return cached;
+  const uint64_t read_at = callers_.generation();
   auto user = store_.users().find_by_token_hash(hash);
   if (!user) return std::nullopt;
   Caller caller = caller_of(*user);
-  callers_.put(hash, caller);
+  callers_.put(hash, caller, read_at);
   return caller;
 }
 

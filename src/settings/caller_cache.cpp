@@ -9,8 +9,14 @@ std::optional<Caller> CallerCache::find(const std::string& token_hash) const {
   return it->second.caller;
 }
 
-void CallerCache::put(const std::string& token_hash, const Caller& caller) {
+uint64_t CallerCache::generation() const {
   std::lock_guard lock(mutex_);
+  return generation_;
+}
+
+void CallerCache::put(const std::string& token_hash, const Caller& caller, uint64_t read_at) {
+  std::lock_guard lock(mutex_);
+  if (read_at != generation_) return;  // read before a change this process made: maybe stale
   TimePoint now = clock_.now();
   if (entries_.size() >= capacity_) {
     // Expired entries go first; when every one is live (a flood of tokens), all of them:
@@ -24,6 +30,7 @@ void CallerCache::put(const std::string& token_hash, const Caller& caller) {
 void CallerCache::clear() {
   std::lock_guard lock(mutex_);
   entries_.clear();
+  ++generation_;
 }
 
 }  // namespace sg::settings

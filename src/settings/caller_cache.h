@@ -3,9 +3,14 @@
 // this process changes (a token revoked, a user removed or given another role) clears it
 // at once; a change made elsewhere (the command line, another instance on the same
 // database) is seen within the TTL. Bounded; thread-safe.
+//
+// A lookup that read the database just before such a change must not put the old caller
+// back after the clear: it takes generation() before its read and hands it to put(), which
+// drops the entry when clear() has run since.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,7 +27,10 @@ class CallerCache {
       : clock_(clock), ttl_(ttl), capacity_(capacity) {}
 
   std::optional<Caller> find(const std::string& token_hash) const;
-  void put(const std::string& token_hash, const Caller& caller);
+  // Taken before the database read whose result goes to put().
+  uint64_t generation() const;
+  // Keeps `caller` unless clear() ran after `read_at` was taken.
+  void put(const std::string& token_hash, const Caller& caller, uint64_t read_at);
   void clear();
 
  private:
@@ -35,7 +43,8 @@ class CallerCache {
   const Millis ttl_;
   const std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, Entry> entries_;  // GUARDED_BY(mutex_)
+  uint64_t generation_ = 0;  // GUARDED_BY(mutex_); bumped by every clear()
 };
 
 }  // namespace sg::settings
