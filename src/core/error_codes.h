@@ -25,6 +25,7 @@ inline constexpr std::string_view recipient_unsubscribed = "recipient_unsubscrib
 inline constexpr std::string_view rate_limited = "rate_limited";
 inline constexpr std::string_view unsubscribe_check_unavailable = "unsubscribe_check_unavailable";
 inline constexpr std::string_view server_busy = "server_busy";
+inline constexpr std::string_view database_unavailable = "database_unavailable";
 inline constexpr std::string_view internal_error = "internal_error";
 inline constexpr std::string_view config_error = "config_error";
 

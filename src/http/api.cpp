@@ -1,8 +1,11 @@
 #include "http/api.h"
 
+#include <spdlog/spdlog.h>
+
 #include "http/errors.h"
 #include "http/method_label.h"
 #include "http/origin.h"
+#include "store/db.h"
 
 namespace sg::http {
 
@@ -29,7 +32,7 @@ Api::Api(ApiServices services) : s_(services) {
 
 Response Api::handle(Request& request) {
   std::string pattern;
-  Response res = router_.dispatch(request, pattern);
+  Response res = dispatch(request, pattern);
   bool web_path = !request.path.starts_with("/api/") && request.path != "/u" && !request.path.starts_with("/u/");
   if (res.status == 404 && pattern.empty() && web_path && (request.method == "GET" || request.method == "HEAD")) {
     res = static_file(request);
@@ -41,6 +44,18 @@ Response Api::handle(Request& request) {
                         {"status", std::to_string(res.status)}});
   res.headers.emplace_back("Cache-Control", "no-store");
   return res;
+}
+
+Response Api::dispatch(Request& request, std::string& pattern) {
+  try {
+    return router_.dispatch(request, pattern);
+  } catch (const store::StoreError& e) {
+    // The database is down or out of reach: unlike a fault of ours, a retry may succeed.
+    spdlog::error("{} {}: {}", request.method, request.path, e.what());
+    Error unavailable = Error::make(errc::database_unavailable, "the database cannot be reached; retry shortly");
+    unavailable.retry_after_seconds = 5;
+    return refusal(unavailable);
+  }
 }
 
 Result<Caller> Api::authenticate(const Request& request) {

@@ -94,6 +94,8 @@ class Api {
   // Origin on state-changing requests).
   Result<Caller> authenticate(const Request& request);
   Response static_file(const Request& request) const;
+  // The route's answer; 503 database_unavailable when the store throws.
+  Response dispatch(Request& request, std::string& pattern);
   // An error answer; a 401 also names the scheme to use.
   static Response refusal(const Error& error);
 

@@ -34,6 +34,7 @@ int status_for(const std::string& code) {
       {marketo::errc::address_refused, 422},
       {errc::rate_limited, 429},
       {errc::unsubscribe_check_unavailable, 503},
+      {errc::database_unavailable, 503},
   };
   auto it = kStatus.find(code);
   return it == kStatus.end() ? 500 : it->second;

@@ -73,6 +73,11 @@ class Cluster:
     def restart(self):
         _run(self._ctl("-m", "fast", "-l", self._log(), "restart"))  # the options it started with
 
+    def halt(self):
+        """Stops the server as an outage would (open sessions are cut off), keeping its data:
+        start() brings it back."""
+        _run(self._ctl("-m", "fast", "stop"))
+
     def _log(self):
         # The server's output goes here: left on our pipe, it would hold the caller forever.
         return str(self.dir / "log")
