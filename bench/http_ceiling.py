@@ -104,10 +104,10 @@ class Nginx:
             self.process.wait(10)
 
 
-def wrk(url, script):
+def wrk(url, script, threads=THREADS, connections=CONNECTIONS, duration_s=DURATION_S):
     """One wrk run: (requests/s, non-2xx answers, socket errors)."""
-    out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION_S}s", "-s", str(script), url],
-                         capture_output=True, text=True, timeout=DURATION_S + 60)
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "-s", str(script), url],
+                         capture_output=True, text=True, timeout=duration_s + 60)
     if out.returncode != 0:
         raise RuntimeError(f"wrk failed: {out.stderr or out.stdout}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out.stdout).group(1))

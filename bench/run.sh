@@ -17,4 +17,5 @@ status=0
 /usr/bin/python3 bench/smtp_relay.py "$@" || status=$?
 /usr/bin/python3 bench/group_send_postfix.py "$@" || status=$?
 bash bench/http_ceiling.sh "$@" || status=$?
+/usr/bin/python3 bench/instances_postgres.py "$@" || status=$?
 exit "$status"
