@@ -27,7 +27,7 @@ Result<std::unique_ptr<StoreRuntime>> StoreRuntime::open(const Config& config) {
   rt->key = *key;
   try {
     rt->store = config.postgresql() ? store::open_postgres_store(config.db, config.db_pool, *rt->key)
-                                    : store::open_sqlite_store(config.db, *rt->key);
+                                    : store::open_sqlite_store(config.db, config.db_pool, *rt->key);
   } catch (const std::exception& e) {
     return Error::make(errc::config_error, e.what());
   }
