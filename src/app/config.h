@@ -11,7 +11,7 @@ namespace sg::app {
 
 struct Config {
   std::string db = "./data/sendguard.db";       // SQLite path, or a postgresql:// URL
-  int db_pool = 8;                               // PostgreSQL connections per instance
+  int db_pool = 8;  // PostgreSQL connections per instance; SQLite: read-only ones beside the writer
   std::string listen = "127.0.0.1:8080";
   std::optional<std::string> smtp_url;          // unset: .eml files under mail_dir
   std::optional<std::string> smtp_listen;       // SMTP submission (STARTTLS), host:port; unset = off

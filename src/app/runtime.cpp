@@ -27,7 +27,7 @@ Result<std::unique_ptr<StoreRuntime>> StoreRuntime::open(const Config& config) {
   rt->key = *key;
   try {
     rt->store = config.postgresql() ? store::open_postgres_store(config.db, config.db_pool, *rt->key)
-                                    : store::open_sqlite_store(config.db, *rt->key);
+                                    : store::open_sqlite_store(config.db, config.db_pool, *rt->key);
   } catch (const std::exception& e) {
     return Error::make(errc::config_error, e.what());
   }
@@ -125,7 +125,8 @@ void Runtime::build_services() {
   outbox_ = std::make_unique<sending::OutboxWorker>(store, *gate_, *transport_, *tokens_, clock, metrics_, outbox);
   sending::SendOptions send_options;
   send_options.mail_domain = host_of(config_.public_url);
-  sending_ = std::make_unique<sending::SendService>(store, *gate_, clock, metrics_, send_options,
+  settings_cache_ = std::make_unique<settings::SettingsCache>(store.settings(), clock);
+  sending_ = std::make_unique<sending::SendService>(store, *settings_cache_, *gate_, clock, metrics_, send_options,
                                                     [o = outbox_.get()] { o->wake(); });
   bulk_ = std::make_unique<sending::BulkSendService>(store, *gate_, clock, metrics_, send_options,
                                                      [o = outbox_.get()] { o->wake(); });
@@ -135,7 +136,7 @@ void Runtime::build_services() {
   suppressions_ = std::make_unique<suppressions::SuppressionService>(store, *bounded_marketo_, clock);
   one_click_ = std::make_unique<sending::OneClickUnsubscribe>(store, *tokens_, clock);
   settings_ = std::make_unique<settings::TeamSettings>(
-      store, *marketo_, clock,
+      store, *settings_cache_, *marketo_, clock,
       [g = gate_.get(), s = sync_.get()](const std::string& team) {
         g->forget_team(team);
         s->forget_team(team);

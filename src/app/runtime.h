@@ -81,6 +81,7 @@ class Runtime {
   std::unique_ptr<mail::Transport> transport_;
   std::unique_ptr<crypto::UnsubscribeTokens> tokens_;
   std::unique_ptr<sending::OutboxWorker> outbox_;
+  std::unique_ptr<settings::SettingsCache> settings_cache_;
   std::unique_ptr<sending::SendService> sending_;
   std::unique_ptr<sending::OneClickUnsubscribe> one_click_;
   std::unique_ptr<sending::BulkSendService> bulk_;

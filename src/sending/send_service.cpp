@@ -102,16 +102,15 @@ std::optional<std::pair<int64_t, std::string>> decode_cursor(const std::string& 
 
 }  // namespace
 
-SendService::SendService(store::Store& store, gate::UnsubscribeGate& gate, Clock& clock,
-                         Metrics& metrics, SendOptions options, std::function<void()> wake_outbox)
-    : store_(store), gate_(gate), clock_(clock), metrics_(metrics), options_(std::move(options)),
+SendService::SendService(store::Store& store, settings::SettingsCache& settings, gate::UnsubscribeGate& gate,
+                         Clock& clock, Metrics& metrics, SendOptions options, std::function<void()> wake_outbox)
+    : store_(store), settings_(settings), gate_(gate), clock_(clock), metrics_(metrics), options_(std::move(options)),
       wake_outbox_(std::move(wake_outbox)) {
   metrics_.describe("sendguard_emails_total", "counter", "Emails recorded, by status at acceptance");
 }
 
 gate::TeamPolicy SendService::policy_of(const std::string& team_id) {
-  auto s = store_.settings().get(team_id);
-  return team_policy(s);
+  return team_policy(settings_.get(team_id));
 }
 
 Result<std::vector<CheckResult>> SendService::check(const Caller& caller,

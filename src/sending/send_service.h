@@ -17,6 +17,7 @@
 #include "obs/metrics.h"
 #include "sending/idempotency.h"
 #include "sending/send_request.h"
+#include "settings/settings_cache.h"
 #include "store/stores.h"
 
 namespace sg::sending {
@@ -41,8 +42,9 @@ struct ListQuery {
 
 class SendService {
  public:
-  SendService(store::Store& store, gate::UnsubscribeGate& gate, Clock& clock, Metrics& metrics,
-              SendOptions options, std::function<void()> wake_outbox);
+  // `settings` answers each team's policy; TeamSettings tells it of changes.
+  SendService(store::Store& store, settings::SettingsCache& settings, gate::UnsubscribeGate& gate, Clock& clock,
+              Metrics& metrics, SendOptions options, std::function<void()> wake_outbox);
 
   // Errors: invalid_request, unsubscribe_check_unavailable.
   Result<std::vector<CheckResult>> check(const Caller& caller, const std::vector<std::string>& recipients);
@@ -75,6 +77,7 @@ class SendService {
                               TimePoint now);
 
   store::Store& store_;
+  settings::SettingsCache& settings_;
   gate::UnsubscribeGate& gate_;
   Clock& clock_;
   Metrics& metrics_;

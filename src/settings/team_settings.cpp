@@ -54,9 +54,10 @@ Error connect_failure(const Error& e) {
 
 }  // namespace
 
-TeamSettings::TeamSettings(store::Store& store, marketo::Client& marketo, Clock& clock,
+TeamSettings::TeamSettings(store::Store& store, SettingsCache& cache, marketo::Client& marketo, Clock& clock,
                            std::function<void(const std::string&)> connection_changed, bool allow_loopback)
     : store_(store),
+      cache_(cache),
       marketo_(marketo),
       clock_(clock),
       connection_changed_(std::move(connection_changed)),
@@ -78,7 +79,7 @@ Status TeamSettings::may_connect(const Caller& caller) const { return require_ad
 
 Result<store::UnsubscribeSettings> TeamSettings::change(const Caller& caller, const SettingsChange& change) {
   if (Status may = may_change(caller); !may) return may.error();
-  return store_.transaction([&]() -> Result<store::UnsubscribeSettings> {
+  auto changed = store_.transaction([&]() -> Result<store::UnsubscribeSettings> {
     auto before = store_.settings().get(caller.team_id);
     auto after = before;
     if (change.marketo_check_enabled) after.marketo_check_enabled = *change.marketo_check_enabled;
@@ -93,6 +94,8 @@ Result<store::UnsubscribeSettings> TeamSettings::change(const Caller& caller, co
       audit(caller, "settings.unsubscribe.updated", settings_json(before), settings_json(after));
     return after;
   });
+  if (changed) cache_.forget(caller.team_id);
+  return changed;
 }
 
 Result<store::UnsubscribeSettings> TeamSettings::set_mirror_authoritative(const Caller& caller, bool authoritative) {
@@ -107,6 +110,7 @@ Result<store::UnsubscribeSettings> TeamSettings::set_mirror_authoritative(const 
       audit(caller, "settings.mirror.updated", json::serialize(json::object{{"authoritative", before}}),
             json::serialize(json::object{{"authoritative", authoritative}}));
   });
+  cache_.forget(caller.team_id);
   return after;
 }
 

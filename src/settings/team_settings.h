@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "marketo/marketo_client.h"
+#include "settings/settings_cache.h"
 #include "store/stores.h"
 
 namespace sg::settings {
@@ -48,8 +49,9 @@ class TeamSettings {
   // `connection_changed` is told the team id whenever its connection goes or points to
   // another instance (what was learned from the old one is then dropped; new credentials
   // for the same instance keep it);
-  // `allow_loopback` admits http:// endpoints on loopback hosts (tests and demos).
-  TeamSettings(store::Store& store, marketo::Client& marketo, Clock& clock,
+  // `allow_loopback` admits http:// endpoints on loopback hosts (tests and demos);
+  // `cache` forgets a team whose settings changed.
+  TeamSettings(store::Store& store, SettingsCache& cache, marketo::Client& marketo, Clock& clock,
                std::function<void(const std::string&)> connection_changed, bool allow_loopback = false);
 
   store::UnsubscribeSettings get(const Caller& caller);
@@ -84,6 +86,7 @@ class TeamSettings {
              std::optional<std::string> after);
 
   store::Store& store_;
+  SettingsCache& cache_;
   marketo::Client& marketo_;
   Clock& clock_;
   std::function<void(const std::string&)> connection_changed_;

@@ -14,7 +14,8 @@ namespace sg::store {
 // The repositories over `db`, migrated to the newest schema of its engine.
 std::unique_ptr<Store> open_store(std::unique_ptr<Db> db, const crypto::SecretKey& secrets_key);
 
-std::unique_ptr<Store> open_sqlite_store(const std::string& path, const crypto::SecretKey& secrets_key);
+// One writer and `readers` read-only connections (none for ":memory:").
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, int readers, const crypto::SecretKey& secrets_key);
 
 // `url` as libpq reads it (see postgres_db.h); at most `pool_size` connections.
 std::unique_ptr<Store> open_postgres_store(const std::string& url, int pool_size,

@@ -68,8 +68,8 @@ std::unique_ptr<Store> open_store(std::unique_ptr<Db> db, const crypto::SecretKe
   return std::make_unique<SqlStore>(std::move(db), secrets_key.derive("sendguard stored secrets v1"));
 }
 
-std::unique_ptr<Store> open_sqlite_store(const std::string& path, const crypto::SecretKey& secrets_key) {
-  return open_store(std::make_unique<SqliteDb>(path), secrets_key);
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, int readers, const crypto::SecretKey& secrets_key) {
+  return open_store(std::make_unique<SqliteDb>(path, readers), secrets_key);
 }
 
 std::unique_ptr<Store> open_postgres_store(const std::string& url, int pool_size,

@@ -5,12 +5,16 @@
 
 #include <filesystem>
 
+#include "store/sqlite_session.h"
+
 namespace sg::store {
 
 class SqliteConnection::Statement final : public StatementImpl {
  public:
-  Statement(SqliteConnection& conn, sqlite3_stmt* stmt) : conn_(conn), stmt_(stmt) {}
+  Statement(SqliteConnection& conn, sqlite3_stmt* stmt)
+      : conn_(conn), stmt_(stmt), read_only_(sqlite3_stmt_readonly(stmt) != 0) {}
   ~Statement() override { sqlite3_finalize(stmt_); }
+  bool read_only() const { return read_only_; }
 
   void bind_null(int index) override { check(sqlite3_bind_null(stmt_, index)); }
   void bind_integer(int index, int64_t v) override { check(sqlite3_bind_int64(stmt_, index, v)); }
@@ -50,10 +54,12 @@ class SqliteConnection::Statement final : public StatementImpl {
   }
   SqliteConnection& conn_;
   sqlite3_stmt* stmt_;
+  const bool read_only_;
 };
 
-SqliteConnection::SqliteConnection(const std::string& path) {
-  if (path != ":memory:") {
+SqliteConnection::SqliteConnection(const std::string& path, Access access) {
+  const bool writer = access == Access::read_write;
+  if (writer && path != ":memory:") {
     auto parent = std::filesystem::path(path).parent_path();
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -62,13 +68,14 @@ SqliteConnection::SqliteConnection(const std::string& path) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) ::close(fd);
   }
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
+  const int mode = writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+  if (sqlite3_open_v2(path.c_str(), &db_, mode | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw StoreError("cannot open database " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 5000);
+  if (!writer) return;  // WAL is a property of the file; the rest concerns writes
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
@@ -79,7 +86,14 @@ SqliteConnection::~SqliteConnection() {
   sqlite3_close(db_);
 }
 
-StatementImpl& SqliteConnection::prepare(std::string_view sql) {
+StatementImpl& SqliteConnection::prepare(std::string_view sql) { return cached(sql); }
+
+StatementImpl* SqliteConnection::prepare_read(std::string_view sql) {
+  Statement& s = cached(sql);
+  return s.read_only() ? &s : nullptr;
+}
+
+SqliteConnection::Statement& SqliteConnection::cached(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
@@ -111,6 +125,36 @@ void SqliteConnection::rollback() noexcept {
 
 void SqliteConnection::fail(const std::string& what) const {
   throw StoreError("sqlite " + what + ": " + sqlite3_errmsg(db_));
+}
+
+SqliteDb::SqliteDb(const std::string& path, int readers) : writer_(path) {
+  if (path == ":memory:") return;
+  for (int i = 0; i < readers; ++i) {
+    readers_.push_back(std::make_unique<SqliteConnection>(path, SqliteConnection::Access::read_only));
+    idle_readers_.push_back(readers_.back().get());
+  }
+}
+
+Connection& SqliteDb::acquire() { return *new SqliteSession(*this); }
+
+void SqliteDb::release(Connection& c) noexcept { delete &static_cast<SqliteSession&>(c); }
+
+SqliteConnection& SqliteDb::lock_writer() {
+  writer_mu_.lock();
+  return writer_;
+}
+
+SqliteConnection* SqliteDb::take_reader() {
+  std::lock_guard lock(readers_mu_);
+  if (idle_readers_.empty()) return nullptr;
+  SqliteConnection* r = idle_readers_.back();
+  idle_readers_.pop_back();
+  return r;
+}
+
+void SqliteDb::give_back(SqliteConnection& reader) {
+  std::lock_guard lock(readers_mu_);
+  idle_readers_.push_back(&reader);
 }
 
 }  // namespace sg::store

@@ -1,6 +1,8 @@
-// SqliteDb: the Db over one SQLite file in WAL mode, through one connection that every
-// thread takes in turn (a recursive mutex, so a thread inside a transaction may call any
-// repository). Statements are prepared once and cached by SQL text.
+// SqliteDb: the Db over one SQLite file in WAL mode. One connection writes, taken by every
+// thread in turn (a recursive mutex, so a thread inside a transaction may call any
+// repository); beside it a few read-only connections serve, concurrently, the statements
+// that only read outside a transaction (see SqliteSession). Statements are prepared once
+// per connection and cached by SQL text.
 #pragma once
 
 #include <sqlite3.h>
@@ -9,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "store/db.h"
 
@@ -16,11 +19,15 @@ namespace sg::store {
 
 class SqliteConnection final : public Connection {
  public:
-  // Opens (creating) the file, enables WAL, foreign keys and a busy timeout.
-  explicit SqliteConnection(const std::string& path);
+  enum class Access { read_write, read_only };
+  // read_write opens (creating) the file and enables WAL and foreign keys; both set a busy
+  // timeout.
+  explicit SqliteConnection(const std::string& path, Access access = Access::read_write);
   ~SqliteConnection() override;
 
   StatementImpl& prepare(std::string_view sql) override;
+  // The statement prepared on this connection when it only reads the database, else null.
+  StatementImpl* prepare_read(std::string_view sql);
   void exec(std::string_view sql) override;
   void begin() override;
   void commit() override;
@@ -31,28 +38,37 @@ class SqliteConnection final : public Connection {
 
  private:
   class Statement;
+  Statement& cached(std::string_view sql);
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 
 class SqliteDb final : public Db {
  public:
-  explicit SqliteDb(const std::string& path) : conn_(path) {}
+  // `readers` read-only connections beside the writer; none for ":memory:", which is private
+  // to its one connection.
+  explicit SqliteDb(const std::string& path, int readers = 0);
   Engine engine() const override { return Engine::sqlite; }
   // One process serves from a SQLite file (see DESIGN.md): it leads alone.
   bool shared() const override { return false; }
   Leadership& leadership() override { return sole_; }
 
  protected:
-  Connection& acquire() override {
-    mu_.lock();
-    return conn_;
-  }
-  void release(Connection&) noexcept override { mu_.unlock(); }
+  Connection& acquire() override;
+  void release(Connection& c) noexcept override;
 
  private:
-  std::recursive_mutex mu_;
-  SqliteConnection conn_;
+  friend class SqliteSession;
+  SqliteConnection& lock_writer();
+  void unlock_writer() noexcept { writer_mu_.unlock(); }
+  SqliteConnection* take_reader();  // null when every reader is in use: never waits
+  void give_back(SqliteConnection& reader);
+
+  std::recursive_mutex writer_mu_;
+  SqliteConnection writer_;
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> readers_;
+  std::vector<SqliteConnection*> idle_readers_;
   SoleInstance sole_;
 };
 

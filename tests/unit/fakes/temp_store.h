@@ -28,11 +28,14 @@ class TempStore {
   TempStore& operator=(const TempStore&) = delete;
 
   // The folder holding the database and SQLite's side files (WAL, shared memory).
+  static constexpr int kReaders = 4;
+
   const std::filesystem::path& dir() const { return dir_; }
   std::string path() const { return (dir_ / "db.sqlite").string(); }
-  // Opens the file as a Store, migrating it; the first open creates it.
+  // Opens the file as a Store, migrating it; the first open creates it. Reads go through
+  // read-only connections, as on a server.
   std::unique_ptr<store::Store> open(const crypto::SecretKey& key) const {
-    return store::open_sqlite_store(path(), key);
+    return store::open_sqlite_store(path(), kReaders, key);
   }
 
  private:

@@ -356,7 +356,7 @@ TEST_F(BulkSendTest, KeysArePerUser) {
 }
 
 TEST_F(BulkSendTest, BulkAndSingleSendKeysDoNotCollide) {
-  SendService single{*store, gate, clock, metrics, SendOptions{}, [] {}};
+  SendService single{*store, settings_cache, gate, clock, metrics, SendOptions{}, [] {}};
   auto one = request({"ann@x.com"});
   one.idempotency_key = "shared";
   ASSERT_TRUE(single.send(caller, one));
@@ -369,7 +369,7 @@ TEST_F(BulkSendTest, BulkAndSingleSendKeysDoNotCollide) {
 
 TEST_F(BulkSendTest, ASingleSendKeyThatLooksPrefixedDoesNotCollideWithABulkKey) {
   // Given a single send whose own key happens to be "bulk:k1",
-  SendService single{*store, gate, clock, metrics, SendOptions{}, [] {}};
+  SendService single{*store, settings_cache, gate, clock, metrics, SendOptions{}, [] {}};
   auto one = request({"ann@x.com"});
   one.idempotency_key = "bulk:k1";
   ASSERT_TRUE(single.send(caller, one));

@@ -26,7 +26,7 @@ class OutboxTest : public SendingTest {
   }
   store::EmailRecord email(const std::string& id) { return *store->emails().find(caller.team_id, id); }
 
-  SendService service{*store, gate, clock, metrics, SendOptions{}, [] {}};
+  SendService service{*store, settings_cache, gate, clock, metrics, SendOptions{}, [] {}};
   OutboxWorker outbox{*store, gate, transport, tokens, clock, metrics, options()};
 };
 

@@ -7,7 +7,7 @@ namespace {
 
 class SendServiceTest : public SendingTest {
  protected:
-  SendService service{*store, gate, clock, metrics, SendOptions{}, [this] { ++wakes; }};
+  SendService service{*store, settings_cache, gate, clock, metrics, SendOptions{}, [this] { ++wakes; }};
 };
 
 TEST_F(SendServiceTest, QueuesAnAllowedEmailAndWakesTheOutbox) {

@@ -39,6 +39,7 @@ class SendingTest : public ::testing::Test {
   sg::test::FakeSource local, marketo;
   sg::test::RecordingTransport transport;
   Metrics metrics;
+  settings::SettingsCache settings_cache{store->settings(), clock};
   // Named as the server names Marketo, so the team's stored settings switch it on, and
   // back after a rate limit as Marketo is (the fixture links no Marketo adapter).
   static gate::CheckedSource marketo_like(sg::test::FakeSource& source) {

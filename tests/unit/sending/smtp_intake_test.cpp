@@ -49,7 +49,7 @@ class SmtpIntakeTest : public SendingTest {
 
   settings::Accounts accounts{*store, clock};
   sg::test::FakeRelayCredentials relays;
-  SendService service{*store, gate, clock, metrics, SendOptions{}, [this] { ++wakes; }};
+  SendService service{*store, settings_cache, gate, clock, metrics, SendOptions{}, [this] { ++wakes; }};
   SmtpIntake intake{*store, accounts, relays, service, clock, "sg.example"};
   OutboxWorker outbox{*store, gate, transport, tokens, clock, metrics, outbox_options()};
   std::string ann_token, bob_token, bob_id, carol_token;

@@ -116,7 +116,7 @@ class DashboardServiceTest : public ::testing::Test {
 
   static std::unique_ptr<store::Store> open_store() {
     crypto::init();
-    return store::open_sqlite_store(":memory:", crypto::SecretKey::from_bytes({}));
+    return store::open_sqlite_store(":memory:", 0, crypto::SecretKey::from_bytes({}));
   }
 
   sg::test::FakeClock clock;
