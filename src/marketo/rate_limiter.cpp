@@ -118,9 +118,10 @@ RateLimiter::Attempt RateLimiter::try_start(Instance& inst, const std::string& k
     return attempt;
   }
   // The same rules over every instance's calls, rebuilt from the ledger under its lock.
+  const Millis span = limits_.window + kSharedWindowGuard;
   attempt.shared_id = shared_->start_if(
-      key, now, limits_.window, now + limits_.call_timeout + kPermitMargin, [&](const WindowState& state) {
-        CallWindow window(limits_.calls_per_window, limits_.window, limits_.max_concurrent, state);
+      key, now, span, now + limits_.call_timeout + kPermitMargin, [&](const WindowState& state) {
+        CallWindow window(limits_.calls_per_window, span, limits_.max_concurrent, state);
         attempt.wait = window.wait_needed(now);
         attempt.held = window.held_at(now);
         return !attempt.wait;

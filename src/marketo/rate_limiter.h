@@ -90,6 +90,10 @@ class RateLimiter {
   // How long a shared permit outlives its call's timeout before it counts as its dead
   // holder's and frees its slot.
   static constexpr Millis kPermitMargin{5000};
+  // How much longer a shared window keeps a start: it is recorded when the slot is taken,
+  // Marketo counts the call when it arrives, after the budget's transaction and perhaps
+  // on another instance's clock.
+  static constexpr Millis kSharedWindowGuard{1000};
   // A short pause every caller waits out (within max_wait_for_slot).
   void pause(const std::string& instance, Millis duration);
   // A rate-limit window (606) that callers unable to wait are turned away from at once.
