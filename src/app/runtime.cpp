@@ -63,7 +63,10 @@ void Runtime::build_marketo_and_gate() {
   limits.daily_budget = config_.marketo_daily_budget;
   limits.background_percent = config_.marketo_background_percent;
   limits.daily_quota = config_.marketo_daily_quota;
-  marketo_ = std::make_unique<marketo::Client>(*http_client_, clock, metrics_, limits);
+  // The daily budget lives in the database on every engine; the rate window only when
+  // other instances share it, for one process keeps it faster in memory.
+  const marketo::Ledgers ledgers{&store.marketo_budget(), store.shared() ? &store.marketo_windows() : nullptr};
+  marketo_ = std::make_unique<marketo::Client>(*http_client_, clock, metrics_, limits, ledgers);
   local_source_ = std::make_unique<suppressions::LocalListSource>(store.suppressions());
   marketo_source_ =
       std::make_unique<mirror::MarketoSource>(store.connections(), store.marketo_sync(), *marketo_, clock);

@@ -6,16 +6,16 @@
 // may spend only a share of it, so the feed and write-backs cannot starve the check: the
 // rest is the live lookups' reserve, and lookups may spend all of it. The day ends at
 // midnight US Central, when Marketo resets the quota. Counts calls by kind for Usage.
-// Thread-safe; in memory, so a restart begins the day's count afresh.
+// The counts live in a BudgetLedger: in the database, every instance sharing it spends one
+// budget and a restart carries on with the day's count. Thread-safe.
 #pragma once
 
 #include <cstdint>
-#include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "core/clock.h"
+#include "marketo/limits_ledger.h"
 #include "marketo/types.h"
 
 namespace sg::marketo {
@@ -30,8 +30,8 @@ class DailyBudget {
   };
 
   // budget and quota: 0 = unlimited; background_percent of the day's budget may go to
-  // calls other than lookups.
-  DailyBudget(int64_t budget, int background_percent, int64_t quota);
+  // calls other than lookups. Borrows the ledger, which must outlive it.
+  DailyBudget(BudgetLedger& ledger, int64_t budget, int background_percent, int64_t quota);
 
   // Counts one call of `kind` to `instance` at `now` unless the day's budget is spent.
   [[nodiscard]] Spend try_spend(const std::string& instance, std::string_view kind, TimePoint now);
@@ -48,26 +48,16 @@ class DailyBudget {
   int quota_warnings(TimePoint now) const;
 
  private:
-  struct Day {
-    TimePoint ends{};
-    std::map<std::string, int64_t> calls_by_kind;
-    int64_t calls = 0;
-    int64_t background_calls = 0;
-    int64_t others = 0;   // other integrations' calls, as last read
-    bool warned = false;  // the 80 % warning was given
-  };
+  // Starts a new day when the kept one has ended; true when it did.
+  static bool roll_over(BudgetDay& day, TimePoint now);
+  int64_t budget_of(const BudgetDay& day) const;
+  int64_t background_budget_of(const BudgetDay& day) const;
+  bool near_quota(const BudgetDay& day) const;
 
-  Day& today(const std::string& instance, TimePoint now);  // REQUIRES(mu_)
-  int64_t budget_of(const Day& day) const;
-  int64_t background_budget_of(const Day& day) const;
-  bool near_quota(const Day& day) const;
-
+  BudgetLedger& ledger_;
   const int64_t budget_;
   const int background_percent_;
   const int64_t quota_;
-  mutable std::mutex mu_;
-  std::map<std::string, Day> days_;              // GUARDED_BY(mu_); each instance's current day
-  std::map<std::string, TimePoint> usage_read_;  // GUARDED_BY(mu_); when each instance's usage was asked
 };
 
 }  // namespace sg::marketo

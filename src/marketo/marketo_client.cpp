@@ -16,6 +16,7 @@
 #include "marketo/lead_lookup.h"
 #include "marketo/lead_pages.h"
 #include "marketo/lead_update.h"
+#include "marketo/memory_budget_ledger.h"
 #include "marketo/rest_caller.h"
 #include "marketo/token_cache.h"
 #include "marketo/unsubscribe_write_back.h"
@@ -107,11 +108,13 @@ Status look_up_splitting(RestCaller& rest, const Credentials& credentials, const
 }  // namespace
 
 struct Client::Impl {
-  Impl(net::HttpClient& http, Clock& clock, Metrics& metrics, const Limits& limits)
+  Impl(net::HttpClient& http, Clock& clock, Metrics& metrics, const Limits& limits, Ledgers ledgers)
       : clock(clock),
         tokens(http, clock, metrics, limits.call_timeout),
-        budget(limits.daily_budget, limits.background_percent, limits.daily_quota),
-        rest(http, clock, metrics, tokens, budget, limits),
+        own_ledger(ledgers.budget ? nullptr : std::make_unique<MemoryBudgetLedger>()),
+        budget(ledgers.budget ? *ledgers.budget : *own_ledger, limits.daily_budget, limits.background_percent,
+               limits.daily_quota),
+        rest(http, clock, metrics, tokens, budget, limits, ledgers.windows),
         crowded(kRememberCrowded) {}
 
   // Leads are rarely merged or deleted by the thousand: an hour spares the splitting.
@@ -119,13 +122,14 @@ struct Client::Impl {
 
   Clock& clock;
   TokenCache tokens;
+  std::unique_ptr<MemoryBudgetLedger> own_ledger;  // when not given one
   DailyBudget budget;
   RestCaller rest;
   CrowdedAddresses crowded;
 };
 
-Client::Client(net::HttpClient& http, Clock& clock, Metrics& metrics, Limits limits)
-    : impl_(std::make_unique<Impl>(http, clock, metrics, limits)) {
+Client::Client(net::HttpClient& http, Clock& clock, Metrics& metrics, Limits limits, Ledgers ledgers)
+    : impl_(std::make_unique<Impl>(http, clock, metrics, limits, ledgers)) {
   describe_calls(metrics);
 }
 

@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "marketo/bulk_extract.h"
 #include "marketo/connection_checks.h"
+#include "marketo/limits_ledger.h"
 #include "marketo/types.h"
 #include "net/http_client.h"
 #include "obs/metrics.h"
@@ -53,7 +54,8 @@ namespace sg::marketo {
 // stay applied, and repeating the whole call is harmless.
 class Client {
  public:
-  Client(net::HttpClient& http, Clock& clock, Metrics& metrics, Limits limits = {});
+  // Borrows the ledgers, which must outlive it; by default its counts are its own (limits_ledger.h).
+  Client(net::HttpClient& http, Clock& clock, Metrics& metrics, Limits limits = {}, Ledgers ledgers = {});
   ~Client();
 
   // Verifies a connection: fetches a token with the credentials, then reads through the

@@ -43,7 +43,7 @@ ReplyVerdict token_failure(const Error& error) {
 }  // namespace
 
 RestCaller::RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, TokenCache& tokens,
-                       DailyBudget& budget, const Limits& limits)
+                       DailyBudget& budget, const Limits& limits, WindowLedger* shared_window)
     : http_(http),
       clock_(clock),
       metrics_(metrics),
@@ -51,7 +51,7 @@ RestCaller::RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, To
       budget_(budget),
       limits_(limits),
       backoff_(limits.initial_backoff, limits.max_backoff),
-      limiter_(clock, limits) {}
+      limiter_(clock, limits, shared_window) {}
 
 std::string limits_key_of(const Credentials& credentials, std::string_view host) {
   Result<Endpoint> identity = parse_endpoint(credentials.identity_endpoint);

@@ -2,7 +2,8 @@
 // quota block, a token (Bearer header only), a limiter slot, the daily budget (every HTTP
 // attempt counts, retries too), the error table, one token renewal, jittered retries up to
 // Limits::max_attempts, and a whole window's hold of the instance after a 606. Thread-safe.
-// Borrows the HttpClient, Clock, Metrics, TokenCache and DailyBudget; they must outlive it.
+// Borrows the HttpClient, Clock, Metrics, TokenCache, DailyBudget and WindowLedger (null: the
+// rate window is this process's); they must outlive it.
 #pragma once
 
 #include <optional>
@@ -31,7 +32,7 @@ std::string limits_key_of(const Credentials& credentials, std::string_view host)
 class RestCaller {
  public:
   RestCaller(net::HttpClient& http, Clock& clock, Metrics& metrics, TokenCache& tokens, DailyBudget& budget,
-             const Limits& limits);
+             const Limits& limits, WindowLedger* shared_window = nullptr);
 
   // `request` lacks authorization; `host` (Endpoint::instance) with the client id and the
   // identity host keys limits, budget and quota (limits_key_of); `kind` labels metrics.

@@ -9,7 +9,7 @@ namespace {
 // in its fourteen migrations (store/migrations.cpp), in PostgreSQL's types: times are Unix
 // milliseconds in BIGINT, counts BIGINT, blobs BYTEA; 0/1 flags stay INTEGER because the
 // shared SQL compares them with integers.
-constexpr std::array<std::string_view, 1> kMigrations{R"sql(
+constexpr std::array<std::string_view, 2> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -232,6 +232,36 @@ CREATE TABLE submitted_messages (
   email_id TEXT PRIMARY KEY REFERENCES emails(id) ON DELETE CASCADE,
   mime BYTEA NOT NULL
 );
+)sql", R"sql(
+-- Marketo's limits, kept for every instance on the database: Sendguard's day of calls per
+-- limits key (it outlives a restart), and the rate window: pauses, call starts within the
+-- window and the permits of calls in flight, each expiring in case its instance dies.
+CREATE TABLE marketo_budget_days (
+  limits_key TEXT PRIMARY KEY,
+  day_ends BIGINT NOT NULL DEFAULT 0,
+  calls BIGINT NOT NULL DEFAULT 0,
+  background_calls BIGINT NOT NULL DEFAULT 0,
+  other_calls BIGINT NOT NULL DEFAULT 0,
+  warned INTEGER NOT NULL DEFAULT 0,
+  calls_by_kind TEXT NOT NULL DEFAULT '{}',
+  usage_read_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE marketo_call_windows (
+  limits_key TEXT PRIMARY KEY,
+  paused_until BIGINT NOT NULL DEFAULT 0,
+  held_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE marketo_call_starts (
+  limits_key TEXT NOT NULL,
+  started_at BIGINT NOT NULL
+);
+CREATE INDEX marketo_call_starts_key ON marketo_call_starts(limits_key, started_at);
+CREATE TABLE marketo_call_permits (
+  id BIGSERIAL PRIMARY KEY,
+  limits_key TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX marketo_call_permits_key ON marketo_call_permits(limits_key, expires_at);
 )sql"};
 
 }  // namespace

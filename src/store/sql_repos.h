@@ -186,4 +186,18 @@ class SqlRelayCredentials final : public RelayCredentialStore {
   Db& db_;
 };
 
+class SqlMarketoLimits final : public marketo::BudgetLedger, public marketo::WindowLedger {
+ public:
+  explicit SqlMarketoLimits(Db& db) : db_(db) {}
+  void change(const std::string& key, const std::function<bool(marketo::BudgetDay&)>& change) override;
+  marketo::BudgetDay read(const std::string& key) override;
+  std::vector<marketo::BudgetDay> days() override;
+  std::optional<int64_t> start_if(const std::string& key, TimePoint now, Millis window, TimePoint expires,
+                                  const std::function<bool(const marketo::WindowState&)>& may_start) override;
+  void release(int64_t permit) override;
+  void pause_until(const std::string& key, TimePoint until, bool hold) override;
+ private:
+  Db& db_;
+};
+
 }  // namespace sg::store

@@ -15,7 +15,7 @@ class SqlStore final : public Store {
   SqlStore(std::unique_ptr<Db> db, const crypto::SecretKey& key)
       : db_(std::move(db)), teams_(*db_), users_(*db_), settings_(*db_), connections_(*db_, key), emails_(*db_),
         idempotency_(*db_), audit_(*db_), suppressions_(*db_), campaigns_(*db_), marketo_sync_(*db_),
-        webhooks_(*db_), relay_credentials_(*db_) {
+        webhooks_(*db_), relay_credentials_(*db_), marketo_limits_(*db_) {
     migrate(*db_, db_->engine() == Engine::sqlite ? sqlite_migrations() : postgres_migrations());
   }
 
@@ -31,6 +31,8 @@ class SqlStore final : public Store {
   MarketoSyncStore& marketo_sync() override { return marketo_sync_; }
   WebhookStore& webhooks() override { return webhooks_; }
   RelayCredentialStore& relay_credentials() override { return relay_credentials_; }
+  marketo::BudgetLedger& marketo_budget() override { return marketo_limits_; }
+  marketo::WindowLedger& marketo_windows() override { return marketo_limits_; }
 
   void in_transaction(const std::function<void()>& work) override { db_->transaction(work); }
 
@@ -60,6 +62,7 @@ class SqlStore final : public Store {
   SqlMarketoSync marketo_sync_;
   SqlWebhooks webhooks_;
   SqlRelayCredentials relay_credentials_;
+  SqlMarketoLimits marketo_limits_;
 };
 
 }  // namespace

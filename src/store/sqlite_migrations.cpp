@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 14> kMigrations{R"sql(
+constexpr std::array<std::string_view, 15> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -261,6 +261,36 @@ CREATE TABLE submitted_messages (
   email_id TEXT PRIMARY KEY REFERENCES emails(id) ON DELETE CASCADE,
   mime BLOB NOT NULL
 );
+)sql", R"sql(
+-- Marketo's limits, kept for every instance on the database: Sendguard's day of calls per
+-- limits key (it outlives a restart), and the rate window: pauses, call starts within the
+-- window and the permits of calls in flight, each expiring in case its instance dies.
+CREATE TABLE marketo_budget_days (
+  limits_key TEXT PRIMARY KEY,
+  day_ends INTEGER NOT NULL DEFAULT 0,
+  calls INTEGER NOT NULL DEFAULT 0,
+  background_calls INTEGER NOT NULL DEFAULT 0,
+  other_calls INTEGER NOT NULL DEFAULT 0,
+  warned INTEGER NOT NULL DEFAULT 0,
+  calls_by_kind TEXT NOT NULL DEFAULT '{}',
+  usage_read_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE marketo_call_windows (
+  limits_key TEXT PRIMARY KEY,
+  paused_until INTEGER NOT NULL DEFAULT 0,
+  held_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE marketo_call_starts (
+  limits_key TEXT NOT NULL,
+  started_at INTEGER NOT NULL
+);
+CREATE INDEX marketo_call_starts_key ON marketo_call_starts(limits_key, started_at);
+CREATE TABLE marketo_call_permits (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  limits_key TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX marketo_call_permits_key ON marketo_call_permits(limits_key, expires_at);
 )sql"};
 
 }  // namespace

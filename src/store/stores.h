@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/leadership.h"
+#include "marketo/limits_ledger.h"
 #include "store/records.h"
 
 namespace sg::store {
@@ -225,6 +226,9 @@ class Store {
   virtual MarketoSyncStore& marketo_sync() = 0;
   virtual WebhookStore& webhooks() = 0;
   virtual RelayCredentialStore& relay_credentials() = 0;
+  // Marketo's daily budget and rate window as every instance on the database spends them.
+  virtual marketo::BudgetLedger& marketo_budget() = 0;
+  virtual marketo::WindowLedger& marketo_windows() = 0;
   // Runs `work` atomically and returns what it returns: every write in it lands, or none
   // does (on exception).
   template <class Work>

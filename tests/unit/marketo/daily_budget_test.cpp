@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "client_harness.h"
+#include "marketo/memory_budget_ledger.h"
 
 namespace sg::marketo {
 namespace {
@@ -189,7 +190,8 @@ TEST(DailyBudget, UsageOfAnUnknownEndpointIsZero) {
 }
 
 TEST(DailyBudget, DailyBudgetMarksTheLastCallThenRefuses) {
-  DailyBudget budget(2, 30, 0);
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 2, 30, 0);
   EXPECT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kWinterMorning));
   EXPECT_EQ(DailyBudget::Spend::last, budget.try_spend("a", "update", kWinterMorning));
   EXPECT_EQ(DailyBudget::Spend::refused, budget.try_spend("a", "lookup", kWinterMorning));
@@ -200,7 +202,8 @@ TEST(DailyBudget, DailyBudgetMarksTheLastCallThenRefuses) {
 TEST(DailyBudget, BackgroundCallsStopAtTheirShareWhileLookupsGoOn) {
   // Given a budget of 10 with 30 % for the background, then the feed gets 3 calls and
   // lookups may spend the remaining 7.
-  DailyBudget budget(10, 30, 0);
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 10, 30, 0);
   for (int i = 0; i < 3; ++i) ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "activity", kWinterMorning));
   EXPECT_EQ(DailyBudget::Spend::reserved, budget.try_spend("a", "activity", kWinterMorning));
   EXPECT_EQ(DailyBudget::Spend::reserved, budget.try_spend("a", "update", kWinterMorning)) << "write-backs too";
@@ -214,20 +217,23 @@ TEST(DailyBudget, BackgroundCallsStopAtTheirShareWhileLookupsGoOn) {
 }
 
 TEST(DailyBudget, LookupsSpendingTheBudgetLeaveNothingForTheBackground) {
-  DailyBudget budget(3, 30, 0);
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 3, 30, 0);
   for (int i = 0; i < 3; ++i) ASSERT_NE(DailyBudget::Spend::refused, budget.try_spend("a", "lookup", kWinterMorning));
   EXPECT_EQ(DailyBudget::Spend::refused, budget.try_spend("a", "activity", kWinterMorning));
 }
 
 TEST(DailyBudget, ATinyBudgetStillLetsOneBackgroundCallThrough) {
-  DailyBudget budget(2, 30, 0);
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 2, 30, 0);
   EXPECT_EQ(1, budget.usage("a", kWinterMorning).background_budget) << "30 % of 2 rounds down to 0, then up to 1";
   EXPECT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "paging_token", kWinterMorning));
   EXPECT_EQ(DailyBudget::Spend::reserved, budget.try_spend("a", "activity", kWinterMorning));
 }
 
 TEST(DailyBudget, AnUnlimitedBudgetHasNoBackgroundCeiling) {
-  DailyBudget budget(0, 30, 0);
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 0, 30, 0);
   for (int i = 0; i < 100; ++i) ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "activity", kWinterMorning));
   EXPECT_EQ(0, budget.usage("a", kWinterMorning).background_budget);
 }
@@ -235,7 +241,8 @@ TEST(DailyBudget, AnUnlimitedBudgetHasNoBackgroundCeiling) {
 TEST(DailyBudget, OtherIntegrationsCallsReduceTheBudget) {
   // Given a budget of 100 and a quota of 100 of which other integrations used 70, then
   // today's budget is 30 (9 background): Sendguard yields the quota.
-  DailyBudget budget(100, 30, 100);
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 100, 30, 100);
   ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kWinterMorning));
   budget.note_instance_total("a", 71, kWinterMorning);  // Marketo's total counts our call too
   Usage usage = budget.usage("a", kWinterMorning);
@@ -253,7 +260,8 @@ TEST(DailyBudget, OtherIntegrationsCallsReduceTheBudget) {
 TEST(DailyBudget, OtherIntegrationsLeavingMoreThanTheBudgetLeaveTheBudgetWhole) {
   // Given a budget of 10,000 and a quota of 50,000 of which others used 12,000, then
   // 38,000 are left in the quota: the whole budget still fits.
-  DailyBudget budget(10000, 30, 50000);
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 10000, 30, 50000);
   budget.note_instance_total("a", 12000, kWinterMorning);
   EXPECT_EQ(10000, budget.usage("a", kWinterMorning).budget);
   budget.note_instance_total("a", 45000, kWinterMorning);
@@ -261,13 +269,15 @@ TEST(DailyBudget, OtherIntegrationsLeavingMoreThanTheBudgetLeaveTheBudgetWhole) 
 }
 
 TEST(DailyBudget, AQuotaSpentByOthersStillLeavesNoUnlimitedBudget) {
-  DailyBudget budget(0, 30, 1000);
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 0, 30, 1000);
   budget.note_instance_total("a", 5000, kWinterMorning);
   EXPECT_EQ(1, budget.usage("a", kWinterMorning).budget);
 }
 
 TEST(DailyBudget, TheQuotaWarningIsDueOnceADayAtEightyPercent) {
-  DailyBudget budget(0, 30, 10);
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 0, 30, 10);
   for (int i = 0; i < 7; ++i) ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kWinterMorning));
   EXPECT_FALSE(budget.quota_warning_due("a", kWinterMorning));
   EXPECT_EQ(0, budget.quota_warnings(kWinterMorning));
@@ -279,7 +289,8 @@ TEST(DailyBudget, TheQuotaWarningIsDueOnceADayAtEightyPercent) {
 }
 
 TEST(DailyBudget, UsageIsDueAtFirstThenHourly) {
-  DailyBudget budget(0, 30, 0);
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 0, 30, 0);
   EXPECT_TRUE(budget.usage_due("a", kWinterMorning));
   EXPECT_FALSE(budget.usage_due("a", kWinterMorning + std::chrono::minutes{59}));
   EXPECT_TRUE(budget.usage_due("b", kWinterMorning)) << "per instance";
@@ -287,7 +298,8 @@ TEST(DailyBudget, UsageIsDueAtFirstThenHourly) {
 }
 
 TEST(DailyBudget, UsageReadsAreNotBackgroundCalls) {
-  DailyBudget budget(10, 30, 0);
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 10, 30, 0);
   for (int i = 0; i < 3; ++i) ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "activity", kWinterMorning));
   EXPECT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "usage", kWinterMorning));
 }

@@ -66,6 +66,23 @@ TEST(CallWindow, CallWindowPauseHoldsEveryStartBack) {
   EXPECT_FALSE(window.wait_needed(t0 + Millis{2500}));
 }
 
+TEST(CallWindow, CallWindowRebuiltFromAStoredStateKeepsItsRules) {
+  const TimePoint t0 = from_unix_millis(0);
+  WindowState state;
+  state.starts = {t0, t0 + Millis{100}};
+  state.in_flight = 1;
+  EXPECT_EQ(Millis{900}, CallWindow(2, Millis{1000}, 5, state).wait_needed(t0 + Millis{100}))
+      << "the window is full until the first start leaves it";
+  EXPECT_EQ(CallWindow::kUntilRelease, CallWindow(5, Millis{1000}, 1, state).wait_needed(t0 + Millis{100}))
+      << "the one concurrent slot is taken";
+  state.in_flight = 0;
+  state.paused_until = state.held_until = t0 + Millis{3000};
+  CallWindow held(5, Millis{1000}, 1, state);
+  EXPECT_EQ(Millis{2900}, held.wait_needed(t0 + Millis{100}));
+  EXPECT_TRUE(held.held_at(t0 + Millis{100}));
+  EXPECT_FALSE(held.wait_needed(t0 + Millis{3000}));
+}
+
 TEST(RateLimiter, RateLimiterWaitsOutTheWindowOnTheClock) {
   FakeClock clock;
   Limits limits;
