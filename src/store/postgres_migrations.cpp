@@ -9,7 +9,7 @@ namespace {
 // in its fourteen migrations (store/migrations.cpp), in PostgreSQL's types: times are Unix
 // milliseconds in BIGINT, counts BIGINT, blobs BYTEA; 0/1 flags stay INTEGER because the
 // shared SQL compares them with integers.
-constexpr std::array<std::string_view, 1> kMigrations{R"sql(
+constexpr std::array<std::string_view, 2> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -231,6 +231,16 @@ CREATE INDEX relay_credentials_team ON relay_credentials(team_id, created_at);
 CREATE TABLE submitted_messages (
   email_id TEXT PRIMARY KEY REFERENCES emails(id) ON DELETE CASCADE,
   mime BYTEA NOT NULL
+);
+)sql", R"sql(
+-- Which claim holds an email's lease, so that an instance renews its own leases and never
+-- one another instance took over after the lease ran out.
+ALTER TABLE emails ADD COLUMN claim_token TEXT;
+CREATE INDEX emails_claim ON emails(claim_token) WHERE claimed_until > 0;
+-- A nudge or a changed connection heard by any instance, for the leader that syncs.
+CREATE TABLE sync_requests (
+  team_id TEXT PRIMARY KEY,
+  forget INTEGER NOT NULL DEFAULT 0
 );
 )sql"};
 

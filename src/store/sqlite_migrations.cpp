@@ -7,7 +7,7 @@ namespace sg::store {
 namespace {
 
 // Append only: a released migration never changes. Times are Unix milliseconds.
-constexpr std::array<std::string_view, 14> kMigrations{R"sql(
+constexpr std::array<std::string_view, 15> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -260,6 +260,16 @@ CREATE INDEX relay_credentials_team ON relay_credentials(team_id, created_at);
 CREATE TABLE submitted_messages (
   email_id TEXT PRIMARY KEY REFERENCES emails(id) ON DELETE CASCADE,
   mime BLOB NOT NULL
+);
+)sql", R"sql(
+-- Which claim holds an email's lease, so that its worker renews its own leases and never
+-- one another worker took over after the lease ran out.
+ALTER TABLE emails ADD COLUMN claim_token TEXT;
+CREATE INDEX emails_claim ON emails(claim_token) WHERE claimed_until > 0;
+-- A nudge or a changed connection heard by any instance, for the one that syncs.
+CREATE TABLE sync_requests (
+  team_id TEXT PRIMARY KEY,
+  forget INTEGER NOT NULL DEFAULT 0
 );
 )sql"};
 
