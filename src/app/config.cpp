@@ -105,6 +105,7 @@ std::vector<Setting> settings() {
       flag("marketo.mirror_seed", "SENDGUARD_MIRROR_SEED", &Config::mirror_seed),
       number("marketo.mirror_seed_poll_ms", "SENDGUARD_MIRROR_SEED_POLL_MS", &Config::mirror_seed_poll_ms, 10),
       number("outbox.workers", "SENDGUARD_OUTBOX_WORKERS", &Config::outbox_workers, 1),
+      number("outbox.lease_ms", "SENDGUARD_OUTBOX_LEASE_MS", &Config::outbox_lease_ms, 300),
       number("outbox.retry_base_ms", "SENDGUARD_RETRY_BASE_MS", &Config::retry_base_ms, 10),
       number("outbox.hold_retry_base_ms", "SENDGUARD_HOLD_RETRY_BASE_MS", &Config::hold_retry_base_ms, 10),
       number("outbox.max_hold_hours", "SENDGUARD_MAX_HOLD_HOURS", &Config::max_hold_hours, 1),

@@ -51,6 +51,7 @@ struct Config {
   int mirror_seed_poll_ms = 60000;    // between reads of an export's status (Marketo updates it once a minute)
 
   int outbox_workers = 4;
+  int outbox_lease_ms = 30000;        // a dead instance's emails are taken over this long after it stopped renewing
   int retry_base_ms = 5000;
   int hold_retry_base_ms = 10000;
   int max_hold_hours = 72;

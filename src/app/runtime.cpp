@@ -120,6 +120,10 @@ void Runtime::build_services() {
   tokens_ = std::make_unique<crypto::UnsubscribeTokens>(*base_->key);
   sending::OutboxOptions outbox;
   outbox.workers = config_.outbox_workers;
+  // Renewed three times a lease; an email starts only with a third of one left.
+  outbox.lease = Millis(config_.outbox_lease_ms);
+  outbox.heartbeat = outbox.lease / 3;
+  outbox.lease_margin = outbox.lease / 3;
   outbox.retry_base = Millis(config_.retry_base_ms);
   outbox.hold_retry_base = Millis(config_.hold_retry_base_ms);
   outbox.max_hold = Millis(3600LL * 1000 * config_.max_hold_hours);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "core/backoff.h"
 #include "core/email_address.h"
@@ -39,12 +40,22 @@ bool is_refusal(const Error& e) { return e.code == marketo::errc::invalid_data; 
 MarketoSync::MarketoSync(store::Store& store, marketo::Client& client, Clock& clock, SyncOptions options)
     : store_(store), client_(client), clock_(clock), options_(options),
       schedule_(options.interval, options.max_backoff_factor),
-      loop_(options.interval, [](const std::exception& e) { spdlog::error("marketo sync: {}", e.what()); }) {}
+      loop_(std::min(options.interval, options.request_poll),
+            [](const std::exception& e) { spdlog::error("marketo sync: {}", e.what()); }) {}
 
 void MarketoSync::start() {
   loop_.start([this] {
-    dispatch();
-    return false;  // the next pass waits for the interval
+    reap(false);
+    if (!lead()) return false;
+    const bool asked = take_requests();
+    bool wanted;
+    {
+      std::lock_guard lock(mu_);
+      wanted = std::exchange(pass_wanted_, false);
+    }
+    // Between passes, only the requests are looked at: a pass waits for the interval.
+    if (asked || wanted || clock_.now() - last_dispatch_ >= options_.interval) dispatch();
+    return false;
   });
 }
 
@@ -54,33 +65,63 @@ void MarketoSync::stop() {
 }
 
 void MarketoSync::run_once() {
-  dispatch();
+  reap(false);
+  if (lead()) {
+    take_requests();
+    dispatch();
+  }
   reap(true);
 }
 
+// Through the database, as the instance told may not be the one that syncs; the leader
+// takes the request within `request_poll`, or at once when it is this instance.
 void MarketoSync::nudge(const std::string& team_id) {
-  {
-    std::lock_guard lock(mu_);
-    schedule_.nudge(team_id);
-  }
+  store_.marketo_sync().request_sync(team_id, false);
   loop_.wake();
 }
 
 void MarketoSync::forget_team(const std::string& team_id) {
+  store_.marketo_sync().request_sync(team_id, true);
+  loop_.wake();
+}
+
+bool MarketoSync::lead() {
+  const bool leading = !options_.leadership || options_.leadership->leading();
+  if (leading && !was_leading_) {
+    // What it kept from an earlier term may be stale: connections changed while others led.
+    std::lock_guard lock(mu_);
+    ids_.clear();
+    written_back_.clear();
+    handled_.clear();
+    last_reread_.clear();
+    read_to_end_.clear();
+    schedule_.clear();
+    last_dispatch_ = TimePoint{};
+  }
+  was_leading_ = leading;
+  return leading;
+}
+
+bool MarketoSync::take_requests() {
+  auto requests = store_.marketo_sync().take_sync_requests();
   std::lock_guard lock(mu_);
-  ids_.erase(team_id);
-  written_back_.erase(team_id);
-  handled_.erase(team_id);
-  last_reread_.erase(team_id);
-  read_to_end_.erase(team_id);
-  schedule_.nudge(team_id);  // the new instance's feed is read at once
+  for (const auto& r : requests) {
+    if (r.forget) {
+      ids_.erase(r.team_id);
+      written_back_.erase(r.team_id);
+      handled_.erase(r.team_id);
+      last_reread_.erase(r.team_id);
+      read_to_end_.erase(r.team_id);
+    }
+    schedule_.nudge(r.team_id);  // news, or a new instance: its feed is read at once
+  }
+  return !requests.empty();
 }
 
 void MarketoSync::dispatch() {
-  reap(false);
-  if (options_.leadership && !options_.leadership->leading()) return;
   auto& sync = store_.marketo_sync();
   const TimePoint now = clock_.now();
+  last_dispatch_ = now;
   const std::vector<std::string> teams = sync.teams_to_sync();
   std::map<std::string, TeamWork> due;
   // The seed keeps its own pace (its next step's time), not the feed's backoff.
@@ -103,7 +144,10 @@ void MarketoSync::dispatch() {
       ended_.insert(team);
       pass_ended_.notify_all();
       // Nudged during the pass: the next one starts at once (now that this one is reaped).
-      if (schedule_.nudged(team)) loop_.wake();
+      if (schedule_.nudged(team)) {
+        pass_wanted_ = true;
+        loop_.wake();
+      }
     });
   }
 }

@@ -9,7 +9,9 @@
 // committed late. It also writes one-click unsubscribes back to Marketo, retrying with
 // backoff until Marketo accepts them. Each team is synced on a thread of its own, and a
 // team whose previous pass still runs is skipped: a team whose Marketo stalls delays only
-// itself. Thread-safe; collaborators must outlive it.
+// itself. Only the leading instance syncs (Leadership); nudges and forgotten connections
+// reach it through the database, from whichever instance heard them. Thread-safe;
+// collaborators must outlive it.
 #pragma once
 
 #include <condition_variable>
@@ -47,6 +49,8 @@ struct SyncOptions {
   // Asked before each pass: only the leading instance reads feeds and writes back (none
   // means this process alone uses the database). Must outlive the sync.
   Leadership* leadership = nullptr;
+  // How often the leader looks for the nudges and forgets other instances heard.
+  Millis request_poll{1000};
 };
 
 class MarketoSync {
@@ -61,15 +65,22 @@ class MarketoSync {
   void run_once();
   // Each pass of a team with the check on also moves its mirror seed on; call before start().
   void seed_with(MirrorSeed* seed) { seed_ = seed; }
-  // Reads the team's feed at the next pass, which starts at once, and at the base interval
-  // from then on: news is on its way (a webhook call).
+  // Reads the team's feed at the next pass, and at the base interval from then on: news
+  // is on its way (a webhook call). The pass starts at once when this instance leads;
+  // otherwise the leader's next pass takes the request from the database.
   void nudge(const std::string& team_id);
   // Drops what the sync keeps in memory of the team's instance (its ids, changes handled,
-  // write-backs, pace and re-reads): its connection now points elsewhere.
+  // write-backs, pace and re-reads), on whichever instance leads: its connection now
+  // points elsewhere.
   void forget_team(const std::string& team_id);
 
  private:
-  // Starts a pass for each team due one whose previous pass has ended.
+  // Whether this instance leads; one elected again first drops all it kept in memory.
+  bool lead();
+  // Applies the nudges and forgets any instance asked for since the last call; true when
+  // there was any.
+  bool take_requests();
+  // Starts a pass for each team due one whose previous pass has ended; the leader only.
   void dispatch();
   // Joins the threads of passes that ended (all of them when `all`, waiting).
   void reap(bool all);
@@ -120,6 +131,10 @@ class MarketoSync {
   std::set<std::string> ended_;                    // GUARDED_BY(mu_): teams whose pass ended, to join
   std::condition_variable pass_ended_;
   MirrorSeed* seed_ = nullptr;
+  // Touched only by the loop's thread (or run_once()).
+  bool was_leading_ = false;
+  TimePoint last_dispatch_{};
+  bool pass_wanted_ = false;   // GUARDED_BY(mu_): a pass ended nudged; the next starts at once
   BackgroundLoop loop_;
 };
 

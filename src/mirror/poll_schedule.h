@@ -32,6 +32,8 @@ class PollSchedule {
   void nudge(const std::string& team);
   // Nudged since its last pass started.
   bool nudged(const std::string& team) const;
+  // Forgets every team's pace: each is due at once, as if never read.
+  void clear() { teams_.clear(); }
 
  private:
   struct Pace {

@@ -57,25 +57,27 @@ std::vector<std::string> pending_recipients(const store::EmailRecord& email) {
 }  // namespace
 
 int OutboxWorker::run_once() {
-  TimePoint claimed_at = clock_.now();
-  auto batch = store_.emails().claim_due(claimed_at, options_.lease, options_.claim_batch);
+  BatchLease lease(store_.emails(), clock_, options_.lease, options_.heartbeat);
+  auto batch = lease.claim(options_.claim_batch);
   if (batch.empty()) return 0;
-  // An email not started before this deadline goes back to the queue, so that no email is
-  // still being delivered when its lease runs out and another worker may claim it.
-  TimePoint deadline = claimed_at + options_.lease - options_.lease_margin;
   SliceSizer sizer(options_.precheck_reuse, static_cast<size_t>(std::max(1, options_.workers)));
   std::span<store::EmailRecord> rest(batch);
   while (!rest.empty()) {
-    if (clock_.now() >= deadline || stop_requested_) {
-      for (const auto& email : rest) store_.emails().release_claim(email.id);
+    if (!may_start(lease)) {
+      for (const auto& email : rest) lease.release(email.id);
       break;
     }
-    rest = rest.subspan(deliver_slice(rest.first(sizer.next(rest.size())), deadline, sizer));
+    rest = rest.subspan(deliver_slice(rest.first(sizer.next(rest.size())), lease, sizer));
   }
   return static_cast<int>(batch.size());
 }
 
-size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, TimePoint deadline, SliceSizer& sizer) {
+bool OutboxWorker::may_start(BatchLease& lease) {
+  lease.renew_if_due();
+  return !stop_requested_ && clock_.now() < lease.ends_at() - options_.lease_margin;
+}
+
+size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, BatchLease& lease, SliceSizer& sizer) {
   const Prechecked prechecked = precheck(slice);
   std::mutex mu;
   size_t next = 0;
@@ -99,7 +101,7 @@ size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, TimePoin
   auto work = [&] {
     while (std::optional<size_t> i = take()) {
       try {
-        if (clock_.now() >= deadline || stop_requested_) store_.emails().release_claim(slice[*i].id);
+        if (!may_start(lease)) lease.release(slice[*i].id);
         else process(slice[*i], prechecked.answer_for(slice[*i].team_id), std::move(stops[*i]));
       } catch (const std::exception& e) {
         // The lease runs out and another attempt follows; nothing is lost.

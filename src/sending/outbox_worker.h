@@ -4,9 +4,10 @@
 // `workers` threads, and an email starts only while that answer is at most precheck_reuse
 // old; the emails a slice could not start in time join the next slice's check. Each email
 // goes to each remaining recipient through the Transport and ends sent / failed /
-// suppressed / held. A lease that
-// runs out (crash) makes the email due again; recipients already handed to the relay are
-// remembered, so at most those on the wire at a crash are sent twice. A message submitted
+// suppressed / held. The batch's lease is short and renewed while the worker lives
+// (batch_lease.h); a lease that runs out (crash, kill -9) makes the email due again, for
+// this or another instance; recipients already handed to the relay are remembered, so at
+// most those on the wire at a crash are sent twice. A message submitted
 // over SMTP is delivered as written, and its sender gets a delivery status notification
 // when the delivery-time check stops it.
 #pragma once
@@ -26,6 +27,7 @@
 #include "gate/unsubscribe_gate.h"
 #include "mail/transport.h"
 #include "obs/metrics.h"
+#include "sending/batch_lease.h"
 #include "sending/delivery_slices.h"
 #include "sending/undelivered_report.h"
 #include "store/stores.h"
@@ -35,8 +37,13 @@ namespace sg::sending {
 struct OutboxOptions {
   int workers = 4;                    // emails delivered in parallel
   int claim_batch = 300;
-  Millis lease{5 * 60 * 1000};
-  Millis lease_margin{2 * 60 * 1000};  // longer than one delivery may take (SMTP timeout)
+  // How long a dead worker's emails wait before another takes them; renewed every
+  // `heartbeat` while the worker lives, however long a delivery takes.
+  Millis lease{30 * 1000};
+  Millis heartbeat{10 * 1000};
+  // An email starts only while the lease in hand lasts this much longer; less than
+  // lease - heartbeat, so that only renewals failing (the database away) stop a batch.
+  Millis lease_margin{10 * 1000};
   Millis precheck_reuse{2000};         // a slice's answer counts as "just before delivery" this long
   Millis idle_poll{500};
   int max_delivery_attempts = 8;      // temporary SMTP failures before giving up
@@ -78,9 +85,13 @@ class OutboxWorker {
     std::vector<StoppedRecipient> stopped_by;  // for a final fate: each recipient refused
   };
   static std::optional<Stop> stop_of(const store::EmailRecord& email, const gate::GateAnswer& answer);
-  // Delivers (or, past `deadline`, hands back) the emails of `slice` that can start on its
-  // answer; returns how many it took.
-  size_t deliver_slice(std::span<store::EmailRecord> slice, TimePoint deadline, SliceSizer& sizer);
+  // Delivers (or, when may_start() says no, hands back) the emails of `slice` that can
+  // start on its answer; returns how many it took.
+  size_t deliver_slice(std::span<store::EmailRecord> slice, BatchLease& lease, SliceSizer& sizer);
+  // Whether an email of the batch may start now: not stopping, and the lease (renewed
+  // first if due) not about to run out, so that no email is still being delivered when
+  // another instance may take it over.
+  bool may_start(BatchLease& lease);
   Prechecked precheck(std::span<const store::EmailRecord> slice);
   // Delivers `email` on `answer` unless `stop` (stop_of the two) says otherwise.
   void process(store::EmailRecord email, const gate::GateAnswer& answer, std::optional<Stop> stop);

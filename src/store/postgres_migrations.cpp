@@ -262,6 +262,16 @@ CREATE TABLE marketo_call_permits (
   expires_at BIGINT NOT NULL
 );
 CREATE INDEX marketo_call_permits_key ON marketo_call_permits(limits_key, expires_at);
+)sql", R"sql(
+-- Which claim holds an email's lease, so that an instance renews its own leases and never
+-- one another instance took over after the lease ran out.
+ALTER TABLE emails ADD COLUMN claim_token TEXT;
+CREATE INDEX emails_claim ON emails(claim_token) WHERE claimed_until > 0;
+-- A nudge or a changed connection heard by any instance, for the leader that syncs.
+CREATE TABLE sync_requests (
+  team_id TEXT PRIMARY KEY,
+  forget INTEGER NOT NULL DEFAULT 0
+);
 )sql"};
 
 }  // namespace

@@ -147,6 +147,11 @@ struct WriteBack {
   int attempts = 0;
 };
 
+struct SyncRequest {
+  std::string team_id;
+  bool forget = false;  // its connection changed: what was learned of the old one goes
+};
+
 struct SyncState {
   std::optional<std::string> paging_token;
   std::optional<TimePoint> last_success_at;

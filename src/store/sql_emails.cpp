@@ -95,10 +95,11 @@ std::vector<EmailRecord> SqlEmails::list(const EmailFilter& f) {
   return out;
 }
 
-std::vector<EmailRecord> SqlEmails::claim_due(TimePoint now, Millis lease, int limit) {
+std::vector<EmailRecord> SqlEmails::claim_due(TimePoint now, Millis lease, int limit, const std::string& token) {
   // On PostgreSQL several instances claim at once: each skips the rows another is leasing,
   // and the lease is tested again on the row itself, in case another claimed it meanwhile.
-  static const std::string claim = std::string("UPDATE emails SET claimed_until = ?1 WHERE claimed_until <= ?2 AND id IN ("
+  static const std::string claim = std::string("UPDATE emails SET claimed_until = ?1, claim_token = ?4 "
+                                               "WHERE claimed_until <= ?2 AND id IN ("
                                                "SELECT id FROM emails WHERE status IN ('queued', 'held') "
                                                "AND next_attempt_at <= ?2 AND claimed_until <= ?2 "
                                                "ORDER BY next_attempt_at LIMIT ?3");
@@ -107,10 +108,19 @@ std::vector<EmailRecord> SqlEmails::claim_due(TimePoint now, Millis lease, int l
   static const std::string postgresql = claim + " FOR UPDATE SKIP LOCKED" + returning;
   auto conn = db_.connect();
   auto s = conn.prepare(Sql{sqlite, postgresql});
-  s.bind_all(to_unix_millis(now + lease), to_unix_millis(now), limit);
+  s.bind_all(to_unix_millis(now + lease), to_unix_millis(now), limit, token);
   std::vector<EmailRecord> out;
   while (s.step()) out.push_back(read_email(s));
   return out;
+}
+
+int SqlEmails::extend_claims(const std::string& claim, TimePoint until) {
+  // A finished or given-back email has claimed_until 0; one claimed again has another token.
+  auto conn = db_.connect();
+  auto s = conn.prepare("UPDATE emails SET claimed_until = ? WHERE claim_token = ? AND claimed_until > 0");
+  s.bind_all(to_unix_millis(until), claim);
+  s.run();
+  return s.changes();
 }
 
 void SqlEmails::update_delivery(const EmailRecord& e) {
@@ -131,9 +141,9 @@ int SqlEmails::release_all_claims() {
   return s.changes();
 }
 
-void SqlEmails::release_claim(const std::string& id) {
+void SqlEmails::release_claim(const std::string& id, const std::string& claim) {
   auto conn = db_.connect();
-  conn.prepare("UPDATE emails SET claimed_until = 0 WHERE id = ?").bind(id).run();
+  conn.prepare("UPDATE emails SET claimed_until = 0 WHERE id = ? AND claim_token = ?").bind_all(id, claim).run();
 }
 
 void SqlEmails::mark_delivered(const std::string& id, const std::vector<std::string>& delivered) {

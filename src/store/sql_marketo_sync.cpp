@@ -111,4 +111,21 @@ void SqlMarketoSync::forget_instance(const std::string& team_id) {
     conn.prepare(std::string("DELETE FROM ") + table + " WHERE team_id = ?").bind_all(team_id).run();
 }
 
+void SqlMarketoSync::request_sync(const std::string& team_id, bool forget) {
+  auto conn = db_.connect();
+  conn.prepare("INSERT INTO sync_requests (team_id, forget) VALUES (?1, ?2) ON CONFLICT (team_id) DO UPDATE "
+               "SET forget = CASE WHEN ?2 = 1 THEN 1 ELSE sync_requests.forget END")
+      .bind_all(team_id, forget ? 1 : 0)
+      .run();
+}
+
+std::vector<SyncRequest> SqlMarketoSync::take_sync_requests() {
+  // One statement: a request made meanwhile is either taken now or kept for the next call.
+  auto conn = db_.connect();
+  auto s = conn.prepare("DELETE FROM sync_requests RETURNING team_id, forget");
+  std::vector<SyncRequest> out;
+  while (s.step()) out.push_back({s.text(0), s.integer(1) != 0});
+  return out;
+}
+
 }  // namespace sg::store

@@ -68,10 +68,11 @@ class SqlEmails final : public EmailStore {
   void insert(const EmailRecord& email) override;
   std::optional<EmailRecord> find(const std::string& team_id, const std::string& id) override;
   std::vector<EmailRecord> list(const EmailFilter& filter) override;
-  std::vector<EmailRecord> claim_due(TimePoint now, Millis lease, int limit) override;
+  std::vector<EmailRecord> claim_due(TimePoint now, Millis lease, int limit, const std::string& claim) override;
+  int extend_claims(const std::string& claim, TimePoint until) override;
   void update_delivery(const EmailRecord& email) override;
   int release_all_claims() override;
-  void release_claim(const std::string& id) override;
+  void release_claim(const std::string& id, const std::string& claim) override;
   void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) override;
   std::vector<std::pair<std::string, int64_t>> count_by_status() override;
   void insert_bulk(const std::string& id, const std::string& team_id, const std::string& user_id,
@@ -157,6 +158,8 @@ class SqlMarketoSync final : public MarketoSyncStore {
   SeedState seed_state(const std::string& team_id) override;  // in sqlite_marketo_seed.cpp
   void put_seed_state(const std::string& team_id, const SeedState& state) override;
   void forget_instance(const std::string& team_id) override;
+  void request_sync(const std::string& team_id, bool forget) override;
+  std::vector<SyncRequest> take_sync_requests() override;
  private:
   Db& db_;
 };

@@ -75,17 +75,21 @@ class EmailStore {
   virtual void insert(const EmailRecord& email) = 0;
   virtual std::optional<EmailRecord> find(const std::string& team_id, const std::string& id) = 0;
   virtual std::vector<EmailRecord> list(const EmailFilter& filter) = 0;
-  // Leases up to `limit` due queued/held emails until now+lease; an email whose lease
-  // ran out (its worker died) is due again.
-  virtual std::vector<EmailRecord> claim_due(TimePoint now, Millis lease, int limit) = 0;
+  // Leases up to `limit` due queued/held emails until now+lease under `claim` (a token
+  // unique to this batch); an email whose lease ran out (its worker died) is due again.
+  virtual std::vector<EmailRecord> claim_due(TimePoint now, Millis lease, int limit, const std::string& claim) = 0;
+  // Renews until `until` the leases `claim` still holds (claimed, not yet finished or given
+  // back); an email another claim took over once this lease ran out stays the other's.
+  // Returns how many it renewed.
+  virtual int extend_claims(const std::string& claim, TimePoint until) = 0;
   // Writes the mutable delivery fields (status, reason, sent_at, held_since,
   // next_attempt_at, attempts, delivered, unverified) and releases the lease.
   virtual void update_delivery(const EmailRecord& email) = 0;
   // Frees every lease: at start, when this process owns the database alone (SQLite) and any
   // lease left behind belongs to a worker that died with the previous process.
   virtual int release_all_claims() = 0;
-  // Gives one leased email back to the queue untouched.
-  virtual void release_claim(const std::string& id) = 0;
+  // Gives one email leased under `claim` back to the queue untouched.
+  virtual void release_claim(const std::string& id, const std::string& claim) = 0;
   // Records that one more recipient was handed to the relay (crash safety).
   virtual void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) = 0;
   virtual std::vector<std::pair<std::string, int64_t>> count_by_status() = 0;
@@ -185,6 +189,11 @@ class MarketoSyncStore {
   // Drops what the team learned from its Marketo instance (the mirror, the feed's position
   // and the seed): it says nothing of another instance. Write-backs stay due.
   virtual void forget_instance(const std::string& team_id) = 0;
+  // Asks the instance that syncs (any instance may be asked) to read the team's feed at
+  // once and, when `forget`, to drop what it keeps in memory of the team's instance.
+  virtual void request_sync(const std::string& team_id, bool forget) = 0;
+  // Takes every request made since the last call, one per team (a forget wins).
+  virtual std::vector<SyncRequest> take_sync_requests() = 0;
 };
 
 // Each team's Marketo webhook (at most one; creating another replaces it).

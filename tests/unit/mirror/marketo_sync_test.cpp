@@ -160,6 +160,50 @@ TEST_F(MarketoSyncTest, OnlyTheLeadingInstanceReadsTheFeedAndWritesBack) {
   EXPECT_TRUE(writebacks().at(0).done_at);
 }
 
+TEST_F(MarketoSyncTest, ANudgeOrAForgetHeardByAFollowerReachesTheLeader) {
+  // Given the instance that handled a webhook call or a connection change does not lead,
+  // then the leader, over the same database, reads the feed at once or drops its ids.
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath, {ok(activities_json("", "PT0", false))});
+  Follower follower;
+  MarketoSync other{*store, client, clock, SyncOptions{.leadership = &follower}};
+  sync.run_once();
+  clock.advance(Millis(30000));
+  sync.run_once();
+  ASSERT_EQ(1u, http.requests_to(paths::kActivitiesPath).size()) << "a quiet feed waits twice the interval";
+
+  other.nudge(caller.team_id);
+  other.run_once();
+  EXPECT_EQ(1u, http.requests_to(paths::kActivitiesPath).size()) << "the follower does not read";
+  sync.run_once();
+  EXPECT_EQ(2u, http.requests_to(paths::kActivitiesPath).size()) << "the leader read at once";
+  EXPECT_EQ(1u, http.requests_to(paths::kActivityTypesPath).size());
+
+  other.forget_team(caller.team_id);
+  sync.run_once();
+  EXPECT_EQ(3u, http.requests_to(paths::kActivitiesPath).size());
+  EXPECT_EQ(2u, http.requests_to(paths::kActivityTypesPath).size()) << "the ids are confirmed again";
+}
+
+TEST_F(MarketoSyncTest, AnInstanceElectedAgainConfirmsWhatItKeptFromItsEarlierTerm) {
+  // Given the connection may have changed while another instance led, then nothing kept
+  // in memory from before is trusted.
+  http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
+  http.script(paths::kActivityTypesPath, {ok(types_json())});
+  http.script(paths::kActivitiesPath, {ok(activities_json("", "PT0", false))});
+  Follower follower;
+  follower.leads = true;
+  MarketoSync other{*store, client, clock, SyncOptions{.leadership = &follower}};
+  other.run_once();
+  follower.leads = false;
+  other.run_once();
+  follower.leads = true;
+  other.run_once();
+  EXPECT_EQ(2u, http.requests_to(paths::kActivitiesPath).size()) << "read at once, though quiet";
+  EXPECT_EQ(2u, http.requests_to(paths::kActivityTypesPath).size());
+}
+
 TEST_F(MarketoSyncTest, RunOnceKeepsThePagingTokenAndRecordsTheSuccess) {
   script_feed();
   sync.run_once();

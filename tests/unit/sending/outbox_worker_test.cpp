@@ -1,6 +1,7 @@
 #include "sending/outbox_worker.h"
 
 #include <functional>
+#include <thread>
 
 #include "sending/sending_fixture.h"
 
@@ -122,6 +123,72 @@ TEST_F(SlowOutboxTest, AnAddressMarketoCannotAnswerForDoesNotLetTheOthersStartOn
   EXPECT_EQ(4u, transport.sent.size());
   EXPECT_EQ(EmailStatus::Failed, email(ids[5]).status);
   EXPECT_EQ("marketo_unsubscribed", email(ids[5]).reason);
+}
+
+// A lease of 3 s of the fake clock, renewed every second.
+class LeasedOutboxTest : public OutboxTest {
+ protected:
+  OutboxOptions short_lease() {
+    OutboxOptions o = options();
+    o.lease = Millis(3000);
+    o.heartbeat = Millis(1000);
+    o.lease_margin = Millis(1000);
+    return o;
+  }
+  // What another instance would claim now.
+  std::vector<store::EmailRecord> claimed_by_another() {
+    return store->emails().claim_due(clock.now(), Millis(3000), 10, "cl_another");
+  }
+  SlowTransport slow{transport, clock};
+  OutboxWorker slow_outbox{*store, gate, slow, tokens, clock, metrics, short_lease()};
+};
+
+TEST_F(LeasedOutboxTest, ABatchOutlastingItsLeaseKeepsItsEmailsWhileItsWorkerLives) {
+  for (int i = 0; i < 8; ++i) queue({"p" + std::to_string(i) + "@x.com"});
+  size_t taken_by_another = 0;
+  slow.before_each = [&] { taken_by_another += claimed_by_another().size(); };
+  EXPECT_EQ(8, slow_outbox.run_once());  // 8 s for a lease of 3 s
+  EXPECT_EQ(0u, taken_by_another);
+  EXPECT_EQ(8u, transport.sent.size());
+}
+
+TEST_F(LeasedOutboxTest, TheHeartbeatRenewsTheLeaseDuringADeliveryLongerThanIt) {
+  queue({"a@x.com"});
+  BatchLease lease(store->emails(), clock, Millis(3000), Millis(1));  // beats every real millisecond
+  ASSERT_EQ(1u, lease.claim(10).size());
+  const TimePoint first_end = lease.ends_at();
+  clock.advance(Millis(2500));  // one delivery, still in hand
+  for (int i = 0; i < 10000 && lease.ends_at() == first_end; ++i) std::this_thread::sleep_for(Millis(1));
+  ASSERT_EQ(first_end + Millis(2500), lease.ends_at());
+  clock.advance(Millis(1000));  // past the first lease
+  EXPECT_TRUE(claimed_by_another().empty());
+}
+
+TEST_F(LeasedOutboxTest, TheEmailsOfAWorkerThatDiedAreDeliveredOnceItsLeaseRunsOut) {
+  auto id = queue({"a@x.com"});
+  {
+    BatchLease dead(store->emails(), clock, Millis(3000), Millis(1000));
+    ASSERT_EQ(1u, dead.claim(10).size());
+  }  // killed: nothing renews its leases any more
+  EXPECT_EQ(0, slow_outbox.run_once());
+  clock.advance(Millis(3000));
+  EXPECT_EQ(1, slow_outbox.run_once());
+  EXPECT_EQ(EmailStatus::Sent, email(id).status);
+}
+
+TEST_F(LeasedOutboxTest, AWorkerPausedPastItsLeaseLeavesItsEmailsToTheInstanceThatTookThem) {
+  for (int i = 0; i < 4; ++i) queue({"p" + std::to_string(i) + "@x.com"});
+  size_t taken_by_another = 0;
+  slow.before_each = [&] {
+    if (!transport.sent.empty()) return;
+    clock.advance(Millis(3000));  // paused with the first email on the wire
+    taken_by_another = claimed_by_another().size();
+  };
+  EXPECT_EQ(4, slow_outbox.run_once());
+  EXPECT_EQ(4u, taken_by_another);
+  EXPECT_EQ(1u, transport.sent.size()) << "only the email on the wire goes twice";
+  EXPECT_TRUE(store->emails().claim_due(clock.now(), Millis(3000), 10, "cl_third").empty())
+      << "the other instance's leases are not given back by this worker";
 }
 
 TEST_F(OutboxTest, TemporaryFailureRetriesWithBackoffThenGivesUp) {

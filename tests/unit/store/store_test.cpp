@@ -2,6 +2,7 @@
 // migration history.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -146,14 +147,47 @@ TEST_P(StoreTest, EmailRoundTrip) {
 TEST_P(StoreTest, ClaimLeasesDueEmailsUntilTheLeaseRunsOut) {
   store->emails().insert(email("em_due", now));
   store->emails().insert(email("em_later", now + Millis(60000)));
-  auto first = store->emails().claim_due(now, Millis(5000), 10);
+  auto first = store->emails().claim_due(now, Millis(5000), 10, "cl_a");
   ASSERT_EQ(1u, first.size());
   EXPECT_EQ("em_due", first[0].id);
-  EXPECT_TRUE(store->emails().claim_due(now + Millis(1000), Millis(5000), 10).empty());
+  EXPECT_TRUE(store->emails().claim_due(now + Millis(1000), Millis(5000), 10, "cl_b").empty());
   // The worker died: once the lease expires the email is due again.
-  auto again = store->emails().claim_due(now + Millis(5000), Millis(5000), 10);
+  auto again = store->emails().claim_due(now + Millis(5000), Millis(5000), 10, "cl_b");
   ASSERT_EQ(1u, again.size());
   EXPECT_EQ("em_due", again[0].id);
+}
+
+TEST_P(StoreTest, ARenewedLeaseKeepsItsEmailsFromOtherClaims) {
+  store->emails().insert(email("em_1", now));
+  store->emails().insert(email("em_2", now));
+  ASSERT_EQ(2u, store->emails().claim_due(now, Millis(5000), 10, "cl_a").size());
+  EXPECT_EQ(2, store->emails().extend_claims("cl_a", now + Millis(9000)));
+  EXPECT_TRUE(store->emails().claim_due(now + Millis(6000), Millis(5000), 10, "cl_b").empty());
+  auto taken = store->emails().claim_due(now + Millis(9000), Millis(5000), 10, "cl_b");
+  EXPECT_EQ(2u, taken.size()) << "not renewed again: the leases ran out";
+}
+
+TEST_P(StoreTest, ALeaseIsRenewedOnlyForTheEmailsItsClaimStillHolds) {
+  store->emails().insert(email("em_sent", now));
+  store->emails().insert(email("em_back", now));
+  store->emails().insert(email("em_lost", now));
+  store->emails().insert(email("em_kept", now));
+  ASSERT_EQ(4u, store->emails().claim_due(now, Millis(5000), 10, "cl_a").size());
+  auto sent = email("em_sent", now);
+  sent.status = EmailStatus::Sent;
+  sent.sent_at = now;
+  store->emails().update_delivery(sent);
+  store->emails().release_claim("em_back", "cl_a");
+  // Another claim, once cl_a ran out, took the two still queued; then the first one
+  // renews (a worker paused longer than its lease) and frees what it thinks is its own.
+  store->emails().extend_claims("cl_a", now + Millis(1000));  // only em_lost and em_kept
+  auto other = store->emails().claim_due(now + Millis(5000), Millis(5000), 10, "cl_b");
+  ASSERT_EQ(3u, other.size());  // em_back, em_lost, em_kept
+  EXPECT_EQ(0, store->emails().extend_claims("cl_a", now + Millis(60000)));
+  store->emails().release_claim("em_lost", "cl_a");
+  EXPECT_TRUE(store->emails().claim_due(now + Millis(6000), Millis(5000), 10, "cl_c").empty())
+      << "cl_b's leases are neither renewed nor freed by cl_a";
+  EXPECT_EQ(3, store->emails().extend_claims("cl_b", now + Millis(20000)));
 }
 
 TEST_P(StoreTest, FinalEmailsAreNeverClaimed) {
@@ -162,7 +196,7 @@ TEST_P(StoreTest, FinalEmailsAreNeverClaimed) {
   e.status = EmailStatus::Sent;
   e.sent_at = now;
   store->emails().update_delivery(e);
-  EXPECT_TRUE(store->emails().claim_due(now + Millis(1000), Millis(5000), 10).empty());
+  EXPECT_TRUE(store->emails().claim_due(now + Millis(1000), Millis(5000), 10, "cl_b").empty());
 }
 
 TEST_P(StoreTest, DeliveredRecipientsSurvive) {
@@ -253,6 +287,23 @@ TEST_P(StoreTest, TheMirrorKeepsTheNewestAnswerWhateverOrderTheyArriveIn) {
   EXPECT_FALSE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed) << "a resubscribe learned later";
   sync.mirror(team.id, "ann@x.com", true, later);
   EXPECT_TRUE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed);
+}
+
+TEST_P(StoreTest, SyncRequestsAreTakenOncePerTeamAndAForgetWins) {
+  auto& sync = store->marketo_sync();
+  EXPECT_TRUE(sync.take_sync_requests().empty());
+  sync.request_sync("tm_a", false);
+  sync.request_sync("tm_b", true);
+  sync.request_sync("tm_b", false);  // a nudge after a forget keeps the forget
+  sync.request_sync("tm_a", false);
+  auto taken = sync.take_sync_requests();
+  std::sort(taken.begin(), taken.end(), [](const auto& l, const auto& r) { return l.team_id < r.team_id; });
+  ASSERT_EQ(2u, taken.size());
+  EXPECT_EQ("tm_a", taken[0].team_id);
+  EXPECT_FALSE(taken[0].forget);
+  EXPECT_EQ("tm_b", taken[1].team_id);
+  EXPECT_TRUE(taken[1].forget);
+  EXPECT_TRUE(sync.take_sync_requests().empty()) << "taken once";
 }
 
 TEST_P(SqliteStoreTest, EveryMigrationIsStrict) {
