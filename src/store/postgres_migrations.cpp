@@ -9,7 +9,7 @@ namespace {
 // in its fourteen migrations (store/migrations.cpp), in PostgreSQL's types: times are Unix
 // milliseconds in BIGINT, counts BIGINT, blobs BYTEA; 0/1 flags stay INTEGER because the
 // shared SQL compares them with integers.
-constexpr std::array<std::string_view, 2> kMigrations{R"sql(
+constexpr std::array<std::string_view, 3> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,

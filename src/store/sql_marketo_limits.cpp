@@ -8,11 +8,13 @@
 namespace sg::store {
 namespace {
 
-constexpr Sql kLockDay{
+// Every statement reading days lists their columns in this order (day_of).
+const std::string kSelectDays =
     "SELECT day_ends, calls, background_calls, other_calls, warned, calls_by_kind, usage_read_at "
-    "FROM marketo_budget_days WHERE limits_key = ?",
-    "SELECT day_ends, calls, background_calls, other_calls, warned, calls_by_kind, usage_read_at "
-    "FROM marketo_budget_days WHERE limits_key = ? FOR UPDATE"};
+    "FROM marketo_budget_days";
+const std::string kSelectDay = kSelectDays + " WHERE limits_key = ?";
+const std::string kLockDayOnPostgres = kSelectDay + " FOR UPDATE";
+const Sql kLockDay{kSelectDay, kLockDayOnPostgres};
 
 constexpr Sql kLockWindow{"SELECT paused_until, held_until FROM marketo_call_windows WHERE limits_key = ?",
                           "SELECT paused_until, held_until FROM marketo_call_windows WHERE limits_key = ? FOR UPDATE"};
@@ -25,7 +27,6 @@ constexpr Sql kExtendPause{
     "ON CONFLICT(limits_key) DO UPDATE SET paused_until = GREATEST(marketo_call_windows.paused_until, "
     "excluded.paused_until), held_until = GREATEST(marketo_call_windows.held_until, excluded.held_until)"};
 
-// The day's columns after `FROM`: every statement reading a day lists them in this order.
 marketo::BudgetDay day_of(const Stmt& s) {
   return marketo::BudgetDay{.ends = from_unix_millis(s.integer(0)),
                             .calls_by_kind = from_json_counts(s.text(5)),
@@ -61,18 +62,14 @@ void SqlMarketoLimits::change(const std::string& key, const std::function<bool(m
 
 marketo::BudgetDay SqlMarketoLimits::read(const std::string& key) {
   auto conn = db_.connect();
-  auto s = conn.prepare(
-      "SELECT day_ends, calls, background_calls, other_calls, warned, calls_by_kind, usage_read_at "
-      "FROM marketo_budget_days WHERE limits_key = ?");
+  auto s = conn.prepare(kSelectDay);
   s.bind(key);
   return s.step() ? day_of(s) : marketo::BudgetDay{};
 }
 
 std::vector<marketo::BudgetDay> SqlMarketoLimits::days() {
   auto conn = db_.connect();
-  auto s = conn.prepare(
-      "SELECT day_ends, calls, background_calls, other_calls, warned, calls_by_kind, usage_read_at "
-      "FROM marketo_budget_days");
+  auto s = conn.prepare(kSelectDays);
   std::vector<marketo::BudgetDay> all;
   while (s.step()) all.push_back(day_of(s));
   return all;
