@@ -59,6 +59,10 @@ std::string Session::busy_reply() {
   return reply(421, "4.7.0", "Too many connections, try again later").wire();
 }
 
+std::string Session::unavailable_reply() {
+  return reply(421, "4.3.0", "Service temporarily unavailable, closing connection").wire();
+}
+
 Session::Next Session::feed(std::string_view bytes, std::string& out) {
   while (!bytes.empty()) {
     if (message_) {

@@ -52,6 +52,9 @@ class Session {
   static std::string timeout_reply();
   // Why the server turned a connection away: too many connections.
   static std::string busy_reply();
+  // Why the server closed: the submission failed in a way a later try may not (the
+  // database out of reach).
+  static std::string unavailable_reply();
 
  private:
   enum class AuthStep { none, plain, login_username, login_password };

@@ -123,7 +123,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // The session may call Submission, which may block: off the I/O threads.
     asio::post(running_.workers, [self = shared_from_this(), n, was_in_data] {
       std::string out;
-      auto next = self->session_.feed(std::string_view(self->buffer_.data(), n), out);
+      Session::Next next = Session::Next::close;
+      try {
+        next = self->session_.feed(std::string_view(self->buffer_.data(), n), out);
+      } catch (const std::exception& e) {
+        // An exception escaping a pool thread would end the process: this connection
+        // ends instead, and its client tries again later (RFC 5321 4.2.5).
+        spdlog::error("SMTP submission failed: {}", e.what());
+        out += Session::unavailable_reply();
+      }
       asio::post(self->stream_.get_executor(), [self, out = std::move(out), next, was_in_data]() mutable {
         if (!was_in_data && self->session_.in_data())
           self->data_deadline_ = Clock::now() + self->server_.options.data_timeout;

@@ -499,6 +499,10 @@ class Simulator:
             self.faults.extend(queued)
             return len(self.faults)
 
+    def clear_faults(self):
+        with self.lock:
+            self.faults = []
+
     def take_fault(self, endpoint, client_id):
         """The next fault for a call of `client_id` (None when unknown) to `endpoint`."""
         with self.lock:
@@ -1250,6 +1254,9 @@ class Handler(BaseHTTPRequestHandler):
                 reply = {"config": sim.set_config(req)}
             elif action == "faults":
                 reply = {"queued": sim.add_faults(req["faults"], req.get("endpoint", "leads"))}
+            elif action == "clear_faults":
+                sim.clear_faults()
+                reply = {"ok": True}
             elif action == "expire_paging_tokens":
                 sim.expire_paging_tokens()
                 reply = {"ok": True}

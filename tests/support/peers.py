@@ -101,6 +101,10 @@ class MarketoSim(_Peer):
     def faults(self, faults, endpoint="leads"):
         return self._call("faults", {"faults": faults, "endpoint": endpoint})["queued"]
 
+    def clear_faults(self):
+        """Drops the faults still queued: every call is answered normally again."""
+        self._call("clear_faults")
+
     def clear_stats(self):
         """Forgets the calls counted so far (connecting verifies with a few), keeping state."""
         self._call("clear_stats")
