@@ -215,7 +215,7 @@ void CampaignService::run_step(store::Enrollment& enrollment, const std::optiona
   if (!campaign || enrollment.next_step >= static_cast<int64_t>(campaign->steps.size())) {
     enrollment.state = store::EnrollmentState::Finished;
     enrollment.next_due_at.reset();
-    store_.campaigns().update(enrollment, now);
+    store_.campaigns().advance_due(enrollment, now);
     return;
   }
   const auto& step = campaign->steps[static_cast<size_t>(enrollment.next_step)];
@@ -224,7 +224,7 @@ void CampaignService::run_step(store::Enrollment& enrollment, const std::optiona
     enrollment.state = store::EnrollmentState::Stopped;
     enrollment.reason = "template_error";
     enrollment.next_due_at.reset();
-    store_.campaigns().update(enrollment, now);
+    store_.campaigns().advance_due(enrollment, now);
     return;
   }
   auto email = step_email(*campaign, enrollment, *content, options_.mail_domain, now);
@@ -267,7 +267,9 @@ void CampaignService::email_finished(const store::EmailRecord& email) {
                                 std::chrono::seconds(campaign->steps[static_cast<size_t>(next)].delay_seconds);
     }
   }
-  store_.campaigns().update(*enrollment, now);
+  // Another instance may report the same email again (its lease ran out mid-send): only the
+  // first report moves the enrollment on.
+  store_.campaigns().finish_step(*enrollment, *email.step_index, now);
 }
 
 }  // namespace sg::campaigns

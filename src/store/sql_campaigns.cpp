@@ -150,24 +150,28 @@ std::vector<Enrollment> SqlCampaigns::due(TimePoint now, int limit) {
 namespace {
 
 constexpr const char* kUpdate =
-    "UPDATE enrollments SET state = ?, reason = ?, next_step = ?, next_due_at = ?, updated_at = ? WHERE id = ?";
+    "UPDATE enrollments SET state = ?1, reason = ?2, next_step = ?3, next_due_at = ?4, updated_at = ?5 WHERE id = ?6 "
+    "AND state = 'active' AND next_step = ?7";
 
-int write_enrollment(Db& db, const std::string& sql, const Enrollment& e, TimePoint now) {
+bool write_enrollment(Db& db, const std::string& sql, const Enrollment& e, int64_t step, TimePoint now) {
   auto conn = db.connect();
   auto s = conn.prepare(sql);
   s.bind_all(std::string(to_string(e.state)), e.reason.empty() ? std::nullopt : std::optional(e.reason), e.next_step,
-             opt_ms(e.next_due_at), to_unix_millis(now), e.id)
+             opt_ms(e.next_due_at), to_unix_millis(now), e.id, step)
       .run();
-  return s.changes();
+  return s.changes() > 0;
 }
 
 }  // namespace
 
-void SqlCampaigns::update(const Enrollment& e, TimePoint now) { write_enrollment(db_, kUpdate, e, now); }
-
 bool SqlCampaigns::advance_due(const Enrollment& e, TimePoint now) {
-  static const std::string sql = std::string(kUpdate) + " AND state = 'active' AND next_due_at IS NOT NULL";
-  return write_enrollment(db_, sql, e, now) > 0;
+  static const std::string sql = std::string(kUpdate) + " AND next_due_at IS NOT NULL";
+  return write_enrollment(db_, sql, e, e.next_step, now);
+}
+
+bool SqlCampaigns::finish_step(const Enrollment& e, int64_t sent_step, TimePoint now) {
+  static const std::string sql = std::string(kUpdate) + " AND next_due_at IS NULL";
+  return write_enrollment(db_, sql, e, sent_step, now);
 }
 
 int SqlCampaigns::stop_for_address(const std::string& team_id, const std::string& email_key,

@@ -131,8 +131,8 @@ class SqlCampaigns final : public CampaignStore {
   std::vector<std::string> active_among(const std::string& campaign_id,
                                         const std::vector<std::string>& email_keys) override;
   std::vector<Enrollment> due(TimePoint now, int limit) override;
-  void update(const Enrollment& enrollment, TimePoint now) override;
   bool advance_due(const Enrollment& enrollment, TimePoint now) override;
+  bool finish_step(const Enrollment& enrollment, int64_t sent_step, TimePoint now) override;
   int stop_for_address(const std::string& team_id, const std::string& email_key,
                        const std::string& reason, TimePoint now) override;
   int stop_suppressed(const std::string& team_id, TimePoint now) override;

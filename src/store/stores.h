@@ -152,10 +152,14 @@ class CampaignStore {
                                                 const std::vector<std::string>& email_keys) = 0;
   // Active enrollments whose next step is due at `now`, oldest due first.
   virtual std::vector<Enrollment> due(TimePoint now, int limit) = 0;
-  virtual void update(const Enrollment& enrollment, TimePoint now) = 0;
-  // Updates the enrollment only while it is still active with a step due; false when a stop
-  // or another scheduler changed it first (the row stays locked until the transaction ends).
+  // Writes the enrollment only while it is still active with its step `enrollment.next_step`
+  // due; false when a stop or another scheduler changed it first (the row stays locked until
+  // the transaction ends). The step is part of the test: a scheduler holding a stale read
+  // must not send a step again after it was sent and the next one fell due.
   virtual bool advance_due(const Enrollment& enrollment, TimePoint now) = 0;
+  // Writes the enrollment only while it is still active and waiting on the email of step
+  // `sent_step`; false when a stop came first or that step's outcome was already taken.
+  virtual bool finish_step(const Enrollment& enrollment, int64_t sent_step, TimePoint now) = 0;
   // Stops every active enrollment of the team for this address; returns how many.
   virtual int stop_for_address(const std::string& team_id, const std::string& email_key,
                                const std::string& reason, TimePoint now) = 0;

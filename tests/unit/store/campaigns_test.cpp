@@ -192,46 +192,49 @@ TEST_P(CampaignsTest, DueIsActiveEnrollmentsDueByNowOldestFirstUpToTheLimit) {
   EXPECT_EQ(4u, campaigns().due(now + hours(1), 10).size());
 }
 
-TEST_P(CampaignsTest, UpdateWritesStateReasonStepAndDueTime) {
+TEST_P(CampaignsTest, FinishingAStepWritesStateReasonStepAndDueTime) {
   auto c = campaign("cp_1", team, now);
   campaigns().create(c);
   auto e = enrollment("en_1", c, "ann@x.com", now);
   campaigns().add_enrollment(e);
+  e.next_due_at.reset();
+  ASSERT_TRUE(campaigns().advance_due(e, now));
 
   e.next_step = 1;
   e.next_due_at = now + hours(24);
-  campaigns().update(e, now + hours(1));
+  EXPECT_TRUE(campaigns().finish_step(e, 0, now + hours(1)));
   auto got = campaigns().find_enrollment("en_1");
   ASSERT_TRUE(got);
   EXPECT_EQ(1, got->next_step);
   EXPECT_EQ(std::optional<TimePoint>(now + hours(24)), got->next_due_at);
   EXPECT_EQ(EnrollmentState::Active, got->state);
   EXPECT_EQ(now, got->created_at);  // not touched by updates
+  // The same email reported again (by a second instance) moves nothing.
+  EXPECT_FALSE(campaigns().finish_step(e, 0, now + hours(1)));
 
+  e.next_due_at.reset();
+  ASSERT_TRUE(campaigns().advance_due(e, now + hours(24)));
   e.state = EnrollmentState::Stopped;
   e.reason = "smtp_rejected: 550";
-  e.next_due_at.reset();
-  campaigns().update(e, now + hours(2));
+  EXPECT_TRUE(campaigns().finish_step(e, 1, now + hours(25)));
   got = campaigns().find_enrollment("en_1");
   EXPECT_EQ(EnrollmentState::Stopped, got->state);
   EXPECT_EQ("smtp_rejected: 550", got->reason);
   EXPECT_FALSE(got->next_due_at);
   EXPECT_TRUE(campaigns().due(now + hours(48), 10).empty());
-
+  // A stopped enrollment takes no more outcomes.
   e.state = EnrollmentState::Finished;
   e.reason = "";
-  campaigns().update(e, now + hours(3));
-  got = campaigns().find_enrollment("en_1");
-  EXPECT_EQ(EnrollmentState::Finished, got->state);
-  EXPECT_EQ("", got->reason);
+  EXPECT_FALSE(campaigns().finish_step(e, 1, now + hours(26)));
+  EXPECT_EQ(EnrollmentState::Stopped, campaigns().find_enrollment("en_1")->state);
 }
 
-TEST_P(CampaignsTest, UpdateOfAnUnknownEnrollmentChangesNothing) {
+TEST_P(CampaignsTest, FinishingAStepOfAnUnknownEnrollmentChangesNothing) {
   auto c = campaign("cp_1", team, now);
   campaigns().create(c);
   campaigns().add_enrollment(enrollment("en_1", c, "ann@x.com", now));
   auto ghost = enrollment("en_ghost", c, "ann@x.com", std::nullopt, EnrollmentState::Stopped);
-  campaigns().update(ghost, now);
+  EXPECT_FALSE(campaigns().finish_step(ghost, 0, now));
   EXPECT_FALSE(campaigns().find_enrollment("en_ghost"));
   EXPECT_EQ(EnrollmentState::Active, campaigns().find_enrollment("en_1")->state);
 }
@@ -253,6 +256,27 @@ TEST_P(CampaignsTest, AStepDueIsAdvancedOnceAndNotAfterAStop) {
   auto stopped = enrollment("en_2", c, "bob@x.com", std::nullopt);
   EXPECT_FALSE(campaigns().advance_due(stopped, now));
   EXPECT_EQ(EnrollmentState::Stopped, campaigns().find_enrollment("en_2")->state);
+}
+
+TEST_P(CampaignsTest, ASchedulerHoldingAStaleReadCannotSendAStepAgain) {
+  auto c = campaign("cp_1", team, now);
+  campaigns().create(c);
+  campaigns().add_enrollment(enrollment("en_1", c, "ann@x.com", now));
+  // Given a slow scheduler read step 0 as due,
+  auto stale = campaigns().due(now, 10).at(0);
+  // while a faster one sent step 0 and step 1 fell due,
+  auto fast = stale;
+  fast.next_due_at.reset();
+  ASSERT_TRUE(campaigns().advance_due(fast, now));
+  fast.next_step = 1;
+  fast.next_due_at = now;
+  ASSERT_TRUE(campaigns().finish_step(fast, 0, now));
+  // then the slow one cannot take step 0 again.
+  stale.next_due_at.reset();
+  EXPECT_FALSE(campaigns().advance_due(stale, now));
+  auto got = campaigns().find_enrollment("en_1");
+  EXPECT_EQ(1, got->next_step);
+  EXPECT_EQ(std::optional<TimePoint>(now), got->next_due_at);
 }
 
 TEST_P(CampaignsTest, ActiveAmongFindsActiveEnrollmentsOfThatCampaignByKey) {
