@@ -66,10 +66,7 @@ void MarketoSync::stop() {
 
 void MarketoSync::run_once() {
   reap(false);
-  if (lead()) {
-    take_requests();
-    dispatch();
-  }
+  if (lead()) dispatch();
   reap(true);
 }
 
@@ -123,6 +120,9 @@ void MarketoSync::dispatch() {
   const TimePoint now = clock_.now();
   last_dispatch_ = now;
   const std::vector<std::string> teams = sync.teams_to_sync();
+  // Requests are taken after the teams are read: a connection saved in between is then
+  // either not seen yet or seen with its forget already applied, never read twice at once.
+  take_requests();
   std::map<std::string, TeamWork> due;
   // The seed keeps its own pace (its next step's time), not the feed's backoff.
   for (const auto& team : teams)
