@@ -15,7 +15,7 @@ PACKAGES=(
   libpq-dev
   # tests: GoogleTest, and the integration suite's Python, SMTP sink and HTTP client
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pytest python3-requests python3-aiosmtpd python3-yaml
+  python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd python3-yaml
   curl
   # PostgreSQL tests: a throwaway cluster of Debian's server, started by the tests themselves
   postgresql

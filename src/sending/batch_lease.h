@@ -34,6 +34,8 @@ class BatchLease {
   TimePoint ends_at();
   // Gives an email of the batch back to the queue.
   void release(const std::string& email_id);
+  // The claim the batch's emails are held under (EmailStore::update_delivery).
+  const std::string& token() const { return token_; }
 
  private:
   store::EmailStore& emails_;

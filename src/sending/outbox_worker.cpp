@@ -102,7 +102,7 @@ size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, BatchLea
     while (std::optional<size_t> i = take()) {
       try {
         if (!may_start(lease)) lease.release(slice[*i].id);
-        else process(slice[*i], prechecked.answer_for(slice[*i].team_id), std::move(stops[*i]));
+        else process(slice[*i], lease.token(), prechecked.answer_for(slice[*i].team_id), std::move(stops[*i]));
       } catch (const std::exception& e) {
         // The lease runs out and another attempt follows; nothing is lost.
         spdlog::error("outbox: email {}: {}", slice[*i].id, e.what());
@@ -161,11 +161,12 @@ std::optional<OutboxWorker::Stop> OutboxWorker::stop_of(const store::EmailRecord
   return ended ? ended : held;  // a final fate wins over holding
 }
 
-void OutboxWorker::process(store::EmailRecord email, const gate::GateAnswer& answer, std::optional<Stop> stop) {
+void OutboxWorker::process(store::EmailRecord email, const std::string& claim, const gate::GateAnswer& answer,
+                           std::optional<Stop> stop) {
   if (stop) {
-    if (stop->fate.status == EmailStatus::Held) return hold(email, answer);
+    if (stop->fate.status == EmailStatus::Held) return hold(email, claim, answer);
     email.silent = !stop->fate.seen_by_sender;
-    finish(email, stop->fate.status, stop->reason);
+    finish(email, claim, stop->fate.status, stop->reason);
     if (auto submitted = store_.emails().submitted_message(email.id)) report_undelivered(email, *submitted, *stop);
     return;
   }
@@ -173,7 +174,7 @@ void OutboxWorker::process(store::EmailRecord email, const gate::GateAnswer& ans
   for (const auto& r : pending)
     if (answer.is_unverified_allowed(lowercase_ascii(r))) email.unverified = true;
   email.held_since.reset();
-  deliver(email, pending);
+  deliver(email, claim, pending);
 }
 
 std::string OutboxWorker::unsubscribe_url(const store::EmailRecord& email, const std::string& recipient) const {
@@ -189,7 +190,8 @@ void OutboxWorker::report_undelivered(const store::EmailRecord& email, const std
     spdlog::warn("email {}: the delivery report to {} was not sent: {}", email.id, email.from, result.detail);
 }
 
-void OutboxWorker::deliver(store::EmailRecord& email, const std::vector<std::string>& recipients) {
+void OutboxWorker::deliver(store::EmailRecord& email, const std::string& claim,
+                           const std::vector<std::string>& recipients) {
   // A message submitted over SMTP goes out as written; others are built here.
   std::optional<std::string> submitted = store_.emails().submitted_message(email.id);
   for (const auto& rcpt : recipients) {
@@ -197,22 +199,23 @@ void OutboxWorker::deliver(store::EmailRecord& email, const std::vector<std::str
     auto mime = submitted ? mail::with_unsubscribe_headers(url, *submitted)
                           : mail::render_mime({email.from, "", email.to, email.cc, email.subject, email.text,
                                                email.html, email.message_id, clock_.now(), url});
-    if (!mime) return finish(email, EmailStatus::Failed, "invalid_message: " + mime.error().message);
+    if (!mime) return finish(email, claim, EmailStatus::Failed, "invalid_message: " + mime.error().message);
     auto result = transport_.deliver({email.from, {rcpt}}, *mime);
     if (result.status == mail::DeliveryStatus::PermanentFailure) {
       spdlog::warn("email {} to {} refused: {}", email.id, rcpt, result.detail);
-      return finish(email, EmailStatus::Failed, "smtp_rejected: " + result.detail);
+      return finish(email, claim, EmailStatus::Failed, "smtp_rejected: " + result.detail);
     }
     if (result.status == mail::DeliveryStatus::TemporaryFailure) {
       email.attempts++;
       if (email.attempts >= options_.max_delivery_attempts)
-        return finish(email, EmailStatus::Failed, "smtp_unavailable: " + result.detail);
+        return finish(email, claim, EmailStatus::Failed, "smtp_unavailable: " + result.detail);
       email.status = EmailStatus::Queued;
       email.reason = "smtp_retrying: " + result.detail;
       email.next_attempt_at = clock_.now() + capped_backoff(options_.retry_base, options_.retry_max, email.attempts);
       metrics_.increment("sendguard_deliveries_total", {{"result", "retry"}});
       spdlog::warn("email {} to {} deferred (attempt {}): {}", email.id, rcpt, email.attempts, result.detail);
-      return store_.emails().update_delivery(email);
+      store_.emails().update_delivery(email, claim);
+      return;
     }
     email.delivered.push_back(rcpt);
     // The last one is recorded by finish(), in the same commit as the status: one commit
@@ -223,31 +226,38 @@ void OutboxWorker::deliver(store::EmailRecord& email, const std::vector<std::str
   if (email.unverified)
     store_.audit().append({email.team_id, std::nullopt, std::nullopt, "email.sent_unverified", std::nullopt,
                            boost::json::serialize(boost::json::object{{"email_id", email.id}}), *email.sent_at});
-  finish(email, EmailStatus::Sent, "");
+  finish(email, claim, EmailStatus::Sent, "");
 }
 
-void OutboxWorker::finish(store::EmailRecord& email, EmailStatus status, std::string reason) {
+void OutboxWorker::finish(store::EmailRecord& email, const std::string& claim, EmailStatus status,
+                          std::string reason) {
   email.status = status;
   email.reason = std::move(reason);
-  store_.transaction([&] {
-    store_.emails().update_delivery(email);
+  const bool recorded = store_.transaction([&] {
+    if (!store_.emails().update_delivery(email, claim)) return false;
     if (on_final_) on_final_(email);
+    return true;
   });
+  if (!recorded) {
+    spdlog::warn("email {}: another batch took it over when this lease ran out; {} is not recorded here",
+                 email.id, to_string(status));
+    return;
+  }
   metrics_.increment("sendguard_deliveries_total", {{"result", std::string(to_string(status))}});
   if (status != EmailStatus::Sent) spdlog::info("email {} {}: {}", email.id, to_string(status), email.reason);
 }
 
-void OutboxWorker::hold(store::EmailRecord& email, const gate::GateAnswer& answer) {
+void OutboxWorker::hold(store::EmailRecord& email, const std::string& claim, const gate::GateAnswer& answer) {
   TimePoint now = clock_.now();
   if (!email.held_since) email.held_since = now;
   if (now - *email.held_since >= options_.max_hold)
-    return finish(email, EmailStatus::Failed, std::string(kCheckUnavailable));
+    return finish(email, claim, EmailStatus::Failed, std::string(kCheckUnavailable));
   email.status = EmailStatus::Held;
   email.reason = kCheckUnavailable;
   // Waiting as long as the email has been held so far doubles the interval each time.
   auto held_for = std::chrono::duration_cast<Millis>(now - *email.held_since);
   email.next_attempt_at = now + std::clamp(held_for, options_.hold_retry_base, options_.hold_retry_max);
-  store_.emails().update_delivery(email);
+  store_.emails().update_delivery(email, claim);
   metrics_.increment("sendguard_deliveries_total", {{"result", "held"}});
   spdlog::warn("email {} held: {} could not answer ({})", email.id, answer.unavailable_source,
                answer.unavailable_detail);

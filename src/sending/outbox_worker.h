@@ -93,15 +93,17 @@ class OutboxWorker {
   // another instance may take it over.
   bool may_start(BatchLease& lease);
   Prechecked precheck(std::span<const store::EmailRecord> slice);
-  // Delivers `email` on `answer` unless `stop` (stop_of the two) says otherwise.
-  void process(store::EmailRecord email, const gate::GateAnswer& answer, std::optional<Stop> stop);
-  void deliver(store::EmailRecord& email, const std::vector<std::string>& recipients);
+  // Delivers `email`, held under `claim`, on `answer` unless `stop` (stop_of the two)
+  // says otherwise.
+  void process(store::EmailRecord email, const std::string& claim, const gate::GateAnswer& answer,
+               std::optional<Stop> stop);
+  void deliver(store::EmailRecord& email, const std::string& claim, const std::vector<std::string>& recipients);
   // The List-Unsubscribe link of `recipient`'s copy.
   std::string unsubscribe_url(const store::EmailRecord& email, const std::string& recipient) const;
   // Tells the sender of an email submitted over SMTP (`submitted_mime`) that `stop` ended it.
   void report_undelivered(const store::EmailRecord& email, const std::string& submitted_mime, const Stop& stop);
-  void finish(store::EmailRecord& email, EmailStatus status, std::string reason);
-  void hold(store::EmailRecord& email, const gate::GateAnswer& answer);
+  void finish(store::EmailRecord& email, const std::string& claim, EmailStatus status, std::string reason);
+  void hold(store::EmailRecord& email, const std::string& claim, const gate::GateAnswer& answer);
 
   store::Store& store_;
   gate::UnsubscribeGate& gate_;

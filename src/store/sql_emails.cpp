@@ -123,15 +123,16 @@ int SqlEmails::extend_claims(const std::string& claim, TimePoint until) {
   return s.changes();
 }
 
-void SqlEmails::update_delivery(const EmailRecord& e) {
+bool SqlEmails::update_delivery(const EmailRecord& e, const std::string& claim) {
   auto conn = db_.connect();
-  conn.prepare("UPDATE emails SET status = ?, reason = ?, sent_at = ?, held_since = ?, "
-               "next_attempt_at = ?, attempts = ?, delivered_json = ?, unverified = ?, silent = ?, "
-               "claimed_until = 0 WHERE id = ?")
-      .bind_all(std::string(to_string(e.status)), opt_reason(e.reason), opt_ms(e.sent_at),
-                opt_ms(e.held_since), to_unix_millis(e.next_attempt_at), e.attempts,
-                to_json_array(e.delivered), e.unverified, e.silent, e.id)
+  auto s = conn.prepare("UPDATE emails SET status = ?, reason = ?, sent_at = ?, held_since = ?, "
+                        "next_attempt_at = ?, attempts = ?, delivered_json = ?, unverified = ?, silent = ?, "
+                        "claimed_until = 0 WHERE id = ? AND claim_token = ?");
+  s.bind_all(std::string(to_string(e.status)), opt_reason(e.reason), opt_ms(e.sent_at), opt_ms(e.held_since),
+             to_unix_millis(e.next_attempt_at), e.attempts, to_json_array(e.delivered), e.unverified, e.silent,
+             e.id, claim)
       .run();
+  return s.changes() > 0;
 }
 
 int SqlEmails::release_all_claims() {

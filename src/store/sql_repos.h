@@ -70,7 +70,7 @@ class SqlEmails final : public EmailStore {
   std::vector<EmailRecord> list(const EmailFilter& filter) override;
   std::vector<EmailRecord> claim_due(TimePoint now, Millis lease, int limit, const std::string& claim) override;
   int extend_claims(const std::string& claim, TimePoint until) override;
-  void update_delivery(const EmailRecord& email) override;
+  bool update_delivery(const EmailRecord& email, const std::string& claim) override;
   int release_all_claims() override;
   void release_claim(const std::string& id, const std::string& claim) override;
   void mark_delivered(const std::string& id, const std::vector<std::string>& delivered) override;

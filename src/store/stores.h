@@ -83,8 +83,10 @@ class EmailStore {
   // Returns how many it renewed.
   virtual int extend_claims(const std::string& claim, TimePoint until) = 0;
   // Writes the mutable delivery fields (status, reason, sent_at, held_since,
-  // next_attempt_at, attempts, delivered, unverified) and releases the lease.
-  virtual void update_delivery(const EmailRecord& email) = 0;
+  // next_attempt_at, attempts, delivered, unverified) and releases the lease, only while
+  // `claim` still holds the email; false when another batch took it over once this one's
+  // lease ran out (its outcome, say sent, must not be undone by a late queued or held).
+  virtual bool update_delivery(const EmailRecord& email, const std::string& claim) = 0;
   // Frees every lease: at start, when this process owns the database alone (SQLite) and any
   // lease left behind belongs to a worker that died with the previous process.
   virtual int release_all_claims() = 0;

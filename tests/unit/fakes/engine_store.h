@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "crypto/secret_key.h"
 #include "fakes/temp_postgres.h"
 #include "fakes/temp_store.h"
 #include "store/open_store.h"
@@ -33,6 +35,12 @@ class EngineStore {
   std::unique_ptr<store::Store> open(const crypto::SecretKey& key) const {
     if (sqlite_) return sqlite_->open(key);
     return store::open_postgres_store(postgres_->url(), 4, key);
+  }
+  // With a fixed key: what one open seals, the next opens.
+  std::unique_ptr<store::Store> open() const {
+    std::array<unsigned char, 32> bytes{};
+    bytes.fill(7);
+    return open(crypto::SecretKey::from_bytes(bytes));
   }
 
   store::Engine engine() const { return engine_; }

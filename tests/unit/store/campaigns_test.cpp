@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "crypto/secret_key.h"
 #include "fakes/engine_store.h"
 
 namespace sg::store {
@@ -18,7 +17,7 @@ class CampaignsTest : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
     if (!db.available()) GTEST_SKIP() << sg::test::EngineStore::kUnavailable;
-    store = db.open(crypto::SecretKey::from_bytes({}));
+    store = db.open();
     team = store->teams().create("Acme", now);
     other_team = store->teams().create("Globex", now);
     store->users().create({"us_1", team.id, "ann@acme.com", Role::Admin, std::nullopt}, now);

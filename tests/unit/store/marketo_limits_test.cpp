@@ -8,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "crypto/secret_key.h"
 #include "fakes/engine_store.h"
 #include "fakes/fake_clock.h"
 #include "marketo/call_metrics.h"
@@ -25,21 +24,15 @@ const std::string kKey = "a.mktorest.com|client|a.mktoidentity.com";
 const TimePoint kWinterMorning = from_unix_millis(1768478400000);    // 2026-01-15T12:00Z, 06:00 CST
 const TimePoint kCentralMidnight = from_unix_millis(1768543200000);  // 2026-01-16T06:00Z
 
-crypto::SecretKey test_key() {
-  std::array<unsigned char, 32> bytes{};
-  bytes.fill(7);
-  return crypto::SecretKey::from_bytes(bytes);
-}
-
 class MarketoLimitsTest : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
     if (!db.available()) GTEST_SKIP() << sg::test::EngineStore::kUnavailable;
-    store = db.open(test_key());
+    store = db.open();
   }
 
   // Another instance on the same database.
-  std::unique_ptr<Store> another() const { return db.open(test_key()); }
+  std::unique_ptr<Store> another() const { return db.open(); }
 
   sg::test::EngineStore db{GetParam()};
   std::unique_ptr<Store> store;
@@ -64,7 +57,7 @@ TEST_P(MarketoLimitsTest, TheDaysCountsOutliveAReopen) {
     EXPECT_EQ(DailyBudget::Spend::last, budget.try_spend(kKey, marketo::kActivityKind, kWinterMorning));
   }
   store.reset();
-  store = db.open(test_key());
+  store = db.open();
   DailyBudget budget(store->marketo_budget(), 3, 30, 0);
   const marketo::Usage usage = budget.usage(kKey, kWinterMorning + Millis{1000});
   EXPECT_EQ(3, usage.calls);

@@ -7,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "crypto/secret_key.h"
 #include "fakes/engine_store.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_db.h"
@@ -15,17 +14,11 @@
 namespace sg::store {
 namespace {
 
-crypto::SecretKey test_key() {
-  std::array<unsigned char, 32> bytes{};
-  bytes.fill(7);
-  return crypto::SecretKey::from_bytes(bytes);
-}
-
 class StoreTest : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
     if (!db.available()) GTEST_SKIP() << sg::test::EngineStore::kUnavailable;
-    store = db.open(test_key());
+    store = db.open();
     team = store->teams().create("Acme", now);
     store->users().create({"us_1", team.id, "Ann@Acme.com", Role::Admin, std::nullopt}, now);
   }
@@ -176,7 +169,7 @@ TEST_P(StoreTest, ALeaseIsRenewedOnlyForTheEmailsItsClaimStillHolds) {
   auto sent = email("em_sent", now);
   sent.status = EmailStatus::Sent;
   sent.sent_at = now;
-  store->emails().update_delivery(sent);
+  EXPECT_TRUE(store->emails().update_delivery(sent, "cl_a"));
   store->emails().release_claim("em_back", "cl_a");
   // Another claim, once cl_a ran out, took the two still queued; then the first one
   // renews (a worker paused longer than its lease) and frees what it thinks is its own.
@@ -193,10 +186,33 @@ TEST_P(StoreTest, ALeaseIsRenewedOnlyForTheEmailsItsClaimStillHolds) {
 TEST_P(StoreTest, FinalEmailsAreNeverClaimed) {
   auto e = email("em_1", now);
   store->emails().insert(e);
+  ASSERT_EQ(1u, store->emails().claim_due(now, Millis(5000), 10, "cl_a").size());
   e.status = EmailStatus::Sent;
   e.sent_at = now;
-  store->emails().update_delivery(e);
+  ASSERT_TRUE(store->emails().update_delivery(e, "cl_a"));
   EXPECT_TRUE(store->emails().claim_due(now + Millis(1000), Millis(5000), 10, "cl_b").empty());
+}
+
+TEST_P(StoreTest, ABatchWhoseLeaseWasTakenOverCannotUndoTheNewHoldersOutcome) {
+  auto e = email("em_1", now);
+  store->emails().insert(e);
+  ASSERT_EQ(1u, store->emails().claim_due(now, Millis(5000), 10, "cl_a").size());
+  // cl_a stalled past its lease; cl_b took the email over and sent it.
+  ASSERT_EQ(1u, store->emails().claim_due(now + Millis(5000), Millis(5000), 10, "cl_b").size());
+  auto sent = e;
+  sent.status = EmailStatus::Sent;
+  sent.sent_at = now + Millis(5100);
+  ASSERT_TRUE(store->emails().update_delivery(sent, "cl_b"));
+  // cl_a wakes up and records a retry: the email must stay sent, not go back to the queue.
+  auto retry = e;
+  retry.reason = "smtp_retrying: 421";
+  retry.attempts = 1;
+  retry.next_attempt_at = now + Millis(6000);
+  EXPECT_FALSE(store->emails().update_delivery(retry, "cl_a"));
+  auto got = store->emails().find(team.id, "em_1");
+  EXPECT_EQ(EmailStatus::Sent, got->status);
+  EXPECT_EQ(0, got->attempts);
+  EXPECT_TRUE(store->emails().claim_due(now + Millis(60000), Millis(5000), 10, "cl_c").empty());
 }
 
 TEST_P(StoreTest, DeliveredRecipientsSurvive) {
@@ -317,7 +333,7 @@ TEST_P(SqliteStoreTest, EveryMigrationIsStrict) {
 
 TEST_P(StoreTest, ReopeningKeepsDataAndSchema) {
   store->emails().insert(email("em_1", now));
-  store = db.open(test_key());
+  store = db.open();
   EXPECT_TRUE(store->emails().find(team.id, "em_1"));
   EXPECT_TRUE(store->ping());
 }
@@ -345,9 +361,10 @@ TEST_P(StoreTest, SilenceIsWrittenByUpdateDelivery) {
   auto e = email("em_1", now);
   e.workflow = Workflow::Group;
   store->emails().insert(e);
+  ASSERT_EQ(1u, store->emails().claim_due(now, Millis(5000), 10, "cl_a").size());
   e.status = EmailStatus::Suppressed;
   e.silent = true;
-  store->emails().update_delivery(e);
+  ASSERT_TRUE(store->emails().update_delivery(e, "cl_a"));
   EXPECT_TRUE(store->emails().find(team.id, "em_1")->silent);
 }
 
@@ -371,7 +388,7 @@ TEST_P(SqliteStoreTest, MigrationMarksEarlierGroupDropsSilent) {
     conn.exec("ALTER TABLE emails DROP COLUMN silent");
     conn.exec(std::string(migration_sql(7)));
   }
-  store = db.open(test_key());
+  store = db.open();
   EXPECT_TRUE(store->emails().find(team.id, "em_dropped")->silent);
   EXPECT_FALSE(store->emails().find(team.id, "em_group_sent")->silent);
   EXPECT_FALSE(store->emails().find(team.id, "em_failed")->silent);
