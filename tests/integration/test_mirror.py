@@ -349,7 +349,9 @@ def test_an_api_change_of_a_relabelled_field_reaches_the_mirror(make_server, sim
     logged = [a for a in sim.activities() if a["leadId"] == lead["id"] and a["activityTypeId"] != NEW_LEAD]
     assert [(a["activityTypeId"], a["primaryAttributeValue"]) for a in logged] == [(13, "Opted Out")]
     wait_blocked(admin, "ann@x.com")
-    assert sim.stats()["describe_calls"] == 1  # the field's id is kept
+    # The field's id is kept: asked once by the first feed read (before or after the counts
+    # were cleared), never again.
+    assert sim.stats()["describe_calls"] <= 1
 
 
 def test_a_noisy_instance_resolves_only_the_leads_whose_unsubscribe_changed(make_server, sim, sink):
@@ -418,8 +420,9 @@ def test_a_describe_failure_is_shown_as_a_warning_and_asked_again(make_server, s
     synced = wait_for_sync(admin)
     assert "display name" in synced["warning"] and "603" in synced["warning"], synced
     assert synced["last_error"] is None
+    asked = sim.stats()["describe_calls"]
     sync_passes(sim, 2)
-    assert sim.stats()["describe_calls"] >= 2
+    assert sim.stats()["describe_calls"] > asked
 
     sim.config(describe_error_code=None)
     wait_until(lambda: integration(admin)["sync"]["warning"] is None, 10, "the warning to go")

@@ -121,6 +121,22 @@ class MarketoSim(_Peer):
         reply.raise_for_status()
         return reply.json()
 
+    def wait_first_feed_read(self, quiet=1.0, timeout=10):
+        """Waits until the sync has asked for a paging token and then made no REST call for
+        `quiet` seconds: a newly connected team's first feed read, which starts on its own
+        after connecting, is over. Gives up after `timeout` without failing, since a team
+        that already follows its feed asks for no new token."""
+        deadline = time.monotonic() + timeout
+        seen, quiet_since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            stats = self.stats()
+            asked = any(c["path"] == "/rest/v1/activities/pagingtoken.json" for c in stats["calls"])
+            if stats["rest_calls"] != seen:
+                seen, quiet_since = stats["rest_calls"], time.monotonic()
+            elif asked and time.monotonic() - quiet_since >= quiet:
+                return
+            time.sleep(0.05)
+
     def activities(self):
         """The simulator's whole activity log, oldest first, as the feed serves its items."""
         reply = self._http.get(f"{self.url}/_sim/activities", timeout=10)

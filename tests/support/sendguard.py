@@ -73,11 +73,13 @@ class Client:
 
     def enable_check(self, sim, policy="block"):
         """Connects and turns the check on; the simulator's call counts then start from zero,
-        so tests count only what follows (connecting reads through REST to verify)."""
+        so tests count only what follows (connecting reads through REST to verify, and the
+        sync then reads the new feed's start)."""
         r = self.connect_marketo(sim)
         assert r.status_code == 200, r.text
         r = self.put("/settings/unsubscribe", {"marketo_check_enabled": True, "on_check_unavailable": policy})
         assert r.status_code == 200, r.text
+        sim.wait_first_feed_read()
         sim.clear_stats()
 
     def send(self, to, **fields):
