@@ -8,7 +8,7 @@ come off the budget, and 80 % of the quota is warned about.
 import re
 
 from assertions import wait_until
-from test_mirror import integration, set_authoritative, start
+from test_mirror import FAST, integration, set_authoritative, start
 
 
 def checks_until_refused(admin, limit=60):
@@ -51,8 +51,10 @@ def test_with_a_small_budget_the_feed_stops_at_its_share_while_lookups_go_on(mak
 
 def test_other_integrations_calls_reduce_what_sendguard_spends(make_server, sim, sink):
     sim.other_calls(70)  # another integration of the customer, earlier today
-    server, admin = start(make_server, sim, env={"SENDGUARD_MARKETO_DAILY_QUOTA": "100"})
-    assert near_quota_gauge(server) == 0
+    server = make_server(env={**FAST, "SENDGUARD_MARKETO_DAILY_QUOTA": "100"}).start()
+    assert near_quota_gauge(server) == 0  # nothing is known of the quota before connecting
+    admin = server.add_user("Acme", "admin@acme.com", "admin")
+    admin.enable_check(sim)
     usage = wait_until(lambda: (u := integration(admin)["usage"])["other_calls_today"] and u, 10,
                        "the instance's usage to be read")
     assert usage["other_calls_today"] == 70 and usage["daily_quota"] == 100, usage
