@@ -121,19 +121,23 @@ class MarketoSim(_Peer):
         reply.raise_for_status()
         return reply.json()
 
-    def wait_first_feed_read(self, quiet=1.0, timeout=10):
-        """Waits until the sync has asked for a paging token and then made no REST call for
-        `quiet` seconds: a newly connected team's first feed read, which starts on its own
-        after connecting, is over. Gives up after `timeout` without failing, since a team
-        that already follows its feed asks for no new token."""
+    def wait_first_feed_read(self, quiet=1.0, settle=0.3, timeout=10):
+        """Waits until the sync has asked for a paging token and then read a page of the feed
+        (no call for `settle` seconds after it) or made no call for `quiet` seconds: a newly
+        connected team's first feed read, which starts on its own after connecting, is over.
+        Gives up after `timeout` without failing, since a team that already follows its
+        feed asks for no new token."""
         deadline = time.monotonic() + timeout
         seen, quiet_since = -1, time.monotonic()
         while time.monotonic() < deadline:
             stats = self.stats()
-            asked = any(c["path"] == "/rest/v1/activities/pagingtoken.json" for c in stats["calls"])
+            paths = [c["path"] for c in stats["calls"]]
+            token = "/rest/v1/activities/pagingtoken.json"
+            asked = token in paths
+            read = asked and "/rest/v1/activities.json" in paths[paths.index(token):]
             if stats["rest_calls"] != seen:
                 seen, quiet_since = stats["rest_calls"], time.monotonic()
-            elif asked and time.monotonic() - quiet_since >= quiet:
+            elif asked and time.monotonic() - quiet_since >= (settle if read else quiet):
                 return
             time.sleep(0.05)
 
