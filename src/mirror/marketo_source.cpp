@@ -15,7 +15,9 @@ Result<std::unordered_set<std::string>> MarketoSource::unsubscribed_among(
   const TimePoint asked = clock_.now();  // a webhook's news that comes meanwhile is kept
   auto answer = client_.unsubscribed_among(credentials_of(*connection), keys);
   if (answer) {
-    for (const auto& k : keys) sync_.mirror(team_id, k, answer->count(k) > 0, asked);
+    store::MirrorNews news;
+    for (const auto& k : keys) news.emplace_back(k, answer->count(k) > 0);
+    sync_.mirror(team_id, connection->rest_endpoint, news, asked);
   }
   return answer;
 }

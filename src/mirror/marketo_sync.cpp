@@ -104,15 +104,21 @@ bool MarketoSync::take_requests() {
   std::lock_guard lock(mu_);
   for (const auto& r : requests) {
     if (r.forget) {
-      ids_.erase(r.team_id);
-      written_back_.erase(r.team_id);
-      handled_.erase(r.team_id);
-      last_reread_.erase(r.team_id);
-      read_to_end_.erase(r.team_id);
+      forget_locked(r.team_id);
+      // A pass under way still reads the old instance and may put back what was forgotten.
+      if (passes_.count(r.team_id)) forget_after_pass_.insert(r.team_id);
     }
     schedule_.nudge(r.team_id);  // news, or a new instance: its feed is read at once
   }
   return !requests.empty();
+}
+
+void MarketoSync::forget_locked(const std::string& team_id) {
+  ids_.erase(team_id);
+  written_back_.erase(team_id);
+  handled_.erase(team_id);
+  last_reread_.erase(team_id);
+  read_to_end_.erase(team_id);
 }
 
 void MarketoSync::dispatch() {
@@ -141,6 +147,7 @@ void MarketoSync::dispatch() {
     passes_[team] = std::thread([this, team = team, work = std::move(work), now] {
       run_team(team, work, now);
       std::lock_guard done(mu_);
+      if (forget_after_pass_.erase(team)) forget_locked(team);
       ended_.insert(team);
       pass_ended_.notify_all();
       // Nudged during the pass: the next one starts at once (now that this one is reaped).
@@ -237,7 +244,7 @@ Result<marketo::ActivityPage> MarketoSync::read_page(const std::string& team_id,
   state.paging_token = *token;
   state.restarted_at = clock_.now();
   state.restart_reason = page.error().message;
-  store_.marketo_sync().put_sync_state(team_id, state);
+  store_.marketo_sync().put_sync_state(team_id, creds.rest_endpoint, state);
   return client_.activities(creds, *state.paging_token, types);
 }
 
@@ -256,7 +263,7 @@ Status MarketoSync::reread_if_due(const std::string& team_id, const marketo::Cre
   auto token = client_.paging_token(creds, from);
   if (!token) return token.error();
   state.paging_token = *token;
-  store_.marketo_sync().put_sync_state(team_id, state);
+  store_.marketo_sync().put_sync_state(team_id, creds.rest_endpoint, state);
   std::lock_guard lock(mu_);
   last_reread_[team_id] = now;
   return Status::success();
@@ -278,7 +285,7 @@ MarketoSync::Pass MarketoSync::sync_team(const std::string& team_id) {
     note_read_to_end(team_id, false);
     state.last_error = e.message;
     state.last_error_at = clock_.now();
-    sync.put_sync_state(team_id, state);
+    sync.put_sync_state(team_id, creds.rest_endpoint, state);
     spdlog::warn("marketo sync: team {}: {}", team_id, e.message);
     return Pass::failed;
   };
@@ -288,7 +295,7 @@ MarketoSync::Pass MarketoSync::sync_team(const std::string& team_id) {
     if (!token) return fail(token.error());
     state.paging_token = *token;
     state.following_since = since;
-    sync.put_sync_state(team_id, state);
+    sync.put_sync_state(team_id, creds.rest_endpoint, state);
   }
   if (Status s = reread_if_due(team_id, creds, state); !s) return fail(s.error());
   FeedIds ids = feed_ids(team_id, creds, state);
@@ -304,12 +311,12 @@ MarketoSync::Pass MarketoSync::sync_team(const std::string& team_id) {
     at_end = !page->more;
     state.paging_token = page->next_token;  // advanced only once the page is recorded
     if (at_end) state.confirmed_at = clock_.now();  // everything logged until now is read
-    sync.put_sync_state(team_id, state);
+    sync.put_sync_state(team_id, creds.rest_endpoint, state);
   }
   note_read_to_end(team_id, at_end);
   state.last_success_at = clock_.now();
   state.last_error.clear();
-  sync.put_sync_state(team_id, state);
+  sync.put_sync_state(team_id, creds.rest_endpoint, state);
   // A pass stopped by the page limit leaves a backlog: it is read on at the base interval.
   return changes || !at_end ? Pass::changes : Pass::quiet;
 }
@@ -351,11 +358,10 @@ Result<bool> MarketoSync::mirror_changes(const std::string& team_id, const marke
     if (lead.unsubscribed && states->crowded.count(key)) states->unsubscribed[key] = true;
   }
   auto& sync = store_.marketo_sync();
-  store_.transaction([&] {
-    for (const auto& [key, unsubscribed] : states->unsubscribed) sync.mirror(team_id, key, unsubscribed, asked);
-    // Our own write-back, echoed: the lead is unsubscribed, and so is its address.
-    for (const auto& echo : changes.echoed) sync.mirror(team_id, echo.second, true, asked);
-  });
+  store::MirrorNews news(states->unsubscribed.begin(), states->unsubscribed.end());
+  // Our own write-back, echoed: the lead is unsubscribed, and so is its address.
+  for (const auto& echo : changes.echoed) news.emplace_back(echo.second, true);
+  sync.mirror(team_id, creds.rest_endpoint, news, asked);
   std::lock_guard lock(mu_);
   auto& handled = handled_[team_id];
   if (handled.size() > kMaxRemembered) handled.clear();  // forgotten ones are looked up again

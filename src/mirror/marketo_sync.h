@@ -80,6 +80,7 @@ class MarketoSync {
   // Applies the nudges and forgets any instance asked for since the last call; true when
   // there was any.
   bool take_requests();
+  void forget_locked(const std::string& team_id);  // what memory keeps of the team's instance
   // Starts a pass for each team due one whose previous pass has ended; the leader only.
   void dispatch();
   // Joins the threads of passes that ended (all of them when `all`, waiting).
@@ -127,6 +128,7 @@ class MarketoSync {
   PollSchedule schedule_;                          // GUARDED_BY(mu_)
   std::map<std::string, TimePoint> last_reread_;   // GUARDED_BY(mu_): per team
   std::set<std::string> read_to_end_;              // GUARDED_BY(mu_): teams whose last pass read to the end
+  std::set<std::string> forget_after_pass_;        // GUARDED_BY(mu_): forgotten while their pass ran
   std::map<std::string, std::thread> passes_;      // GUARDED_BY(mu_): per team, while running or unjoined
   std::set<std::string> ended_;                    // GUARDED_BY(mu_): teams whose pass ended, to join
   std::condition_variable pass_ended_;

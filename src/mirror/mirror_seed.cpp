@@ -109,11 +109,9 @@ Result<int64_t> MirrorSeed::record(const std::string& team_id, const marketo::Cr
   const auto& keys = rows->unsubscribed;
   const std::size_t size = options_.rows_per_transaction;
   for (std::size_t first = 0; first < keys.size(); first += size) {
-    const TimePoint now = clock_.now();
-    store_.transaction([&] {
-      const std::size_t last = std::min(keys.size(), first + size);
-      for (std::size_t i = first; i < last; ++i) sync.mirror(team_id, keys[i], true, now);
-    });
+    store::MirrorNews news;
+    for (std::size_t i = first; i < std::min(keys.size(), first + size); ++i) news.emplace_back(keys[i], true);
+    sync.mirror(team_id, creds.rest_endpoint, news, clock_.now());
   }
   state.addresses += static_cast<int64_t>(keys.size());
   return rows->rows;

@@ -204,6 +204,9 @@ struct MirrorEntry {
   TimePoint seen_at;
 };
 
+// What Marketo said of addresses: each email key with true when it is unsubscribed.
+using MirrorNews = std::vector<std::pair<std::string, bool>>;
+
 // An API token as it may be shown: never its value or hash.
 struct ApiToken {
   std::string id;

@@ -3,6 +3,17 @@
 #include "store/time_columns.h"
 
 namespace sg::store {
+namespace {
+// Locks the team's connection row until the transaction ends: a move to another instance
+// (which forgets what the old one taught) waits for the write, or the write sees the move.
+constexpr Sql kStillConnected{"SELECT 1 FROM marketo_connections WHERE team_id = ? AND rest_endpoint = ?",
+                              "SELECT 1 FROM marketo_connections WHERE team_id = ? AND rest_endpoint = ? FOR SHARE"};
+
+bool still_connected(Conn& conn, const std::string& team_id, const std::string& rest_endpoint) {
+  return conn.prepare(kStillConnected).bind_all(team_id, rest_endpoint).step();
+}
+}  // namespace
+
 void SqlMarketoSync::enqueue_writeback(const std::string& team_id, const std::string& email,
                                        const std::string& reason, TimePoint now) {
   auto conn = db_.connect();
@@ -53,21 +64,25 @@ SyncState SqlMarketoSync::sync_state(const std::string& team_id) {
           s.opt_text(8).value_or("")};
 }
 
-void SqlMarketoSync::put_sync_state(const std::string& team_id, const SyncState& v) {
-  auto conn = db_.connect();
+void SqlMarketoSync::put_sync_state(const std::string& team_id, const std::string& learned_from,
+                                   const SyncState& v) {
   auto text_or_null = [](const std::string& t) { return t.empty() ? std::nullopt : std::optional(t); };
-  conn.prepare("INSERT INTO marketo_sync (team_id, paging_token, last_success_at, last_error, last_error_at, "
-               "confirmed_at, restarted_at, restart_reason, following_since, warning) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-               "ON CONFLICT(team_id) DO UPDATE SET paging_token = excluded.paging_token, "
-               "last_success_at = excluded.last_success_at, last_error = excluded.last_error, "
-               "last_error_at = excluded.last_error_at, confirmed_at = excluded.confirmed_at, "
-               "restarted_at = excluded.restarted_at, restart_reason = excluded.restart_reason, "
-               "following_since = excluded.following_since, warning = excluded.warning")
-      .bind_all(team_id, v.paging_token, opt_ms(v.last_success_at), text_or_null(v.last_error),
-                opt_ms(v.last_error_at), opt_ms(v.confirmed_at), opt_ms(v.restarted_at),
-                text_or_null(v.restart_reason), opt_ms(v.following_since), text_or_null(v.warning))
-      .run();
+  db_.transaction([&] {
+    auto conn = db_.connect();
+    if (!still_connected(conn, team_id, learned_from)) return;
+    conn.prepare("INSERT INTO marketo_sync (team_id, paging_token, last_success_at, last_error, last_error_at, "
+                 "confirmed_at, restarted_at, restart_reason, following_since, warning) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT(team_id) DO UPDATE SET paging_token = excluded.paging_token, "
+                 "last_success_at = excluded.last_success_at, last_error = excluded.last_error, "
+                 "last_error_at = excluded.last_error_at, confirmed_at = excluded.confirmed_at, "
+                 "restarted_at = excluded.restarted_at, restart_reason = excluded.restart_reason, "
+                 "following_since = excluded.following_since, warning = excluded.warning")
+        .bind_all(team_id, v.paging_token, opt_ms(v.last_success_at), text_or_null(v.last_error),
+                  opt_ms(v.last_error_at), opt_ms(v.confirmed_at), opt_ms(v.restarted_at),
+                  text_or_null(v.restart_reason), opt_ms(v.following_since), text_or_null(v.warning))
+        .run();
+  });
 }
 
 std::vector<std::string> SqlMarketoSync::teams_to_sync() {
@@ -79,17 +94,23 @@ std::vector<std::string> SqlMarketoSync::teams_to_sync() {
   return out;
 }
 
-void SqlMarketoSync::mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed,
+void SqlMarketoSync::mirror(const std::string& team_id, const std::string& learned_from, const MirrorNews& news,
                             TimePoint seen_at) {
-  auto conn = db_.connect();
-  // An answer asked before the stored one was learned is older news and is dropped; at
-  // the same millisecond an unsubscribe wins (fail closed).
-  conn.prepare("INSERT INTO marketo_mirror (team_id, email_key, unsubscribed, seen_at) VALUES (?, ?, ?, ?) "
-               "ON CONFLICT(team_id, email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed, "
-               "seen_at = excluded.seen_at WHERE marketo_mirror.seen_at < excluded.seen_at OR "
-               "(marketo_mirror.seen_at = excluded.seen_at AND excluded.unsubscribed = 1)")
-      .bind_all(team_id, email_key, unsubscribed, to_unix_millis(seen_at))
-      .run();
+  db_.transaction([&] {
+    auto conn = db_.connect();
+    if (!still_connected(conn, team_id, learned_from)) return;
+    // An answer asked before the stored one was learned is older news and is dropped; at
+    // the same millisecond an unsubscribe wins (fail closed).
+    auto s = conn.prepare(
+        "INSERT INTO marketo_mirror (team_id, email_key, unsubscribed, seen_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(team_id, email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed, "
+        "seen_at = excluded.seen_at WHERE marketo_mirror.seen_at < excluded.seen_at OR "
+        "(marketo_mirror.seen_at = excluded.seen_at AND excluded.unsubscribed = 1)");
+    for (const auto& [key, unsubscribed] : news) {
+      s.bind_all(team_id, key, unsubscribed, to_unix_millis(seen_at)).run();
+      s.reset();
+    }
+  });
 }
 
 std::unordered_map<std::string, MirrorEntry> SqlMarketoSync::mirrored(const std::string& team_id,

@@ -150,9 +150,10 @@ class SqlMarketoSync final : public MarketoSyncStore {
   void finish_writeback(int64_t id, const std::string& outcome, TimePoint now) override;
   void retry_writeback(int64_t id, int attempts, TimePoint next_attempt_at, const std::string& error) override;
   SyncState sync_state(const std::string& team_id) override;
-  void put_sync_state(const std::string& team_id, const SyncState& state) override;
+  void put_sync_state(const std::string& team_id, const std::string& learned_from, const SyncState& state) override;
   std::vector<std::string> teams_to_sync() override;
-  void mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed, TimePoint seen_at) override;
+  void mirror(const std::string& team_id, const std::string& learned_from, const MirrorNews& news,
+              TimePoint seen_at) override;
   std::unordered_map<std::string, MirrorEntry> mirrored(const std::string& team_id,
                                                        const std::vector<std::string>& email_keys) override;
   SeedState seed_state(const std::string& team_id) override;  // in sqlite_marketo_seed.cpp

@@ -180,13 +180,18 @@ class MarketoSyncStore {
   virtual void finish_writeback(int64_t id, const std::string& outcome, TimePoint now) = 0;
   virtual void retry_writeback(int64_t id, int attempts, TimePoint next_attempt_at, const std::string& error) = 0;
   virtual SyncState sync_state(const std::string& team_id) = 0;
-  virtual void put_sync_state(const std::string& team_id, const SyncState& state) = 0;
+  // `learned_from` (here and in `mirror`) is the REST endpoint of the connection the news
+  // came from. It is written only while the team is still connected there: a feed pass or
+  // a lookup under way when the team moved to another instance cannot put back what the
+  // move forgot.
+  virtual void put_sync_state(const std::string& team_id, const std::string& learned_from,
+                              const SyncState& state) = 0;
   // Teams whose check is on and who have a connection: the ones worth following.
   virtual std::vector<std::string> teams_to_sync() = 0;
   // Records what Marketo said of the address when asked at `seen_at` (take the time before
   // asking), unless the stored state was learned later: a slow answer never overwrites
   // newer news (a webhook's unsubscribe). At the same time an unsubscribe wins.
-  virtual void mirror(const std::string& team_id, const std::string& email_key, bool unsubscribed,
+  virtual void mirror(const std::string& team_id, const std::string& learned_from, const MirrorNews& news,
                       TimePoint seen_at) = 0;
   virtual std::unordered_map<std::string, MirrorEntry> mirrored(const std::string& team_id,
                                                                const std::vector<std::string>& email_keys) = 0;

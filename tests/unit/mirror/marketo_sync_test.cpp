@@ -244,7 +244,7 @@ TEST_F(MarketoSyncTest, AnActivitiesErrorIsRecordedAndKeepsTheOldToken) {
   store::SyncState before;
   before.paging_token = "OLD";
   before.last_success_at = clock.now() - Millis(60000);
-  store->marketo_sync().put_sync_state(caller.team_id, before);
+  store->marketo_sync().put_sync_state(caller.team_id, kRest, before);
   http.script(paths::kActivityTypesPath, {ok(types_json())});
   http.script(paths::kActivitiesPath, {ok(error_json("603", "Access denied"))});
 
@@ -312,7 +312,7 @@ TEST_F(MarketoSyncTest, AFailedLaterPageKeepsThePositionOfTheLastRecordedPage) {
 TEST_F(MarketoSyncTest, ALeadLookupErrorLeavesTheTokenBeforeThePage) {
   store::SyncState before;
   before.paging_token = "OLD";
-  store->marketo_sync().put_sync_state(caller.team_id, before);
+  store->marketo_sync().put_sync_state(caller.team_id, kRest, before);
   http.script(paths::kActivityTypesPath, {ok(types_json())});
   http.script(paths::kActivitiesPath, {ok(activities_json(activity_json(1, 501, 109, "x"), "NEW", false))});
   http.script(paths::kLeadsPath, {ok(error_json("603", "Access denied"))});
@@ -509,7 +509,7 @@ TEST_F(MarketoSyncTest, ARefusedPagingTokenIsReplacedFromTheLastConfirmedPage) {
   before.paging_token = "EXPIRED";
   before.confirmed_at = clock.now() - Millis(10 * 60 * 1000);
   before.last_success_at = before.confirmed_at;
-  store->marketo_sync().put_sync_state(caller.team_id, before);
+  store->marketo_sync().put_sync_state(caller.team_id, kRest, before);
   http.script(paths::kActivityTypesPath, {ok(types_json())});
   http.script("nextPageToken=EXPIRED", {ok(error_json("1003", "Invalid nextPageToken"))});
   http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"FRESH"})")});
@@ -532,7 +532,7 @@ TEST_F(MarketoSyncTest, ARefusedPagingTokenIsReplacedFromTheLastConfirmedPage) {
 TEST_F(MarketoSyncTest, ATokenRefusedAgainAfterARestartIsASyncError) {
   store::SyncState before;
   before.paging_token = "EXPIRED";
-  store->marketo_sync().put_sync_state(caller.team_id, before);
+  store->marketo_sync().put_sync_state(caller.team_id, kRest, before);
   http.script(paths::kActivityTypesPath, {ok(types_json())});
   http.script(paths::kActivitiesPath, {ok(error_json("1003", "Invalid nextPageToken"))});
   http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"FRESH"})")});
@@ -544,7 +544,7 @@ TEST_F(MarketoSyncTest, ATokenRefusedAgainAfterARestartIsASyncError) {
 TEST_F(MarketoSyncTest, ATransientFeedErrorKeepsTheToken) {
   store::SyncState before;
   before.paging_token = "KEPT";
-  store->marketo_sync().put_sync_state(caller.team_id, before);
+  store->marketo_sync().put_sync_state(caller.team_id, kRest, before);
   http.script(paths::kActivityTypesPath, {ok(types_json())});
   http.script(paths::kActivitiesPath, {ok(error_json("603", "Access denied"))});
   sync.run_once();
@@ -558,7 +558,7 @@ TEST_F(MarketoSyncTest, AnUnknownMarketoErrorDoesNotRestartTheFeed) {
   store::SyncState before;
   before.paging_token = "KEPT";
   before.confirmed_at = clock.now() - Millis(10 * 60 * 1000);
-  store->marketo_sync().put_sync_state(caller.team_id, before);
+  store->marketo_sync().put_sync_state(caller.team_id, kRest, before);
   http.script(paths::kActivityTypesPath, {ok(types_json())});
   http.script(paths::kActivitiesPath, {marketo::test::http(500, "Internal Server Error")});
   sync.run_once();
@@ -748,7 +748,7 @@ TEST_F(MarketoSyncTest, AnswersAskedBeforeAWebhookUnsubscribeDoNotOverwriteIt) {
   // lookup are on their way, then their older "not unsubscribed" does not replace it.
   auto webhook_meanwhile = [this](const net::Request&) {
     clock.advance(Millis(20));
-    store->marketo_sync().mirror(caller.team_id, "ann@x.com", true, clock.now());
+    store->marketo_sync().mirror(caller.team_id, kRest, {{"ann@x.com", true}}, clock.now());
     clock.advance(Millis(20));
     return ok(success_json(lead(501, "ann@x.com", false)));
   };

@@ -11,13 +11,14 @@ namespace sg::mirror {
 namespace {
 
 const std::vector<std::string> kBoth{"ann@x.com", "bob@y.com"};
+const std::string kRest = "https://123-ABC-456.mktorest.com/rest";
 
 class StoreMirrorTest : public ::testing::Test {
  protected:
   StoreMirrorTest() {
     team_ = store->teams().create("Acme", clock.now()).id;
-    store->marketo_sync().mirror(team_, "ann@x.com", true, clock.now());
-    store->marketo_sync().mirror(team_, "bob@y.com", false, clock.now());
+    store->connections().put(team_, {kRest, "https://123-ABC-456.mktorest.com/identity", "cid", "s", clock.now()});
+    store->marketo_sync().mirror(team_, kRest, {{"ann@x.com", true}, {"bob@y.com", false}}, clock.now());
   }
 
   // A pass that read the feed to its end, or (`ok` false) a failed one.
@@ -26,7 +27,7 @@ class StoreMirrorTest : public ::testing::Test {
     (ok ? state.last_success_at : state.last_error_at) = clock.now();
     if (ok) state.confirmed_at = clock.now();
     if (!ok) state.last_error = "feed page unreadable";
-    store->marketo_sync().put_sync_state(team_, state);
+    store->marketo_sync().put_sync_state(team_, kRest, state);
   }
 
   sg::test::TempStore db_file;
@@ -66,14 +67,14 @@ TEST_F(StoreMirrorTest, ASuccessAfterTheFailureRestoresTrust) {
 TEST_F(StoreMirrorTest, ASuccessfulPassThatDidNotReachTheEndIsNotFollowing) {
   auto state = store->marketo_sync().sync_state(team_);
   state.last_success_at = clock.now();
-  store->marketo_sync().put_sync_state(team_, state);
+  store->marketo_sync().put_sync_state(team_, kRest, state);
   EXPECT_TRUE(mirror.mirrored(team_, kBoth).empty()) << "never read to its end";
 
   synced(true);
   clock.advance(MirrorOptions{}.max_sync_age);
   state = store->marketo_sync().sync_state(team_);
   state.last_success_at = clock.now();
-  store->marketo_sync().put_sync_state(team_, state);
+  store->marketo_sync().put_sync_state(team_, kRest, state);
   clock.advance(Millis{1});
   EXPECT_TRUE(mirror.mirrored(team_, kBoth).empty()) << "read to its end too long ago, however recent the calls";
 }
@@ -85,7 +86,7 @@ TEST_F(StoreMirrorTest, TrustComesBackOnlyOnceTheFeedIsReadToItsEndAfterAFailure
   clock.advance(Millis{1000});
   auto state = store->marketo_sync().sync_state(team_);
   state.last_success_at = clock.now();  // a pass stopped by the page limit
-  store->marketo_sync().put_sync_state(team_, state);
+  store->marketo_sync().put_sync_state(team_, kRest, state);
   EXPECT_EQ(0u, mirror.mirrored(team_, kBoth).count("bob@y.com")) << "what the failure hid may be unread";
   clock.advance(Millis{1000});
   synced(true);
@@ -104,7 +105,7 @@ class CompleteMirrorTest : public StoreMirrorTest {
   void followed_and_seeded(TimePoint feed_since, TimePoint seed_start, store::SeedPhase phase) {
     auto state = store->marketo_sync().sync_state(team_);
     state.following_since = feed_since;
-    store->marketo_sync().put_sync_state(team_, state);
+    store->marketo_sync().put_sync_state(team_, kRest, state);
     store::SeedState seed;
     seed.phase = phase;
     seed.started_at = seed_start;
@@ -134,7 +135,7 @@ TEST_F(CompleteMirrorTest, ASeedNotDoneOrBegunBeforeTheFeedLeavesUnknownAddresse
   EXPECT_EQ(0u, mirror.mirrored(team_, kWithNew).count("new@z.com")) << "changes before the feed began were missed";
   auto never_followed = store->marketo_sync().sync_state(team_);
   never_followed.following_since.reset();
-  store->marketo_sync().put_sync_state(team_, never_followed);
+  store->marketo_sync().put_sync_state(team_, kRest, never_followed);
   EXPECT_EQ(0u, mirror.mirrored(team_, kWithNew).count("new@z.com"));
 }
 

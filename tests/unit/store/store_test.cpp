@@ -292,16 +292,47 @@ TEST_P(StoreTest, SuppressionsMatchCaseInsensitively) {
 TEST_P(StoreTest, TheMirrorKeepsTheNewestAnswerWhateverOrderTheyArriveIn) {
   // A lookup asked before a webhook's unsubscribe, answered after it, is older news.
   auto& sync = store->marketo_sync();
+  const std::string rest = "https://r/rest";
+  store->connections().put(team.id, {rest, "https://r/identity", "cid", "s", now});
   const TimePoint asked = now, webhook = now + Millis(50), later = now + Millis(100);
-  sync.mirror(team.id, "ann@x.com", true, webhook);
-  sync.mirror(team.id, "ann@x.com", false, asked);
+  sync.mirror(team.id, rest, {{"ann@x.com", true}}, webhook);
+  sync.mirror(team.id, rest, {{"ann@x.com", false}}, asked);
   EXPECT_TRUE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed);
   EXPECT_EQ(webhook, sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").seen_at);
-  sync.mirror(team.id, "ann@x.com", false, webhook);
+  sync.mirror(team.id, rest, {{"ann@x.com", false}}, webhook);
   EXPECT_TRUE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed) << "a tie keeps the unsubscribe";
-  sync.mirror(team.id, "ann@x.com", false, later);
+  sync.mirror(team.id, rest, {{"ann@x.com", false}}, later);
   EXPECT_FALSE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed) << "a resubscribe learned later";
-  sync.mirror(team.id, "ann@x.com", true, later);
+  sync.mirror(team.id, rest, {{"ann@x.com", true}}, later);
+  EXPECT_TRUE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed);
+}
+
+TEST_P(StoreTest, NewsFromAnInstanceTheTeamLeftIsNotWritten) {
+  // A feed pass or a lookup still reading the old instance ends after the team moved on:
+  // what it learned must not come back once the move has forgotten the old instance.
+  auto& sync = store->marketo_sync();
+  const std::string old_rest = "https://old/rest", new_rest = "https://new/rest";
+  store->connections().put(team.id, {old_rest, "https://old/identity", "cid", "s", now});
+  store::SyncState state;
+  state.paging_token = "OLD";
+  state.confirmed_at = now;
+  sync.put_sync_state(team.id, old_rest, state);
+  sync.mirror(team.id, old_rest, {{"ann@x.com", false}}, now);
+  ASSERT_EQ("OLD", sync.sync_state(team.id).paging_token);
+
+  store->transaction([&] {
+    store->connections().put(team.id, {new_rest, "https://new/identity", "cid", "s", now});
+    sync.forget_instance(team.id);
+  });
+  sync.put_sync_state(team.id, old_rest, state);
+  sync.mirror(team.id, old_rest, {{"ann@x.com", false}, {"bob@y.com", true}}, now + Millis(1));
+  EXPECT_FALSE(sync.sync_state(team.id).paging_token);
+  EXPECT_TRUE(sync.mirrored(team.id, {"ann@x.com", "bob@y.com"}).empty());
+
+  state.paging_token = "NEW";
+  sync.put_sync_state(team.id, new_rest, state);
+  sync.mirror(team.id, new_rest, {{"ann@x.com", true}}, now + Millis(2));
+  EXPECT_EQ("NEW", sync.sync_state(team.id).paging_token);
   EXPECT_TRUE(sync.mirrored(team.id, {"ann@x.com"}).at("ann@x.com").unsubscribed);
 }
 
