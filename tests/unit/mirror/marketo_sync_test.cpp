@@ -293,6 +293,42 @@ TEST_F(MarketoSyncTest, AStalledTeamDoesNotHoldBackAnotherTeamsPass) {
   EXPECT_EQ(std::optional<std::string>("PT1"), store->marketo_sync().sync_state(other.id).paging_token);
 }
 
+TEST_F(MarketoSyncTest, AMoveToAnotherInstanceMidPassKeepsNothingTheOldPassLearned) {
+  // Given the team moves to another instance while a pass reads the old one's feed, then
+  // what that pass learned is not recorded, and the next pass follows the new instance
+  // from a token of its own with the new instance's activity types.
+  const std::string new_host = "999-XYZ-999.mktorest.com/rest";
+  http.handle("123-ABC-456.mktorest.com/rest/", [this](const net::Request& r) {
+    if (r.url.find(paths::kPagingTokenPath) != std::string::npos)
+      return ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})");
+    if (r.url.find(paths::kActivityTypesPath) != std::string::npos) return ok(types_json());
+    if (r.url.find(paths::kLeadsPath) != std::string::npos) return ok(success_json(lead(501, "ann@x.com", true)));
+    store->transaction([&] {
+      store->connections().put(caller.team_id, {"https://999-XYZ-999.mktorest.com/rest",
+                                                "https://999-XYZ-999.mktorest.com/identity", "client-2", "s2",
+                                                clock.now()});
+      store->marketo_sync().forget_instance(caller.team_id);
+    });
+    sync.forget_team(caller.team_id);
+    return ok(activities_json(activity_json(1, 501, 109, "Q1.Email"), "PT1", false));
+  });
+
+  sync.run_once();
+  EXPECT_FALSE(http.requests_to("123-ABC-456.mktorest.com/rest/v1/leads.json").empty())
+      << "the old pass went on to look ann up";
+  EXPECT_FALSE(state().paging_token);
+  EXPECT_FALSE(state().confirmed_at);
+  EXPECT_TRUE(mirrored({"ann@x.com"}).empty());
+
+  http.script(new_host + "/v1/activities/pagingtoken.json", {ok(R"({"requestId":"2","success":true,"nextPageToken":"NT0"})")});
+  http.script(new_host + "/v1/activities/types.json", {ok(types_json())});
+  http.script(new_host + "/v1/activities.json", {ok(activities_json("", "NT1", false))});
+  sync.run_once();
+  EXPECT_EQ(std::optional<std::string>("NT1"), state().paging_token);
+  EXPECT_TRUE(state().confirmed_at);
+  EXPECT_EQ(1u, http.requests_to(new_host + "/v1/activities/types.json").size());
+}
+
 TEST_F(MarketoSyncTest, AFailedLaterPageKeepsThePositionOfTheLastRecordedPage) {
   http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
   http.script(paths::kActivityTypesPath, {ok(types_json())});
