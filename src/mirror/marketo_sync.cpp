@@ -47,7 +47,8 @@ void MarketoSync::start() {
   loop_.start([this] {
     reap(false);
     if (!lead()) return false;
-    const bool asked = take_requests();
+    // A plain read: dispatch takes the requests, after it has read the teams.
+    const bool asked = store_.marketo_sync().sync_requested();
     bool wanted;
     {
       std::lock_guard lock(mu_);
@@ -99,7 +100,7 @@ bool MarketoSync::lead() {
   return leading;
 }
 
-bool MarketoSync::take_requests() {
+void MarketoSync::take_requests() {
   auto requests = store_.marketo_sync().take_sync_requests();
   std::lock_guard lock(mu_);
   for (const auto& r : requests) {
@@ -110,7 +111,6 @@ bool MarketoSync::take_requests() {
     }
     schedule_.nudge(r.team_id);  // news, or a new instance: its feed is read at once
   }
-  return !requests.empty();
 }
 
 void MarketoSync::forget_locked(const std::string& team_id) {

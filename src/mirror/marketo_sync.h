@@ -77,9 +77,8 @@ class MarketoSync {
  private:
   // Whether this instance leads; one elected again first drops all it kept in memory.
   bool lead();
-  // Applies the nudges and forgets any instance asked for since the last call; true when
-  // there was any.
-  bool take_requests();
+  // Applies the nudges and forgets any instance asked for since the last call.
+  void take_requests();
   void forget_locked(const std::string& team_id);  // what memory keeps of the team's instance
   // Starts a pass for each team due one whose previous pass has ended; the leader only.
   void dispatch();

@@ -212,9 +212,9 @@ void OutboxWorker::deliver(store::EmailRecord& email, const std::string& claim,
       email.status = EmailStatus::Queued;
       email.reason = "smtp_retrying: " + result.detail;
       email.next_attempt_at = clock_.now() + capped_backoff(options_.retry_base, options_.retry_max, email.attempts);
+      if (!record(email, claim)) return;
       metrics_.increment("sendguard_deliveries_total", {{"result", "retry"}});
       spdlog::warn("email {} to {} deferred (attempt {}): {}", email.id, rcpt, email.attempts, result.detail);
-      store_.emails().update_delivery(email, claim);
       return;
     }
     email.delivered.push_back(rcpt);
@@ -234,17 +234,20 @@ void OutboxWorker::finish(store::EmailRecord& email, const std::string& claim, E
   email.status = status;
   email.reason = std::move(reason);
   const bool recorded = store_.transaction([&] {
-    if (!store_.emails().update_delivery(email, claim)) return false;
+    if (!record(email, claim)) return false;
     if (on_final_) on_final_(email);
     return true;
   });
-  if (!recorded) {
-    spdlog::warn("email {}: another batch took it over when this lease ran out; {} is not recorded here",
-                 email.id, to_string(status));
-    return;
-  }
+  if (!recorded) return;
   metrics_.increment("sendguard_deliveries_total", {{"result", std::string(to_string(status))}});
   if (status != EmailStatus::Sent) spdlog::info("email {} {}: {}", email.id, to_string(status), email.reason);
+}
+
+bool OutboxWorker::record(const store::EmailRecord& email, const std::string& claim) {
+  if (store_.emails().update_delivery(email, claim)) return true;
+  spdlog::warn("email {}: another batch took it over when this lease ran out; {} is not recorded here", email.id,
+               to_string(email.status));
+  return false;
 }
 
 void OutboxWorker::hold(store::EmailRecord& email, const std::string& claim, const gate::GateAnswer& answer) {
@@ -257,7 +260,7 @@ void OutboxWorker::hold(store::EmailRecord& email, const std::string& claim, con
   // Waiting as long as the email has been held so far doubles the interval each time.
   auto held_for = std::chrono::duration_cast<Millis>(now - *email.held_since);
   email.next_attempt_at = now + std::clamp(held_for, options_.hold_retry_base, options_.hold_retry_max);
-  store_.emails().update_delivery(email, claim);
+  if (!record(email, claim)) return;
   metrics_.increment("sendguard_deliveries_total", {{"result", "held"}});
   spdlog::warn("email {} held: {} could not answer ({})", email.id, answer.unavailable_source,
                answer.unavailable_detail);

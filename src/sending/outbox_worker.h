@@ -104,6 +104,9 @@ class OutboxWorker {
   void report_undelivered(const store::EmailRecord& email, const std::string& submitted_mime, const Stop& stop);
   void finish(store::EmailRecord& email, const std::string& claim, EmailStatus status, std::string reason);
   void hold(store::EmailRecord& email, const std::string& claim, const gate::GateAnswer& answer);
+  // Writes the email's outcome unless its lease ran out and another batch took it over
+  // (then says so in the log and returns false).
+  bool record(const store::EmailRecord& email, const std::string& claim);
 
   store::Store& store_;
   gate::UnsubscribeGate& gate_;

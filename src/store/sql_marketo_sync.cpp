@@ -140,6 +140,11 @@ void SqlMarketoSync::request_sync(const std::string& team_id, bool forget) {
       .run();
 }
 
+bool SqlMarketoSync::sync_requested() {
+  auto conn = db_.connect();
+  return conn.prepare("SELECT 1 FROM sync_requests LIMIT 1").step();
+}
+
 std::vector<SyncRequest> SqlMarketoSync::take_sync_requests() {
   // One statement: a request made meanwhile is either taken now or kept for the next call.
   auto conn = db_.connect();

@@ -160,6 +160,7 @@ class SqlMarketoSync final : public MarketoSyncStore {
   void put_seed_state(const std::string& team_id, const SeedState& state) override;
   void forget_instance(const std::string& team_id) override;
   void request_sync(const std::string& team_id, bool forget) override;
+  bool sync_requested() override;
   std::vector<SyncRequest> take_sync_requests() override;
  private:
   Db& db_;

@@ -203,6 +203,7 @@ class MarketoSyncStore {
   // Asks the instance that syncs (any instance may be asked) to read the team's feed at
   // once and, when `forget`, to drop what it keeps in memory of the team's instance.
   virtual void request_sync(const std::string& team_id, bool forget) = 0;
+  virtual bool sync_requested() = 0;  // whether a request waits, without taking it
   // Takes every request made since the last call, one per team (a forget wins).
   virtual std::vector<SyncRequest> take_sync_requests() = 0;
 };

@@ -339,7 +339,9 @@ TEST_P(StoreTest, NewsFromAnInstanceTheTeamLeftIsNotWritten) {
 TEST_P(StoreTest, SyncRequestsAreTakenOncePerTeamAndAForgetWins) {
   auto& sync = store->marketo_sync();
   EXPECT_TRUE(sync.take_sync_requests().empty());
+  EXPECT_FALSE(sync.sync_requested());
   sync.request_sync("tm_a", false);
+  EXPECT_TRUE(sync.sync_requested());
   sync.request_sync("tm_b", true);
   sync.request_sync("tm_b", false);  // a nudge after a forget keeps the forget
   sync.request_sync("tm_a", false);
@@ -351,6 +353,7 @@ TEST_P(StoreTest, SyncRequestsAreTakenOncePerTeamAndAForgetWins) {
   EXPECT_EQ("tm_b", taken[1].team_id);
   EXPECT_TRUE(taken[1].forget);
   EXPECT_TRUE(sync.take_sync_requests().empty()) << "taken once";
+  EXPECT_FALSE(sync.sync_requested());
 }
 
 TEST_P(SqliteStoreTest, EveryMigrationIsStrict) {
