@@ -355,11 +355,14 @@ def test_an_api_change_of_a_relabelled_field_reaches_the_mirror(make_server, sim
 
 
 def test_a_noisy_instance_resolves_only_the_leads_whose_unsubscribe_changed(make_server, sim, sink):
-    sim.config(cdv_noise_per_second=50)
+    # Four times the strict noise. Not more: strict pages are short (50 activities a call on
+    # average) and the feed shares 50 calls per 20 s, so at 50 changes a second a sanitizer
+    # build on a loaded machine fell behind for good (every call spent, the end never
+    # reached). How fast the feed reads is measured in bench/mirror.py, not here.
+    sim.config(cdv_noise_per_second=20)
     server, admin, lead = start_with_ann(make_server, sim)
 
     sim.set_unsubscribed("ann@x.com")
-    # 50 changes a second to page through: a sanitizer build on a busy machine needs longer.
     wait_blocked(admin, "ann@x.com", timeout=30)
     assert any(a["primaryAttributeValue"] == "Lead Score" for a in sim.activities())
     assert set(leads_looked_up_by_id(sim)) == {lead["id"]}
