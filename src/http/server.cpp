@@ -11,7 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -349,15 +349,29 @@ void run_guarded(asio::io_context& io) {
 
 struct Server::Impl {
   Shared shared;
-  asio::io_context io;
-  tcp::acceptor acceptor{asio::make_strand(io)};
+  // One io_context per I/O thread, like nginx's workers: a connection lives on one
+  // thread, so its handlers need no strand and the threads share no scheduler lock.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  size_t next_context = 0;
+  tcp::acceptor acceptor;
   asio::steady_timer accept_timer{acceptor.get_executor()};
   std::chrono::milliseconds accept_backoff = kAcceptBackoffMin;
 
-  Impl(ServerOptions o, Handler h, LargeBodyCheck admit) : shared(std::move(o), std::move(h), std::move(admit)) {}
+  Impl(ServerOptions o, Handler h, LargeBodyCheck admit)
+      : shared(std::move(o), std::move(h), std::move(admit)),
+        contexts(make_contexts(shared.options.io_threads)),
+        acceptor(*contexts.front()) {}
+
+  static std::vector<std::unique_ptr<asio::io_context>> make_contexts(int threads) {
+    std::vector<std::unique_ptr<asio::io_context>> made;
+    for (int i = 0; i < std::max(threads, 1); ++i) made.push_back(std::make_unique<asio::io_context>(1));
+    return made;
+  }
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    auto& io = *contexts[next_context];
+    next_context = (next_context + 1) % contexts.size();
+    acceptor.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
       if (ec) return back_off(ec);
       accept_backoff = kAcceptBackoffMin;
@@ -412,12 +426,18 @@ unsigned short Server::port() const { return impl_->acceptor.local_endpoint().po
 
 void Server::run() {
   impl_->accept();
+  auto& contexts = impl_->contexts;
+  // Each context stays in run() until stop(), even while it has no connection.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& io : contexts) guards.push_back(asio::make_work_guard(*io));
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->shared.options.io_threads; ++i) threads.emplace_back([this] { run_guarded(impl_->io); });
-  run_guarded(impl_->io);
+  for (size_t i = 1; i < contexts.size(); ++i) threads.emplace_back([io = contexts[i].get()] { run_guarded(*io); });
+  run_guarded(*contexts.front());
   for (auto& t : threads) t.join();
 }
 
-void Server::stop() { impl_->io.stop(); }
+void Server::stop() {
+  for (auto& io : impl_->contexts) io->stop();
+}
 
 }  // namespace sg::http

@@ -233,10 +233,12 @@ void OutboxWorker::finish(store::EmailRecord& email, const std::string& claim, E
                           std::string reason) {
   email.status = status;
   email.reason = std::move(reason);
-  const bool recorded = store_.transaction([&] {
-    if (!record(email, claim)) return false;
+  bool recorded = false;
+  // Shared with the outcomes the other delivery threads record meanwhile.
+  store_.group_commit([&] {
+    if (!record(email, claim)) return;
     if (on_final_) on_final_(email);
-    return true;
+    recorded = true;
   });
   if (!recorded) return;
   metrics_.increment("sendguard_deliveries_total", {{"result", std::string(to_string(status))}});

@@ -207,7 +207,8 @@ Result<SendAccepted> SendService::record(const Caller& caller, const Idempotency
                                          const store::EmailRecord& email, const std::string* mime,
                                          const Result<SendAccepted>& result, bool remembered, TimePoint now) {
   std::optional<Result<SendAccepted>> earlier;
-  store_.transaction([&] {
+  // Shared with the emails other requests accept meanwhile: one commit for many.
+  store_.group_commit([&] {
     if (auto twin = key.twin()) {
       earlier = replay(*twin);
       return;

@@ -1,9 +1,14 @@
 #include "store/db.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace sg::store {
 namespace {
+
+// Enough to share a commit among every handler thread; small enough that the first in
+// line does not keep the rest waiting long.
+constexpr size_t kMaxGroup = 64;
 
 // The connections of the transactions open on this thread, one per Db at most.
 thread_local std::vector<std::pair<const Db*, Connection*>> open_transactions;
@@ -99,6 +104,52 @@ Db::Tx::~Tx() {
 void Db::Tx::commit() {
   if (c_) c_->commit();
   done_ = true;
+}
+
+void Db::group_commit(const std::function<void()>& work) {
+  if (current()) return work();
+  GroupMember me;
+  me.work = &work;
+  std::unique_lock lock(group_mu_);
+  waiting_.push_back(&me);
+  me.turn.wait(lock, [&] { return me.done || waiting_.front() == &me; });
+  if (!me.done) {
+    std::vector<GroupMember*> group(waiting_.begin(), waiting_.begin() + std::min(waiting_.size(), kMaxGroup));
+    lock.unlock();
+    std::exception_ptr failed;
+    try {
+      commit_group(group);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    lock.lock();
+    for (GroupMember* member : group) {
+      waiting_.pop_front();
+      if (failed) member->failure = failed;
+      member->done = true;
+      if (member != &me) member->turn.notify_one();
+    }
+    if (!waiting_.empty()) waiting_.front()->turn.notify_one();
+  }
+  lock.unlock();
+  if (me.failure) std::rethrow_exception(me.failure);
+}
+
+void Db::commit_group(const std::vector<GroupMember*>& group) {
+  transaction([&] {
+    if (group.size() == 1) return (*group.front()->work)();
+    Conn conn = connect();
+    for (GroupMember* member : group) {
+      conn.exec("SAVEPOINT grouped");
+      try {
+        (*member->work)();
+        conn.exec("RELEASE SAVEPOINT grouped");
+      } catch (...) {
+        member->failure = std::current_exception();
+        conn.exec("ROLLBACK TO SAVEPOINT grouped; RELEASE SAVEPOINT grouped");
+      }
+    }
+  });
 }
 
 }  // namespace sg::store

@@ -4,7 +4,12 @@
 // mean a broken or unreachable database, not bad input.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -157,6 +162,15 @@ class Db {
     }
   }
 
+  // Runs `work` atomically like transaction(), in one commit with the work other threads
+  // hand in meanwhile (group commit, after leveldb's queue of writers): the first in line
+  // commits the group while the rest wait, so concurrent writers share a commit instead of
+  // queueing for one each. Each work has a savepoint of its own: one that throws is undone
+  // and rethrown to its caller alone; a failed commit is rethrown to every caller in the
+  // group. `work` may run on another thread, so it touches only the database and what its
+  // caller owns. Inside a transaction it joins it.
+  void group_commit(const std::function<void()>& work);
+
  protected:
   virtual Connection& acquire() = 0;
   virtual void release(Connection& c) noexcept = 0;
@@ -178,6 +192,17 @@ class Db {
     bool done_ = false;
   };
   Connection* current() const;  // this thread's open transaction's connection
+
+  struct GroupMember {
+    const std::function<void()>* work = nullptr;
+    std::exception_ptr failure;
+    bool done = false;
+    std::condition_variable turn;  // done, or first in line
+  };
+  // Runs `group` (the front of the line) in one transaction; throws when it cannot commit.
+  void commit_group(const std::vector<GroupMember*>& group);
+  std::mutex group_mu_;
+  std::deque<GroupMember*> waiting_;  // front: the member committing
 };
 
 }  // namespace sg::store

@@ -35,6 +35,7 @@ class SqlStore final : public Store {
   marketo::WindowLedger& marketo_windows() override { return marketo_limits_; }
 
   void in_transaction(const std::function<void()>& work) override { db_->transaction(work); }
+  void group_commit(const std::function<void()>& work) override { db_->group_commit(work); }
 
   bool shared() const override { return db_->shared(); }
   Leadership& leadership() override { return db_->leadership(); }

@@ -263,6 +263,10 @@ class Store {
       return std::move(*result);
     }
   }
+  // Like transaction() for small writes made often by many threads at once (accepting an
+  // email, recording a delivery): they share one commit. `work` may run on another
+  // thread; see Db::group_commit.
+  virtual void group_commit(const std::function<void()>& work) = 0;
   // True when the database answers a trivial query.
   virtual bool ping() = 0;
   // True when other instances may use the database at the same time: leases left in it

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "fakes/engine_store.h"
 #include "store/sqlite_migrations.h"
@@ -250,6 +252,57 @@ TEST_P(StoreTest, TransactionRollsBackOnException) {
                }),
                std::runtime_error);
   EXPECT_FALSE(store->emails().find(team.id, "em_1"));
+}
+
+// Works handed in together share a commit; one that fails, by throwing or by a database
+// error (which on PostgreSQL aborts the whole transaction unless its savepoint is rolled
+// back), loses only its own writes and only its caller sees the error.
+TEST_P(StoreTest, AGroupCommitUndoesOnlyTheWorkThatFailed) {
+  constexpr int kOthers = 6;
+  bool grouped = false;
+  for (int round = 0; round < 20 && !grouped; ++round) {
+    const std::string prefix = "em_r" + std::to_string(round) + "_";
+    std::atomic<int> ready{0};
+    std::atomic<bool> ran_elsewhere{false};
+    std::vector<std::string> failures(kOthers);
+    std::thread first([&] {
+      store->group_commit([&] {
+        store->emails().insert(email(prefix + "first", now));
+        // Holds the commit while the others line up behind it, to form the next group.
+        while (ready.load() < kOthers) std::this_thread::yield();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      });
+    });
+    std::vector<std::thread> others;
+    for (int i = 0; i < kOthers; ++i) {
+      others.emplace_back([&, i] {
+        const auto caller = std::this_thread::get_id();
+        ++ready;
+        try {
+          store->group_commit([&] {
+            if (std::this_thread::get_id() != caller) ran_elsewhere = true;
+            store->emails().insert(email(prefix + std::to_string(i), now));
+            if (i == 2) store->emails().insert(email(prefix + "first", now));  // a duplicate id
+            if (i == 4) throw std::runtime_error("changed my mind");
+          });
+        } catch (const std::exception& e) {
+          failures[static_cast<size_t>(i)] = e.what();
+        }
+      });
+    }
+    first.join();
+    for (auto& t : others) t.join();
+    grouped = ran_elsewhere;
+
+    EXPECT_TRUE(store->emails().find(team.id, prefix + "first"));
+    for (int i = 0; i < kOthers; ++i) {
+      const bool failed = i == 2 || i == 4;
+      EXPECT_EQ(!failed, store->emails().find(team.id, prefix + std::to_string(i)).has_value()) << prefix << i;
+      EXPECT_EQ(failed, !failures[static_cast<size_t>(i)].empty()) << prefix << i << ": " << failures[i];
+    }
+    EXPECT_EQ("changed my mind", failures[4]);
+  }
+  EXPECT_TRUE(grouped) << "no work was ever committed by another caller's thread";
 }
 
 TEST_P(StoreTest, ASubmittedMessageIsKeptByteForByteWithItsEmail) {
