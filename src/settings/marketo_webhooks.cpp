@@ -63,8 +63,8 @@ void MarketoWebhooks::receive(const store::MarketoWebhook& hook, const WebhookCa
   store_.transaction([&] {
     // The feed confirms (or, on a resubscribe, lifts) it at its next read.
     if (call.unsubscribed)
-      if (auto connection = store_.connections().get(hook.team_id))
-        store_.marketo_sync().mirror(hook.team_id, connection->rest_endpoint, {{call.email_key, true}}, now);
+      if (auto endpoint = store_.connections().rest_endpoint(hook.team_id))
+        store_.marketo_sync().mirror(hook.team_id, *endpoint, {{call.email_key, true}}, now);
     store_.webhooks().called(hook.hook_id, now);
   });
   hooks_.heard(hook.team_id, call.email_key, call.unsubscribed);

@@ -96,6 +96,7 @@ std::vector<std::string> SqlMarketoSync::teams_to_sync() {
 
 void SqlMarketoSync::mirror(const std::string& team_id, const std::string& learned_from, const MirrorNews& news,
                             TimePoint seen_at) {
+  if (news.empty()) return;  // nothing to write: no write lock
   db_.transaction([&] {
     auto conn = db_.connect();
     if (!still_connected(conn, team_id, learned_from)) return;

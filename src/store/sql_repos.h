@@ -55,6 +55,7 @@ class SqlConnections final : public ConnectionStore {
  public:
   SqlConnections(Db& db, const crypto::SecretKey& key) : db_(db), key_(key) {}
   std::optional<MarketoConnection> get(const std::string& team_id) override;
+  std::optional<std::string> rest_endpoint(const std::string& team_id) override;
   void put(const std::string& team_id, const MarketoConnection& c) override;
   bool remove(const std::string& team_id) override;
  private:

@@ -38,6 +38,14 @@ std::optional<MarketoConnection> SqlConnections::get(const std::string& team_id)
   return MarketoConnection{s.text(0), s.text(1), s.text(2), *secret, from_unix_millis(s.integer(4))};
 }
 
+std::optional<std::string> SqlConnections::rest_endpoint(const std::string& team_id) {
+  auto conn = db_.connect();
+  auto s = conn.prepare("SELECT rest_endpoint FROM marketo_connections WHERE team_id = ?");
+  s.bind(team_id);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
 void SqlConnections::put(const std::string& team_id, const MarketoConnection& c) {
   auto conn = db_.connect();
   conn.prepare(

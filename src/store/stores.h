@@ -65,6 +65,8 @@ class ConnectionStore {
  public:
   virtual ~ConnectionStore() = default;
   virtual std::optional<MarketoConnection> get(const std::string& team_id) = 0;
+  // The instance the team is connected to, without unsealing its secret.
+  virtual std::optional<std::string> rest_endpoint(const std::string& team_id) = 0;
   virtual void put(const std::string& team_id, const MarketoConnection& c) = 0;
   virtual bool remove(const std::string& team_id) = 0;
 };

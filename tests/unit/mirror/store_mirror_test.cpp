@@ -6,18 +6,21 @@
 
 #include "fakes/fake_clock.h"
 #include "fakes/temp_store.h"
+#include "mirror/marketo_harness.h"
 
 namespace sg::mirror {
 namespace {
 
+using test::kIdentity;
+using test::kRest;
+
 const std::vector<std::string> kBoth{"ann@x.com", "bob@y.com"};
-const std::string kRest = "https://123-ABC-456.mktorest.com/rest";
 
 class StoreMirrorTest : public ::testing::Test {
  protected:
   StoreMirrorTest() {
     team_ = store->teams().create("Acme", clock.now()).id;
-    store->connections().put(team_, {kRest, "https://123-ABC-456.mktorest.com/identity", "cid", "s", clock.now()});
+    store->connections().put(team_, {kRest, kIdentity, "cid", "s", clock.now()});
     store->marketo_sync().mirror(team_, kRest, {{"ann@x.com", true}, {"bob@y.com", false}}, clock.now());
   }
 

@@ -119,8 +119,10 @@ TEST_P(SqliteStoreTest, ClientSecretIsSealedAtRest) {
 TEST_P(StoreTest, ConnectionRemoval) {
   EXPECT_FALSE(store->connections().remove(team.id));
   store->connections().put(team.id, {"https://r/rest", "https://r/identity", "cid", "s", now});
+  EXPECT_EQ("https://r/rest", store->connections().rest_endpoint(team.id));
   EXPECT_TRUE(store->connections().remove(team.id));
   EXPECT_FALSE(store->connections().get(team.id));
+  EXPECT_FALSE(store->connections().rest_endpoint(team.id));
 }
 
 TEST_P(StoreTest, EmailRoundTrip) {
