@@ -130,6 +130,10 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
     ++shared_.connections;
+    // Once per connection: a system call per request would cost as much as a handler.
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) peer_ = peer.address().to_string();
   }
   ~Session() {
     release_body_budget();
@@ -170,9 +174,7 @@ class Session : public std::enable_shared_from_this<Session> {
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req->headers[name] = std::string(field.value());
     }
-    beast::error_code peer_ec;
-    auto peer = stream_.socket().remote_endpoint(peer_ec);
-    if (!peer_ec) req->peer = peer.address().to_string();
+    req->peer = peer_;
 
     const auto& large_paths = options().large_body_paths;
     bool large_path = std::find(large_paths.begin(), large_paths.end(), req->path) != large_paths.end();
@@ -326,6 +328,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<ArrivingBody>> parser_;
   Shared& shared_;
+  std::string peer_;  // the client's address; empty when the socket could not say
   size_t reserved_body_bytes_ = 0;
   std::array<char, 4096> discard_;
 };
