@@ -108,6 +108,9 @@ void Db::Tx::commit() {
 
 void Db::group_commit(const std::function<void()>& work) {
   if (current()) return work();
+  // PostgreSQL runs the pool's transactions side by side and batches their WAL flushes
+  // itself; a queue here would serialise them and add two round trips per work.
+  if (engine() == Engine::postgresql) return transaction(work);
   GroupMember me;
   me.work = &work;
   std::unique_lock lock(group_mu_);

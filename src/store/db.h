@@ -164,11 +164,12 @@ class Db {
 
   // Runs `work` atomically like transaction(), in one commit with the work other threads
   // hand in meanwhile (group commit, after leveldb's queue of writers): the first in line
-  // commits the group while the rest wait, so concurrent writers share a commit instead of
-  // queueing for one each. Each work has a savepoint of its own: one that throws is undone
-  // and rethrown to its caller alone; a failed commit is rethrown to every caller in the
-  // group. `work` may run on another thread, so it touches only the database and what its
-  // caller owns. Inside a transaction it joins it.
+  // commits the group while the rest wait, so writers queueing for SQLite's one writer
+  // share a commit instead of taking one each. Each work has a savepoint of its own: one
+  // that throws is undone and rethrown to its caller alone; a failed commit is rethrown to
+  // every caller in the group. `work` may run on another thread, so it touches only the
+  // database and what its caller owns. Inside a transaction it joins it; on PostgreSQL it
+  // is a transaction of its own.
   void group_commit(const std::function<void()>& work);
 
  protected:
