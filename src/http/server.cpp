@@ -12,13 +12,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <thread>
 
 #include "core/utf8.h"
+#include "core/worker_pool.h"
 #include "http/errors.h"
 
 namespace sg::http {
@@ -39,6 +39,10 @@ constexpr auto kLingerTimeout = std::chrono::seconds(2);
 // accept() errors such as EMFILE repeat until a descriptor frees up: wait, don't spin.
 constexpr auto kAcceptBackoffMin = std::chrono::milliseconds(50);
 constexpr auto kAcceptBackoffMax = std::chrono::milliseconds(500);
+// How long a request may wait for a busy handler thread before a sleeping one takes it:
+// long enough that short requests queue rather than wake threads, short enough that a
+// handler blocked on Marketo or a lock costs the requests behind it only this.
+constexpr auto kHandlerGrace = std::chrono::milliseconds(1);
 
 std::string json_error(std::string_view code, const char* message) {
   return error_response(Error::make(code, message)).body;
@@ -98,7 +102,7 @@ struct Shared {
   ServerOptions options;
   Handler handler;
   LargeBodyCheck admit_large_body;
-  asio::thread_pool pool;
+  WorkerPool pool;
   std::atomic<int> connections{0};
   std::atomic<size_t> inflight_body_bytes{0};
   std::atomic<int> queued_requests{0};
@@ -107,24 +111,18 @@ struct Shared {
       : options(std::move(o)),
         handler(std::move(h)),
         admit_large_body(std::move(admit)),
-        pool(static_cast<size_t>(options.handler_threads)) {}
+        pool(static_cast<size_t>(options.handler_threads), running_handlers(options), kHandlerGrace, log_escaped) {}
+
+  static size_t running_handlers(const ServerOptions& o) {
+    return o.running_handlers > 0 ? static_cast<size_t>(o.running_handlers)
+                                  : std::max(std::thread::hardware_concurrency(), 2u);
+  }
+  static void log_escaped(const std::exception* e) {
+    spdlog::error("worker thread: {}", e ? e->what() : "unknown exception");
+  }
 
   bool crowded() const { return connections.load() * 4 >= options.max_connections * 3; }
 };
-
-// Runs `work` on the pool; whatever it throws is logged, never let out of a worker thread.
-template <class Work>
-void post_guarded(asio::thread_pool& pool, Work work) {
-  asio::post(pool, [work = std::move(work)]() mutable {
-    try {
-      work();
-    } catch (const std::exception& e) {
-      spdlog::error("worker thread: {}", e.what());
-    } catch (...) {
-      spdlog::error("worker thread: unknown exception");
-    }
-  });
-}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -181,7 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!large_path || !may_exceed(options().max_body_bytes) || !shared_.admit_large_body)
       return read_body(req, options().max_body_bytes);
     // Authenticating may touch the database: do it on a worker, then come back.
-    post_guarded(shared_.pool, [self = shared_from_this(), req] {
+    shared_.pool.post([self = shared_from_this(), req] {
       auto refusal = self->shared_.admit_large_body(*req);
       asio::post(self->stream_.get_executor(), [self, req, refusal = std::move(refusal)] {
         if (refusal) return self->write(*refusal, false, self->parser_->get().version(), false, true);
@@ -230,7 +228,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // Handlers may block; run them off the I/O threads and come back to write.
     ++shared_.queued_requests;
-    post_guarded(shared_.pool, [self = shared_from_this(), req, keep_alive, version, head] {
+    shared_.pool.post([self = shared_from_this(), req, keep_alive, version, head] {
       --self->shared_.queued_requests;
       HandlerLoad* load = self->options().load;
       if (load) load->enter();

@@ -33,6 +33,7 @@ struct ServerOptions {
   int max_queued_requests = 1024;              // waiting for a worker; past it 503
   int io_threads = 2;
   int handler_threads = 16;
+  int running_handlers = 0;  // handler threads kept busy before more wake; 0: one per core, at least 2
   HandlerLoad* load = nullptr;  // told when a handler thread starts and ends a request
   // Answered on the I/O threads, so probes stay prompt while every worker waits on Marketo.
   std::vector<std::string> inline_paths = {"/healthz", "/readyz", "/metrics"};
