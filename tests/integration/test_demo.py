@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from peers import free_port
+from sendguard import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 UNSUBSCRIBED = "una.unsubscribed@example.com"
@@ -44,11 +45,8 @@ class Demo:
         """The token is printed before the server starts; a slow start must not fail a test."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
+            if serving(f"http://127.0.0.1:{self.port}", timeout=5):
+                return
             assert self.proc.poll() is None, self.out.read_text()
             time.sleep(0.1)
         raise AssertionError(f"the server never answered:\n{self.out.read_text()}")

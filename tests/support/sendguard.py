@@ -108,6 +108,14 @@ class Client:
             time.sleep(0.05)
 
 
+def serving(base_url, timeout=1):
+    """True when GET /healthz answers 200; a refused or reset connection is "not yet"."""
+    try:
+        return requests.get(f"{base_url}/healthz", timeout=timeout).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
 class Sendguard:
     """One server process with its own database, key and mail settings."""
 
@@ -145,11 +153,9 @@ class Sendguard:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"sendguard exited: {self.log.read_text()}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.05)
+            if serving(self.url):
+                return self
+            time.sleep(0.05)
         raise RuntimeError("sendguard did not become healthy")
 
     def stop(self):
