@@ -13,7 +13,6 @@ import string
 import time
 
 import pytest
-import requests
 
 from sendguard import sanitized_build, serving
 
