@@ -139,7 +139,9 @@ void Runtime::build_services() {
                                                      [o = outbox_.get()] { o->wake(); });
   campaigns_ = std::make_unique<campaigns::CampaignService>(store, *gate_, clock, metrics_, send_options);
   outbox_->on_final([c = campaigns_.get()](const store::EmailRecord& e) { c->email_finished(e); });
-  scheduler_ = std::make_unique<campaigns::CampaignScheduler>(*campaigns_, [o = outbox_.get()] { o->wake(); });
+  scheduler_ = std::make_unique<campaigns::CampaignScheduler>(
+      [c = campaigns_.get()](int limit) { return c->run_due_steps(limit); }, [o = outbox_.get()] { o->wake(); },
+      store.leadership());
   suppressions_ = std::make_unique<suppressions::SuppressionService>(store, *bounded_marketo_, clock);
   one_click_ = std::make_unique<sending::OneClickUnsubscribe>(store, *tokens_, clock);
   settings_ = std::make_unique<settings::TeamSettings>(

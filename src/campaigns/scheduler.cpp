@@ -9,8 +9,11 @@ constexpr int kBatch = 200;
 
 }  // namespace
 
-CampaignScheduler::CampaignScheduler(CampaignService& service, std::function<void()> wake_outbox, Millis interval)
-    : service_(service), wake_outbox_(std::move(wake_outbox)),
+CampaignScheduler::CampaignScheduler(RunDueSteps run_due_steps, std::function<void()> wake_outbox,
+                                     Leadership& leadership, Millis interval)
+    : run_due_steps_(std::move(run_due_steps)),
+      wake_outbox_(std::move(wake_outbox)),
+      leadership_(leadership),
       loop_(interval, [](const std::exception& e) { spdlog::error("campaign scheduler: {}", e.what()); }) {}
 
 void CampaignScheduler::start() {
@@ -18,7 +21,8 @@ void CampaignScheduler::start() {
 }
 
 bool CampaignScheduler::run_batch() {
-  int done = service_.run_due_steps(kBatch);
+  if (!leadership_.leading()) return false;
+  int done = run_due_steps_(kBatch);
   if (done > 0) wake_outbox_();
   return done >= kBatch;
 }
