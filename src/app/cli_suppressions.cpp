@@ -30,10 +30,14 @@ template <class Work>
 int with_team(const CommonOptions& common, const Args& args, Work work) {
   auto rt = open_store(common);
   if (!rt) return fail(rt.error().message);
-  auto team = (*rt)->store->teams().find_by_name(args.team);
+  store::Store& store = *(*rt)->store;
+  auto team = store.teams().find_by_name(args.team);
   if (!team) return fail("no team named '" + args.team + "'");
   NoMarketo no_marketo;
-  suppressions::SuppressionService service(*(*rt)->store, no_marketo, (*rt)->clock);
+  suppressions::SuppressionService service(
+      suppressions::SuppressionServiceStores{store.suppressions(), store.campaigns(), store.connections(),
+                                             store.audit(), store},
+      no_marketo, (*rt)->clock);
   return work(service, Caller{"", team->id, args.actor, true});
 }
 

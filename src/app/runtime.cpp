@@ -31,9 +31,11 @@ Result<std::unique_ptr<StoreRuntime>> StoreRuntime::open(const Config& config) {
   } catch (const std::exception& e) {
     return Error::make(errc::config_error, e.what());
   }
-  rt->accounts = std::make_unique<settings::Accounts>(*rt->store, rt->clock,
-                                                     Millis(1000LL * config.session_ttl_seconds));
-  rt->relay_credentials = std::make_unique<settings::StoreRelayCredentials>(*rt->store, rt->clock);
+  store::Store& store = *rt->store;
+  rt->accounts = std::make_unique<settings::Accounts>(settings::AccountsStores{store.users(), store.teams(), store},
+                                                     rt->clock, Millis(1000LL * config.session_ttl_seconds));
+  rt->relay_credentials = std::make_unique<settings::StoreRelayCredentials>(
+      settings::RelayCredentialsStores{store.relay_credentials(), store.teams(), store.audit(), store}, rt->clock);
   return rt;
 }
 
@@ -89,16 +91,18 @@ void Runtime::build_marketo_and_gate() {
                                        mirror::marketo_checked_source(*bounded_marketo_, mirror_.get())},
       clock, metrics_, gate::GateOptions{Millis(1000LL * config_.check_max_age_seconds)});
   sync_ = std::make_unique<mirror::MarketoSync>(
-      store, *marketo_, clock, mirror::SyncOptions{.interval = Millis(1000LL * config_.mirror_interval_seconds),
-                                          .max_backoff_factor = config_.mirror_max_backoff,
-                                          .reread_every = Millis(1000LL * config_.mirror_reread_seconds),
-                                          .follow_new_addresses = config_.mirror_seed,
-                                          .leadership = &store.leadership()});
+      mirror::MarketoSyncStores{store.connections(), store.marketo_sync()}, *marketo_, clock,
+      mirror::SyncOptions{.interval = Millis(1000LL * config_.mirror_interval_seconds),
+                          .max_backoff_factor = config_.mirror_max_backoff,
+                          .reread_every = Millis(1000LL * config_.mirror_reread_seconds),
+                          .follow_new_addresses = config_.mirror_seed,
+                          .leadership = &store.leadership()});
   if (config_.mirror_seed) {
     mirror::SeedOptions seed;
     seed.poll_interval = Millis(config_.mirror_seed_poll_ms);
     seed.retry_base = seed.poll_interval;
-    seed_ = std::make_unique<mirror::MirrorSeed>(store, *marketo_, clock, seed);
+    seed_ = std::make_unique<mirror::MirrorSeed>(mirror::MirrorSeedStores{store.connections(), store.marketo_sync()},
+                                                 *marketo_, clock, seed);
     sync_->seed_with(seed_.get());
   }
 }
@@ -129,23 +133,36 @@ void Runtime::build_services() {
   outbox.max_hold = Millis(3600LL * 1000 * config_.max_hold_hours);
   outbox.public_url = config_.public_url;
   outbox.mail_domain = host_of(config_.public_url);
-  outbox_ = std::make_unique<sending::OutboxWorker>(store, *gate_, *transport_, *tokens_, clock, metrics_, outbox);
+  outbox_ = std::make_unique<sending::OutboxWorker>(
+      sending::OutboxWorkerStores{store.emails(), store.settings(), store.audit(), store}, *gate_, *transport_,
+      *tokens_, clock, metrics_, outbox);
   sending::SendOptions send_options;
   send_options.mail_domain = host_of(config_.public_url);
   settings_cache_ = std::make_unique<settings::SettingsCache>(store.settings(), clock);
-  sending_ = std::make_unique<sending::SendService>(store, *settings_cache_, *gate_, clock, metrics_, send_options,
-                                                    [o = outbox_.get()] { o->wake(); });
-  bulk_ = std::make_unique<sending::BulkSendService>(store, *gate_, clock, metrics_, send_options,
-                                                     [o = outbox_.get()] { o->wake(); });
-  campaigns_ = std::make_unique<campaigns::CampaignService>(store, *gate_, clock, metrics_, send_options);
+  sending_ = std::make_unique<sending::SendService>(
+      sending::SendServiceStores{store.emails(), store.idempotency(), store.audit(), store}, *settings_cache_, *gate_,
+      clock, metrics_, send_options, [o = outbox_.get()] { o->wake(); });
+  bulk_ = std::make_unique<sending::BulkSendService>(
+      sending::BulkSendServiceStores{store.emails(), store.idempotency(), store.settings(), store.audit(), store},
+      *gate_, clock, metrics_, send_options, [o = outbox_.get()] { o->wake(); });
+  campaigns_ = std::make_unique<campaigns::CampaignService>(
+      campaigns::CampaignServiceStores{store.campaigns(), store.emails(), store.settings(), store.audit(), store},
+      *gate_, clock, metrics_, send_options);
   outbox_->on_final([c = campaigns_.get()](const store::EmailRecord& e) { c->email_finished(e); });
   scheduler_ = std::make_unique<campaigns::CampaignScheduler>(
       [c = campaigns_.get()](int limit) { return c->run_due_steps(limit); }, [o = outbox_.get()] { o->wake(); },
       store.leadership());
-  suppressions_ = std::make_unique<suppressions::SuppressionService>(store, *bounded_marketo_, clock);
-  one_click_ = std::make_unique<sending::OneClickUnsubscribe>(store, *tokens_, clock);
+  suppressions_ = std::make_unique<suppressions::SuppressionService>(
+      suppressions::SuppressionServiceStores{store.suppressions(), store.campaigns(), store.connections(),
+                                             store.audit(), store},
+      *bounded_marketo_, clock);
+  one_click_ = std::make_unique<sending::OneClickUnsubscribe>(
+      sending::OneClickUnsubscribeStores{store.suppressions(), store.campaigns(), store.connections(),
+                                         store.marketo_sync(), store},
+      *tokens_, clock);
   settings_ = std::make_unique<settings::TeamSettings>(
-      store, *settings_cache_, *marketo_, clock,
+      settings::TeamSettingsStores{store.settings(), store.connections(), store.marketo_sync(), store.audit(), store},
+      *settings_cache_, *marketo_, clock,
       [g = gate_.get(), s = sync_.get()](const std::string& team) {
         g->forget_team(team);
         s->forget_team(team);
@@ -158,7 +175,10 @@ void Runtime::build_services() {
   };
   // News is on its way: the team's feed is read at once, then at the base interval.
   webhook_hooks.called = [s = sync_.get()](const std::string& team) { s->nudge(team); };
-  webhooks_ = std::make_unique<settings::MarketoWebhooks>(store, clock, std::move(webhook_hooks));
+  webhooks_ = std::make_unique<settings::MarketoWebhooks>(
+      settings::MarketoWebhooksStores{store.webhooks(), store.connections(), store.marketo_sync(), store.audit(),
+                                      store},
+      clock, std::move(webhook_hooks));
   audit_log_ = std::make_unique<settings::AuditLog>(store.audit());
   dashboard_ = std::make_unique<stats::DashboardService>(store.emails(), clock);
 }
@@ -180,10 +200,12 @@ void Runtime::build_server() {
   api_options.smtp_port = config_.smtp_port();
   api_options.smtps_port = config_.smtps_port();
   api_options.smtp_host = host_of(config_.public_url);
+  store::Store* store = base_->store.get();
   api_ = std::make_unique<http::Api>(http::ApiServices{*base_->accounts, *settings_, *webhooks_,
                                                        *base_->relay_credentials, *sending_,
                                                        *one_click_, *bulk_, *campaigns_, *suppressions_, *audit_log_,
-                                                       *dashboard_, *base_->store, metrics_, api_options});
+                                                       *dashboard_, [store] { return store->ping(); }, store->emails(),
+                                                       store->marketo_sync(), metrics_, api_options});
   http::Api* api = api_.get();
   server_ = std::make_unique<http::Server>(
       server, [api](http::Request& r) { return api->handle(r); },
@@ -193,8 +215,8 @@ void Runtime::build_server() {
 void Runtime::build_smtp() {
   if (!config_.smtp_listen) return;
   const std::string mail_domain = host_of(config_.public_url);
-  smtp_intake_ = std::make_unique<sending::SmtpIntake>(*base_->store, *base_->accounts, *base_->relay_credentials,
-                                                       *sending_, base_->clock, mail_domain);
+  smtp_intake_ = std::make_unique<sending::SmtpIntake>(base_->store->users(), *base_->accounts,
+                                                       *base_->relay_credentials, *sending_, base_->clock, mail_domain);
   smtp::ServerOptions smtp;
   smtp.listen = *config_.smtp_listen;
   smtp.tls_listen = config_.smtps_listen.value_or("");

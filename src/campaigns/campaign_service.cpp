@@ -105,9 +105,9 @@ store::EmailRecord step_email(const store::Campaign& campaign, const store::Enro
 
 }  // namespace
 
-CampaignService::CampaignService(store::Store& store, gate::UnsubscribeGate& gate, Clock& clock,
+CampaignService::CampaignService(CampaignServiceStores stores, gate::UnsubscribeGate& gate, Clock& clock,
                                  Metrics& metrics, sending::SendOptions options)
-    : store_(store), gate_(gate), clock_(clock), metrics_(metrics), options_(std::move(options)) {}
+    : stores_(stores), gate_(gate), clock_(clock), metrics_(metrics), options_(std::move(options)) {}
 
 Result<store::Campaign> CampaignService::create(const Caller& caller, const NewCampaign& in) {
   if (in.name.empty() || in.name.size() > kMaxName)
@@ -125,18 +125,18 @@ Result<store::Campaign> CampaignService::create(const Caller& caller, const NewC
   }
   store::Campaign c{crypto::random_id("cp_"), caller.team_id, caller.user_id, caller.email, in.name, in.steps,
                     clock_.now()};
-  store_.campaigns().create(c);
+  stores_.campaigns.create(c);
   return c;
 }
 
 Result<store::Campaign> CampaignService::get(const Caller& caller, const std::string& id) {
-  auto c = store_.campaigns().find(caller.team_id, id);
+  auto c = stores_.campaigns.find(caller.team_id, id);
   if (!c) return Error::not_found("no campaign with id " + id);
   return *c;
 }
 
 std::vector<store::Campaign> CampaignService::list(const Caller& caller) {
-  return store_.campaigns().list(caller.team_id);
+  return stores_.campaigns.list(caller.team_id);
 }
 
 Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& caller, const std::string& campaign_id,
@@ -157,8 +157,8 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
   auto batch = new_enrollments(caller, *campaign, people, *steps, options_.max_subject_bytes, now);
   if (!batch) return batch.error();
   std::optional<Error> conflict;
-  store_.transaction([&] {
-    auto already = store_.campaigns().active_among(campaign->id, batch->keys);
+  stores_.tx.transaction([&] {
+    auto already = stores_.campaigns.active_among(campaign->id, batch->keys);
     for (auto& key : already) key = people[batch->seen[key]].email;  // as the caller spelled it
     if (!already.empty()) {
       conflict = Error::make(errc::already_enrolled, "already active in this campaign: " + already.front() +
@@ -166,8 +166,8 @@ Result<std::vector<store::Enrollment>> CampaignService::enroll(const Caller& cal
                      .about(already);
       return;
     }
-    for (const auto& e : batch->enrollments) store_.campaigns().add_enrollment(e);
-    store_.audit().append(
+    for (const auto& e : batch->enrollments) stores_.campaigns.add_enrollment(e);
+    stores_.audit.append(
         {caller.team_id, caller.user_id, caller.email, "campaigns.enrolled", std::nullopt,
          json::serialize(json::object{{"campaign_id", campaign->id}, {"count", batch->enrollments.size()}}), now});
   });
@@ -179,19 +179,19 @@ Result<std::vector<store::Enrollment>> CampaignService::enrollments(const Caller
                                                                     const std::string& campaign_id) {
   auto campaign = get(caller, campaign_id);
   if (!campaign) return campaign.error();
-  return store_.campaigns().enrollments(campaign->id);
+  return stores_.campaigns.enrollments(campaign->id);
 }
 
 int CampaignService::run_due_steps(int limit) {
   TimePoint now = clock_.now();
-  auto due = store_.campaigns().due(now, limit);
+  auto due = stores_.campaigns.due(now, limit);
   if (due.empty()) return 0;
 
   auto answers = ask_gate(due);
   std::unordered_map<std::string, std::optional<store::Campaign>> campaigns;
   for (auto& enrollment : due) {
     auto& campaign = campaigns.try_emplace(enrollment.campaign_id,
-                                           store_.campaigns().find(enrollment.team_id, enrollment.campaign_id))
+                                           stores_.campaigns.find(enrollment.team_id, enrollment.campaign_id))
                          .first->second;
     run_step(enrollment, campaign, answers[enrollment.team_id], now);
   }
@@ -204,7 +204,7 @@ std::unordered_map<std::string, gate::GateAnswer> CampaignService::ask_gate(
   for (const auto& e : due) keys_by_team[e.team_id].push_back(lowercase_ascii(e.email));
   std::unordered_map<std::string, gate::GateAnswer> answers;
   for (const auto& [team, keys] : keys_by_team) {
-    auto s = store_.settings().get(team);
+    auto s = stores_.settings.get(team);
     answers[team] = gate_.check(team, sending::team_policy(s), keys);
   }
   return answers;
@@ -215,7 +215,7 @@ void CampaignService::run_step(store::Enrollment& enrollment, const std::optiona
   if (!campaign || enrollment.next_step >= static_cast<int64_t>(campaign->steps.size())) {
     enrollment.state = store::EnrollmentState::Finished;
     enrollment.next_due_at.reset();
-    store_.campaigns().advance_due(enrollment, now);
+    stores_.campaigns.advance_due(enrollment, now);
     return;
   }
   const auto& step = campaign->steps[static_cast<size_t>(enrollment.next_step)];
@@ -224,7 +224,7 @@ void CampaignService::run_step(store::Enrollment& enrollment, const std::optiona
     enrollment.state = store::EnrollmentState::Stopped;
     enrollment.reason = "template_error";
     enrollment.next_due_at.reset();
-    store_.campaigns().advance_due(enrollment, now);
+    stores_.campaigns.advance_due(enrollment, now);
     return;
   }
   auto email = step_email(*campaign, enrollment, *content, options_.mail_domain, now);
@@ -238,17 +238,17 @@ void CampaignService::run_step(store::Enrollment& enrollment, const std::optiona
     enrollment.reason = email.reason;
   }
   enrollment.next_due_at.reset();  // the next step is scheduled once this email is sent
-  store_.transaction([&] {
+  stores_.tx.transaction([&] {
     // Only the scheduler that moves the enrollment on sends the step: a concurrent stop (an
     // unsubscribe) or another instance's scheduler that got there first wins.
-    if (store_.campaigns().advance_due(enrollment, now)) store_.emails().insert(email);
+    if (stores_.campaigns.advance_due(enrollment, now)) stores_.emails.insert(email);
   });
   metrics_.increment("sendguard_emails_total", {{"status", std::string(to_string(email.status))}});
 }
 
 void CampaignService::email_finished(const store::EmailRecord& email) {
   if (!email.enrollment_id || !email.step_index) return;
-  auto enrollment = store_.campaigns().find_enrollment(*email.enrollment_id);
+  auto enrollment = stores_.campaigns.find_enrollment(*email.enrollment_id);
   if (!enrollment || enrollment->state != store::EnrollmentState::Active) return;
   TimePoint now = clock_.now();
   if (email.status != EmailStatus::Sent) {
@@ -256,7 +256,7 @@ void CampaignService::email_finished(const store::EmailRecord& email) {
     enrollment->reason = email.reason;
     enrollment->next_due_at.reset();
   } else {
-    auto campaign = store_.campaigns().find(enrollment->team_id, enrollment->campaign_id);
+    auto campaign = stores_.campaigns.find(enrollment->team_id, enrollment->campaign_id);
     int64_t next = *email.step_index + 1;
     if (!campaign || next >= static_cast<int64_t>(campaign->steps.size())) {
       enrollment->state = store::EnrollmentState::Finished;
@@ -269,7 +269,7 @@ void CampaignService::email_finished(const store::EmailRecord& email) {
   }
   // Another instance may report the same email again (its lease ran out mid-send): only the
   // first report moves the enrollment on.
-  store_.campaigns().finish_step(*enrollment, *email.step_index, now);
+  stores_.campaigns.finish_step(*enrollment, *email.step_index, now);
 }
 
 }  // namespace sg::campaigns

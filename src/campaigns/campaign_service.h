@@ -30,12 +30,21 @@ struct NewEnrollment {
   std::map<std::string, std::string> vars;
 };
 
+// The repositories a CampaignService uses.
+struct CampaignServiceStores {
+  store::CampaignStore& campaigns;
+  store::EmailStore& emails;
+  store::SettingsStore& settings;
+  store::AuditStore& audit;
+  store::Transactions& tx;
+};
+
 class CampaignService {
  public:
   static constexpr size_t kMaxSteps = 20;
   static constexpr size_t kMaxEnrollmentsPerRequest = 10000;
 
-  CampaignService(store::Store& store, gate::UnsubscribeGate& gate, Clock& clock, Metrics& metrics,
+  CampaignService(CampaignServiceStores stores, gate::UnsubscribeGate& gate, Clock& clock, Metrics& metrics,
                   sending::SendOptions options);
 
   // Errors: invalid_request.
@@ -62,7 +71,7 @@ class CampaignService {
   void run_step(store::Enrollment& enrollment, const std::optional<store::Campaign>& campaign,
                 const gate::GateAnswer& answer, TimePoint now);
 
-  store::Store& store_;
+  CampaignServiceStores stores_;
   gate::UnsubscribeGate& gate_;
   Clock& clock_;
   Metrics& metrics_;

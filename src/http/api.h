@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <functional>
 #include <optional>
 
 #include "campaigns/campaign_service.h"
@@ -52,7 +53,11 @@ struct ApiServices {
   suppressions::SuppressionService& suppressions;
   settings::AuditLog& audit;
   stats::DashboardService& dashboard;
-  store::Store& store;
+  // What /readyz and /metrics read of the database: whether it answers, the emails per
+  // status and the teams whose Marketo feed fails.
+  std::function<bool()> ping;
+  store::EmailStore& emails;
+  store::MarketoSyncStore& marketo_sync;
   Metrics& metrics;
   ApiOptions options;
 };

@@ -20,10 +20,10 @@ json::object audit_entry_body(const store::AuditEntry& e) {
 
 // Teams whose latest feed read failed: their mirror is not trusted, so their checks ask
 // Marketo for every address until the feed recovers.
-void set_sync_gauges(store::Store& store, Metrics& metrics) {
+void set_sync_gauges(store::MarketoSyncStore& sync, Metrics& metrics) {
   int64_t failing = 0;
-  for (const auto& team_id : store.marketo_sync().teams_to_sync())
-    if (store.marketo_sync().sync_state(team_id).failing()) ++failing;
+  for (const auto& team_id : sync.teams_to_sync())
+    if (sync.sync_state(team_id).failing()) ++failing;
   metrics.describe("sendguard_marketo_feed_failing_teams", "gauge",
                    "Teams whose latest read of the Marketo activity feed failed (their mirror is not trusted)");
   metrics.set_gauge("sendguard_marketo_feed_failing_teams", {}, static_cast<double>(failing));
@@ -36,7 +36,7 @@ void Api::add_ops_routes() {
     return json_response(200, json::object{{"status", "ok"}});
   });
   add_public("GET", "/readyz", [this](Request&) {
-    if (!s_.store.ping()) return json_response(503, json::object{{"status", "database unreachable"}});
+    if (!s_.ping()) return json_response(503, json::object{{"status", "database unreachable"}});
     // Every handler thread taken: requests would only queue (see HandlerLoad).
     const HandlerLoad* load = s_.options.handler_load;
     if (load && load->saturated()) return json_response(503, json::object{{"status", "handlers busy"}});
@@ -45,12 +45,12 @@ void Api::add_ops_routes() {
   add_public("GET", "/metrics", [this](Request& r) {
     if (auto refused = refuse_metrics_scrape(r, s_.options.metrics_token)) return refusal(*refused);
     int64_t queue_depth = 0;
-    for (const auto& [status, count] : s_.store.emails().count_by_status()) {
+    for (const auto& [status, count] : s_.emails.count_by_status()) {
       s_.metrics.set_gauge("sendguard_emails", {{"status", status}}, static_cast<double>(count));
       if (status == "queued" || status == "held") queue_depth += count;
     }
     s_.metrics.set_gauge("sendguard_queue_depth", {}, static_cast<double>(queue_depth));
-    set_sync_gauges(s_.store, s_.metrics);
+    set_sync_gauges(s_.marketo_sync, s_.metrics);
     return Response{200, "text/plain; version=0.0.4", s_.metrics.render(), {}};
   });
   add("GET", "/audit", [this](Request&, const Caller& c) {

@@ -37,8 +37,8 @@ bool is_refusal(const Error& e) { return e.code == marketo::errc::invalid_data; 
 
 }  // namespace
 
-MarketoSync::MarketoSync(store::Store& store, marketo::Client& client, Clock& clock, SyncOptions options)
-    : store_(store), client_(client), clock_(clock), options_(options),
+MarketoSync::MarketoSync(MarketoSyncStores stores, marketo::Client& client, Clock& clock, SyncOptions options)
+    : stores_(stores), client_(client), clock_(clock), options_(options),
       schedule_(options.interval, options.max_backoff_factor),
       loop_(std::min(options.interval, options.request_poll),
             [](const std::exception& e) { spdlog::error("marketo sync: {}", e.what()); }) {}
@@ -48,7 +48,7 @@ void MarketoSync::start() {
     reap(false);
     if (!lead()) return false;
     // A plain read: dispatch takes the requests, after it has read the teams.
-    const bool asked = store_.marketo_sync().sync_requested();
+    const bool asked = stores_.marketo_sync.sync_requested();
     bool wanted;
     {
       std::lock_guard lock(mu_);
@@ -74,12 +74,12 @@ void MarketoSync::run_once() {
 // Through the database, as the instance told may not be the one that syncs; the leader
 // takes the request within `request_poll`, or at once when it is this instance.
 void MarketoSync::nudge(const std::string& team_id) {
-  store_.marketo_sync().request_sync(team_id, false);
+  stores_.marketo_sync.request_sync(team_id, false);
   loop_.wake();
 }
 
 void MarketoSync::forget_team(const std::string& team_id) {
-  store_.marketo_sync().request_sync(team_id, true);
+  stores_.marketo_sync.request_sync(team_id, true);
   loop_.wake();
 }
 
@@ -101,7 +101,7 @@ bool MarketoSync::lead() {
 }
 
 void MarketoSync::take_requests() {
-  auto requests = store_.marketo_sync().take_sync_requests();
+  auto requests = stores_.marketo_sync.take_sync_requests();
   std::lock_guard lock(mu_);
   for (const auto& r : requests) {
     if (r.forget) {
@@ -122,7 +122,7 @@ void MarketoSync::forget_locked(const std::string& team_id) {
 }
 
 void MarketoSync::dispatch() {
-  auto& sync = store_.marketo_sync();
+  auto& sync = stores_.marketo_sync;
   const TimePoint now = clock_.now();
   last_dispatch_ = now;
   const std::vector<std::string> teams = sync.teams_to_sync();
@@ -244,7 +244,7 @@ Result<marketo::ActivityPage> MarketoSync::read_page(const std::string& team_id,
   state.paging_token = *token;
   state.restarted_at = clock_.now();
   state.restart_reason = page.error().message;
-  store_.marketo_sync().put_sync_state(team_id, creds.rest_endpoint, state);
+  stores_.marketo_sync.put_sync_state(team_id, creds.rest_endpoint, state);
   return client_.activities(creds, *state.paging_token, types);
 }
 
@@ -263,7 +263,7 @@ Status MarketoSync::reread_if_due(const std::string& team_id, const marketo::Cre
   auto token = client_.paging_token(creds, from);
   if (!token) return token.error();
   state.paging_token = *token;
-  store_.marketo_sync().put_sync_state(team_id, creds.rest_endpoint, state);
+  stores_.marketo_sync.put_sync_state(team_id, creds.rest_endpoint, state);
   std::lock_guard lock(mu_);
   last_reread_[team_id] = now;
   return Status::success();
@@ -276,8 +276,8 @@ void MarketoSync::note_read_to_end(const std::string& team_id, bool at_end) {
 }
 
 MarketoSync::Pass MarketoSync::sync_team(const std::string& team_id) {
-  auto& sync = store_.marketo_sync();
-  auto connection = store_.connections().get(team_id);
+  auto& sync = stores_.marketo_sync;
+  auto connection = stores_.connections.get(team_id);
   if (!connection) return Pass::failed;
   auto creds = credentials_of(*connection);
   auto state = sync.sync_state(team_id);
@@ -357,7 +357,7 @@ Result<bool> MarketoSync::mirror_changes(const std::string& team_id, const marke
     const std::string key = lowercase_ascii(lead.email);
     if (lead.unsubscribed && states->crowded.count(key)) states->unsubscribed[key] = true;
   }
-  auto& sync = store_.marketo_sync();
+  auto& sync = stores_.marketo_sync;
   store::MirrorNews news(states->unsubscribed.begin(), states->unsubscribed.end());
   // Our own write-back, echoed: the lead is unsubscribed, and so is its address.
   for (const auto& echo : changes.echoed) news.emplace_back(echo.second, true);
@@ -388,9 +388,9 @@ Result<MarketoSync::AddressStates> MarketoSync::address_states(const marketo::Cr
 }
 
 void MarketoSync::write_back(const std::string& team, const std::vector<store::WriteBack>& items) {
-  auto& sync = store_.marketo_sync();
+  auto& sync = stores_.marketo_sync;
   TimePoint now = clock_.now();
-  auto connection = store_.connections().get(team);
+  auto connection = stores_.connections.get(team);
   if (!connection) {
     for (const auto& w : items) sync.finish_writeback(w.id, "not_connected", now);
     return;

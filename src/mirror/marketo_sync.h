@@ -53,9 +53,15 @@ struct SyncOptions {
   Millis request_poll{1000};
 };
 
+// The repositories a MarketoSync uses.
+struct MarketoSyncStores {
+  store::ConnectionStore& connections;
+  store::MarketoSyncStore& marketo_sync;
+};
+
 class MarketoSync {
  public:
-  MarketoSync(store::Store& store, marketo::Client& client, Clock& clock, SyncOptions options);
+  MarketoSync(MarketoSyncStores stores, marketo::Client& client, Clock& clock, SyncOptions options);
   ~MarketoSync() { stop(); }
 
   void start();
@@ -116,7 +122,7 @@ class MarketoSync {
   Status reread_if_due(const std::string& team_id, const marketo::Credentials& creds, store::SyncState& state);
   void note_read_to_end(const std::string& team_id, bool at_end);
 
-  store::Store& store_;
+  MarketoSyncStores stores_;
   marketo::Client& client_;
   Clock& clock_;
   const SyncOptions options_;

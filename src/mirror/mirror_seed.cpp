@@ -23,14 +23,14 @@ bool resting(const SeedState& state, TimePoint now) {
 
 }  // namespace
 
-MirrorSeed::MirrorSeed(store::Store& store, marketo::Client& client, Clock& clock, SeedOptions options)
-    : store_(store), client_(client), clock_(clock), options_(options) {}
+MirrorSeed::MirrorSeed(MirrorSeedStores stores, marketo::Client& client, Clock& clock, SeedOptions options)
+    : stores_(stores), client_(client), clock_(clock), options_(options) {}
 
 void MirrorSeed::step(const std::string& team_id) {
-  auto connection = store_.connections().get(team_id);
+  auto connection = stores_.connections.get(team_id);
   if (!connection) return;
   const marketo::Credentials creds = credentials_of(*connection);
-  auto& sync = store_.marketo_sync();
+  auto& sync = stores_.marketo_sync;
   SeedState state = sync.seed_state(team_id);
   const TimePoint now = clock_.now();
   if (state.instance != creds.rest_endpoint) {
@@ -56,9 +56,9 @@ void MirrorSeed::step(const std::string& team_id) {
 }
 
 bool MirrorSeed::due(const std::string& team_id, TimePoint now) {
-  auto connection = store_.connections().get(team_id);
+  auto connection = stores_.connections.get(team_id);
   if (!connection) return false;
-  SeedState state = store_.marketo_sync().seed_state(team_id);
+  SeedState state = stores_.marketo_sync.seed_state(team_id);
   return state.instance != connection->rest_endpoint || !resting(state, now);
 }
 
@@ -105,7 +105,7 @@ Result<int64_t> MirrorSeed::record(const std::string& team_id, const marketo::Cr
                                    SeedState& state) {
   auto rows = client_.lead_export_rows(creds, *state.export_id);
   if (!rows) return rows.error();
-  auto& sync = store_.marketo_sync();
+  auto& sync = stores_.marketo_sync;
   const auto& keys = rows->unsubscribed;
   const std::size_t size = options_.rows_per_transaction;
   for (std::size_t first = 0; first < keys.size(); first += size) {

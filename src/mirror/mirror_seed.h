@@ -28,9 +28,15 @@ struct SeedOptions {
   std::size_t rows_per_transaction = 500;  // addresses recorded per write, so sends are not held up
 };
 
+// The repositories a MirrorSeed uses.
+struct MirrorSeedStores {
+  store::ConnectionStore& connections;
+  store::MarketoSyncStore& marketo_sync;
+};
+
 class MirrorSeed {
  public:
-  MirrorSeed(store::Store& store, marketo::Client& client, Clock& clock, SeedOptions options);
+  MirrorSeed(MirrorSeedStores stores, marketo::Client& client, Clock& clock, SeedOptions options);
 
   // Moves the team's seed on by one due step: start an export, read its status, or record
   // its file and start the next window's. A team without a connection is left alone.
@@ -47,7 +53,7 @@ class MirrorSeed {
   // On to the window before, or done after options_.max_empty_windows without a lead.
   void next_window(store::SeedState& state, int64_t rows);
 
-  store::Store& store_;
+  MirrorSeedStores stores_;
   marketo::Client& client_;
   Clock& clock_;
   const SeedOptions options_;

@@ -123,13 +123,13 @@ BulkAccepted decode(const std::string& text) {
 
 }  // namespace
 
-BulkSendService::BulkSendService(store::Store& store, gate::UnsubscribeGate& gate, Clock& clock,
+BulkSendService::BulkSendService(BulkSendServiceStores stores, gate::UnsubscribeGate& gate, Clock& clock,
                                  Metrics& metrics, SendOptions options, std::function<void()> wake_outbox)
-    : store_(store), gate_(gate), clock_(clock), metrics_(metrics), options_(std::move(options)),
+    : stores_(stores), gate_(gate), clock_(clock), metrics_(metrics), options_(std::move(options)),
       wake_outbox_(std::move(wake_outbox)) {}
 
 Result<BulkAccepted> BulkSendService::send(const Caller& caller, const BulkRequest& request) {
-  auto key = IdempotencyKey::open(store_.idempotency(), caller.user_id, request.idempotency_key, kBulkSendKeys,
+  auto key = IdempotencyKey::open(stores_.idempotency, caller.user_id, request.idempotency_key, kBulkSendKeys,
                                   [&] { return digest_of(request); });
   if (!key) return key.error();
   if (auto seen = key->earlier()) {
@@ -141,25 +141,25 @@ Result<BulkAccepted> BulkSendService::send(const Caller& caller, const BulkReque
 
   std::vector<std::string> keys;
   for (const auto& p : *prepared) keys.push_back(p.address.key());
-  auto settings = store_.settings().get(caller.team_id);
+  auto settings = stores_.settings.get(caller.team_id);
   auto answer = gate_.check(caller.team_id, team_policy(settings), keys);
 
   TimePoint now = clock_.now();
   Batch batch = build_emails(caller, request, *prepared, answer, options_.mail_domain, now);
 
   std::optional<BulkAccepted> earlier;
-  store_.transaction([&] {
+  stores_.tx.transaction([&] {
     if (auto twin = key->twin()) {
       earlier = decode(twin->body_json);
       return;
     }
     key->put({key->digest(), 1, encode(batch.accepted)}, now);
-    store_.emails().insert_bulk(batch.accepted.id, caller.team_id, caller.user_id, request.mode, request.source,
-                                static_cast<int64_t>(batch.emails.size()), now);
-    for (const auto& e : batch.emails) store_.emails().insert(e);
+    stores_.emails.insert_bulk(batch.accepted.id, caller.team_id, caller.user_id, request.mode, request.source,
+                               static_cast<int64_t>(batch.emails.size()), now);
+    for (const auto& e : batch.emails) stores_.emails.insert(e);
     if (batch.any_unverified)
-      store_.audit().append({caller.team_id, caller.user_id, caller.email, "bulk_send.accepted_unverified",
-                             std::nullopt, json::serialize(json::object{{"bulk_id", batch.accepted.id}}), now});
+      stores_.audit.append({caller.team_id, caller.user_id, caller.email, "bulk_send.accepted_unverified",
+                            std::nullopt, json::serialize(json::object{{"bulk_id", batch.accepted.id}}), now});
   });
   if (earlier) return *earlier;
   for (const auto& e : batch.emails)

@@ -43,18 +43,27 @@ struct BulkAccepted {
   std::vector<BulkEmail> emails;  // group: silently dropped recipients are left out
 };
 
+// The repositories a BulkSendService uses.
+struct BulkSendServiceStores {
+  store::EmailStore& emails;
+  store::IdempotencyStore& idempotency;
+  store::SettingsStore& settings;
+  store::AuditStore& audit;
+  store::Transactions& tx;
+};
+
 class BulkSendService {
  public:
   static constexpr size_t kMaxRecipients = 10000;
 
-  BulkSendService(store::Store& store, gate::UnsubscribeGate& gate, Clock& clock, Metrics& metrics,
+  BulkSendService(BulkSendServiceStores stores, gate::UnsubscribeGate& gate, Clock& clock, Metrics& metrics,
                   SendOptions options, std::function<void()> wake_outbox);
 
   // Errors: invalid_request (field names the recipient index), idempotency_key_reused.
   Result<BulkAccepted> send(const Caller& caller, const BulkRequest& request);
 
  private:
-  store::Store& store_;
+  BulkSendServiceStores stores_;
   gate::UnsubscribeGate& gate_;
   Clock& clock_;
   Metrics& metrics_;

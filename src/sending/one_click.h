@@ -10,10 +10,19 @@
 
 namespace sg::sending {
 
+// The repositories an OneClickUnsubscribe uses.
+struct OneClickUnsubscribeStores {
+  store::SuppressionStore& suppressions;
+  store::CampaignStore& campaigns;
+  store::ConnectionStore& connections;
+  store::MarketoSyncStore& marketo_sync;
+  store::Transactions& tx;
+};
+
 class OneClickUnsubscribe {
  public:
-  OneClickUnsubscribe(store::Store& store, const crypto::UnsubscribeTokens& tokens, Clock& clock)
-      : store_(store), tokens_(tokens), clock_(clock) {}
+  OneClickUnsubscribe(OneClickUnsubscribeStores stores, const crypto::UnsubscribeTokens& tokens, Clock& clock)
+      : stores_(stores), tokens_(tokens), clock_(clock) {}
 
   // The address a token is for; not_found when the token is forged or altered.
   Result<crypto::UnsubscribeScope> inspect(const std::string& token) const;
@@ -21,7 +30,7 @@ class OneClickUnsubscribe {
   Result<crypto::UnsubscribeScope> unsubscribe(const std::string& token);
 
  private:
-  store::Store& store_;
+  OneClickUnsubscribeStores stores_;
   const crypto::UnsubscribeTokens& tokens_;
   Clock& clock_;
 };

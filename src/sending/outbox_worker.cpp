@@ -19,10 +19,10 @@
 
 namespace sg::sending {
 
-OutboxWorker::OutboxWorker(store::Store& store, gate::UnsubscribeGate& gate,
+OutboxWorker::OutboxWorker(OutboxWorkerStores stores, gate::UnsubscribeGate& gate,
                            mail::Transport& transport, const crypto::UnsubscribeTokens& tokens,
                            Clock& clock, Metrics& metrics, OutboxOptions options)
-    : store_(store), gate_(gate), transport_(transport), tokens_(tokens), clock_(clock),
+    : stores_(stores), gate_(gate), transport_(transport), tokens_(tokens), clock_(clock),
       metrics_(metrics), options_(std::move(options)),
       loop_(options_.idle_poll, [](const std::exception& e) { spdlog::error("outbox: {}", e.what()); }) {
   metrics_.describe("sendguard_deliveries_total", "counter",
@@ -57,7 +57,7 @@ std::vector<std::string> pending_recipients(const store::EmailRecord& email) {
 }  // namespace
 
 int OutboxWorker::run_once() {
-  BatchLease lease(store_.emails(), clock_, options_.lease, options_.heartbeat);
+  BatchLease lease(stores_.emails, clock_, options_.lease, options_.heartbeat);
   auto batch = lease.claim(options_.claim_batch);
   if (batch.empty()) return 0;
   SliceSizer sizer(options_.precheck_reuse, static_cast<size_t>(std::max(1, options_.workers)));
@@ -125,7 +125,7 @@ OutboxWorker::Prechecked OutboxWorker::precheck(std::span<const store::EmailReco
   Prechecked out;
   for (const auto& [team, keys] : keys_by_team)
     if (!keys.empty())
-      out.by_team[team] = gate_.check(team, team_policy(store_.settings().get(team)), keys, gate::Urgency::can_wait);
+      out.by_team[team] = gate_.check(team, team_policy(stores_.settings.get(team)), keys, gate::Urgency::can_wait);
   // Counted from the answer, as a check made just before delivery would be.
   out.at = clock_.now();
   return out;
@@ -167,7 +167,7 @@ void OutboxWorker::process(store::EmailRecord email, const std::string& claim, c
     if (stop->fate.status == EmailStatus::Held) return hold(email, claim, answer);
     email.silent = !stop->fate.seen_by_sender;
     finish(email, claim, stop->fate.status, stop->reason);
-    if (auto submitted = store_.emails().submitted_message(email.id)) report_undelivered(email, *submitted, *stop);
+    if (auto submitted = stores_.emails.submitted_message(email.id)) report_undelivered(email, *submitted, *stop);
     return;
   }
   std::vector<std::string> pending = pending_recipients(email);
@@ -193,7 +193,7 @@ void OutboxWorker::report_undelivered(const store::EmailRecord& email, const std
 void OutboxWorker::deliver(store::EmailRecord& email, const std::string& claim,
                            const std::vector<std::string>& recipients) {
   // A message submitted over SMTP goes out as written; others are built here.
-  std::optional<std::string> submitted = store_.emails().submitted_message(email.id);
+  std::optional<std::string> submitted = stores_.emails.submitted_message(email.id);
   for (const auto& rcpt : recipients) {
     std::string url = unsubscribe_url(email, rcpt);
     auto mime = submitted ? mail::with_unsubscribe_headers(url, *submitted)
@@ -220,12 +220,12 @@ void OutboxWorker::deliver(store::EmailRecord& email, const std::string& claim,
     email.delivered.push_back(rcpt);
     // The last one is recorded by finish(), in the same commit as the status: one commit
     // per email instead of two, and no wider window for a crash to send twice.
-    if (&rcpt != &recipients.back()) store_.emails().mark_delivered(email.id, email.delivered);
+    if (&rcpt != &recipients.back()) stores_.emails.mark_delivered(email.id, email.delivered);
   }
   email.sent_at = clock_.now();
   if (email.unverified)
-    store_.audit().append({email.team_id, std::nullopt, std::nullopt, "email.sent_unverified", std::nullopt,
-                           boost::json::serialize(boost::json::object{{"email_id", email.id}}), *email.sent_at});
+    stores_.audit.append({email.team_id, std::nullopt, std::nullopt, "email.sent_unverified", std::nullopt,
+                          boost::json::serialize(boost::json::object{{"email_id", email.id}}), *email.sent_at});
   finish(email, claim, EmailStatus::Sent, "");
 }
 
@@ -235,7 +235,7 @@ void OutboxWorker::finish(store::EmailRecord& email, const std::string& claim, E
   email.reason = std::move(reason);
   bool recorded = false;
   // Shared with the outcomes the other delivery threads record meanwhile.
-  store_.group_commit([&] {
+  stores_.tx.group_commit([&] {
     if (!record(email, claim)) return;
     if (on_final_) on_final_(email);
     recorded = true;
@@ -246,7 +246,7 @@ void OutboxWorker::finish(store::EmailRecord& email, const std::string& claim, E
 }
 
 bool OutboxWorker::record(const store::EmailRecord& email, const std::string& claim) {
-  if (store_.emails().update_delivery(email, claim)) return true;
+  if (stores_.emails.update_delivery(email, claim)) return true;
   spdlog::warn("email {}: another batch took it over when this lease ran out; {} is not recorded here", email.id,
                to_string(email.status));
   return false;

@@ -56,9 +56,17 @@ struct OutboxOptions {
   std::string mail_domain = "sendguard.local";        // reports delivery failures to SMTP senders
 };
 
+// The repositories an OutboxWorker uses.
+struct OutboxWorkerStores {
+  store::EmailStore& emails;
+  store::SettingsStore& settings;
+  store::AuditStore& audit;
+  store::Transactions& tx;
+};
+
 class OutboxWorker {
  public:
-  OutboxWorker(store::Store& store, gate::UnsubscribeGate& gate, mail::Transport& transport,
+  OutboxWorker(OutboxWorkerStores stores, gate::UnsubscribeGate& gate, mail::Transport& transport,
                const crypto::UnsubscribeTokens& tokens, Clock& clock, Metrics& metrics,
                OutboxOptions options);
   ~OutboxWorker();
@@ -108,7 +116,7 @@ class OutboxWorker {
   // (then says so in the log and returns false).
   bool record(const store::EmailRecord& email, const std::string& claim);
 
-  store::Store& store_;
+  OutboxWorkerStores stores_;
   gate::UnsubscribeGate& gate_;
   mail::Transport& transport_;
   const crypto::UnsubscribeTokens& tokens_;

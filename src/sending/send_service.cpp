@@ -102,9 +102,9 @@ std::optional<std::pair<int64_t, std::string>> decode_cursor(const std::string& 
 
 }  // namespace
 
-SendService::SendService(store::Store& store, settings::SettingsCache& settings, gate::UnsubscribeGate& gate,
+SendService::SendService(SendServiceStores stores, settings::SettingsCache& settings, gate::UnsubscribeGate& gate,
                          Clock& clock, Metrics& metrics, SendOptions options, std::function<void()> wake_outbox)
-    : store_(store), settings_(settings), gate_(gate), clock_(clock), metrics_(metrics), options_(std::move(options)),
+    : stores_(stores), settings_(settings), gate_(gate), clock_(clock), metrics_(metrics), options_(std::move(options)),
       wake_outbox_(std::move(wake_outbox)) {
   metrics_.describe("sendguard_emails_total", "counter", "Emails recorded, by status at acceptance");
 }
@@ -138,7 +138,7 @@ Result<std::vector<CheckResult>> SendService::check(const Caller& caller,
 }
 
 Result<SendAccepted> SendService::send(const Caller& caller, const SendRequest& request) {
-  auto key = IdempotencyKey::open(store_.idempotency(), caller.user_id, request.idempotency_key, kSingleSendKeys,
+  auto key = IdempotencyKey::open(stores_.idempotency, caller.user_id, request.idempotency_key, kSingleSendKeys,
                                   [&] { return request_digest(request); });
   if (!key) return key.error();
   if (auto seen = key->earlier()) {
@@ -152,7 +152,7 @@ Result<SendAccepted> SendService::submit(const Caller& caller, const SubmittedEm
   auto recipients = validate(message, options_);
   if (!recipients) return recipients.error();
   // Without an idempotency key: a mail client retries only what was not accepted.
-  auto key = IdempotencyKey::open(store_.idempotency(), caller.user_id, std::nullopt, kSingleSendKeys,
+  auto key = IdempotencyKey::open(stores_.idempotency, caller.user_id, std::nullopt, kSingleSendKeys,
                                   [] { return std::string(); });
   if (!key) return key.error();
   store::EmailRecord email = new_email(caller, Workflow::Individual, message.source,
@@ -208,17 +208,17 @@ Result<SendAccepted> SendService::record(const Caller& caller, const Idempotency
                                          const Result<SendAccepted>& result, bool remembered, TimePoint now) {
   std::optional<Result<SendAccepted>> earlier;
   // Shared with the emails other requests accept meanwhile: one commit for many.
-  store_.group_commit([&] {
+  stores_.tx.group_commit([&] {
     if (auto twin = key.twin()) {
       earlier = replay(*twin);
       return;
     }
     if (remembered) key.put(remember(result, key.digest()), now);
-    store_.emails().insert(email);
-    if (mime && email.status == EmailStatus::Queued) store_.emails().put_submitted_message(email.id, *mime);
+    stores_.emails.insert(email);
+    if (mime && email.status == EmailStatus::Queued) stores_.emails.put_submitted_message(email.id, *mime);
     if (email.unverified)
-      store_.audit().append({caller.team_id, caller.user_id, caller.email, "email.accepted_unverified",
-                             std::nullopt, json::serialize(json::object{{"email_id", email.id}}), now});
+      stores_.audit.append({caller.team_id, caller.user_id, caller.email, "email.accepted_unverified",
+                            std::nullopt, json::serialize(json::object{{"email_id", email.id}}), now});
   });
   if (earlier) return *earlier;
 
@@ -229,7 +229,7 @@ Result<SendAccepted> SendService::record(const Caller& caller, const Idempotency
 }
 
 Result<store::EmailRecord> SendService::get(const Caller& caller, const std::string& id) {
-  auto email = store_.emails().find(caller.team_id, id);
+  auto email = stores_.emails.find(caller.team_id, id);
   // Another user's email, or a silent one, is "not found" to a non-admin: its existence is
   // not theirs to know.
   if (!email || (!caller.admin && (email->user_id != caller.user_id || email->silent)))
@@ -261,7 +261,7 @@ Result<EmailPage> SendService::list(const Caller& caller, const ListQuery& q) {
   }
   ++f.limit;  // one extra row tells whether another page exists
   EmailPage page;
-  page.emails = store_.emails().list(f);
+  page.emails = stores_.emails.list(f);
   if (static_cast<int>(page.emails.size()) == f.limit) {
     page.emails.pop_back();
     page.next_cursor = encode_cursor(page.emails.back());

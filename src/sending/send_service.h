@@ -40,10 +40,18 @@ struct ListQuery {
   std::optional<int> limit;
 };
 
+// The repositories a SendService uses.
+struct SendServiceStores {
+  store::EmailStore& emails;
+  store::IdempotencyStore& idempotency;
+  store::AuditStore& audit;
+  store::Transactions& tx;
+};
+
 class SendService {
  public:
   // `settings` answers each team's policy; TeamSettings tells it of changes.
-  SendService(store::Store& store, settings::SettingsCache& settings, gate::UnsubscribeGate& gate, Clock& clock,
+  SendService(SendServiceStores stores, settings::SettingsCache& settings, gate::UnsubscribeGate& gate, Clock& clock,
               Metrics& metrics, SendOptions options, std::function<void()> wake_outbox);
 
   // Errors: invalid_request, unsubscribe_check_unavailable.
@@ -76,7 +84,7 @@ class SendService {
                               const std::string* mime, const Result<SendAccepted>& result, bool remembered,
                               TimePoint now);
 
-  store::Store& store_;
+  SendServiceStores stores_;
   settings::SettingsCache& settings_;
   gate::UnsubscribeGate& gate_;
   Clock& clock_;

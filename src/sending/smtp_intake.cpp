@@ -36,10 +36,10 @@ bool is_salesforce_bounce_address(const EmailAddress& address) {
 
 }  // namespace
 
-SmtpIntake::SmtpIntake(store::Store& store, settings::Accounts& accounts,
+SmtpIntake::SmtpIntake(store::UserStore& users, settings::Accounts& accounts,
                        settings::RelayCredentials& relay_credentials, SendService& sending, Clock& clock,
                        std::string mail_domain)
-    : store_(store), accounts_(accounts), relay_credentials_(relay_credentials), sending_(sending), clock_(clock),
+    : users_(users), accounts_(accounts), relay_credentials_(relay_credentials), sending_(sending), clock_(clock),
       mail_domain_(std::move(mail_domain)) {}
 
 Result<smtp::Login> SmtpIntake::authenticate(std::string_view username, std::string_view password,
@@ -77,13 +77,13 @@ Status SmtpIntake::may_send_as(const smtp::Login& login, std::string_view revers
 Result<Caller> SmtpIntake::sender(const smtp::Login& login, const std::string& from) {
   std::string key = lowercase_ascii(from);
   if (!login.relay_credential_id) {
-    auto user = store_.users().find_by_id(login.user_id);
+    auto user = users_.find_by_id(login.user_id);
     if (!user) return Error::unauthorized("the user logged in no longer exists");
     if (lowercase_ascii(user->email) != key)
       return Error::forbidden(login.username + " may send only as " + user->email + ", not as " + from);
     return settings::caller_of(*user);
   }
-  auto member = store_.users().find_by_email(key);
+  auto member = users_.find_by_email(key);
   if (!member || member->team_id != login.team_id)
     return Error::forbidden("relay credential " + login.username + " may send only as a member of its team, not as " +
                             from);

@@ -25,7 +25,7 @@ inline constexpr std::string_view kSalesforceBounceDomain = "bnc.salesforce.com"
 class SmtpIntake final : public smtp::Submission {
  public:
   // `mail_domain` names the Message-IDs added to messages without one.
-  SmtpIntake(store::Store& store, settings::Accounts& accounts, settings::RelayCredentials& relay_credentials,
+  SmtpIntake(store::UserStore& users, settings::Accounts& accounts, settings::RelayCredentials& relay_credentials,
              SendService& sending, Clock& clock, std::string mail_domain);
 
   Result<smtp::Login> authenticate(std::string_view username, std::string_view password,
@@ -39,7 +39,7 @@ class SmtpIntake final : public smtp::Submission {
   // The member `login` sends as when From: names `from`; forbidden otherwise.
   Result<Caller> sender(const smtp::Login& login, const std::string& from);
 
-  store::Store& store_;
+  store::UserStore& users_;
   settings::Accounts& accounts_;
   settings::RelayCredentials& relay_credentials_;
   SendService& sending_;

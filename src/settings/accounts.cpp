@@ -34,39 +34,39 @@ Result<CreatedUser> Accounts::add_user(const NewUser& request) {
   std::optional<std::string> password_hash;
   if (request.password) password_hash = crypto::hash_password(*request.password);
   TimePoint now = clock_.now();
-  return store_.transaction([&]() -> Result<CreatedUser> {
-    if (store_.users().find_by_email(email->key())) {
+  return stores_.tx.transaction([&]() -> Result<CreatedUser> {
+    if (stores_.users.find_by_email(email->key())) {
       auto exists = Error::make(errc::user_exists, "a user with email " + email->original() + " already exists");
       exists.field = "email";
       return exists;
     }
-    auto team = store_.teams().find_by_name(request.team_name);
+    auto team = stores_.teams.find_by_name(request.team_name);
     if (!team) {
-      team = store_.teams().create(request.team_name, now);
+      team = stores_.teams.create(request.team_name, now);
       out.team_created = true;
     }
     out.team_id = team->id;
-    store_.users().create({out.user_id, team->id, email->original(), request.role, password_hash}, now);
-    store_.users().add_token({crypto::random_id("tk_"), out.user_id, "initial", now}, crypto::token_hash(out.api_token));
+    stores_.users.create({out.user_id, team->id, email->original(), request.role, password_hash}, now);
+    stores_.users.add_token({crypto::random_id("tk_"), out.user_id, "initial", now}, crypto::token_hash(out.api_token));
     return out;
   });
 }
 
 Status Accounts::set_password(const std::string& email, const std::string& password) {
   if (password.size() < kMinPassword) return Error::invalid("password", "password must be at least 8 characters");
-  auto user = store_.users().find_by_email(lowercase_ascii(email));
+  auto user = stores_.users.find_by_email(lowercase_ascii(email));
   if (!user) return Error::not_found("no user with email " + email);
   std::string hash = crypto::hash_password(password);
   // Whoever knew the old password may hold a session: it ends with the password.
-  store_.transaction([&] {
-    store_.users().set_password_hash(user->id, hash);
-    store_.users().remove_sessions_of(user->id);
+  stores_.tx.transaction([&] {
+    stores_.users.set_password_hash(user->id, hash);
+    stores_.users.remove_sessions_of(user->id);
   });
   return Status::success();
 }
 
 Result<IssuedToken> Accounts::issue_token(const std::string& email, const std::string& name) {
-  auto user = store_.users().find_by_email(lowercase_ascii(email));
+  auto user = stores_.users.find_by_email(lowercase_ascii(email));
   if (!user) return Error::not_found("no user with email " + email);
   return add_token(user->id, name);
 }
@@ -75,7 +75,7 @@ Result<IssuedToken> Accounts::add_token(const std::string& user_id, const std::s
   if (name.empty() || name.size() > kMaxTokenName)
     return Error::invalid("name", "a token's name must be 1 to 100 characters");
   IssuedToken out{{crypto::random_id("tk_"), user_id, name, clock_.now()}, crypto::random_token(kTokenPrefix)};
-  store_.users().add_token(out.info, crypto::token_hash(out.value));
+  stores_.users.add_token(out.info, crypto::token_hash(out.value));
   return out;
 }
 
@@ -84,7 +84,7 @@ std::optional<Caller> Accounts::authenticate(const std::string& api_token) {
   std::string hash = crypto::token_hash(api_token);
   if (auto cached = callers_.find(hash)) return cached;
   const uint64_t read_at = callers_.generation();
-  auto user = store_.users().find_by_token_hash(hash);
+  auto user = stores_.users.find_by_token_hash(hash);
   if (!user) return std::nullopt;
   Caller caller = caller_of(*user);
   callers_.put(hash, caller, read_at);
@@ -109,7 +109,7 @@ Result<WebSession> Accounts::sign_in(const std::string& email, const std::string
     return too_many_attempts(Millis(1000), "too many sign-ins at once");
   }
 
-  auto user = store_.users().find_by_email(account);
+  auto user = stores_.users.find_by_email(account);
   // An unknown address costs the same hashing time as a wrong password: no user probing.
   static const std::string kDummyHash = crypto::hash_password("no such user");
   bool ok = crypto::verify_password(password, user && user->password_hash ? *user->password_hash : kDummyHash) &&
@@ -124,24 +124,24 @@ Result<WebSession> Accounts::sign_in(const std::string& email, const std::string
   throttle_.refund(client_key);  // the client's other failures still count
   now = clock_.now();
   WebSession s{caller_of(*user), "", crypto::random_token("sgs_"), crypto::random_token(""), now + session_ttl_};
-  if (auto team = store_.users().team_of(user->id)) s.team_name = team->name;
-  store_.users().add_session(crypto::token_hash(s.session_token), {user->id, s.csrf_token, s.expires_at}, now);
+  if (auto team = stores_.users.team_of(user->id)) s.team_name = team->name;
+  stores_.users.add_session(crypto::token_hash(s.session_token), {user->id, s.csrf_token, s.expires_at}, now);
   return s;
 }
 
 std::optional<WebSession> Accounts::session(const std::string& session_token) {
   if (!session_token.starts_with("sgs_")) return std::nullopt;
-  auto found = store_.users().find_session(crypto::token_hash(session_token), clock_.now());
+  auto found = stores_.users.find_session(crypto::token_hash(session_token), clock_.now());
   if (!found) return std::nullopt;
-  auto user = store_.users().find_by_id(found->user_id);
+  auto user = stores_.users.find_by_id(found->user_id);
   if (!user) return std::nullopt;
   WebSession s{caller_of(*user), "", "", found->csrf_token, found->expires_at};
-  if (auto team = store_.users().team_of(user->id)) s.team_name = team->name;
+  if (auto team = stores_.users.team_of(user->id)) s.team_name = team->name;
   return s;
 }
 
 void Accounts::sign_out(const std::string& session_token) {
-  store_.users().remove_session(crypto::token_hash(session_token));
+  stores_.users.remove_session(crypto::token_hash(session_token));
 }
 
 }  // namespace sg::settings

@@ -55,10 +55,17 @@ inline constexpr Millis kCallerCacheTtl{5000};
 // The caller a user acts as.
 Caller caller_of(const store::User& user);
 
+// The repositories Accounts uses.
+struct AccountsStores {
+  store::UserStore& users;
+  store::TeamStore& teams;
+  store::Transactions& tx;
+};
+
 class Accounts {
  public:
-  Accounts(store::Store& store, Clock& clock, Millis session_ttl = Millis(12 * 3600 * 1000))
-      : store_(store), clock_(clock), session_ttl_(session_ttl) {}
+  Accounts(AccountsStores stores, Clock& clock, Millis session_ttl = Millis(12 * 3600 * 1000))
+      : stores_(stores), clock_(clock), session_ttl_(session_ttl) {}
 
   // Creates the team when missing, then the user. Errors: invalid_request, user_exists.
   Result<CreatedUser> add_user(const NewUser& request);
@@ -104,7 +111,7 @@ class Accounts {
   Status change_role(const store::User& user, Role role);
   Status remove(const store::User& user);
 
-  store::Store& store_;
+  AccountsStores stores_;
   Clock& clock_;
   const Millis session_ttl_;
   LoginThrottle throttle_;

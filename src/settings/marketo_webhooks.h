@@ -38,12 +38,21 @@ struct WebhookHooks {
   std::function<void(const std::string&)> called = [](const std::string&) {};
 };
 
+// The repositories a MarketoWebhooks uses.
+struct MarketoWebhooksStores {
+  store::WebhookStore& webhooks;
+  store::ConnectionStore& connections;
+  store::MarketoSyncStore& marketo_sync;
+  store::AuditStore& audit;
+  store::Transactions& tx;
+};
+
 class MarketoWebhooks {
  public:
   static constexpr const char* kSecretHeader = "X-Sendguard-Webhook-Secret";
 
-  MarketoWebhooks(store::Store& store, Clock& clock, WebhookHooks hooks)
-      : store_(store), clock_(clock), hooks_(std::move(hooks)) {}
+  MarketoWebhooks(MarketoWebhooksStores stores, Clock& clock, WebhookHooks hooks)
+      : stores_(stores), clock_(clock), hooks_(std::move(hooks)) {}
 
   // Errors: forbidden; marketo_not_connected (409) when the team has no connection.
   Result<NewWebhook> create(const Caller& caller);
@@ -63,7 +72,7 @@ class MarketoWebhooks {
   void audit(const Caller& caller, const std::string& action, std::optional<std::string> before,
              std::optional<std::string> after);
 
-  store::Store& store_;
+  MarketoWebhooksStores stores_;
   Clock& clock_;
   WebhookHooks hooks_;
 };

@@ -13,7 +13,7 @@ Error last_admin() { return Error::make(errc::last_admin, "a team must keep at l
 Result<store::User> Accounts::managed_user(const Caller& caller, const std::string& user_id) {
   if (user_id != caller.user_id)
     if (Status may = require_admin(caller, "manage other members"); !may) return may.error();
-  auto user = store_.users().find_by_id(user_id);
+  auto user = stores_.users.find_by_id(user_id);
   // Another team's user is reported exactly like one that does not exist.
   if (!user || user->team_id != caller.team_id) return Error::not_found("no user " + user_id + " in your team");
   return *user;
@@ -21,7 +21,7 @@ Result<store::User> Accounts::managed_user(const Caller& caller, const std::stri
 
 Result<std::vector<store::User>> Accounts::members(const Caller& caller) {
   if (Status may = require_admin(caller, "list the team's members"); !may) return may.error();
-  return store_.users().list(caller.team_id);
+  return stores_.users.list(caller.team_id);
 }
 
 Result<store::User> Accounts::set_role(const Caller& caller, const std::string& user_id, Role role) {
@@ -41,23 +41,23 @@ Status Accounts::remove_user(const Caller& caller, const std::string& user_id) {
 }
 
 Status Accounts::set_role(const std::string& email, Role role) {
-  auto user = store_.users().find_by_email(lowercase_ascii(email));
+  auto user = stores_.users.find_by_email(lowercase_ascii(email));
   if (!user) return Error::not_found("no user with email " + email);
   return change_role(*user, role);
 }
 
 Status Accounts::remove_user(const std::string& email) {
-  auto user = store_.users().find_by_email(lowercase_ascii(email));
+  auto user = stores_.users.find_by_email(lowercase_ascii(email));
   if (!user) return Error::not_found("no user with email " + email);
   return remove(*user);
 }
 
 Status Accounts::change_role(const store::User& user, Role role) {
   // Counting and changing in one transaction: two admins demoting each other cannot both win.
-  Status changed = store_.transaction([&]() -> Status {
-    if (user.role == Role::Admin && role != Role::Admin && store_.users().count_admins(user.team_id) <= 1)
+  Status changed = stores_.tx.transaction([&]() -> Status {
+    if (user.role == Role::Admin && role != Role::Admin && stores_.users.count_admins(user.team_id) <= 1)
       return last_admin();
-    store_.users().set_role(user.id, role);
+    stores_.users.set_role(user.id, role);
     return Status::success();
   });
   if (changed) callers_.clear();  // the role is part of the cached caller
@@ -65,9 +65,9 @@ Status Accounts::change_role(const store::User& user, Role role) {
 }
 
 Status Accounts::remove(const store::User& user) {
-  Status removed = store_.transaction([&]() -> Status {
-    if (user.role == Role::Admin && store_.users().count_admins(user.team_id) <= 1) return last_admin();
-    store_.users().remove(user.id, clock_.now());
+  Status removed = stores_.tx.transaction([&]() -> Status {
+    if (user.role == Role::Admin && stores_.users.count_admins(user.team_id) <= 1) return last_admin();
+    stores_.users.remove(user.id, clock_.now());
     return Status::success();
   });
   if (removed) callers_.clear();

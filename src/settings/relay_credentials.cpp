@@ -55,31 +55,31 @@ Result<IssuedRelayCredential> StoreRelayCredentials::create(const Caller& caller
 
 Result<std::vector<RelayCredential>> StoreRelayCredentials::list(const Caller& caller) {
   if (Status may = may_manage(caller); !may) return may.error();
-  return store_.relay_credentials().list(caller.team_id);
+  return stores_.relay_credentials.list(caller.team_id);
 }
 
 Status StoreRelayCredentials::revoke(const Caller& caller, const std::string& id) {
   if (Status may = may_manage(caller); !may) return may;
-  auto found = store_.relay_credentials().find(id);
+  auto found = stores_.relay_credentials.find(id);
   // Another team's credential is reported exactly like one that does not exist.
   if (!found || found->team_id != caller.team_id) return no_credential(id);
   return remove(*found, &caller);
 }
 
 Result<IssuedRelayCredential> StoreRelayCredentials::create(const std::string& team_name, const std::string& name) {
-  auto team = store_.teams().find_by_name(team_name);
+  auto team = stores_.teams.find_by_name(team_name);
   if (!team) return Error::not_found("no team named " + team_name);
   return add(team->id, name, nullptr);
 }
 
 Result<std::vector<RelayCredential>> StoreRelayCredentials::list(const std::string& team_name) {
-  auto team = store_.teams().find_by_name(team_name);
+  auto team = stores_.teams.find_by_name(team_name);
   if (!team) return Error::not_found("no team named " + team_name);
-  return store_.relay_credentials().list(team->id);
+  return stores_.relay_credentials.list(team->id);
 }
 
 Status StoreRelayCredentials::revoke(const std::string& id) {
-  auto found = store_.relay_credentials().find(id);
+  auto found = stores_.relay_credentials.find(id);
   if (!found) return Error::not_found("no relay credential " + id);
   return remove(*found, nullptr);
 }
@@ -88,7 +88,7 @@ std::optional<RelayCredential> StoreRelayCredentials::verify(std::string_view us
   // Hash first, so an unknown username and a wrong password cost the same.
   std::string presented = crypto::token_hash(password);
   if (!username.starts_with(kUsernamePrefix)) return std::nullopt;
-  auto login = store_.relay_credentials().find_by_username(std::string(username));
+  auto login = stores_.relay_credentials.find_by_username(std::string(username));
   if (!login || !crypto::same_hash(presented, login->password_hash)) return std::nullopt;
   return login->credential;
 }
@@ -99,16 +99,16 @@ Result<IssuedRelayCredential> StoreRelayCredentials::add(const std::string& team
   IssuedRelayCredential out{
       {crypto::random_id("rc_"), team_id, name, crypto::random_id(kUsernamePrefix), clock_.now()},
       crypto::random_token(kPasswordPrefix)};
-  store_.transaction([&] {
-    store_.relay_credentials().add(out.info, crypto::token_hash(out.password));
+  stores_.tx.transaction([&] {
+    stores_.relay_credentials.add(out.info, crypto::token_hash(out.password));
     audit(team_id, actor, "relay_credential.created", std::nullopt, credential_json(out.info));
   });
   return out;
 }
 
 Status StoreRelayCredentials::remove(const RelayCredential& credential, const Caller* actor) {
-  return store_.transaction([&]() -> Status {
-    if (!store_.relay_credentials().remove(credential.id)) return no_credential(credential.id);  // revoked meanwhile
+  return stores_.tx.transaction([&]() -> Status {
+    if (!stores_.relay_credentials.remove(credential.id)) return no_credential(credential.id);  // revoked meanwhile
     audit(credential.team_id, actor, "relay_credential.revoked", credential_json(credential), std::nullopt);
     return Status::success();
   });
@@ -116,9 +116,9 @@ Status StoreRelayCredentials::remove(const RelayCredential& credential, const Ca
 
 void StoreRelayCredentials::audit(const std::string& team_id, const Caller* actor, const std::string& action,
                                   std::optional<std::string> before, std::optional<std::string> after) {
-  store_.audit().append({team_id, actor ? std::optional(actor->user_id) : std::nullopt,
-                         actor ? std::optional(actor->email) : std::nullopt, action, std::move(before),
-                         std::move(after), clock_.now()});
+  stores_.audit.append({team_id, actor ? std::optional(actor->user_id) : std::nullopt,
+                        actor ? std::optional(actor->email) : std::nullopt, action, std::move(before),
+                        std::move(after), clock_.now()});
 }
 
 }  // namespace sg::settings

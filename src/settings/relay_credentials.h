@@ -35,12 +35,20 @@ class RelayCredentials {
   virtual std::optional<RelayCredential> verify(std::string_view username, std::string_view password) = 0;
 };
 
+// The repositories a StoreRelayCredentials uses.
+struct RelayCredentialsStores {
+  store::RelayCredentialStore& relay_credentials;
+  store::TeamStore& teams;
+  store::AuditStore& audit;
+  store::Transactions& tx;
+};
+
 class StoreRelayCredentials : public RelayCredentials {
  public:
   static constexpr std::string_view kUsernamePrefix = "sgr_";
   static constexpr std::string_view kPasswordPrefix = "sgrp_";
 
-  StoreRelayCredentials(store::Store& store, Clock& clock) : store_(store), clock_(clock) {}
+  StoreRelayCredentials(RelayCredentialsStores stores, Clock& clock) : stores_(stores), clock_(clock) {}
 
   // Success for a team admin: the API asks before it reads a request body.
   Status may_manage(const Caller& caller) const;
@@ -63,7 +71,7 @@ class StoreRelayCredentials : public RelayCredentials {
   void audit(const std::string& team_id, const Caller* actor, const std::string& action,
              std::optional<std::string> before, std::optional<std::string> after);
 
-  store::Store& store_;
+  RelayCredentialsStores stores_;
   Clock& clock_;
 };
 

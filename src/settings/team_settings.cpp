@@ -54,9 +54,9 @@ Error connect_failure(const Error& e) {
 
 }  // namespace
 
-TeamSettings::TeamSettings(store::Store& store, SettingsCache& cache, marketo::Client& marketo, Clock& clock,
+TeamSettings::TeamSettings(TeamSettingsStores stores, SettingsCache& cache, marketo::Client& marketo, Clock& clock,
                            std::function<void(const std::string&)> connection_changed, bool allow_loopback)
-    : store_(store),
+    : stores_(stores),
       cache_(cache),
       marketo_(marketo),
       clock_(clock),
@@ -64,7 +64,7 @@ TeamSettings::TeamSettings(store::Store& store, SettingsCache& cache, marketo::C
       allow_loopback_(allow_loopback) {}
 
 store::UnsubscribeSettings TeamSettings::get(const Caller& caller) {
-  return store_.settings().get(caller.team_id);
+  return stores_.settings.get(caller.team_id);
 }
 
 Status TeamSettings::may_change(const Caller& caller) const {
@@ -79,17 +79,17 @@ Status TeamSettings::may_connect(const Caller& caller) const { return require_ad
 
 Result<store::UnsubscribeSettings> TeamSettings::change(const Caller& caller, const SettingsChange& change) {
   if (Status may = may_change(caller); !may) return may.error();
-  auto changed = store_.transaction([&]() -> Result<store::UnsubscribeSettings> {
-    auto before = store_.settings().get(caller.team_id);
+  auto changed = stores_.tx.transaction([&]() -> Result<store::UnsubscribeSettings> {
+    auto before = stores_.settings.get(caller.team_id);
     auto after = before;
     if (change.marketo_check_enabled) after.marketo_check_enabled = *change.marketo_check_enabled;
     if (change.on_check_unavailable) after.on_check_unavailable = *change.on_check_unavailable;
     if (after.marketo_check_enabled && !before.marketo_check_enabled &&
-        !store_.connections().get(caller.team_id)) {
+        !stores_.connections.get(caller.team_id)) {
       return Error::make(marketo::errc::not_connected,
                          "connect Marketo (PUT /api/v1/integrations/marketo) before enabling the check");
     }
-    store_.settings().put(caller.team_id, after, clock_.now());
+    stores_.settings.put(caller.team_id, after, clock_.now());
     if (settings_json(before) != settings_json(after))
       audit(caller, "settings.unsubscribe.updated", settings_json(before), settings_json(after));
     return after;
@@ -101,11 +101,11 @@ Result<store::UnsubscribeSettings> TeamSettings::change(const Caller& caller, co
 Result<store::UnsubscribeSettings> TeamSettings::set_mirror_authoritative(const Caller& caller, bool authoritative) {
   if (Status may = may_set_mirror(caller); !may) return may.error();
   store::UnsubscribeSettings after;
-  store_.transaction([&] {
-    after = store_.settings().get(caller.team_id);
+  stores_.tx.transaction([&] {
+    after = stores_.settings.get(caller.team_id);
     bool before = after.mirror_authoritative;
     after.mirror_authoritative = authoritative;
-    store_.settings().put(caller.team_id, after, clock_.now());
+    stores_.settings.put(caller.team_id, after, clock_.now());
     if (before != authoritative)
       audit(caller, "settings.mirror.updated", json::serialize(json::object{{"authoritative", before}}),
             json::serialize(json::object{{"authoritative", authoritative}}));
@@ -147,12 +147,12 @@ ConnectOutcome TeamSettings::connect(const Caller& caller, const ConnectionInput
     return {connect_failure(report.error()), std::move(report.checks)};
   }
   bool other_instance = true;
-  store_.transaction([&] {
-    auto before = store_.connections().get(caller.team_id);
+  stores_.tx.transaction([&] {
+    auto before = stores_.connections.get(caller.team_id);
     // New credentials for the same instance (a rotated secret) keep what was learned.
     other_instance = !before || instance_of(before->rest_endpoint) != instance_of(c.rest_endpoint);
-    store_.connections().put(caller.team_id, c);
-    if (other_instance) store_.marketo_sync().forget_instance(caller.team_id);
+    stores_.connections.put(caller.team_id, c);
+    if (other_instance) stores_.marketo_sync.forget_instance(caller.team_id);
     audit(caller, "integrations.marketo.connected",
           before ? std::optional(connection_json(view_of(*before))) : std::nullopt,
           connection_json(view_of(c)));
@@ -163,27 +163,27 @@ ConnectOutcome TeamSettings::connect(const Caller& caller, const ConnectionInput
 
 Result<ConnectionView> TeamSettings::connection(const Caller& caller) {
   if (Status may = require_admin(caller, "view the Marketo connection"); !may) return may.error();
-  auto c = store_.connections().get(caller.team_id);
+  auto c = stores_.connections.get(caller.team_id);
   if (!c) return Error::not_found("the team has no Marketo connection");
   ConnectionView view = view_of(*c);
-  view.sync = store_.marketo_sync().sync_state(caller.team_id);
+  view.sync = stores_.marketo_sync.sync_state(caller.team_id);
   if (view.sync.last_success_at)
     view.sync_lag_seconds =
         std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - *view.sync.last_success_at).count();
   view.usage = marketo_.usage({c->rest_endpoint, c->identity_endpoint, c->client_id, c->client_secret});
-  view.seed = store_.marketo_sync().seed_state(caller.team_id);
+  view.seed = stores_.marketo_sync.seed_state(caller.team_id);
   if (view.seed.instance != c->rest_endpoint) view.seed = {};
   return view;
 }
 
 Status TeamSettings::disconnect(const Caller& caller) {
   if (Status may = require_admin(caller, "disconnect Marketo"); !may) return may;
-  Status removed = store_.transaction([&]() -> Status {
-    auto before = store_.connections().get(caller.team_id);
+  Status removed = stores_.tx.transaction([&]() -> Status {
+    auto before = stores_.connections.get(caller.team_id);
     if (!before) return Error::not_found("the team has no Marketo connection");
-    if (store_.settings().get(caller.team_id).marketo_check_enabled)
+    if (stores_.settings.get(caller.team_id).marketo_check_enabled)
       return Error::make(errc::check_enabled, "turn the Marketo unsubscribe check off before disconnecting");
-    store_.connections().remove(caller.team_id);
+    stores_.connections.remove(caller.team_id);
     audit(caller, "integrations.marketo.disconnected", connection_json(view_of(*before)), std::nullopt);
     return Status::success();
   });
@@ -194,8 +194,8 @@ Status TeamSettings::disconnect(const Caller& caller) {
 
 void TeamSettings::audit(const Caller& caller, const std::string& action,
                          std::optional<std::string> before, std::optional<std::string> after) {
-  store_.audit().append({caller.team_id, caller.user_id, caller.email, action, std::move(before),
-                         std::move(after), clock_.now()});
+  stores_.audit.append({caller.team_id, caller.user_id, caller.email, action, std::move(before),
+                        std::move(after), clock_.now()});
 }
 
 }  // namespace sg::settings

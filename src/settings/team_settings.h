@@ -44,6 +44,15 @@ struct ConnectOutcome {
   std::vector<marketo::ConnectionCheck> checks;
 };
 
+// The repositories a TeamSettings uses.
+struct TeamSettingsStores {
+  store::SettingsStore& settings;
+  store::ConnectionStore& connections;
+  store::MarketoSyncStore& marketo_sync;
+  store::AuditStore& audit;
+  store::Transactions& tx;
+};
+
 class TeamSettings {
  public:
   // `connection_changed` is told the team id whenever its connection goes or points to
@@ -51,7 +60,7 @@ class TeamSettings {
   // for the same instance keep it);
   // `allow_loopback` admits http:// endpoints on loopback hosts (tests and demos);
   // `cache` forgets a team whose settings changed.
-  TeamSettings(store::Store& store, SettingsCache& cache, marketo::Client& marketo, Clock& clock,
+  TeamSettings(TeamSettingsStores stores, SettingsCache& cache, marketo::Client& marketo, Clock& clock,
                std::function<void(const std::string&)> connection_changed, bool allow_loopback = false);
 
   store::UnsubscribeSettings get(const Caller& caller);
@@ -85,7 +94,7 @@ class TeamSettings {
   void audit(const Caller& caller, const std::string& action, std::optional<std::string> before,
              std::optional<std::string> after);
 
-  store::Store& store_;
+  TeamSettingsStores stores_;
   SettingsCache& cache_;
   marketo::Client& marketo_;
   Clock& clock_;

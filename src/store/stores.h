@@ -233,25 +233,11 @@ class RelayCredentialStore {
   virtual bool remove(const std::string& id) = 0;
 };
 
-// All repositories of one database, plus atomic units of work across them.
-class Store {
+// Atomic units of work across the repositories of one database: what a service writing to
+// several of them at once takes beside them.
+class Transactions {
  public:
-  virtual ~Store() = default;
-  virtual TeamStore& teams() = 0;
-  virtual UserStore& users() = 0;
-  virtual SettingsStore& settings() = 0;
-  virtual ConnectionStore& connections() = 0;
-  virtual EmailStore& emails() = 0;
-  virtual IdempotencyStore& idempotency() = 0;
-  virtual AuditStore& audit() = 0;
-  virtual SuppressionStore& suppressions() = 0;
-  virtual CampaignStore& campaigns() = 0;
-  virtual MarketoSyncStore& marketo_sync() = 0;
-  virtual WebhookStore& webhooks() = 0;
-  virtual RelayCredentialStore& relay_credentials() = 0;
-  // Marketo's daily budget and rate window as every instance on the database spends them.
-  virtual marketo::BudgetLedger& marketo_budget() = 0;
-  virtual marketo::WindowLedger& marketo_windows() = 0;
+  virtual ~Transactions() = default;
   // Runs `work` atomically and returns what it returns: every write in it lands, or none
   // does (on exception).
   template <class Work>
@@ -269,6 +255,29 @@ class Store {
   // email, recording a delivery): they share one commit. `work` may run on another
   // thread; see Db::group_commit.
   virtual void group_commit(const std::function<void()>& work) = 0;
+
+ protected:
+  virtual void in_transaction(const std::function<void()>& work) = 0;
+};
+
+// All repositories of one database, plus atomic units of work across them.
+class Store : public Transactions {
+ public:
+  virtual TeamStore& teams() = 0;
+  virtual UserStore& users() = 0;
+  virtual SettingsStore& settings() = 0;
+  virtual ConnectionStore& connections() = 0;
+  virtual EmailStore& emails() = 0;
+  virtual IdempotencyStore& idempotency() = 0;
+  virtual AuditStore& audit() = 0;
+  virtual SuppressionStore& suppressions() = 0;
+  virtual CampaignStore& campaigns() = 0;
+  virtual MarketoSyncStore& marketo_sync() = 0;
+  virtual WebhookStore& webhooks() = 0;
+  virtual RelayCredentialStore& relay_credentials() = 0;
+  // Marketo's daily budget and rate window as every instance on the database spends them.
+  virtual marketo::BudgetLedger& marketo_budget() = 0;
+  virtual marketo::WindowLedger& marketo_windows() = 0;
   // True when the database answers a trivial query.
   virtual bool ping() = 0;
   // True when other instances may use the database at the same time: leases left in it
@@ -276,9 +285,6 @@ class Store {
   virtual bool shared() const = 0;
   // Which of the instances sharing the database runs the work only one may run.
   virtual Leadership& leadership() = 0;
-
- protected:
-  virtual void in_transaction(const std::function<void()>& work) = 0;
 };
 
 }  // namespace sg::store

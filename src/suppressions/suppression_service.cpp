@@ -116,7 +116,7 @@ Result<Page> SuppressionService::list(const Caller& caller, const std::string& s
   std::string after = cursor.empty() ? "" : crypto::base64url_decode(cursor);
   if (!cursor.empty() && after.empty()) return Error::invalid("cursor", "cursor is not one this server returned");
   Page page;
-  page.items = store_.suppressions().list(caller.team_id, search, after, limit + 1);
+  page.items = stores_.suppressions.list(caller.team_id, search, after, limit + 1);
   if (static_cast<int>(page.items.size()) > limit) {
     page.items.pop_back();
     page.next_cursor = crypto::base64url(page.items.back().email_key);
@@ -136,21 +136,21 @@ Result<std::pair<store::Suppression, bool>> SuppressionService::add(const Caller
   if (reason.size() > kMaxReason) return Error::invalid("reason", "reason must be at most 500 characters");
   TimePoint now = clock_.now();
   bool added = false;
-  store_.transaction([&] {
-    added = store_.suppressions().add(caller.team_id, address->original(), "manual", reason, caller.email, now);
+  stores_.tx.transaction([&] {
+    added = stores_.suppressions.add(caller.team_id, address->original(), "manual", reason, caller.email, now);
     if (!added) return;
-    store_.campaigns().stop_for_address(caller.team_id, address->key(), std::string(kSuppressedReason), now);
+    stores_.campaigns.stop_for_address(caller.team_id, address->key(), std::string(kSuppressedReason), now);
     audit(caller, "suppressions.added", json::serialize(json::object{{"email", address->original()}, {"reason", reason}}));
   });
-  return std::pair{*store_.suppressions().find(caller.team_id, address->key()), added};
+  return std::pair{*stores_.suppressions.find(caller.team_id, address->key()), added};
 }
 
 Status SuppressionService::remove(const Caller& caller, const std::string& email) {
   if (Status may = require_admin(caller, "remove from the suppression list"); !may) return may;
   std::string key = lowercase_ascii(email);
-  auto entry = store_.suppressions().find(caller.team_id, key);
+  auto entry = stores_.suppressions.find(caller.team_id, key);
   if (!entry) return Error::not_found(email + " is not on the suppression list");
-  if (store_.connections().get(caller.team_id)) {
+  if (stores_.connections.get(caller.team_id)) {
     auto marketo = marketo_.unsubscribed_among(caller.team_id, {key});
     if (!marketo)
       return Error::make(errc::unsubscribe_check_unavailable,
@@ -162,8 +162,8 @@ Status SuppressionService::remove(const Caller& caller, const std::string& email
       return still;
     }
   }
-  store_.transaction([&] {
-    store_.suppressions().remove(caller.team_id, key);
+  stores_.tx.transaction([&] {
+    stores_.suppressions.remove(caller.team_id, key);
     audit(caller, "suppressions.removed",
           json::serialize(json::object{{"email", entry->email}, {"source", entry->source}, {"reason", entry->reason}}));
   });
@@ -185,7 +185,7 @@ Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::i
   int64_t line = 1;
   std::vector<NumberedRow> chunk;
   auto flush = [&] {
-    store_.transaction([&] { add_rows(store_.suppressions(), caller, cols, chunk, now, report); });
+    stores_.tx.transaction([&] { add_rows(stores_.suppressions, caller, cols, chunk, now, report); });
     chunk.clear();
     if (progress) progress(position(csv));
   };
@@ -198,8 +198,8 @@ Result<ImportReport> SuppressionService::import_csv(const Caller& caller, std::i
   }
   if (!chunk.empty()) flush();
   report.rows = report.added + report.already_listed + report.invalid_count;
-  store_.transaction([&] {
-    store_.campaigns().stop_suppressed(caller.team_id, now);
+  stores_.tx.transaction([&] {
+    stores_.campaigns.stop_suppressed(caller.team_id, now);
     audit(caller, "suppressions.imported",
           json::serialize(json::object{{"rows", report.rows}, {"added", report.added},
                                        {"already_listed", report.already_listed}, {"invalid", report.invalid_count}}));
@@ -212,7 +212,7 @@ Status SuppressionService::export_csv(const Caller& caller, std::ostream& out) {
   write_csv_record(out, {"email", "source", "reason", "created_by", "created_at"});
   std::string after;
   while (true) {
-    auto page = store_.suppressions().list(caller.team_id, "", after, 1000);
+    auto page = stores_.suppressions.list(caller.team_id, "", after, 1000);
     for (const auto& s : page)
       write_csv_record(out, {s.email, s.source, s.reason, s.created_by.value_or(""), format_rfc3339(s.created_at)});
     if (page.size() < 1000) return Status::success();
@@ -221,8 +221,8 @@ Status SuppressionService::export_csv(const Caller& caller, std::ostream& out) {
 }
 
 void SuppressionService::audit(const Caller& caller, const std::string& action, const std::string& detail_json) {
-  store_.audit().append({caller.team_id, caller.user_id.empty() ? std::nullopt : std::optional(caller.user_id),
-                         caller.email, action, std::nullopt, detail_json, clock_.now()});
+  stores_.audit.append({caller.team_id, caller.user_id.empty() ? std::nullopt : std::optional(caller.user_id),
+                        caller.email, action, std::nullopt, detail_json, clock_.now()});
 }
 
 }  // namespace sg::suppressions

@@ -38,11 +38,20 @@ struct ImportReport {
   int64_t invalid_count = 0;
 };
 
+// The repositories a SuppressionService uses.
+struct SuppressionServiceStores {
+  store::SuppressionStore& suppressions;
+  store::CampaignStore& campaigns;
+  store::ConnectionStore& connections;
+  store::AuditStore& audit;
+  store::Transactions& tx;
+};
+
 class SuppressionService {
  public:
   // `marketo` answers whether Marketo still reports an address unsubscribed.
-  SuppressionService(store::Store& store, gate::SuppressionSource& marketo, Clock& clock)
-      : store_(store), marketo_(marketo), clock_(clock) {}
+  SuppressionService(SuppressionServiceStores stores, gate::SuppressionSource& marketo, Clock& clock)
+      : stores_(stores), marketo_(marketo), clock_(clock) {}
 
   // An empty cursor is the first page; no limit is the default page size. Errors:
   // invalid_request (limit outside 1..500, a cursor this service did not return).
@@ -65,7 +74,7 @@ class SuppressionService {
  private:
   void audit(const Caller& caller, const std::string& action, const std::string& detail_json);
 
-  store::Store& store_;
+  SuppressionServiceStores stores_;
   gate::SuppressionSource& marketo_;
   Clock& clock_;
 };

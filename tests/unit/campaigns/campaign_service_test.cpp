@@ -63,7 +63,8 @@ class CampaignServiceTest : public sending::test::SendingTest {
     return store->campaigns().enrollments(campaign_id).size();
   }
 
-  CampaignService service{*store, gate, clock, metrics, sending::SendOptions{}};
+  CampaignService service{{store->campaigns(), store->emails(), store->settings(), store->audit(), *store},
+                          gate, clock, metrics, sending::SendOptions{}};
 };
 
 // --- create ---

@@ -91,7 +91,9 @@ class MarketoSyncTest : public MarketoHarness {
     return out;
   }
 
-  MarketoSync sync{*store, client, clock, SyncOptions{}};
+  MarketoSyncStores stores() { return {store->connections(), store->marketo_sync()}; }
+
+  MarketoSync sync{stores(), client, clock, SyncOptions{}};
 };
 
 // --- the activity feed ---
@@ -147,7 +149,7 @@ TEST_F(MarketoSyncTest, OnlyTheLeadingInstanceReadsTheFeedAndWritesBack) {
   http.script("nextPageToken=PT0", {ok(activities_json("", "PT1", false))});
   http.script(paths::kLeadsPath, {ok(success_json(R"({"id":501,"status":"updated"})"))});
   Follower follower;
-  MarketoSync other{*store, client, clock, SyncOptions{.leadership = &follower}};
+  MarketoSync other{stores(), client, clock, SyncOptions{.leadership = &follower}};
   other.run_once();
   EXPECT_TRUE(http.requests_to(paths::kPagingTokenPath).empty());
   EXPECT_TRUE(http.requests_to(paths::kLeadsPath).empty());
@@ -167,7 +169,7 @@ TEST_F(MarketoSyncTest, ANudgeOrAForgetHeardByAFollowerReachesTheLeader) {
   http.script(paths::kActivityTypesPath, {ok(types_json())});
   http.script(paths::kActivitiesPath, {ok(activities_json("", "PT0", false))});
   Follower follower;
-  MarketoSync other{*store, client, clock, SyncOptions{.leadership = &follower}};
+  MarketoSync other{stores(), client, clock, SyncOptions{.leadership = &follower}};
   sync.run_once();
   clock.advance(Millis(30000));
   sync.run_once();
@@ -194,7 +196,7 @@ TEST_F(MarketoSyncTest, AnInstanceElectedAgainConfirmsWhatItKeptFromItsEarlierTe
   http.script(paths::kActivitiesPath, {ok(activities_json("", "PT0", false))});
   Follower follower;
   follower.leads = true;
-  MarketoSync other{*store, client, clock, SyncOptions{.leadership = &follower}};
+  MarketoSync other{stores(), client, clock, SyncOptions{.leadership = &follower}};
   other.run_once();
   follower.leads = false;
   other.run_once();
@@ -233,7 +235,7 @@ TEST_F(MarketoSyncTest, ALaterRunContinuesFromTheKeptTokenWithTheConfirmedTypes)
 TEST_F(MarketoSyncTest, TheFeedPositionSurvivesARestart) {
   script_feed();
   sync.run_once();
-  MarketoSync restarted{*store, client, clock, SyncOptions{}};
+  MarketoSync restarted{stores(), client, clock, SyncOptions{}};
   http.script("nextPageToken=PT2", {ok(activities_json("", "PT3", false))});
   restarted.run_once();
   EXPECT_EQ(1u, http.requests_to(paths::kPagingTokenPath).size());
@@ -423,7 +425,7 @@ TEST_F(MarketoSyncTest, ARelabelledUnsubscribedFieldIsMatchedByItsId) {
 }
 
 TEST_F(MarketoSyncTest, ForASeededMirrorNewLeadsAndChangedAddressesAreLookedUp) {
-  MarketoSync seeded{*store, client, clock, SyncOptions{.follow_new_addresses = true}};
+  MarketoSync seeded{stores(), client, clock, SyncOptions{.follow_new_addresses = true}};
   http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"PT0"})")});
   http.script(paths::kActivityTypesPath, {ok(types_json())});
   http.script("nextPageToken=PT0", {ok(activities_json(activity_json(1, 601, 12, "") + "," +
@@ -669,7 +671,7 @@ TEST_F(MarketoSyncTest, TheFeedIsReadAgainFromThePreviousRereadForActivitiesComm
 }
 
 TEST_F(MarketoSyncTest, OneRunReadsAtMostMaxPagesPerTeam) {
-  MarketoSync limited{*store, client, clock, SyncOptions{Millis(30000), 2}};
+  MarketoSync limited{stores(), client, clock, SyncOptions{Millis(30000), 2}};
   http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"P0"})")});
   http.script(paths::kActivityTypesPath, {ok(types_json())});
   http.script("nextPageToken=P0", {ok(activities_json("", "P1", true))});
@@ -683,7 +685,7 @@ TEST_F(MarketoSyncTest, OneRunReadsAtMostMaxPagesPerTeam) {
 TEST_F(MarketoSyncTest, AFeedBehindABacklogIsNotMovedBackByTheReread) {
   // Given a backlog longer than one pass reads, then the due re-read waits until the feed
   // has read to its end: going back would skip the unread pages, or read them forever.
-  MarketoSync limited{*store, client, clock, SyncOptions{Millis(30000), 1}};
+  MarketoSync limited{stores(), client, clock, SyncOptions{Millis(30000), 1}};
   http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"P0"})")});
   http.script(paths::kActivityTypesPath, {ok(types_json())});
   http.script("nextPageToken=P0", {ok(activities_json("", "P1", false))});
@@ -711,7 +713,7 @@ TEST_F(MarketoSyncTest, AFeedBehindABacklogIsNotMovedBackByTheReread) {
 TEST_F(MarketoSyncTest, APassStoppedByThePageLimitIsReadAgainAtTheInterval) {
   // Given every page says more follow, then the feed keeps the base interval (a backlog is
   // not a quiet feed), and the mirror is not confirmed.
-  MarketoSync limited{*store, client, clock, SyncOptions{Millis(30000), 1}};
+  MarketoSync limited{stores(), client, clock, SyncOptions{Millis(30000), 1}};
   http.script(paths::kPagingTokenPath, {ok(R"({"requestId":"1","success":true,"nextPageToken":"P0"})")});
   http.script(paths::kActivityTypesPath, {ok(types_json())});
   http.script(paths::kActivitiesPath, {ok(activities_json("", "P0", true))});

@@ -59,7 +59,9 @@ class MirrorSeedTest : public MarketoHarness {
     o.max_empty_windows = 2;
     return o;
   }();
-  MirrorSeed seed{*store, client, clock, options};
+  MirrorSeedStores stores() { return {store->connections(), store->marketo_sync()}; }
+
+  MirrorSeed seed{stores(), client, clock, options};
 };
 
 TEST_F(MirrorSeedTest, TheFirstStepStartsAnExportOfTheLastThirtyOneDaysAndWaits) {
@@ -133,7 +135,7 @@ TEST_F(MirrorSeedTest, AFailedExportIsShownThenTheSameWindowIsExportedAgainAfter
 TEST_F(MirrorSeedTest, AJobNeverCompletedIsGivenUpAfterItsPolls) {
   exports.status["ex-1"] = "Queued";
   options.max_polls = 3;
-  MirrorSeed patient{*store, client, clock, options};
+  MirrorSeed patient{stores(), client, clock, options};
   patient.step(caller.team_id);
   for (int i = 0; i < 3; ++i) {
     clock.advance(options.poll_interval);
@@ -146,7 +148,7 @@ TEST_F(MirrorSeedTest, AJobNeverCompletedIsGivenUpAfterItsPolls) {
 TEST_F(MirrorSeedTest, ARestartResumesTheJobItWasWaitingOn) {
   exports.status["ex-1"] = "Processing";
   seed.step(caller.team_id);
-  MirrorSeed restarted{*store, client, clock, options};
+  MirrorSeed restarted{stores(), client, clock, options};
   clock.advance(options.poll_interval);
   restarted.step(caller.team_id);
   EXPECT_EQ(1u, exports.created.size()) << "no second export of the same window";

@@ -40,7 +40,11 @@ class BulkSendTest : public SendingTest {
     EXPECT_EQ(0, wakes);
   }
 
-  BulkSendService service{*store, gate, clock, metrics, SendOptions{}, [this] { ++wakes; }};
+  BulkSendServiceStores bulk_stores() {
+    return {store->emails(), store->idempotency(), store->settings(), store->audit(), *store};
+  }
+
+  BulkSendService service{bulk_stores(), gate, clock, metrics, SendOptions{}, [this] { ++wakes; }};
 };
 
 TEST_F(BulkSendTest, SelectAndSendQueuesOnePersonalizedEmailPerPerson) {
@@ -356,7 +360,7 @@ TEST_F(BulkSendTest, KeysArePerUser) {
 }
 
 TEST_F(BulkSendTest, BulkAndSingleSendKeysDoNotCollide) {
-  SendService single{*store, settings_cache, gate, clock, metrics, SendOptions{}, [] {}};
+  SendService single{send_stores(), settings_cache, gate, clock, metrics, SendOptions{}, [] {}};
   auto one = request({"ann@x.com"});
   one.idempotency_key = "shared";
   ASSERT_TRUE(single.send(caller, one));
@@ -369,7 +373,7 @@ TEST_F(BulkSendTest, BulkAndSingleSendKeysDoNotCollide) {
 
 TEST_F(BulkSendTest, ASingleSendKeyThatLooksPrefixedDoesNotCollideWithABulkKey) {
   // Given a single send whose own key happens to be "bulk:k1",
-  SendService single{*store, settings_cache, gate, clock, metrics, SendOptions{}, [] {}};
+  SendService single{send_stores(), settings_cache, gate, clock, metrics, SendOptions{}, [] {}};
   auto one = request({"ann@x.com"});
   one.idempotency_key = "bulk:k1";
   ASSERT_TRUE(single.send(caller, one));
@@ -433,7 +437,7 @@ TEST_F(BulkSendTest, DeepNestingIsRefusedNamingTheFieldAndTheLimit) {
 TEST_F(BulkSendTest, RefusesARequestWhoseEmailsTogetherPassTheRenderedTotalLimit) {
   SendOptions small;
   small.max_bulk_rendered_bytes = 100;
-  BulkSendService limited{*store, gate, clock, metrics, small, [this] { ++wakes; }};
+  BulkSendService limited{bulk_stores(), gate, clock, metrics, small, [this] { ++wakes; }};
   // Each email here is "Hi X" + "Hello X" + "<p>Hello X</p>": 25 bytes with a 1-letter name.
   std::vector<BulkRecipient> people;
   for (char c = 'a'; c <= 'e'; ++c) people.push_back(person(std::string(1, c) + "@x.com", std::string(1, c)));

@@ -27,8 +27,8 @@ class OutboxTest : public SendingTest {
   }
   store::EmailRecord email(const std::string& id) { return *store->emails().find(caller.team_id, id); }
 
-  SendService service{*store, settings_cache, gate, clock, metrics, SendOptions{}, [] {}};
-  OutboxWorker outbox{*store, gate, transport, tokens, clock, metrics, options()};
+  SendService service{send_stores(), settings_cache, gate, clock, metrics, SendOptions{}, [] {}};
+  OutboxWorker outbox{outbox_stores(), gate, transport, tokens, clock, metrics, options()};
 };
 
 TEST_F(OutboxTest, DeliversEachRecipientWithItsOwnUnsubscribeLink) {
@@ -82,7 +82,7 @@ class SlowTransport final : public mail::Transport {
 class SlowOutboxTest : public OutboxTest {
  protected:
   SlowTransport slow{transport, clock};
-  OutboxWorker slow_outbox{*store, gate, slow, tokens, clock, metrics, options()};
+  OutboxWorker slow_outbox{outbox_stores(), gate, slow, tokens, clock, metrics, options()};
 };
 
 TEST_F(SlowOutboxTest, ASlowBatchIsReCheckedOncePerWindowNeverPerEmail) {
@@ -140,7 +140,7 @@ class LeasedOutboxTest : public OutboxTest {
     return store->emails().claim_due(clock.now(), Millis(3000), 10, "cl_another");
   }
   SlowTransport slow{transport, clock};
-  OutboxWorker slow_outbox{*store, gate, slow, tokens, clock, metrics, short_lease()};
+  OutboxWorker slow_outbox{outbox_stores(), gate, slow, tokens, clock, metrics, short_lease()};
 };
 
 TEST_F(LeasedOutboxTest, ABatchOutlastingItsLeaseKeepsItsEmailsWhileItsWorkerLives) {

@@ -7,7 +7,7 @@ namespace {
 
 class SendServiceTest : public SendingTest {
  protected:
-  SendService service{*store, settings_cache, gate, clock, metrics, SendOptions{}, [this] { ++wakes; }};
+  SendService service{send_stores(), settings_cache, gate, clock, metrics, SendOptions{}, [this] { ++wakes; }};
 };
 
 TEST_F(SendServiceTest, QueuesAnAllowedEmailAndWakesTheOutbox) {

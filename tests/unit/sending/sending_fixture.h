@@ -24,6 +24,10 @@ class SendingTest : public ::testing::Test {
     store->settings().put(team.id, {true, FailPolicy::Block}, clock.now());
   }
 
+  // The repositories each service under test is given.
+  SendServiceStores send_stores() { return {store->emails(), store->idempotency(), store->audit(), *store}; }
+  OutboxWorkerStores outbox_stores() { return {store->emails(), store->settings(), store->audit(), *store}; }
+
   SendRequest request(std::vector<std::string> to) {
     SendRequest r;
     r.to = std::move(to);

@@ -47,11 +47,11 @@ class SmtpIntakeTest : public SendingTest {
     return o;
   }
 
-  settings::Accounts accounts{*store, clock};
+  settings::Accounts accounts{{store->users(), store->teams(), *store}, clock};
   sg::test::FakeRelayCredentials relays;
-  SendService service{*store, settings_cache, gate, clock, metrics, SendOptions{}, [this] { ++wakes; }};
-  SmtpIntake intake{*store, accounts, relays, service, clock, "sg.example"};
-  OutboxWorker outbox{*store, gate, transport, tokens, clock, metrics, outbox_options()};
+  SendService service{send_stores(), settings_cache, gate, clock, metrics, SendOptions{}, [this] { ++wakes; }};
+  SmtpIntake intake{store->users(), accounts, relays, service, clock, "sg.example"};
+  OutboxWorker outbox{outbox_stores(), gate, transport, tokens, clock, metrics, outbox_options()};
   std::string ann_token, bob_token, bob_id, carol_token;
 };
 
@@ -258,7 +258,8 @@ TEST_F(SmtpIntakeTest, AMessageAcceptedIsDeliveredByTheNextProcessAfterACrash) {
   std::string stored = *store->emails().submitted_message(*id);
   // Given: the process died right after the 250; a new one opens the same database.
   auto reopened = db_file.open(key);
-  OutboxWorker next{*reopened, gate, transport, tokens, clock, metrics, outbox_options()};
+  OutboxWorker next{{reopened->emails(), reopened->settings(), reopened->audit(), *reopened},
+                    gate, transport, tokens, clock, metrics, outbox_options()};
   EXPECT_EQ(1, next.run_once());
   EXPECT_EQ(EmailStatus::Sent, reopened->emails().find(caller.team_id, *id)->status);
   ASSERT_EQ(3u, transport.sent.size());

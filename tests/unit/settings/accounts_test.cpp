@@ -22,7 +22,8 @@ const std::string kPassword = "correct horse battery";
 
 class AccountsTest : public ::testing::Test {
  protected:
-  AccountsTest() { accounts = std::make_unique<Accounts>(*store, clock, Millis(hours(1))); }
+  AccountsTest() { accounts = std::make_unique<Accounts>(stores(), clock, Millis(hours(1))); }
+  AccountsStores stores() { return {store->users(), store->teams(), *store}; }
 
   CreatedUser created(NewUser user) {
     auto u = accounts->add_user(user);
@@ -493,7 +494,7 @@ TEST_F(TeamAdminTest, TheOperatorListsAndRevokesTokensByAddressAndId) {
 // Another process on the same database (the command line, another instance): its changes
 // reach this one's cached callers only when they expire.
 TEST_F(TeamAdminTest, ATokenRevokedElsewhereIsRefusedOnceItsCachedCallerExpires) {
-  Accounts elsewhere(*store, clock);
+  Accounts elsewhere(stores(), clock);
   auto listed = elsewhere.tokens("bob@acme.com");
   ASSERT_TRUE(listed);
   ASSERT_TRUE(elsewhere.revoke_token((*listed)[0].id));
@@ -503,7 +504,7 @@ TEST_F(TeamAdminTest, ATokenRevokedElsewhereIsRefusedOnceItsCachedCallerExpires)
 }
 
 TEST_F(TeamAdminTest, ARoleChangedOrUserRemovedElsewhereIsSeenOnceTheCachedCallerExpires) {
-  Accounts elsewhere(*store, clock);
+  Accounts elsewhere(stores(), clock);
   ASSERT_TRUE(elsewhere.set_role("bob@acme.com", Role::Admin));
   EXPECT_FALSE(accounts->authenticate(bob_created.api_token)->admin);
   clock.advance(kCallerCacheTtl);

@@ -26,7 +26,9 @@ class WebhooksTest : public ::testing::Test {
       heard.push_back(team + " " + key + (unsubscribed ? " true" : " false"));
     };
     hooks.called = [this](const std::string& team) { called.push_back(team); };
-    webhooks = std::make_unique<MarketoWebhooks>(*store, clock, hooks);
+    webhooks = std::make_unique<MarketoWebhooks>(
+        MarketoWebhooksStores{store->webhooks(), store->connections(), store->marketo_sync(), store->audit(), *store},
+        clock, hooks);
   }
 
   NewWebhook create(const Caller& c) {

@@ -33,7 +33,7 @@ class RelayCredentialsTest : public ::testing::Test {
   crypto::SecretKey key = crypto::SecretKey::from_bytes({});
   std::unique_ptr<store::Store> store = db_file.open(key);
   test::FakeClock clock;
-  StoreRelayCredentials relay{*store, clock};
+  StoreRelayCredentials relay{{store->relay_credentials(), store->teams(), store->audit(), *store}, clock};
   std::vector<Caller> admins;
   Caller user;
 };

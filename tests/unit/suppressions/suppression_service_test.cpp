@@ -67,7 +67,8 @@ class SuppressionServiceTest : public sending::test::SendingTest {
   }
 
   Caller member{"us_2", caller.team_id, "bob@acme.com", false};
-  SuppressionService service{*store, marketo, clock};
+  SuppressionService service{
+      {store->suppressions(), store->campaigns(), store->connections(), store->audit(), *store}, marketo, clock};
   int campaigns_ = 0;
 };
 
