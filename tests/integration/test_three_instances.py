@@ -1,7 +1,10 @@
 """Three Sendguard instances on one PostgreSQL: a group send whose instance is killed
-mid-delivery is finished by the other two, campaign steps fire once with three schedulers
-running, and the Marketo feed is followed by one instance at a time."""
+mid-delivery is finished by the other two, campaign steps fire once with three instances
+running and go on when the leading one dies, and the Marketo feed is followed by one
+instance at a time."""
 import re
+
+from sendguard import Client
 
 from test_bulk_sends import FAST_MARKETO, metric, received, sink_count, wait_settled
 from test_campaigns import create_campaign, deliveries, enroll, settled, wait_enrollments
@@ -76,16 +79,46 @@ def test_campaign_steps_fire_once_with_three_schedulers(make_server, postgres, t
     assert got == sorted((e, s) for e, _ in people for s in ("One", "Two")), "each step once to each person"
 
 
+def leading(instances, reads=1):
+    """The one instance that reads the Marketo feed, once `reads` pages were read: the leader."""
+    wait_until(lambda: sum(feed_reads(s) for s in instances) >= reads, 30, f"{reads} reads of the feed")
+    readers = [s for s in instances if feed_reads(s) > 0]
+    assert len(readers) == 1, [feed_reads(s) for s in instances]
+    return readers[0]
+
+
+def test_campaign_steps_go_on_when_the_leading_instance_dies(make_server, postgres, tmp_path, sim, sink):
+    # Only the leader runs the campaign scheduler: once it dies, the new leader sends the steps.
+    sim.config(rate_limit_calls=100000)
+    instances = three_instances(make_server, postgres, tmp_path,
+                                {**FAST_MARKETO, "SENDGUARD_MIRROR_INTERVAL": "1", "SENDGUARD_MIRROR_MAX_BACKOFF": "1"})
+    token = instances[0].add_user("Acme", "admin@acme.com", "admin").token
+    Client(instances[0].url, token).enable_check(sim)
+    leader = leading(instances)
+    leader.kill()
+    survivor = next(s for s in instances if s is not leader)
+    admin = Client(survivor.url, token)
+    people = [(f"d{i:02d}@prospects.example", f"P{i}") for i in range(10)]
+    sim.add_leads([{"email": e} for e, _ in people])
+    steps = [{"delay_seconds": 0, "subject": "One", "text": "Hi {{first_name}}, one."},
+             {"delay_seconds": 1, "subject": "Two", "text": "Hi {{first_name}}, two."}]
+    campaign = create_campaign(admin, steps)
+
+    enroll(admin, campaign["id"], people)
+    wait_enrollments(admin, campaign["id"], settled, timeout=60)
+    sink.wait_for(2 * len(people), timeout=30)
+    wait_settled(survivor, timeout=30)
+
+    got = sorted((r, s) for r, s, _, _ in deliveries(sink))
+    assert got == sorted((e, s) for e, _ in people for s in ("One", "Two")), "each step once to each person"
+
+
 def test_the_feed_is_followed_by_one_instance_and_taken_over_when_it_dies(make_server, postgres, tmp_path, sim):
     instances = three_instances(make_server, postgres, tmp_path,
                                 {"SENDGUARD_MIRROR_INTERVAL": "1", "SENDGUARD_MIRROR_MAX_BACKOFF": "1"})
     admin = instances[0].add_user("Acme", "admin@acme.com", "admin")
     admin.enable_check(sim)
-    wait_until(lambda: sum(feed_reads(s) for s in instances) >= 3, 30, "three reads of the feed")
-    readers = [s for s in instances if feed_reads(s) > 0]
-    assert len(readers) == 1, [feed_reads(s) for s in instances]
-
-    leader = readers[0]
+    leader = leading(instances, reads=3)
     leader.kill()
     survivors = [s for s in instances if s is not leader]
     before = {id(s): feed_reads(s) for s in survivors}
