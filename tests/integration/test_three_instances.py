@@ -59,24 +59,30 @@ def test_two_instances_finish_a_group_send_whose_instance_was_killed(make_server
     assert metric(others[1], "sendguard_emails", '{status="suppressed"}') == len(gone)
 
 
+TWO_STEPS = [{"delay_seconds": 0, "subject": "One", "text": "Hi {{first_name}}, one."},
+             {"delay_seconds": 1, "subject": "Two", "text": "Hi {{first_name}}, two."}]
+
+
+def run_two_steps(sim, sink, admin, instance, people, timeout):
+    """Enrols `people` in a two-step campaign through `admin` and checks that each person got
+    each step exactly once; `instance` is one still running, whose view of the outbox is waited on."""
+    sim.add_leads([{"email": e} for e, _ in people])
+    campaign = create_campaign(admin, TWO_STEPS)
+    enroll(admin, campaign["id"], people)
+    wait_enrollments(admin, campaign["id"], settled, timeout=timeout)
+    sink.wait_for(2 * len(people), timeout=30)
+    wait_settled(instance, timeout=30)
+    got = sorted((r, s) for r, s, _, _ in deliveries(sink))
+    assert got == sorted((e, s) for e, _ in people for s in ("One", "Two")), "each step once to each person"
+
+
 def test_campaign_steps_fire_once_with_three_schedulers(make_server, postgres, tmp_path, sim, sink):
     sim.config(rate_limit_calls=100000)
     instances = three_instances(make_server, postgres, tmp_path, FAST_MARKETO)
     admin = instances[0].add_user("Acme", "admin@acme.com", "admin")
-    people = [(f"c{i:02d}@prospects.example", f"P{i}") for i in range(20)]
-    sim.add_leads([{"email": e} for e, _ in people])
     admin.enable_check(sim)
-    steps = [{"delay_seconds": 0, "subject": "One", "text": "Hi {{first_name}}, one."},
-             {"delay_seconds": 1, "subject": "Two", "text": "Hi {{first_name}}, two."}]
-    campaign = create_campaign(admin, steps)
-
-    enroll(admin, campaign["id"], people)
-    wait_enrollments(admin, campaign["id"], settled, timeout=45)
-    sink.wait_for(2 * len(people), timeout=30)
-    wait_settled(instances[1], timeout=30)
-
-    got = sorted((r, s) for r, s, _, _ in deliveries(sink))
-    assert got == sorted((e, s) for e, _ in people for s in ("One", "Two")), "each step once to each person"
+    people = [(f"c{i:02d}@prospects.example", f"P{i}") for i in range(20)]
+    run_two_steps(sim, sink, admin, instances[1], people, timeout=45)
 
 
 def leading(instances, reads=1):
@@ -97,20 +103,8 @@ def test_campaign_steps_go_on_when_the_leading_instance_dies(make_server, postgr
     leader = leading(instances)
     leader.kill()
     survivor = next(s for s in instances if s is not leader)
-    admin = Client(survivor.url, token)
     people = [(f"d{i:02d}@prospects.example", f"P{i}") for i in range(10)]
-    sim.add_leads([{"email": e} for e, _ in people])
-    steps = [{"delay_seconds": 0, "subject": "One", "text": "Hi {{first_name}}, one."},
-             {"delay_seconds": 1, "subject": "Two", "text": "Hi {{first_name}}, two."}]
-    campaign = create_campaign(admin, steps)
-
-    enroll(admin, campaign["id"], people)
-    wait_enrollments(admin, campaign["id"], settled, timeout=60)
-    sink.wait_for(2 * len(people), timeout=30)
-    wait_settled(survivor, timeout=30)
-
-    got = sorted((r, s) for r, s, _, _ in deliveries(sink))
-    assert got == sorted((e, s) for e, _ in people for s in ("One", "Two")), "each step once to each person"
+    run_two_steps(sim, sink, Client(survivor.url, token), survivor, people, timeout=60)
 
 
 def test_the_feed_is_followed_by_one_instance_and_taken_over_when_it_dies(make_server, postgres, tmp_path, sim):
