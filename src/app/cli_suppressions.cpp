@@ -34,10 +34,7 @@ int with_team(const CommonOptions& common, const Args& args, Work work) {
   auto team = store.teams().find_by_name(args.team);
   if (!team) return fail("no team named '" + args.team + "'");
   NoMarketo no_marketo;
-  suppressions::SuppressionService service(
-      suppressions::SuppressionServiceStores{store.suppressions(), store.campaigns(), store.connections(),
-                                             store.audit(), store},
-      no_marketo, (*rt)->clock);
+  suppressions::SuppressionService service(suppression_stores(store), no_marketo, (*rt)->clock);
   return work(service, Caller{"", team->id, args.actor, true});
 }
 

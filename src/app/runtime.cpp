@@ -9,6 +9,10 @@
 #include "store/open_store.h"
 
 namespace sg::app {
+
+suppressions::SuppressionServiceStores suppression_stores(store::Store& store) {
+  return {store.suppressions(), store.campaigns(), store.connections(), store.audit(), store};
+}
 namespace {
 
 std::string host_of(const std::string& url) {
@@ -153,9 +157,7 @@ void Runtime::build_services() {
       [c = campaigns_.get()](int limit) { return c->run_due_steps(limit); }, [o = outbox_.get()] { o->wake(); },
       store.leadership());
   suppressions_ = std::make_unique<suppressions::SuppressionService>(
-      suppressions::SuppressionServiceStores{store.suppressions(), store.campaigns(), store.connections(),
-                                             store.audit(), store},
-      *bounded_marketo_, clock);
+      suppression_stores(store), *bounded_marketo_, clock);
   one_click_ = std::make_unique<sending::OneClickUnsubscribe>(
       sending::OneClickUnsubscribeStores{store.suppressions(), store.campaigns(), store.connections(),
                                          store.marketo_sync(), store},

@@ -34,6 +34,7 @@
 #include "smtp/smtp_server.h"
 #include "stats/dashboard_service.h"
 #include "suppressions/local_list_source.h"
+#include "suppressions/suppression_service.h"
 #include "store/stores.h"
 
 namespace sg::app {
@@ -48,6 +49,9 @@ struct StoreRuntime {
   std::unique_ptr<settings::Accounts> accounts;
   std::unique_ptr<settings::StoreRelayCredentials> relay_credentials;
 };
+
+// The repositories of the suppression list's service, for the server and the CLI.
+suppressions::SuppressionServiceStores suppression_stores(store::Store& store);
 
 class Runtime {
  public:

@@ -167,18 +167,17 @@ Millis RateLimiter::wait_for_release(std::unique_lock<std::mutex>& lock, Instanc
   return std::max(Millis{1}, std::chrono::ceil<Millis>(std::chrono::steady_clock::now() - before));
 }
 
-void RateLimiter::pause(const std::string& key, Millis duration) {
-  if (shared_) return shared_->pause_until(key, clock_.now() + duration, false);
-  std::shared_ptr<Instance> inst = instance(key);
-  std::lock_guard lock(inst->mu);
-  inst->window.pause_until(clock_.now() + duration);
-}
+void RateLimiter::pause(const std::string& key, Millis duration) { stop_starts(key, duration, false); }
 
-void RateLimiter::hold_back(const std::string& key, Millis duration) {
-  if (shared_) return shared_->pause_until(key, clock_.now() + duration, true);
+void RateLimiter::hold_back(const std::string& key, Millis duration) { stop_starts(key, duration, true); }
+
+void RateLimiter::stop_starts(const std::string& key, Millis duration, bool hold) {
+  const TimePoint until = clock_.now() + duration;
+  if (shared_) return shared_->pause_until(key, until, hold);
   std::shared_ptr<Instance> inst = instance(key);
   std::lock_guard lock(inst->mu);
-  inst->window.hold_until(clock_.now() + duration);
+  if (hold) inst->window.hold_until(until);
+  else inst->window.pause_until(until);
 }
 
 }  // namespace sg::marketo

@@ -100,6 +100,8 @@ class RateLimiter {
   void hold_back(const std::string& instance, Millis duration);
 
  private:
+  // What pause (hold = false) and hold_back (hold = true) share.
+  void stop_starts(const std::string& instance, Millis duration, bool hold);
   // One try at starting a call: nullopt `wait` when it started.
   struct Attempt {
     std::optional<Millis> wait;
