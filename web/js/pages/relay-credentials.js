@@ -2,9 +2,9 @@
 // logins with which Salesforce Email Relay (or another system) sends as any member through
 // Sendguard's relay. Create one (its username and password are shown once, with the
 // settings to enter in Salesforce) and revoke one, after confirming.
-import { h, field, notice, timeEl, clear, breadcrumb } from '../dom.js';
-import { get, post, del } from '../api.js';
-import { sentence } from '../words.js';
+import { h, notice, breadcrumb } from '../dom.js';
+import { get } from '../api.js';
+import { namedSecretsPanel } from '../named-secrets.js';
 import { copyBlock } from '../copy.js';
 import { LEVELS } from './settings.js';
 
@@ -24,87 +24,27 @@ export async function render(ctx) {
 }
 
 function credentialsPanel(smtp) {
-  const panel = h('section', { class: 'panel', 'aria-labelledby': 'relay-title' });
-  const list = h('div', {});
-  const status = h('div', { class: 'form-status' });
-  const name = field({ label: 'Name', control: h('input', { type: 'text', name: 'relay_name', autocomplete: 'off', maxlength: '100' }),
-    hint: 'What it is for, e.g. "Salesforce".' });
-  const create = h('button', { type: 'submit', class: 'button-primary' }, 'Create relay credential');
-
-  async function load() {
-    try {
-      const { relay_credentials: credentials } = await get('/relay-credentials');
-      clear(list, credentials.length === 0
-        ? h('p', { 'data-testid': 'no-relay-credentials' }, 'Your team has no relay credentials.')
-        : h('table', { class: 'table', 'data-testid': 'relay-credential-list' },
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Username'),
-            h('th', { scope: 'col' }, 'Created'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
-          h('tbody', {}, credentials.map(row))));
-    } catch (err) {
-      if (err.handled) return;
-      clear(list, notice('error', `The relay credentials could not be loaded: ${sentence(err.message)} Reload the page to try again.`));
-    }
-  }
-
-  function row(credential) {
-    const actions = h('td', {});
-    const revoke = h('button', { type: 'button', class: 'button-danger-quiet', onclick: ask }, 'Revoke');
-    actions.append(revoke);
-    function ask() {
-      clear(actions, h('span', {}, 'Systems using it can no longer send. '),
-        h('button', { type: 'button', class: 'button-danger', onclick: confirm }, `Yes, revoke ${credential.name}`),
-        h('button', { type: 'button', class: 'button-secondary', onclick: () => { clear(actions, revoke); revoke.focus(); } }, 'Cancel'));
-      actions.querySelector('.button-danger').focus();
-    }
-    async function confirm() {
-      clear(status);
-      try {
-        await del(`/relay-credentials/${encodeURIComponent(credential.id)}`);
-        clear(status, notice('success', `Revoked ${credential.name}. Logins with it are refused from now on.`));
-        await load();
-      } catch (err) {
-        if (err.handled) return;
-        clear(actions, revoke);
-        clear(status, notice('error', `${credential.name} was not revoked: ${sentence(err.message)} Try again.`));
-      }
-    }
-    return h('tr', { 'data-testid': 'relay-credential-row' }, h('td', {}, credential.name),
-      h('td', {}, h('code', {}, credential.username)), h('td', {}, timeEl(credential.created_at)), actions);
-  }
-
-  async function onCreate(e) {
-    e.preventDefault();
-    clear(status);
-    name.setError('');
-    const wanted = name.control.value.trim();
-    if (!wanted) {
-      name.setError('Enter a name, e.g. Salesforce.');
-      name.control.focus();
-      return;
-    }
-    create.disabled = true;
-    try {
-      const made = await post('/relay-credentials', { name: wanted });
-      name.control.value = '';
-      clear(status, created(made, smtp));
-      await load();
-    } catch (err) {
-      if (err.handled) return;
-      if (err.field === 'name') name.setError(sentence(err.message));
-      else clear(status, notice('error', `No relay credential was created: ${sentence(err.message)} Try again.`));
-    } finally {
-      create.disabled = false;
-    }
-  }
-
-  panel.append(
-    h('h2', { id: 'relay-title' }, 'Relay credentials'),
-    list,
-    h('form', { onsubmit: onCreate, novalidate: true, class: 'stack', 'aria-label': 'New relay credential' },
-      name.wrap, h('div', { class: 'actions' }, create)),
-    status);
-  load();
-  return panel;
+  return namedSecretsPanel({
+    path: '/relay-credentials',
+    listKey: 'relay_credentials',
+    title: 'Relay credentials',
+    titleId: 'relay-title',
+    nameLabel: 'Name',
+    nameInput: 'relay_name',
+    nameHint: 'What it is for, e.g. "Salesforce".',
+    nameMissing: 'Enter a name, e.g. Salesforce.',
+    createLabel: 'Create relay credential',
+    formLabel: 'New relay credential',
+    emptyText: 'Your team has no relay credentials.',
+    listFailed: 'The relay credentials could not be loaded',
+    createFailed: 'No relay credential was created',
+    revokeWarning: 'Systems using it can no longer send. ',
+    revokedText: 'Logins with it are refused from now on.',
+    testIds: { empty: 'no-relay-credentials', list: 'relay-credential-list', row: 'relay-credential-row' },
+    columns: ['Name', 'Username'],
+    cells: (credential) => [credential.name, h('code', {}, credential.username)],
+    created: (made) => created(made, smtp),
+  });
 }
 
 // A credential just created: its login, shown this once, and where it goes in Salesforce.
