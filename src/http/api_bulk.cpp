@@ -26,11 +26,7 @@ Result<sending::BulkRequest> parse_bulk(const Request& r) {
   auto recipients = parse_recipients(*body);
   if (!recipients) return recipients.error();
   req.recipients = std::move(*recipients);
-  if (Status s = read_strings(*body, {{"subject", &req.subject}, {"text", &req.text}, {"html", &req.html}}); !s)
-    return s.error();
-  auto key = optional_string(*body, "idempotency_key");
-  if (!key) return key.error();
-  req.idempotency_key = *key;
+  if (Status s = read_message_fields(*body, req); !s) return s.error();
   return req;
 }
 

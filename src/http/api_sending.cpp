@@ -68,11 +68,7 @@ Result<sending::SendRequest> parse_send(const Request& r) {
     if (!list) return list.error();
     *target = std::move(*list);
   }
-  if (Status s = read_strings(*body, {{"subject", &req.subject}, {"text", &req.text}, {"html", &req.html}}); !s)
-    return s.error();
-  auto key = optional_string(*body, "idempotency_key");
-  if (!key) return key.error();
-  req.idempotency_key = *key;
+  if (Status s = read_message_fields(*body, req); !s) return s.error();
   return req;
 }
 

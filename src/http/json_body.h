@@ -46,6 +46,16 @@ Result<std::optional<store::Source>> optional_source(const boost::json::object& 
 // Reads each named optional string field into its target ("" when absent).
 Status read_strings(const boost::json::object& o,
                     std::initializer_list<std::pair<const char*, std::string*>> fields);
+// The fields every message body has (subject, text, html, idempotency_key), into the
+// request's members of the same names.
+template <class MessageRequest>
+Status read_message_fields(const boost::json::object& o, MessageRequest& req) {
+  if (Status s = read_strings(o, {{"subject", &req.subject}, {"text", &req.text}, {"html", &req.html}}); !s) return s;
+  auto key = optional_string(o, "idempotency_key");
+  if (!key) return key.error();
+  req.idempotency_key = *key;
+  return Status::success();
+}
 // Absent is an empty list; any non-string element is an error naming its index.
 Result<std::vector<std::string>> string_list(const boost::json::object& o, const char* field);
 
