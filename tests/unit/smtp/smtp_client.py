@@ -91,12 +91,13 @@ def slow(port):
         trickle(sock)
 
 
-def in_data(port):
+def in_data(port, rcpt="bob@example.test"):
+    """A logged-in session past DATA's 354, ready for the message."""
     client = smtplib.SMTP("127.0.0.1", port, timeout=WAIT)
     client.ehlo("client.test")
     client.login(USER, PASSWORD)
     client.mail(USER)
-    client.rcpt("bob@example.test")
+    client.rcpt(rcpt)
     code, _ = client.docmd("DATA")
     assert code == 354, code
     return client
@@ -139,13 +140,7 @@ def cap(port, limit):
 
 def big(port, megabytes):
     """Streams a huge message; another session is served meanwhile; the big one gets 552."""
-    with smtplib.SMTP("127.0.0.1", port, timeout=WAIT) as client:
-        client.ehlo("client.test")
-        client.login(USER, PASSWORD)
-        client.mail(USER)
-        client.rcpt("big@example.test")
-        code, _ = client.docmd("DATA")
-        assert code == 354, code
+    with in_data(port, "big@example.test") as client:
         line = b"x" * 998 + b"\r\n"
         chunk = line * 1024  # about 1 MB
         other = threading.Thread(target=lambda: results.append(send(port, to="other@example.test") or "ok"))
