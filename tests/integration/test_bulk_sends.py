@@ -11,6 +11,7 @@ import time
 
 import requests
 
+from assertions import wait_until
 from sendguard import Client
 
 # Limits out of the way where a test is about correctness rather than pacing.
@@ -53,14 +54,8 @@ def metric(server, name, labels=""):
 
 def wait_settled(server, timeout=30):
     """Waits until no email is queued or held (leased ones count as queued)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        depth = metric(server, "sendguard_queue_depth")
-        if depth == 0:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{depth} email(s) still queued or held after {timeout} s")
-        time.sleep(0.05)
+    wait_until(lambda: metric(server, "sendguard_queue_depth") == 0, timeout,
+               lambda: f"{metric(server, 'sendguard_queue_depth')} email(s) still queued or held")
 
 
 def all_emails(client, **params):
@@ -76,15 +71,15 @@ def all_emails(client, **params):
 
 def wait_all(client, ids, statuses, timeout=20):
     """The emails once every one has a status in `statuses`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        emails = {i: client.get(f"/emails/{i}").json() for i in ids}
-        if all(e["status"] in statuses for e in emails.values()):
-            return emails
-        if time.monotonic() > deadline:
-            raise TimeoutError(str([(e["to"], e["status"], e["reason"]) for e in emails.values()
-                                    if e["status"] not in statuses]))
-        time.sleep(0.05)
+    def emails():
+        return {i: client.get(f"/emails/{i}").json() for i in ids}
+
+    def final():
+        found = emails()
+        return found if all(e["status"] in statuses for e in found.values()) else None
+
+    return wait_until(final, timeout, lambda: str([(e["to"], e["status"], e["reason"]) for e in emails().values()
+                                                   if e["status"] not in statuses]))
 
 
 def one_click_unsubscribe(admin, sink, address):
@@ -589,10 +584,8 @@ def big_group_send(make_server, sim, sink, workdir, size=2000):
     reply = admin.bulk("group", people, subject="Big news", text="Hi")
     assert reply.status_code == 202, reply.text[:300]
     assert len(reply.json()["emails"]) == size - len(gone)
-    deadline = time.monotonic() + 30
-    while sink_count(sink) < 300:
-        assert time.monotonic() < deadline, f"only {sink_count(sink)} message(s) delivered in 30 s"
-        time.sleep(0.005)
+    wait_until(lambda: sink_count(sink) >= 300, 30, lambda: f"only {sink_count(sink)} message(s) delivered",
+               poll=0.005)
     return server, admin, env, people, gone
 
 
@@ -679,13 +672,11 @@ def test_relay_tempfail_in_a_bulk_send_delivers_each_once_after_it_recovers(serv
 
     assert reply.status_code == 202, reply.text
     ids = [e["id"] for e in reply.json()["emails"]]
-    deadline = time.monotonic() + 10
-    while True:
+    def retrying():
         emails = [admin.get(f"/emails/{i}").json() for i in ids]
-        if all((e["reason"] or "").startswith("smtp_retrying") for e in emails):
-            break
-        assert time.monotonic() < deadline, [(e["status"], e["reason"]) for e in emails]
-        time.sleep(0.05)
+        return emails if all((e["reason"] or "").startswith("smtp_retrying") for e in emails) else None
+    emails = wait_until(retrying, 10, lambda: [(e["status"], e["reason"]) for i in ids
+                                               for e in [admin.get(f"/emails/{i}").json()]])
     assert {e["status"] for e in emails} == {"queued"}
     assert sink.messages() == []
 
@@ -709,10 +700,8 @@ def test_unsubscribe_between_acceptance_and_delivery_stops_that_email_only(make_
     assert group.status_code == 202 and select.status_code == 202, (group.text, select.text)
     ids = [e["id"] for r in (group, select) for e in r.json()["emails"]]
     assert len(ids) == 6
-    deadline = time.monotonic() + 10
-    while not all((admin.get(f"/emails/{i}").json()["reason"] or "").startswith("smtp_") for i in ids):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: all((admin.get(f"/emails/{i}").json()["reason"] or "").startswith("smtp_") for i in ids), 10,
+               "every email deferred by the relay")
     sim.set_unsubscribed("leave@x.example")
     sink.set_mode("")
 

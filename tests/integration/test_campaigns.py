@@ -11,7 +11,7 @@ from email.parser import BytesParser
 import pytest
 import requests
 
-from assertions import assert_invalid
+from assertions import assert_invalid, wait_until
 from sendguard import Client
 
 # Every step asks Marketo afresh, so an unsubscribe between steps is seen at once.
@@ -51,15 +51,12 @@ def enrollments(client, campaign_id):
 
 
 def wait_enrollments(client, campaign_id, done, timeout=15):
-    """The enrollments by address once done(them) holds; TimeoutError otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """The enrollments by address once done(them) holds; fails the test otherwise."""
+    def finished():
         found = enrollments(client, campaign_id)
-        if done(found):
-            return found
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"enrollments after {timeout} s: {found}")
-        time.sleep(0.1)
+        return found if done(found) else None
+
+    return wait_until(finished, timeout, lambda: f"enrollments done ({enrollments(client, campaign_id)})", poll=0.1)
 
 
 def settled(found):

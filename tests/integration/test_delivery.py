@@ -1,22 +1,23 @@
 """Delivery: SMTP refusals and retries, the re-check just before delivery, held emails, .eml output."""
 import re
-import time
 from email import policy
 from email.parser import BytesParser
 
+from assertions import wait_until
 from peers import free_port
 from sendguard import Client
 
 
 def wait_reason(client, email_id, prefix, timeout=10):
-    deadline = time.monotonic() + timeout
-    while True:
-        email = client.get(f"/emails/{email_id}").json()
-        if (email["reason"] or "").startswith(prefix):
-            return email
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"email {email_id} is {email['status']} / {email['reason']}")
-        time.sleep(0.05)
+    def email():
+        return client.get(f"/emails/{email_id}").json()
+
+    def with_reason():
+        found = email()
+        return found if (found["reason"] or "").startswith(prefix) else None
+
+    return wait_until(with_reason, timeout, lambda: f"email {email_id} with a reason starting {prefix!r} "
+                                                    f"(it is {email()['status']} / {email()['reason']})")
 
 
 def test_permanent_smtp_refusal_fails_the_email(server, admin, sink):
@@ -44,10 +45,9 @@ def test_temporary_smtp_refusal_is_retried(server, admin, sink):
 
     retrying = wait_reason(admin, email_id, "smtp_")
     assert retrying["status"] == "queued"
-    deadline = time.monotonic() + 10
-    while retries_counted(server) < 4:  # attempts 1-4 are 0.2 + 0.4 + 0.8 s apart
-        assert time.monotonic() < deadline, f"only {retries_counted(server)} deferral(s) in 10 s"
-        time.sleep(0.1)
+    # Attempts 1-4 are 0.2 + 0.4 + 0.8 s apart.
+    wait_until(lambda: retries_counted(server) >= 4, 10, lambda: f"only {retries_counted(server)} deferral(s)",
+               poll=0.1)
     email = admin.get(f"/emails/{email_id}").json()
     assert email["status"] == "queued" and email["reason"].startswith("smtp_")
     assert email["sent_at"] is None

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from assertions import wait_until
 from sendguard import sanitized_build, serving
 
 DECLARED = 66060288  # 63 MiB: under the old 64 MiB limit of every route
@@ -147,10 +148,7 @@ def test_connections_past_the_cap_are_closed_and_service_resumes(make_server):
             sock.close()
     # Until the server has seen the idle connections go, a new one is still past the cap and
     # is closed at once, which the client may see as a reset.
-    deadline = time.monotonic() + 15
-    while not serving(server.url):
-        assert time.monotonic() < deadline, "the server did not serve again after its connections closed"
-        time.sleep(0.1)
+    wait_until(lambda: serving(server.url), 15, "serving again after the connections closed", poll=0.1)
 
 
 def test_idle_connections_close_sooner_near_the_cap(make_server):
@@ -194,10 +192,7 @@ def test_bodies_in_flight_share_one_budget_past_which_requests_get_503(make_serv
     finally:
         for sock in held:
             sock.close()
-    deadline = time.monotonic() + 15
-    while admin.get("/emails").status_code != 200:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until(lambda: admin.get("/emails").status_code == 200, 15, "GET /emails answered", poll=0.1)
 
 
 def test_promised_bytes_that_never_arrive_spend_no_budget(make_server):

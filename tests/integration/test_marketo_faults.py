@@ -5,6 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from assertions import wait_until
+
 TRANSIENT = [
     {"kind": "error", "code": "604"},
     {"kind": "error", "code": "608"},
@@ -279,11 +281,8 @@ def test_rate_limit_606_with_policy_send_is_accepted_unverified(start, sim, sink
     reply = admin.send(["ann@x.com"])
 
     assert reply.status_code == 202, reply.text
-    deadline = time.monotonic() + 10
     # The simulator counts after answering; other codes (a token renewal) do not matter here.
-    while sim.stats()["errors_by_code"].get("606") != 1:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: sim.stats()["errors_by_code"].get("606") == 1, 10, "the 606 answered")
     assert leads_calls(sim.stats()) <= 1  # the lookup is not retried inside the window
     # Delivery can wait: the outbox holds the email through the window rather than send it
     # unverified, and delivers it on an answer asked after the window.
@@ -314,10 +313,8 @@ def test_an_address_more_than_1000_leads_share_fails_closed_alone(start, sim, si
     assert sim.stats()["errors_by_code"]["1003"] >= 1
 
     # Remembered: a later check with the shared address costs one call, for the others.
-    deadline = time.monotonic() + 60
-    while admin.get("/emails", params={"status": "queued"}).json()["emails"]:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until(lambda: not admin.get("/emails", params={"status": "queued"}).json()["emails"], 60,
+               "no email still queued", poll=0.1)
     before = leads_calls(sim.stats())
     check = admin.post("/checks", {"recipients": [shared, gone, "new@x.example"]})
     assert leads_calls(sim.stats()) == before + 1
@@ -340,23 +337,16 @@ def test_an_address_more_than_1000_leads_share_is_held_even_under_the_send_polic
 
 def test_rate_limit_606_makes_the_feed_wait_out_the_window_then_read_on(start, sim, sink):
     server, admin = start(env={"SENDGUARD_MIRROR_INTERVAL": "1"})
-    deadline = time.monotonic() + 20
-    while sim.stats()["activity_calls"] < 2:  # the feed is being read
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: sim.stats()["activity_calls"] >= 2, 20, "two reads of the feed")
     sim.faults([{"kind": "error", "code": "606", "count": 1}])
-    while sim.stats()["errors_by_code"].get("606") != 1:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: sim.stats()["errors_by_code"].get("606") == 1, 20, "the 606 answered")
     calls = sim.stats()["rest_calls"]
 
     time.sleep(15)  # well inside the 20 s window
     assert sim.stats()["rest_calls"] == calls, "a call to Marketo inside the rate-limit window"
 
-    deadline = time.monotonic() + 30
-    while sim.stats()["rest_calls"] == calls:  # then the feed goes on, without another 606
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    # Then the feed goes on, without another 606.
+    wait_until(lambda: sim.stats()["rest_calls"] != calls, 30, "a call after the 606's window", poll=0.1)
     # Only the 606 counts here: a request of the previous test's server may reach the
     # simulator after its reset and be refused with 601.
     assert sim.stats()["errors_by_code"].get("606") == 1
