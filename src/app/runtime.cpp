@@ -13,6 +13,7 @@ namespace sg::app {
 suppressions::SuppressionServiceStores suppression_stores(store::Store& store) {
   return {store.suppressions(), store.campaigns(), store.connections(), store.audit(), store};
 }
+
 namespace {
 
 std::string host_of(const std::string& url) {
