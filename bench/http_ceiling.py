@@ -8,9 +8,11 @@ In one run, on 127.0.0.1 only, wrk drives in turn:
   (b) Sendguard's GET /healthz;
   (c) a warm POST /checks of one address (check on, the address answered once before, so
       it is served from the freshness cache);
-  (d) POST /emails to one recipient, check off, delivered to Postfix's smtp-sink.
+  (d) POST /emails to one recipient, check off, delivered to Postfix's smtp-sink;
+  (e) the warm POST /checks of (c) against a second server on PostgreSQL (a cluster of
+      the run's own, tests/support/postgres_cluster.py), idle while the others run.
 
-Each target runs ROUNDS times, interleaved (a, b, c, d, a, b, ...) so that the load of
+Each target runs ROUNDS times, interleaved (a, b, c, d, e, a, b, ...) so that the load of
 other work on the machine falls on all alike; after each (d) the outbox is drained so
 that its deliveries do not compete with the next round. Reported per target: requests/s
 min / median / max and the median's ratio to nginx's median; every answer must be 2xx.
@@ -33,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (SERVER_ENV, SIM_CONFIG, BenchBase, PostfixSink, Stats, drain_outbox, free_port,  # noqa: E402
                     main, server_limits, simulator_limits)
+from postgres_cluster import Cluster  # noqa: E402
 
 ROUNDS = 3
 DURATION_S = 10
@@ -127,22 +130,26 @@ class Bench(BenchBase):
         path.write_text(WRK_SCRIPT.format(method=method, body=body, auth=auth))
         return path
 
-    def targets(self, nginx, checker, sender):
+    def targets(self, nginx, checker, sender, on_postgres, postgres_checker):
         """(label, url, wrk script) of each target, in the order of a round."""
         api = f"{self.server.url}/api/v1"
+        check = f'{{"recipients": ["{CHECKED}"], "source": "api"}}'
         return [
             ("(a) nginx, static JSON", nginx.url, self.script("nginx", "GET")),
             ("(b) Sendguard GET /healthz", f"{self.server.url}/healthz", self.script("healthz", "GET")),
             ("(c) Sendguard POST /checks, 1 address, warm", f"{api}/checks",
-             self.script("checks", "POST", f'{{"recipients": ["{CHECKED}"], "source": "api"}}', checker)),
+             self.script("checks", "POST", check, checker)),
             ("(d) Sendguard POST /emails, 1 recipient, check off", f"{api}/emails",
              self.script("emails", "POST", f'{{"workflow": "individual", "source": "api", "to": ["{RECIPIENT}"], '
                                            f'"subject": "Ceiling", "text": "Hello"}}', sender)),
+            ("(e) Sendguard on PostgreSQL POST /checks, 1 address, warm", f"{on_postgres.url}/api/v1/checks",
+             self.script("checks-postgres", "POST", check, postgres_checker)),
         ]
 
-    def run(self, nginx, checker, sender):
-        """checker: the token of (c); sender: the client of (d), whose outbox is drained."""
-        targets = self.targets(nginx, checker, sender.token)
+    def run(self, nginx, checker, sender, on_postgres, postgres_checker):
+        """checker: the token of (c); sender: the client of (d), whose outbox is drained;
+        on_postgres and postgres_checker: the server of (e) and its token."""
+        targets = self.targets(nginx, checker, sender.token, on_postgres, postgres_checker)
         rates = {label: [] for label, _, _ in targets}
         stats = Stats(self.sim)
         self.load = [os.getloadavg()[0], None]
@@ -166,29 +173,39 @@ def measure(sim, sink, start):
     sim.config(**SIM_CONFIG)
     sim.add_leads([{"email": CHECKED, "unsubscribed": False}])
     workdir = Path(tempfile.mkdtemp(prefix="http-ceiling-", dir=sink.root))
-    with PostfixSink() as postfix:
-        nginx = Nginx(workdir / "nginx")
-        try:
-            server, admin = start("server", {**SERVER_ENV, **WARM_ENV, "SENDGUARD_SMTP_URL": postfix.url})
-            bench = Bench(sim, sink, server, admin, workdir)
-            warm = admin.post("/checks", {"recipients": [CHECKED], "source": "api"})
-            bench.expect(warm.status_code == 200 and warm.json()["results"][0]["allowed"],
-                         f"warm-up check: {warm.status_code} {warm.text[:200]}")
-            # The sends go through a second team with the check off, so that (c) keeps it on.
-            sender = server.add_user("Bench senders", "sender@bench-example.com", "admin")
-            bench.run(nginx, admin.token, sender)
-        finally:
-            nginx.stop()
+    cluster = Cluster.create()
+    try:
+        with PostfixSink() as postfix:
+            nginx = Nginx(workdir / "nginx")
+            try:
+                env = {**SERVER_ENV, **WARM_ENV, "SENDGUARD_SMTP_URL": postfix.url}
+                server, admin = start("server", env)
+                bench = Bench(sim, sink, server, admin, workdir)
+                on_postgres, postgres_admin = start("postgres", {**env, "SENDGUARD_DB": cluster.create_database(),
+                                                                 "SENDGUARD_SECRET_KEY_FILE": str(workdir / "key")})
+                for label, checker in (("SQLite", admin), ("PostgreSQL", postgres_admin)):
+                    warm = checker.post("/checks", {"recipients": [CHECKED], "source": "api"})
+                    bench.expect(warm.status_code == 200 and warm.json()["results"][0]["allowed"],
+                                 f"warm-up check on {label}: {warm.status_code} {warm.text[:200]}")
+                # The sends go through a second team with the check off, so that (c) keeps it on.
+                sender = server.add_user("Bench senders", "sender@bench-example.com", "admin")
+                bench.run(nginx, admin.token, sender, on_postgres, postgres_admin.token)
+                on_postgres.stop()  # before its database goes
+            finally:
+                nginx.stop()
+    finally:
+        cluster.stop()
     return bench
 
 
 def describe(bench, elapsed):
     return [f"- wrk {THREADS} threads, {CONNECTIONS} connections, {DURATION_S} s per run; {ROUNDS} rounds of "
-            "(a)–(d) interleaved, the outbox drained after each round; all on 127.0.0.1",
+            "(a)–(e) interleaved, the outbox drained after each round; all on 127.0.0.1",
             f"- nginx (nginx-light) `worker_processes auto`, answering `{STATIC_ANSWER}` with `return 200`",
             f"- Marketo simulator: {simulator_limits(SIM_CONFIG)}",
             f"- Server: {server_limits({**SERVER_ENV, **WARM_ENV})}, SQLite, SMTP to Postfix's smtp-sink; "
-            f"whole run {elapsed:.0f} s"]
+            "(e) a second such server on PostgreSQL (Debian's server, a cluster of the run's own on a Unix "
+            f"socket, fsync off; default pool of 8), idle during (a)–(d); whole run {elapsed:.0f} s"]
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # wrk against nginx serving a static JSON answer and against Sendguard's /healthz, a warm
-# POST /checks and POST /emails, in one run (see bench/http_ceiling.py). Arguments:
-# --no-record, --keep. Needs wrk, nginx (nginx-light) and Postfix's smtp-sink.
+# POST /checks (on SQLite and on PostgreSQL) and POST /emails, in one run (see bench/http_ceiling.py). Arguments:
+# --no-record, --keep. Needs wrk, nginx (nginx-light), Postfix's smtp-sink and Debian's postgresql.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in wrk /usr/sbin/nginx /usr/sbin/smtp-sink; do
