@@ -7,6 +7,7 @@
 #include "marketo/error_codes.h"
 #include "net/curl_http_client.h"
 #include "store/open_store.h"
+#include "store/team_changes.h"
 
 namespace sg::app {
 
@@ -75,6 +76,7 @@ void Runtime::build_marketo_and_gate() {
   const marketo::Ledgers ledgers{&store.marketo_budget(), store.shared() ? &store.marketo_windows() : nullptr};
   marketo_ = std::make_unique<marketo::Client>(*http_client_, clock, metrics_, limits, ledgers);
   local_source_ = std::make_unique<suppressions::LocalListSource>(store.suppressions());
+  copied_list_ = std::make_unique<gate::CopiedSource>(*local_source_, clock);
   marketo_source_ =
       std::make_unique<mirror::MarketoSource>(store.connections(), store.marketo_sync(), *marketo_, clock);
   coalesced_marketo_ = std::make_unique<gate::CoalescingSource>(*marketo_source_);
@@ -90,10 +92,16 @@ void Runtime::build_marketo_and_gate() {
   // unsubscribed" is no longer relied on.
   mirror.max_sync_age = Millis(3LL * 1000 * config_.mirror_interval_seconds * config_.mirror_max_backoff + 60000);
   mirror_ = std::make_unique<mirror::StoreMirror>(store.marketo_sync(), clock, mirror);
+  copied_mirror_ = std::make_unique<gate::CopiedMirror>(*mirror_, clock);
+  store.unsubscribe_changes().listen([list = copied_list_.get(), m = copied_mirror_.get()](
+                                         const std::string& team, const std::vector<std::string>& keys) {
+    list->forget(team, keys);
+    m->forget(team, keys);
+  });
   // The order is the order of asking: the team's own list first, then each vendor.
   gate_ = std::make_unique<gate::UnsubscribeGate>(
-      std::vector<gate::CheckedSource>{local_source_->checked(),
-                                       mirror::marketo_checked_source(*bounded_marketo_, mirror_.get())},
+      std::vector<gate::CheckedSource>{suppressions::local_list_checked_source(*copied_list_),
+                                       mirror::marketo_checked_source(*bounded_marketo_, copied_mirror_.get())},
       clock, metrics_, gate::GateOptions{Millis(1000LL * config_.check_max_age_seconds)});
   sync_ = std::make_unique<mirror::MarketoSync>(
       mirror::MarketoSyncStores{store.connections(), store.marketo_sync()}, *marketo_, clock,
@@ -212,7 +220,8 @@ void Runtime::build_server() {
   http::Api* api = api_.get();
   server_ = std::make_unique<http::Server>(
       server, [api](http::Request& r) { return api->handle(r); },
-      [api](const http::Request& r) { return api->admit_large_body(r); });
+      [api](const http::Request& r) { return api->admit_large_body(r); },
+      [api](http::Request& r) { return api->answer_now(r); });
 }
 
 void Runtime::build_smtp() {

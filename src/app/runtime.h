@@ -12,6 +12,7 @@
 #include "crypto/secret_key.h"
 #include "crypto/unsubscribe_token.h"
 #include "gate/coalescing_source.h"
+#include "gate/copied_sources.h"
 #include "gate/team_bounded_source.h"
 #include "gate/unsubscribe_gate.h"
 #include "http/api.h"
@@ -75,10 +76,12 @@ class Runtime {
   std::unique_ptr<net::HttpClient> http_client_;
   std::unique_ptr<marketo::Client> marketo_;
   std::unique_ptr<suppressions::LocalListSource> local_source_;
+  std::unique_ptr<gate::CopiedSource> copied_list_;  // what checks from memory read
   std::unique_ptr<mirror::MarketoSource> marketo_source_;
   std::unique_ptr<gate::CoalescingSource> coalesced_marketo_;
   std::unique_ptr<gate::TeamBoundedSource> bounded_marketo_;
   std::unique_ptr<mirror::StoreMirror> mirror_;
+  std::unique_ptr<gate::CopiedMirror> copied_mirror_;
   std::unique_ptr<gate::UnsubscribeGate> gate_;
   std::unique_ptr<mirror::MirrorSeed> seed_;
   std::unique_ptr<mirror::MarketoSync> sync_;

@@ -7,11 +7,12 @@
 // while younger than the check's max age. Implementations are thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
-
-#include "core/clock.h"
 #include <unordered_map>
 #include <vector>
+
+#include "core/clock.h"
 
 namespace sg::gate {
 
@@ -28,6 +29,11 @@ class Mirror {
   // Answers for the keys the mirror knows; unknown keys are absent.
   virtual std::unordered_map<std::string, MirrorAnswer> mirrored(const std::string& team_id,
                                                                 const std::vector<std::string>& keys) = 0;
+  // The same answer from memory alone: nullopt unless it is known for every key.
+  virtual std::optional<std::unordered_map<std::string, MirrorAnswer>> known(const std::string&,
+                                                                            const std::vector<std::string>&) {
+    return std::nullopt;
+  }
 };
 
 }  // namespace sg::gate

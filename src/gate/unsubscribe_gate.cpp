@@ -35,6 +35,8 @@ UnsubscribeGate::UnsubscribeGate(std::vector<CheckedSource> sources, Clock& cloc
   }
   metrics_.describe("sendguard_checks_total", "counter",
                     "Recipients checked by the unsubscribe gate, by outcome");
+  metrics_.describe("sendguard_checks_from_memory_total", "counter",
+                    "Checks answered from memory, without reading the database or asking a vendor");
 }
 
 void UnsubscribeGate::forget_team(const std::string& team_id) {
@@ -53,7 +55,18 @@ void UnsubscribeGate::pushed(const std::string& label, const std::string& team_i
 
 GateAnswer UnsubscribeGate::check(const std::string& team_id, const TeamPolicy& policy,
                                   const std::vector<std::string>& keys, Urgency urgency) {
-  const Question q{team_id, policy, urgency};
+  return *answer({team_id, policy, urgency}, keys);
+}
+
+std::optional<GateAnswer> UnsubscribeGate::check_from_memory(const std::string& team_id, const TeamPolicy& policy,
+                                                             const std::vector<std::string>& keys) {
+  if (max_age_.count() == 0) return std::nullopt;  // no answer may be reused
+  auto known = answer({team_id, policy, Urgency::now, true}, keys);
+  if (known) metrics_.increment("sendguard_checks_from_memory_total");
+  return known;
+}
+
+std::optional<GateAnswer> UnsubscribeGate::answer(const Question& q, const std::vector<std::string>& keys) {
   std::vector<std::string> distinct;
   std::unordered_set<std::string> seen;
   for (const auto& k : keys)
@@ -63,13 +76,13 @@ GateAnswer UnsubscribeGate::check(const std::string& team_id, const TeamPolicy& 
   for (const auto& k : distinct) answer.verdicts[k] = Verdict{};
   for (size_t rank = 0; rank < sources_.size(); ++rank) {
     Entry& entry = sources_[rank];
-    if (!entry.source.always_on && !policy.use_of(entry.source.name).on) continue;
+    if (!entry.source.always_on && !q.policy.use_of(entry.source.name).on) continue;
     // A refusal is final; an address another source could not verify may still be refused.
     std::vector<std::string> open;
     for (const auto& k : distinct)
       if (answer.verdicts[k].finding != Finding::Unsubscribed) open.push_back(k);
     if (open.empty()) break;
-    ask(static_cast<int>(rank), entry, q, open, answer);
+    if (!ask(static_cast<int>(rank), entry, q, open, answer)) return std::nullopt;
   }
   std::erase_if(answer.unverified_allowed, [&](const std::string& k) { return !answer.verdicts[k].allowed(); });
 
@@ -93,13 +106,20 @@ std::pair<std::vector<std::string>, std::vector<std::string>> split_named(const 
 
 }  // namespace
 
-void UnsubscribeGate::ask(int rank, Entry& entry, const Question& q, const std::vector<std::string>& keys,
+bool UnsubscribeGate::ask(int rank, Entry& entry, const Question& q, const std::vector<std::string>& keys,
                           GateAnswer& answer) {
   const std::string& team_id = q.team_id;
   const Verdict refused{Finding::Unsubscribed, entry.source.reason, rank};
-  std::vector<std::string> missing = not_answered_locally(rank, entry, team_id, q.policy.use_of(entry.source.name),
-                                                          keys, answer);
-  if (missing.empty()) return;
+  auto unanswered = not_answered_locally(rank, entry, q, keys, answer);
+  if (!unanswered) return false;
+  std::vector<std::string> missing = std::move(*unanswered);
+  if (missing.empty()) return true;
+  if (q.from_memory) {
+    auto known = entry.source.source->known_among(team_id, missing);
+    if (!known) return false;
+    for (const auto& k : *known) answer.verdicts[k] = refused;
+    return true;
+  }
 
   const TimePoint asked = clock_.now();  // answers are as of then: later news is kept
   auto fresh = entry.source.source->unsubscribed_among(team_id, missing);
@@ -108,31 +128,42 @@ void UnsubscribeGate::ask(int rank, Entry& entry, const Question& q, const std::
     if (entry.source.always_on) throw std::runtime_error(entry.source.label + ": " + fresh.error().message);
     // A source that names the addresses it cannot answer for fails only for them.
     auto [named, others] = split_named(missing, fresh.error().recipients);
-    if (named.empty() || others.empty()) return unavailable(entry, q, missing, fresh.error(), answer);
+    if (named.empty() || others.empty()) {
+      unavailable(entry, q, missing, fresh.error(), answer);
+      return true;
+    }
     unavailable(entry, q, named, fresh.error(), answer);
     missing = std::move(others);
     fresh = entry.source.source->unsubscribed_among(team_id, missing);
-    if (!fresh) return unavailable(entry, q, missing, fresh.error(), answer);
+    if (!fresh) {
+      unavailable(entry, q, missing, fresh.error(), answer);
+      return true;
+    }
   }
   for (const auto& k : missing) {
     bool unsubscribed = fresh->count(k) > 0;
     if (entry.cache) entry.cache->put(team_id, k, unsubscribed, asked);
     if (unsubscribed) answer.verdicts[k] = refused;
   }
+  return true;
 }
 
-std::vector<std::string> UnsubscribeGate::not_answered_locally(int rank, Entry& entry, const std::string& team_id,
-                                                               const SourceUse& use,
-                                                               const std::vector<std::string>& keys,
-                                                               GateAnswer& answer) {
+std::optional<std::vector<std::string>> UnsubscribeGate::not_answered_locally(int rank, Entry& entry,
+                                                                              const Question& q,
+                                                                              const std::vector<std::string>& keys,
+                                                                              GateAnswer& answer) {
   if (!entry.source.mirror && !entry.cache) return keys;
+  const std::string& team_id = q.team_id;
+  const SourceUse use = q.policy.use_of(entry.source.name);
   const Verdict refused{Finding::Unsubscribed, entry.source.reason, rank};
   const TimePoint now = clock_.now();
   std::vector<std::string> unanswered;
   // When the mirror last learned that a key is not unsubscribed.
   std::unordered_map<std::string, TimePoint> resubscribed;
   if (entry.source.mirror) {
-    auto mirrored = entry.source.mirror->mirrored(team_id, keys);
+    auto copied = q.from_memory ? entry.source.mirror->known(team_id, keys) : std::nullopt;
+    if (q.from_memory && !copied) return std::nullopt;
+    auto mirrored = q.from_memory ? std::move(*copied) : entry.source.mirror->mirrored(team_id, keys);
     for (const auto& k : keys) {
       auto it = mirrored.find(k);
       bool usable = it != mirrored.end() && (use.mirror_authoritative || now - it->second.synced_at < max_age_);

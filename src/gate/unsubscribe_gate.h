@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -64,6 +65,12 @@ class UnsubscribeGate {
   // `keys` are lower-cased addresses; duplicates are asked once.
   GateAnswer check(const std::string& team_id, const TeamPolicy& policy, const std::vector<std::string>& keys,
                    Urgency urgency = Urgency::now);
+  // The same answer, for a person's check, when memory alone gives it: every source the
+  // team uses answers from its copies (SuppressionSource::known_among, Mirror::known) or
+  // the freshness cache. nullopt otherwise, and nothing is counted; ask check() then.
+  // Never for delivery: it must read the sources themselves.
+  std::optional<GateAnswer> check_from_memory(const std::string& team_id, const TeamPolicy& policy,
+                                              const std::vector<std::string>& keys);
   // Drops a team's cached answers, e.g. when a connection of the team changes.
   void forget_team(const std::string& team_id);
   // News pushed by the source labelled `label` (a webhook) about one address: an
@@ -81,12 +88,17 @@ class UnsubscribeGate {
     const std::string& team_id;
     const TeamPolicy& policy;
     Urgency urgency;
+    bool from_memory = false;  // fail rather than wait on a database or a vendor
   };
-  void ask(int rank, Entry& entry, const Question& q, const std::vector<std::string>& keys, GateAnswer& answer);
+  // nullopt only when asked from memory and memory did not know.
+  std::optional<GateAnswer> answer(const Question& q, const std::vector<std::string>& keys);
+  // False only when asked from memory and memory did not know.
+  bool ask(int rank, Entry& entry, const Question& q, const std::vector<std::string>& keys, GateAnswer& answer);
   // What the source's mirror and cache cannot answer; their refusals go into `answer`.
-  std::vector<std::string> not_answered_locally(int rank, Entry& entry, const std::string& team_id,
-                                                const SourceUse& use, const std::vector<std::string>& keys,
-                                                GateAnswer& answer);
+  // nullopt when asked from memory and the mirror's copy did not know.
+  std::optional<std::vector<std::string>> not_answered_locally(int rank, Entry& entry, const Question& q,
+                                                               const std::vector<std::string>& keys,
+                                                               GateAnswer& answer);
   void unavailable(const Entry& entry, const Question& q, const std::vector<std::string>& keys, const Error& error,
                    GateAnswer& answer);
 

@@ -66,6 +66,10 @@ class Api {
  public:
   explicit Api(ApiServices services);
   Response handle(Request& request);
+  // handle()'s answer when memory alone gives it, without waiting on the database or
+  // Marketo (Server's QuickHandler): a check by an API token used lately, for a team
+  // whose settings and answers are at hand. nullopt: call handle().
+  std::optional<Response> answer_now(Request& request);
 
   // The paths whose bodies may exceed the JSON limit: the CSV import.
   static std::vector<std::string> large_body_paths();
@@ -79,6 +83,10 @@ class Api {
 
   void add_settings_routes();
   void add_sending_routes();
+  // POST /checks for `caller`, from memory alone; nullopt when memory does not know.
+  std::optional<Response> check_from_memory(Request& request, const Caller& caller);
+  // Counts the answer to `request` (by the route `pattern` it matched) and marks it uncacheable.
+  void finish(const Request& request, const std::string& pattern, Response& res);
   void add_ops_routes();
   void add_unsubscribe_routes();
   void add_bulk_routes();
@@ -106,6 +114,7 @@ class Api {
 
   static constexpr std::string_view kApiPrefix = "/api/v1";
   static constexpr std::string_view kImportRoute = "/suppressions/import";  // under kApiPrefix
+  static constexpr std::string_view kChecksRoute = "/checks";               // under kApiPrefix
 
   ApiServices s_;
   Router router_;

@@ -53,6 +53,22 @@ json::array check_results_body(const std::vector<sending::CheckResult>& results)
   return out;
 }
 
+// POST /checks with `check` asking the service; nullopt when it gave no answer.
+template <class Check>
+std::optional<Response> checks_response(Request& r, Check check) {
+  auto body = parse_object(r);
+  if (!body) return error_response(body.error());
+  auto recipients = string_list(*body, "recipients");
+  if (!recipients) return error_response(recipients.error());
+  // Validated, not otherwise used.
+  auto source = optional_source(*body);
+  if (!source) return error_response(source.error());
+  std::optional<sending::SendService::Checks> results = check(*recipients);
+  if (!results) return std::nullopt;
+  if (!*results) return error_response(results->error());
+  return json_response(200, json::object{{"results", check_results_body(**results)}});
+}
+
 Result<sending::SendRequest> parse_send(const Request& r) {
   auto body = parse_object(r);
   if (!body) return body.error();
@@ -74,18 +90,14 @@ Result<sending::SendRequest> parse_send(const Request& r) {
 
 }  // namespace
 
+std::optional<Response> Api::check_from_memory(Request& request, const Caller& caller) {
+  return checks_response(request,
+                         [&](const auto& recipients) { return s_.sending.check_from_memory(caller, recipients); });
+}
+
 void Api::add_sending_routes() {
-  add("POST", "/checks", [this](Request& r, const Caller& c) {
-    auto body = parse_object(r);
-    if (!body) return error_response(body.error());
-    auto recipients = string_list(*body, "recipients");
-    if (!recipients) return error_response(recipients.error());
-    // Validated, not otherwise used.
-    auto source = optional_source(*body);
-    if (!source) return error_response(source.error());
-    auto results = s_.sending.check(c, *recipients);
-    if (!results) return error_response(results.error());
-    return json_response(200, json::object{{"results", check_results_body(*results)}});
+  add("POST", std::string(kChecksRoute), [this](Request& r, const Caller& c) {
+    return *checks_response(r, [&](const auto& recipients) { return std::optional(s_.sending.check(c, recipients)); });
   });
 
   add("POST", "/emails", [this](Request& r, const Caller& c) {

@@ -102,15 +102,17 @@ struct Shared {
   ServerOptions options;
   Handler handler;
   LargeBodyCheck admit_large_body;
+  QuickHandler answer_now;
   WorkerPool pool;
   std::atomic<int> connections{0};
   std::atomic<size_t> inflight_body_bytes{0};
   std::atomic<int> queued_requests{0};
 
-  Shared(ServerOptions o, Handler h, LargeBodyCheck admit)
+  Shared(ServerOptions o, Handler h, LargeBodyCheck admit, QuickHandler quick)
       : options(std::move(o)),
         handler(std::move(h)),
         admit_large_body(std::move(admit)),
+        answer_now(std::move(quick)),
         pool(static_cast<size_t>(options.handler_threads), running_handlers(options), kHandlerGrace, log_escaped) {}
 
   static size_t running_handlers(const ServerOptions& o) {
@@ -221,6 +223,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& inline_paths = options().inline_paths;
     if (std::find(inline_paths.begin(), inline_paths.end(), req->path) != inline_paths.end())
       return write(run_handler(*req), keep_alive, version, head, false);
+    if (auto quick = answer_now(*req)) return write(*quick, keep_alive, version, head, false);
     if (shared_.queued_requests.load() >= options().max_queued_requests) {
       Response busy{503, "application/json", json_error(errc::server_busy, "the server is busy; retry shortly"), {}};
       busy.headers.emplace_back("Retry-After", "1");
@@ -238,6 +241,17 @@ class Session : public std::enable_shared_from_this<Session> {
         self->write(res, keep_alive, version, head, false);
       });
     });
+  }
+
+  // An exception here leaves the request to a worker, which runs the handler in full.
+  std::optional<Response> answer_now(Request& req) {
+    if (!shared_.answer_now) return std::nullopt;
+    try {
+      return shared_.answer_now(req);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: {}", req.method, req.path, e.what());
+    }
+    return std::nullopt;
   }
 
   Response run_handler(Request& req) {
@@ -358,8 +372,8 @@ struct Server::Impl {
   asio::steady_timer accept_timer{acceptor.get_executor()};
   std::chrono::milliseconds accept_backoff = kAcceptBackoffMin;
 
-  Impl(ServerOptions o, Handler h, LargeBodyCheck admit)
-      : shared(std::move(o), std::move(h), std::move(admit)),
+  Impl(ServerOptions o, Handler h, LargeBodyCheck admit, QuickHandler quick)
+      : shared(std::move(o), std::move(h), std::move(admit), std::move(quick)),
         contexts(make_contexts(shared.options.io_threads)),
         acceptor(*contexts.front()) {}
 
@@ -397,8 +411,9 @@ struct Server::Impl {
   }
 };
 
-Server::Server(ServerOptions options, Handler handler, LargeBodyCheck admit_large_body)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(admit_large_body))) {}
+Server::Server(ServerOptions options, Handler handler, LargeBodyCheck admit_large_body, QuickHandler answer_now)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(admit_large_body),
+                                   std::move(answer_now))) {}
 
 Server::~Server() {
   stop();

@@ -44,10 +44,14 @@ using Handler = std::function<Response(Request&)>;
 // than max_body_bytes, on a worker thread: nullopt lets its body grow to max_large_body_bytes,
 // a Response refuses it before the body is read.
 using LargeBodyCheck = std::function<std::optional<Response>(const Request&)>;
+// Tried on the I/O thread before a request goes to the worker pool: an answer that needs
+// no waiting (what memory holds), or nullopt to hand the request to a worker. Must not
+// block, and must have no effect when it gives nullopt.
+using QuickHandler = std::function<std::optional<Response>(Request&)>;
 
 class Server {
  public:
-  Server(ServerOptions options, Handler handler, LargeBodyCheck admit_large_body = {});
+  Server(ServerOptions options, Handler handler, LargeBodyCheck admit_large_body = {}, QuickHandler answer_now = {});
   ~Server();
 
   Status listen();  // binds; errors name the address

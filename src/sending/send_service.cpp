@@ -113,28 +113,44 @@ gate::TeamPolicy SendService::policy_of(const std::string& team_id) {
   return team_policy(settings_.get(team_id));
 }
 
-Result<std::vector<CheckResult>> SendService::check(const Caller& caller,
+SendService::Checks SendService::check(const Caller& caller,
                                                     const std::vector<std::string>& recipients) {
-  if (recipients.empty()) return Error::invalid("recipients", "recipients must list at least one address");
+  return *check_with(recipients,
+                     [&](const auto& keys) { return gate_.check(caller.team_id, policy_of(caller.team_id), keys); });
+}
+
+std::optional<SendService::Checks> SendService::check_from_memory(
+    const Caller& caller, const std::vector<std::string>& recipients) {
+  auto settings = settings_.known(caller.team_id);
+  if (!settings) return std::nullopt;
+  return check_with(recipients, [&](const auto& keys) {
+    return gate_.check_from_memory(caller.team_id, team_policy(*settings), keys);
+  });
+}
+
+std::optional<SendService::Checks> SendService::check_with(const std::vector<std::string>& recipients,
+                                                                        const Asker& ask) {
+  if (recipients.empty()) return Checks(Error::invalid("recipients", "recipients must list at least one address"));
   if (recipients.size() > options_.max_recipients)
-    return Error::invalid("recipients", "at most " + std::to_string(options_.max_recipients) +
-                                            " recipients may be checked at once");
+    return Checks(Error::invalid("recipients", "at most " + std::to_string(options_.max_recipients) +
+                                            " recipients may be checked at once"));
   auto parsed = parse_addresses("recipients", recipients);
-  if (!parsed) return parsed.error();
+  if (!parsed) return Checks(parsed.error());
   std::vector<std::string> keys;
   for (const auto& a : *parsed) keys.push_back(a.key());
 
-  auto answer = gate_.check(caller.team_id, policy_of(caller.team_id), keys);
+  auto answer = ask(keys);
+  if (!answer) return std::nullopt;
   std::vector<CheckResult> out;
   for (size_t i = 0; i < parsed->size(); ++i) {
-    Verdict v = answer.verdict(keys[i]);
+    Verdict v = answer->verdict(keys[i]);
     if (v.finding == Finding::Unverified)
-      return Error::make(errc::unsubscribe_check_unavailable, "could not verify unsubscribe status with " +
-                                                                  answer.unavailable_source + ": " +
-                                                                  answer.unavailable_detail);
+      return Checks(Error::make(errc::unsubscribe_check_unavailable, "could not verify unsubscribe status with " +
+                                                                         answer->unavailable_source + ": " +
+                                                                         answer->unavailable_detail));
     out.push_back({recipients[i], v.allowed(), std::string(v.reason)});
   }
-  return out;
+  return Checks(std::move(out));
 }
 
 Result<SendAccepted> SendService::send(const Caller& caller, const SendRequest& request) {

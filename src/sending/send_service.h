@@ -54,8 +54,13 @@ class SendService {
   SendService(SendServiceStores stores, settings::SettingsCache& settings, gate::UnsubscribeGate& gate, Clock& clock,
               Metrics& metrics, SendOptions options, std::function<void()> wake_outbox);
 
+  using Checks = Result<std::vector<CheckResult>>;
   // Errors: invalid_request, unsubscribe_check_unavailable.
-  Result<std::vector<CheckResult>> check(const Caller& caller, const std::vector<std::string>& recipients);
+  Checks check(const Caller& caller, const std::vector<std::string>& recipients);
+  // The same answer when memory alone gives it (the team's settings cached, and the gate's
+  // check_from_memory), without waiting on the database or Marketo: for answering on a
+  // thread that must not block. nullopt: ask check().
+  std::optional<Checks> check_from_memory(const Caller& caller, const std::vector<std::string>& recipients);
   // Errors: invalid_request, recipient_unsubscribed (with recipients),
   // unsubscribe_check_unavailable, idempotency_key_reused.
   Result<SendAccepted> send(const Caller& caller, const SendRequest& request);
@@ -71,6 +76,10 @@ class SendService {
   gate::TeamPolicy policy_of(const std::string& team_id);
 
  private:
+  // The check of `recipients` with `ask` for the gate's answer once they are valid; nullopt
+  // when `ask` gave none.
+  using Asker = std::function<std::optional<gate::GateAnswer>(const std::vector<std::string>& keys)>;
+  std::optional<Checks> check_with(const std::vector<std::string>& recipients, const Asker& ask);
   Result<SendAccepted> decide_and_record(const Caller& caller, const SendRequest& request,
                                          const IdempotencyKey& key);
   // Asks the gate about `recipients` (the email's, parsed) and records `email` with its fate.

@@ -76,6 +76,9 @@ class Accounts {
   Result<IssuedToken> issue_token(const std::string& email, const std::string& name);
   // The caller a bearer token belongs to, if any.
   std::optional<Caller> authenticate(const std::string& api_token);
+  // The caller of a token authenticated lately, without reading the database: nullopt when
+  // not known (ask authenticate()).
+  std::optional<Caller> known_caller(const std::string& api_token) const;
 
   // Team administration (members.cpp). The caller forms are the API's: only admins manage
   // others, and another team's ids are not_found. The email forms are the operator's at the

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -25,6 +26,8 @@ class SettingsCache {
       : settings_(settings), clock_(clock), ttl_(ttl) {}
 
   store::UnsubscribeSettings get(const std::string& team_id);
+  // The cached settings, without reading the database: nullopt when none are.
+  std::optional<store::UnsubscribeSettings> known(const std::string& team_id);
   // Call after a change to the team's settings has committed.
   void forget(const std::string& team_id);
 

@@ -1,6 +1,7 @@
 #include "store/db.h"
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 namespace sg::store {
@@ -12,6 +13,8 @@ constexpr size_t kMaxGroup = 64;
 
 // The connections of the transactions open on this thread, one per Db at most.
 thread_local std::vector<std::pair<const Db*, Connection*>> open_transactions;
+// What after_transaction() left to run when those transactions end.
+thread_local std::vector<std::pair<const Db*, std::function<void()>>> when_ended;
 
 }  // namespace
 
@@ -99,6 +102,18 @@ Db::Tx::~Tx() {
   std::erase(open_transactions, std::pair<const Db*, Connection*>(&db_, c_));
   if (!done_) c_->rollback();
   db_.release(*c_);
+  std::vector<std::function<void()>> ended;
+  std::erase_if(when_ended, [&](auto& pending) {
+    if (pending.first != &db_) return false;
+    ended.push_back(std::move(pending.second));
+    return true;
+  });
+  for (auto& done : ended) done();
+}
+
+void Db::after_transaction(std::function<void()> done) {
+  if (!current()) return done();
+  when_ended.emplace_back(this, std::move(done));
 }
 
 void Db::Tx::commit() {

@@ -172,6 +172,11 @@ class Db {
   // is a transaction of its own.
   void group_commit(const std::function<void()>& work);
 
+  // Runs `done` once this thread's transaction on this Db has ended (committed or rolled
+  // back), or at once outside one: for telling others of a write only when they can read
+  // it. `done` must not throw.
+  void after_transaction(std::function<void()> done);
+
  protected:
   virtual Connection& acquire() = 0;
   virtual void release(Connection& c) noexcept = 0;

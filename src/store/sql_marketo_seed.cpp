@@ -48,6 +48,7 @@ void SqlMarketoSync::put_seed_state(const std::string& team_id, const SeedState&
                 v.empty_windows, v.addresses, v.failures, opt_ms(v.next_step_at), opt_ms(v.started_at),
                 opt_ms(v.finished_at), v.last_error.empty() ? std::nullopt : std::optional(v.last_error))
       .run();
+  changes_.changed(db_, team_id);
 }
 
 }  // namespace sg::store

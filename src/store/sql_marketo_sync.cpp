@@ -82,6 +82,7 @@ void SqlMarketoSync::put_sync_state(const std::string& team_id, const std::strin
                   opt_ms(v.last_error_at), opt_ms(v.confirmed_at), opt_ms(v.restarted_at),
                   text_or_null(v.restart_reason), opt_ms(v.following_since), text_or_null(v.warning))
         .run();
+    changes_.changed(db_, team_id);
   });
 }
 
@@ -107,10 +108,13 @@ void SqlMarketoSync::mirror(const std::string& team_id, const std::string& learn
         "ON CONFLICT(team_id, email_key) DO UPDATE SET unsubscribed = excluded.unsubscribed, "
         "seen_at = excluded.seen_at WHERE marketo_mirror.seen_at < excluded.seen_at OR "
         "(marketo_mirror.seen_at = excluded.seen_at AND excluded.unsubscribed = 1)");
+    std::vector<std::string> keys;
     for (const auto& [key, unsubscribed] : news) {
       s.bind_all(team_id, key, unsubscribed, to_unix_millis(seen_at)).run();
       s.reset();
+      keys.push_back(key);
     }
+    changes_.changed(db_, team_id, std::move(keys));
   });
 }
 
@@ -131,6 +135,7 @@ void SqlMarketoSync::forget_instance(const std::string& team_id) {
   auto conn = db_.connect();
   for (const char* table : {"marketo_mirror", "marketo_sync", "marketo_seed"})
     conn.prepare(std::string("DELETE FROM ") + table + " WHERE team_id = ?").bind_all(team_id).run();
+  changes_.changed(db_, team_id);
 }
 
 void SqlMarketoSync::request_sync(const std::string& team_id, bool forget) {

@@ -5,6 +5,7 @@
 #include "crypto/secret_key.h"
 #include "store/db.h"
 #include "store/stores.h"
+#include "store/team_changes.h"
 
 namespace sg::store {
 
@@ -106,7 +107,7 @@ class SqlAudit final : public AuditStore {
 
 class SqlSuppressions final : public SuppressionStore {
  public:
-  explicit SqlSuppressions(Db& db) : db_(db) {}
+  SqlSuppressions(Db& db, TeamChanges& changes) : db_(db), changes_(changes) {}
   std::vector<std::string> suppressed_among(const std::string& team_id,
                                             const std::vector<std::string>& email_keys) override;
   bool add(const std::string& team_id, const std::string& email, const std::string& source,
@@ -118,6 +119,7 @@ class SqlSuppressions final : public SuppressionStore {
                                 const std::string& after_key, int limit) override;
  private:
   Db& db_;
+  TeamChanges& changes_;
 };
 
 class SqlCampaigns final : public CampaignStore {
@@ -144,7 +146,7 @@ class SqlCampaigns final : public CampaignStore {
 
 class SqlMarketoSync final : public MarketoSyncStore {
  public:
-  explicit SqlMarketoSync(Db& db) : db_(db) {}
+  SqlMarketoSync(Db& db, TeamChanges& changes) : db_(db), changes_(changes) {}
   void enqueue_writeback(const std::string& team_id, const std::string& email, const std::string& reason,
                          TimePoint now) override;
   std::vector<WriteBack> due_writebacks(TimePoint now, int limit) override;
@@ -165,6 +167,7 @@ class SqlMarketoSync final : public MarketoSyncStore {
   std::vector<SyncRequest> take_sync_requests() override;
  private:
   Db& db_;
+  TeamChanges& changes_;
 };
 
 class SqlWebhooks final : public WebhookStore {

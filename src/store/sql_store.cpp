@@ -14,7 +14,7 @@ class SqlStore final : public Store {
  public:
   SqlStore(std::unique_ptr<Db> db, const crypto::SecretKey& key)
       : db_(std::move(db)), teams_(*db_), users_(*db_), settings_(*db_), connections_(*db_, key), emails_(*db_),
-        idempotency_(*db_), audit_(*db_), suppressions_(*db_), campaigns_(*db_), marketo_sync_(*db_),
+        idempotency_(*db_), audit_(*db_), suppressions_(*db_, changes_), campaigns_(*db_), marketo_sync_(*db_, changes_),
         webhooks_(*db_), relay_credentials_(*db_), marketo_limits_(*db_) {
     migrate(*db_, db_->engine() == Engine::sqlite ? sqlite_migrations() : postgres_migrations());
   }
@@ -33,6 +33,7 @@ class SqlStore final : public Store {
   RelayCredentialStore& relay_credentials() override { return relay_credentials_; }
   marketo::BudgetLedger& marketo_budget() override { return marketo_limits_; }
   marketo::WindowLedger& marketo_windows() override { return marketo_limits_; }
+  TeamChanges& unsubscribe_changes() override { return changes_; }
 
   void in_transaction(const std::function<void()>& work) override { db_->transaction(work); }
   void group_commit(const std::function<void()>& work) override { db_->group_commit(work); }
@@ -51,6 +52,7 @@ class SqlStore final : public Store {
 
  private:
   std::unique_ptr<Db> db_;
+  TeamChanges changes_;  // before the repositories that tell it
   SqlTeams teams_;
   SqlUsers users_;
   SqlSettings settings_;

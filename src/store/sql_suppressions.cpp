@@ -34,7 +34,9 @@ bool SqlSuppressions::add(const std::string& team_id, const std::string& email,
   auto s = conn.prepare("INSERT INTO suppressions (team_id, email_key, email, source, reason, created_by, "
                         "created_at) VALUES (?, lower(?), ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
   s.bind_all(team_id, email, email, source, reason, created_by, to_unix_millis(now)).run();
-  return s.changes() > 0;
+  if (s.changes() == 0) return false;
+  changes_.changed(db_, team_id);
+  return true;
 }
 
 std::optional<Suppression> SqlSuppressions::find(const std::string& team_id, const std::string& email_key) {
@@ -50,7 +52,9 @@ bool SqlSuppressions::remove(const std::string& team_id, const std::string& emai
   auto conn = db_.connect();
   auto s = conn.prepare("DELETE FROM suppressions WHERE team_id = ? AND email_key = ?");
   s.bind_all(team_id, email_key).run();
-  return s.changes() > 0;
+  if (s.changes() == 0) return false;
+  changes_.changed(db_, team_id);
+  return true;
 }
 
 std::vector<Suppression> SqlSuppressions::list(const std::string& team_id, const std::string& search,

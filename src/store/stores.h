@@ -17,6 +17,8 @@
 
 namespace sg::store {
 
+class TeamChanges;  // store/team_changes.h
+
 class TeamStore {
  public:
   virtual ~TeamStore() = default;
@@ -278,6 +280,8 @@ class Store : public Transactions {
   // Marketo's daily budget and rate window as every instance on the database spends them.
   virtual marketo::BudgetLedger& marketo_budget() = 0;
   virtual marketo::WindowLedger& marketo_windows() = 0;
+  // Who hears that this process changed a team's suppression list or mirror.
+  virtual TeamChanges& unsubscribe_changes() = 0;
   // True when the database answers a trivial query.
   virtual bool ping() = 0;
   // True when other instances may use the database at the same time: leases left in it

@@ -8,12 +8,12 @@ Result<std::unordered_set<std::string>> LocalListSource::unsubscribed_among(
   return std::unordered_set<std::string>(found.begin(), found.end());
 }
 
-gate::CheckedSource LocalListSource::checked() {
+gate::CheckedSource local_list_checked_source(gate::SuppressionSource& list) {
   gate::CheckedSource s;
   s.name = "suppression_list";
   s.label = "the team's suppression list";
   s.reason = kSuppressedReason;
-  s.source = this;
+  s.source = &list;
   s.always_on = true;
   return s;
 }

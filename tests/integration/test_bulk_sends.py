@@ -46,16 +46,10 @@ def sink_count(sink):
     return sum(1 for _ in sink.maildir.glob("*.eml"))
 
 
-def metric(server, name, labels=""):
-    text = server.raw("GET", "/metrics").text
-    found = re.search(rf"^{re.escape(name + labels)} (\d+(?:\.\d+)?)$", text, re.M)
-    return int(float(found.group(1))) if found else 0
-
-
 def wait_settled(server, timeout=30):
     """Waits until no email is queued or held (leased ones count as queued)."""
-    wait_until(lambda: metric(server, "sendguard_queue_depth") == 0, timeout,
-               lambda: f"{metric(server, 'sendguard_queue_depth')} email(s) still queued or held")
+    wait_until(lambda: server.metric("sendguard_queue_depth") == 0, timeout,
+               lambda: f"{server.metric('sendguard_queue_depth')} email(s) still queued or held")
 
 
 def all_emails(client, **params):
@@ -362,7 +356,7 @@ def test_refused_requests_name_the_field_and_leave_no_email(server, admin, sim, 
     assert [e["id"] for e in all_emails(admin)] == [e["id"] for e in emails_before]
     assert all_emails(admin, status="suppressed") == []
     assert sink.messages() == []
-    assert metric(server, "sendguard_queue_depth") == 0
+    assert server.metric("sendguard_queue_depth") == 0
     assert sim.stats()["lookup_calls"] == lookups_before  # refused before the gate: no Marketo call
 
 
@@ -411,8 +405,8 @@ def test_three_thousand_recipient_group_send_stays_within_the_lookup_budget(serv
     copies = received(sink)
     assert set(copies) == set(people) - gone
     assert set(copies.values()) == {1}
-    assert metric(server, "sendguard_emails", '{status="sent"}') == 3000 - len(gone)
-    assert metric(server, "sendguard_emails", '{status="suppressed"}') == len(gone)
+    assert server.metric("sendguard_emails", '{status="sent"}') == 3000 - len(gone)
+    assert server.metric("sendguard_emails", '{status="suppressed"}') == len(gone)
 
 
 def test_a_slow_relay_never_turns_the_delivery_check_into_one_lookup_per_email(make_server, sim, sink):
@@ -485,7 +479,7 @@ def test_held_while_marketo_is_down_then_sent_or_failed_once_it_answers(server, 
     held = all_emails(admin, status="held")
     assert sorted(e["to"][0] for e in held) == sorted(people)
     assert {e["reason"] for e in held} == {"check_unavailable"}
-    assert metric(server, "sendguard_deliveries_total", '{result="held"}') > 0  # retried, still held
+    assert server.metric("sendguard_deliveries_total", '{result="held"}') > 0  # retried, still held
     assert sink.messages() == []
 
     mend_marketo(sim)
@@ -612,8 +606,8 @@ def test_crash_mid_group_send_loses_nothing_and_resends_at_most_the_ones_on_the_
     assert set(copies) <= set(people)
     assert lost == []
     assert duplicates <= WORKERS
-    assert metric(restarted, "sendguard_emails", '{status="sent"}') == len(people) - len(gone)
-    assert metric(restarted, "sendguard_emails", '{status="suppressed"}') == len(gone)
+    assert restarted.metric("sendguard_emails", '{status="sent"}') == len(people) - len(gone)
+    assert restarted.metric("sendguard_emails", '{status="suppressed"}') == len(gone)
 
 
 def test_resuming_a_big_group_send_after_a_restart_stays_within_the_lookup_budget(make_server, sim, sink,
@@ -660,7 +654,7 @@ def test_smtp_refusals_fail_or_retry_only_their_own_recipient(make_server, sink)
     deferred = admin.wait_status(ids["reject-temp-1@x.example"], {"sent", "failed"}, timeout=20)
     assert deferred["status"] == "failed" and deferred["reason"].startswith("smtp_unavailable"), deferred
     assert deferred["sent_at"] is None
-    assert metric(server, "sendguard_deliveries_total", '{result="retry"}') == 7
+    assert server.metric("sendguard_deliveries_total", '{result="retry"}') == 7
     assert received(sink) == {"ann@x.example": 1, "dan@x.example": 1}
 
 

@@ -1,5 +1,4 @@
 """Delivery: SMTP refusals and retries, the re-check just before delivery, held emails, .eml output."""
-import re
 from email import policy
 from email.parser import BytesParser
 
@@ -33,9 +32,7 @@ def test_permanent_smtp_refusal_fails_the_email(server, admin, sink):
 
 def retries_counted(server):
     """The outbox's count of deferred deliveries, from /metrics."""
-    metrics = server.raw("GET", "/metrics").text
-    found = re.search(r'^sendguard_deliveries_total\{result="retry"\} (\d+)', metrics, re.M)
-    return int(found.group(1)) if found else 0
+    return server.metric("sendguard_deliveries_total", '{result="retry"}')
 
 
 def test_temporary_smtp_refusal_is_retried(server, admin, sink):

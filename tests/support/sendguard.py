@@ -207,3 +207,9 @@ class Sendguard:
     def raw(self, method, path, **kw):
         kw.setdefault("timeout", 30)
         return requests.request(method, f"{self.url}{path}", **kw)
+
+    def metric(self, name, labels=""):
+        """One sample of /metrics (`labels` as written there, e.g. '{result="retry"}'); 0 when absent."""
+        text = self.raw("GET", "/metrics").text
+        found = re.search(rf"^{re.escape(name + labels)} (\d+(?:\.\d+)?)$", text, re.M)
+        return int(float(found.group(1))) if found else 0

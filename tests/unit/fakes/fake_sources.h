@@ -1,10 +1,11 @@
 // Recording fakes for the gate's suppression sources: a fixed set of unsubscribed
 // addresses, every question recorded, and an optional failure to answer (for everything, or
-// naming the addresses it cannot answer for).
+// naming the addresses it cannot answer for). And a mirror answering what it is told.
 #pragma once
 
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -62,5 +63,19 @@ inline gate::CheckedSource checked_local(FakeSource& source) {
   s.always_on = true;
   return s;
 }
+
+class FakeMirror final : public gate::Mirror {
+ public:
+  std::unordered_map<std::string, gate::MirrorAnswer> mirrored(const std::string&,
+                                                               const std::vector<std::string>& keys) override {
+    ++reads;
+    std::unordered_map<std::string, gate::MirrorAnswer> out;
+    for (const auto& k : keys)
+      if (auto it = known.find(k); it != known.end()) out[k] = it->second;
+    return out;
+  }
+  std::unordered_map<std::string, gate::MirrorAnswer> known;
+  int reads = 0;
+};
 
 }  // namespace sg::test

@@ -8,17 +8,7 @@
 namespace sg::gate {
 namespace {
 
-class FakeMirror final : public Mirror {
- public:
-  std::unordered_map<std::string, MirrorAnswer> mirrored(const std::string&,
-                                                         const std::vector<std::string>& keys) override {
-    std::unordered_map<std::string, MirrorAnswer> out;
-    for (const auto& k : keys)
-      if (auto it = known.find(k); it != known.end()) out[k] = it->second;
-    return out;
-  }
-  std::unordered_map<std::string, MirrorAnswer> known;
-};
+using test::FakeMirror;
 
 TeamPolicy policy(bool marketo_on, FailPolicy on_unavailable, bool authoritative) {
   TeamPolicy p;

@@ -12,6 +12,7 @@
 #include "fakes/engine_store.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_db.h"
+#include "store/team_changes.h"
 
 namespace sg::store {
 namespace {
@@ -254,6 +255,39 @@ TEST_P(StoreTest, TransactionRollsBackOnException) {
                }),
                std::runtime_error);
   EXPECT_FALSE(store->emails().find(team.id, "em_1"));
+}
+
+// Copies kept for fast checks drop a team's entries when told; told too early, a check
+// could copy what the transaction is about to replace.
+TEST_P(StoreTest, ChangesToWhatChecksReadAreHeardOnceTheirTransactionHasEnded) {
+  std::vector<std::string> heard;
+  std::vector<std::string> last_keys;
+  store->unsubscribe_changes().listen([&](const std::string& team_id, const std::vector<std::string>& keys) {
+    heard.push_back(team_id);
+    last_keys = keys;
+  });
+  store->transaction([&] {
+    EXPECT_TRUE(store->suppressions().add(team.id, "a@x.com", "manual", "", std::nullopt, now));
+    EXPECT_TRUE(heard.empty());
+  });
+  EXPECT_EQ(std::vector<std::string>{team.id}, heard);
+  EXPECT_FALSE(store->suppressions().add(team.id, "a@x.com", "manual", "", std::nullopt, now));
+  EXPECT_EQ(1u, heard.size());  // nothing changed
+  EXPECT_TRUE(store->suppressions().remove(team.id, "a@x.com"));
+  EXPECT_EQ(2u, heard.size());  // outside a transaction: at once
+  EXPECT_THROW(store->transaction([&] {
+                 store->marketo_sync().forget_instance(team.id);
+                 throw std::runtime_error("boom");
+               }),
+               std::runtime_error);
+  EXPECT_EQ(3u, heard.size());  // rolled back, and still heard: dropping a copy is always safe
+  EXPECT_TRUE(last_keys.empty());  // every address of the team
+
+  const std::string rest = "https://r/rest";
+  store->connections().put(team.id, {rest, "https://r/identity", "cid", "s", now});
+  store->marketo_sync().mirror(team.id, rest, {{"ann@x.com", true}, {"bob@x.com", false}}, now);
+  EXPECT_EQ(4u, heard.size());
+  EXPECT_EQ((std::vector<std::string>{"ann@x.com", "bob@x.com"}), last_keys);  // only what the news named
 }
 
 // Works handed in together share a commit (on SQLite; PostgreSQL commits each on its own);

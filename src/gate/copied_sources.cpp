@@ -1,0 +1,47 @@
+#include "gate/copied_sources.h"
+
+namespace sg::gate {
+
+Result<std::unordered_set<std::string>> CopiedSource::unsubscribed_among(const std::string& team_id,
+                                                                         const std::vector<std::string>& keys) {
+  const uint64_t read_at = copies_.generation();
+  auto answer = inner_.unsubscribed_among(team_id, keys);
+  if (answer)
+    for (const auto& k : keys) copies_.put(team_id, k, answer->count(k) > 0, read_at);
+  return answer;
+}
+
+std::optional<std::unordered_set<std::string>> CopiedSource::known_among(const std::string& team_id,
+                                                                         const std::vector<std::string>& keys) {
+  std::unordered_set<std::string> listed;
+  for (const auto& k : keys) {
+    auto copy = copies_.get(team_id, k);
+    if (!copy) return std::nullopt;
+    if (*copy) listed.insert(k);
+  }
+  return listed;
+}
+
+std::unordered_map<std::string, MirrorAnswer> CopiedMirror::mirrored(const std::string& team_id,
+                                                                    const std::vector<std::string>& keys) {
+  const uint64_t read_at = copies_.generation();
+  auto answers = inner_.mirrored(team_id, keys);
+  for (const auto& k : keys) {
+    auto it = answers.find(k);
+    copies_.put(team_id, k, it == answers.end() ? std::nullopt : std::optional(it->second), read_at);
+  }
+  return answers;
+}
+
+std::optional<std::unordered_map<std::string, MirrorAnswer>> CopiedMirror::known(
+    const std::string& team_id, const std::vector<std::string>& keys) {
+  std::unordered_map<std::string, MirrorAnswer> answers;
+  for (const auto& k : keys) {
+    auto copy = copies_.get(team_id, k);
+    if (!copy) return std::nullopt;
+    if (*copy) answers.emplace(k, **copy);
+  }
+  return answers;
+}
+
+}  // namespace sg::gate
