@@ -13,8 +13,8 @@ In one run, on 127.0.0.1 only, wrk drives in turn:
       the run's own, tests/support/postgres_cluster.py), idle while the others run.
 
 Each target runs ROUNDS times, interleaved (a, b, c, d, e, a, b, ...) so that the load of
-other work on the machine falls on all alike; after each (d) the outbox is drained so
-that its deliveries do not compete with the next round. Reported per target: requests/s
+other work on the machine falls on all alike; after each target the outbox is drained,
+so that the deliveries (d) leaves behind compete with no target. Reported per target: requests/s
 min / median / max and the median's ratio to nginx's median; every answer must be 2xx.
 
 Prints a Markdown table and appends a dated section to bench/RESULTS.md. Exits non-zero
@@ -158,8 +158,9 @@ class Bench(BenchBase):
                 rate, bad, errors = wrk(url, script)
                 rates[label].append(rate)
                 self.expect(bad == 0 and errors == 0, f"{label}: {bad} non-2xx answers, {errors} socket errors")
-            drained, _ = drain_outbox(sender, DRAIN_TIMEOUT)
-            self.expect(drained, f"the outbox did not drain in {DRAIN_TIMEOUT} s")
+                # After every target, so that no target runs beside the deliveries (d) left.
+                drained, _ = drain_outbox(sender, DRAIN_TIMEOUT)
+                self.expect(drained, f"the outbox did not drain in {DRAIN_TIMEOUT} s")
         self.load[1] = os.getloadavg()[0]
         ceiling = statistics.median(rates[targets[0][0]])
         for label, values in rates.items():
@@ -200,7 +201,7 @@ def measure(sim, sink, start):
 
 def describe(bench, elapsed):
     return [f"- wrk {THREADS} threads, {CONNECTIONS} connections, {DURATION_S} s per run; {ROUNDS} rounds of "
-            "(a)–(e) interleaved, the outbox drained after each round; all on 127.0.0.1",
+            "(a)–(e) interleaved, the outbox drained after each target; all on 127.0.0.1",
             f"- nginx (nginx-light) `worker_processes auto`, answering `{STATIC_ANSWER}` with `return 200`",
             f"- Marketo simulator: {simulator_limits(SIM_CONFIG)}",
             f"- Server: {server_limits({**SERVER_ENV, **WARM_ENV})}, SQLite, SMTP to Postfix's smtp-sink; "
