@@ -174,8 +174,9 @@ void Runtime::build_services() {
   settings_ = std::make_unique<settings::TeamSettings>(
       settings::TeamSettingsStores{store.settings(), store.connections(), store.marketo_sync(), store.audit(), store},
       *settings_cache_, *marketo_, clock,
-      [g = gate_.get(), s = sync_.get()](const std::string& team) {
+      [g = gate_.get(), s = sync_.get(), m = copied_mirror_.get()](const std::string& team) {
         g->forget_team(team);
+        m->forget(team, {});
         s->forget_team(team);
       },
       config_.marketo_allow_loopback);
