@@ -1,7 +1,8 @@
 // Server: an HTTP/1.1 server on Boost.Beast. Connections are served asynchronously by
 // a few I/O threads; each request's handler runs on a separate worker pool because
-// handlers may block (database, Marketo). run() blocks until stop(); stop() may be called
-// from any thread.
+// handlers may block (database, Marketo), unless the QuickHandler answers it on the I/O
+// thread from memory first. run() blocks until stop(); stop() may be called from any
+// thread.
 //
 // Hostile clients are bounded before they cost memory: a body's size is decided from the
 // request's headers before any body byte is read (413 without reading it), bodies grow
