@@ -4,7 +4,7 @@ namespace sg::gate {
 
 Result<std::unordered_set<std::string>> CopiedSource::unsubscribed_among(const std::string& team_id,
                                                                          const std::vector<std::string>& keys) {
-  const uint64_t read_at = copies_.generation();
+  const uint64_t read_at = copies_.generation(team_id);
   auto answer = inner_.unsubscribed_among(team_id, keys);
   if (answer)
     for (const auto& k : keys) copies_.put(team_id, k, answer->count(k) > 0, read_at);
@@ -24,7 +24,7 @@ std::optional<std::unordered_set<std::string>> CopiedSource::known_among(const s
 
 std::unordered_map<std::string, MirrorAnswer> CopiedMirror::mirrored(const std::string& team_id,
                                                                     const std::vector<std::string>& keys) {
-  const uint64_t read_at = copies_.generation();
+  const uint64_t read_at = copies_.generation(team_id);
   auto answers = inner_.mirrored(team_id, keys);
   for (const auto& k : keys) {
     auto it = answers.find(k);

@@ -1,8 +1,9 @@
 // RecentCopies: what a local source (our database) said lately about each (team, address),
 // kept at most `ttl`, so that a check can be answered from memory. Whoever writes a
 // team's data calls forget() once the write has committed; a read begun before that must
-// not put the old answer back, so it takes generation() before reading and hands it to
-// put(), which drops the answer when any forget has run since. Bounded: when full,
+// not put the old answer back, so it takes generation(team) before reading and hands it
+// to put(), which drops the answer when a forget for the team has run since. Kept per
+// team, so that dropping a team's copies does not walk the others'. Bounded: when full,
 // expired entries go first, then everything. Thread-safe.
 #pragma once
 
@@ -22,39 +23,46 @@ class RecentCopies {
  public:
   RecentCopies(Clock& clock, Millis ttl, size_t capacity) : clock_(clock), ttl_(ttl), capacity_(capacity) {}
 
-  uint64_t generation() const {
+  uint64_t generation(const std::string& team_id) const {
     std::lock_guard lock(mu_);
-    return generation_;
+    auto it = generations_.find(team_id);
+    return it == generations_.end() ? 0 : it->second;
   }
 
   void put(const std::string& team_id, const std::string& key, Value value, uint64_t read_at) {
     const TimePoint now = clock_.now();
     std::lock_guard lock(mu_);
-    if (generation_ != read_at) return;
-    if (entries_.size() >= capacity_) {
-      std::erase_if(entries_, [&](const auto& kv) { return kv.second.expires_at <= now; });
-      if (entries_.size() >= capacity_) entries_.clear();
-    }
-    entries_.insert_or_assign(key_of(team_id, key), Entry{std::move(value), now + ttl_});
+    auto generation = generations_.find(team_id);
+    if ((generation == generations_.end() ? 0 : generation->second) != read_at) return;
+    if (size_ >= capacity_) evict(now);
+    auto [it, added] = teams_[team_id].insert_or_assign(key, Entry{std::move(value), now + ttl_});
+    if (added) ++size_;
   }
 
   std::optional<Value> get(const std::string& team_id, const std::string& key) const {
     const TimePoint now = clock_.now();
     std::lock_guard lock(mu_);
-    auto it = entries_.find(key_of(team_id, key));
-    if (it == entries_.end() || it->second.expires_at <= now) return std::nullopt;
+    auto team = teams_.find(team_id);
+    if (team == teams_.end()) return std::nullopt;
+    auto it = team->second.find(key);
+    if (it == team->second.end() || it->second.expires_at <= now) return std::nullopt;
     return it->second.value;
   }
 
   // Drops the team's copies of `keys`; of every address when `keys` is empty.
   void forget(const std::string& team_id, const std::vector<std::string>& keys) {
+    Copies dropped;  // freed after the lock is let go
     std::lock_guard lock(mu_);
-    ++generation_;
+    ++generations_[team_id];
+    auto team = teams_.find(team_id);
+    if (team == teams_.end()) return;
     if (keys.empty()) {
-      const std::string prefix = team_id + '\n';
-      std::erase_if(entries_, [&](const auto& kv) { return kv.first.starts_with(prefix); });
+      size_ -= team->second.size();
+      dropped = std::move(team->second);
+      teams_.erase(team);
+      return;
     }
-    for (const auto& k : keys) entries_.erase(key_of(team_id, k));
+    for (const auto& k : keys) size_ -= team->second.erase(k);
   }
 
  private:
@@ -62,14 +70,23 @@ class RecentCopies {
     Value value;
     TimePoint expires_at;
   };
-  static std::string key_of(const std::string& team_id, const std::string& key) { return team_id + '\n' + key; }
+  using Copies = std::unordered_map<std::string, Entry>;  // by address
+
+  void evict(TimePoint now) {
+    for (auto& [team_id, copies] : teams_)
+      size_ -= std::erase_if(copies, [&](const auto& kv) { return kv.second.expires_at <= now; });
+    if (size_ < capacity_) return;
+    teams_.clear();
+    size_ = 0;
+  }
 
   Clock& clock_;
   const Millis ttl_;
   const size_t capacity_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;  // GUARDED_BY(mu_)
-  uint64_t generation_ = 0;                         // GUARDED_BY(mu_); bumped by forget_team()
+  std::unordered_map<std::string, Copies> teams_;          // GUARDED_BY(mu_)
+  size_t size_ = 0;                                         // GUARDED_BY(mu_); entries over all teams
+  std::unordered_map<std::string, uint64_t> generations_;  // GUARDED_BY(mu_); bumped by forget()
 };
 
 }  // namespace sg::gate

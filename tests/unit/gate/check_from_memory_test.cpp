@@ -108,14 +108,19 @@ TEST(CheckFromMemory, AGateThatReusesNoAnswerNeverAnswersFromMemory) {
   EXPECT_FALSE(gate.check_from_memory("tm", {}, {"a@x.com"}));
 }
 
-TEST(RecentCopies, AReadBegunBeforeAForgetIsNotKept) {
+TEST(RecentCopies, AReadBegunBeforeAForgetOfItsTeamIsNotKept) {
   test::FakeClock clock;
   RecentCopies<bool> copies(clock, Millis(2000), 10);
-  const uint64_t read_at = copies.generation();
-  copies.forget("tm", {"other@x.com"});  // any forget: the read may have met it
+  const uint64_t read_at = copies.generation("tm");
+  copies.forget("other-team", {});
   copies.put("tm", "a@x.com", false, read_at);
-  EXPECT_FALSE(copies.get("tm", "a@x.com"));
-  copies.put("tm", "a@x.com", true, copies.generation());
+  EXPECT_EQ(std::optional(false), copies.get("tm", "a@x.com"));  // another team's write
+
+  const uint64_t read_again = copies.generation("tm");
+  copies.forget("tm", {"other@x.com"});  // any forget of the team: the read may have met it
+  copies.put("tm", "a@x.com", true, read_again);
+  EXPECT_EQ(std::optional(false), copies.get("tm", "a@x.com"));
+  copies.put("tm", "a@x.com", true, copies.generation("tm"));
   EXPECT_EQ(std::optional(true), copies.get("tm", "a@x.com"));
 }
 
@@ -124,12 +129,18 @@ TEST(RecentCopies, WhenFullExpiredCopiesGoFirstThenEverything) {
   RecentCopies<bool> copies(clock, Millis(2000), 2);
   copies.put("tm", "old@x.com", false, 0);
   clock.advance(Millis(2000));
-  copies.put("tm", "a@x.com", false, 0);
+  copies.put("tm2", "a@x.com", false, 0);
   copies.put("tm", "b@x.com", false, 0);  // full: the expired one goes
-  EXPECT_TRUE(copies.get("tm", "a@x.com"));
+  EXPECT_TRUE(copies.get("tm2", "a@x.com"));
   copies.put("tm", "c@x.com", false, 0);  // full of live copies: all go
-  EXPECT_FALSE(copies.get("tm", "a@x.com"));
+  EXPECT_FALSE(copies.get("tm2", "a@x.com"));
+  EXPECT_FALSE(copies.get("tm", "b@x.com"));
   EXPECT_TRUE(copies.get("tm", "c@x.com"));
+  copies.forget("tm", {});  // the count follows what is dropped: two fit again
+  copies.put("tm", "d@x.com", false, copies.generation("tm"));
+  copies.put("tm2", "e@x.com", false, 0);
+  EXPECT_TRUE(copies.get("tm", "d@x.com"));
+  EXPECT_TRUE(copies.get("tm2", "e@x.com"));
 }
 
 }  // namespace
