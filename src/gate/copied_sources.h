@@ -3,8 +3,8 @@
 // known_among() / known() can answer a check from memory (UnsubscribeGate::
 // check_from_memory). Every read still goes to the inner source: delivery never acts on
 // a copy. forget() drops a team's copies (of some addresses, or all); it is called once
-// this process's write to the team's data has committed (store::TeamChanges). Thread-safe; the inner source must
-// outlive them.
+// this process's write to the team's data has committed (store::TeamChanges).
+// Thread-safe; the inner source must outlive them.
 #pragma once
 
 #include "gate/mirror.h"

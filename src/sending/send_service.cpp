@@ -113,8 +113,7 @@ gate::TeamPolicy SendService::policy_of(const std::string& team_id) {
   return team_policy(settings_.get(team_id));
 }
 
-SendService::Checks SendService::check(const Caller& caller,
-                                                    const std::vector<std::string>& recipients) {
+SendService::Checks SendService::check(const Caller& caller, const std::vector<std::string>& recipients) {
   return *check_with(recipients,
                      [&](const auto& keys) { return gate_.check(caller.team_id, policy_of(caller.team_id), keys); });
 }
@@ -129,11 +128,11 @@ std::optional<SendService::Checks> SendService::check_from_memory(
 }
 
 std::optional<SendService::Checks> SendService::check_with(const std::vector<std::string>& recipients,
-                                                                        const Asker& ask) {
+                                                          const Asker& ask) {
   if (recipients.empty()) return Checks(Error::invalid("recipients", "recipients must list at least one address"));
   if (recipients.size() > options_.max_recipients)
     return Checks(Error::invalid("recipients", "at most " + std::to_string(options_.max_recipients) +
-                                            " recipients may be checked at once"));
+                                                   " recipients may be checked at once"));
   auto parsed = parse_addresses("recipients", recipients);
   if (!parsed) return Checks(parsed.error());
   std::vector<std::string> keys;

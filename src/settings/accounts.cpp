@@ -85,9 +85,9 @@ std::optional<Caller> Accounts::known_caller(const std::string& api_token) const
 }
 
 std::optional<Caller> Accounts::authenticate(const std::string& api_token) {
-  if (auto known = known_caller(api_token)) return known;
   if (!api_token.starts_with(kTokenPrefix)) return std::nullopt;
   std::string hash = crypto::token_hash(api_token);
+  if (auto cached = callers_.find(hash)) return cached;
   const uint64_t read_at = callers_.generation();
   auto user = stores_.users.find_by_token_hash(hash);
   if (!user) return std::nullopt;

@@ -14,7 +14,8 @@ class SqlStore final : public Store {
  public:
   SqlStore(std::unique_ptr<Db> db, const crypto::SecretKey& key)
       : db_(std::move(db)), teams_(*db_), users_(*db_), settings_(*db_), connections_(*db_, key), emails_(*db_),
-        idempotency_(*db_), audit_(*db_), suppressions_(*db_, changes_), campaigns_(*db_), marketo_sync_(*db_, changes_),
+        idempotency_(*db_), audit_(*db_), suppressions_(*db_, changes_), campaigns_(*db_),
+        marketo_sync_(*db_, changes_),
         webhooks_(*db_), relay_credentials_(*db_), marketo_limits_(*db_) {
     migrate(*db_, db_->engine() == Engine::sqlite ? sqlite_migrations() : postgres_migrations());
   }
