@@ -75,8 +75,9 @@ void Runtime::build_marketo_and_gate() {
   // other instances share it, for one process keeps it faster in memory.
   const marketo::Ledgers ledgers{&store.marketo_budget(), store.shared() ? &store.marketo_windows() : nullptr};
   marketo_ = std::make_unique<marketo::Client>(*http_client_, clock, metrics_, limits, ledgers);
+  const Millis check_max_age(1000LL * config_.check_max_age_seconds);
   local_source_ = std::make_unique<suppressions::LocalListSource>(store.suppressions());
-  copied_list_ = std::make_unique<gate::CopiedSource>(*local_source_, clock);
+  copied_list_ = std::make_unique<gate::CopiedSource>(*local_source_, clock, gate::copy_ttl(check_max_age));
   marketo_source_ =
       std::make_unique<mirror::MarketoSource>(store.connections(), store.marketo_sync(), *marketo_, clock);
   coalesced_marketo_ = std::make_unique<gate::CoalescingSource>(*marketo_source_);
@@ -92,7 +93,7 @@ void Runtime::build_marketo_and_gate() {
   // unsubscribed" is no longer relied on.
   mirror.max_sync_age = Millis(3LL * 1000 * config_.mirror_interval_seconds * config_.mirror_max_backoff + 60000);
   mirror_ = std::make_unique<mirror::StoreMirror>(store.marketo_sync(), clock, mirror);
-  copied_mirror_ = std::make_unique<gate::CopiedMirror>(*mirror_, clock);
+  copied_mirror_ = std::make_unique<gate::CopiedMirror>(*mirror_, clock, gate::copy_ttl(check_max_age));
   store.unsubscribe_changes().listen([list = copied_list_.get(), m = copied_mirror_.get()](
                                          const std::string& team, const std::vector<std::string>& keys) {
     list->forget(team, keys);
@@ -102,7 +103,7 @@ void Runtime::build_marketo_and_gate() {
   gate_ = std::make_unique<gate::UnsubscribeGate>(
       std::vector<gate::CheckedSource>{suppressions::local_list_checked_source(*copied_list_),
                                        mirror::marketo_checked_source(*bounded_marketo_, copied_mirror_.get())},
-      clock, metrics_, gate::GateOptions{Millis(1000LL * config_.check_max_age_seconds)});
+      clock, metrics_, gate::GateOptions{check_max_age});
   sync_ = std::make_unique<mirror::MarketoSync>(
       mirror::MarketoSyncStores{store.connections(), store.marketo_sync()}, *marketo_, clock,
       mirror::SyncOptions{.interval = Millis(1000LL * config_.mirror_interval_seconds),

@@ -28,7 +28,8 @@ std::unordered_map<std::string, MirrorAnswer> CopiedMirror::mirrored(const std::
   auto answers = inner_.mirrored(team_id, keys);
   for (const auto& k : keys) {
     auto it = answers.find(k);
-    copies_.put(team_id, k, it == answers.end() ? std::nullopt : std::optional(it->second), read_at);
+    if (it == answers.end()) copies_.put(team_id, k, std::nullopt, read_at);
+    else copies_.put(team_id, k, it->second, read_at, it->second.judged_until);
   }
   return answers;
 }

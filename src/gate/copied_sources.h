@@ -7,20 +7,25 @@
 // Thread-safe; the inner source must outlive them.
 #pragma once
 
+#include <algorithm>
+
 #include "gate/mirror.h"
 #include "gate/recent_copies.h"
 #include "gate/suppression_source.h"
 
 namespace sg::gate {
 
-// How long a copy answers: what another process changes (the command line, another
-// instance on the same database) reaches checks answered from memory within this.
+// How long a copy answers at most: what another process changes (the command line,
+// another instance on the same database) reaches checks answered from memory within this,
+// or within the check max age when that is shorter (copy_ttl).
 inline constexpr Millis kCopyTtl{2000};
+inline constexpr Millis copy_ttl(Millis check_max_age) { return std::min(kCopyTtl, check_max_age); }
 inline constexpr size_t kCopyCapacity = 200000;
 
 class CopiedSource final : public SuppressionSource {
  public:
-  CopiedSource(SuppressionSource& inner, Clock& clock) : inner_(inner), copies_(clock, kCopyTtl, kCopyCapacity) {}
+  CopiedSource(SuppressionSource& inner, Clock& clock, Millis ttl)
+      : inner_(inner), copies_(clock, ttl, kCopyCapacity) {}
 
   Result<std::unordered_set<std::string>> unsubscribed_among(const std::string& team_id,
                                                              const std::vector<std::string>& keys) override;
@@ -35,7 +40,7 @@ class CopiedSource final : public SuppressionSource {
 
 class CopiedMirror final : public Mirror {
  public:
-  CopiedMirror(Mirror& inner, Clock& clock) : inner_(inner), copies_(clock, kCopyTtl, kCopyCapacity) {}
+  CopiedMirror(Mirror& inner, Clock& clock, Millis ttl) : inner_(inner), copies_(clock, ttl, kCopyCapacity) {}
 
   std::unordered_map<std::string, MirrorAnswer> mirrored(const std::string& team_id,
                                                         const std::vector<std::string>& keys) override;
@@ -45,7 +50,9 @@ class CopiedMirror final : public Mirror {
 
  private:
   Mirror& inner_;
-  RecentCopies<std::optional<MirrorAnswer>> copies_;  // nullopt: the mirror does not know it
+  // nullopt: the mirror does not know it. A known answer is kept no longer than its
+  // judged_until.
+  RecentCopies<std::optional<MirrorAnswer>> copies_;
 };
 
 }  // namespace sg::gate

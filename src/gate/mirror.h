@@ -21,6 +21,9 @@ struct MirrorAnswer {
   bool trusted = false;  // "not unsubscribed" was seen recently enough to rely on
   TimePoint synced_at;   // when the feed was last read: the answer is no fresher than that
   TimePoint seen_at;     // when this address's state was last learned
+  // When the judgement above may change with time alone (the feed no longer counting as
+  // followed, "not unsubscribed" leaving the trust window): a copy must not outlive it.
+  TimePoint judged_until = TimePoint::max();
 };
 
 class Mirror {

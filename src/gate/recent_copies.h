@@ -7,6 +7,7 @@
 // expired entries go first, then everything. Thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -29,13 +30,15 @@ class RecentCopies {
     return it == generations_.end() ? 0 : it->second;
   }
 
-  void put(const std::string& team_id, const std::string& key, Value value, uint64_t read_at) {
+  // Kept for the ttl, or only until `until` when that comes first.
+  void put(const std::string& team_id, const std::string& key, Value value, uint64_t read_at,
+           TimePoint until = TimePoint::max()) {
     const TimePoint now = clock_.now();
     std::lock_guard lock(mu_);
     auto generation = generations_.find(team_id);
     if ((generation == generations_.end() ? 0 : generation->second) != read_at) return;
     if (size_ >= capacity_) evict(now);
-    auto [it, added] = teams_[team_id].insert_or_assign(key, Entry{std::move(value), now + ttl_});
+    auto [it, added] = teams_[team_id].insert_or_assign(key, Entry{std::move(value), std::min(now + ttl_, until)});
     if (added) ++size_;
   }
 

@@ -1,5 +1,7 @@
 #include "mirror/store_mirror.h"
 
+#include <algorithm>
+
 #include "mirror/complete_mirror.h"
 
 namespace sg::mirror {
@@ -19,15 +21,18 @@ std::unordered_map<std::string, gate::MirrorAnswer> StoreMirror::mirrored(const 
   // (they can only block; fail closed), and every other address is looked up live.
   bool failing = !state.confirmed_since_failure();
   bool complete = !failing && knows_every_unsubscribe(state, sync_.seed_state(team_id));
+  const TimePoint followed_until = *state.confirmed_at + options_.max_sync_age;
   for (const auto& [key, entry] : sync_.mirrored(team_id, keys)) {
     if (failing && !entry.unsubscribed) continue;
     bool trusted = !entry.unsubscribed && (complete || now - entry.seen_at <= options_.trust_window);
-    out[key] = {entry.unsubscribed, trusted, *state.confirmed_at, entry.seen_at};
+    TimePoint judged_until = trusted && !complete ? std::min(followed_until, entry.seen_at + options_.trust_window)
+                                                  : followed_until;
+    out[key] = {entry.unsubscribed, trusted, *state.confirmed_at, entry.seen_at, judged_until};
   }
   // A complete copy knows every unsubscribed address: one it has never heard of is not.
   if (complete)
     for (const auto& key : keys)
-      out.try_emplace(key, gate::MirrorAnswer{false, true, *state.confirmed_at, *state.confirmed_at});
+      out.try_emplace(key, gate::MirrorAnswer{false, true, *state.confirmed_at, *state.confirmed_at, followed_until});
   return out;
 }
 

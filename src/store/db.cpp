@@ -1,5 +1,7 @@
 #include "store/db.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <functional>
 #include <vector>
@@ -102,13 +104,19 @@ Db::Tx::~Tx() {
   std::erase(open_transactions, std::pair<const Db*, Connection*>(&db_, c_));
   if (!done_) c_->rollback();
   db_.release(*c_);
-  std::vector<std::function<void()>> ended;
-  std::erase_if(when_ended, [&](auto& pending) {
-    if (pending.first != &db_) return false;
-    ended.push_back(std::move(pending.second));
-    return true;
-  });
-  for (auto& done : ended) done();
+  // A destructor must not throw. What is lost here only keeps copies for fast checks
+  // until they expire; delivery never reads those.
+  try {
+    std::vector<std::function<void()>> ended;
+    std::erase_if(when_ended, [&](auto& pending) {
+      if (pending.first != &db_) return false;
+      ended.push_back(std::move(pending.second));
+      return true;
+    });
+    for (auto& done : ended) done();
+  } catch (const std::exception& e) {
+    spdlog::error("after a transaction: {}", e.what());
+  }
 }
 
 void Db::after_transaction(std::function<void()> done) {

@@ -174,7 +174,7 @@ class Db {
 
   // Runs `done` once this thread's transaction on this Db has ended (committed or rolled
   // back), or at once outside one: for telling others of a write only when they can read
-  // it. `done` must not throw.
+  // it. What `done` throws is logged, not passed on.
   void after_transaction(std::function<void()> done);
 
  protected:

@@ -10,9 +10,9 @@
 namespace sg::gate {
 namespace {
 
-TeamPolicy policy(bool marketo_on) {
+TeamPolicy policy(bool marketo_on, bool mirror_authoritative = false) {
   TeamPolicy p;
-  p.sources["marketo"] = {marketo_on, false};
+  p.sources["marketo"] = {marketo_on, mirror_authoritative};
   return p;
 }
 
@@ -28,8 +28,8 @@ class CheckFromMemoryTest : public ::testing::Test {
   test::FakeMirror mirror;
   test::FakeClock clock;
   Metrics metrics;
-  CopiedSource copied_list{local, clock};
-  CopiedMirror copied_mirror{mirror, clock};
+  CopiedSource copied_list{local, clock, kCopyTtl};
+  CopiedMirror copied_mirror{mirror, clock, kCopyTtl};
   UnsubscribeGate gate{sources(), clock, metrics, GateOptions{Millis(60000)}};
 };
 
@@ -96,11 +96,39 @@ TEST_F(CheckFromMemoryTest, CopiesAnswerForTheirTtlOnly) {
   EXPECT_FALSE(gate.check_from_memory("tm", policy(false), {"a@x.com"}));
 }
 
+TEST_F(CheckFromMemoryTest, AMirrorCopyEndsWhenItsAnswerWouldNoLongerBeJudgedTheSame) {
+  // Trusted "not unsubscribed" until 500 ms from now, well inside the copies' ttl.
+  mirror.known["ok@x.com"] = {false, true, clock.now(), clock.now(), clock.now() + Millis(500)};
+  gate.check("tm", policy(true, true), {"ok@x.com"});
+  ASSERT_TRUE(marketo.asked.empty());
+  clock.advance(Millis(499));
+  EXPECT_TRUE(gate.check_from_memory("tm", policy(true, true), {"ok@x.com"}));
+  clock.advance(Millis(1));
+  EXPECT_FALSE(gate.check_from_memory("tm", policy(true, true), {"ok@x.com"}));
+}
+
+TEST(CheckFromMemory, CopiesLastNoLongerThanTheCheckMaxAge) {
+  EXPECT_EQ(Millis(1000), copy_ttl(Millis(1000)));
+  EXPECT_EQ(kCopyTtl, copy_ttl(Millis(60000)));
+  test::FakeSource local;
+  test::FakeClock clock;
+  Metrics metrics;
+  CopiedSource copied{local, clock, copy_ttl(Millis(1000))};
+  CheckedSource list = test::checked_local(local);
+  list.source = &copied;
+  UnsubscribeGate gate{{list}, clock, metrics, GateOptions{Millis(1000)}};
+  gate.check("tm", {}, {"a@x.com"});
+  clock.advance(Millis(999));
+  EXPECT_TRUE(gate.check_from_memory("tm", {}, {"a@x.com"}));
+  clock.advance(Millis(1));
+  EXPECT_FALSE(gate.check_from_memory("tm", {}, {"a@x.com"}));
+}
+
 TEST(CheckFromMemory, AGateThatReusesNoAnswerNeverAnswersFromMemory) {
   test::FakeSource local;
   test::FakeClock clock;
   Metrics metrics;
-  CopiedSource copied{local, clock};
+  CopiedSource copied{local, clock, copy_ttl(Millis(0))};
   CheckedSource list = test::checked_local(local);
   list.source = &copied;
   UnsubscribeGate gate{{list}, clock, metrics, GateOptions{Millis(0)}};

@@ -96,6 +96,20 @@ TEST_F(StoreMirrorTest, TrustComesBackOnlyOnceTheFeedIsReadToItsEndAfterAFailure
   EXPECT_TRUE(mirror.mirrored(team_, kBoth)["bob@y.com"].trusted);
 }
 
+TEST_F(StoreMirrorTest, EachAnswerSaysWhenTimeAloneMayChangeItsJudgement) {
+  const MirrorOptions options;
+  const TimePoint seen = clock.now();  // when the fixture mirrored both addresses
+  clock.advance(options.trust_window - Millis{1000});
+  synced(true);
+  auto answers = mirror.mirrored(team_, kBoth);
+  // An unsubscribe holds while the feed counts as followed; a trusted "not unsubscribed"
+  // also only while it is recent enough, here the sooner of the two.
+  EXPECT_EQ(clock.now() + options.max_sync_age, answers["ann@x.com"].judged_until);
+  EXPECT_EQ(seen + options.trust_window, answers["bob@y.com"].judged_until);
+  clock.advance(Millis{1001});
+  EXPECT_FALSE(mirror.mirrored(team_, kBoth)["bob@y.com"].trusted);
+}
+
 TEST_F(StoreMirrorTest, AFeedNotReadRecentlyAnswersNothing) {
   synced(true);
   clock.advance(MirrorOptions{}.max_sync_age + Millis{1});
