@@ -167,7 +167,8 @@ void OutboxWorker::process(store::EmailRecord email, const std::string& claim, c
     if (stop->fate.status == EmailStatus::Held) return hold(email, claim, answer);
     email.silent = !stop->fate.seen_by_sender;
     finish(email, claim, stop->fate.status, stop->reason);
-    if (auto submitted = stores_.emails.submitted_message(email.id)) report_undelivered(email, *submitted, *stop);
+    if (email.submitted)
+      if (auto submitted = stores_.emails.submitted_message(email.id)) report_undelivered(email, *submitted, *stop);
     return;
   }
   std::vector<std::string> pending = pending_recipients(email);
@@ -193,7 +194,8 @@ void OutboxWorker::report_undelivered(const store::EmailRecord& email, const std
 void OutboxWorker::deliver(store::EmailRecord& email, const std::string& claim,
                            const std::vector<std::string>& recipients) {
   // A message submitted over SMTP goes out as written; others are built here.
-  std::optional<std::string> submitted = stores_.emails.submitted_message(email.id);
+  std::optional<std::string> submitted =
+      email.submitted ? stores_.emails.submitted_message(email.id) : std::nullopt;
   for (const auto& rcpt : recipients) {
     std::string url = unsubscribe_url(email, rcpt);
     auto mime = submitted ? mail::with_unsubscribe_headers(url, *submitted)

@@ -65,6 +65,7 @@ struct EmailRecord {
   std::optional<std::string> bulk_id;        // set for select & send and group emails
   std::optional<std::string> enrollment_id;  // set for campaign emails
   std::optional<int64_t> step_index;         // the campaign step, from 0
+  bool submitted = false;  // read only: a message submitted over SMTP is kept for it (put_submitted_message)
 };
 
 struct EmailFilter {

@@ -10,6 +10,10 @@ constexpr const char* kColumns =
     "id, team_id, user_id, workflow, source, from_addr, to_json, cc_json, bcc_json, subject, "
     "text_body, html_body, status, reason, message_id, created_at, sent_at, held_since, "
     "next_attempt_at, attempts, delivered_json, unverified, bulk_id, enrollment_id, step_index, silent";
+// What a read gives: the columns, and whether a submitted message is kept for the email, so
+// that delivering one Sendguard built costs no second read.
+const std::string kReadColumns = std::string(kColumns) +
+    ", CASE WHEN EXISTS (SELECT 1 FROM submitted_messages m WHERE m.email_id = emails.id) THEN 1 ELSE 0 END";
 
 EmailRecord read_email(Stmt& s) {
   EmailRecord e;
@@ -39,6 +43,7 @@ EmailRecord read_email(Stmt& s) {
   e.enrollment_id = s.opt_text(23);
   e.step_index = s.opt_integer(24);
   e.silent = s.integer(25) != 0;
+  e.submitted = s.integer(26) != 0;
   return e;
 }
 
@@ -65,7 +70,7 @@ void SqlEmails::insert(const EmailRecord& e) {
 
 std::optional<EmailRecord> SqlEmails::find(const std::string& team_id, const std::string& id) {
   auto conn = db_.connect();
-  auto s = conn.prepare(std::string("SELECT ") + kColumns + " FROM emails WHERE team_id = ? AND id = ?");
+  auto s = conn.prepare("SELECT " + kReadColumns + " FROM emails WHERE team_id = ? AND id = ?");
   s.bind_all(team_id, id);
   if (!s.step()) return std::nullopt;
   return read_email(s);
@@ -75,7 +80,7 @@ std::vector<EmailRecord> SqlEmails::list(const EmailFilter& f) {
   // Only the filters asked for are in the statement, so that the planner can take the index
   // that serves them: a status filter written `(status = ? OR ? IS NULL)` matched no index
   // and walked the team's whole log. At most 16 texts, each prepared once per connection.
-  std::string sql = std::string("SELECT ") + kColumns + " FROM emails WHERE team_id = ?";
+  std::string sql = "SELECT " + kReadColumns + " FROM emails WHERE team_id = ?";
   if (f.user_id) sql += " AND user_id = ?";
   if (f.status) sql += " AND status = ?";
   if (f.workflow) sql += " AND workflow = ?";
@@ -103,7 +108,7 @@ std::vector<EmailRecord> SqlEmails::claim_due(TimePoint now, Millis lease, int l
                                                "SELECT id FROM emails WHERE status IN ('queued', 'held') "
                                                "AND next_attempt_at <= ?2 AND claimed_until <= ?2 "
                                                "ORDER BY next_attempt_at LIMIT ?3");
-  static const std::string returning = std::string(") RETURNING ") + kColumns;
+  static const std::string returning = ") RETURNING " + kReadColumns;
   static const std::string sqlite = claim + returning;
   static const std::string postgresql = claim + " FOR UPDATE SKIP LOCKED" + returning;
   auto conn = db_.connect();

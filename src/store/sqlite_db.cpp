@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "store/sqlite_session.h"
+#include "store/wal_checkpointer.h"
 
 namespace sg::store {
 
@@ -133,6 +134,12 @@ SqliteDb::SqliteDb(const std::string& path, int readers) : writer_(path) {
     readers_.push_back(std::make_unique<SqliteConnection>(path, SqliteConnection::Access::read_only));
     idle_readers_.push_back(readers_.back().get());
   }
+  checkpointer_ = std::make_unique<WalCheckpointer>(path, writer_mu_);
+  checkpointer_->attach(writer_);
+}
+
+SqliteDb::~SqliteDb() {
+  if (checkpointer_) WalCheckpointer::detach(writer_);  // the writer outlives it
 }
 
 Connection& SqliteDb::acquire() { return *new SqliteSession(*this); }

@@ -1,8 +1,9 @@
 // SqliteDb: the Db over one SQLite file in WAL mode. One connection writes, taken by every
 // thread in turn (a recursive mutex, so a thread inside a transaction may call any
 // repository); beside it a few read-only connections serve, concurrently, the statements
-// that only read outside a transaction (see SqliteSession). Statements are prepared once
-// per connection and cached by SQL text.
+// that only read outside a transaction (see SqliteSession), and a WalCheckpointer keeps the
+// log short off the writer's path. Statements are prepared once per connection and cached
+// by SQL text.
 #pragma once
 
 #include <sqlite3.h>
@@ -16,6 +17,8 @@
 #include "store/db.h"
 
 namespace sg::store {
+
+class WalCheckpointer;
 
 class SqliteConnection final : public Connection {
  public:
@@ -48,6 +51,7 @@ class SqliteDb final : public Db {
   // `readers` read-only connections beside the writer; none for ":memory:", which is private
   // to its one connection.
   explicit SqliteDb(const std::string& path, int readers = 0);
+  ~SqliteDb() override;
   Engine engine() const override { return Engine::sqlite; }
   // One process serves from a SQLite file (see DESIGN.md): it leads alone.
   bool shared() const override { return false; }
@@ -69,6 +73,7 @@ class SqliteDb final : public Db {
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> readers_;
   std::vector<SqliteConnection*> idle_readers_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // none for ":memory:"
   SoleInstance sole_;
 };
 

@@ -354,6 +354,12 @@ TEST_P(StoreTest, ASubmittedMessageIsKeptByteForByteWithItsEmail) {
   store->emails().insert(email("em_2", now));
   EXPECT_EQ(mime, store->emails().submitted_message("em_1"));
   EXPECT_FALSE(store->emails().submitted_message("em_2")) << "an email Sendguard builds has none";
+  // Every read of an email says whether it has one.
+  EXPECT_TRUE(store->emails().find(team.id, "em_1")->submitted);
+  EXPECT_FALSE(store->emails().find(team.id, "em_2")->submitted);
+  auto claimed = store->emails().claim_due(now, Millis{30000}, 10, "cl_1");
+  ASSERT_EQ(2u, claimed.size());
+  for (const auto& e : claimed) EXPECT_EQ(e.id == "em_1", e.submitted) << e.id;
 }
 
 TEST_P(StoreTest, ASubmittedMessageGoesWithItsEmailWhenTheTransactionFails) {
