@@ -2,9 +2,11 @@
 // thread of its own, instead of in whichever commit crosses SQLite's threshold, which
 // would copy and sync a thousand pages while every other writer waits on it. Commits
 // report the log's length (attach()); once `pages` frames are not yet copied, the thread
-// copies them on its own connection without holding the writer, then, holding it briefly,
-// the few frames committed meanwhile: with nothing left to copy, the next transaction
-// starts the log from its beginning again, so it stays short however busy the writer is.
+// copies them on its own connection without holding the writer (a passive checkpoint,
+// which neither waits for nor blocks anyone), then, holding it briefly, the few frames
+// committed meanwhile, waiting a few milliseconds at most for readers of older frames to
+// finish: with nothing left to copy and no such reader, the next transaction starts the
+// log from its beginning again, so it stays short however busy the writer and readers are.
 #pragma once
 
 #include <atomic>
@@ -35,9 +37,9 @@ class WalCheckpointer {
 
  private:
   static int on_commit(void* self, sqlite3*, const char*, int frames);
-  // One passive pass: copies what no reader still needs, never waits on a lock. Returns
-  // the frames in the log and how many of them are copied.
-  std::pair<int, int> copy_log();
+  // One pass in SQLite's checkpoint `mode`. Returns the frames in the log and how many of
+  // them are copied.
+  std::pair<int, int> copy_log(int mode);
 
   SqliteConnection connection_;
   std::recursive_mutex& writer_mu_;
