@@ -66,6 +66,8 @@ struct ServerState {
 
 namespace {
 
+constexpr std::chrono::seconds kLinger{2};
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(ServerState& server, Running& running, tcp::socket socket, Peer peer)
@@ -154,7 +156,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void on_written(boost::system::error_code ec, Session::Next next) {
-    if (ec || expired_ || next == Session::Next::close) return close();
+    if (ec) return close();
+    if (expired_ || next == Session::Next::close) return finish();
     command_deadline_ = Clock::now() + server_.options.command_timeout;
     if (next == Session::Next::read) return read();
     stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](boost::system::error_code e) {
@@ -163,6 +166,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
       self->session_.tls_started();
       self->command_deadline_ = Clock::now() + self->server_.options.command_timeout;
       self->read();
+    });
+  }
+
+  // After the last reply. Closing a socket that still has input unread, or that input
+  // arrives at, resets the connection, and a reset can destroy the reply in the client's
+  // buffer before the client reads it (a slow client still trickling, a pipelined
+  // command). So the reply is followed by an end of stream, and whatever still comes is
+  // read and dropped until the client closes or kLinger passes.
+  void finish() {
+    boost::system::error_code ignored;
+    stream_.lowest_layer().shutdown(tcp::socket::shutdown_send, ignored);
+    expired_ = true;  // the timer now closes instead of cancelling
+    arm(Clock::now() + kLinger);
+    drain();
+  }
+
+  void drain() {
+    stream_.next_layer().async_read_some(asio::buffer(buffer_), [self = shared_from_this()](
+                                                                      boost::system::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->drain();
     });
   }
 
