@@ -107,33 +107,38 @@ TEST_F(CheckFromMemoryTest, AMirrorCopyEndsWhenItsAnswerWouldNoLongerBeJudgedThe
   EXPECT_FALSE(gate.check_from_memory("tm", policy(true, true), {"ok@x.com"}));
 }
 
+// A gate over the team's own list alone, whose answers may be reused for `max_age`.
+struct ListOnlyGate {
+  explicit ListOnlyGate(Millis max_age) : max_age(max_age) {}
+  std::vector<CheckedSource> sources() {
+    CheckedSource list = test::checked_local(local);
+    list.source = &copied;
+    return {list};
+  }
+
+  const Millis max_age;
+  test::FakeSource local;
+  test::FakeClock clock;
+  Metrics metrics;
+  CopiedSource copied{local, clock, copy_ttl(max_age)};
+  UnsubscribeGate gate{sources(), clock, metrics, GateOptions{max_age}};
+};
+
 TEST(CheckFromMemory, CopiesLastNoLongerThanTheCheckMaxAge) {
   EXPECT_EQ(Millis(1000), copy_ttl(Millis(1000)));
   EXPECT_EQ(kCopyTtl, copy_ttl(Millis(60000)));
-  test::FakeSource local;
-  test::FakeClock clock;
-  Metrics metrics;
-  CopiedSource copied{local, clock, copy_ttl(Millis(1000))};
-  CheckedSource list = test::checked_local(local);
-  list.source = &copied;
-  UnsubscribeGate gate{{list}, clock, metrics, GateOptions{Millis(1000)}};
-  gate.check("tm", {}, {"a@x.com"});
-  clock.advance(Millis(999));
-  EXPECT_TRUE(gate.check_from_memory("tm", {}, {"a@x.com"}));
-  clock.advance(Millis(1));
-  EXPECT_FALSE(gate.check_from_memory("tm", {}, {"a@x.com"}));
+  ListOnlyGate g(Millis(1000));
+  g.gate.check("tm", {}, {"a@x.com"});
+  g.clock.advance(Millis(999));
+  EXPECT_TRUE(g.gate.check_from_memory("tm", {}, {"a@x.com"}));
+  g.clock.advance(Millis(1));
+  EXPECT_FALSE(g.gate.check_from_memory("tm", {}, {"a@x.com"}));
 }
 
 TEST(CheckFromMemory, AGateThatReusesNoAnswerNeverAnswersFromMemory) {
-  test::FakeSource local;
-  test::FakeClock clock;
-  Metrics metrics;
-  CopiedSource copied{local, clock, copy_ttl(Millis(0))};
-  CheckedSource list = test::checked_local(local);
-  list.source = &copied;
-  UnsubscribeGate gate{{list}, clock, metrics, GateOptions{Millis(0)}};
-  gate.check("tm", {}, {"a@x.com"});
-  EXPECT_FALSE(gate.check_from_memory("tm", {}, {"a@x.com"}));
+  ListOnlyGate g(Millis(0));
+  g.gate.check("tm", {}, {"a@x.com"});
+  EXPECT_FALSE(g.gate.check_from_memory("tm", {}, {"a@x.com"}));
 }
 
 TEST(RecentCopies, AReadBegunBeforeAForgetOfItsTeamIsNotKept) {
