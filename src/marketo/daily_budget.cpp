@@ -26,12 +26,18 @@ DailyBudget::DailyBudget(BudgetLedger& ledger, int64_t budget, int background_pe
       background_percent_(std::clamp(background_percent, 0, 100)),
       quota_(std::max<int64_t>(quota, 0)) {}
 
+TimePoint quota_resumes_at(TimePoint now) {
+  if (now - last_us_central_midnight(now) < kResetUncertainty) return now + kQuotaRecheck;
+  return next_us_central_midnight(now);
+}
+
 bool DailyBudget::roll_over(BudgetDay& day, TimePoint now) {
   if (day.ends > now) return false;
-  const TimePoint usage_read = day.usage_read;
-  day = BudgetDay{};
-  day.ends = next_us_central_midnight(now);
-  day.usage_read = usage_read;
+  BudgetDay next;
+  next.ends = next_us_central_midnight(now);
+  next.usage_read = day.usage_read;
+  next.quota_spent_until = day.quota_spent_until;
+  day = std::move(next);
   return true;
 }
 
@@ -133,6 +139,20 @@ int DailyBudget::quota_warnings(TimePoint now) const {
   const std::vector<BudgetDay> days = ledger_.days();
   return static_cast<int>(
       std::count_if(days.begin(), days.end(), [&](const BudgetDay& day) { return day.ends > now && near_quota(day); }));
+}
+
+void DailyBudget::stop_until(const std::string& instance, TimePoint until) {
+  ledger_.change(instance, [&](BudgetDay& day) {
+    if (day.quota_spent_until >= until) return false;
+    day.quota_spent_until = until;
+    return true;
+  });
+}
+
+std::optional<TimePoint> DailyBudget::stopped_until(const std::string& instance, TimePoint now) const {
+  const TimePoint until = ledger_.read(instance).quota_spent_until;
+  if (until <= now) return std::nullopt;
+  return until;
 }
 
 }  // namespace sg::marketo

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,14 @@
 #include "marketo/types.h"
 
 namespace sg::marketo {
+
+// When calls may resume after a 607 at `now`. Adobe documents the reset as "12:00AM CST"
+// without saying whether it follows daylight time, so the reset computed here may come up
+// to an hour before Marketo's: a 607 within kResetUncertainty of the computed reset is
+// asked about again after kQuotaRecheck, not after a whole day. Pure.
+inline constexpr Millis kResetUncertainty{2 * 3600 * 1000};
+inline constexpr Millis kQuotaRecheck{3600 * 1000};
+TimePoint quota_resumes_at(TimePoint now);
 
 class DailyBudget {
  public:
@@ -46,6 +55,11 @@ class DailyBudget {
   [[nodiscard]] bool quota_warning_due(const std::string& instance, TimePoint now);
   // Instances whose calls today reached 80 % of the quota.
   int quota_warnings(TimePoint now) const;
+  // Marketo said the instance's quota is spent (607): no call to it before `until`, from
+  // any process sharing the ledger, and none after a restart either. Only ever extends.
+  void stop_until(const std::string& instance, TimePoint until);
+  // The end of such a stop still in force at `now`, if any.
+  std::optional<TimePoint> stopped_until(const std::string& instance, TimePoint now) const;
 
  private:
   // Starts a new day when the kept one has ended; true when it did.

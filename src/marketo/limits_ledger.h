@@ -25,6 +25,9 @@ struct BudgetDay {
   int64_t others = 0;      // other integrations' calls, as last read
   bool warned = false;     // the 80 % warning was given
   TimePoint usage_read{};  // when the instance's daily usage was last asked; outlives the day
+  // Marketo said the instance's quota is spent (607): no call before this. Outlives the day,
+  // since the end it was given may fall after the computed midnight (quota_resumes_at).
+  TimePoint quota_spent_until{};
 };
 
 class BudgetLedger {

@@ -29,7 +29,9 @@ namespace sg::marketo {
 //   marketo_unreachable     no HTTP answer (refused, timeout, closed) or gateway 5xx after retries
 //   marketo_quota_exceeded  607; no call is made for this instance and client id until
 //                           midnight US Central, or for an hour when the 607 came within two
-//                           hours of that reset (quota_blocks.h)
+//                           hours of that reset (daily_budget.h); kept with the
+//                           day's budget, so every process sharing it stops, and a
+//                           restart does not ask again
 //   marketo_budget_exhausted
 //                           today's budget of calls with the client id to the instance is
 //                           spent, or for calls other than lookups its background share is;

@@ -78,7 +78,7 @@ Result<ReplyVerdict> RestCaller::run(const Credentials& credentials, const std::
   bool renewed = false;
   int failures = 0;
   while (true) {
-    if (auto until = quota_.blocked_until(instance, clock_.now())) return quota_error(instance, *until);
+    if (auto until = budget_.stopped_until(instance, clock_.now())) return quota_error(instance, *until);
     Result<std::string> token = tokens_.get(credentials);
     ReplyVerdict verdict = token ? attempt(instance, request, *token, kind, judge) : token_failure(token.error());
     switch (verdict.next) {
@@ -142,7 +142,7 @@ bool RestCaller::hold_back_a_window(const std::string& instance, const ReplyVerd
 
 Error RestCaller::stop_for_today(const std::string& instance, const ReplyVerdict& verdict) {
   const TimePoint until = quota_resumes_at(clock_.now());
-  quota_.block_until(instance, until);
+  budget_.stop_until(instance, until);
   spdlog::warn("marketo daily quota of {} spent ({}); no calls until {}", instance, verdict.error.message,
                format_rfc3339(until));
   return quota_error(instance, until);

@@ -15,7 +15,6 @@
 #include "marketo/backoff.h"
 #include "marketo/daily_budget.h"
 #include "marketo/endpoint.h"
-#include "marketo/quota_blocks.h"
 #include "marketo/rate_limiter.h"
 #include "marketo/reply_envelope.h"
 #include "marketo/reply_policy.h"
@@ -71,7 +70,6 @@ class RestCaller {
   const Limits limits_;
   const Backoff backoff_;
   RateLimiter limiter_;
-  QuotaBlocks quota_;
 };
 
 }  // namespace sg::marketo

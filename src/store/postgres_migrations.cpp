@@ -9,7 +9,7 @@ namespace {
 // in its fourteen migrations (store/migrations.cpp), in PostgreSQL's types: times are Unix
 // milliseconds in BIGINT, counts BIGINT, blobs BYTEA; 0/1 flags stay INTEGER because the
 // shared SQL compares them with integers.
-constexpr std::array<std::string_view, 5> kMigrations{R"sql(
+constexpr std::array<std::string_view, 6> kMigrations{R"sql(
 CREATE TABLE teams (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -280,6 +280,10 @@ CREATE INDEX emails_status_list ON emails(team_id, status, created_at DESC, id D
 -- emails_status_list leads with the same columns and serves the dashboard's counts as well;
 -- every email written kept both up to date.
 DROP INDEX emails_stats;
+)sql", R"sql(
+-- Until when Marketo said the instance's daily quota is spent (607), for every instance of
+-- Sendguard and past a restart: kept in memory, each process asked again and drew a 607.
+ALTER TABLE marketo_budget_days ADD COLUMN quota_spent_until BIGINT NOT NULL DEFAULT 0;
 )sql"};
 
 }  // namespace

@@ -10,8 +10,8 @@ namespace {
 
 // Every statement reading days lists their columns in this order (day_of).
 const std::string kSelectDays =
-    "SELECT day_ends, calls, background_calls, other_calls, warned, calls_by_kind, usage_read_at "
-    "FROM marketo_budget_days";
+    "SELECT day_ends, calls, background_calls, other_calls, warned, calls_by_kind, usage_read_at, "
+    "quota_spent_until FROM marketo_budget_days";
 const std::string kSelectDay = kSelectDays + " WHERE limits_key = ?";
 const std::string kLockDayOnPostgres = kSelectDay + " FOR UPDATE";
 const Sql kLockDay{kSelectDay, kLockDayOnPostgres};
@@ -34,7 +34,8 @@ marketo::BudgetDay day_of(const Stmt& s) {
                             .background_calls = s.integer(2),
                             .others = s.integer(3),
                             .warned = s.integer(4) != 0,
-                            .usage_read = from_unix_millis(s.integer(6))};
+                            .usage_read = from_unix_millis(s.integer(6)),
+                            .quota_spent_until = from_unix_millis(s.integer(7))};
 }
 
 }  // namespace
@@ -53,9 +54,10 @@ void SqlMarketoLimits::change(const std::string& key, const std::function<bool(m
     locked.reset();
     if (!change(day)) return;
     conn.prepare("UPDATE marketo_budget_days SET day_ends = ?, calls = ?, background_calls = ?, other_calls = ?, "
-                 "warned = ?, calls_by_kind = ?, usage_read_at = ? WHERE limits_key = ?")
+                 "warned = ?, calls_by_kind = ?, usage_read_at = ?, quota_spent_until = ? WHERE limits_key = ?")
         .bind_all(to_unix_millis(day.ends), day.calls, day.background_calls, day.others, day.warned,
-                  to_json_counts(day.calls_by_kind), to_unix_millis(day.usage_read), key)
+                  to_json_counts(day.calls_by_kind), to_unix_millis(day.usage_read),
+                  to_unix_millis(day.quota_spent_until), key)
         .run();
   });
 }

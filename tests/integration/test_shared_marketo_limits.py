@@ -1,6 +1,7 @@
 """Marketo's limits belong to the Marketo instance: three Sendguard instances on one
 PostgreSQL keep to 50 calls per 20 s and 5 at once together, and spend one daily budget,
-which also outlives a restart (on SQLite too)."""
+which also outlives a restart (on SQLite too); a quota Marketo says is spent (607) stops
+every instance."""
 import threading
 
 from sendguard import Client
@@ -62,6 +63,30 @@ def test_three_instances_keep_to_marketos_rate_and_concurrency_together(make_ser
     # One day's count of calls, the same seen from every instance.
     counts = [lookups_today(Client(server.url, admins[0].token)) for server in servers]
     assert counts == [counts[0]] * 3 and counts[0] >= stats["lookup_calls"], counts
+
+
+def test_a_spent_quota_stops_every_instance_and_outlives_a_restart(make_server, postgres, tmp_path, sim):
+    # Every check asks Marketo (max age 0); the first call after the fault draws its 607.
+    env = {"SENDGUARD_CHECK_MAX_AGE": "0"}
+    servers = [on_postgres(make_server, postgres, tmp_path, env).start() for _ in range(2)]
+    admin = servers[0].add_user("Acme", "admin@acme.com", "admin")
+    admin.enable_check(sim)
+    other = Client(servers[1].url, admin.token)
+    sim.faults([{"kind": "error", "code": "607", "count": 1}])
+
+    first = admin.post("/checks", {"recipients": ["ann@example.com"]})
+    calls_after_first = sim.stats()["rest_calls"]
+    elsewhere = other.post("/checks", {"recipients": ["bob@example.com"]})
+    servers[1].stop()
+    servers[1].start()
+    restarted = other.post("/checks", {"recipients": ["carl@example.com"]})
+
+    for reply in (first, elsewhere, restarted):
+        assert reply.status_code == 503, reply.text
+        assert reply.json()["error"]["code"] == "unsubscribe_check_unavailable", reply.text
+    assert sim.stats()["errors_by_code"] == {"607": 1}
+    assert calls_after_first >= 1
+    assert sim.stats()["rest_calls"] == calls_after_first, "no instance asks Marketo again today"
 
 
 def test_the_days_count_of_calls_outlives_a_restart_on_sqlite(make_server, sim):

@@ -17,7 +17,7 @@ namespace sg::marketo::test {
 using sg::test::FakeClock;
 
 struct ClientHarness {
-  explicit ClientHarness(Limits limits = {}) : client(http, clock, metrics, limits) {
+  explicit ClientHarness(Limits limits = {}, Ledgers ledgers = {}) : client(http, clock, metrics, limits, ledgers) {
     http.script(kTokenPath, {ok(token_json("tok-1"))});
   }
 

@@ -288,6 +288,23 @@ TEST(DailyBudget, TheQuotaWarningIsDueOnceADayAtEightyPercent) {
   EXPECT_EQ(0, budget.quota_warnings(kCentralMidnight));
 }
 
+TEST(DailyBudget, AQuotaStopOutlivesTheDayAndOnlyExtends) {
+  // Given a stop until an hour past midnight (a 607 close to the reset), then the new day
+  // does not lift it, an earlier end does not shorten it, and it ends when it says.
+  MemoryBudgetLedger ledger;
+  DailyBudget budget(ledger, 0, 30, 0);
+  DailyBudget sharing(ledger, 0, 30, 0);
+  const TimePoint until = kCentralMidnight + std::chrono::hours{1};
+  EXPECT_EQ(std::nullopt, budget.stopped_until("a", kWinterMorning));
+  budget.stop_until("a", until);
+  budget.stop_until("a", kCentralMidnight);
+  EXPECT_EQ(until, sharing.stopped_until("a", kWinterMorning)) << "one ledger, one stop";
+  ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend("a", "lookup", kCentralMidnight)) << "a new day";
+  EXPECT_EQ(until, budget.stopped_until("a", kCentralMidnight));
+  EXPECT_EQ(std::nullopt, budget.stopped_until("b", kCentralMidnight)) << "per instance";
+  EXPECT_EQ(std::nullopt, budget.stopped_until("a", until));
+}
+
 TEST(DailyBudget, UsageIsDueAtFirstThenHourly) {
   MemoryBudgetLedger ledger;
   DailyBudget budget(ledger, 0, 30, 0);

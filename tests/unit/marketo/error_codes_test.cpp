@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "client_harness.h"
+#include "marketo/memory_budget_ledger.h"
 
 namespace sg::marketo {
 namespace {
@@ -183,6 +184,23 @@ TEST(MarketoErrorCodes, QuotaReachedBlocksTheInstanceUntilCentralMidnight) {
   Result<Keys> after = h.lookup(kAnn);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(Keys{"ann@x.com"}, *after);
+}
+
+TEST(MarketoErrorCodes, AQuotaReachedStopsEveryClientSharingTheBudget) {
+  // Given two clients (two processes of Sendguard) spending one daily budget, when Marketo
+  // answers one of them 607, then the other makes no call to the instance either.
+  MemoryBudgetLedger ledger;
+  ClientHarness first({}, Ledgers{.budget = &ledger});
+  ClientHarness second({}, Ledgers{.budget = &ledger});
+  first.http.script(kLeadsPath, {ok(error_json("607", "Daily quota reached"))});
+  second.http.script(kLeadsPath, {ok(leads_json({}))});
+  ASSERT_EQ("marketo_quota_exceeded", first.lookup(kAnn).error().code);
+
+  Result<Keys> stopped = second.lookup(kAnn);
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ("marketo_quota_exceeded", stopped.error().code);
+  EXPECT_NE(std::string::npos, stopped.error().message.find("2026-01-16T06:00:00Z")) << stopped.error().message;
+  EXPECT_TRUE(second.http.requests_to("").empty()) << "no request, not even for a token";
 }
 
 TEST(MarketoErrorCodes, RetriesAreLoggedWithTheirCodeAndNoSecrets) {

@@ -1,6 +1,6 @@
 #include "marketo/us_central.h"
 
-#include "marketo/quota_blocks.h"
+#include "marketo/daily_budget.h"
 
 #include <gtest/gtest.h>
 

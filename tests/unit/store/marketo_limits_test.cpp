@@ -84,6 +84,25 @@ TEST_P(MarketoLimitsTest, TheUsageIsReadOnceAnHourWhicheverInstanceAsks) {
   EXPECT_TRUE(theirs.usage_due(kKey, kWinterMorning + std::chrono::hours{1}));
 }
 
+TEST_P(MarketoLimitsTest, AQuotaStopHoldsForEveryInstanceAndOutlivesAReopen) {
+  // Given one instance told by Marketo that the quota is spent, then another instance on
+  // the database and a reopened store both keep to the stop, through the day's calls.
+  {
+    DailyBudget budget(store->marketo_budget(), 100, 30, 0);
+    ASSERT_EQ(DailyBudget::Spend::spent, budget.try_spend(kKey, marketo::kLookupKind, kWinterMorning));
+    budget.stop_until(kKey, kCentralMidnight);
+  }
+  std::unique_ptr<Store> other = another();
+  DailyBudget theirs(other->marketo_budget(), 100, 30, 0);
+  EXPECT_EQ(kCentralMidnight, theirs.stopped_until(kKey, kWinterMorning));
+  store.reset();
+  store = db.open();
+  DailyBudget reopened(store->marketo_budget(), 100, 30, 0);
+  EXPECT_EQ(kCentralMidnight, reopened.stopped_until(kKey, kCentralMidnight - Millis{1}));
+  EXPECT_EQ(1, reopened.usage(kKey, kWinterMorning).calls) << "the day's count is kept beside it";
+  EXPECT_EQ(std::nullopt, reopened.stopped_until(kKey, kCentralMidnight));
+}
+
 TEST_P(MarketoLimitsTest, TwoInstancesSpendOneBudgetTogether) {
   // Given two stores on one database spending from 8 threads against a budget of 50, then
   // exactly 50 calls are counted between them.
