@@ -61,7 +61,7 @@ void sync_directory(const fs::path& dir) {
 EmlFileTransport::EmlFileTransport(std::filesystem::path dir, const Clock& clock)
     : dir_(std::move(dir)), clock_(clock) {}
 
-DeliveryResult EmlFileTransport::deliver(const SmtpEnvelope&, std::string_view mime) {
+DeliveryResult EmlFileTransport::send(const SmtpEnvelope&, std::string_view mime, const EndGate& gate) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return os_failure("create directory", dir_, ec);
@@ -70,6 +70,10 @@ DeliveryResult EmlFileTransport::deliver(const SmtpEnvelope&, std::string_view m
   fs::path temp = dir_ / ("." + name + ".tmp");
   fs::path final_path = dir_ / (name + ".eml");
   if (std::error_code error = write_new_file(temp, mime)) return os_failure("write", temp, error);
+  if (!may_end(gate)) {
+    ::unlink(temp.c_str());
+    return abandoned();
+  }
   if (::rename(temp.c_str(), final_path.c_str()) != 0) {
     std::error_code error = last_error();
     ::unlink(temp.c_str());

@@ -18,10 +18,12 @@ class EmlFileTransport final : public Transport {
   // must outlive this transport.
   EmlFileTransport(std::filesystem::path dir, const Clock& clock);
 
-  // On success the detail is the written file's path.
-  DeliveryResult deliver(const SmtpEnvelope& envelope, std::string_view mime) override;
 
  private:
+  // On success the detail is the written file's path; the file appears only once the gate
+  // agrees.
+  DeliveryResult send(const SmtpEnvelope& envelope, std::string_view mime, const EndGate& may_end) override;
+
   const std::filesystem::path dir_;
   const Clock& clock_;
 };

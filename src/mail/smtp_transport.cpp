@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -14,6 +15,9 @@ namespace {
 struct Transfer {
   std::string_view mime;
   std::size_t sent = 0;
+  std::function<bool()> may_end;  // asked before the end of data; false aborts
+  bool end_asked = false;
+  bool abandoned = false;
   std::string last_reply;  // the relay's latest reply line, QUIT's answer left out
   bool quit_sent = false;
   char error[CURL_ERROR_SIZE] = {};
@@ -24,6 +28,16 @@ using RecipientList = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)
 size_t read_mime(char* buffer, size_t size, size_t count, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   size_t n = std::min(size * count, t->mime.size() - t->sent);
+  // Asked before the last bytes go: libcurl knows the size and sends the final "." once it
+  // has them, without calling again. Aborted, the transaction never ends and the relay
+  // discards what it got.
+  if (n == t->mime.size() - t->sent && !t->end_asked) {
+    t->end_asked = true;
+    if (t->may_end && !t->may_end()) {
+      t->abandoned = true;
+      return CURL_READFUNC_ABORT;
+    }
+  }
   std::memcpy(buffer, t->mime.data() + t->sent, n);
   t->sent += n;
   return n;
@@ -156,7 +170,7 @@ SmtpTransport::SmtpTransport(SmtpUrl url, SmtpOptions options)
 
 SmtpTransport::~SmtpTransport() = default;
 
-DeliveryResult SmtpTransport::deliver(const SmtpEnvelope& envelope, std::string_view mime) {
+DeliveryResult SmtpTransport::send(const SmtpEnvelope& envelope, std::string_view mime, const EndGate& may_end) {
   if (std::optional<DeliveryResult> bad = check_envelope(envelope)) return *bad;
   RecipientList recipients = recipient_list(envelope);
   Handle handle = acquire();
@@ -164,12 +178,14 @@ DeliveryResult SmtpTransport::deliver(const SmtpEnvelope& envelope, std::string_
     return {DeliveryStatus::TemporaryFailure, "out of memory preparing the SMTP transaction"};
   Transfer transfer;
   transfer.mime = mime;
+  transfer.may_end = may_end;
   std::string mail_from = "<" + envelope.mail_from + ">";
   CURLcode code = configure(handle.get(), url_, options_, transfer, mail_from, recipients.get());
   if (code == CURLE_OK) code = curl_easy_perform(handle.get());
   // The handle must not keep pointers into this frame once it goes back to the pool.
   curl_easy_reset(handle.get());
   release(std::move(handle));
+  if (transfer.abandoned) return abandoned();
   return classify(code, transfer);
 }
 

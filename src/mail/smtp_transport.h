@@ -38,9 +38,10 @@ class SmtpTransport final : public Transport {
   SmtpTransport(const SmtpTransport&) = delete;
   SmtpTransport& operator=(const SmtpTransport&) = delete;
 
-  DeliveryResult deliver(const SmtpEnvelope& envelope, std::string_view mime) override;
 
  private:
+  DeliveryResult send(const SmtpEnvelope& envelope, std::string_view mime, const EndGate& may_end) override;
+
   struct HandleDeleter {
     void operator()(void* handle) const;
   };

@@ -2,6 +2,7 @@
 // Implementations are thread-safe; deliver() blocks until the peer answers.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,8 +25,25 @@ struct DeliveryResult {
 
 class Transport {
  public:
+  // Asked once the whole message is written and before it is ended (SMTP's final "."):
+  // false abandons the transaction, so the peer never takes the message. It lets the
+  // outbox record one outcome while the next message is on its way.
+  using EndGate = std::function<bool()>;
+
   virtual ~Transport() = default;
-  virtual DeliveryResult deliver(const SmtpEnvelope& envelope, std::string_view mime) = 0;
+  DeliveryResult deliver(const SmtpEnvelope& envelope, std::string_view mime, const EndGate& may_end = {}) {
+    return send(envelope, mime, may_end);
+  }
+
+ protected:
+  // An empty gate lets every message end.
+  static bool may_end(const EndGate& gate) { return !gate || gate(); }
+  static DeliveryResult abandoned() {
+    return {DeliveryStatus::TemporaryFailure, "abandoned before the end of the message"};
+  }
+
+ private:
+  virtual DeliveryResult send(const SmtpEnvelope& envelope, std::string_view mime, const EndGate& may_end) = 0;
 };
 
 }  // namespace sg::mail

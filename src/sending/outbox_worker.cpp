@@ -23,7 +23,7 @@ OutboxWorker::OutboxWorker(OutboxWorkerStores stores, gate::UnsubscribeGate& gat
                            mail::Transport& transport, const crypto::UnsubscribeTokens& tokens,
                            Clock& clock, Metrics& metrics, OutboxOptions options)
     : stores_(stores), gate_(gate), transport_(transport), tokens_(tokens), clock_(clock),
-      metrics_(metrics), options_(std::move(options)),
+      metrics_(metrics), options_(std::move(options)), outcomes_(stores_.tx),
       loop_(options_.idle_poll, [](const std::exception& e) { spdlog::error("outbox: {}", e.what()); }) {
   metrics_.describe("sendguard_deliveries_total", "counter",
                     "Outbox results per email: sent, failed, suppressed, held, retry");
@@ -99,15 +99,19 @@ size_t OutboxWorker::deliver_slice(std::span<store::EmailRecord> slice, BatchLea
     return next++;
   };
   auto work = [&] {
+    PendingOutcomes pending;
     while (std::optional<size_t> i = take()) {
       try {
         if (!may_start(lease)) lease.release(slice[*i].id);
-        else process(slice[*i], lease.token(), prechecked.answer_for(slice[*i].team_id), std::move(stops[*i]));
+        else
+          process(slice[*i], lease.token(), prechecked.answer_for(slice[*i].team_id), std::move(stops[*i]),
+                  pending);
       } catch (const std::exception& e) {
         // The lease runs out and another attempt follows; nothing is lost.
         spdlog::error("outbox: email {}: {}", slice[*i].id, e.what());
       }
     }
+    settle(pending);
   };
   size_t parallel = std::min(slice.size(), static_cast<size_t>(std::max(1, options_.workers)));
   std::vector<std::thread> helpers;
@@ -162,20 +166,42 @@ std::optional<OutboxWorker::Stop> OutboxWorker::stop_of(const store::EmailRecord
 }
 
 void OutboxWorker::process(store::EmailRecord email, const std::string& claim, const gate::GateAnswer& answer,
-                           std::optional<Stop> stop) {
+                           std::optional<Stop> stop, PendingOutcomes& pending) {
   if (stop) {
-    if (stop->fate.status == EmailStatus::Held) return hold(email, claim, answer);
+    if (stop->fate.status == EmailStatus::Held) return hold(email, claim, answer, pending);
     email.silent = !stop->fate.seen_by_sender;
-    finish(email, claim, stop->fate.status, stop->reason);
+    finish(email, claim, stop->fate.status, stop->reason, pending);
     if (email.submitted)
-      if (auto submitted = stores_.emails.submitted_message(email.id)) report_undelivered(email, *submitted, *stop);
+      if (auto submitted = stores_.emails.submitted_message(email.id))
+        report_undelivered(email, *submitted, *stop, pending);
     return;
   }
-  std::vector<std::string> pending = pending_recipients(email);
-  for (const auto& r : pending)
+  std::vector<std::string> recipients = pending_recipients(email);
+  for (const auto& r : recipients)
     if (answer.is_unverified_allowed(lowercase_ascii(r))) email.unverified = true;
   email.held_since.reset();
-  deliver(email, claim, pending);
+  deliver(email, claim, recipients, pending);
+}
+
+bool OutboxWorker::settle(PendingOutcomes& pending) {
+  bool recorded = true;
+  for (Pending& outcome : pending) {
+    try {
+      if (!outcome.recorded.get()) {
+        recorded = false;
+        continue;
+      }
+      metrics_.increment("sendguard_deliveries_total", {{"result", std::string(to_string(outcome.status))}});
+      if (outcome.status != EmailStatus::Sent)
+        spdlog::info("email {} {}: {}", outcome.email_id, to_string(outcome.status), outcome.reason);
+    } catch (const std::exception& e) {
+      // The lease runs out and another attempt follows; nothing is lost.
+      spdlog::error("outbox: email {}: {}", outcome.email_id, e.what());
+      recorded = false;
+    }
+  }
+  pending.clear();
+  return recorded;
 }
 
 std::string OutboxWorker::unsubscribe_url(const store::EmailRecord& email, const std::string& recipient) const {
@@ -183,34 +209,49 @@ std::string OutboxWorker::unsubscribe_url(const store::EmailRecord& email, const
 }
 
 void OutboxWorker::report_undelivered(const store::EmailRecord& email, const std::string& submitted_mime,
-                                      const Stop& stop) {
+                                      const Stop& stop, PendingOutcomes& pending) {
   auto report = undelivered_report(email, submitted_mime, stop.stopped_by, options_.mail_domain, clock_.now());
-  // The null reverse path: nothing may bounce back at a bounce (RFC 5321 4.5.5).
-  auto result = transport_.deliver({"", {email.from}}, mail::render_delivery_report(report));
+  // The null reverse path: nothing may bounce back at a bounce (RFC 5321 4.5.5). The
+  // report goes only once the stop is recorded.
+  auto result = transport_.deliver({"", {email.from}}, mail::render_delivery_report(report),
+                                   [&] { return settle(pending); });
   if (result.status != mail::DeliveryStatus::Delivered)
     spdlog::warn("email {}: the delivery report to {} was not sent: {}", email.id, email.from, result.detail);
 }
 
 void OutboxWorker::deliver(store::EmailRecord& email, const std::string& claim,
-                           const std::vector<std::string>& recipients) {
+                           const std::vector<std::string>& recipients, PendingOutcomes& pending) {
   // A message submitted over SMTP goes out as written; others are built here.
   std::optional<std::string> submitted =
       email.submitted ? stores_.emails.submitted_message(email.id) : std::nullopt;
+  // Each message ends only once the outcomes before it are recorded: at most this one is
+  // then unrecorded when the process dies. One that could not be recorded (its lease
+  // taken over, the database failing) abandons it, and the lease's end brings it back.
+  bool abandoned = false;
+  auto may_end = [&] {
+    abandoned = !settle(pending);
+    return !abandoned;
+  };
   for (const auto& rcpt : recipients) {
     std::string url = unsubscribe_url(email, rcpt);
     auto mime = submitted ? mail::with_unsubscribe_headers(url, *submitted)
                           : mail::render_mime({email.from, "", email.to, email.cc, email.subject, email.text,
                                                email.html, email.message_id, clock_.now(), url});
-    if (!mime) return finish(email, claim, EmailStatus::Failed, "invalid_message: " + mime.error().message);
-    auto result = transport_.deliver({email.from, {rcpt}}, *mime);
+    if (!mime)
+      return finish(email, claim, EmailStatus::Failed, "invalid_message: " + mime.error().message, pending);
+    auto result = transport_.deliver({email.from, {rcpt}}, *mime, may_end);
+    if (abandoned) {
+      spdlog::warn("email {} to {} not ended: an outcome before it was not recorded", email.id, rcpt);
+      return;
+    }
     if (result.status == mail::DeliveryStatus::PermanentFailure) {
       spdlog::warn("email {} to {} refused: {}", email.id, rcpt, result.detail);
-      return finish(email, claim, EmailStatus::Failed, "smtp_rejected: " + result.detail);
+      return finish(email, claim, EmailStatus::Failed, "smtp_rejected: " + result.detail, pending);
     }
     if (result.status == mail::DeliveryStatus::TemporaryFailure) {
       email.attempts++;
       if (email.attempts >= options_.max_delivery_attempts)
-        return finish(email, claim, EmailStatus::Failed, "smtp_unavailable: " + result.detail);
+        return finish(email, claim, EmailStatus::Failed, "smtp_unavailable: " + result.detail, pending);
       email.status = EmailStatus::Queued;
       email.reason = "smtp_retrying: " + result.detail;
       email.next_attempt_at = clock_.now() + capped_backoff(options_.retry_base, options_.retry_max, email.attempts);
@@ -228,23 +269,20 @@ void OutboxWorker::deliver(store::EmailRecord& email, const std::string& claim,
   if (email.unverified)
     stores_.audit.append({email.team_id, std::nullopt, std::nullopt, "email.sent_unverified", std::nullopt,
                           boost::json::serialize(boost::json::object{{"email_id", email.id}}), *email.sent_at});
-  finish(email, claim, EmailStatus::Sent, "");
+  finish(email, claim, EmailStatus::Sent, "", pending);
 }
 
 void OutboxWorker::finish(store::EmailRecord& email, const std::string& claim, EmailStatus status,
-                          std::string reason) {
+                          std::string reason, PendingOutcomes& pending) {
   email.status = status;
   email.reason = std::move(reason);
-  bool recorded = false;
-  // Shared with the outcomes the other delivery threads record meanwhile.
-  stores_.tx.group_commit([&] {
-    if (!record(email, claim)) return;
+  // Written with the outcomes the other delivery threads hand in meanwhile.
+  std::future<bool> recorded = outcomes_.push([this, email, claim] {
+    if (!record(email, claim)) return false;
     if (on_final_) on_final_(email);
-    recorded = true;
+    return true;
   });
-  if (!recorded) return;
-  metrics_.increment("sendguard_deliveries_total", {{"result", std::string(to_string(status))}});
-  if (status != EmailStatus::Sent) spdlog::info("email {} {}: {}", email.id, to_string(status), email.reason);
+  pending.push_back({std::move(recorded), email.id, status, email.reason});
 }
 
 bool OutboxWorker::record(const store::EmailRecord& email, const std::string& claim) {
@@ -254,11 +292,12 @@ bool OutboxWorker::record(const store::EmailRecord& email, const std::string& cl
   return false;
 }
 
-void OutboxWorker::hold(store::EmailRecord& email, const std::string& claim, const gate::GateAnswer& answer) {
+void OutboxWorker::hold(store::EmailRecord& email, const std::string& claim, const gate::GateAnswer& answer,
+                        PendingOutcomes& pending) {
   TimePoint now = clock_.now();
   if (!email.held_since) email.held_since = now;
   if (now - *email.held_since >= options_.max_hold)
-    return finish(email, claim, EmailStatus::Failed, std::string(kCheckUnavailable));
+    return finish(email, claim, EmailStatus::Failed, std::string(kCheckUnavailable), pending);
   email.status = EmailStatus::Held;
   email.reason = kCheckUnavailable;
   // Waiting as long as the email has been held so far doubles the interval each time.

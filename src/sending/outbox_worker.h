@@ -7,13 +7,16 @@
 // suppressed / held. The batch's lease is short and renewed while the worker lives
 // (batch_lease.h); a lease that runs out (crash, kill -9) makes the email due again, for
 // this or another instance; recipients already handed to the relay are remembered, so at
-// most those on the wire at a crash are sent twice. A message submitted
+// most those on the wire at a crash are sent twice. Outcomes are written by an
+// OutcomeQueue while the thread goes on to its next email, whose message ends only once
+// they are recorded: still one email per thread unrecorded at most. A message submitted
 // over SMTP is delivered as written, and its sender gets a delivery status notification
 // when the delivery-time check stops it.
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <map>
 #include <optional>
 #include <span>
@@ -29,6 +32,7 @@
 #include "obs/metrics.h"
 #include "sending/batch_lease.h"
 #include "sending/delivery_slices.h"
+#include "sending/outcome_queue.h"
 #include "sending/undelivered_report.h"
 #include "store/stores.h"
 
@@ -93,6 +97,16 @@ class OutboxWorker {
     std::vector<StoppedRecipient> stopped_by;  // for a final fate: each recipient refused
   };
   static std::optional<Stop> stop_of(const store::EmailRecord& email, const gate::GateAnswer& answer);
+  // An outcome a delivery thread handed to outcomes_, not yet known recorded.
+  struct Pending {
+    std::future<bool> recorded;
+    std::string email_id;
+    EmailStatus status;
+    std::string reason;
+  };
+  using PendingOutcomes = std::vector<Pending>;  // one delivery thread's
+  // Waits for the thread's pending outcomes; true when each was recorded.
+  bool settle(PendingOutcomes& pending);
   // Delivers (or, when may_start() says no, hands back) the emails of `slice` that can
   // start on its answer; returns how many it took.
   size_t deliver_slice(std::span<store::EmailRecord> slice, BatchLease& lease, SliceSizer& sizer);
@@ -104,14 +118,19 @@ class OutboxWorker {
   // Delivers `email`, held under `claim`, on `answer` unless `stop` (stop_of the two)
   // says otherwise.
   void process(store::EmailRecord email, const std::string& claim, const gate::GateAnswer& answer,
-               std::optional<Stop> stop);
-  void deliver(store::EmailRecord& email, const std::string& claim, const std::vector<std::string>& recipients);
+               std::optional<Stop> stop, PendingOutcomes& pending);
+  void deliver(store::EmailRecord& email, const std::string& claim, const std::vector<std::string>& recipients,
+               PendingOutcomes& pending);
   // The List-Unsubscribe link of `recipient`'s copy.
   std::string unsubscribe_url(const store::EmailRecord& email, const std::string& recipient) const;
   // Tells the sender of an email submitted over SMTP (`submitted_mime`) that `stop` ended it.
-  void report_undelivered(const store::EmailRecord& email, const std::string& submitted_mime, const Stop& stop);
-  void finish(store::EmailRecord& email, const std::string& claim, EmailStatus status, std::string reason);
-  void hold(store::EmailRecord& email, const std::string& claim, const gate::GateAnswer& answer);
+  void report_undelivered(const store::EmailRecord& email, const std::string& submitted_mime, const Stop& stop,
+                          PendingOutcomes& pending);
+  // Hands the email's final outcome to outcomes_.
+  void finish(store::EmailRecord& email, const std::string& claim, EmailStatus status, std::string reason,
+              PendingOutcomes& pending);
+  void hold(store::EmailRecord& email, const std::string& claim, const gate::GateAnswer& answer,
+            PendingOutcomes& pending);
   // Writes the email's outcome unless its lease ran out and another batch took it over
   // (then says so in the log and returns false).
   bool record(const store::EmailRecord& email, const std::string& claim);
@@ -126,6 +145,7 @@ class OutboxWorker {
 
   std::atomic<bool> stop_requested_{false};
   std::function<void(const store::EmailRecord&)> on_final_;  // set before start()
+  OutcomeQueue outcomes_;
   BackgroundLoop loop_;  // last: stopped before the members its rounds use are destroyed
 };
 

@@ -134,8 +134,23 @@ void Db::group_commit(const std::function<void()>& work) {
   // PostgreSQL runs the pool's transactions side by side and batches their WAL flushes
   // itself; a queue here would serialise them and add two round trips per work.
   if (engine() == Engine::postgresql) return transaction(work);
+  std::exception_ptr failure = group_commit_each({&work, 1}).front();
+  if (failure) std::rethrow_exception(failure);
+}
+
+std::vector<std::exception_ptr> Db::group_commit_each(std::span<const std::function<void()>> works) {
+  std::vector<std::exception_ptr> failures(works.size());
+  if (current() || engine() == Engine::postgresql) {
+    try {
+      transaction([&] { run_each(works, failures); });
+    } catch (...) {
+      std::fill(failures.begin(), failures.end(), std::current_exception());
+    }
+    return failures;
+  }
   GroupMember me;
-  me.work = &work;
+  me.works = works;
+  me.failures.resize(works.size());
   std::unique_lock lock(group_mu_);
   waiting_.push_back(&me);
   me.turn.wait(lock, [&] { return me.done || waiting_.front() == &me; });
@@ -151,31 +166,36 @@ void Db::group_commit(const std::function<void()>& work) {
     lock.lock();
     for (GroupMember* member : group) {
       waiting_.pop_front();
-      if (failed) member->failure = failed;
+      if (failed) std::fill(member->failures.begin(), member->failures.end(), failed);
       member->done = true;
       if (member != &me) member->turn.notify_one();
     }
     if (!waiting_.empty()) waiting_.front()->turn.notify_one();
   }
   lock.unlock();
-  if (me.failure) std::rethrow_exception(me.failure);
+  return std::move(me.failures);
 }
 
 void Db::commit_group(const std::vector<GroupMember*>& group) {
   transaction([&] {
-    if (group.size() == 1) return (*group.front()->work)();
-    Conn conn = connect();
-    for (GroupMember* member : group) {
-      conn.exec("SAVEPOINT grouped");
-      try {
-        (*member->work)();
-        conn.exec("RELEASE SAVEPOINT grouped");
-      } catch (...) {
-        member->failure = std::current_exception();
-        conn.exec("ROLLBACK TO SAVEPOINT grouped; RELEASE SAVEPOINT grouped");
-      }
-    }
+    // One work alone needs no savepoint: what it throws rolls the transaction back.
+    if (group.size() == 1 && group.front()->works.size() == 1) return group.front()->works.front()();
+    for (GroupMember* member : group) run_each(member->works, member->failures);
   });
+}
+
+void Db::run_each(std::span<const std::function<void()>> works, std::vector<std::exception_ptr>& failures) {
+  Conn conn = connect();
+  for (size_t i = 0; i < works.size(); ++i) {
+    conn.exec("SAVEPOINT grouped");
+    try {
+      works[i]();
+      conn.exec("RELEASE SAVEPOINT grouped");
+    } catch (...) {
+      failures[i] = std::current_exception();
+      conn.exec("ROLLBACK TO SAVEPOINT grouped; RELEASE SAVEPOINT grouped");
+    }
+  }
 }
 
 }  // namespace sg::store

@@ -11,11 +11,13 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "core/leadership.h"
 
@@ -171,6 +173,10 @@ class Db {
   // database and what its caller owns. Inside a transaction it joins it; on PostgreSQL it
   // is a transaction of its own.
   void group_commit(const std::function<void()>& work);
+  // Like group_commit for several works handed in at once: each has its savepoint, and
+  // what each threw (or the failed commit) comes back in its place, null where it
+  // committed. On PostgreSQL they are one transaction.
+  std::vector<std::exception_ptr> group_commit_each(std::span<const std::function<void()>> works);
 
   // Runs `done` once this thread's transaction on this Db has ended (committed or rolled
   // back), or at once outside one: for telling others of a write only when they can read
@@ -200,13 +206,15 @@ class Db {
   Connection* current() const;  // this thread's open transaction's connection
 
   struct GroupMember {
-    const std::function<void()>* work = nullptr;
-    std::exception_ptr failure;
+    std::span<const std::function<void()>> works;
+    std::vector<std::exception_ptr> failures;  // one per work
     bool done = false;
     std::condition_variable turn;  // done, or first in line
   };
   // Runs `group` (the front of the line) in one transaction; throws when it cannot commit.
   void commit_group(const std::vector<GroupMember*>& group);
+  // Runs each work in a savepoint of the open transaction, noting what it throws.
+  void run_each(std::span<const std::function<void()>> works, std::vector<std::exception_ptr>& failures);
   std::mutex group_mu_;
   std::deque<GroupMember*> waiting_;  // front: the member committing
 };

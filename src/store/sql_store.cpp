@@ -38,6 +38,9 @@ class SqlStore final : public Store {
 
   void in_transaction(const std::function<void()>& work) override { db_->transaction(work); }
   void group_commit(const std::function<void()>& work) override { db_->group_commit(work); }
+  std::vector<std::exception_ptr> group_commit_each(std::span<const std::function<void()>> works) override {
+    return db_->group_commit_each(works);
+  }
 
   bool shared() const override { return db_->shared(); }
   Leadership& leadership() override { return db_->leadership(); }

@@ -4,8 +4,10 @@
 // All implementations are thread-safe.
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -257,6 +259,9 @@ class Transactions {
   // email, recording a delivery): they share one commit. `work` may run on another
   // thread; see Db::group_commit.
   virtual void group_commit(const std::function<void()>& work) = 0;
+  // Several such works handed in at once by one thread, each undone alone when it throws;
+  // what each threw comes back in its place. See Db::group_commit_each.
+  virtual std::vector<std::exception_ptr> group_commit_each(std::span<const std::function<void()>> works) = 0;
 
  protected:
   virtual void in_transaction(const std::function<void()>& work) = 0;

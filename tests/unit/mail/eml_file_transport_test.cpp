@@ -96,6 +96,16 @@ TEST(EmlFileTransport, UnwritableDirectoryIsATemporaryFailureNamingTheOsError) {
   EXPECT_EQ(1u, entries(tmp.path()).size());
 }
 
+TEST(EmlFileTransport, AMessageItsGateRefusesLeavesNoFile) {
+  TempDir tmp;
+  FixedClock clock;
+  EmlFileTransport transport(tmp.path(), clock);
+  DeliveryResult result = transport.deliver(kEnvelope, "mime", [] { return false; });
+  EXPECT_EQ(DeliveryStatus::TemporaryFailure, result.status);
+  EXPECT_EQ("abandoned before the end of the message", result.detail);
+  EXPECT_TRUE(entries(tmp.path()).empty());
+}
+
 TEST(EmlFileTransport, FailedWriteLeavesNoPartialOrTempFile) {
   // Given a file size limit below the message size, write() fails part way (EFBIG)
   TempDir tmp;

@@ -53,6 +53,21 @@ TEST(SmtpTransport, ReusesTheConnectionForTheNextMessage) {
   EXPECT_EQ((std::vector<std::string>{kMime, "Subject: 2\r\n\r\n"}), server.messages());
 }
 
+TEST(SmtpTransport, AMessageItsGateRefusesIsNeverEnded) {
+  // Given a gate that refuses once the message is written, then the relay never sees its
+  // end of data and keeps nothing; the next message goes out as usual.
+  FakeSmtpServer server;
+  std::unique_ptr<SmtpTransport> transport = transport_for(server.url());
+  int asked = 0;
+  DeliveryResult result = transport->deliver(envelope(), kMime, [&] { return ++asked > 1; });
+  EXPECT_EQ(1, asked);
+  EXPECT_EQ(DeliveryStatus::TemporaryFailure, result.status);
+  EXPECT_EQ("abandoned before the end of the message", result.detail);
+  EXPECT_EQ(DeliveryStatus::Delivered, transport->deliver(envelope(), "Subject: 2\r\n\r\n", [&] { return ++asked > 1; }).status);
+  EXPECT_EQ(2, asked);
+  EXPECT_EQ(std::vector<std::string>{"Subject: 2\r\n\r\n"}, server.messages());
+}
+
 TEST(SmtpTransport, RecipientRefusedWith451IsTemporary) {
   FakeSmtpServer server([](const std::string& command) -> std::string {
     return command == "RCPT TO:<cy@example.com>" ? "451 4.7.1 Greylisted, try later" : "";

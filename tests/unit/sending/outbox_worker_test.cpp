@@ -62,19 +62,74 @@ TEST_F(OutboxTest, UnsubscribedSinceAcceptanceIsNotDelivered) {
   EXPECT_EQ("marketo_unsubscribed", email(id).reason);
 }
 
+// Delivers through the recording transport and runs `at_end` as each message ends, once
+// the outbox's gate let it.
+class EndWatchingTransport final : public mail::Transport {
+ public:
+  explicit EndWatchingTransport(sg::test::RecordingTransport& inner) : inner_(inner) {}
+  std::function<void()> at_end;
+
+ private:
+  mail::DeliveryResult send(const mail::SmtpEnvelope& envelope, std::string_view mime,
+                            const EndGate& gate) override {
+    return inner_.deliver(envelope, mime, [&] {
+      if (!may_end(gate)) return false;
+      at_end();
+      return true;
+    });
+  }
+  sg::test::RecordingTransport& inner_;
+};
+
+TEST_F(OutboxTest, AMessageEndsOnlyOnceTheOutcomesBeforeItAreRecorded) {
+  // Outcomes are written while the next message is on its way, but none ends before them:
+  // a crash leaves at most one email sent and not recorded, as when each outcome was awaited.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(queue({"r" + std::to_string(i) + "@x.com"}));
+  EndWatchingTransport watching(transport);
+  std::vector<int> recorded_at_each_end;
+  watching.at_end = [&] {
+    int sent = 0;
+    for (const auto& id : ids) sent += email(id).status == EmailStatus::Sent ? 1 : 0;
+    recorded_at_each_end.push_back(sent);
+  };
+  OutboxWorker worker{outbox_stores(), gate, watching, tokens, clock, metrics, options()};
+  EXPECT_EQ(4, worker.run_once());
+  EXPECT_EQ((std::vector<int>{0, 1, 2, 3}), recorded_at_each_end);
+  for (const auto& id : ids) EXPECT_EQ(EmailStatus::Sent, email(id).status) << "all recorded when the batch ends";
+}
+
+TEST_F(OutboxTest, AnOutcomeThatCannotBeRecordedAbandonsTheNextMessage) {
+  // Given the first outcome's write failing, then the second message is written but never
+  // ended: neither is recorded, and the lease's end brings both back.
+  auto first = queue({"a@x.com"});
+  auto second = queue({"b@x.com"});
+  int finals = 0;
+  outbox.on_final([&](const store::EmailRecord&) {
+    if (finals++ == 0) throw std::runtime_error("disk full");
+  });
+  EXPECT_EQ(2, outbox.run_once());
+  EXPECT_EQ(1u, transport.sent.size());
+  EXPECT_EQ(1, finals);
+  EXPECT_EQ(EmailStatus::Queued, email(first).status);
+  EXPECT_EQ(EmailStatus::Queued, email(second).status);
+}
+
 // Delivers through the recording transport, each email taking a second of the fake clock,
 // and runs `before_each` first.
 class SlowTransport final : public mail::Transport {
  public:
   SlowTransport(sg::test::RecordingTransport& inner, sg::test::FakeClock& clock) : inner_(inner), clock_(clock) {}
-  mail::DeliveryResult deliver(const mail::SmtpEnvelope& envelope, std::string_view mime) override {
-    if (before_each) before_each();
-    clock_.advance(Millis(1000));
-    return inner_.deliver(envelope, mime);
-  }
   std::function<void()> before_each;
 
  private:
+  mail::DeliveryResult send(const mail::SmtpEnvelope& envelope, std::string_view mime,
+                            const EndGate& may_end) override {
+    if (before_each) before_each();
+    clock_.advance(Millis(1000));
+    return inner_.deliver(envelope, mime, may_end);
+  }
+
   sg::test::RecordingTransport& inner_;
   sg::test::FakeClock& clock_;
 };

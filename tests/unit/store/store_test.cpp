@@ -345,6 +345,31 @@ TEST_P(StoreTest, AGroupCommitUndoesOnlyTheWorkThatFailed) {
   else EXPECT_FALSE(grouped) << "PostgreSQL's pool commits each work on its caller's thread";
 }
 
+// Several works handed in at once (the outbox's outcomes): each that fails loses only its
+// own writes and gets its own error back, in its place.
+TEST_P(StoreTest, WorksHandedInTogetherFailEachOnItsOwn) {
+  std::vector<std::function<void()>> works{
+      [&] { store->emails().insert(email("em_0", now)); },
+      [&] {
+        store->emails().insert(email("em_1", now));
+        store->emails().insert(email("em_0", now));  // a duplicate id
+      },
+      [&] {
+        store->emails().insert(email("em_2", now));
+        throw std::runtime_error("changed my mind");
+      },
+      [&] { store->emails().insert(email("em_3", now)); }};
+  std::vector<std::exception_ptr> failures = store->group_commit_each(works);
+  ASSERT_EQ(4u, failures.size());
+  EXPECT_FALSE(failures[0]);
+  EXPECT_TRUE(failures[1]);
+  ASSERT_TRUE(failures[2]);
+  EXPECT_THROW(std::rethrow_exception(failures[2]), std::runtime_error);
+  EXPECT_FALSE(failures[3]);
+  for (const auto& [id, kept] : {std::pair{"em_0", true}, {"em_1", false}, {"em_2", false}, {"em_3", true}})
+    EXPECT_EQ(kept, store->emails().find(team.id, id).has_value()) << id;
+}
+
 TEST_P(StoreTest, ASubmittedMessageIsKeptByteForByteWithItsEmail) {
   const std::string mime("Subject: caf\xe9\r\n\r\nbinary \0 byte\r\n", 32);
   store->transaction([&] {
