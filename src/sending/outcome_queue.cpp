@@ -4,9 +4,12 @@
 
 namespace sg::sending {
 
-OutcomeQueue::OutcomeQueue(store::Transactions& tx) : tx_(tx), thread_([this] { run(); }) {}
+OutcomeQueue::OutcomeQueue(store::Transactions& tx) : tx_(tx) {
+  if (tx_.groups_commits()) thread_ = std::thread([this] { run(); });
+}
 
 OutcomeQueue::~OutcomeQueue() {
+  if (!thread_.joinable()) return;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -18,6 +21,16 @@ OutcomeQueue::~OutcomeQueue() {
 std::future<bool> OutcomeQueue::push(std::function<bool()> write) {
   Queued queued{std::move(write), {}};
   std::future<bool> written = queued.written.get_future();
+  if (!thread_.joinable()) {
+    try {
+      bool wrote = false;
+      tx_.group_commit([&] { wrote = queued.write(); });
+      queued.written.set_value(wrote);
+    } catch (...) {
+      queued.written.set_exception(std::current_exception());
+    }
+    return written;
+  }
   {
     std::lock_guard lock(mu_);
     queued_.push_back(std::move(queued));

@@ -41,6 +41,7 @@ class SqlStore final : public Store {
   std::vector<std::exception_ptr> group_commit_each(std::span<const std::function<void()>> works) override {
     return db_->group_commit_each(works);
   }
+  bool groups_commits() const override { return db_->engine() == Engine::sqlite; }
 
   bool shared() const override { return db_->shared(); }
   Leadership& leadership() override { return db_->leadership(); }

@@ -262,6 +262,9 @@ class Transactions {
   // Several such works handed in at once by one thread, each undone alone when it throws;
   // what each threw comes back in its place. See Db::group_commit_each.
   virtual std::vector<std::exception_ptr> group_commit_each(std::span<const std::function<void()>> works) = 0;
+  // Whether group_commit shares commits between threads (SQLite's one writer), or runs each
+  // work as a transaction of its own, side by side with the others' (PostgreSQL's pool).
+  virtual bool groups_commits() const = 0;
 
  protected:
   virtual void in_transaction(const std::function<void()>& work) = 0;
