@@ -150,7 +150,7 @@ std::vector<std::exception_ptr> Db::group_commit_each(std::span<const std::funct
   }
   GroupMember me;
   me.works = works;
-  me.failures.resize(works.size());
+  me.failures = std::move(failures);
   std::unique_lock lock(group_mu_);
   waiting_.push_back(&me);
   me.turn.wait(lock, [&] { return me.done || waiting_.front() == &me; });

@@ -32,6 +32,21 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// True when process `pid` holds a socket listening on loopback `port`: a port free a
+// moment ago may since have gone to another process, whose answers would pass for ours.
+function listensOn(pid, port) {
+  const address = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set(fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[1] === address && f[3] === '0A')
+    .map((f) => `socket:[${f[9]}]`));
+  let fds;
+  try { fds = fs.readdirSync(`/proc/${pid}/fd`); } catch { return false; }
+  return fds.some((fd) => {
+    try { return inodes.has(fs.readlinkSync(`/proc/${pid}/fd/${fd}`)); } catch { return false; }
+  });
+}
+
 // A helper process that prints "LISTENING <port>" as its first line.
 async function startPeer(script, args, logFile) {
   const child = spawn(PYTHON, [path.join(ROOT, 'tests/support', script), '--port', '0', ...args],
@@ -74,34 +89,10 @@ export class Stack {
     this.simUrl = `http://127.0.0.1:${sim.port}`;
     const sink = await startPeer('smtp_sink.py', ['--maildir', this.maildir], path.join(this.dir, 'smtp_sink.log'));
     this.sinkProcess = sink.child;
-    const port = await freePort();
-    this.url = `http://127.0.0.1:${port}`;
-    this.env = {
-      ...process.env,
-      SENDGUARD_DB: path.join(this.dir, 'sendguard.db'),
-      SENDGUARD_LISTEN: `127.0.0.1:${port}`,
-      SENDGUARD_MAIL_DIR: path.join(this.dir, 'mail'),
-      SENDGUARD_PUBLIC_URL: this.url,
-      SENDGUARD_SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
-      SENDGUARD_WEB_DIR: path.join(ROOT, 'web'),
-      SENDGUARD_RETRY_BASE_MS: '200',
-      SENDGUARD_HOLD_RETRY_BASE_MS: '200',
-      SENDGUARD_CHECK_MAX_AGE: '0',
-      SENDGUARD_LOG_LEVEL: 'warn',
-      // The Marketo simulator listens on loopback, which production refuses.
-      SENDGUARD_ALLOW_LOOPBACK_MARKETO: '1',
-      ...this.extraEnv,
-    };
     this.serverLog = path.join(this.dir, 'server.log');
-    this.server = spawn(BINARY, ['serve'], { cwd: ROOT, env: this.env, stdio: ['ignore', fs.openSync(this.serverLog, 'a'), fs.openSync(this.serverLog, 'a')] });
-    const deadline = Date.now() + 15000;
-    for (;;) {
-      if (this.server.exitCode !== null) throw new Error(`sendguard exited: ${this.log()}`);
-      try {
-        if ((await fetch(`${this.url}/healthz`)).ok) break;
-      } catch { /* not listening yet */ }
-      if (Date.now() > deadline) throw new Error(`sendguard did not become healthy: ${this.log()}`);
-      await sleep(50);
+    // The port was free when picked; another process may have taken it since.
+    for (let attempt = 1; !(await this.startServer(await freePort(), sink.port)); ++attempt) {
+      if (attempt === 3) throw new Error(`sendguard found no free port: ${this.log()}`);
     }
     // Fail with the reason rather than a browser timeout when the binary predates the web app.
     const home = await fetch(`${this.url}/`);
@@ -111,6 +102,42 @@ export class Stack {
     const me = await fetch(`${this.url}/api/v1/auth/me`);
     if (me.status !== 401) throw new Error(`${BINARY} has no session sign-in (GET /api/v1/auth/me → ${me.status}); rebuild it`);
     return this;
+  }
+
+  // True once the server serves on `port`; false when it exited, having lost the port.
+  async startServer(port, sinkPort) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.env = {
+      ...process.env,
+      SENDGUARD_DB: path.join(this.dir, 'sendguard.db'),
+      SENDGUARD_LISTEN: `127.0.0.1:${port}`,
+      SENDGUARD_MAIL_DIR: path.join(this.dir, 'mail'),
+      SENDGUARD_PUBLIC_URL: this.url,
+      SENDGUARD_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
+      SENDGUARD_WEB_DIR: path.join(ROOT, 'web'),
+      SENDGUARD_RETRY_BASE_MS: '200',
+      SENDGUARD_HOLD_RETRY_BASE_MS: '200',
+      SENDGUARD_CHECK_MAX_AGE: '0',
+      SENDGUARD_LOG_LEVEL: 'warn',
+      // The Marketo simulator listens on loopback, which production refuses.
+      SENDGUARD_ALLOW_LOOPBACK_MARKETO: '1',
+      ...this.extraEnv,
+    };
+    const loggedBefore = fs.existsSync(this.serverLog) ? fs.statSync(this.serverLog).size : 0;
+    this.server = spawn(BINARY, ['serve'], { cwd: ROOT, env: this.env, stdio: ['ignore', fs.openSync(this.serverLog, 'a'), fs.openSync(this.serverLog, 'a')] });
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      if (this.server.exitCode !== null) {
+        if (fs.readFileSync(this.serverLog).subarray(loggedBefore).includes(`cannot listen on 127.0.0.1:${port}:`)) return false;
+        throw new Error(`sendguard exited: ${this.log()}`);
+      }
+      try {
+        // Another process on the port would answer as well.
+        if ((await fetch(`${this.url}/healthz`)).ok && listensOn(this.server.pid, port)) return true;
+      } catch { /* not listening yet */ }
+      if (Date.now() > deadline) throw new Error(`sendguard did not become healthy: ${this.log()}`);
+      await sleep(50);
+    }
   }
 
   log() {

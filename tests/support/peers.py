@@ -4,6 +4,7 @@ Each peer is a separate process on a loopback port it picks itself (port 0), so 
 runs never race for a port. Use them as context managers or call stop().
 """
 import json
+import os
 import select
 import shutil
 import socket
@@ -29,6 +30,29 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def listens_on(pid, port):
+    """True when process `pid` holds a socket listening on loopback `port`. A port that was
+    free a moment ago may since have gone to another process, whose answers would then be
+    taken for those of the one started on it."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        address, state, inode = fields[1], fields[3], fields[9]
+        if state == "0A" and address == f"0100007F:{port:04X}":
+            inodes.add(f"socket:[{inode}]")
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except FileNotFoundError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(fd) in inodes:
+                return True
+        except OSError:
+            pass  # closed meanwhile
+    return False
 
 
 class _Peer:

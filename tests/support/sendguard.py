@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from peers import CLIENT_ID, CLIENT_SECRET, free_port
+from peers import CLIENT_ID, CLIENT_SECRET, free_port, listens_on
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("SENDGUARD_BIN", ROOT / "build" / "sendguard"))
@@ -122,14 +122,11 @@ class Sendguard:
     def __init__(self, smtp_url=None, env=None, workdir=None):
         self.dir = Path(workdir or tempfile.mkdtemp(prefix="sendguard-"))
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ)
+        self._take_port()
         self.env.update({
             "SENDGUARD_DB": str(self.dir / "sendguard.db"),
-            "SENDGUARD_LISTEN": f"127.0.0.1:{self.port}",
             "SENDGUARD_MAIL_DIR": str(self.dir / "mail"),
-            "SENDGUARD_PUBLIC_URL": self.url,
             "SENDGUARD_RETRY_BASE_MS": "200",
             "SENDGUARD_HOLD_RETRY_BASE_MS": "200",
             "SENDGUARD_LOG_LEVEL": "warn",
@@ -142,19 +139,44 @@ class Sendguard:
         if smtp_url:
             self.env["SENDGUARD_SMTP_URL"] = smtp_url
         self.env.update(env or {})
+        self.chose_port = "SENDGUARD_LISTEN" not in (env or {})
+        self.started = False
         self.process = None
         self.log = self.dir / "server.log"
 
+    def _take_port(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env["SENDGUARD_LISTEN"] = f"127.0.0.1:{self.port}"
+        self.env["SENDGUARD_PUBLIC_URL"] = self.url
+
     def start(self):
+        # The port was free when picked; another process may have taken it since. Before any
+        # client knows the port, a new one is picked; after, the failure is reported.
+        for _ in range(3):
+            if self._start_once():
+                self.started = True
+                return self
+            if self.started or not self.chose_port:
+                break
+            self._take_port()
+        raise RuntimeError(f"sendguard exited: {self.log.read_text()}")
+
+    def _start_once(self):
+        """True once this process serves on its port; False when it exited, having lost the port."""
         self.port = int(self.env["SENDGUARD_LISTEN"].rsplit(":", 1)[1])
+        logged_before = self.log.stat().st_size if self.log.exists() else 0
         self.process = subprocess.Popen([str(BINARY), "serve"], env=self.env,
                                         stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if f"cannot listen on 127.0.0.1:{self.port}:".encode() in self.log.read_bytes()[logged_before:]:
+                    return False
                 raise RuntimeError(f"sendguard exited: {self.log.read_text()}")
-            if serving(self.url):
-                return self
+            # Another process on the port would answer /healthz as well.
+            if serving(self.url) and listens_on(self.process.pid, self.port):
+                return True
             time.sleep(0.05)
         raise RuntimeError("sendguard did not become healthy")
 
