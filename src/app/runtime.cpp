@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "mail/eml_file_transport.h"
 #include "mail/smtp_transport.h"
 #include "marketo/error_codes.h"
@@ -123,7 +125,11 @@ void Runtime::build_marketo_and_gate() {
 
 Status Runtime::build_transport() {
   if (config_.smtp_url) {
-    auto smtp = mail::SmtpTransport::create(*config_.smtp_url);
+    mail::SmtpOptions options;
+    // Each delivery worker keeps its connection open between messages: a pool smaller than
+    // the workers would close and open one per message for the workers beyond it.
+    options.max_idle_connections = static_cast<std::size_t>(std::max(1, config_.outbox_workers));
+    auto smtp = mail::SmtpTransport::create(*config_.smtp_url, options);
     if (!smtp) return Error::make(errc::config_error, "SENDGUARD_SMTP_URL: " + smtp.error().message);
     transport_ = std::move(*smtp);
   } else {

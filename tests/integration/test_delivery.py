@@ -149,3 +149,17 @@ def test_without_smtp_url_mail_is_written_as_eml_files(make_server, sim):
         assert [a.addr_spec for a in msg["To"].addresses] == ["ann@x.com"]
         assert msg.get_content().strip() == "hello file"
         assert msg["List-Unsubscribe"].startswith(f"<{server.url}/u/")
+
+
+def test_each_delivery_worker_keeps_its_relay_connection_open(make_server, sink):
+    # Given more workers than the transport's default pool of four connections, and a group
+    # send of several batches (300 emails each; all workers fall idle between them), then
+    # its messages still travel over at most one connection per worker.
+    server = make_server(env={"SENDGUARD_OUTBOX_WORKERS": "8"}).start()
+    admin = server.add_user("Acme", "admin@acme.com", "admin")
+    recipients = [f"lead{i}@x.example" for i in range(700)]
+    reply = admin.bulk("group", recipients)
+    assert reply.status_code == 202, reply.text
+    messages = sink.wait_for(len(recipients), timeout=60)
+    connections = {m["client_port"] for m in messages}
+    assert 1 <= len(connections) <= 8, f"{len(connections)} connections for 8 workers"

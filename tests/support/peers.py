@@ -212,7 +212,7 @@ class SmtpSink(_Peer):
             envelope = json.loads(eml.with_suffix(".json").read_text())
             raw = eml.read_bytes()
             found.append({"mail_from": envelope["mail_from"], "rcpt_tos": envelope["rcpt_tos"],
-                          "raw": raw,
+                          "client_port": envelope["client_port"], "raw": raw,
                           "msg": BytesParser(policy=policy.default).parsebytes(
                               raw.replace(b"\r\n", b"\n"))})
         return found

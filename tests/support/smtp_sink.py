@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """SMTP sink for integration tests: accepts mail for anyone and keeps every message.
 
-Each accepted DATA becomes <n>.eml (the bytes as received) and <n>.json (the envelope) in
---maildir, each written atomically, sidecar first, so a reader that sees the .eml also
+Each accepted DATA becomes <n>.eml (the bytes as received) and <n>.json (the envelope and
+the client's port, which tells its connections apart) in --maildir, each written atomically, sidecar first, so a reader that sees the .eml also
 finds its .json. Faults: a recipient whose local part starts with "reject-perm" or
 "reject-temp" is refused at RCPT; the file "sink-mode" beside the maildir switches every
 DATA to "tempfail" (451), "permfail" (554) or "drop" (connection closed, nothing kept);
@@ -53,7 +53,7 @@ class Sink:
         name = f"{self.next_number:06d}"
         self.next_number += 1
         sidecar = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                   "mail_options": envelope.mail_options,
+                   "mail_options": envelope.mail_options, "client_port": session.peer[1],
                    "received_at": datetime.datetime.now(datetime.timezone.utc).isoformat()}
         self.write(f"{name}.json", json.dumps(sidecar).encode())
         self.write(f"{name}.eml", envelope.original_content)
