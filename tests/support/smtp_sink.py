@@ -2,8 +2,8 @@
 """SMTP sink for integration tests: accepts mail for anyone and keeps every message.
 
 Each accepted DATA becomes <n>.eml (the bytes as received) and <n>.json (the envelope and
-the client's port, which tells its connections apart) in --maildir, each written atomically, sidecar first, so a reader that sees the .eml also
-finds its .json. Faults: a recipient whose local part starts with "reject-perm" or
+the client's port, which tells its connections apart) in --maildir, each written
+atomically, sidecar first, so a reader that sees the .eml also finds its .json. Faults: a recipient whose local part starts with "reject-perm" or
 "reject-temp" is refused at RCPT; the file "sink-mode" beside the maildir switches every
 DATA to "tempfail" (451), "permfail" (554) or "drop" (connection closed, nothing kept);
 the file "sink-delay" holds milliseconds each DATA waits before its answer (a slow relay).
