@@ -128,7 +128,7 @@ bool FakeSmtpServer::respond(int fd, const std::string& reply) {
 }
 
 void FakeSmtpServer::serve(int fd) {
-  std::string buffer, line;
+  std::string buffer, line, held;
   bool open = respond(fd, answer("<connect>"));
   while (open && read_line(fd, buffer, line)) {
     {
@@ -136,6 +136,12 @@ void FakeSmtpServer::serve(int fd) {
       commands_.push_back(line);
     }
     std::string reply = answer(line);
+    if (hold_ && (verb(line) == "MAIL" || verb(line) == "RCPT")) {
+      held += reply + "\r\n";
+      continue;
+    }
+    send_all(fd, held);
+    held.clear();
     open = respond(fd, reply) && verb(line) != "QUIT";
     if (open && verb(line) == "DATA" && reply.starts_with("354"))
       open = receive_message(fd, buffer);

@@ -2,6 +2,8 @@
 // thread per connection. `reply` answers each command line; it also sees "<connect>"
 // for the greeting and "." at the end of a message's data. Returning "" gives the
 // default (a 2xx, or 354 for DATA); "<hang>" answers nothing, "<close>" hangs up.
+// hold_replies_until_data() makes it answer MAIL and RCPT only once DATA has come, as
+// only a client that pipelines (RFC 2920) can bear.
 #pragma once
 
 #include <atomic>
@@ -27,6 +29,7 @@ class FakeSmtpServer {
   std::vector<std::string> commands() const;  // every line outside DATA, in order
   std::vector<std::string> messages() const;  // each accepted message, dot-unstuffed
   int connections() const { return connections_; }
+  void hold_replies_until_data() { hold_ = true; }
 
  private:
   void accept_loop();
@@ -40,6 +43,7 @@ class FakeSmtpServer {
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> hold_{false};
   std::atomic<int> connections_{0};
   mutable std::mutex mutex_;
   std::vector<std::string> commands_;  // GUARDED_BY(mutex_)

@@ -53,6 +53,90 @@ TEST(SmtpTransport, ReusesTheConnectionForTheNextMessage) {
   EXPECT_EQ((std::vector<std::string>{kMime, "Subject: 2\r\n\r\n"}), server.messages());
 }
 
+// A relay that offers PIPELINING and answers MAIL and RCPT only once DATA has come.
+FakeSmtpServer::Reply offering_pipelining(FakeSmtpServer::Reply then = {}) {
+  return [then](const std::string& command) -> std::string {
+    if (command.starts_with("EHLO")) return "250-fake.test\r\n250 PIPELINING";
+    return then ? then(command) : "";
+  };
+}
+
+TEST(SmtpTransport, PipelinesTheCommandsWhereTheRelayOffersIt) {
+  // Given a relay that answers the envelope only after DATA, then a client waiting for
+  // each reply in turn would time out; this one sends them together.
+  FakeSmtpServer server(offering_pipelining());
+  server.hold_replies_until_data();
+  SmtpOptions options;
+  options.total_timeout = Millis(5'000);
+  std::unique_ptr<SmtpTransport> transport = transport_for(server.url(), options);
+  DeliveryResult first = transport->deliver(envelope(), kMime);
+  EXPECT_EQ(DeliveryStatus::Delivered, first.status) << first.detail;
+  EXPECT_EQ(DeliveryStatus::Delivered, transport->deliver(envelope(), "Subject: 2\r\n\r\n").status);
+  EXPECT_EQ((std::vector<std::string>{kMime, "Subject: 2\r\n\r\n"}), server.messages());
+  EXPECT_EQ(1, server.connections());
+}
+
+TEST(SmtpTransport, APipelinedRefusedRecipientDropsTheConnectionBeforeTheMessageEnds) {
+  // Given DATA already accepted for the other recipient, then the relay waits for a
+  // message that must not reach anyone: the connection is closed and the next delivery
+  // opens another.
+  FakeSmtpServer server(offering_pipelining([](const std::string& command) -> std::string {
+    return command == "RCPT TO:<cy@example.com>" ? "550 5.1.1 No such user" : "";
+  }));
+  std::unique_ptr<SmtpTransport> transport = transport_for(server.url());
+  DeliveryResult result = transport->deliver(envelope(), kMime);
+  EXPECT_EQ(DeliveryStatus::PermanentFailure, result.status);
+  EXPECT_EQ(0u, result.detail.find("550 5.1.1 No such user (")) << result.detail;
+  EXPECT_EQ(DeliveryStatus::Delivered,
+            transport->deliver({"ann@acme.com", {"bob@example.com"}}, kMime).status);
+  EXPECT_EQ(std::vector<std::string>{kMime}, server.messages());
+  EXPECT_EQ(2, server.connections());
+}
+
+TEST(SmtpTransport, AConnectionTheRelayDroppedWhileIdleIsReplaced) {
+  // Given a relay that hangs up on the second message's MAIL (as one does after its idle
+  // timeout), then that message goes again on a new connection, once.
+  std::atomic<int> mails{0};
+  FakeSmtpServer server([&](const std::string& command) -> std::string {
+    return command.starts_with("MAIL") && ++mails == 2 ? "<close>" : "";
+  });
+  std::unique_ptr<SmtpTransport> transport = transport_for(server.url());
+  EXPECT_EQ(DeliveryStatus::Delivered, transport->deliver(envelope(), kMime).status);
+  DeliveryResult second = transport->deliver(envelope(), "Subject: 2\r\n\r\n");
+  EXPECT_EQ(DeliveryStatus::Delivered, second.status) << second.detail;
+  EXPECT_EQ((std::vector<std::string>{kMime, "Subject: 2\r\n\r\n"}), server.messages());
+  EXPECT_EQ(2, server.connections());
+}
+
+TEST(SmtpTransport, ARelayClosingAFreshConnectionFailsTheMessageWithoutRetrying) {
+  FakeSmtpServer server([](const std::string& command) -> std::string {
+    return command.starts_with("MAIL") ? "421 4.3.2 Shutting down" : "";
+  });
+  DeliveryResult result = transport_for(server.url())->deliver(envelope(), kMime);
+  EXPECT_EQ(DeliveryStatus::TemporaryFailure, result.status);
+  EXPECT_EQ(0u, result.detail.find("421 4.3.2 Shutting down (refused MAIL FROM:<ann@acme.com>)"))
+      << result.detail;
+  EXPECT_EQ(1, server.connections());
+}
+
+TEST(SmtpTransport, ARelaySilentAfterTheMessageTimesOutAsTemporary) {
+  FakeSmtpServer server([](const std::string& command) -> std::string {
+    return command == "." ? "<hang>" : "";
+  });
+  SmtpOptions options;
+  options.total_timeout = Millis(300);
+  DeliveryResult result = transport_for(server.url(), options)->deliver(envelope(), kMime);
+  EXPECT_EQ(DeliveryStatus::TemporaryFailure, result.status);
+  EXPECT_EQ("timed out waiting for the relay", result.detail);
+}
+
+TEST(SmtpTransport, AMessageWithoutAFinalLineBreakIsEndedOnALineOfItsOwn) {
+  FakeSmtpServer server;
+  EXPECT_EQ(DeliveryStatus::Delivered,
+            transport_for(server.url())->deliver(envelope(), "Subject: 3\r\n\r\nno break").status);
+  EXPECT_EQ(std::vector<std::string>{"Subject: 3\r\n\r\nno break\r\n"}, server.messages());
+}
+
 TEST(SmtpTransport, AMessageItsGateRefusesIsNeverEnded) {
   // Given a gate that refuses once the message is written, then the relay never sees its
   // end of data and keeps nothing; the next message goes out as usual.
@@ -76,6 +160,11 @@ TEST(SmtpTransport, RecipientRefusedWith451IsTemporary) {
   EXPECT_EQ(DeliveryStatus::TemporaryFailure, result.status);
   EXPECT_EQ(0u, result.detail.find("451 4.7.1 Greylisted, try later (")) << result.detail;
   EXPECT_TRUE(server.messages().empty());
+  // Without PIPELINING each command waits for the reply before it: none follows a refusal
+  // but the reset.
+  EXPECT_EQ((std::vector<std::string>{"MAIL FROM:<ann@acme.com>", "RCPT TO:<bob@example.com>",
+                                      "RCPT TO:<cy@example.com>", "RSET"}),
+            after_ehlo(server.commands()));
 }
 
 TEST(SmtpTransport, RecipientRefusedWith550IsPermanent) {
