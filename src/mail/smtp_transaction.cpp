@@ -82,6 +82,9 @@ TransactionOutcome run_transaction(SmtpWire& wire, bool pipelining, const SmtpEn
   for (const std::string& rcpt : envelope.rcpt_to) commands.push_back("RCPT TO:<" + rcpt + ">\r\n");
   commands.push_back("DATA\r\n");
 
+  // Written whole before any reply is read: a thousand recipients' replies (about 30 KB)
+  // fit in the socket's receive buffer, so a relay that stops reading while its replies
+  // wait cannot block this write (RFC 2920 3.1).
   std::string batch;
   if (pipelining)
     for (const std::string& command : commands) batch += command;

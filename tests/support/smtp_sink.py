@@ -7,6 +7,8 @@ atomically, sidecar first, so a reader that sees the .eml also finds its .json. 
 "reject-temp" is refused at RCPT; the file "sink-mode" beside the maildir switches every
 DATA to "tempfail" (451), "permfail" (554) or "drop" (connection closed, nothing kept);
 the file "sink-delay" holds milliseconds each DATA waits before its answer (a slow relay).
+It offers PIPELINING (RFC 2920), as Postfix does, so that Sendguard's deliveries take
+their pipelined path.
 
 Usage: smtp_sink.py --port N --maildir DIR   (0 picks a free port; prints "LISTENING <port>")
 """
@@ -30,6 +32,12 @@ class Sink:
         # Continue numbering after a restart on the same maildir instead of overwriting.
         numbers = [int(p.stem) for p in maildir.glob("*.eml") if p.stem.isdigit()]
         self.next_number = max(numbers, default=0) + 1
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # aiosmtpd reads each command from its stream in turn, so commands sent together
+        # are answered in order, as RFC 2920 asks; it only does not say so.
+        session.host_name = hostname
+        return responses[:-1] + ["250-PIPELINING", responses[-1]]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local_part = address.rpartition("@")[0].lower()
