@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,13 +37,25 @@ bool readable(int fd) {
   return ::poll(&p, 1, 20) > 0;
 }
 
-void send_all(int fd, const std::string& text) {
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    ssize_t n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
-    if (n <= 0) return;
-    rest.remove_prefix(static_cast<size_t>(n));
-  }
+// A TLS context with a fresh self-signed certificate for "localhost".
+std::shared_ptr<void> make_tls_context() {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (!key || !cert || ctx == nullptr) throw std::runtime_error("cannot make a TLS context");
+  std::shared_ptr<void> context(ctx, [](void* c) { SSL_CTX_free(static_cast<SSL_CTX*>(c)); });
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+  X509_set_pubkey(cert.get(), key.get());
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0 || SSL_CTX_use_certificate(ctx, cert.get()) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx, key.get()) != 1)
+    throw std::runtime_error("cannot make a TLS certificate");
+  return context;
 }
 
 std::string verb(const std::string& command) {
@@ -62,7 +77,32 @@ std::string default_answer(const std::string& command) {
 
 }  // namespace
 
-FakeSmtpServer::FakeSmtpServer(Reply reply) : reply_(std::move(reply)) {
+struct FakeSmtpServer::Link {
+  int fd;
+  SSL* ssl = nullptr;
+
+  ~Link() {
+    if (ssl != nullptr) SSL_free(ssl);
+    ::close(fd);
+  }
+  // Bytes TLS has decrypted but not handed out yet are ready without the socket.
+  bool readable() const { return (ssl != nullptr && SSL_pending(ssl) > 0) || test_support::readable(fd); }
+  ssize_t receive(char* into, size_t size) {
+    return ssl != nullptr ? SSL_read(ssl, into, static_cast<int>(size)) : ::recv(fd, into, size, 0);
+  }
+  void send_all(const std::string& text) {
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      ssize_t n = ssl != nullptr ? SSL_write(ssl, rest.data(), static_cast<int>(rest.size()))
+                                 : ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      rest.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+};
+
+FakeSmtpServer::FakeSmtpServer(Reply reply, bool implicit_tls) : reply_(std::move(reply)) {
+  if (implicit_tls) tls_ = make_tls_context();
   listen_fd_ = bind_loopback();
   ::listen(listen_fd_, 16);
   port_ = port_of(listen_fd_);
@@ -103,7 +143,7 @@ std::string FakeSmtpServer::answer(const std::string& command) {
 }
 
 // Reads one CRLF-terminated line; false when the peer hung up or the server stops.
-bool FakeSmtpServer::read_line(int fd, std::string& buffer, std::string& line) {
+bool FakeSmtpServer::read_line(Link& link, std::string& buffer, std::string& line) {
   while (true) {
     std::size_t end = buffer.find("\r\n");
     if (end != std::string::npos) {
@@ -112,25 +152,30 @@ bool FakeSmtpServer::read_line(int fd, std::string& buffer, std::string& line) {
       return true;
     }
     if (stop_) return false;
-    if (!readable(fd)) continue;
+    if (!link.readable()) continue;
     char chunk[4096];
-    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    ssize_t n = link.receive(chunk, sizeof chunk);
     if (n <= 0) return false;
     buffer.append(chunk, static_cast<size_t>(n));
   }
 }
 
 // Sends a reply unless told to stay silent; false when told to hang up.
-bool FakeSmtpServer::respond(int fd, const std::string& reply) {
+bool FakeSmtpServer::respond(Link& link, const std::string& reply) {
   if (reply == "<close>") return false;
-  if (reply != "<hang>") send_all(fd, reply + "\r\n");
+  if (reply != "<hang>") link.send_all(reply + "\r\n");
   return true;
 }
 
 void FakeSmtpServer::serve(int fd) {
+  Link link{fd};
+  if (tls_) {
+    link.ssl = SSL_new(static_cast<SSL_CTX*>(tls_.get()));
+    if (link.ssl == nullptr || SSL_set_fd(link.ssl, fd) != 1 || SSL_accept(link.ssl) != 1) return;
+  }
   std::string buffer, line, held;
-  bool open = respond(fd, answer("<connect>"));
-  while (open && read_line(fd, buffer, line)) {
+  bool open = respond(link, answer("<connect>"));
+  while (open && read_line(link, buffer, line)) {
     {
       std::lock_guard lock(mutex_);
       commands_.push_back(line);
@@ -140,19 +185,18 @@ void FakeSmtpServer::serve(int fd) {
       held += reply + "\r\n";
       continue;
     }
-    send_all(fd, held);
+    link.send_all(held);
     held.clear();
-    open = respond(fd, reply) && verb(line) != "QUIT";
+    open = respond(link, reply) && verb(line) != "QUIT";
     if (open && verb(line) == "DATA" && reply.starts_with("354"))
-      open = receive_message(fd, buffer);
+      open = receive_message(link, buffer);
   }
-  ::close(fd);
 }
 
 // Reads data lines up to the lone "." and answers it; the message counts once accepted.
-bool FakeSmtpServer::receive_message(int fd, std::string& buffer) {
+bool FakeSmtpServer::receive_message(Link& link, std::string& buffer) {
   std::string line, message;
-  while (read_line(fd, buffer, line)) {
+  while (read_line(link, buffer, line)) {
     if (line != ".") {
       message += (line.starts_with(".") ? line.substr(1) : line) + "\r\n";
       continue;
@@ -162,7 +206,7 @@ bool FakeSmtpServer::receive_message(int fd, std::string& buffer) {
       std::lock_guard lock(mutex_);
       messages_.push_back(message);
     }
-    return respond(fd, reply);
+    return respond(link, reply);
   }
   return false;
 }

@@ -76,6 +76,30 @@ TEST(SmtpTransport, PipelinesTheCommandsWhereTheRelayOffersIt) {
   EXPECT_EQ(1, server.connections());
 }
 
+TEST(SmtpTransport, PipelinesInsideTheTlsLibcurlSetUp) {
+  // Given a relay that speaks TLS from the first byte, then the transaction reaches it
+  // only through the TLS session libcurl opened, and the connection carries the next one.
+  FakeSmtpServer server(offering_pipelining(), /*implicit_tls=*/true);
+  server.hold_replies_until_data();
+  SmtpOptions options;
+  options.verify_tls_peer = false;  // its certificate is self-signed
+  options.total_timeout = Millis(5'000);
+  std::unique_ptr<SmtpTransport> transport = transport_for(server.url(), options);
+  DeliveryResult first = transport->deliver(envelope(), kMime);
+  EXPECT_EQ(DeliveryStatus::Delivered, first.status) << first.detail;
+  EXPECT_EQ(DeliveryStatus::Delivered, transport->deliver(envelope(), "Subject: 2\r\n\r\n").status);
+  EXPECT_EQ((std::vector<std::string>{kMime, "Subject: 2\r\n\r\n"}), server.messages());
+  EXPECT_EQ(1, server.connections());
+}
+
+TEST(SmtpTransport, ARelayWhoseCertificateIsNotTrustedGetsNothing) {
+  FakeSmtpServer server(offering_pipelining(), /*implicit_tls=*/true);
+  DeliveryResult result = transport_for(server.url())->deliver(envelope(), kMime);
+  EXPECT_EQ(DeliveryStatus::TemporaryFailure, result.status);
+  EXPECT_NE(std::string::npos, result.detail.find("certificate")) << result.detail;
+  EXPECT_TRUE(server.commands().empty());
+}
+
 TEST(SmtpTransport, APipelinedRefusedRecipientDropsTheConnectionBeforeTheMessageEnds) {
   // Given DATA already accepted for the other recipient, then the relay waits for a
   // message that must not reach anyone: the connection is closed and the next delivery
