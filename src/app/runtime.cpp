@@ -80,8 +80,8 @@ void Runtime::build_marketo_and_gate() {
   const Millis check_max_age(1000LL * config_.check_max_age_seconds);
   local_source_ = std::make_unique<suppressions::LocalListSource>(store.suppressions());
   copied_list_ = std::make_unique<gate::CopiedSource>(*local_source_, clock, gate::copy_ttl(check_max_age));
-  marketo_source_ =
-      std::make_unique<mirror::MarketoSource>(store.connections(), store.marketo_sync(), *marketo_, clock);
+  const mirror::MirrorStores mirror_stores{store.connections(), store.marketo_sync()};
+  marketo_source_ = std::make_unique<mirror::MarketoSource>(mirror_stores, *marketo_, clock);
   coalesced_marketo_ = std::make_unique<gate::CoalescingSource>(*marketo_source_);
   // A stalled team holds at most 3 x marketo_team_concurrency handler threads, and only
   // until its oldest call has run 5 s; then just the calls inside.
@@ -107,7 +107,7 @@ void Runtime::build_marketo_and_gate() {
                                        mirror::marketo_checked_source(*bounded_marketo_, copied_mirror_.get())},
       clock, metrics_, gate::GateOptions{check_max_age});
   sync_ = std::make_unique<mirror::MarketoSync>(
-      mirror::MarketoSyncStores{store.connections(), store.marketo_sync()}, *marketo_, clock,
+      mirror_stores, *marketo_, clock,
       mirror::SyncOptions{.interval = Millis(1000LL * config_.mirror_interval_seconds),
                           .max_backoff_factor = config_.mirror_max_backoff,
                           .reread_every = Millis(1000LL * config_.mirror_reread_seconds),
@@ -117,8 +117,7 @@ void Runtime::build_marketo_and_gate() {
     mirror::SeedOptions seed;
     seed.poll_interval = Millis(config_.mirror_seed_poll_ms);
     seed.retry_base = seed.poll_interval;
-    seed_ = std::make_unique<mirror::MirrorSeed>(mirror::MirrorSeedStores{store.connections(), store.marketo_sync()},
-                                                 *marketo_, clock, seed);
+    seed_ = std::make_unique<mirror::MirrorSeed>(mirror_stores, *marketo_, clock, seed);
     sync_->seed_with(seed_.get());
   }
 }

@@ -10,14 +10,14 @@ marketo::Credentials credentials_of(const store::MarketoConnection& c) {
 
 Result<std::unordered_set<std::string>> MarketoSource::unsubscribed_among(
     const std::string& team_id, const std::vector<std::string>& keys) {
-  auto connection = connections_.get(team_id);
+  auto connection = stores_.connections.get(team_id);
   if (!connection) return Error::make(marketo::errc::not_connected, "the team has no Marketo connection");
   const TimePoint asked = clock_.now();  // a webhook's news that comes meanwhile is kept
   auto answer = client_.unsubscribed_among(credentials_of(*connection), keys);
   if (answer) {
     store::MirrorNews news;
     for (const auto& k : keys) news.emplace_back(k, answer->count(k) > 0);
-    sync_.mirror(team_id, connection->rest_endpoint, news, asked);
+    stores_.marketo_sync.mirror(team_id, connection->rest_endpoint, news, asked);
   }
   return answer;
 }

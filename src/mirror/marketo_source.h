@@ -6,7 +6,7 @@
 #include "gate/checked_source.h"
 #include "marketo/error_codes.h"
 #include "marketo/marketo_client.h"
-#include "store/stores.h"
+#include "mirror/mirror_stores.h"
 
 namespace sg::mirror {
 
@@ -14,16 +14,14 @@ inline constexpr std::string_view kMarketoSourceName = "marketo";
 
 class MarketoSource final : public gate::SuppressionSource {
  public:
-  MarketoSource(store::ConnectionStore& connections, store::MarketoSyncStore& sync, marketo::Client& client,
-                Clock& clock)
-      : connections_(connections), sync_(sync), client_(client), clock_(clock) {}
+  MarketoSource(MirrorStores stores, marketo::Client& client, Clock& clock)
+      : stores_(stores), client_(client), clock_(clock) {}
   // Error marketo_not_connected when the team has no connection.
   Result<std::unordered_set<std::string>> unsubscribed_among(
       const std::string& team_id, const std::vector<std::string>& keys) override;
 
  private:
-  store::ConnectionStore& connections_;
-  store::MarketoSyncStore& sync_;
+  MirrorStores stores_;
   marketo::Client& client_;
   Clock& clock_;
 };

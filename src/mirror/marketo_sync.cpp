@@ -37,7 +37,7 @@ bool is_refusal(const Error& e) { return e.code == marketo::errc::invalid_data; 
 
 }  // namespace
 
-MarketoSync::MarketoSync(MarketoSyncStores stores, marketo::Client& client, Clock& clock, SyncOptions options)
+MarketoSync::MarketoSync(MirrorStores stores, marketo::Client& client, Clock& clock, SyncOptions options)
     : stores_(stores), client_(client), clock_(clock), options_(options),
       schedule_(options.interval, options.max_backoff_factor),
       loop_(std::min(options.interval, options.request_poll),

@@ -53,15 +53,9 @@ struct SyncOptions {
   Millis request_poll{1000};
 };
 
-// The repositories a MarketoSync uses.
-struct MarketoSyncStores {
-  store::ConnectionStore& connections;
-  store::MarketoSyncStore& marketo_sync;
-};
-
 class MarketoSync {
  public:
-  MarketoSync(MarketoSyncStores stores, marketo::Client& client, Clock& clock, SyncOptions options);
+  MarketoSync(MirrorStores stores, marketo::Client& client, Clock& clock, SyncOptions options);
   ~MarketoSync() { stop(); }
 
   void start();
@@ -122,7 +116,7 @@ class MarketoSync {
   Status reread_if_due(const std::string& team_id, const marketo::Credentials& creds, store::SyncState& state);
   void note_read_to_end(const std::string& team_id, bool at_end);
 
-  MarketoSyncStores stores_;
+  MirrorStores stores_;
   marketo::Client& client_;
   Clock& clock_;
   const SyncOptions options_;

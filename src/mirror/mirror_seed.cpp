@@ -23,7 +23,7 @@ bool resting(const SeedState& state, TimePoint now) {
 
 }  // namespace
 
-MirrorSeed::MirrorSeed(MirrorSeedStores stores, marketo::Client& client, Clock& clock, SeedOptions options)
+MirrorSeed::MirrorSeed(MirrorStores stores, marketo::Client& client, Clock& clock, SeedOptions options)
     : stores_(stores), client_(client), clock_(clock), options_(options) {}
 
 void MirrorSeed::step(const std::string& team_id) {

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "marketo/marketo_client.h"
+#include "mirror/mirror_stores.h"
 #include "store/stores.h"
 
 namespace sg::mirror {
@@ -28,15 +29,9 @@ struct SeedOptions {
   std::size_t rows_per_transaction = 500;  // addresses recorded per write, so sends are not held up
 };
 
-// The repositories a MirrorSeed uses.
-struct MirrorSeedStores {
-  store::ConnectionStore& connections;
-  store::MarketoSyncStore& marketo_sync;
-};
-
 class MirrorSeed {
  public:
-  MirrorSeed(MirrorSeedStores stores, marketo::Client& client, Clock& clock, SeedOptions options);
+  MirrorSeed(MirrorStores stores, marketo::Client& client, Clock& clock, SeedOptions options);
 
   // Moves the team's seed on by one due step: start an export, read its status, or record
   // its file and start the next window's. A team without a connection is left alone.
@@ -53,7 +48,7 @@ class MirrorSeed {
   // On to the window before, or done after options_.max_empty_windows without a lead.
   void next_window(store::SeedState& state, int64_t rows);
 
-  MirrorSeedStores stores_;
+  MirrorStores stores_;
   marketo::Client& client_;
   Clock& clock_;
   const SeedOptions options_;

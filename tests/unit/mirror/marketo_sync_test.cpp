@@ -91,7 +91,7 @@ class MarketoSyncTest : public MarketoHarness {
     return out;
   }
 
-  MarketoSyncStores stores() { return {store->connections(), store->marketo_sync()}; }
+  MirrorStores stores() { return {store->connections(), store->marketo_sync()}; }
 
   MarketoSync sync{stores(), client, clock, SyncOptions{}};
 };
@@ -791,7 +791,7 @@ TEST_F(MarketoSyncTest, AnswersAskedBeforeAWebhookUnsubscribeDoNotOverwriteIt) {
     return ok(success_json(lead(501, "ann@x.com", false)));
   };
   http.handle("filterType=email", webhook_meanwhile);
-  MarketoSource live{store->connections(), store->marketo_sync(), client, clock};
+  MarketoSource live{{store->connections(), store->marketo_sync()}, client, clock};
   ASSERT_TRUE(live.unsubscribed_among(caller.team_id, {"ann@x.com"}).ok());
   EXPECT_TRUE(mirrored({"ann@x.com"}).at("ann@x.com").unsubscribed) << "the live lookup's answer is older";
 

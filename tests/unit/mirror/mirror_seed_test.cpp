@@ -59,7 +59,7 @@ class MirrorSeedTest : public MarketoHarness {
     o.max_empty_windows = 2;
     return o;
   }();
-  MirrorSeedStores stores() { return {store->connections(), store->marketo_sync()}; }
+  MirrorStores stores() { return {store->connections(), store->marketo_sync()}; }
 
   MirrorSeed seed{stores(), client, clock, options};
 };
