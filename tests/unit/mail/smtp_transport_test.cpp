@@ -61,12 +61,13 @@ FakeSmtpServer::Reply offering_pipelining(FakeSmtpServer::Reply then = {}) {
   };
 }
 
-TEST(SmtpTransport, PipelinesTheCommandsWhereTheRelayOffersIt) {
-  // Given a relay that answers the envelope only after DATA, then a client waiting for
-  // each reply in turn would time out; this one sends them together.
-  FakeSmtpServer server(offering_pipelining());
+// Two messages to a relay that answers the envelope only after DATA: a client waiting
+// for each reply in turn would time out. Both must arrive, on one connection.
+void expect_two_messages_pipelined_on_one_connection(bool implicit_tls) {
+  FakeSmtpServer server(offering_pipelining(), implicit_tls);
   server.hold_replies_until_data();
   SmtpOptions options;
+  options.verify_tls_peer = !implicit_tls;  // the fake's certificate is self-signed
   options.total_timeout = Millis(5'000);
   std::unique_ptr<SmtpTransport> transport = transport_for(server.url(), options);
   DeliveryResult first = transport->deliver(envelope(), kMime);
@@ -76,20 +77,14 @@ TEST(SmtpTransport, PipelinesTheCommandsWhereTheRelayOffersIt) {
   EXPECT_EQ(1, server.connections());
 }
 
+TEST(SmtpTransport, PipelinesTheCommandsWhereTheRelayOffersIt) {
+  expect_two_messages_pipelined_on_one_connection(/*implicit_tls=*/false);
+}
+
 TEST(SmtpTransport, PipelinesInsideTheTlsLibcurlSetUp) {
-  // Given a relay that speaks TLS from the first byte, then the transaction reaches it
-  // only through the TLS session libcurl opened, and the connection carries the next one.
-  FakeSmtpServer server(offering_pipelining(), /*implicit_tls=*/true);
-  server.hold_replies_until_data();
-  SmtpOptions options;
-  options.verify_tls_peer = false;  // its certificate is self-signed
-  options.total_timeout = Millis(5'000);
-  std::unique_ptr<SmtpTransport> transport = transport_for(server.url(), options);
-  DeliveryResult first = transport->deliver(envelope(), kMime);
-  EXPECT_EQ(DeliveryStatus::Delivered, first.status) << first.detail;
-  EXPECT_EQ(DeliveryStatus::Delivered, transport->deliver(envelope(), "Subject: 2\r\n\r\n").status);
-  EXPECT_EQ((std::vector<std::string>{kMime, "Subject: 2\r\n\r\n"}), server.messages());
-  EXPECT_EQ(1, server.connections());
+  // The transaction reaches a relay that speaks TLS from the first byte only through the
+  // TLS session libcurl opened.
+  expect_two_messages_pipelined_on_one_connection(/*implicit_tls=*/true);
 }
 
 TEST(SmtpTransport, ARelayWhoseCertificateIsNotTrustedGetsNothing) {
