@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
@@ -20,12 +21,19 @@
 #include "core/utf8.h"
 #include "core/worker_pool.h"
 #include "http/errors.h"
+#include "http/response_head.h"
 
 namespace sg::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+// A connection's socket and timer are bound to its thread's io_context by type: the
+// type-erased any_io_executor that beast::tcp_stream carries costs a copy per operation.
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Clock = std::chrono::steady_clock;
+using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor>;
 
 namespace {
 
@@ -128,11 +136,12 @@ struct Shared {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+  Session(Socket socket, Shared& shared)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), shared_(shared) {
     ++shared_.connections;
     // Once per connection: a system call per request would cost as much as a handler.
     beast::error_code ec;
-    auto peer = stream_.socket().remote_endpoint(ec);
+    auto peer = socket_.remote_endpoint(ec);
     if (!ec) peer_ = peer.address().to_string();
   }
   ~Session() {
@@ -141,25 +150,58 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->read_header(); });
   }
 
  private:
   const ServerOptions& options() const { return shared_.options; }
+
+  // The deadline of the read or write under way. Moving it later only stores the time: the
+  // timer, when it fires, sleeps again until the stored deadline, so a request costs no
+  // timer operation. A deadline earlier than the armed one arms the timer anew.
+  void expire_after(Clock::duration timeout) {
+    deadline_ = Clock::now() + timeout;
+    if (!timer_armed_ || timer_.expiry() > deadline_) arm_timer();
+  }
+  // While a handler runs no read or write is under way, and nothing may time out.
+  void expire_never() { deadline_ = Clock::time_point::max(); }
+
+  void arm_timer() {
+    timer_armed_ = true;
+    timer_.expires_at(deadline_);
+    // Weak: a connection that is done must not wait for its timer to go.
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (!self || ec == asio::error::operation_aborted) return;  // gone, or armed anew
+      self->on_timer();
+    });
+  }
+  void on_timer() {
+    timer_armed_ = false;
+    if (deadline_ == Clock::time_point::max()) return;
+    if (Clock::now() < deadline_) return arm_timer();
+    timed_out_ = true;
+    beast::error_code ec;
+    socket_.close(ec);  // the pending operation ends with an error, and the connection with it
+  }
+
+  // End of the conversation: the client closed, or it was too slow.
+  bool ended(const beast::error_code& ec) const {
+    return timed_out_ || ec == bhttp::error::end_of_stream || ec == asio::error::eof;
+  }
 
   void read_header() {
     release_body_budget();
     parser_.emplace();
     // Nothing may ever be larger than this; a Content-Length above it fails the header.
     parser_->body_limit(options().max_large_body_bytes);
-    stream_.expires_after(shared_.crowded() ? kCrowdedIdleTimeout : kIdleTimeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
+    expire_after(shared_.crowded() ? kCrowdedIdleTimeout : kIdleTimeout);
+    bhttp::async_read_header(socket_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof)
-      return close();
+    if (ended(ec)) return close();
     if (ec == bhttp::error::body_limit) return refuse_too_large();
     if (ec) return refuse(400, json_error(errc::invalid_request, "malformed HTTP request"));
 
@@ -181,10 +223,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!large_path || !may_exceed(options().max_body_bytes) || !shared_.admit_large_body)
       return read_body(req, options().max_body_bytes);
     // Authenticating may touch the database: do it on a worker, then come back.
+    expire_never();
     shared_.pool.post([self = shared_from_this(), req] {
       auto refusal = self->shared_.admit_large_body(*req);
-      asio::post(self->stream_.get_executor(), [self, req, refusal = std::move(refusal)] {
-        if (refusal) return self->write(*refusal, false, self->parser_->get().version(), false, true);
+      asio::post(self->socket_.get_executor(), [self, req, refusal = std::move(refusal)]() mutable {
+        if (refusal) return self->write(std::move(*refusal), false, self->parser_->get().version(), false, true);
         self->read_body(req, self->options().max_large_body_bytes);
       });
     });
@@ -201,19 +244,18 @@ class Session : public std::enable_shared_from_this<Session> {
     // The parser lives in this session and is only fed while a read holds it alive.
     parser_->get().body().charge = [this](size_t bytes) { return reserve_body_budget(bytes); };
     parser_->body_limit(limit);
-    stream_.expires_after(limit > options().max_body_bytes ? kBodyTimeout : kIdleTimeout);
-    bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this(), req](beast::error_code ec, size_t) {
+    expire_after(limit > options().max_body_bytes ? kBodyTimeout : kIdleTimeout);
+    bhttp::async_read(socket_, buffer_, *parser_, [self = shared_from_this(), req](beast::error_code ec, size_t) {
       self->on_body(ec, req);
     });
   }
 
   void on_body(beast::error_code ec, std::shared_ptr<Request> req) {
+    if (ended(ec)) return close();
     if (ec == bhttp::error::body_limit) return refuse_too_large();
     if (ec == asio::error::no_buffer_space) {
       return refuse(503, json_error(errc::server_busy, "the server is busy; retry shortly"));
     }
-    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof)
-      return close();
     if (ec) return refuse(400, json_error(errc::invalid_request, "malformed HTTP request"));
     auto& raw = parser_->get();
     req->body = std::move(raw.body().text);
@@ -223,22 +265,23 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& inline_paths = options().inline_paths;
     if (std::find(inline_paths.begin(), inline_paths.end(), req->path) != inline_paths.end())
       return write(run_handler(*req), keep_alive, version, head, false);
-    if (auto quick = answer_now(*req)) return write(*quick, keep_alive, version, head, false);
+    if (auto quick = answer_now(*req)) return write(std::move(*quick), keep_alive, version, head, false);
     if (shared_.queued_requests.load() >= options().max_queued_requests) {
       Response busy{503, "application/json", json_error(errc::server_busy, "the server is busy; retry shortly"), {}};
       busy.headers.emplace_back("Retry-After", "1");
-      return write(busy, keep_alive, version, head, false);
+      return write(std::move(busy), keep_alive, version, head, false);
     }
     // Handlers may block; run them off the I/O threads and come back to write.
     ++shared_.queued_requests;
+    expire_never();
     shared_.pool.post([self = shared_from_this(), req, keep_alive, version, head] {
       --self->shared_.queued_requests;
       HandlerLoad* load = self->options().load;
       if (load) load->enter();
       Response res = self->run_handler(*req);
       if (load) load->leave();
-      asio::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, version, head] {
-        self->write(res, keep_alive, version, head, false);
+      asio::post(self->socket_.get_executor(), [self, res = std::move(res), keep_alive, version, head]() mutable {
+        self->write(std::move(res), keep_alive, version, head, false);
       });
     });
   }
@@ -285,63 +328,51 @@ class Session : public std::enable_shared_from_this<Session> {
     reserved_body_bytes_ = 0;
   }
 
-  // A HEAD answer keeps the GET's headers, Content-Length included, and sends no body.
-  void write(const Response& res, bool keep_alive, unsigned version, bool head, bool linger) {
-    if (head) {
-      auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>(static_cast<bhttp::status>(res.status), version);
-      fill_header(*msg, res, keep_alive);
-      msg->content_length(res.body.size());
-      return send(std::move(msg), keep_alive, linger);
-    }
-    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
-    fill_header(*msg, res, keep_alive);
-    msg->body() = res.body;
-    msg->prepare_payload();
-    send(std::move(msg), keep_alive, linger);
-  }
-
-  template <class Message>
-  static void fill_header(Message& msg, const Response& res, bool keep_alive) {
-    msg.set(bhttp::field::server, "sendguard");
-    msg.set(bhttp::field::content_type, res.content_type);
-    for (const auto& [name, value] : res.headers) msg.set(name, value);
-    msg.keep_alive(keep_alive);
-  }
-
-  template <class Message>
-  void send(std::shared_ptr<Message> msg, bool keep_alive, bool linger) {
-    stream_.expires_after(kIdleTimeout);
-    bhttp::async_write(stream_, *msg,
-                       [self = shared_from_this(), msg, keep_alive, linger](beast::error_code ec, size_t) {
-                         if (!ec && keep_alive) return self->read_header();
-                         if (!ec && linger) return self->linger_close();
-                         self->close();
-                       });
+  // The head and the body go in one gather write. A HEAD answer keeps the GET's headers,
+  // Content-Length included, and sends no body.
+  void write(Response res, bool keep_alive, unsigned version, bool head, bool linger) {
+    head_.clear();
+    append_response_head(head_, res, keep_alive, version, res.body.size());
+    response_ = std::move(res);
+    if (head) response_.body.clear();
+    expire_after(kIdleTimeout);
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(response_.body)};
+    asio::async_write(socket_, buffers, [self = shared_from_this(), keep_alive, linger](beast::error_code ec, size_t) {
+      if (!ec && keep_alive) return self->read_header();
+      if (!ec && linger) return self->linger_close();
+      self->close();
+    });
   }
 
   void close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
   }
 
   // Half-closes, then discards what the client still sends until it closes or time runs out.
   void linger_close() {
     close();
-    stream_.expires_after(kLingerTimeout);
+    expire_after(kLingerTimeout);
     drain();
   }
   void drain() {
-    stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t) {
+    socket_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t) {
       if (!ec) self->drain();
     });
   }
 
-  beast::tcp_stream stream_;
+  Socket socket_;
+  Timer timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool timer_armed_ = false;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<ArrivingBody>> parser_;
   Shared& shared_;
   std::string peer_;  // the client's address; empty when the socket could not say
   size_t reserved_body_bytes_ = 0;
+  std::string head_;    // the response being written: its head, kept for the next one's capacity
+  Response response_;   // and the rest of it
   std::array<char, 4096> discard_;
 };
 
@@ -386,7 +417,7 @@ struct Server::Impl {
   void accept() {
     auto& io = *contexts[next_context];
     next_context = (next_context + 1) % contexts.size();
-    acceptor.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept(io, [this](beast::error_code ec, Socket socket) {
       if (ec == asio::error::operation_aborted) return;
       if (ec) return back_off(ec);
       accept_backoff = kAcceptBackoffMin;
