@@ -338,6 +338,7 @@ class Session : public std::enable_shared_from_this<Session> {
     expire_after(kIdleTimeout);
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(response_.body)};
     asio::async_write(socket_, buffers, [self = shared_from_this(), keep_alive, linger](beast::error_code ec, size_t) {
+      self->response_ = {};  // an export's body is not kept by an idle connection
       if (!ec && keep_alive) return self->read_header();
       if (!ec && linger) return self->linger_close();
       self->close();
@@ -371,8 +372,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Shared& shared_;
   std::string peer_;  // the client's address; empty when the socket could not say
   size_t reserved_body_bytes_ = 0;
-  std::string head_;    // the response being written: its head, kept for the next one's capacity
-  Response response_;   // and the rest of it
+  std::string head_;   // the response being written: its head, kept for the next one's capacity
+  Response response_;  // and the rest of it, until written
   std::array<char, 4096> discard_;
 };
 
