@@ -13,12 +13,11 @@ Result<std::unordered_set<std::string>> CopiedSource::unsubscribed_among(const s
 
 std::optional<std::unordered_set<std::string>> CopiedSource::known_among(const std::string& team_id,
                                                                          const std::vector<std::string>& keys) {
+  auto copies = copies_.get_all(team_id, keys);
+  if (!copies) return std::nullopt;
   std::unordered_set<std::string> listed;
-  for (const auto& k : keys) {
-    auto copy = copies_.get(team_id, k);
-    if (!copy) return std::nullopt;
-    if (*copy) listed.insert(k);
-  }
+  for (size_t i = 0; i < keys.size(); ++i)
+    if ((*copies)[i]) listed.insert(keys[i]);
   return listed;
 }
 
@@ -36,12 +35,11 @@ std::unordered_map<std::string, MirrorAnswer> CopiedMirror::mirrored(const std::
 
 std::optional<std::unordered_map<std::string, MirrorAnswer>> CopiedMirror::known(
     const std::string& team_id, const std::vector<std::string>& keys) {
+  auto copies = copies_.get_all(team_id, keys);
+  if (!copies) return std::nullopt;
   std::unordered_map<std::string, MirrorAnswer> answers;
-  for (const auto& k : keys) {
-    auto copy = copies_.get(team_id, k);
-    if (!copy) return std::nullopt;
-    if (*copy) answers.emplace(k, **copy);
-  }
+  for (size_t i = 0; i < keys.size(); ++i)
+    if ((*copies)[i]) answers.emplace(keys[i], *(*copies)[i]);
   return answers;
 }
 

@@ -42,14 +42,21 @@ class RecentCopies {
     if (added) ++size_;
   }
 
-  std::optional<Value> get(const std::string& team_id, const std::string& key) const {
+  // The copy of each of `keys`, in their order, read under one lock; nullopt when any is
+  // missing or has expired.
+  std::optional<std::vector<Value>> get_all(const std::string& team_id, const std::vector<std::string>& keys) const {
     const TimePoint now = clock_.now();
     std::lock_guard lock(mu_);
     auto team = teams_.find(team_id);
-    if (team == teams_.end()) return std::nullopt;
-    auto it = team->second.find(key);
-    if (it == team->second.end() || it->second.expires_at <= now) return std::nullopt;
-    return it->second.value;
+    std::vector<Value> values;
+    values.reserve(keys.size());
+    for (const auto& key : keys) {
+      if (team == teams_.end()) return std::nullopt;
+      auto it = team->second.find(key);
+      if (it == team->second.end() || it->second.expires_at <= now) return std::nullopt;
+      values.push_back(it->second.value);
+    }
+    return values;
   }
 
   // Drops the team's copies of `keys`; of every address when `keys` is empty.

@@ -141,20 +141,26 @@ TEST(CheckFromMemory, AGateThatReusesNoAnswerNeverAnswersFromMemory) {
   EXPECT_FALSE(g.gate.check_from_memory("tm", {}, {"a@x.com"}));
 }
 
+// One address's copy.
+std::optional<bool> copy_of(const RecentCopies<bool>& copies, const std::string& team_id, const std::string& key) {
+  auto values = copies.get_all(team_id, {key});
+  return values ? std::optional<bool>(values->front()) : std::nullopt;
+}
+
 TEST(RecentCopies, AReadBegunBeforeAForgetOfItsTeamIsNotKept) {
   test::FakeClock clock;
   RecentCopies<bool> copies(clock, Millis(2000), 10);
   const uint64_t read_at = copies.generation("tm");
   copies.forget("other-team", {});
   copies.put("tm", "a@x.com", false, read_at);
-  EXPECT_EQ(std::optional(false), copies.get("tm", "a@x.com"));  // another team's write
+  EXPECT_EQ(std::optional(false), copy_of(copies, "tm", "a@x.com"));  // another team's write
 
   const uint64_t read_again = copies.generation("tm");
   copies.forget("tm", {"other@x.com"});  // any forget of the team: the read may have met it
   copies.put("tm", "a@x.com", true, read_again);
-  EXPECT_EQ(std::optional(false), copies.get("tm", "a@x.com"));
+  EXPECT_EQ(std::optional(false), copy_of(copies, "tm", "a@x.com"));
   copies.put("tm", "a@x.com", true, copies.generation("tm"));
-  EXPECT_EQ(std::optional(true), copies.get("tm", "a@x.com"));
+  EXPECT_EQ(std::optional(true), copy_of(copies, "tm", "a@x.com"));
 }
 
 TEST(RecentCopies, WhenFullExpiredCopiesGoFirstThenEverything) {
@@ -164,16 +170,29 @@ TEST(RecentCopies, WhenFullExpiredCopiesGoFirstThenEverything) {
   clock.advance(Millis(2000));
   copies.put("tm2", "a@x.com", false, 0);
   copies.put("tm", "b@x.com", false, 0);  // full: the expired one goes
-  EXPECT_TRUE(copies.get("tm2", "a@x.com"));
+  EXPECT_TRUE(copy_of(copies, "tm2", "a@x.com"));
   copies.put("tm", "c@x.com", false, 0);  // full of live copies: all go
-  EXPECT_FALSE(copies.get("tm2", "a@x.com"));
-  EXPECT_FALSE(copies.get("tm", "b@x.com"));
-  EXPECT_TRUE(copies.get("tm", "c@x.com"));
+  EXPECT_FALSE(copy_of(copies, "tm2", "a@x.com"));
+  EXPECT_FALSE(copy_of(copies, "tm", "b@x.com"));
+  EXPECT_TRUE(copy_of(copies, "tm", "c@x.com"));
   copies.forget("tm", {});  // the count follows what is dropped: two fit again
   copies.put("tm", "d@x.com", false, copies.generation("tm"));
   copies.put("tm2", "e@x.com", false, 0);
-  EXPECT_TRUE(copies.get("tm", "d@x.com"));
-  EXPECT_TRUE(copies.get("tm2", "e@x.com"));
+  EXPECT_TRUE(copy_of(copies, "tm", "d@x.com"));
+  EXPECT_TRUE(copy_of(copies, "tm2", "e@x.com"));
+}
+
+TEST(RecentCopies, AnswersForAllTheAddressesOrNone) {
+  test::FakeClock clock;
+  RecentCopies<bool> copies(clock, Millis(2000), 10);
+  copies.put("tm", "a@x.com", true, 0);
+  copies.put("tm", "b@x.com", false, 0);
+  EXPECT_EQ(std::optional(std::vector<bool>{false, true}), copies.get_all("tm", {"b@x.com", "a@x.com"}));
+  EXPECT_EQ(std::nullopt, copies.get_all("tm", {"a@x.com", "c@x.com"}));
+  EXPECT_EQ(std::nullopt, copies.get_all("tm2", {"a@x.com"}));
+  EXPECT_EQ(std::optional(std::vector<bool>{}), copies.get_all("tm2", {}));
+  clock.advance(Millis(2000));
+  EXPECT_EQ(std::nullopt, copies.get_all("tm", {"a@x.com"}));
 }
 
 }  // namespace
